@@ -1,0 +1,220 @@
+//! Command-line interface: clap definitions for `capflow` and its subcommands, and the exit-code
+//! contract. Each subcommand's work lives in its module; this file only parses and dispatches.
+//!
+//! Exit codes: 0 success; 2 bad input (flags, codes, dates, config); 3 cannot reach OpenD;
+//! 4 OpenD returned an error; 1 anything else.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Capital flow of your watchlist, live in the terminal, through Futu/moomoo OpenD.
+#[derive(Debug, Parser)]
+#[command(name = "capflow", version, about, long_about = None)]
+pub struct Cli {
+    /// Subcommand; without one, capflow opens the dashboard.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Dashboard options.
+    #[command(flatten)]
+    pub dashboard: DashboardArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print one security's capital flow (what the SDK's get_capital_flow returns).
+    Fetch(FetchArgs),
+    /// Run the simulated OpenD (for demos, tests and the official SDKs).
+    Sim(SimArgs),
+    /// Poll a watchlist without the TUI and print a line per minute.
+    Record(RecordArgs),
+    /// Show, create or check the config file.
+    Config(ConfigArgs),
+}
+
+/// Where to find OpenD (shared by the dashboard, fetch and record).
+#[derive(Debug, Clone, Args, Default)]
+pub struct OpendArgs {
+    /// OpenD API address HOST:PORT [default: from the config, else 127.0.0.1:11111].
+    #[arg(long, value_name = "HOST:PORT")]
+    pub opend: Option<String>,
+    /// Run against the embedded simulated OpenD instead (no account needed).
+    #[arg(long, conflicts_with = "opend")]
+    pub demo: bool,
+    /// RSA private key (PEM) configured in OpenD as rsa_private_key: encrypts the connection.
+    #[arg(long, value_name = "PEM")]
+    pub rsa_key: Option<PathBuf>,
+}
+
+/// `capflow` (the dashboard).
+#[derive(Debug, Clone, Args, Default)]
+pub struct DashboardArgs {
+    /// OpenD connection.
+    #[command(flatten)]
+    pub opend: OpendArgs,
+    /// Config file [default: $CAPFLOW_CONFIG, else the platform config dir].
+    #[arg(long, value_name = "PATH", global = true)]
+    pub config: Option<PathBuf>,
+    /// Log file [default: capflow.log in the platform data dir].
+    #[arg(long, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+}
+
+/// Output format of `capflow fetch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    /// Aligned, human units, coloured on a terminal.
+    #[default]
+    Table,
+    /// The Python SDK's DataFrame columns, exact values.
+    Csv,
+    /// One JSON object.
+    Json,
+}
+
+/// `capflow fetch`.
+#[derive(Debug, Clone, Args)]
+pub struct FetchArgs {
+    /// Security code, e.g. HK.00700, US.AAPL, SH.600519.
+    pub code: String,
+    /// Period.
+    #[arg(
+        long,
+        default_value = "intraday",
+        value_name = "intraday|day|week|month"
+    )]
+    pub period: String,
+    /// First day (day/week/month), YYYY-MM-DD [default: end − 365 days].
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub start: Option<String>,
+    /// Last day (day/week/month), YYYY-MM-DD [default: start + 365 days, else today].
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub end: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// OpenD connection.
+    #[command(flatten)]
+    pub opend: OpendArgs,
+}
+
+/// AES mode the simulator offers encrypted clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum AesMode {
+    /// AES-128-CBC (what the SDKs ask for).
+    #[default]
+    Cbc,
+    /// Futu's AES-ECB variant.
+    Ecb,
+}
+
+/// `capflow sim`.
+#[derive(Debug, Clone, Args)]
+pub struct SimArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:11111", value_name = "ADDR")]
+    pub listen: String,
+    /// Allow a non-loopback listen address.
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Seed of the market model.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Market clock start, RFC 3339 [default: now].
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+    /// Market clock speed (× real time); 0 freezes it.
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Serve encrypted connections with this RSA private key (PEM).
+    #[arg(long, value_name = "PEM")]
+    pub rsa_key: Option<PathBuf>,
+    /// AES mode for encrypted connections.
+    #[arg(long, value_enum, default_value_t = AesMode::Cbc)]
+    pub aes: AesMode,
+    /// Turn off OpenD's per-connection rate limits (for benchmarks).
+    #[arg(long)]
+    pub no_rate_limit: bool,
+}
+
+/// `capflow record`.
+#[derive(Debug, Clone, Args)]
+pub struct RecordArgs {
+    /// OpenD connection.
+    #[command(flatten)]
+    pub opend: OpendArgs,
+    /// Comma-separated codes (instead of the config's watchlists).
+    #[arg(long, value_delimiter = ',', value_name = "C1,C2,...")]
+    pub codes: Vec<String>,
+    /// Only these watchlists of the config (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub watchlist: Vec<String>,
+    /// Stop after this long, e.g. 80s, 5m, 1h [default: run until Ctrl-C].
+    #[arg(long = "for", value_name = "DURATION")]
+    pub duration: Option<String>,
+    /// Capital-flow requests per 30 s, 1..30 [default: from the config, else 30].
+    #[arg(long, value_name = "N")]
+    pub budget: Option<usize>,
+}
+
+/// `capflow config`.
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: ConfigAction,
+}
+
+/// `capflow config` actions.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ConfigAction {
+    /// Print the path of the config file in use.
+    Path,
+    /// Write the example config there (never overwrites).
+    Init,
+    /// Validate the config file.
+    Check,
+}
+
+/// Why a command failed, with its exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// Bad flags, codes, dates or config (exit 2).
+    #[error("{0}")]
+    Input(String),
+    /// OpenD unreachable or connection lost (exit 3).
+    #[error("{0}")]
+    Connection(String),
+    /// OpenD answered with an error (exit 4).
+    #[error("{0}")]
+    Server(String),
+    /// Anything else (exit 1).
+    #[error("{0:#}")]
+    Other(#[from] anyhow::Error),
+}
+
+impl Failure {
+    /// The process exit code.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Input(_) => 2,
+            Failure::Connection(_) => 3,
+            Failure::Server(_) => 4,
+            Failure::Other(_) => 1,
+        }
+    }
+}
+
+impl From<crate::opend::Error> for Failure {
+    fn from(e: crate::opend::Error) -> Self {
+        use crate::opend::Error as E;
+        match e {
+            E::Server { .. } | E::Decode { .. } | E::Packet(_) => Failure::Server(e.to_string()),
+            E::Invalid(_) | E::NotAllowed(_) => Failure::Input(e.to_string()),
+            E::Connect { .. } | E::Handshake(_) | E::Disconnected(_) | E::Timeout { .. } => {
+                Failure::Connection(e.to_string())
+            }
+        }
+    }
+}

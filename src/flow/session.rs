@@ -1,0 +1,233 @@
+//! Regular trading sessions per market, in each market's own time zone.
+//!
+//! HK 09:30–12:00 and 13:00–16:00 (Asia/Hong_Kong), US 09:30–16:00 (America/New_York),
+//! SH/SZ 09:30–11:30 and 13:00–15:00 (Asia/Shanghai); weekends closed (no holiday calendar).
+//! Intraday capital flow has one item per minute from each session's open through its close,
+//! both ends included: a full HK day is 151 + 181 = 332 minutes.
+
+use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono_tz::Tz;
+
+use super::Market;
+
+/// Where a market is in its day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Phase {
+    /// A trading day, before the open.
+    PreOpen,
+    /// First (or only) session.
+    Morning,
+    /// Lunch break.
+    Lunch,
+    /// Second session.
+    Afternoon,
+    /// After the close, or a weekend.
+    Closed,
+}
+
+impl Phase {
+    /// Whether regular trading is on.
+    pub fn is_trading(self) -> bool {
+        matches!(self, Phase::Morning | Phase::Afternoon)
+    }
+}
+
+/// A market's regular sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schedule {
+    /// Time zone of the exchange.
+    pub tz: Tz,
+    /// Sessions as (open, close) local times, in order.
+    pub sessions: &'static [(NaiveTime, NaiveTime)],
+}
+
+const fn t(h: u32, m: u32) -> NaiveTime {
+    match NaiveTime::from_hms_opt(h, m, 0) {
+        Some(x) => x,
+        None => panic!("bad time"),
+    }
+}
+
+static HK: [(NaiveTime, NaiveTime); 2] = [(t(9, 30), t(12, 0)), (t(13, 0), t(16, 0))];
+static US: [(NaiveTime, NaiveTime); 1] = [(t(9, 30), t(16, 0))];
+static CN: [(NaiveTime, NaiveTime); 2] = [(t(9, 30), t(11, 30)), (t(13, 0), t(15, 0))];
+
+impl Schedule {
+    /// The schedule of a market capflow knows (HK, US, SH, SZ), `None` for others.
+    pub fn of(market: Market) -> Option<Schedule> {
+        match market {
+            Market::Hk => Some(Schedule {
+                tz: chrono_tz::Asia::Hong_Kong,
+                sessions: &HK,
+            }),
+            Market::Us => Some(Schedule {
+                tz: chrono_tz::America::New_York,
+                sessions: &US,
+            }),
+            Market::Sh | Market::Sz => Some(Schedule {
+                tz: chrono_tz::Asia::Shanghai,
+                sessions: &CN,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Whether `date` is a trading day (Monday to Friday).
+    pub fn is_trading_day(date: NaiveDate) -> bool {
+        !matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+    }
+
+    /// `at` in the market's time zone.
+    pub fn local(&self, at: DateTime<Utc>) -> DateTime<Tz> {
+        at.with_timezone(&self.tz)
+    }
+
+    /// The market's phase at `at`.
+    pub fn phase(&self, at: DateTime<Utc>) -> Phase {
+        let local = self.local(at);
+        if !Self::is_trading_day(local.date_naive()) {
+            return Phase::Closed;
+        }
+        let now = local.time();
+        let (first_open, _) = self.sessions[0];
+        let (_, last_close) = self.sessions[self.sessions.len() - 1];
+        if now < first_open {
+            return Phase::PreOpen;
+        }
+        if now >= last_close {
+            return Phase::Closed;
+        }
+        for (i, (open, close)) in self.sessions.iter().enumerate() {
+            if now >= *open && now < *close {
+                return if i == 0 {
+                    Phase::Morning
+                } else {
+                    Phase::Afternoon
+                };
+            }
+        }
+        Phase::Lunch
+    }
+
+    /// The trading minutes of a day (local times), open and close of each session included.
+    pub fn minutes(&self) -> Vec<NaiveTime> {
+        let mut out = Vec::new();
+        for (open, close) in self.sessions {
+            let mut m = *open;
+            while m <= *close {
+                out.push(m);
+                m += chrono::Duration::minutes(1);
+            }
+        }
+        out
+    }
+
+    /// The UTC instant of a local time on a date (no DST gaps at session times).
+    pub fn at(&self, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+        self.tz
+            .from_local_datetime(&date.and_time(time))
+            .earliest()
+            .map_or_else(|| date.and_time(time).and_utc(), |d| d.with_timezone(&Utc))
+    }
+
+    /// The open of the session day that intraday data covers at `at`: today once the market has
+    /// opened, otherwise the previous trading day (whole last session when closed).
+    pub fn latest_session_date(&self, at: DateTime<Utc>) -> NaiveDate {
+        let local = self.local(at);
+        let mut d = local.date_naive();
+        if Self::is_trading_day(d) && local.time() >= self.sessions[0].0 {
+            return d;
+        }
+        loop {
+            d = d.checked_sub_days(Days::new(1)).unwrap_or(d);
+            if Self::is_trading_day(d) {
+                return d;
+            }
+        }
+    }
+
+    /// The next regular open strictly after `at`.
+    pub fn next_open(&self, at: DateTime<Utc>) -> DateTime<Utc> {
+        let mut d = self.local(at).date_naive();
+        loop {
+            if Self::is_trading_day(d) {
+                for (open, _) in self.sessions {
+                    let o = self.at(d, *open);
+                    if o > at {
+                        return o;
+                    }
+                }
+            }
+            d = d.checked_add_days(Days::new(1)).unwrap_or(d);
+        }
+    }
+
+    /// The close of the last session of `date`.
+    pub fn close_of(&self, date: NaiveDate) -> DateTime<Utc> {
+        self.at(date, self.sessions[self.sessions.len() - 1].1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn hk_phases() {
+        let hk = Schedule::of(Market::Hk).unwrap();
+        // 2026-11-25 is a Wednesday. HK is UTC+8.
+        assert_eq!(hk.phase(utc("2026-11-25T01:00:00Z")), Phase::PreOpen);
+        assert_eq!(hk.phase(utc("2026-11-25T01:30:00Z")), Phase::Morning);
+        assert_eq!(hk.phase(utc("2026-11-25T04:30:00Z")), Phase::Lunch);
+        assert_eq!(hk.phase(utc("2026-11-25T05:00:00Z")), Phase::Afternoon);
+        assert_eq!(hk.phase(utc("2026-11-25T08:00:00Z")), Phase::Closed);
+        assert_eq!(hk.phase(utc("2026-11-28T03:00:00Z")), Phase::Closed); // Saturday
+    }
+
+    #[test]
+    fn us_follows_new_york_daylight_saving() {
+        let us = Schedule::of(Market::Us).unwrap();
+        // Summer (EDT, UTC-4): 09:30 = 13:30Z. Winter (EST, UTC-5): 09:30 = 14:30Z.
+        assert_eq!(us.phase(utc("2026-07-01T13:30:00Z")), Phase::Morning);
+        assert_eq!(us.phase(utc("2026-11-25T13:30:00Z")), Phase::PreOpen);
+        assert_eq!(us.phase(utc("2026-11-25T14:30:00Z")), Phase::Morning);
+        assert_eq!(us.phase(utc("2026-11-25T21:00:00Z")), Phase::Closed);
+    }
+
+    #[test]
+    fn minute_counts() {
+        assert_eq!(Schedule::of(Market::Hk).unwrap().minutes().len(), 332);
+        assert_eq!(Schedule::of(Market::Us).unwrap().minutes().len(), 391);
+        assert_eq!(Schedule::of(Market::Sh).unwrap().minutes().len(), 242);
+        assert!(Schedule::of(Market::Sg).is_none());
+    }
+
+    #[test]
+    fn latest_session_and_next_open() {
+        let hk = Schedule::of(Market::Hk).unwrap();
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        // Monday before the open → the previous Friday.
+        assert_eq!(
+            hk.latest_session_date(utc("2026-11-23T00:00:00Z")),
+            d("2026-11-20")
+        );
+        assert_eq!(
+            hk.latest_session_date(utc("2026-11-23T02:00:00Z")),
+            d("2026-11-23")
+        );
+        // Friday evening → next open is Monday 09:30 HKT.
+        assert_eq!(
+            hk.next_open(utc("2026-11-27T10:00:00Z")),
+            utc("2026-11-30T01:30:00Z")
+        );
+        // During lunch → 13:00.
+        assert_eq!(
+            hk.next_open(utc("2026-11-25T04:30:00Z")),
+            utc("2026-11-25T05:00:00Z")
+        );
+    }
+}

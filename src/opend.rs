@@ -1,0 +1,22 @@
+//! The async OpenD client and the [`Gateway`] trait the rest of capflow depends on.
+//!
+//! - [`client::Client`]: one TCP (or any byte stream) connection: InitConnect, KeepAlive every
+//!   0.8 × the server's interval, dead-peer detection, many concurrent requests matched by
+//!   (protocol ID, serial), per-request timeouts, and an allowlist that makes trading (2xxx)
+//!   protocols unsendable.
+//! - [`Gateway`]: typed calls (capital flow, static info, snapshots, user groups, global state)
+//!   implemented by the client and by fakes in tests. [`Connector`] makes new gateways, so the
+//!   poller can reconnect without knowing about sockets.
+//! - [`convert`]: wire messages ↔ `flow` types.
+
+pub mod client;
+pub mod convert;
+pub mod error;
+pub mod gateway;
+
+pub use client::{Client, ConnInfo, ConnectOptions};
+pub use error::{Error, Result};
+pub use gateway::{
+    Connector, FlowRequest, Gateway, GlobalState, MarketState, OpenDConnector, SecurityInfo,
+    SecurityKind, UserGroup,
+};

@@ -1,0 +1,290 @@
+//! Wire messages ↔ `flow` types, and the [`Gateway`] implementation of [`Client`].
+//!
+//! Both directions live here so the simulator builds its replies with the same mapping the
+//! client reads them with.
+
+use chrono::{DateTime, Utc};
+
+use super::Result;
+use super::client::Client;
+use super::gateway::{
+    FlowRequest, Gateway, GlobalState, MarketState, SecurityInfo, SecurityKind, UserGroup,
+};
+use crate::flow::{CapitalFlow, Distribution, FlowItem, Market, Period, SecurityCode, SizeSplit};
+use crate::wire::pb::{self, qot_common};
+use crate::wire::proto_id;
+
+/// The `QotHeader` the SDK always sends (securityFirm 0).
+pub fn qot_header() -> Option<qot_common::QotHeader> {
+    Some(qot_common::QotHeader {
+        security_firm: Some(0),
+    })
+}
+
+/// `Security` for a code.
+pub fn security(code: &SecurityCode) -> qot_common::Security {
+    qot_common::Security {
+        market: code.market.number(),
+        code: code.code.clone(),
+    }
+}
+
+/// The 3211 request for a [`FlowRequest`], exactly as the SDK builds it.
+pub fn capital_flow_request(req: &FlowRequest) -> pb::qot_get_capital_flow::Request {
+    pb::qot_get_capital_flow::Request {
+        c2s: pb::qot_get_capital_flow::C2s {
+            security: security(&req.code),
+            period_type: Some(req.period.number()),
+            begin_time: req.range.map(|r| r.begin_time()),
+            end_time: req.range.map(|r| r.end_time()),
+            header: qot_header(),
+        },
+    }
+}
+
+/// A 3211 reply payload as a [`CapitalFlow`].
+pub fn capital_flow_from_pb(
+    s2c: pb::qot_get_capital_flow::S2c,
+    code: Option<SecurityCode>,
+    period: Period,
+) -> CapitalFlow {
+    CapitalFlow {
+        code,
+        period,
+        items: s2c
+            .flow_item_list
+            .into_iter()
+            .map(|it| FlowItem {
+                time: it.time.unwrap_or_default(),
+                timestamp: it.timestamp,
+                in_flow: it.in_flow,
+                main_in_flow: it.main_in_flow,
+                split: SizeSplit {
+                    super_: it.super_in_flow.unwrap_or(0.0),
+                    big: it.big_in_flow.unwrap_or(0.0),
+                    mid: it.mid_in_flow.unwrap_or(0.0),
+                    sml: it.sml_in_flow.unwrap_or(0.0),
+                },
+            })
+            .collect(),
+        last_valid_time: s2c.last_valid_time,
+        last_valid_timestamp: s2c.last_valid_timestamp,
+    }
+}
+
+/// A [`CapitalFlow`] as a 3211 reply payload (what the simulator sends).
+pub fn capital_flow_to_pb(flow: &CapitalFlow) -> pb::qot_get_capital_flow::S2c {
+    pb::qot_get_capital_flow::S2c {
+        flow_item_list: flow
+            .items
+            .iter()
+            .map(|it| pb::qot_get_capital_flow::CapitalFlowItem {
+                in_flow: it.in_flow,
+                time: Some(it.time.clone()),
+                timestamp: it.timestamp,
+                main_in_flow: it.main_in_flow,
+                super_in_flow: Some(it.split.super_),
+                big_in_flow: Some(it.split.big),
+                mid_in_flow: Some(it.split.mid),
+                sml_in_flow: Some(it.split.sml),
+            })
+            .collect(),
+        last_valid_time: flow.last_valid_time.clone(),
+        last_valid_timestamp: flow.last_valid_timestamp,
+    }
+}
+
+/// A 3212 reply payload as a [`Distribution`].
+pub fn distribution_from_pb(s: &pb::qot_get_capital_distribution::S2c) -> Distribution {
+    Distribution {
+        inflow: SizeSplit {
+            super_: s.capital_in_super.unwrap_or(0.0),
+            big: s.capital_in_big,
+            mid: s.capital_in_mid,
+            sml: s.capital_in_small,
+        },
+        outflow: SizeSplit {
+            super_: s.capital_out_super.unwrap_or(0.0),
+            big: s.capital_out_big,
+            mid: s.capital_out_mid,
+            sml: s.capital_out_small,
+        },
+        update_time: s.update_time.clone(),
+    }
+}
+
+/// `SecurityStaticInfo` as [`SecurityInfo`].
+pub fn static_info_from_pb(s: &qot_common::SecurityStaticInfo) -> SecurityInfo {
+    let b = &s.basic;
+    SecurityInfo {
+        code: SecurityCode::from_wire(b.security.market, &b.security.code),
+        name: b.name.clone(),
+        lot_size: b.lot_size,
+        kind: SecurityKind::from_number(b.sec_type),
+        price: None,
+        last_close: None,
+    }
+}
+
+/// GetGlobalState's payload as [`GlobalState`].
+pub fn global_state_from_pb(s: &pb::get_global_state::S2c) -> GlobalState {
+    let mut markets = vec![
+        (Market::Hk, MarketState(s.market_hk)),
+        (Market::Us, MarketState(s.market_us)),
+        (Market::Sh, MarketState(s.market_sh)),
+        (Market::Sz, MarketState(s.market_sz)),
+        (Market::HkFuture, MarketState(s.market_hk_future)),
+    ];
+    for (m, v) in [
+        (Market::Sg, s.market_sg),
+        (Market::My, s.market_my),
+        (Market::Jp, s.market_jp),
+    ] {
+        if let Some(v) = v {
+            markets.push((m, MarketState(v)));
+        }
+    }
+    GlobalState {
+        markets,
+        qot_logined: s.qot_logined,
+        server_time: DateTime::<Utc>::from_timestamp(s.time, 0).unwrap_or_default(),
+        server_ver: s.server_ver,
+    }
+}
+
+impl Gateway for Client {
+    async fn capital_flow(&self, req: &FlowRequest) -> Result<CapitalFlow> {
+        let s2c = self
+            .call::<_, pb::qot_get_capital_flow::Response>(
+                proto_id::QOT_GET_CAPITAL_FLOW,
+                &capital_flow_request(req),
+            )
+            .await?;
+        Ok(capital_flow_from_pb(
+            s2c,
+            Some(req.code.clone()),
+            req.period,
+        ))
+    }
+
+    async fn capital_distribution(&self, code: &SecurityCode) -> Result<Distribution> {
+        let req = pb::qot_get_capital_distribution::Request {
+            c2s: pb::qot_get_capital_distribution::C2s {
+                security: security(code),
+                header: qot_header(),
+            },
+        };
+        let s2c = self
+            .call::<_, pb::qot_get_capital_distribution::Response>(
+                proto_id::QOT_GET_CAPITAL_DISTRIBUTION,
+                &req,
+            )
+            .await?;
+        Ok(distribution_from_pb(&s2c))
+    }
+
+    async fn static_info(&self, codes: &[SecurityCode]) -> Result<Vec<SecurityInfo>> {
+        let req = pb::qot_get_static_info::Request {
+            c2s: pb::qot_get_static_info::C2s {
+                market: Some(0),
+                sec_type: Some(0),
+                security_list: codes.iter().map(security).collect(),
+                header: qot_header(),
+            },
+        };
+        let s2c = self
+            .call::<_, pb::qot_get_static_info::Response>(proto_id::QOT_GET_STATIC_INFO, &req)
+            .await?;
+        Ok(s2c
+            .static_info_list
+            .iter()
+            .map(static_info_from_pb)
+            .collect())
+    }
+
+    async fn snapshots(&self, codes: &[SecurityCode]) -> Result<Vec<SecurityInfo>> {
+        let req = pb::qot_get_security_snapshot::Request {
+            c2s: pb::qot_get_security_snapshot::C2s {
+                security_list: codes.iter().map(security).collect(),
+                header: qot_header(),
+            },
+        };
+        let s2c = self
+            .call::<_, pb::qot_get_security_snapshot::Response>(
+                proto_id::QOT_GET_SECURITY_SNAPSHOT,
+                &req,
+            )
+            .await?;
+        Ok(s2c
+            .snapshot_list
+            .into_iter()
+            .map(|s| {
+                let b = s.basic;
+                SecurityInfo {
+                    code: SecurityCode::from_wire(b.security.market, &b.security.code),
+                    name: b.name.unwrap_or_default(),
+                    lot_size: b.lot_size,
+                    kind: SecurityKind::from_number(b.r#type),
+                    price: Some(b.cur_price),
+                    last_close: Some(b.last_close_price),
+                }
+            })
+            .collect())
+    }
+
+    async fn user_groups(&self) -> Result<Vec<UserGroup>> {
+        let req = pb::qot_get_user_security_group::Request {
+            c2s: pb::qot_get_user_security_group::C2s {
+                group_type: 3,
+                header: qot_header(),
+            },
+        };
+        let s2c = self
+            .call::<_, pb::qot_get_user_security_group::Response>(
+                proto_id::QOT_GET_USER_SECURITY_GROUP,
+                &req,
+            )
+            .await?;
+        Ok(s2c
+            .group_list
+            .into_iter()
+            .map(|g| UserGroup {
+                name: g.group_name,
+                group_type: g.group_type,
+            })
+            .collect())
+    }
+
+    async fn user_securities(&self, group: &str) -> Result<Vec<SecurityInfo>> {
+        let req = pb::qot_get_user_security::Request {
+            c2s: pb::qot_get_user_security::C2s {
+                group_name: group.to_owned(),
+                header: qot_header(),
+            },
+        };
+        let s2c = self
+            .call::<_, pb::qot_get_user_security::Response>(proto_id::QOT_GET_USER_SECURITY, &req)
+            .await?;
+        Ok(s2c
+            .static_info_list
+            .iter()
+            .map(static_info_from_pb)
+            .collect())
+    }
+
+    async fn global_state(&self) -> Result<GlobalState> {
+        let req = pb::get_global_state::Request {
+            c2s: pb::get_global_state::C2s {
+                user_id: self.info().login_user_id,
+            },
+        };
+        let s2c = self
+            .call::<_, pb::get_global_state::Response>(proto_id::GET_GLOBAL_STATE, &req)
+            .await?;
+        Ok(global_state_from_pb(&s2c))
+    }
+
+    fn is_alive(&self) -> bool {
+        self.is_connected()
+    }
+}

@@ -1,0 +1,118 @@
+//! The poller: keeps a whole watchlist fresh inside OpenD's capital-flow budget.
+//!
+//! It owns the request budget (a sliding-window log), decides what to fetch next (focused stock
+//! first, then visible ones, then the rest round-robin), skips closed markets, backs off on
+//! rejections and reconnects through a [`Connector`](crate::opend::Connector). It never touches
+//! sockets. The app talks to it with [`PollCommand`]s and hears back [`PollEvent`]s.
+
+use chrono::{DateTime, Utc};
+
+use crate::flow::{CapitalFlow, Period, SecurityCode};
+use crate::opend::SecurityInfo;
+
+/// What the app asks of the poller.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PollCommand {
+    /// Replace the set of stocks to keep fresh (config order).
+    SetWatchlist(Vec<SecurityCode>),
+    /// The stock the user is looking at (highest priority), if any.
+    Focus(Option<SecurityCode>),
+    /// The stocks currently visible on screen (second priority).
+    Visible(Vec<SecurityCode>),
+    /// Refresh this stock's intraday flow now (still within budget).
+    Refresh(SecurityCode),
+    /// The focused stock's history for a period is wanted (fetched if missing or stale).
+    History(SecurityCode, Period),
+}
+
+/// Connection state as the status bar shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConnState {
+    /// First connect in progress.
+    Connecting,
+    /// Handshake done.
+    Connected {
+        /// OpenD's connection ID.
+        conn_id: u64,
+    },
+    /// Lost; the next attempt is scheduled.
+    Reconnecting {
+        /// Attempt number (1-based).
+        attempt: u32,
+        /// When the next attempt starts.
+        retry_at: DateTime<Utc>,
+        /// The last error.
+        error: String,
+    },
+}
+
+/// The poller's published status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PollStatus {
+    /// "host:port" (from the connector).
+    pub opend: String,
+    /// Connection state.
+    pub connection: ConnState,
+    /// Capital-flow requests sent in the last 30 s.
+    pub budget_used: usize,
+    /// The budget (requests per 30 s).
+    pub budget_cap: usize,
+    /// Requests sent since start.
+    pub requests_sent: u64,
+    /// Requests OpenD rejected for rate limiting since start.
+    pub rejected: u64,
+    /// The next scheduled fetch, if any.
+    pub next_fetch: Option<(SecurityCode, DateTime<Utc>)>,
+}
+
+/// What the poller tells the app.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PollEvent {
+    /// Fresh capital flow for a stock (`flow.period` says which).
+    Flow {
+        /// The stock.
+        code: SecurityCode,
+        /// The data.
+        flow: CapitalFlow,
+        /// Market-clock time it was fetched.
+        fetched_at: DateTime<Utc>,
+    },
+    /// A request for a stock failed.
+    StockError {
+        /// The stock.
+        code: SecurityCode,
+        /// Which period.
+        period: Period,
+        /// What OpenD or the connection said.
+        message: String,
+        /// True for errors that will not go away by retrying (unknown code, unsupported type):
+        /// the poller will not retry them.
+        permanent: bool,
+    },
+    /// Names and kinds of stocks (from static info or snapshots).
+    Names(Vec<SecurityInfo>),
+    /// Status for the status bar (sent whenever it changes, at most about once a second).
+    Status(PollStatus),
+}
+
+pub mod run;
+
+pub use run::run;
+
+/// Poller settings.
+#[derive(Clone)]
+pub struct PollerConfig {
+    /// Capital-flow requests allowed per 30 s (1..=30).
+    pub budget: usize,
+    /// The market clock (the simulator's in the demo).
+    pub clock: crate::clock::SharedClock,
+}
+
+impl std::fmt::Debug for PollerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PollerConfig")
+            .field("budget", &self.budget)
+            .field("now", &self.clock.now())
+            .finish()
+    }
+}

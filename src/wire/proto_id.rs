@@ -1,0 +1,81 @@
+//! Protocol IDs capflow knows (§2), and the allowlist of those it may ever send.
+//!
+//! capflow is read-only by construction: [`is_sendable`] admits the system protocols it needs
+//! and quote (3xxx) requests, and nothing from the trading (2xxx) range.
+
+/// InitConnect: first packet on every connection.
+pub const INIT_CONNECT: u32 = 1001;
+/// GetGlobalState: market states and login state.
+pub const GET_GLOBAL_STATE: u32 = 1002;
+/// Notify push.
+pub const NOTIFY: u32 = 1003;
+/// KeepAlive heartbeat.
+pub const KEEP_ALIVE: u32 = 1004;
+/// Qot_GetStaticInfo: name, lot size, type.
+pub const QOT_GET_STATIC_INFO: u32 = 3202;
+/// Qot_GetSecuritySnapshot: price and name.
+pub const QOT_GET_SECURITY_SNAPSHOT: u32 = 3203;
+/// Qot_GetCapitalFlow.
+pub const QOT_GET_CAPITAL_FLOW: u32 = 3211;
+/// Qot_GetCapitalDistribution.
+pub const QOT_GET_CAPITAL_DISTRIBUTION: u32 = 3212;
+/// Qot_GetUserSecurity: securities of a watchlist group.
+pub const QOT_GET_USER_SECURITY: u32 = 3213;
+/// Qot_GetUserSecurityGroup: watchlist groups.
+pub const QOT_GET_USER_SECURITY_GROUP: u32 = 3222;
+/// Qot_GetMarketState.
+pub const QOT_GET_MARKET_STATE: u32 = 3223;
+
+/// Whether capflow may send a request with this protocol ID.
+///
+/// Allowed: 1001, 1002, 1004 and quote requests (3000..=3999) that are not pushes.
+/// Never allowed: anything in the trading range 2000..=2999, pushes, unknown system IDs.
+pub fn is_sendable(proto_id: u32) -> bool {
+    const QUOTE_PUSHES: [u32; 10] = [3005, 3007, 3009, 3011, 3013, 3015, 3019, 3261, 3310, 3450];
+    match proto_id {
+        INIT_CONNECT | GET_GLOBAL_STATE | KEEP_ALIVE => true,
+        3000..=3999 => !QUOTE_PUSHES.contains(&proto_id) && !(3450..=3452).contains(&proto_id),
+        _ => false,
+    }
+}
+
+/// A short human name for log lines and error messages.
+pub fn name(proto_id: u32) -> &'static str {
+    match proto_id {
+        INIT_CONNECT => "InitConnect",
+        GET_GLOBAL_STATE => "GetGlobalState",
+        NOTIFY => "Notify",
+        KEEP_ALIVE => "KeepAlive",
+        QOT_GET_STATIC_INFO => "Qot_GetStaticInfo",
+        QOT_GET_SECURITY_SNAPSHOT => "Qot_GetSecuritySnapshot",
+        QOT_GET_CAPITAL_FLOW => "Qot_GetCapitalFlow",
+        QOT_GET_CAPITAL_DISTRIBUTION => "Qot_GetCapitalDistribution",
+        QOT_GET_USER_SECURITY => "Qot_GetUserSecurity",
+        QOT_GET_USER_SECURITY_GROUP => "Qot_GetUserSecurityGroup",
+        QOT_GET_MARKET_STATE => "Qot_GetMarketState",
+        2000..=2999 => "trading protocol",
+        _ => "unknown protocol",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trading_protocols_are_never_sendable() {
+        for id in 2000..=2999 {
+            assert!(!is_sendable(id), "{id} must not be sendable");
+        }
+    }
+
+    #[test]
+    fn quote_and_system_requests_are_sendable() {
+        for id in [1001, 1002, 1004, 3202, 3203, 3211, 3212, 3213, 3222, 3223] {
+            assert!(is_sendable(id), "{id}");
+        }
+        for id in [0, 1003, 1005, 3005, 3009, 4000, 9999] {
+            assert!(!is_sendable(id), "{id}");
+        }
+    }
+}
