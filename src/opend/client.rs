@@ -500,3 +500,6 @@ async fn run_keepalive(out: mpsc::UnboundedSender<Packet>, shared: Arc<Shared>, 
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
