@@ -45,6 +45,7 @@ fn full_day_packet() -> Vec<u8> {
         &Packet::new(proto_id::QOT_GET_CAPITAL_FLOW, 7, rsp.encode_to_vec()),
         &BodyCipher::None,
     )
+    .expect("plaintext encoding cannot fail")
 }
 
 fn decode(c: &mut Criterion) {
@@ -56,7 +57,8 @@ fn decode(c: &mut Criterion) {
             d.extend(black_box(&bytes));
             let p = d.next_packet().expect("valid").expect("complete");
             let rsp = pb::qot_get_capital_flow::Response::decode(p.body).expect("decodes");
-            let flow = capital_flow_from_pb(rsp.s2c.expect("s2c"), Some(code.clone()), Period::Intraday);
+            let flow =
+                capital_flow_from_pb(rsp.s2c.expect("s2c"), Some(code.clone()), Period::Intraday);
             assert_eq!(flow.items.len(), 332);
             flow
         });

@@ -104,26 +104,31 @@ pub struct Target {
 impl Target {
     /// Starts the demo simulator or parses `--opend`.
     pub async fn resolve(args: &OpendArgs) -> Result<Target, Failure> {
-        if args.rsa_key.is_some() {
-            return Err(Failure::Input(
-                "--rsa-key: encrypted OpenD connections are not yet supported".into(),
-            ));
-        }
+        let rsa_key = args
+            .rsa_key
+            .as_deref()
+            .map(crate::opend::load_rsa_key)
+            .transpose()
+            .map_err(Failure::Input)?;
         if args.demo {
             let (cfg, note) = crate::sim::demo_config(chrono::Utc::now());
             let sim = crate::sim::start(cfg)
                 .await
                 .map_err(|e| Failure::Other(anyhow::anyhow!("cannot start the simulator: {e}")))?;
+            let mut options = ConnectOptions::new(sim.addr().to_string());
+            options.rsa_key = rsa_key;
             return Ok(Target {
-                options: ConnectOptions::new(sim.addr().to_string()),
+                options,
                 sim: Some(sim),
                 note: Some(note),
             });
         }
         let addr = args.opend.clone().unwrap_or_else(|| DEFAULT_OPEND.into());
         check_addr(&addr)?;
+        let mut options = ConnectOptions::new(addr);
+        options.rsa_key = rsa_key;
         Ok(Target {
-            options: ConnectOptions::new(addr),
+            options,
             sim: None,
             note: None,
         })

@@ -1,6 +1,7 @@
 //! `capflow fetch` end to end: the real binary against an in-test OpenD-compatible server on
 //! 127.0.0.1:0. Checks the exact CSV, the request bytes it sends, and the exit codes.
 
+#![allow(clippy::unwrap_used, reason = "test helpers outside #[test] fns")]
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
@@ -28,7 +29,9 @@ fn item(t: &str, v: [f64; 4], main: Option<f64>) -> pb::qot_get_capital_flow::Ca
 
 /// A one-connection OpenD that answers InitConnect and 3211 (retType from `fail`), and records
 /// the 3211 requests it saw.
-async fn fake_opend(fail: Option<&'static str>) -> (String, Arc<Mutex<Vec<pb::qot_get_capital_flow::C2s>>>) {
+async fn fake_opend(
+    fail: Option<&'static str>,
+) -> (String, Arc<Mutex<Vec<pb::qot_get_capital_flow::C2s>>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -56,7 +59,8 @@ async fn fake_opend(fail: Option<&'static str>) -> (String, Arc<Mutex<Vec<pb::qo
                         }
                         .encode_to_vec(),
                         proto_id::QOT_GET_CAPITAL_FLOW => {
-                            let req = pb::qot_get_capital_flow::Request::decode(p.body.clone()).unwrap();
+                            let req =
+                                pb::qot_get_capital_flow::Request::decode(p.body.clone()).unwrap();
                             let intraday = req.c2s.period_type == Some(1);
                             seen.lock().unwrap().push(req.c2s);
                             pb::qot_get_capital_flow::Response {
@@ -66,13 +70,26 @@ async fn fake_opend(fail: Option<&'static str>) -> (String, Arc<Mutex<Vec<pb::qo
                                 s2c: fail.is_none().then(|| pb::qot_get_capital_flow::S2c {
                                     flow_item_list: if intraday {
                                         vec![
-                                            item("2026-11-25 09:30:00", [1.5e8, -2.25e7, 3.0e6, -0.125], None),
-                                            item("2026-11-25 09:31:00", [0.1, 0.2, -1e17, 12345.678], None),
+                                            item(
+                                                "2026-11-25 09:30:00",
+                                                [1.5e8, -2.25e7, 3.0e6, -0.125],
+                                                None,
+                                            ),
+                                            item(
+                                                "2026-11-25 09:31:00",
+                                                [0.1, 0.2, -1e17, 12345.678],
+                                                None,
+                                            ),
                                         ]
                                     } else {
-                                        vec![item("2026-11-24 00:00:00", [5.0, 6.0, 7.0, -8.0], Some(11.0))]
+                                        vec![item(
+                                            "2026-11-24 00:00:00",
+                                            [5.0, 6.0, 7.0, -8.0],
+                                            Some(11.0),
+                                        )]
                                     },
-                                    last_valid_time: intraday.then(|| "2026-11-25 09:31:44".to_owned()),
+                                    last_valid_time: intraday
+                                        .then(|| "2026-11-25 09:31:44".to_owned()),
                                     last_valid_timestamp: None,
                                 }),
                             }
@@ -103,8 +120,20 @@ async fn run(args: Vec<String>) -> std::process::Output {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn csv_prints_exactly_what_the_server_sent() {
     let (addr, seen) = fake_opend(None).await;
-    let out = run(vec!["fetch".into(), "HK.00700".into(), "--format".into(), "csv".into(), "--opend".into(), addr]).await;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(vec![
+        "fetch".into(),
+        "HK.00700".into(),
+        "--format".into(),
+        "csv".into(),
+        "--opend".into(),
+        addr,
+    ])
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let csv = String::from_utf8(out.stdout).unwrap();
     let expected_in0 = 1.5e8 + -2.25e7 + 3.0e6 + -0.125;
     let expected_in1 = 0.1 + 0.2 + -1e17 + 12345.678;
@@ -120,7 +149,10 @@ async fn csv_prints_exactly_what_the_server_sent() {
     );
     // The request is what the SDK sends for get_capital_flow("HK.00700").
     let req = seen.lock().unwrap()[0].clone();
-    assert_eq!((req.security.market, req.security.code.as_str()), (1, "00700"));
+    assert_eq!(
+        (req.security.market, req.security.code.as_str()),
+        (1, "00700")
+    );
     assert_eq!(req.period_type, Some(1));
     assert_eq!((req.begin_time, req.end_time), (None, None));
     assert_eq!(req.header.unwrap().security_firm, Some(0));
@@ -129,15 +161,34 @@ async fn csv_prints_exactly_what_the_server_sent() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn history_sends_sdk_date_strings() {
     let (addr, seen) = fake_opend(None).await;
-    let out = run(
-        ["fetch", "US.AAPL", "--period", "day", "--start", "2026-01-05", "--end", "2026-02-06", "--format", "csv", "--opend", &addr]
-            .map(String::from)
-            .to_vec(),
-    )
+    let out = run([
+        "fetch",
+        "US.AAPL",
+        "--period",
+        "day",
+        "--start",
+        "2026-01-05",
+        "--end",
+        "2026-02-06",
+        "--format",
+        "csv",
+        "--opend",
+        &addr,
+    ]
+    .map(String::from)
+    .to_vec())
     .await;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
-        String::from_utf8(out.stdout).unwrap().lines().nth(1).unwrap(),
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .nth(1)
+            .unwrap(),
         "N/A,10.0,5.0,6.0,7.0,-8.0,11.0,2026-11-24 00:00:00"
     );
     let req = seen.lock().unwrap()[0].clone();
@@ -149,16 +200,25 @@ async fn history_sends_sdk_date_strings() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_error_is_exit_4_with_ret_msg() {
     let (addr, _) = fake_opend(Some("simulated failure")).await;
-    let out = run(["fetch", "HK.00700", "--opend", &addr].map(String::from).to_vec()).await;
+    let out = run(["fetch", "HK.00700", "--opend", &addr]
+        .map(String::from)
+        .to_vec())
+    .await;
     assert_eq!(out.status.code(), Some(4));
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "capflow: simulated failure\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "capflow: simulated failure\n"
+    );
     assert!(out.stdout.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_output() {
     let (addr, _) = fake_opend(None).await;
-    let out = run(["fetch", "HK.00700", "--format", "json", "--opend", &addr].map(String::from).to_vec()).await;
+    let out = run(["fetch", "HK.00700", "--format", "json", "--opend", &addr]
+        .map(String::from)
+        .to_vec())
+    .await;
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["items"][0]["super_in_flow"], 1.5e8);
@@ -170,12 +230,41 @@ fn bad_input_is_exit_2_and_nothing_is_sent() {
     // Port 9 on loopback: nothing is listening, but we must not even try.
     for (args, needle) in [
         (vec!["fetch", "HK00700"], "HK.00700"),
-        (vec!["fetch", "HK.00700", "--period", "day", "--start", "2024-03-01", "--end", "2024-01-01"], "after end"),
-        (vec!["fetch", "HK.00700", "--start", "2024-03-01"], "apply only to day"),
-        (vec!["fetch", "HK.00700", "--period", "hour"], "expected intraday"),
-        (vec!["fetch", "HK.00700", "--opend", "localhost"], "HOST:PORT"),
+        (
+            vec![
+                "fetch",
+                "HK.00700",
+                "--period",
+                "day",
+                "--start",
+                "2024-03-01",
+                "--end",
+                "2024-01-01",
+            ],
+            "after end",
+        ),
+        (
+            vec!["fetch", "HK.00700", "--start", "2024-03-01"],
+            "apply only to day",
+        ),
+        (
+            vec!["fetch", "HK.00700", "--period", "hour"],
+            "expected intraday",
+        ),
+        (
+            vec!["fetch", "HK.00700", "--opend", "localhost"],
+            "HOST:PORT",
+        ),
     ] {
-        let out = capflow().args(&args).args(["--opend", "127.0.0.1:9"].iter().filter(|_| !args.contains(&"--opend"))).output().unwrap();
+        let out = capflow()
+            .args(&args)
+            .args(
+                ["--opend", "127.0.0.1:9"]
+                    .iter()
+                    .filter(|_| !args.contains(&"--opend")),
+            )
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(needle), "{args:?}: {err}");
@@ -188,8 +277,14 @@ fn unreachable_opend_is_exit_3() {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = l.local_addr().unwrap().to_string();
     drop(l);
-    let out = capflow().args(["fetch", "HK.00700", "--opend", &addr]).output().unwrap();
+    let out = capflow()
+        .args(["fetch", "HK.00700", "--opend", &addr])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(&addr) && err.contains("is OpenD running"), "{err}");
+    assert!(
+        err.contains(&addr) && err.contains("is OpenD running"),
+        "{err}"
+    );
 }

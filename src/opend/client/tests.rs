@@ -4,8 +4,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use tokio::io::AsyncWriteExt;
 use prost::Message;
+use tokio::io::AsyncWriteExt;
 use tokio::io::DuplexStream;
 use tokio::time::Instant;
 use tokio_util::codec::Framed;
@@ -289,7 +289,7 @@ async fn bad_sha1_fails_that_request_only() {
             n += 1;
             let reply = flow_reply(&p, 0, None);
             let mut bytes =
-                crate::wire::encode_packet(&reply, &crate::wire::crypto::BodyCipher::None);
+                crate::wire::encode_packet(&reply, &crate::wire::crypto::BodyCipher::None).unwrap();
             if n == 1 {
                 bytes[20] ^= 0xff; // corrupt the SHA-1
             }
@@ -368,4 +368,121 @@ async fn connect_to_a_closed_port_is_a_connection_error() {
         .unwrap_err();
     assert!(matches!(err, Error::Connect { .. }), "{err}");
     assert!(err.to_string().contains(&addr.to_string()));
+}
+
+fn rsa_key() -> Arc<crate::wire::crypto::RsaKey> {
+    let private = rsa::PrivateKey::new(&mut getrandom::SysRng, 1024).unwrap();
+    Arc::new(crate::wire::crypto::RsaKey::from_private(private).unwrap())
+}
+
+/// An encrypted fake OpenD: RSA for InitConnect, then AES (CBC when `cbc`, else FTAES-ECB).
+fn spawn_encrypted_fake(io: DuplexStream, key: Arc<crate::wire::crypto::RsaKey>, cbc: bool) {
+    use crate::wire::crypto::BodyCipher;
+    tokio::spawn(async move {
+        let mut framed = Framed::new(
+            io,
+            PacketCodec {
+                cipher: BodyCipher::Rsa(key),
+            },
+        );
+        let Some(Ok(Ok(p))) = framed.next().await else {
+            return;
+        };
+        let init = pb::init_connect::Request::decode(p.body.clone()).unwrap();
+        assert_eq!(init.c2s.packet_enc_algo, Some(2));
+        let mut rsp = pb::init_connect::Response::decode(init_reply(&p).body).unwrap();
+        let s2c = rsp.s2c.as_mut().unwrap();
+        s2c.aes_cb_civ = cbc.then(|| "fedcba9876543210".to_owned());
+        framed
+            .send(Packet::new(p.proto_id, p.serial, rsp.encode_to_vec()))
+            .await
+            .unwrap();
+        framed.codec_mut().cipher = if cbc {
+            BodyCipher::AesCbc {
+                key: *b"0123456789abcdef",
+                iv: *b"fedcba9876543210",
+            }
+        } else {
+            BodyCipher::FtAesEcb {
+                key: *b"0123456789abcdef",
+            }
+        };
+        while let Some(Ok(Ok(p))) = framed.next().await {
+            if p.proto_id == proto_id::QOT_GET_CAPITAL_FLOW {
+                framed.send(flow_reply(&p, 0, None)).await.unwrap();
+            }
+        }
+    });
+}
+
+#[tokio::test(start_paused = true)]
+async fn encrypted_connections_work_in_both_aes_modes() {
+    let key = rsa_key();
+    for cbc in [true, false] {
+        let (a, b) = tokio::io::duplex(1 << 16);
+        spawn_encrypted_fake(b, Arc::clone(&key), cbc);
+        let mut opts = ConnectOptions::new("fake");
+        opts.rsa_key = Some(Arc::clone(&key));
+        let client = Client::handshake(a, &opts).await.unwrap();
+        let calls = (0..5).map(|i| {
+            let c = client.clone();
+            async move { c.capital_flow(&flow_req(&format!("{i:05}"))).await }
+        });
+        for (i, r) in futures::future::join_all(calls)
+            .await
+            .into_iter()
+            .enumerate()
+        {
+            assert_eq!(r.unwrap().items[0].in_flow, i as f64, "cbc={cbc}");
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wrong_rsa_key_fails_fast_with_a_clear_message() {
+    let (a, b) = tokio::io::duplex(1 << 16);
+    let server_key = rsa_key();
+    // The server decrypts with its own key; our request is garbage to it, so to exercise the
+    // reply path it answers as if it had understood (encrypting with ITS key).
+    tokio::spawn(async move {
+        use crate::wire::crypto::BodyCipher;
+        let mut framed = Framed::new(
+            b,
+            PacketCodec {
+                cipher: BodyCipher::Rsa(server_key),
+            },
+        );
+        let p = match framed.next().await {
+            Some(Ok(Err(crate::wire::Error::BadSha1 { proto_id, serial }))) => {
+                Packet::new(proto_id, serial, vec![])
+            }
+            other => panic!("expected an undecryptable InitConnect, got {other:?}"),
+        };
+        framed.send(init_reply(&p)).await.unwrap();
+        futures::future::pending::<()>().await;
+    });
+    let mut opts = ConnectOptions::new("fake");
+    opts.rsa_key = Some(rsa_key());
+    let t0 = Instant::now();
+    let err = Client::handshake(a, &opts).await.unwrap_err();
+    assert!(err.to_string().contains("RSA key does not match"), "{err}");
+    assert!(t0.elapsed() < Duration::from_secs(1));
+}
+
+#[test]
+fn key_files_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.pem");
+    assert!(
+        load_rsa_key(&missing)
+            .unwrap_err()
+            .contains("cannot read RSA key file")
+    );
+    let junk = dir.path().join("junk.pem");
+    std::fs::write(&junk, "not a key").unwrap();
+    let e = load_rsa_key(&junk).unwrap_err();
+    assert!(
+        e.contains("junk.pem") && e.contains("not an RSA private key"),
+        "{e}"
+    );
 }
