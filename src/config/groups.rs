@@ -194,7 +194,10 @@ mod tests {
         assert!(starts[10] > WINDOW, "{:?}", starts[10]);
         // No 31 s window (closed) holds more than 10 starts.
         for (i, &a) in starts.iter().enumerate() {
-            let n = starts[i..].iter().filter(|&&b| b.saturating_sub(a) <= WINDOW).count();
+            let n = starts[i..]
+                .iter()
+                .filter(|&&b| b.saturating_sub(a) <= WINDOW)
+                .count();
             assert!(n <= MAX_PER_WINDOW, "{n} starts within {WINDOW:?} of {a:?}");
         }
     }

@@ -74,7 +74,7 @@ pub fn parse(text: &str, path: Option<&Path>) -> Result<Config, Vec<Diagnostic>>
     let file: ConfigFile = match toml::from_str(text) {
         Ok(f) => f,
         Err(e) => {
-            let msg = e.message().trim_end().replace('\n', "; ");
+            let msg = explain(text, e.span(), e.message());
             r.at(e.span(), msg);
             return Err(r.finish());
         }
@@ -90,6 +90,50 @@ pub fn parse(text: &str, path: Option<&Path>) -> Result<Config, Vec<Diagnostic>>
     } else {
         Err(diags)
     }
+}
+
+/// The key whose value starts at `offset` (`port = "x"` → `port`), if the line reads that way.
+fn key_at(text: &str, offset: usize) -> Option<&str> {
+    let before = text.get(..offset)?;
+    let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+    let key = line.trim_end().strip_suffix('=')?.trim();
+    let ok = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '"'));
+    ok.then_some(key)
+}
+
+/// The key that starts at `offset` (`port = 1` → `port`).
+fn key_starting_at(text: &str, offset: usize) -> Option<&str> {
+    let rest = text.get(offset..)?;
+    let key = rest.split('=').next()?.trim();
+    (!key.is_empty() && !key.contains('\n')).then_some(key)
+}
+
+/// Rewords the parser's message into one line that says what is wrong and what is expected.
+fn explain(text: &str, span: Option<Range<usize>>, message: &str) -> String {
+    let msg = message
+        .trim_end()
+        .replace('\n', "; ")
+        .replace("expected i64", "expected an integer")
+        .replace("expected a sequence", "expected an array");
+    let start = span.map(|s| s.start);
+    if let Some(found) = msg.strip_prefix("invalid type: ") {
+        return match start.and_then(|o| key_at(text, o)) {
+            Some(key) => format!("{key}: wrong type: found {found}"),
+            None => format!("wrong type: found {found}"),
+        };
+    }
+    if msg == "duplicate key"
+        && let Some(key) = start.and_then(|o| key_starting_at(text, o))
+    {
+        return format!("duplicate key `{key}`: each key may appear once in a table");
+    }
+    if msg.starts_with("unknown field") {
+        return format!("{msg} (see config.example.toml for every option)");
+    }
+    msg
 }
 
 fn build(file: ConfigFile, base: Option<&Path>, r: &mut Report<'_>) -> Config {
@@ -400,6 +444,18 @@ mod tests {
         assert_eq!(position(t, 2), (2, 1));
         assert_eq!(position(t, 2 + "万".len()), (2, 2));
         assert_eq!(position(t, 999), (3, 1));
+    }
+
+    #[test]
+    fn parser_messages_name_the_key() {
+        assert_eq!(
+            errs("[opend]\nport = \"1\"\n"),
+            ["c.toml:2:8: port: wrong type: found string \"1\", expected an integer"]
+        );
+        assert_eq!(
+            errs("[opend]\nport = 1\nport = 2\n"),
+            ["c.toml:3:1: duplicate key `port`: each key may appear once in a table"]
+        );
     }
 
     #[test]
