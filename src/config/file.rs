@@ -2,7 +2,8 @@
 //!
 //! Every field is optional and wrapped in `Spanned` so that [`super::validate`] can point at the
 //! line and column of a bad value. Unknown keys are rejected (`deny_unknown_fields`). Keys are
-//! snake_case, as in the issue and in OpenD's own config (`rsa_private_key`). This module must not
+//! snake_case, as in the issue and in OpenD's own config (`rsa_private_key`). `validate` fills
+//! [`ConfigFile`] section by section (so one bad section does not hide another). This module must not
 //! apply defaults or check bounds: that is `validate`'s job.
 
 use serde::Deserialize;

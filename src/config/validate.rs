@@ -1,9 +1,10 @@
 //! [`ConfigFile`] → [`Config`]: parse the TOML, check every value, and report every problem found
 //! with the file, line and column it comes from.
 //!
-//! TOML syntax errors, wrong types and unknown keys come from the parser, which stops at the first;
-//! everything after parsing (codes, ranges, duplicates, missing or conflicting keys, the key file)
-//! is collected in full, sorted by position. Values not given take the built-in defaults of
+//! Every problem found is reported, sorted by position: all TOML syntax errors (the parser
+//! recovers); else every unknown key and wrong type (each key of each section is deserialized on
+//! its own) plus every semantic problem of the sections that typed fine (codes, ranges,
+//! duplicates, missing or conflicting keys, the key file). Values not given take the built-in defaults of
 //! [`Config::default`]; a value given but wrong is always an error, never replaced by a default.
 //! No IO except checking that `rsa_private_key` is a readable file.
 
@@ -11,7 +12,9 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
 use toml::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::file::{ConfigFile, WatchlistFile};
 use super::{Brand, Colors, Config, Diagnostic, MAX_BUDGET, WatchlistConfig, WatchlistSource};
@@ -71,13 +74,8 @@ pub fn parse(text: &str, path: Option<&Path>) -> Result<Config, Vec<Diagnostic>>
         file: file_label(path),
         found: Vec::new(),
     };
-    let file: ConfigFile = match toml::from_str(text) {
-        Ok(f) => f,
-        Err(e) => {
-            let msg = explain(text, e.span(), e.message());
-            r.at(e.span(), msg);
-            return Err(r.finish());
-        }
+    let Some(file) = decompose(text, &mut r) else {
+        return Err(r.finish());
     };
     let base = path.and_then(Path::parent);
     let config = build(file, base, &mut r);
@@ -90,6 +88,88 @@ pub fn parse(text: &str, path: Option<&Path>) -> Result<Config, Vec<Diagnostic>>
     } else {
         Err(diags)
     }
+}
+
+/// Parses the document and deserializes each section, and each `[[watchlist]]`, on its own, so
+/// that a wrong type or unknown key in one does not hide the problems in the others. `None` on
+/// TOML syntax errors (all of them are reported).
+fn decompose(text: &str, r: &mut Report<'_>) -> Option<ConfigFile> {
+    let (root, syntax) = DeTable::parse_recoverable(text);
+    if !syntax.is_empty() {
+        for e in syntax {
+            r.at(e.span(), explain(text, e.span(), e.message()));
+        }
+        return None;
+    }
+    let mut file = ConfigFile::default();
+    for (key, value) in root.into_inner() {
+        match key.get_ref().as_ref() {
+            "opend" => file.opend = section(value, text, r),
+            "budget" => file.budget = section(value, text, r),
+            "ui" => file.ui = section(value, text, r),
+            "watchlist" => file.watchlist = watchlist_tables(value, text, r),
+            other => r.at(
+                Some(key.span()),
+                format!("unknown field `{other}`, expected one of `opend`, `budget`, `ui`, `watchlist` (see config.example.toml for every option)"),
+            ),
+        }
+    }
+    Some(file)
+}
+
+/// Deserializes one section. For a table, each key is first tried on its own (the struct's
+/// fields are all optional), so every unknown key and every wrong type in it is reported.
+fn section<'i, T: Deserialize<'i>>(
+    value: Spanned<DeValue<'i>>,
+    text: &str,
+    r: &mut Report<'_>,
+) -> Option<T> {
+    let mut report = |e: &toml::de::Error| r.at(e.span(), explain(text, e.span(), e.message()));
+    if let DeValue::Table(table) = value.get_ref()
+        && table.len() > 1
+    {
+        let mut failed = false;
+        for (k, v) in table {
+            let one: DeTable<'i> = std::iter::once((k.clone(), v.clone())).collect();
+            let one = Spanned::new(value.span(), DeValue::Table(one));
+            if let Err(e) = T::deserialize(ValueDeserializer::from(one)) {
+                report(&e);
+                failed = true;
+            }
+        }
+        if failed {
+            return None;
+        }
+    }
+    T::deserialize(ValueDeserializer::from(value))
+        .map_err(|e| report(&e))
+        .ok()
+}
+
+fn watchlist_tables(
+    value: Spanned<DeValue<'_>>,
+    text: &str,
+    r: &mut Report<'_>,
+) -> Option<Spanned<Vec<Spanned<WatchlistFile>>>> {
+    let span = value.span();
+    let DeValue::Array(items) = value.get_ref() else {
+        // Not an array: let serde say what it found.
+        return section(value, text, r);
+    };
+    if items.is_empty() {
+        r.at(
+            Some(span),
+            "watchlist is empty: add a [[watchlist]] table with name and codes, or remove the key to use the built-in watchlists".to_owned(),
+        );
+        return None;
+    }
+    let mut ok = Vec::new();
+    for item in items {
+        if let Some(w) = section(item.clone(), text, r) {
+            ok.push(w);
+        }
+    }
+    Some(Spanned::new(span, ok))
 }
 
 /// The key whose value starts at `offset` (`port = "x"` → `port`), if the line reads that way.
@@ -215,15 +295,7 @@ fn build(file: ConfigFile, base: Option<&Path>, r: &mut Report<'_>) -> Config {
         }
     }
     if let Some(lists) = file.watchlist {
-        let span = lists.span();
-        let lists = lists.into_inner();
-        if lists.is_empty() {
-            r.at(
-                Some(span),
-                "watchlist is empty: add a [[watchlist]] table with name and codes, or remove the key to use the built-in watchlists".to_owned(),
-            );
-        }
-        c.watchlists = watchlists(lists, r);
+        c.watchlists = watchlists(lists.into_inner(), r);
     }
     c
 }
@@ -456,6 +528,32 @@ mod tests {
             errs("[opend]\nport = 1\nport = 2\n"),
             ["c.toml:3:1: duplicate key `port`: each key may appear once in a table"]
         );
+    }
+
+    #[test]
+    fn a_type_error_in_one_section_does_not_hide_the_others() {
+        let e = errs(
+            "[opend]\nport = \"x\"\nhots = 1\n[ui]\ncolors = 1\n[budget]\nrequests_per_30s = 99\n[[watchlist]]\nname = 1\n[[watchlist]]\nname = \"ok\"\ncodes = [\"HK\"]\n[nope]\n",
+        );
+        assert_eq!(
+            e,
+            [
+                "c.toml:2:8: port: wrong type: found string \"x\", expected an integer",
+                "c.toml:3:1: unknown field `hots`, expected one of `host`, `port`, `rsa_private_key`, `brand` (see config.example.toml for every option)",
+                "c.toml:5:10: colors: wrong type: found integer `1`, expected a string",
+                "c.toml:7:20: requests_per_30s = 99 is out of range: expected 1 to 30 (OpenD allows 30 capital-flow requests per 30 s; lower it if other programs share your OpenD)",
+                "c.toml:9:8: name: wrong type: found integer `1`, expected a string",
+                "c.toml:12:10: invalid security code \"HK\": expected MARKET.CODE such as HK.00700, US.AAPL or SH.600519",
+                "c.toml:13:2: unknown field `nope`, expected one of `opend`, `budget`, `ui`, `watchlist` (see config.example.toml for every option)",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_syntax_error_is_reported() {
+        let e = errs("a = \nb = [1,\n[c\n");
+        assert!(e.len() >= 2, "{e:#?}");
+        assert!(e.iter().all(|l| l.starts_with("c.toml:")), "{e:#?}");
     }
 
     #[test]
