@@ -1,9 +1,9 @@
 //! Resolves an `opend_group` watchlist: the stocks of a watchlist group in the user's Futu/moomoo
 //! app, through Qot_GetUserSecurityGroup (3222) then Qot_GetUserSecurity (3213).
 //!
-//! OpenD allows 10 of each per 30 s; [`GroupResolver`] keeps a sliding-window log so that at most
-//! [`MAX_PER_WINDOW`] resolutions (each one 3222 + one 3213) start in any [`WINDOW`], waiting
-//! (on tokio time) when over. Errors are plain one-line strings meant to be shown in place of
+//! OpenD allows 10 of each per 30 s; [`GroupResolver`] keeps a sliding-window log per protocol so
+//! that at most [`MAX_PER_WINDOW`] of each start in any [`WINDOW`], waiting (on tokio time) when
+//! over. Errors are plain one-line strings meant to be shown in place of
 //! the list. This module holds no connection: it is handed a [`Gateway`].
 
 use std::collections::VecDeque;
@@ -21,21 +21,37 @@ pub const WINDOW: Duration = Duration::from_secs(31);
 /// Lists the stocks of OpenD watchlist group `group` (no rate limiting: see [`GroupResolver`]).
 /// Errors: the group does not exist (naming the groups that do), is empty, or OpenD failed.
 pub async fn resolve_group<G: Gateway>(gw: &G, group: &str) -> Result<Vec<SecurityInfo>, String> {
-    let groups = gw
-        .user_groups()
+    let groups = list_groups(gw).await?;
+    securities(gw, &groups, group).await
+}
+
+async fn list_groups<G: Gateway>(gw: &G) -> Result<Vec<String>, String> {
+    gw.user_groups()
         .await
-        .map_err(|e| format!("cannot list the watchlist groups in OpenD: {e}"))?;
-    if !groups.iter().any(|g| g.name == group) {
-        let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
-        let known = if names.is_empty() {
-            "OpenD reports no groups".to_owned()
-        } else {
-            format!("groups are: {}", names.join(", "))
-        };
-        return Err(format!(
-            "no watchlist group named {group:?} in OpenD; {known}"
-        ));
+        .map(|gs| gs.into_iter().map(|g| g.name).collect())
+        .map_err(|e| format!("cannot list the watchlist groups in OpenD: {e}"))
+}
+
+fn check_exists(groups: &[String], group: &str) -> Result<(), String> {
+    if groups.iter().any(|g| g == group) {
+        return Ok(());
     }
+    let known = if groups.is_empty() {
+        "OpenD reports no groups".to_owned()
+    } else {
+        format!("groups are: {}", groups.join(", "))
+    };
+    Err(format!(
+        "no watchlist group named {group:?} in OpenD; {known}"
+    ))
+}
+
+async fn securities<G: Gateway>(
+    gw: &G,
+    groups: &[String],
+    group: &str,
+) -> Result<Vec<SecurityInfo>, String> {
+    check_exists(groups, group)?;
     let list = gw
         .user_securities(group)
         .await
@@ -48,20 +64,15 @@ pub async fn resolve_group<G: Gateway>(gw: &G, group: &str) -> Result<Vec<Securi
     Ok(list)
 }
 
-/// [`resolve_group`] behind a sliding-window limiter (at most [`MAX_PER_WINDOW`] per
-/// [`WINDOW`]). One per connection; the dashboard calls it at start and every few minutes.
+/// A sliding-window log of request times (tokio time, so tests run under paused time).
 #[derive(Debug, Default)]
-pub struct GroupResolver {
+struct WindowLog {
     sent: VecDeque<Instant>,
 }
 
-impl GroupResolver {
-    /// A resolver with an empty window.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Waits until a resolution fits in the window, then records it.
+impl WindowLog {
+    /// Waits until one more request fits (at most [`MAX_PER_WINDOW`] in any [`WINDOW`]), then
+    /// records it.
     async fn acquire(&mut self) {
         loop {
             let now = Instant::now();
@@ -77,15 +88,61 @@ impl GroupResolver {
             }
         }
     }
+}
 
-    /// Resolves `group`, first waiting for room in the window if needed.
+/// [`resolve_group`] within OpenD's limits: at most [`MAX_PER_WINDOW`] Qot_GetUserSecurityGroup
+/// and [`MAX_PER_WINDOW`] Qot_GetUserSecurity calls start in any [`WINDOW`] (each kind has its
+/// own log), waiting when over. Keep one per OpenD connection; the dashboard calls
+/// [`GroupResolver::resolve_all`] at start and every few minutes.
+#[derive(Debug, Default)]
+pub struct GroupResolver {
+    groups_log: WindowLog,
+    securities_log: WindowLog,
+}
+
+impl GroupResolver {
+    /// A resolver with empty windows.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Resolves one group (one 3222 + one 3213 call).
     pub async fn resolve<G: Gateway>(
         &mut self,
         gw: &G,
         group: &str,
     ) -> Result<Vec<SecurityInfo>, String> {
-        self.acquire().await;
-        resolve_group(gw, group).await
+        self.resolve_all(gw, &[group])
+            .await
+            .pop()
+            .unwrap_or_else(|| Err("no group asked for".to_owned()))
+    }
+
+    /// Resolves several groups with one 3222 call and one 3213 call per existing group; one
+    /// result per group, in order (a missing group is an error for that group only).
+    pub async fn resolve_all<G: Gateway>(
+        &mut self,
+        gw: &G,
+        groups: &[&str],
+    ) -> Vec<Result<Vec<SecurityInfo>, String>> {
+        if groups.is_empty() {
+            return Vec::new();
+        }
+        self.groups_log.acquire().await;
+        let known = match list_groups(gw).await {
+            Ok(k) => k,
+            Err(e) => return groups.iter().map(|_| Err(e.clone())).collect(),
+        };
+        let mut out = Vec::with_capacity(groups.len());
+        for group in groups {
+            if let Err(e) = check_exists(&known, group) {
+                out.push(Err(e));
+                continue;
+            }
+            self.securities_log.acquire().await;
+            out.push(securities(gw, &known, group).await);
+        }
+        out
     }
 }
 
@@ -100,7 +157,19 @@ mod tests {
     #[derive(Default)]
     struct Fake {
         group_calls: AtomicUsize,
+        security_calls: std::sync::Mutex<Vec<Instant>>,
         fail: bool,
+    }
+
+    /// No closed `WINDOW` holds more than `MAX_PER_WINDOW` of these times.
+    fn within_limit(times: &[Instant]) -> bool {
+        times.iter().enumerate().all(|(i, &a)| {
+            times[i..]
+                .iter()
+                .filter(|&&b| b.duration_since(a) <= WINDOW)
+                .count()
+                <= MAX_PER_WINDOW
+        })
     }
 
     fn no<T>() -> Result<T> {
@@ -134,6 +203,7 @@ mod tests {
                 .collect())
         }
         async fn user_securities(&self, group: &str) -> Result<Vec<SecurityInfo>> {
+            self.security_calls.lock().unwrap().push(Instant::now());
             if group == "Empty" {
                 return Ok(vec![]);
             }
@@ -187,18 +257,33 @@ mod tests {
         let mut starts = Vec::new();
         for _ in 0..25 {
             r.resolve(&gw, "Tech").await.unwrap();
-            starts.push(Instant::now().duration_since(t0));
+            starts.push(Instant::now());
         }
         assert_eq!(gw.group_calls.load(Ordering::SeqCst), 25);
-        assert!(starts[9] < Duration::from_secs(1));
-        assert!(starts[10] > WINDOW, "{:?}", starts[10]);
-        // No 31 s window (closed) holds more than 10 starts.
-        for (i, &a) in starts.iter().enumerate() {
-            let n = starts[i..]
-                .iter()
-                .filter(|&&b| b.saturating_sub(a) <= WINDOW)
-                .count();
-            assert!(n <= MAX_PER_WINDOW, "{n} starts within {WINDOW:?} of {a:?}");
+        assert!(starts[9].duration_since(t0) < Duration::from_secs(1));
+        assert!(starts[10].duration_since(t0) > WINDOW);
+        assert!(within_limit(&starts));
+        assert!(within_limit(&gw.security_calls.lock().unwrap()));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn resolve_all_lists_groups_once_and_limits_each_protocol() {
+        let gw = Fake::default();
+        let mut r = GroupResolver::new();
+        for round in 0..6 {
+            let res = r.resolve_all(&gw, &["Tech", "Nope", "All"]).await;
+            assert_eq!(res.len(), 3);
+            assert!(res[0].is_ok() && res[2].is_ok(), "round {round}");
+            assert!(res[1].as_ref().unwrap_err().contains("\"Nope\""));
         }
+        assert_eq!(gw.group_calls.load(Ordering::SeqCst), 6);
+        let calls = gw.security_calls.lock().unwrap().clone();
+        assert_eq!(calls.len(), 12, "no 3213 call for a missing group");
+        assert!(within_limit(&calls));
+        assert!(
+            calls[11].duration_since(calls[0]) > WINDOW,
+            "the 11th had to wait"
+        );
+        assert!(r.resolve_all(&gw, &[]).await.is_empty());
     }
 }
