@@ -176,7 +176,7 @@ impl Default for Config {
 }
 
 impl Config {
-    /// OpenD's address as "host:port" (IPv6 hosts in brackets: "[::1]:11111").
+    /// OpenD's address as "host:port" (IPv6 hosts in brackets: `[::1]:11111`).
     pub fn opend_addr(&self) -> String {
         let h = &self.opend.host;
         if h.contains(':') && !h.starts_with('[') {
@@ -196,6 +196,22 @@ impl Config {
                 WatchlistSource::OpendGroup(_) => 0,
             })
             .sum()
+    }
+
+    /// Every fixed code over all watchlists, each once, in file order (what `record` polls
+    /// before OpenD groups are resolved).
+    pub fn all_codes(&self) -> Vec<SecurityCode> {
+        let mut seen = std::collections::HashSet::new();
+        self.watchlists
+            .iter()
+            .filter_map(|w| match &w.source {
+                WatchlistSource::Codes(c) => Some(c),
+                WatchlistSource::OpendGroup(_) => None,
+            })
+            .flatten()
+            .filter(|c| seen.insert(*c))
+            .cloned()
+            .collect()
     }
 
     /// The watchlist with this name, if any.
@@ -301,6 +317,23 @@ mod tests {
             Some("US"),
             "lookup by name"
         );
+    }
+
+    #[test]
+    fn all_codes_are_unique_and_in_order() {
+        let mut c = Config::default();
+        c.watchlists.push(WatchlistConfig {
+            name: "again".into(),
+            source: codes(&[(Market::Us, "AAPL"), (Market::Us, "META")]),
+        });
+        c.watchlists.push(WatchlistConfig {
+            name: "app".into(),
+            source: WatchlistSource::OpendGroup("Tech".into()),
+        });
+        let all: Vec<String> = c.all_codes().iter().map(ToString::to_string).collect();
+        assert_eq!(all.len(), 15);
+        assert_eq!(all[0], "HK.00700");
+        assert_eq!(all[14], "US.META");
     }
 
     #[test]
