@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod config;
 pub mod fetch;
 pub mod flow;
 pub mod opend;
@@ -19,8 +20,9 @@ use cli::{Cli, Command, Failure};
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Some(Command::Fetch(args)) => fetch::run(args).await,
-        Some(Command::Sim(_) | Command::Record(_) | Command::Config(_)) | None => Err(
-            Failure::Other(anyhow::anyhow!("this command is not built yet")),
-        ),
+        Some(Command::Config(args)) => config::run_cli(args, cli.dashboard.config.clone()),
+        Some(Command::Sim(_) | Command::Record(_)) | None => Err(Failure::Other(anyhow::anyhow!(
+            "this command is not built yet"
+        ))),
     }
 }
