@@ -4,7 +4,7 @@
 //! - [`BodyCipher::AesCbc`]: AES-128-CBC, PKCS#7, a fresh cipher per packet with the same IV.
 //! - [`BodyCipher::FtAesEcb`]: Futu's AES-ECB: zero-pad to 16, encrypt, append a clear 16-byte
 //!   trailer whose last byte is `plaintext_len % 16`.
-//! - RSA (PKCS#1 v1.5) for the InitConnect exchange only: [`rsa_encrypt`] / [`rsa_decrypt`].
+//! - RSA (PKCS#1 v1.5) for the InitConnect exchange only: [`RsaKey`] and [`BodyCipher::Rsa`].
 
 use std::sync::Arc;
 
