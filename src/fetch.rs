@@ -16,9 +16,6 @@ use crate::opend::{Client, ConnectOptions, FlowRequest, Gateway};
 /// The CSV header: the Python SDK's DataFrame columns, in its order.
 pub const CSV_HEADER: &str = "last_valid_time,in_flow,super_in_flow,big_in_flow,mid_in_flow,sml_in_flow,main_in_flow,capital_flow_item_time";
 
-/// The default OpenD address.
-pub const DEFAULT_OPEND: &str = "127.0.0.1:11111";
-
 /// A validated fetch request (everything checked before any byte is sent).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FetchPlan {
@@ -51,9 +48,9 @@ pub fn plan(args: &FetchArgs, today: chrono::NaiveDate) -> Result<FetchPlan, Fai
 }
 
 /// Runs `capflow fetch`.
-pub async fn run(args: FetchArgs) -> Result<(), Failure> {
+pub async fn run(args: FetchArgs, config: &crate::config::Config) -> Result<(), Failure> {
     let plan = plan(&args, Local::now().date_naive())?;
-    let target = Target::resolve(&args.opend).await?;
+    let target = Target::resolve(&args.opend, config).await?;
     let client = Client::connect(target.options.clone()).await?;
     let flow = client.capital_flow(&plan.request).await?;
     let name = if plan.format == Format::Table {
@@ -102,11 +99,20 @@ pub struct Target {
 }
 
 impl Target {
-    /// Starts the demo simulator or parses `--opend`.
-    pub async fn resolve(args: &OpendArgs) -> Result<Target, Failure> {
-        let rsa_key = args
-            .rsa_key
-            .as_deref()
+    /// Starts the demo simulator, or takes the address and key from the flags, else the config.
+    pub async fn resolve(
+        args: &OpendArgs,
+        config: &crate::config::Config,
+    ) -> Result<Target, Failure> {
+        // The config's key belongs to the configured OpenD, not to the demo simulator.
+        let key_path = if args.demo {
+            args.rsa_key.as_deref()
+        } else {
+            args.rsa_key
+                .as_deref()
+                .or(config.opend.rsa_private_key.as_deref())
+        };
+        let rsa_key = key_path
             .map(crate::opend::load_rsa_key)
             .transpose()
             .map_err(Failure::Input)?;
@@ -123,7 +129,7 @@ impl Target {
                 note: Some(note),
             });
         }
-        let addr = args.opend.clone().unwrap_or_else(|| DEFAULT_OPEND.into());
+        let addr = args.opend.clone().unwrap_or_else(|| config.opend_addr());
         check_addr(&addr)?;
         let mut options = ConnectOptions::new(addr);
         options.rsa_key = rsa_key;

@@ -19,7 +19,10 @@ use cli::{Cli, Command, Failure};
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Some(Command::Fetch(args)) => fetch::run(args).await,
+        Some(Command::Fetch(args)) => {
+            let cfg = config::load(cli.dashboard.config.as_deref())?;
+            fetch::run(args, &cfg).await
+        }
         Some(Command::Config(args)) => config::run_cli(args, cli.dashboard.config.clone()),
         Some(Command::Sim(_) | Command::Record(_)) | None => Err(Failure::Other(anyhow::anyhow!(
             "this command is not built yet"

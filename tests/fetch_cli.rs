@@ -10,8 +10,14 @@ use futures::{SinkExt, StreamExt};
 use prost::Message;
 use tokio_util::codec::Framed;
 
+/// The binary, isolated from the machine's config: no `$CAPFLOW_CONFIG`, an empty XDG dir.
 fn capflow() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_capflow"))
+    let empty = std::env::temp_dir().join("capflow-fetch-cli-no-config");
+    let mut c = Command::new(env!("CARGO_BIN_EXE_capflow"));
+    c.env_remove("CAPFLOW_CONFIG")
+        .env("XDG_CONFIG_HOME", &empty)
+        .env("XDG_DATA_HOME", &empty);
+    c
 }
 
 fn item(t: &str, v: [f64; 4], main: Option<f64>) -> pb::qot_get_capital_flow::CapitalFlowItem {
