@@ -19,7 +19,8 @@ use cli::{Cli, Command, Failure};
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Some(Command::Fetch(args)) => fetch::run(args).await,
-        Some(Command::Sim(_) | Command::Record(_) | Command::Config(_)) | None => Err(
+        Some(Command::Sim(args)) => sim::run_cli(args).await,
+        Some(Command::Record(_) | Command::Config(_)) | None => Err(
             Failure::Other(anyhow::anyhow!("this command is not built yet")),
         ),
     }
