@@ -20,8 +20,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Some(Command::Fetch(args)) => fetch::run(args).await,
         Some(Command::Sim(args)) => sim::run_cli(args).await,
-        Some(Command::Record(_) | Command::Config(_)) | None => Err(
-            Failure::Other(anyhow::anyhow!("this command is not built yet")),
-        ),
+        Some(Command::Record(_) | Command::Config(_)) | None => Err(Failure::Other(
+            anyhow::anyhow!("this command is not built yet"),
+        )),
     }
 }

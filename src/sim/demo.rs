@@ -130,9 +130,9 @@ pub async fn run_cli(args: SimArgs) -> Result<(), Failure> {
         .with_writer(std::io::stderr)
         .try_init();
     let cfg = config_from_args(&args, Utc::now())?;
-    let sim = start(cfg).await.map_err(|e| {
-        Failure::Other(anyhow::anyhow!("cannot listen on {}: {e}", args.listen))
-    })?;
+    let sim = start(cfg)
+        .await
+        .map_err(|e| Failure::Other(anyhow::anyhow!("cannot listen on {}: {e}", args.listen)))?;
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on {}", sim.addr())
@@ -157,7 +157,10 @@ mod tests {
         let now = utc("2026-11-25T02:00:00Z"); // HK morning
         let (cfg, note) = demo_config(now);
         assert_eq!((cfg.start, cfg.speed), (now, 1.0));
-        assert!(note.contains("SIMULATED") && note.contains("Hong Kong"), "{note}");
+        assert!(
+            note.contains("SIMULATED") && note.contains("Hong Kong"),
+            "{note}"
+        );
         let now = utc("2026-11-25T16:00:00Z"); // US session
         let (cfg, note) = demo_config(now);
         assert_eq!(cfg.start, now);
@@ -170,7 +173,10 @@ mod tests {
         let (cfg, note) = demo_config(utc("2026-11-28T12:00:00Z"));
         assert_eq!(cfg.speed, REPLAY_SPEED);
         assert_eq!(cfg.start, utc("2026-11-27T14:35:00Z"));
-        assert!(note.contains("replaying the US session of 2026-11-27"), "{note}");
+        assert!(
+            note.contains("replaying the US session of 2026-11-27"),
+            "{note}"
+        );
         // Wednesday 22:00 UTC: US closed at 21:00, Asia not open yet.
         let (cfg, _) = demo_config(utc("2026-11-25T22:00:00Z"));
         assert_eq!(cfg.start, utc("2026-11-25T14:35:00Z"));
@@ -195,8 +201,8 @@ mod tests {
             no_rate_limit: false,
         };
         let now = utc("2026-11-25T02:00:00Z");
-        let ok = config_from_args(&args("127.0.0.1:0", Some("2026-11-25T03:00:00Z"), 0.0), now)
-            .unwrap();
+        let ok =
+            config_from_args(&args("127.0.0.1:0", Some("2026-11-25T03:00:00Z"), 0.0), now).unwrap();
         assert_eq!(ok.start, utc("2026-11-25T03:00:00Z"));
         assert!(ok.rate_limit);
         for (a, needle) in [
@@ -215,6 +221,11 @@ mod tests {
         assert!(config_from_args(&remote, now).is_ok());
         let mut rsa = args("127.0.0.1:0", None, 1.0);
         rsa.rsa_key = Some("k.pem".into());
-        assert!(config_from_args(&rsa, now).unwrap_err().to_string().contains("not yet supported"));
+        assert!(
+            config_from_args(&rsa, now)
+                .unwrap_err()
+                .to_string()
+                .contains("not yet supported")
+        );
     }
 }

@@ -72,16 +72,18 @@ macro_rules! ok {
 }
 
 fn decode<M: Message + Default>(p: &Packet) -> Result<M, String> {
-    M::decode(p.body.clone()).map_err(|e| {
-        format!(
-            "{}: invalid request body ({e})",
-            proto_id::name(p.proto_id)
-        )
-    })
+    M::decode(p.body.clone())
+        .map_err(|e| format!("{}: invalid request body ({e})", proto_id::name(p.proto_id)))
 }
 
 /// Answers one packet at market time `now` (rate limits on tokio time `at`).
-pub fn handle(model: &Model, conn: &mut Conn, p: &Packet, now: DateTime<Utc>, at: Instant) -> Packet {
+pub fn handle(
+    model: &Model,
+    conn: &mut Conn,
+    p: &Packet,
+    now: DateTime<Utc>,
+    at: Instant,
+) -> Packet {
     let reply = if p.fmt != 0 {
         Err("only protobuf bodies (format 0) are supported".to_owned())
     } else if p.proto_id != proto_id::INIT_CONNECT && !conn.ready {
@@ -92,18 +94,23 @@ pub fn handle(model: &Model, conn: &mut Conn, p: &Packet, now: DateTime<Utc>, at
     } else {
         conn.limits
             .check(p.proto_id, at)
-            .and_then(|()| dispatch(model, conn, p, now))
+            .and_then(|()| dispatch(*model, conn, p, now))
     };
     let body = reply.unwrap_or_else(|msg| error_body(&msg));
     Packet::new(p.proto_id, p.serial, body)
 }
 
-fn dispatch(model: &Model, conn: &mut Conn, p: &Packet, now: DateTime<Utc>) -> Reply {
+fn dispatch(model: Model, conn: &mut Conn, p: &Packet, now: DateTime<Utc>) -> Reply {
     match p.proto_id {
         proto_id::INIT_CONNECT => init_connect(conn, p),
         proto_id::KEEP_ALIVE => {
             decode::<pb::keep_alive::Request>(p)?;
-            ok!(keep_alive, pb::keep_alive::S2c { time: now.timestamp() })
+            ok!(
+                keep_alive,
+                pb::keep_alive::S2c {
+                    time: now.timestamp()
+                }
+            )
         }
         proto_id::GET_GLOBAL_STATE => {
             decode::<pb::get_global_state::Request>(p)?;
@@ -194,8 +201,7 @@ fn dispatch(model: &Model, conn: &mut Conn, p: &Packet, now: DateTime<Utc>) -> R
         proto_id::QOT_GET_USER_SECURITY => {
             let r: pb::qot_get_user_security::Request = decode(p)?;
             let name = r.c2s.group_name;
-            let Some((_, _, codes)) = user_groups().into_iter().find(|(n, _, _)| *n == name)
-            else {
+            let Some((_, _, codes)) = user_groups().into_iter().find(|(n, _, _)| *n == name) else {
                 return Err(format!("Qot_GetUserSecurity: unknown group {name:?}"));
             };
             let list = codes
@@ -324,15 +330,13 @@ pub fn parse_day(field: &str, s: &str) -> Result<NaiveDate, String> {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
         .map(|d| d.date())
         .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
-        .map_err(|_| {
-            format!("invalid {field} {s:?}: expected yyyy-MM-dd or yyyy-MM-dd HH:mm:ss")
-        })
+        .map_err(|_| format!("invalid {field} {s:?}: expected yyyy-MM-dd or yyyy-MM-dd HH:mm:ss"))
 }
 
-fn capital_flow(model: &Model, p: &Packet, now: DateTime<Utc>) -> Reply {
-    let r: pb::qot_get_capital_flow::Request = decode(p)?;
-    let c = r.c2s;
-    let l = flow_listing(&c.security)?;
+fn capital_flow(model: Model, packet: &Packet, now: DateTime<Utc>) -> Reply {
+    let req: pb::qot_get_capital_flow::Request = decode(packet)?;
+    let c = req.c2s;
+    let listing = flow_listing(&c.security)?;
     let period = match c.period_type {
         None | Some(0) => Period::Intraday,
         Some(n) => Period::from_number(n).ok_or_else(|| {
@@ -340,7 +344,7 @@ fn capital_flow(model: &Model, p: &Packet, now: DateTime<Utc>) -> Reply {
         })?,
     };
     let flow = if period == Period::Intraday {
-        model.intraday(l, now)
+        model.intraday(listing, now)
     } else {
         let today = now.date_naive();
         let end = match c.end_time.as_deref().filter(|s| !s.is_empty()) {
@@ -353,7 +357,7 @@ fn capital_flow(model: &Model, p: &Packet, now: DateTime<Utc>) -> Reply {
                 .checked_sub_days(chrono::Days::new(HISTORY_DAYS))
                 .unwrap_or(end),
         };
-        model.history(l, period, begin, end, now)
+        model.history(listing, period, begin, end, now)
     };
     ok!(qot_get_capital_flow, capital_flow_to_pb(&flow))
 }
@@ -395,7 +399,7 @@ fn static_info(l: &'static Listing) -> qot_common::SecurityStaticInfo {
 }
 
 fn snapshot(
-    model: &Model,
+    model: Model,
     l: &'static Listing,
     now: DateTime<Utc>,
 ) -> pb::qot_get_security_snapshot::Snapshot {

@@ -12,17 +12,29 @@ use crate::wire::proto_id;
 /// The documented limits: (proto ID, max requests, per window).
 pub const LIMITS: [(u32, usize, Duration); 5] = [
     (proto_id::QOT_GET_CAPITAL_FLOW, 30, Duration::from_secs(30)),
-    (proto_id::QOT_GET_CAPITAL_DISTRIBUTION, 30, Duration::from_secs(30)),
-    (proto_id::QOT_GET_USER_SECURITY_GROUP, 10, Duration::from_secs(30)),
+    (
+        proto_id::QOT_GET_CAPITAL_DISTRIBUTION,
+        30,
+        Duration::from_secs(30),
+    ),
+    (
+        proto_id::QOT_GET_USER_SECURITY_GROUP,
+        10,
+        Duration::from_secs(30),
+    ),
     (proto_id::QOT_GET_USER_SECURITY, 10, Duration::from_secs(30)),
-    (proto_id::QOT_GET_SECURITY_SNAPSHOT, 60, Duration::from_secs(30)),
+    (
+        proto_id::QOT_GET_SECURITY_SNAPSHOT,
+        60,
+        Duration::from_secs(30),
+    ),
 ];
 
 /// A sliding log: at most `cap` admissions in any `window`.
 #[derive(Debug, Clone)]
 pub struct Window {
     cap: usize,
-    window: Duration,
+    span: Duration,
     log: VecDeque<Instant>,
 }
 
@@ -31,7 +43,7 @@ impl Window {
     pub fn new(cap: usize, window: Duration) -> Self {
         Window {
             cap,
-            window,
+            span: window,
             log: VecDeque::with_capacity(cap),
         }
     }
@@ -41,7 +53,7 @@ impl Window {
         while self
             .log
             .front()
-            .is_some_and(|t| now.duration_since(*t) >= self.window)
+            .is_some_and(|t| now.duration_since(*t) >= self.span)
         {
             self.log.pop_front();
         }
@@ -86,7 +98,7 @@ impl Limits {
                 "{}: request too frequent, at most {} per {} seconds",
                 proto_id::name(proto),
                 w.cap,
-                w.window.as_secs()
+                w.span.as_secs()
             ))
         }
     }
@@ -104,15 +116,30 @@ mod tests {
             assert!(l.check(cf, Instant::now()).is_ok());
         }
         let e = l.check(cf, Instant::now()).unwrap_err();
-        assert!(e.contains("frequent") && e.contains("30 per 30 seconds"), "{e}");
+        assert!(
+            e.contains("frequent") && e.contains("30 per 30 seconds"),
+            "{e}"
+        );
         // Another protocol has its own window.
         for _ in 0..10 {
-            assert!(l.check(proto_id::QOT_GET_USER_SECURITY, Instant::now()).is_ok());
+            assert!(
+                l.check(proto_id::QOT_GET_USER_SECURITY, Instant::now())
+                    .is_ok()
+            );
         }
-        assert!(l.check(proto_id::QOT_GET_USER_SECURITY, Instant::now()).is_err());
-        assert!(l.check(proto_id::QOT_GET_STATIC_INFO, Instant::now()).is_ok());
+        assert!(
+            l.check(proto_id::QOT_GET_USER_SECURITY, Instant::now())
+                .is_err()
+        );
+        assert!(
+            l.check(proto_id::QOT_GET_STATIC_INFO, Instant::now())
+                .is_ok()
+        );
         tokio::time::advance(Duration::from_millis(29_999)).await;
-        assert!(l.check(cf, Instant::now()).is_err(), "still inside the window");
+        assert!(
+            l.check(cf, Instant::now()).is_err(),
+            "still inside the window"
+        );
         tokio::time::advance(Duration::from_millis(1)).await;
         // The whole first burst has left the window.
         for _ in 0..30 {

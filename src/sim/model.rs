@@ -445,7 +445,7 @@ mod tests {
                 .iter()
                 .any(|i| i.time.contains(" 12:30:") || i.time.contains(" 12:01:"));
             assert_eq!(lunch, code.starts_with("US."), "{code}: lunch minutes");
-            if code.starts_with("S") {
+            if code.starts_with('S') {
                 assert!(!f.items.iter().any(|i| i.time.contains(" 11:31:")));
             }
             assert!(f.items[0].time.ends_with(" 09:30:00"), "{code}");
@@ -494,7 +494,11 @@ mod tests {
         let now = utc("2026-11-25T18:00:00Z"); // 13:00 New York, in session
         let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
         let days = M.history(l, Period::Day, d("2025-01-01"), d("2026-12-31"), now);
-        assert!((250..=262).contains(&days.items.len()), "{}", days.items.len());
+        assert!(
+            (250..=262).contains(&days.items.len()),
+            "{}",
+            days.items.len()
+        );
         assert!(days.items[0].time.ends_with(" 00:00:00"));
         assert!(days.last_valid_time.is_none());
         for it in &days.items {
@@ -514,9 +518,7 @@ mod tests {
             let first_week_days: f64 = days
                 .items
                 .iter()
-                .take_while(|i| {
-                    h.items.get(1).is_none_or(|n| i.time < n.time)
-                })
+                .take_while(|i| h.items.get(1).is_none_or(|n| i.time < n.time))
                 .map(|i| i.split.super_)
                 .sum();
             assert_eq!(h.items[0].split.super_, first_week_days, "{p}");
@@ -527,7 +529,13 @@ mod tests {
         let times: Vec<&str> = r.items.iter().map(|i| &i.time[..10]).collect();
         assert_eq!(
             times,
-            ["2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05", "2026-11-06"]
+            [
+                "2026-11-02",
+                "2026-11-03",
+                "2026-11-04",
+                "2026-11-05",
+                "2026-11-06"
+            ]
         );
     }
 

@@ -115,7 +115,13 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>, conn_id: u64, token: Canc
             }
             Some(Ok(Ok(p))) => {
                 let now = shared.clock.now();
-                let reply = handle(&shared.model, &mut conn, &p, now, tokio::time::Instant::now());
+                let reply = handle(
+                    &shared.model,
+                    &mut conn,
+                    &p,
+                    now,
+                    tokio::time::Instant::now(),
+                );
                 tracing::debug!(
                     conn_id,
                     proto = p.proto_id,

@@ -95,7 +95,13 @@ const fn l(
     }
 }
 
-const fn hk(code: &'static str, name: &'static str, turnover_m: f64, price: f64, lot: i32) -> Listing {
+const fn hk(
+    code: &'static str,
+    name: &'static str,
+    turnover_m: f64,
+    price: f64,
+    lot: i32,
+) -> Listing {
     l(code, name, SecurityKind::Stock, turnover_m, price, lot)
 }
 
@@ -427,8 +433,8 @@ pub fn demo_watchlists() -> Vec<(String, Vec<String>)> {
         (
             "HK leaders".into(),
             codes(&[
-                "HK.00700", "HK.09988", "HK.03690", "HK.01810", "HK.00005", "HK.00388",
-                "HK.01299", "HK.00941", "HK.02800",
+                "HK.00700", "HK.09988", "HK.03690", "HK.01810", "HK.00005", "HK.00388", "HK.01299",
+                "HK.00941", "HK.02800",
             ]),
         ),
         (
@@ -441,7 +447,12 @@ pub fn demo_watchlists() -> Vec<(String, Vec<String>)> {
         (
             "A-shares".into(),
             codes(&[
-                "SH.600519", "SZ.300750", "SH.601318", "SZ.002594", "SH.600036", "SZ.000858",
+                "SH.600519",
+                "SZ.300750",
+                "SH.601318",
+                "SZ.002594",
+                "SH.600036",
+                "SZ.000858",
                 "SH.510300",
             ]),
         ),
@@ -467,14 +478,22 @@ pub fn user_groups() -> Vec<(String, i32, Vec<String>)> {
             "Tech".into(),
             1,
             codes(&[
-                "HK.00700", "HK.09988", "HK.03690", "HK.01810", "US.AAPL", "US.MSFT", "US.NVDA",
+                "HK.00700",
+                "HK.09988",
+                "HK.03690",
+                "HK.01810",
+                "US.AAPL",
+                "US.MSFT",
+                "US.NVDA",
                 "SZ.300750",
             ]),
         ),
         (
             "Watch HK".into(),
             1,
-            codes(&["HK.00700", "HK.00005", "HK.00388", "HK.01299", "HK.02800", "HK.18001"]),
+            codes(&[
+                "HK.00700", "HK.00005", "HK.00388", "HK.01299", "HK.02800", "HK.18001",
+            ]),
         ),
         ("All".into(), 2, all(None)),
         ("HK".into(), 2, all(Some(Market::Hk))),
@@ -505,11 +524,22 @@ mod tests {
             assert_ne!(l.security_code().market, Market::Unknown, "{}", l.code);
             assert_eq!(l.security_code().to_string(), l.code);
             assert!(l.price > 0.0 && l.lot > 0, "{}", l.code);
-            assert_eq!(l.kind == SecurityKind::Index, l.turnover_m == 0.0, "{}", l.code);
+            assert_eq!(
+                l.kind == SecurityKind::Index,
+                l.turnover_m == 0.0,
+                "{}",
+                l.code
+            );
         }
         for (w, o) in WARRANT_OWNERS {
-            assert_eq!(lookup(&w.parse().unwrap()).unwrap().kind, SecurityKind::Warrant);
-            assert_eq!(lookup(&o.parse().unwrap()).unwrap().kind, SecurityKind::Stock);
+            assert_eq!(
+                lookup(&w.parse().unwrap()).unwrap().kind,
+                SecurityKind::Warrant
+            );
+            assert_eq!(
+                lookup(&o.parse().unwrap()).unwrap().kind,
+                SecurityKind::Stock
+            );
         }
     }
 
@@ -518,7 +548,10 @@ mod tests {
         let lists = demo_watchlists();
         assert_eq!(lists.len(), 3);
         let groups = user_groups();
-        let all = lists.iter().map(|(_, c)| c).chain(groups.iter().map(|(_, _, c)| c));
+        let all = lists
+            .iter()
+            .map(|(_, c)| c)
+            .chain(groups.iter().map(|(_, _, c)| c));
         for codes in all {
             for c in codes {
                 let l = lookup(&c.parse().unwrap()).unwrap();
