@@ -447,3 +447,133 @@ fn snapshot(
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::opend::convert::security;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-25T02:15:30Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn init() -> Packet {
+        let body = pb::init_connect::Request {
+            c2s: pb::init_connect::C2s {
+                client_ver: 300,
+                client_id: "PyNormal".into(),
+                recv_notify: Some(true),
+                packet_enc_algo: Some(-1),
+                push_proto_fmt: Some(0),
+                programming_language: Some("Python".into()),
+                ai_type: Some(0),
+            },
+        };
+        Packet::new(proto_id::INIT_CONNECT, 7, body.encode_to_vec())
+    }
+
+    fn flow_packet(serial: u32) -> Packet {
+        let body = pb::qot_get_capital_flow::Request {
+            c2s: pb::qot_get_capital_flow::C2s {
+                security: security(&"HK.00700".parse().unwrap()),
+                period_type: Some(1),
+                begin_time: None,
+                end_time: None,
+                header: None,
+            },
+        };
+        Packet::new(proto_id::QOT_GET_CAPITAL_FLOW, serial, body.encode_to_vec())
+    }
+
+    /// Fields 1 and 2 of any Response; the payload is skipped.
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct Envelope {
+        #[prost(int32, required, tag = "1")]
+        ret_type: i32,
+        #[prost(string, optional, tag = "2")]
+        ret_msg: Option<String>,
+    }
+
+    fn ret_of(p: &Packet) -> (i32, Option<String>) {
+        let r = Envelope::decode(p.body.clone()).unwrap();
+        (r.ret_type, r.ret_msg)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn init_connect_then_limits_on_paused_time() {
+        let model = Model { seed: 1 };
+        let mut conn = Conn::new(42, true);
+        // Before InitConnect every request is refused, with its proto and serial echoed.
+        let r = handle(&model, &mut conn, &flow_packet(3), now(), Instant::now());
+        assert_eq!((r.proto_id, r.serial), (3211, 3));
+        assert!(ret_of(&r).1.unwrap().contains("InitConnect first"));
+
+        let r = handle(&model, &mut conn, &init(), now(), Instant::now());
+        assert_eq!((r.proto_id, r.serial), (1001, 7));
+        let s2c = pb::init_connect::Response::decode(r.body)
+            .unwrap()
+            .s2c
+            .unwrap();
+        assert_eq!((s2c.conn_id, s2c.keep_alive_interval), (42, 10));
+        assert_eq!(s2c.conn_aes_key.len(), 16);
+        assert!(s2c.aes_cb_civ.is_none());
+
+        for i in 0..30 {
+            let r = handle(&model, &mut conn, &flow_packet(i), now(), Instant::now());
+            assert_eq!(ret_of(&r).0, 0);
+            assert_eq!(r.serial, i);
+        }
+        let r = handle(&model, &mut conn, &flow_packet(99), now(), Instant::now());
+        let (rt, msg) = ret_of(&r);
+        assert_eq!(rt, -1);
+        assert!(msg.unwrap().contains("frequent"));
+        tokio::time::advance(std::time::Duration::from_secs(30)).await;
+        let r = handle(&model, &mut conn, &flow_packet(100), now(), Instant::now());
+        assert_eq!(ret_of(&r).0, 0);
+    }
+
+    #[test]
+    fn replies_are_never_empty() {
+        let model = Model { seed: 1 };
+        let mut conn = Conn::new(1, false);
+        let at = Instant::now();
+        handle(&model, &mut conn, &init(), now(), at);
+        for proto in [
+            1002, 1004, 3001, 3202, 3203, 3211, 3212, 3213, 3222, 3223, 2001, 0,
+        ] {
+            // Empty bodies: the required fields are missing, or the protocol is unknown.
+            let r = handle(
+                &model,
+                &mut conn,
+                &Packet::new(proto, 5, Vec::new()),
+                now(),
+                at,
+            );
+            assert!(!r.body.is_empty(), "{proto}");
+            assert_eq!((r.proto_id, r.serial), (proto, 5));
+        }
+        let mut json = init();
+        json.fmt = 1;
+        let r = handle(&model, &mut conn, &json, now(), at);
+        assert!(ret_of(&r).1.unwrap().contains("protobuf"));
+    }
+
+    #[test]
+    fn date_shapes() {
+        let d = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        assert_eq!(parse_day("beginTime", "2026-01-05"), Ok(d));
+        assert_eq!(parse_day("beginTime", "2026-01-05 00:00:00"), Ok(d));
+        for bad in [
+            "2026/01/05",
+            "2026-13-01",
+            "05-01-2026",
+            "",
+            "2026-01-05T00:00:00",
+        ] {
+            let e = parse_day("endTime", bad).unwrap_err();
+            assert!(e.contains("endTime") && e.contains("yyyy-MM-dd"), "{e}");
+        }
+    }
+}
