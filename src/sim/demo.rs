@@ -128,6 +128,7 @@ pub async fn run_cli(args: SimArgs) -> Result<(), Failure> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
     let cfg = config_from_args(&args, Utc::now())?;
     let sim = start(cfg)
