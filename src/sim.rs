@@ -57,6 +57,16 @@ impl SimConfig {
     }
 }
 
+impl Default for SimConfig {
+    /// Loopback, ephemeral port, seed 1, the real time at speed 1, rate limits on.
+    fn default() -> Self {
+        SimConfig {
+            speed: 1.0,
+            ..SimConfig::at(Utc::now())
+        }
+    }
+}
+
 /// A running simulator. Dropping it without [`SimHandle::shutdown`] leaves the tasks running
 /// until the runtime ends.
 pub struct SimHandle {

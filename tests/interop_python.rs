@@ -70,6 +70,16 @@ fn prepare_venv() -> (PathBuf, Vec<&'static str>) {
     let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("interop-venv");
     let py = venv_python(&venv);
     if !py.exists() {
+        let found = Command::new("python3")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            found,
+            "python3 is not installed or not on PATH: the Python SDK interop test needs it (or set CAPFLOW_SKIP_INTEROP=1 to skip)"
+        );
         let out = run(
             Command::new("python3").arg("-m").arg("venv").arg(&venv),
             Duration::from_secs(300),
