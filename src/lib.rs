@@ -24,7 +24,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             fetch::run(args, &cfg).await
         }
         Some(Command::Config(args)) => config::run_cli(args, cli.dashboard.config.clone()),
-        Some(Command::Sim(_) | Command::Record(_)) | None => Err(Failure::Other(anyhow::anyhow!(
+        Some(Command::Sim(args)) => sim::run_cli(args).await,
+        Some(Command::Record(_)) | None => Err(Failure::Other(anyhow::anyhow!(
             "this command is not built yet"
         ))),
     }
