@@ -92,7 +92,7 @@ fn prepare_venv() -> (PathBuf, Vec<&'static str>) {
         );
     }
     let mut modules = Vec::new();
-    for (package, module, required) in [("futu-api", "futu", true), ("moomoo-api", "moomoo", false)]
+    for (package, module, required) in [("futu-api", "futu", true), ("moomoo-api", "moomoo", true)]
     {
         if !can_import(&py, module) {
             let out = run(
@@ -158,8 +158,17 @@ fn start_sim() -> (KillOnDrop, String) {
     (guard, addr)
 }
 
+/// Keeps the machine's capflow config out of the test.
+fn isolate(cmd: &mut Command) {
+    let empty = Path::new(env!("CARGO_TARGET_TMPDIR")).join("interop-no-config");
+    cmd.env_remove("CAPFLOW_CONFIG")
+        .env("XDG_CONFIG_HOME", &empty)
+        .env("XDG_DATA_HOME", &empty);
+}
+
 fn fetch_csv(addr: &str, period: &str) -> String {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_capflow"));
+    isolate(&mut cmd);
     cmd.args([
         "fetch", "HK.00700", "--opend", addr, "--format", "csv", "--period", period,
     ]);
@@ -240,5 +249,22 @@ fn python_sdk_matches_capflow_fetch() {
             assert_same_csv(&sdk_csv, csv, &format!("{module} {period}"));
         }
     }
-    assert!(modules.contains(&"futu"));
+    assert!(modules.contains(&"futu") && modules.contains(&"moomoo"));
+
+    // The other direction: the SDK's own message classes decode what capflow sends.
+    let decode = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/sdk_decodes_capflow.py");
+    for module in &modules {
+        let mut cmd = Command::new(&py);
+        cmd.arg(&decode)
+            .arg(env!("CARGO_BIN_EXE_capflow"))
+            .arg(module);
+        isolate(&mut cmd);
+        let out = run(&mut cmd, Duration::from_secs(180), "sdk_decodes_capflow.py");
+        assert!(
+            out.status.success(),
+            "{module}: the SDK's classes did not decode capflow's requests:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
