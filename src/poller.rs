@@ -95,9 +95,15 @@ pub enum PollEvent {
     Status(PollStatus),
 }
 
+pub mod budget;
+pub mod fake;
 pub mod run;
+pub mod schedule;
 
 pub use run::run;
+
+#[cfg(test)]
+mod tests;
 
 /// Poller settings.
 #[derive(Clone)]
