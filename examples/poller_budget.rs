@@ -73,12 +73,12 @@ async fn simulate(sc: &Scenario) -> Row {
         .map(|i| format!("HK.{i:05}").parse().expect("valid code"))
         .collect();
     let start = Instant::now();
-    let send = |c| cmd.try_send(c).expect("command channel has room");
-    send(PollCommand::SetWatchlist(codes.clone()));
+    let command = |c| cmd.try_send(c).expect("command channel has room");
+    command(PollCommand::SetWatchlist(codes.clone()));
     if sc.focus {
-        send(PollCommand::Focus(Some(codes[0].clone())));
+        command(PollCommand::Focus(Some(codes[0].clone())));
     }
-    send(PollCommand::Visible(codes[..sc.visible].to_vec()));
+    command(PollCommand::Visible(codes[..sc.visible].to_vec()));
 
     let mut served = vec![start; codes.len()];
     let mut focus_ages = Vec::new();
