@@ -10,6 +10,7 @@ pub mod fetch;
 pub mod flow;
 pub mod opend;
 pub mod poller;
+pub mod record;
 pub mod sim;
 pub mod wire;
 
@@ -19,8 +20,9 @@ use cli::{Cli, Command, Failure};
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Some(Command::Fetch(args)) => fetch::run(args).await,
-        Some(Command::Sim(_) | Command::Record(_) | Command::Config(_)) | None => Err(
-            Failure::Other(anyhow::anyhow!("this command is not built yet")),
-        ),
+        Some(Command::Record(args)) => record::run(args).await,
+        Some(Command::Sim(_) | Command::Config(_)) | None => Err(Failure::Other(anyhow::anyhow!(
+            "this command is not built yet"
+        ))),
     }
 }
