@@ -3,7 +3,8 @@
 //! Order of service, one budget slot at a time:
 //! 1. *Priority* work: the focused stock's intraday flow when it is older than
 //!    [`Tuning::focus_every`], explicit refreshes, then missing or stale history of the focused
-//!    stock. Priority work may use every slot of the budget.
+//!    stock. Priority work may use every free slot, but while other stocks are due it takes at
+//!    most two thirds of a window (so a low `--budget` cannot starve the watchlist).
 //! 2. Everything else, oldest first, where visible stocks' ages count [`Tuning::visible_weight`]
 //!    times (so they come round about twice as often without starving the rest), and never-fetched
 //!    stocks come first. A non-focused stock is never refreshed twice within
@@ -200,6 +201,11 @@ pub fn last_session_end(schedule: &Schedule, at: DateTime<Utc>) -> Option<DateTi
         d = d.checked_sub_days(Days::new(1))?;
     }
     None
+}
+
+/// Most priority sends per window while other stocks are due: the budget minus a third.
+fn priority_limit(cap: usize) -> usize {
+    cap.saturating_sub(cap.div_ceil(3)).max(1)
 }
 
 /// History epoch: the session day data covers and whether that session has closed.
@@ -493,13 +499,16 @@ impl Scheduler {
             until: log.next_expiry(now),
             code: Some(code),
         };
-        if let Some((_, i)) = best_pri {
+        // Priority work may take at most two thirds of the budget while others wait.
+        let cap = self.log.cap();
+        let pri_ok = best_norm.is_none() || self.log.priority_count(now) < priority_limit(cap);
+        if let Some((_, i)) = best_pri.filter(|_| pri_ok) {
             if !self.log.allows(now, 0) {
                 return cap_wait(&mut self.log, self.stocks[i].code.clone());
             }
             return self.send_stock(i, now, true);
         }
-        if let Some(k) = hist {
+        if let Some(k) = hist.filter(|_| pri_ok) {
             let key = self.wanted[k].key.clone();
             if !self.log.allows(now, 0) {
                 return cap_wait(&mut self.log, key.0);

@@ -118,6 +118,9 @@ async fn no_window_over_budget_for_random_seeds() {
             sleep_s(step).await;
             elapsed += step;
             let pick = codes[rng.usize(0..n)].clone();
+            if rng.u8(0..30) == 0 {
+                h.fake.disconnect();
+            }
             match rng.u8(0..5) {
                 0 => h.send(PollCommand::Focus(Some(pick))).await,
                 1 => h.send(PollCommand::Refresh(pick)).await,
@@ -184,6 +187,21 @@ async fn focused_stock_stays_within_five_seconds() {
         for w in s.windows(2) {
             assert!(w[1].sent - w[0].sent >= Duration::from_secs(10));
         }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_low_budget_still_serves_the_watchlist() {
+    let h = Harness::start(FakeConfig::default(), 3, OPEN, 1.0);
+    let codes = hk(6);
+    h.send(PollCommand::SetWatchlist(codes.clone())).await;
+    h.send(PollCommand::Focus(Some(codes[0].clone()))).await;
+    sleep_s(310.0).await;
+    let (calls, _) = h.stop().await;
+    let focus = sends_of(&calls, &codes[0]).count();
+    assert!((8..=12).contains(&focus), "focus {focus}");
+    for c in &codes[1..] {
+        assert!(sends_of(&calls, c).count() >= 1, "{c} starved");
     }
 }
 
