@@ -90,6 +90,19 @@ impl SlidingLog {
             .map(|&(t, _)| t + self.window + Duration::from_millis(1))
     }
 
+    /// Pacing: `None` when fewer than half the cap (rounded up) were sent in the last half
+    /// window, otherwise when the oldest of those leaves the half window.
+    pub fn half_window_full(&self, now: Instant) -> Option<Instant> {
+        let half = self.window / 2;
+        let mut recent = self
+            .sent
+            .iter()
+            .filter(|&&(t, _)| t + half >= now && t <= now);
+        let oldest = recent.next()?.0;
+        (1 + recent.count() >= self.cap.div_ceil(2))
+            .then_some(oldest + half + Duration::from_millis(1))
+    }
+
     /// Records a send at `now`. The caller must have checked [`SlidingLog::allows`].
     pub fn record(&mut self, now: Instant, priority: bool) {
         self.prune(now);
@@ -164,6 +177,22 @@ mod tests {
         // Still counted at exactly t + window, gone just after.
         assert_eq!(log.count(now + WINDOW), 3);
         assert_eq!(log.count(now + WINDOW + Duration::from_millis(1)), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn half_window_pacing() {
+        let mut log = SlidingLog::new(4, WINDOW);
+        let t0 = Instant::now();
+        assert_eq!(log.half_window_full(t0), None);
+        log.record(t0, false);
+        assert_eq!(log.half_window_full(t0), None);
+        log.record(t0 + Duration::from_secs(1), false);
+        let free = t0 + WINDOW / 2 + Duration::from_millis(1);
+        assert_eq!(
+            log.half_window_full(t0 + Duration::from_secs(2)),
+            Some(free)
+        );
+        assert_eq!(log.half_window_full(free), None);
     }
 
     #[test]

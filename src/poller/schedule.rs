@@ -9,7 +9,8 @@
 //!    times (so they come round about twice as often without starving the rest), and never-fetched
 //!    stocks come first. A non-focused stock is never refreshed twice within
 //!    [`Tuning::min_every`]. While a focused stock is live, this class leaves a reserve of slots
-//!    free in every window so a burst cannot lock the focused stock out for 30 s.
+//!    free in every window so a burst cannot lock the focused stock out for 30 s, and it sends
+//!    at most half the budget per half window (pacing: smaller bursts, more even data ages).
 //!
 //! Market sessions: a stock whose market is closed (lunch included) is fetched once at start-up
 //! and once [`Tuning::close_grace`] after each session ends (final figures), never in between.
@@ -537,6 +538,12 @@ impl Scheduler {
             };
             if !self.log.allows(now, reserve) {
                 return cap_wait(&mut self.log, self.stocks[i].code.clone());
+            }
+            if let Some(until) = self.log.half_window_full(now) {
+                return Pick::Wait {
+                    until: Some(until),
+                    code: Some(self.stocks[i].code.clone()),
+                };
             }
             return self.send_stock(i, now, false);
         }
