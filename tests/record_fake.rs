@@ -37,6 +37,7 @@ async fn seventy_stocks_for_80s_use_the_budget_without_rejections() {
     let elapsed = start.elapsed();
     assert!(elapsed >= Duration::from_secs(80) && elapsed < Duration::from_secs(81));
     let text = String::from_utf8(out).unwrap();
+    eprintln!("{text}");
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2, "{text}");
     assert!(
