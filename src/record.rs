@@ -1,5 +1,5 @@
 //! `capflow record`: the poller without the TUI, for servers and cron. It validates its flags,
-//! starts [`crate::poller::run`], and prints one line per minute (and a final one) with requests
+//! starts [`crate::poller::run()`], and prints one line per minute (and a final one) with requests
 //! sent, budget used in the last 30 s, stocks fresh / stale / errored and rejections.
 //!
 //! It keeps only the latest flow per stock in memory (storage comes in a later issue) and never

@@ -460,3 +460,39 @@ async fn a_full_event_channel_does_not_block_cancellation() {
         .unwrap()
         .unwrap();
 }
+
+#[test]
+fn reconnect_delay_doubles_with_jitter_and_a_cap() {
+    let mut rng = fastrand::Rng::with_seed(7);
+    for _ in 0..200 {
+        let d1 = run::reconnect_delay(1, &mut rng).as_secs_f64();
+        assert!((0.8..=1.2).contains(&d1), "{d1}");
+        let d3 = run::reconnect_delay(3, &mut rng).as_secs_f64();
+        assert!((3.2..=4.8).contains(&d3), "{d3}");
+        let d9 = run::reconnect_delay(9, &mut rng).as_secs_f64();
+        assert!((24.0..=30.0).contains(&d9), "{d9}");
+        assert!(run::reconnect_delay(u32::MAX, &mut rng) <= run::RECONNECT_MAX);
+    }
+}
+
+#[test]
+fn last_session_end_covers_lunch_close_and_weekends() {
+    use crate::flow::{Market, Schedule};
+    let hk = Schedule::of(Market::Hk).unwrap();
+    let end = |s: &str| schedule::last_session_end(&hk, utc(s));
+    // Lunch (12:30 HKT) → 12:00 HKT.
+    assert_eq!(
+        end("2026-11-25T04:30:00Z"),
+        Some(utc("2026-11-25T04:00:00Z"))
+    );
+    // Evening → 16:00 HKT.
+    assert_eq!(
+        end("2026-11-25T12:00:00Z"),
+        Some(utc("2026-11-25T08:00:00Z"))
+    );
+    // Monday before the open → Friday's close.
+    assert_eq!(
+        end("2026-11-30T00:00:00Z"),
+        Some(utc("2026-11-27T08:00:00Z"))
+    );
+}
