@@ -47,8 +47,8 @@ async fn seventy_stocks_for_80s_use_the_budget_without_rejections() {
     assert!(lines[1].starts_with("final "), "{text}");
     assert!(lines[1].contains("rejected 0"), "{text}");
     let calls = fake.calls();
-    // 30 at the start, 30 more after 31 s, 30 more after 62 s.
-    assert!(calls.len() >= 85, "{} requests", calls.len());
+    // Paced at 3 per 3.1 s (30 per 31 s): about 0.97 requests per second.
+    assert!(calls.len() >= 75, "{} requests", calls.len());
     assert!(calls.iter().all(|c| c.outcome == CallOutcome::Ok));
     assert!(
         lines[1].contains(&format!("requests {} ", calls.len())),
@@ -56,7 +56,7 @@ async fn seventy_stocks_for_80s_use_the_budget_without_rejections() {
     );
     // Every fetched stock keeps its latest flow.
     let fetched = codes.iter().filter(|c| tally.latest(c).is_some()).count();
-    assert!(fetched >= 60, "{fetched}");
+    assert!(fetched >= 68, "{fetched}");
 }
 
 #[tokio::test(start_paused = true)]

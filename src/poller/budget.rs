@@ -90,17 +90,19 @@ impl SlidingLog {
             .map(|&(t, _)| t + self.window + Duration::from_millis(1))
     }
 
-    /// Pacing: `None` when fewer than half the cap (rounded up) were sent in the last half
-    /// window, otherwise when the oldest of those leaves the half window.
-    pub fn half_window_full(&self, now: Instant) -> Option<Instant> {
-        let half = self.window / 2;
+    /// Pacing: splits the window in `splits` parts and allows `cap / splits` (rounded up) sends
+    /// per part. `None` when a send is allowed now, otherwise when the oldest send of the last
+    /// part leaves it.
+    pub fn paced_until(&self, now: Instant, splits: u32) -> Option<Instant> {
+        let splits = splits.max(1);
+        let part = self.window / splits;
         let mut recent = self
             .sent
             .iter()
-            .filter(|&&(t, _)| t + half >= now && t <= now);
+            .filter(|&&(t, _)| t + part >= now && t <= now);
         let oldest = recent.next()?.0;
-        (1 + recent.count() >= self.cap.div_ceil(2))
-            .then_some(oldest + half + Duration::from_millis(1))
+        (1 + recent.count() >= self.cap.div_ceil(splits as usize))
+            .then_some(oldest + part + Duration::from_millis(1))
     }
 
     /// Records a send at `now`. The caller must have checked [`SlidingLog::allows`].
@@ -180,19 +182,19 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn half_window_pacing() {
+    async fn pacing_per_part_of_the_window() {
         let mut log = SlidingLog::new(4, WINDOW);
         let t0 = Instant::now();
-        assert_eq!(log.half_window_full(t0), None);
+        assert_eq!(log.paced_until(t0, 2), None);
         log.record(t0, false);
-        assert_eq!(log.half_window_full(t0), None);
+        assert_eq!(log.paced_until(t0, 2), None);
         log.record(t0 + Duration::from_secs(1), false);
         let free = t0 + WINDOW / 2 + Duration::from_millis(1);
-        assert_eq!(
-            log.half_window_full(t0 + Duration::from_secs(2)),
-            Some(free)
-        );
-        assert_eq!(log.half_window_full(free), None);
+        assert_eq!(log.paced_until(t0 + Duration::from_secs(2), 2), Some(free));
+        assert_eq!(log.paced_until(free, 2), None);
+        // 4 splits of 7.75 s, one send each.
+        let next = t0 + Duration::from_millis(7751);
+        assert_eq!(log.paced_until(t0 + Duration::from_secs(2), 4), Some(next));
     }
 
     #[test]

@@ -9,8 +9,10 @@
 //!    times (so they come round about twice as often without starving the rest), and never-fetched
 //!    stocks come first. A non-focused stock is never refreshed twice within
 //!    [`Tuning::min_every`]. While a focused stock is live, this class leaves a reserve of slots
-//!    free in every window so a burst cannot lock the focused stock out for 30 s, and it sends
-//!    at most half the budget per half window (pacing: smaller bursts, more even data ages).
+//!    free in every window so a burst cannot lock the focused stock out for 30 s. It is also
+//!    paced: at most a tenth of the budget per tenth of the window (3 per 3.1 s), so ages stay
+//!    even and a new focus, refresh or history request waits at most ~3 s for a slot. Visible
+//!    stocks never fetched yet skip the pacing (first paint of the screen).
 //!
 //! Market sessions: a stock whose market is closed (lunch included) is fetched once at start-up
 //! and once [`Tuning::close_grace`] after each session ends (final figures), never in between.
@@ -33,6 +35,12 @@ use crate::opend::{Error, FlowRequest};
 pub struct Tuning {
     /// Re-fetch the focused stock when its data is this old (live market).
     pub focus_every: Duration,
+    /// A new focus gets priority only after it has stayed this long (scrolling through a list
+    /// must not spend a request per row passed).
+    pub focus_settle: Duration,
+    /// Non-priority sends are spread over the window: at most `cap / pace_splits` per
+    /// `window / pace_splits`.
+    pub pace_splits: u32,
     /// Never refresh a non-focused stock more often than this.
     pub min_every: Duration,
     /// Refresh interval for markets without a known schedule (SG, JP, ...).
@@ -57,6 +65,8 @@ impl Default for Tuning {
     fn default() -> Self {
         Tuning {
             focus_every: Duration::from_millis(3500),
+            focus_settle: Duration::from_millis(400),
+            pace_splits: 10,
             min_every: Duration::from_secs(10),
             unscheduled_every: Duration::from_secs(300),
             visible_weight: 2.0,
@@ -168,6 +178,7 @@ pub struct Scheduler {
     log: SlidingLog,
     stocks: Vec<Stock>,
     focus: Option<SecurityCode>,
+    focus_since: Instant,
     visible: HashSet<SecurityCode>,
     wanted: Vec<Wanted>,
     history: HashMap<HistKey, Cached>,
@@ -233,6 +244,7 @@ impl Scheduler {
             log: SlidingLog::new(cap.max(1), WINDOW),
             stocks: Vec::new(),
             focus: None,
+            focus_since: Instant::now(),
             visible: HashSet::new(),
             wanted: Vec::new(),
             history: HashMap::new(),
@@ -301,6 +313,9 @@ impl Scheduler {
                 self.ensure(c);
             })
             .cloned();
+        if self.focus != code {
+            self.focus_since = Instant::now();
+        }
         self.focus = code;
         added
     }
@@ -398,9 +413,13 @@ impl Scheduler {
         let focused = self.focus.as_ref() == Some(&s.code);
         let visible = self.visible.contains(&s.code);
         let t = &self.tuning;
-        let live_every = |every: Duration| match s.last_ok {
-            Some(l) => (l + every).max(retry),
-            None => retry,
+        let settled = self.focus_since + t.focus_settle;
+        let live_every = |every: Duration| {
+            let at = match s.last_ok {
+                Some(l) => (l + every).max(retry),
+                None => retry,
+            };
+            if focused { at.max(settled) } else { at }
         };
         let at = match &s.schedule {
             None => live_every(if focused {
@@ -496,10 +515,19 @@ impl Scheduler {
                 }
             }
         }
-        let cap_wait = |log: &mut SlidingLog, code: SecurityCode| Pick::Wait {
-            until: log.next_expiry(now),
+        // Something not due yet may become sendable before a budget slot frees.
+        let soonest = match (next.map(|n| n.0), hist_next) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let wait = |until: Option<Instant>, code: SecurityCode| Pick::Wait {
+            until: match (until, soonest) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
             code: Some(code),
         };
+        let cap_wait = |log: &mut SlidingLog, code: SecurityCode| wait(log.next_expiry(now), code);
         // Priority work may take at most two thirds of the budget while others wait.
         let cap = self.log.cap();
         let pri_ok = best_norm.is_none() || self.log.priority_count(now) < priority_limit(cap);
@@ -531,7 +559,7 @@ impl Scheduler {
         if let Some((_, i)) = best_norm {
             let reserve = if self.focus_live(market_now) {
                 self.tuning
-                    .focus_reserve(self.log.cap())
+                    .focus_reserve(cap)
                     .saturating_sub(self.log.priority_count(now))
             } else {
                 0
@@ -539,20 +567,17 @@ impl Scheduler {
             if !self.log.allows(now, reserve) {
                 return cap_wait(&mut self.log, self.stocks[i].code.clone());
             }
-            if let Some(until) = self.log.half_window_full(now) {
-                return Pick::Wait {
-                    until: Some(until),
-                    code: Some(self.stocks[i].code.clone()),
-                };
+            // Visible stocks never fetched yet (start-up, new rows) skip pacing: first paint.
+            let s = &self.stocks[i];
+            let first_paint = s.last_ok.is_none() && self.visible.contains(&s.code);
+            if !first_paint && let Some(until) = self.log.paced_until(now, self.tuning.pace_splits)
+            {
+                return wait(Some(until), self.stocks[i].code.clone());
             }
             return self.send_stock(i, now, false);
         }
-        let until = match (next.map(|n| n.0), hist_next) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
         Pick::Wait {
-            until,
+            until: soonest,
             code: next.map(|(_, i)| self.stocks[i].code.clone()),
         }
     }
