@@ -140,6 +140,7 @@ fn main() {
         (30, true, 15),
         (60, true, 15),
         (120, true, 15),
+        (60, true, 0),
         (60, false, 0),
         (120, false, 0),
     ]
@@ -150,6 +151,9 @@ fn main() {
     });
     println!(
         "Budget {BUDGET} requests / 30 s, {MINUTES} simulated minutes of HK trading, latency 50-400 ms.\n"
+    );
+    println!(
+        "Requests are paced: at most 3 per 3.1 s outside priority work (focus, refresh, history).\n"
     );
     println!(
         "| stocks | focus / visible | demand per 30 s | requests | worst in any 30 s | server rejections | utilisation | focused max / p95 age | others max / p95 age |"
