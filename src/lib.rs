@@ -11,6 +11,7 @@ pub mod fetch;
 pub mod flow;
 pub mod opend;
 pub mod poller;
+pub mod record;
 pub mod sim;
 pub mod wire;
 
@@ -25,7 +26,11 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Some(Command::Config(args)) => config::run_cli(args, cli.dashboard.config.clone()),
         Some(Command::Sim(args)) => sim::run_cli(args).await,
-        Some(Command::Record(_)) | None => Err(Failure::Other(anyhow::anyhow!(
+        Some(Command::Record(args)) => {
+            let cfg = config::load(cli.dashboard.config.as_deref())?;
+            record::run(args, &cfg).await
+        }
+        None => Err(Failure::Other(anyhow::anyhow!(
             "this command is not built yet"
         ))),
     }

@@ -4,6 +4,12 @@
 //! first, then visible ones, then the rest round-robin), skips closed markets, backs off on
 //! rejections and reconnects through a [`Connector`](crate::opend::Connector). It never touches
 //! sockets. The app talks to it with [`PollCommand`]s and hears back [`PollEvent`]s.
+//!
+//! - [`budget`]: the sliding log (N requests per 31 s: OpenD's 30 s plus a 1-s safety margin).
+//! - [`schedule`]: pure decisions: what to fetch next, sessions, history cache, backoff.
+//! - [`run`](mod@run): the task: connection, in-flight requests (at most 4), events, reconnects.
+//! - [`fake`]: a fake OpenD behind `Gateway`/`Connector` for tests and the `poller_budget`
+//!   example (public so examples and integration tests can use it; never used by the app).
 
 use chrono::{DateTime, Utc};
 
@@ -95,9 +101,15 @@ pub enum PollEvent {
     Status(PollStatus),
 }
 
+pub mod budget;
+pub mod fake;
 pub mod run;
+pub mod schedule;
 
 pub use run::run;
+
+#[cfg(test)]
+mod tests;
 
 /// Poller settings.
 #[derive(Clone)]

@@ -287,4 +287,8 @@ impl Gateway for Client {
     fn is_alive(&self) -> bool {
         self.is_connected()
     }
+
+    fn conn_id(&self) -> u64 {
+        self.info().conn_id
+    }
 }

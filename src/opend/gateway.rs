@@ -203,6 +203,10 @@ pub trait Gateway: Send + Sync + 'static {
     fn global_state(&self) -> impl Future<Output = Result<GlobalState>> + Send;
     /// Whether the connection is still usable (false after a disconnect).
     fn is_alive(&self) -> bool;
+    /// OpenD's connection ID (from InitConnect), 0 when the gateway has none.
+    fn conn_id(&self) -> u64 {
+        0
+    }
 }
 
 /// Makes connected gateways: the poller calls it at start and after each disconnect.

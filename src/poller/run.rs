@@ -1,12 +1,84 @@
-//! The poller task. (Being built; see issue 4.)
+//! The poller task: connects through a [`Connector`], asks the [`Scheduler`] what to send, keeps
+//! at most [`MAX_IN_FLIGHT`] capital-flow requests in flight, publishes [`PollEvent`]s, and
+//! reconnects with capped exponential backoff and jitter.
+//!
+//! It never blocks forever on the event channel: every `send().await` races the cancellation
+//! token, and status updates use `try_send` (a later one replaces a dropped one). It holds no
+//! series: data goes out in `Flow` events (only cached history is kept, see `schedule`).
 
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use futures::stream::FuturesUnordered;
 use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use super::{PollCommand, PollEvent, PollerConfig};
-use crate::opend::Connector;
+use super::budget::SERVER_WINDOW;
+use super::schedule::{Outcome, Pick, Scheduler, Tuning};
+use super::{ConnState, PollCommand, PollEvent, PollStatus, PollerConfig};
+use crate::clock::SharedClock;
+use crate::flow::{CapitalFlow, Period, SecurityCode};
+use crate::opend::{Connector, FlowRequest, Gateway, SecurityInfo};
 
-/// Runs the poller until `token` is cancelled or the command channel closes.
+/// Capital-flow requests in flight at once, at most.
+pub const MAX_IN_FLIGHT: usize = 4;
+/// Codes per static-info request.
+pub const NAMES_BATCH: usize = 400;
+/// First reconnect delay (doubles per failed attempt, ±20 % jitter).
+pub const RECONNECT_FIRST: Duration = Duration::from_secs(1);
+/// Reconnect delay cap.
+pub const RECONNECT_MAX: Duration = Duration::from_secs(30);
+/// How long a session waits for names before it starts polling anyway.
+pub const NAMES_WAIT: Duration = Duration::from_secs(5);
+const TICK: Duration = Duration::from_secs(1);
+
+enum Done {
+    Flow {
+        request: FlowRequest,
+        sent: Instant,
+        sent_market: DateTime<Utc>,
+        result: crate::opend::Result<CapitalFlow>,
+    },
+    Names(crate::opend::Result<Vec<SecurityInfo>>),
+}
+
+enum End {
+    Stop,
+    Lost(String),
+}
+
+struct Poller {
+    sched: Scheduler,
+    clock: SharedClock,
+    events: mpsc::Sender<PollEvent>,
+    token: CancellationToken,
+    opend: String,
+    cap: usize,
+    conn: ConnState,
+    requests_sent: u64,
+    rejected: u64,
+    next_fetch: Option<(SecurityCode, DateTime<Utc>)>,
+    last_status: Option<PollStatus>,
+    named: HashSet<SecurityCode>,
+    unnamed: Vec<SecurityCode>,
+}
+
+/// The delay before reconnect attempt `attempt` (1-based): 1 s, 2 s, 4 s ... capped at 30 s,
+/// times a jitter factor in [0.8, 1.2] (then capped again).
+pub fn reconnect_delay(attempt: u32, rng: &mut fastrand::Rng) -> Duration {
+    let base = RECONNECT_FIRST
+        .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1).min(16)))
+        .min(RECONNECT_MAX);
+    base.mul_f64(0.8 + 0.4 * rng.f64()).min(RECONNECT_MAX)
+}
+
+/// Runs the poller until `token` is cancelled, the command channel closes or the event
+/// receiver is dropped. `config.budget` is clamped to 1..=30.
 pub async fn run<C: Connector>(
     connector: C,
     config: PollerConfig,
@@ -14,11 +86,332 @@ pub async fn run<C: Connector>(
     events: mpsc::Sender<PollEvent>,
     token: CancellationToken,
 ) {
-    let _ = (connector, config, events);
+    let cap = config.budget.clamp(1, 30);
+    let mut p = Poller {
+        sched: Scheduler::new(cap, Tuning::default()),
+        clock: config.clock,
+        events,
+        token,
+        opend: connector.describe(),
+        cap,
+        conn: ConnState::Connecting,
+        requests_sent: 0,
+        rejected: 0,
+        next_fetch: None,
+        last_status: None,
+        named: HashSet::new(),
+        unnamed: Vec::new(),
+    };
+    let mut rng = fastrand::Rng::new();
+    let mut attempt = 0u32;
+    if !p.set_conn(ConnState::Connecting).await {
+        return;
+    }
     loop {
+        let Some(result) = p.until(&mut commands, connector.connect()).await else {
+            return;
+        };
+        let error = match result {
+            Ok(gw) => {
+                attempt = 0;
+                match p.session(gw, &mut commands).await {
+                    End::Stop => return,
+                    End::Lost(e) => e,
+                }
+            }
+            Err(e) => e.to_string(),
+        };
+        tracing::warn!("OpenD connection: {error}");
+        p.sched.clear_in_flight();
+        attempt += 1;
+        let delay = reconnect_delay(attempt, &mut rng);
+        let retry_at = p.market_at(Instant::now() + delay);
+        let state = ConnState::Reconnecting {
+            attempt,
+            retry_at,
+            error,
+        };
+        if !p.set_conn(state).await {
+            return;
+        }
+        if p.until(&mut commands, tokio::time::sleep(delay))
+            .await
+            .is_none()
+        {
+            return;
+        }
+    }
+}
+
+fn flow_job<G: Gateway>(
+    gw: Arc<G>,
+    request: FlowRequest,
+    sent: Instant,
+    sent_market: DateTime<Utc>,
+) -> BoxFuture<'static, Done> {
+    Box::pin(async move {
+        let result = gw.capital_flow(&request).await;
+        Done::Flow {
+            request,
+            sent,
+            sent_market,
+            result,
+        }
+    })
+}
+
+fn names_job<G: Gateway>(gw: Arc<G>, codes: Vec<SecurityCode>) -> BoxFuture<'static, Done> {
+    Box::pin(async move {
+        let mut out = Vec::new();
+        for chunk in codes.chunks(NAMES_BATCH) {
+            match gw.static_info(chunk).await {
+                Ok(v) => out.extend(v),
+                Err(e) if out.is_empty() => return Done::Names(Err(e)),
+                Err(_) => break,
+            }
+        }
+        Done::Names(Ok(out))
+    })
+}
+
+impl Poller {
+    /// Market-clock time of a tokio instant.
+    fn market_at(&self, at: Instant) -> DateTime<Utc> {
+        let now = Instant::now();
+        let ahead = at.saturating_duration_since(now).as_secs_f64() * self.clock.speed();
+        self.clock.now() + chrono::Duration::microseconds((ahead * 1e6) as i64)
+    }
+
+    /// Sends an event, giving up on cancellation; false when the poller must stop.
+    async fn emit(&self, ev: PollEvent) -> bool {
         tokio::select! {
-            () = token.cancelled() => break,
-            c = commands.recv() => if c.is_none() { break },
+            r = self.events.send(ev) => r.is_ok(),
+            () = self.token.cancelled() => false,
+        }
+    }
+
+    fn status(&mut self) -> PollStatus {
+        let now = Instant::now();
+        PollStatus {
+            opend: self.opend.clone(),
+            connection: self.conn.clone(),
+            budget_used: self.sched.log().count_within(now, SERVER_WINDOW),
+            budget_cap: self.cap,
+            requests_sent: self.requests_sent,
+            rejected: self.rejected,
+            next_fetch: self.next_fetch.clone(),
+        }
+    }
+
+    /// Publishes the status if it changed (never waits: a full channel drops it).
+    fn publish_status(&mut self) {
+        let st = self.status();
+        if self.last_status.as_ref() != Some(&st)
+            && self.events.try_send(PollEvent::Status(st.clone())).is_ok()
+        {
+            self.last_status = Some(st);
+        }
+    }
+
+    async fn set_conn(&mut self, conn: ConnState) -> bool {
+        self.conn = conn;
+        let st = self.status();
+        self.last_status = Some(st.clone());
+        self.emit(PollEvent::Status(st)).await
+    }
+
+    /// Applies a command (codes whose names are unknown go to `unnamed`); false to stop.
+    async fn apply(&mut self, c: PollCommand) -> bool {
+        let mut new = Vec::new();
+        match c {
+            PollCommand::SetWatchlist(codes) => new = self.sched.set_watchlist(codes),
+            PollCommand::Focus(code) => new.extend(self.sched.set_focus(code)),
+            PollCommand::Visible(codes) => self.sched.set_visible(codes),
+            PollCommand::Refresh(code) => {
+                self.sched.refresh(&code);
+                new.push(code);
+            }
+            PollCommand::History(code, period) => {
+                let now = self.clock.now();
+                if let Some(flow) = self.sched.want_history(&code, period, now) {
+                    let ev = PollEvent::Flow {
+                        code,
+                        flow,
+                        fetched_at: now,
+                    };
+                    if !self.emit(ev).await {
+                        return false;
+                    }
+                }
+            }
+        }
+        new.retain(|c| !self.named.contains(c));
+        self.unnamed.extend(new);
+        true
+    }
+
+    /// Awaits `fut` while serving commands and status ticks; `None` when the poller must stop.
+    async fn until<F: Future>(
+        &mut self,
+        commands: &mut mpsc::Receiver<PollCommand>,
+        fut: F,
+    ) -> Option<F::Output> {
+        tokio::pin!(fut);
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                biased;
+                () = self.token.cancelled() => return None,
+                r = &mut fut => return Some(r),
+                c = commands.recv() => {
+                    if !self.apply(c?).await {
+                        return None;
+                    }
+                }
+                _ = tick.tick() => self.publish_status(),
+            }
+        }
+    }
+
+    async fn on_names(&mut self, result: crate::opend::Result<Vec<SecurityInfo>>) -> bool {
+        let infos = match result {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!("static info failed (names stay unknown): {e}");
+                return true;
+            }
+        };
+        for info in &infos {
+            self.named.insert(info.code.clone());
+            if !info.kind.has_capital_flow() && self.sched.permanent_error(&info.code).is_none() {
+                let message = format!(
+                    "{} is not a stock, ETF or warrant: OpenD has no capital flow for it",
+                    info.code
+                );
+                self.sched.mark_permanent(&info.code, message.clone());
+                let ev = PollEvent::StockError {
+                    code: info.code.clone(),
+                    period: Period::Intraday,
+                    message,
+                    permanent: true,
+                };
+                if !self.emit(ev).await {
+                    return false;
+                }
+            }
+        }
+        infos.is_empty() || self.emit(PollEvent::Names(infos)).await
+    }
+
+    async fn session<G: Gateway>(
+        &mut self,
+        gw: G,
+        commands: &mut mpsc::Receiver<PollCommand>,
+    ) -> End {
+        let gw = Arc::new(gw);
+        if !self
+            .set_conn(ConnState::Connected {
+                conn_id: gw.conn_id(),
+            })
+            .await
+        {
+            return End::Stop;
+        }
+        self.sched.clear_in_flight();
+        // Names first (and kinds: indices have no capital flow, so they spend no budget).
+        self.unnamed.clear();
+        let codes = self.sched.codes();
+        if !codes.is_empty() {
+            let names = tokio::time::timeout(NAMES_WAIT, names_job(gw.clone(), codes));
+            match self.until(commands, names).await {
+                None => return End::Stop,
+                Some(Ok(Done::Names(r))) => {
+                    if !self.on_names(r).await {
+                        return End::Stop;
+                    }
+                }
+                Some(_) => tracing::warn!("static info timed out (names stay unknown)"),
+            }
+        }
+        let mut inflight: FuturesUnordered<BoxFuture<'static, Done>> = FuturesUnordered::new();
+        let mut flows = 0usize;
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            if !gw.is_alive() {
+                return End::Lost("connection to OpenD lost".into());
+            }
+            if !self.unnamed.is_empty() {
+                let codes = std::mem::take(&mut self.unnamed);
+                inflight.push(names_job(gw.clone(), codes));
+            }
+            let mut wake = None;
+            while flows < MAX_IN_FLIGHT {
+                let now = Instant::now();
+                let market = self.clock.now();
+                match self.sched.pick(now, market) {
+                    Pick::Send { request, .. } => {
+                        self.requests_sent += 1;
+                        flows += 1;
+                        inflight.push(flow_job(gw.clone(), request, now, market));
+                    }
+                    Pick::Wait { until, code } => {
+                        wake = until;
+                        self.next_fetch = code.zip(until).map(|(c, u)| (c, self.market_at(u)));
+                        break;
+                    }
+                }
+            }
+            let far = Instant::now() + Duration::from_secs(3600);
+            let sleep = tokio::time::sleep_until(wake.unwrap_or(far));
+            tokio::select! {
+                biased;
+                () = self.token.cancelled() => return End::Stop,
+                Some(done) = inflight.next(), if !inflight.is_empty() => match done {
+                    Done::Names(r) => {
+                        if !self.on_names(r).await {
+                            return End::Stop;
+                        }
+                    }
+                    Done::Flow { request, sent, sent_market, result } => {
+                        flows -= 1;
+                        let now = Instant::now();
+                        let outcome = self.sched.on_result(&request, sent, sent_market, now, result);
+                        let ev = match outcome {
+                            Outcome::Flow(flow) => PollEvent::Flow {
+                                code: request.code,
+                                flow,
+                                fetched_at: self.clock.now(),
+                            },
+                            Outcome::Error { message, permanent } => PollEvent::StockError {
+                                code: request.code,
+                                period: request.period,
+                                message,
+                                permanent,
+                            },
+                            Outcome::Rejected => {
+                                self.rejected += 1;
+                                tracing::warn!("OpenD rejected a capital-flow request as too frequent; pausing");
+                                self.publish_status();
+                                continue;
+                            }
+                            Outcome::Reconnect(e) => return End::Lost(e),
+                        };
+                        if !self.emit(ev).await {
+                            return End::Stop;
+                        }
+                    }
+                },
+                c = commands.recv() => {
+                    let Some(c) = c else { return End::Stop };
+                    if !self.apply(c).await {
+                        return End::Stop;
+                    }
+                }
+                () = sleep => {}
+                _ = tick.tick() => self.publish_status(),
+            }
         }
     }
 }

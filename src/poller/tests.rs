@@ -1,0 +1,530 @@
+//! Poller tests: the whole task against the fake gateway under paused tokio time.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::budget::{SERVER_WINDOW, worst_window};
+use super::fake::{CallOutcome, FakeCall, FakeConfig, FakeConnector};
+use super::*;
+use crate::clock::ScaledClock;
+
+fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn code(s: &str) -> SecurityCode {
+    s.parse().unwrap()
+}
+
+fn hk(n: usize) -> Vec<SecurityCode> {
+    (1..=n).map(|i| code(&format!("HK.{i:05}"))).collect()
+}
+
+/// HK 10:00 on a Wednesday (market open).
+const OPEN: &str = "2026-11-25T02:00:00Z";
+
+type Log = Arc<Mutex<Vec<(Instant, PollEvent)>>>;
+
+struct Harness {
+    fake: FakeConnector,
+    cmd: mpsc::Sender<PollCommand>,
+    log: Log,
+    token: CancellationToken,
+    task: JoinHandle<()>,
+    start: Instant,
+}
+
+impl Harness {
+    fn start(cfg: FakeConfig, budget: usize, market: &str, speed: f64) -> Self {
+        let fake = FakeConnector::new(cfg);
+        let (cmd, cmd_rx) = mpsc::channel(64);
+        let (ev_tx, mut ev_rx) = mpsc::channel(256);
+        let token = CancellationToken::new();
+        let config = PollerConfig {
+            budget,
+            clock: Arc::new(ScaledClock::new(utc(market), speed)),
+        };
+        let task = tokio::spawn(run(fake.clone(), config, cmd_rx, ev_tx, token.clone()));
+        let log: Log = Arc::default();
+        let sink = log.clone();
+        tokio::spawn(async move {
+            while let Some(ev) = ev_rx.recv().await {
+                sink.lock().unwrap().push((Instant::now(), ev));
+            }
+        });
+        Harness {
+            fake,
+            cmd,
+            log,
+            token,
+            task,
+            start: Instant::now(),
+        }
+    }
+
+    async fn send(&self, c: PollCommand) {
+        self.cmd.send(c).await.unwrap();
+    }
+
+    async fn stop(self) -> (Vec<FakeCall>, Vec<(Instant, PollEvent)>) {
+        self.token.cancel();
+        self.task.await.unwrap();
+        let events = self.log.lock().unwrap().clone();
+        (self.fake.calls(), events)
+    }
+
+    fn at(&self, secs: f64) -> Instant {
+        self.start + Duration::from_secs_f64(secs)
+    }
+}
+
+async fn sleep_s(s: f64) {
+    tokio::time::sleep(Duration::from_secs_f64(s)).await;
+}
+
+fn sends_of<'a>(calls: &'a [FakeCall], c: &'a SecurityCode) -> impl Iterator<Item = &'a FakeCall> {
+    calls
+        .iter()
+        .filter(move |k| &k.request.code == c && k.request.period == Period::Intraday)
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_window_over_budget_for_random_seeds() {
+    for seed in 0..40u64 {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let n = rng.usize(1..=150);
+        let budget = if rng.bool() { 30 } else { rng.usize(1..=30) };
+        let lo = Duration::from_millis(rng.u64(0..300));
+        let hi = lo + Duration::from_millis(rng.u64(0..700));
+        let reject_prob = if rng.u8(0..4) == 0 { 0.05 } else { 0.0 };
+        let cfg = FakeConfig {
+            latency: (lo, hi),
+            reject_prob,
+            seed,
+            ..FakeConfig::default()
+        };
+        let h = Harness::start(cfg, budget, OPEN, 1.0);
+        let codes = hk(n);
+        h.send(PollCommand::SetWatchlist(codes.clone())).await;
+        let mut elapsed = 0.0;
+        while elapsed < 150.0 {
+            let step = rng.f64() * 8.0;
+            sleep_s(step).await;
+            elapsed += step;
+            let pick = codes[rng.usize(0..n)].clone();
+            if rng.u8(0..30) == 0 {
+                h.fake.disconnect();
+            }
+            match rng.u8(0..5) {
+                0 => h.send(PollCommand::Focus(Some(pick))).await,
+                1 => h.send(PollCommand::Refresh(pick)).await,
+                2 => {
+                    let p = Period::ALL[rng.usize(0..4)];
+                    h.send(PollCommand::History(pick, p)).await;
+                }
+                3 => {
+                    let from = rng.usize(0..n);
+                    let to = (from + 15).min(n);
+                    h.send(PollCommand::Visible(codes[from..to].to_vec())).await;
+                }
+                _ => h.send(PollCommand::Focus(None)).await,
+            }
+        }
+        let (calls, _) = h.stop().await;
+        let mut sent: Vec<Instant> = calls.iter().map(|c| c.sent).collect();
+        sent.sort();
+        let worst = worst_window(&sent, SERVER_WINDOW);
+        assert!(
+            worst <= budget,
+            "seed {seed}: {worst} requests in a 30-s window, budget {budget}"
+        );
+        let mut arrived: Vec<Instant> = calls.iter().map(|c| c.arrived).collect();
+        arrived.sort();
+        let worst = worst_window(&arrived, SERVER_WINDOW);
+        assert!(
+            worst <= budget,
+            "seed {seed}: {worst} arrivals in 30 s, budget {budget}"
+        );
+        let over = calls
+            .iter()
+            .filter(|c| c.outcome == CallOutcome::Rejected)
+            .count();
+        assert_eq!(over, 0, "seed {seed}: the server counted over its limit");
+        // The budget is used when demand exceeds it (not a test that cannot fail: an idle
+        // poller would pass the checks above).
+        if n >= 40 && budget == 30 && reject_prob == 0.0 {
+            assert!(
+                calls.len() >= 120,
+                "seed {seed}: only {} calls",
+                calls.len()
+            );
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn focused_stock_stays_within_five_seconds() {
+    let h = Harness::start(FakeConfig::default(), 30, OPEN, 1.0);
+    let codes = hk(80);
+    h.send(PollCommand::SetWatchlist(codes.clone())).await;
+    h.send(PollCommand::Focus(Some(codes[50].clone()))).await;
+    sleep_s(180.0).await;
+    let (calls, _) = h.stop().await;
+    let focus: Vec<&FakeCall> = sends_of(&calls, &codes[50]).collect();
+    // Among the first requests (after the 0.4-s focus settle time), then never more than 5 s
+    // between two (the data age bound).
+    let first = calls.iter().map(|c| c.sent).min().unwrap();
+    assert!(focus[0].sent <= first + Duration::from_millis(500));
+    for w in focus.windows(2) {
+        let gap = w[1].arrived - w[0].arrived;
+        assert!(gap <= Duration::from_secs(5), "focused gap {gap:?}");
+    }
+    // Others are not starved: every stock was fetched within the 3 minutes.
+    for c in &codes {
+        assert!(sends_of(&calls, c).count() >= 1, "{c} never fetched");
+    }
+    // A non-focused stock is never fetched twice within 10 s.
+    for c in codes.iter().filter(|c| **c != codes[50]) {
+        let s: Vec<&FakeCall> = sends_of(&calls, c).collect();
+        for w in s.windows(2) {
+            assert!(w[1].sent - w[0].sent >= Duration::from_secs(10));
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_low_budget_still_serves_the_watchlist() {
+    let h = Harness::start(FakeConfig::default(), 3, OPEN, 1.0);
+    let codes = hk(6);
+    h.send(PollCommand::SetWatchlist(codes.clone())).await;
+    h.send(PollCommand::Focus(Some(codes[0].clone()))).await;
+    sleep_s(310.0).await;
+    let (calls, _) = h.stop().await;
+    let focus = sends_of(&calls, &codes[0]).count();
+    // A third of the 30 slots at least go to the others.
+    assert!(
+        (8..=21).contains(&focus),
+        "focus {focus} of {}",
+        calls.len()
+    );
+    for c in &codes[1..] {
+        assert!(sends_of(&calls, c).count() >= 1, "{c} starved");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn scrolling_focus_does_not_spend_a_request_per_row() {
+    let h = Harness::start(FakeConfig::default(), 30, OPEN, 1.0);
+    let codes = hk(40);
+    h.send(PollCommand::SetWatchlist(codes.clone())).await;
+    sleep_s(40.0).await; // every stock fetched once
+    let before = h.fake.calls().len();
+    for c in &codes[..20] {
+        h.send(PollCommand::Focus(Some(c.clone()))).await;
+        sleep_s(0.1).await;
+    }
+    sleep_s(1.0).await;
+    let (calls, _) = h.stop().await;
+    let during: Vec<&FakeCall> = calls[before..].iter().collect();
+    // Passing 19 rows in 2 s costs nothing beyond the normal pace; the row the user stops on
+    // is fetched within the settle time (0.4 s) plus latency.
+    let passed = during
+        .iter()
+        .filter(|c| codes[..19].contains(&c.request.code))
+        .count();
+    assert!(passed <= 3, "{passed} requests for rows scrolled past");
+    assert!(during.iter().any(|c| c.request.code == codes[19]));
+}
+
+#[tokio::test(start_paused = true)]
+async fn visible_stocks_come_round_more_often() {
+    let h = Harness::start(FakeConfig::default(), 30, OPEN, 1.0);
+    let codes = hk(90);
+    h.send(PollCommand::SetWatchlist(codes.clone())).await;
+    h.send(PollCommand::Visible(codes[60..75].to_vec())).await;
+    sleep_s(900.0).await;
+    let (calls, _) = h.stop().await;
+    let count = |r: std::ops::Range<usize>| -> usize {
+        codes[r].iter().map(|c| sends_of(&calls, c).count()).sum()
+    };
+    let visible = count(60..75) as f64 / 15.0;
+    let others = count(0..60) as f64 / 60.0;
+    assert!(
+        visible > others * 1.6,
+        "visible {visible} vs others {others}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn closed_market_fetched_at_start_and_after_close_only() {
+    // HK 15:58 on a Wednesday: two minutes of trading, then the close.
+    let h = Harness::start(FakeConfig::default(), 30, "2026-11-25T07:58:00Z", 1.0);
+    // SG has no known schedule: low-rate polling (every 5 min).
+    let codes = vec![code("HK.00700"), code("HK.00005"), code("SG.D05")];
+    h.send(PollCommand::SetWatchlist(codes.clone())).await;
+    sleep_s(600.0).await;
+    let start = h.at(0.0);
+    let close = h.at(120.0);
+    let final_fetch = h.at(180.0);
+    let (calls, _) = h.stop().await;
+    for c in &codes[..2] {
+        let s: Vec<&FakeCall> = sends_of(&calls, c).collect();
+        let live = s.iter().filter(|k| k.sent < close).count();
+        assert!((10..=13).contains(&live), "{c}: {live} live fetches");
+        let closed: Vec<&&FakeCall> = s.iter().filter(|k| k.sent >= close).collect();
+        assert_eq!(closed.len(), 1, "{c}: after-close fetches {closed:?}");
+        assert!(closed[0].sent >= final_fetch && closed[0].sent < final_fetch + SERVER_WINDOW);
+    }
+    let sg: Vec<&FakeCall> = sends_of(&calls, &codes[2]).collect();
+    assert_eq!(sg.len(), 2, "SG fetched at start and after 5 min");
+    assert!(sg[0].sent < start + Duration::from_secs(1));
+
+    // Closed all along (HK 20:00): one fetch each at start-up, nothing more.
+    let h = Harness::start(FakeConfig::default(), 30, "2026-11-25T12:00:00Z", 1.0);
+    h.send(PollCommand::SetWatchlist(hk(40))).await;
+    h.send(PollCommand::Focus(Some(code("HK.00003")))).await;
+    sleep_s(300.0).await;
+    let (calls, _) = h.stop().await;
+    assert_eq!(calls.len(), 40);
+    for c in hk(40) {
+        assert_eq!(sends_of(&calls, &c).count(), 1);
+    }
+
+    // Lunch (12:30): one fetch each (the morning's final figures), then quiet until 13:00.
+    let h = Harness::start(FakeConfig::default(), 30, "2026-11-25T04:30:00Z", 1.0);
+    h.send(PollCommand::SetWatchlist(hk(3))).await;
+    sleep_s(1700.0).await;
+    let (calls, _) = h.stop().await;
+    assert_eq!(calls.len(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn rejections_back_off_without_a_storm() {
+    let h = Harness::start(FakeConfig::default(), 30, OPEN, 1.0);
+    h.send(PollCommand::SetWatchlist(hk(60))).await;
+    sleep_s(20.0).await;
+    let before = h.fake.calls().len();
+    h.fake.configure(|c| c.reject_prob = 1.0);
+    sleep_s(180.0).await;
+    let during = h.fake.calls().len() - before;
+    // Pauses of 5, 10, 20, 40, 60, 60 s after bursts of at most 4 in flight.
+    assert!(
+        during <= 16,
+        "{during} requests while every one is rejected"
+    );
+    h.fake.configure(|c| c.reject_prob = 0.0);
+    sleep_s(120.0).await;
+    let (calls, events) = h.stop().await;
+    let after = calls.len() - before - during;
+    assert!(after >= 60, "recovered to {after} requests");
+    let rejected = events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            PollEvent::Status(s) => Some(s.rejected),
+            _ => None,
+        })
+        .max()
+        .unwrap();
+    let injected = calls
+        .iter()
+        .filter(|c| c.outcome == CallOutcome::Injected)
+        .count() as u64;
+    assert_eq!(rejected, injected);
+}
+
+#[tokio::test(start_paused = true)]
+async fn reconnects_with_backoff_and_resumes() {
+    let h = Harness::start(FakeConfig::default(), 30, OPEN, 1.0);
+    let codes = hk(5);
+    h.send(PollCommand::SetWatchlist(codes.clone())).await;
+    h.send(PollCommand::Focus(Some(codes[0].clone()))).await;
+    sleep_s(10.0).await;
+    h.fake.configure(|c| c.connect_failures = 3);
+    h.fake.disconnect();
+    let lost = Instant::now();
+    sleep_s(60.0).await;
+    let fake = h.fake.clone();
+    let (calls, events) = h.stop().await;
+    assert_eq!(fake.connects(), 2);
+    assert_eq!(
+        fake.name_calls(),
+        2,
+        "names fetched again after the reconnect"
+    );
+    let states: Vec<(Instant, ConnState)> = events
+        .iter()
+        .filter_map(|(t, e)| match e {
+            PollEvent::Status(s) => Some((*t, s.connection.clone())),
+            _ => None,
+        })
+        .collect();
+    let attempts: Vec<u32> = states
+        .iter()
+        .filter_map(|(_, s)| match s {
+            ConnState::Reconnecting { attempt, .. } => Some(*attempt),
+            _ => None,
+        })
+        .fold(Vec::new(), |mut v, a| {
+            if v.last() != Some(&a) {
+                v.push(a);
+            }
+            v
+        });
+    assert_eq!(attempts, vec![1, 2, 3, 4]);
+    let back = states
+        .iter()
+        .find(|(t, s)| *t > lost && matches!(s, ConnState::Connected { .. }))
+        .map(|(t, _)| *t)
+        .unwrap();
+    // 1 + 2 + 4 + 8 s, each ±20 %, plus the failed connects' 20 ms.
+    let waited = back - lost;
+    assert!(
+        waited >= Duration::from_secs(12) && waited <= Duration::from_secs(19),
+        "{waited:?}"
+    );
+    assert!(matches!(
+        states.last().unwrap().1,
+        ConnState::Connected { conn_id: 7002 }
+    ));
+    // Focused stock polled again on the new connection.
+    let resumed = sends_of(&calls, &codes[0]).filter(|c| c.conn == 2).count();
+    assert!(resumed >= 8, "{resumed}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn history_is_cached_until_a_new_session() {
+    // HK 17:00 Wednesday, clock at 1 h per second.
+    let h = Harness::start(FakeConfig::default(), 30, "2026-11-25T09:00:00Z", 3600.0);
+    let c = code("HK.00700");
+    h.send(PollCommand::SetWatchlist(vec![c.clone()])).await;
+    h.send(PollCommand::Focus(Some(c.clone()))).await;
+    h.send(PollCommand::History(c.clone(), Period::Day)).await;
+    sleep_s(1.0).await;
+    h.send(PollCommand::History(c.clone(), Period::Day)).await;
+    h.send(PollCommand::History(c.clone(), Period::Week)).await;
+    sleep_s(1.0).await;
+    h.send(PollCommand::History(c.clone(), Period::Day)).await;
+    // 17:00 + 17 h = Thursday 10:00: a new session, the cached day history is stale.
+    sleep_s(15.5).await;
+    h.send(PollCommand::History(c.clone(), Period::Day)).await;
+    sleep_s(1.0).await;
+    let (calls, events) = h.stop().await;
+    let hist = |p: Period| calls.iter().filter(|k| k.request.period == p).count();
+    assert_eq!(hist(Period::Day), 2);
+    assert_eq!(hist(Period::Week), 1);
+    let day_events = events
+        .iter()
+        .filter(|(_, e)| matches!(e, PollEvent::Flow { flow, .. } if flow.period == Period::Day))
+        .count();
+    assert_eq!(day_events, 4, "cached copies are re-published");
+    let req = &calls
+        .iter()
+        .find(|k| k.request.period == Period::Day)
+        .unwrap()
+        .request;
+    let range = req.range.as_ref().unwrap();
+    assert_eq!(range.end.to_string(), "2026-11-25");
+}
+
+#[tokio::test(start_paused = true)]
+async fn permanent_errors_are_not_retried() {
+    let bad = code("HK.99999");
+    let index = code("HK.800000");
+    let cfg = FakeConfig {
+        bad_codes: [bad.clone()].into(),
+        index_codes: [index.clone()].into(),
+        ..FakeConfig::default()
+    };
+    let h = Harness::start(cfg, 30, OPEN, 1.0);
+    h.send(PollCommand::SetWatchlist(vec![
+        code("HK.00700"),
+        bad.clone(),
+        index.clone(),
+    ]))
+    .await;
+    sleep_s(120.0).await;
+    let (calls, events) = h.stop().await;
+    assert_eq!(sends_of(&calls, &bad).count(), 1);
+    assert_eq!(sends_of(&calls, &index).count(), 0, "names said: an index");
+    let errors: Vec<&SecurityCode> = events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            PollEvent::StockError {
+                code,
+                permanent: true,
+                ..
+            } => Some(code),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(errors.len(), 2);
+    assert!(errors.contains(&&bad) && errors.contains(&&index));
+    assert!(
+        events
+            .iter()
+            .any(|(_, e)| matches!(e, PollEvent::Names(v) if v.len() == 2))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_full_event_channel_does_not_block_cancellation() {
+    let fake = FakeConnector::new(FakeConfig::default());
+    let (cmd, cmd_rx) = mpsc::channel(4);
+    let (ev_tx, _ev_rx) = mpsc::channel(1);
+    let token = CancellationToken::new();
+    let config = PollerConfig {
+        budget: 30,
+        clock: Arc::new(ScaledClock::new(utc(OPEN), 1.0)),
+    };
+    let task = tokio::spawn(run(fake, config, cmd_rx, ev_tx, token.clone()));
+    cmd.send(PollCommand::SetWatchlist(hk(10))).await.unwrap();
+    sleep_s(10.0).await;
+    assert!(!task.is_finished());
+    token.cancel();
+    tokio::time::timeout(Duration::from_secs(1), task)
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+#[test]
+fn reconnect_delay_doubles_with_jitter_and_a_cap() {
+    let mut rng = fastrand::Rng::with_seed(7);
+    for _ in 0..200 {
+        let d1 = run::reconnect_delay(1, &mut rng).as_secs_f64();
+        assert!((0.8..=1.2).contains(&d1), "{d1}");
+        let d3 = run::reconnect_delay(3, &mut rng).as_secs_f64();
+        assert!((3.2..=4.8).contains(&d3), "{d3}");
+        let d9 = run::reconnect_delay(9, &mut rng).as_secs_f64();
+        assert!((24.0..=30.0).contains(&d9), "{d9}");
+        assert!(run::reconnect_delay(u32::MAX, &mut rng) <= run::RECONNECT_MAX);
+    }
+}
+
+#[test]
+fn last_session_end_covers_lunch_close_and_weekends() {
+    use crate::flow::{Market, Schedule};
+    let hk = Schedule::of(Market::Hk).unwrap();
+    let end = |s: &str| schedule::last_session_end(&hk, utc(s));
+    // Lunch (12:30 HKT) → 12:00 HKT.
+    assert_eq!(
+        end("2026-11-25T04:30:00Z"),
+        Some(utc("2026-11-25T04:00:00Z"))
+    );
+    // Evening → 16:00 HKT.
+    assert_eq!(
+        end("2026-11-25T12:00:00Z"),
+        Some(utc("2026-11-25T08:00:00Z"))
+    );
+    // Monday before the open → Friday's close.
+    assert_eq!(
+        end("2026-11-30T00:00:00Z"),
+        Some(utc("2026-11-27T08:00:00Z"))
+    );
+}

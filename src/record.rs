@@ -1,0 +1,422 @@
+//! `capflow record`: the poller without the TUI, for servers and cron. It validates its flags,
+//! starts [`crate::poller::run()`], and prints one line per minute (and a final one) with requests
+//! sent, budget used in the last 30 s, stocks fresh / stale / errored and rejections.
+//!
+//! It keeps only the latest flow per stock in memory (storage comes in a later issue) and never
+//! talks to OpenD itself beyond a start-up probe: all capital-flow requests go through the poller's
+//! budget.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior};
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::{Failure, RecordArgs};
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::{Config, WatchlistConfig, WatchlistSource};
+use crate::flow::{CapitalFlow, Period, Schedule, SecurityCode};
+use crate::opend::{Client, Connector, Gateway, OpenDConnector};
+use crate::poller::{ConnState, PollCommand, PollEvent, PollStatus, PollerConfig};
+
+/// Data younger than this counts as fresh while the stock's market trades.
+pub const FRESH: Duration = Duration::from_secs(120);
+
+/// How often a line is printed.
+pub const LINE_EVERY: Duration = Duration::from_secs(60);
+
+/// Parses `--for`: a positive whole number with a unit, `s`, `m` or `h` (e.g. 80s, 5m, 1h).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let bad = || {
+        format!(
+            "invalid duration {s:?}: expected a positive number with a unit, e.g. 80s, 5m or 1h"
+        )
+    };
+    let t = s.trim();
+    let unit_at = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (num, unit) = t.split_at(unit_at);
+    let n: u64 = num.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "s" => Some(n),
+        "m" => n.checked_mul(60),
+        "h" => n.checked_mul(3600),
+        _ => None,
+    }
+    .filter(|&x| x > 0)
+    .ok_or_else(bad)?;
+    Ok(Duration::from_secs(secs))
+}
+
+/// Checks `--budget` (1..=30); without it, the config's budget.
+pub fn check_budget(b: Option<usize>, default: usize) -> Result<usize, Failure> {
+    match b {
+        None => Ok(default),
+        Some(n) if (1..=30).contains(&n) => Ok(n),
+        Some(n) => Err(Failure::Input(format!(
+            "invalid --budget {n}: OpenD allows 30 capital-flow requests per 30 s, give 1 to 30"
+        ))),
+    }
+}
+
+/// Parses `--codes`; duplicates are dropped.
+pub fn parse_codes(codes: &[String]) -> Result<Vec<SecurityCode>, Failure> {
+    let mut out: Vec<SecurityCode> = Vec::new();
+    let list = codes.iter().map(|s| s.trim()).filter(|s| !s.is_empty());
+    for c in list {
+        let code: SecurityCode = c
+            .parse()
+            .map_err(|e: crate::flow::CodeError| Failure::Input(format!("--codes: {e}")))?;
+        if !out.contains(&code) {
+            out.push(code);
+        }
+    }
+    if out.is_empty() {
+        return Err(Failure::Input(
+            "--codes is empty: give codes such as HK.00700,HK.00005".into(),
+        ));
+    }
+    Ok(out)
+}
+
+/// What `record` knows about each stock, from the poller's events.
+#[derive(Debug, Default)]
+pub struct Tally {
+    latest: HashMap<SecurityCode, (Instant, CapitalFlow)>,
+    errored: HashMap<SecurityCode, (String, bool)>,
+    status: Option<PollStatus>,
+    sent_before: u64,
+}
+
+/// Counts for one printed line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counts {
+    /// Requests sent since start.
+    pub sent: u64,
+    /// Requests since the previous line.
+    pub sent_delta: u64,
+    /// Budget used in the last 30 s.
+    pub budget_used: usize,
+    /// Budget cap.
+    pub budget_cap: usize,
+    /// Stocks with fresh data.
+    pub fresh: usize,
+    /// Stocks with old or no data.
+    pub stale: usize,
+    /// Stocks whose last request failed.
+    pub errored: usize,
+    /// Rejections since start.
+    pub rejected: u64,
+}
+
+impl Tally {
+    /// Takes one poller event (at tokio time `now`).
+    pub fn on_event(&mut self, ev: PollEvent, now: Instant) {
+        match ev {
+            PollEvent::Flow { code, flow, .. } if flow.period == Period::Intraday => {
+                self.errored.remove(&code);
+                self.latest.insert(code, (now, flow));
+            }
+            PollEvent::StockError {
+                code,
+                period: Period::Intraday,
+                message,
+                permanent,
+            } => {
+                self.errored.insert(code, (message, permanent));
+            }
+            PollEvent::Status(s) => self.status = Some(s),
+            _ => {}
+        }
+    }
+
+    /// The latest intraday flow of a stock.
+    pub fn latest(&self, code: &SecurityCode) -> Option<&CapitalFlow> {
+        self.latest.get(code).map(|(_, f)| f)
+    }
+
+    /// Counts for the watchlist at `now` / `market_now`; advances the "since last line" mark.
+    pub fn counts(
+        &mut self,
+        codes: &[SecurityCode],
+        now: Instant,
+        market_now: DateTime<Utc>,
+    ) -> Counts {
+        let (mut fresh, mut stale, mut errored) = (0, 0, 0);
+        for c in codes {
+            if self.errored.contains_key(c) {
+                errored += 1;
+                continue;
+            }
+            let trading = Schedule::of(c.market).is_none_or(|s| s.phase(market_now).is_trading());
+            match self.latest.get(c) {
+                Some((at, _)) if !trading || now.duration_since(*at) <= FRESH => fresh += 1,
+                _ => stale += 1,
+            }
+        }
+        let (sent, budget_used, budget_cap, rejected) =
+            self.status.as_ref().map_or((0, 0, 0, 0), |s| {
+                (s.requests_sent, s.budget_used, s.budget_cap, s.rejected)
+            });
+        let sent_delta = sent.saturating_sub(self.sent_before);
+        self.sent_before = sent;
+        Counts {
+            sent,
+            sent_delta,
+            budget_used,
+            budget_cap,
+            fresh,
+            stale,
+            errored,
+            rejected,
+        }
+    }
+
+    /// The connection state, as a short word.
+    pub fn connection(&self) -> String {
+        match self.status.as_ref().map(|s| &s.connection) {
+            None | Some(ConnState::Connecting) => "connecting".into(),
+            Some(ConnState::Connected { .. }) => "connected".into(),
+            Some(ConnState::Reconnecting { attempt, error, .. }) => {
+                format!("reconnecting (attempt {attempt}: {error})")
+            }
+        }
+    }
+}
+
+/// One output line.
+pub fn format_line(label: &str, market_now: DateTime<Utc>, c: &Counts, conn: &str) -> String {
+    format!(
+        "{label} {}  requests {} (+{})  budget {}/{} in last 30 s  fresh {} stale {} errored {}  rejected {}  {conn}",
+        market_now.format("%Y-%m-%d %H:%M:%S UTC"),
+        c.sent,
+        c.sent_delta,
+        c.budget_used,
+        c.budget_cap,
+        c.fresh,
+        c.stale,
+        c.errored,
+        c.rejected,
+    )
+}
+
+/// Runs the poller over `codes` and writes a line per minute to `out` until `duration` passes
+/// or `token` is cancelled; the final line is written in both cases. Returns the tally.
+pub async fn record<C: Connector>(
+    connector: C,
+    clock: SharedClock,
+    codes: Vec<SecurityCode>,
+    budget: usize,
+    duration: Option<Duration>,
+    token: CancellationToken,
+    out: &mut (impl Write + Send),
+) -> Result<Tally, Failure> {
+    let (cmd_tx, cmd_rx) = mpsc::channel(8);
+    let (ev_tx, mut ev_rx) = mpsc::channel(1024);
+    let poll_token = token.child_token();
+    let config = PollerConfig {
+        budget,
+        clock: clock.clone(),
+    };
+    let task = tokio::spawn(crate::poller::run(
+        connector,
+        config,
+        cmd_rx,
+        ev_tx,
+        poll_token.clone(),
+    ));
+    let _ = cmd_tx.send(PollCommand::SetWatchlist(codes.clone())).await;
+    let deadline = duration.map(|d| Instant::now() + d);
+    let far = Instant::now() + Duration::from_secs(100 * 365 * 86_400);
+    let mut lines = tokio::time::interval_at(Instant::now() + LINE_EVERY, LINE_EVERY);
+    lines.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut tally = Tally::default();
+    let write = |out: &mut (dyn Write + Send), s: String| {
+        writeln!(out, "{s}")
+            .and_then(|()| out.flush())
+            .map_err(|e| Failure::Other(anyhow::anyhow!("cannot write the output: {e}")))
+    };
+    loop {
+        tokio::select! {
+            () = token.cancelled() => break,
+            () = tokio::time::sleep_until(deadline.unwrap_or(far)) => break,
+            ev = ev_rx.recv() => match ev {
+                Some(ev) => tally.on_event(ev, Instant::now()),
+                None => break,
+            },
+            _ = lines.tick() => {
+                let market = clock.now();
+                let c = tally.counts(&codes, Instant::now(), market);
+                write(out, format_line("at", market, &c, &tally.connection()))?;
+            }
+        }
+    }
+    poll_token.cancel();
+    let _ = task.await;
+    while let Ok(ev) = ev_rx.try_recv() {
+        tally.on_event(ev, Instant::now());
+    }
+    let market = clock.now();
+    let c = tally.counts(&codes, Instant::now(), market);
+    write(out, format_line("final", market, &c, &tally.connection()))?;
+    for (code, (msg, permanent)) in &tally.errored {
+        let kind = if *permanent { "error" } else { "last error" };
+        write(out, format!("  {code}: {kind}: {msg}"))?;
+    }
+    Ok(tally)
+}
+
+/// The watchlists of the config that `--watchlist` selects (all when none is named).
+pub fn select_watchlists<'a>(
+    config: &'a Config,
+    names: &[String],
+) -> Result<Vec<&'a WatchlistConfig>, Failure> {
+    if names.is_empty() {
+        return Ok(config.watchlists.iter().collect());
+    }
+    names
+        .iter()
+        .map(|n| {
+            config.watchlist(n).ok_or_else(|| {
+                let known: Vec<&str> = config.watchlists.iter().map(|w| w.name.as_str()).collect();
+                Failure::Input(format!(
+                    "--watchlist {n:?}: no such watchlist in {}; watchlists are: {}",
+                    config.path.as_ref().map_or_else(
+                        || "the built-in defaults".to_owned(),
+                        |p| p.display().to_string()
+                    ),
+                    known.join(", ")
+                ))
+            })
+        })
+        .collect()
+}
+
+/// The codes to record: `--codes`, else the selected watchlists of the config. OpenD watchlist
+/// groups are read through `gateway` (within OpenD's 10 per 30 s); a group that cannot be read
+/// is reported on stderr and skipped.
+async fn watchlist_codes<G: Gateway>(
+    args: &RecordArgs,
+    config: &Config,
+    gateway: &G,
+) -> Result<Vec<SecurityCode>, Failure> {
+    if !args.codes.is_empty() {
+        if !args.watchlist.is_empty() {
+            return Err(Failure::Input(
+                "give either --codes or --watchlist, not both".into(),
+            ));
+        }
+        return parse_codes(&args.codes);
+    }
+    let lists = select_watchlists(config, &args.watchlist)?;
+    let mut out: Vec<SecurityCode> = Vec::new();
+    let groups: Vec<(&str, &str)> = lists
+        .iter()
+        .filter_map(|w| match &w.source {
+            WatchlistSource::OpendGroup(g) => Some((w.name.as_str(), g.as_str())),
+            WatchlistSource::Codes(_) => None,
+        })
+        .collect();
+    let mut resolved = crate::config::groups::GroupResolver::new()
+        .resolve_all(gateway, &groups.iter().map(|(_, g)| *g).collect::<Vec<_>>())
+        .await
+        .into_iter();
+    for w in &lists {
+        let codes: Vec<SecurityCode> = match &w.source {
+            WatchlistSource::Codes(c) => c.clone(),
+            WatchlistSource::OpendGroup(_) => match resolved.next() {
+                Some(Ok(infos)) => infos.into_iter().map(|i| i.code).collect(),
+                Some(Err(e)) => {
+                    eprintln!("capflow: watchlist {:?}: {e}", w.name);
+                    Vec::new()
+                }
+                None => Vec::new(),
+            },
+        };
+        for c in codes {
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(Failure::Input(
+            "nothing to record: the selected watchlists are empty; pass --codes C1,C2,...".into(),
+        ));
+    }
+    Ok(out)
+}
+
+/// Runs `capflow record` with the loaded config (flags override it).
+pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
+    let budget = check_budget(args.budget, config.budget)?;
+    let duration = args
+        .duration
+        .as_deref()
+        .map(parse_duration)
+        .transpose()
+        .map_err(|e| Failure::Input(format!("--for: {e}")))?;
+    if !args.codes.is_empty() {
+        parse_codes(&args.codes)?;
+    }
+    select_watchlists(config, &args.watchlist)?;
+    let target = crate::fetch::Target::resolve(&args.opend, config).await?;
+    // Fail fast (exit 3) when OpenD is unreachable at start; later losses are reconnected.
+    let probe = Client::connect(target.options.clone()).await?;
+    let codes = watchlist_codes(&args, config, &probe).await;
+    // The market clock: the simulator's in the demo; otherwise OpenD's (GetGlobalState), which
+    // is this machine's clock for a real OpenD and the simulated one for `capflow sim --now`.
+    let (clock, clock_note): (SharedClock, Option<String>) = match &target.sim {
+        Some(sim) => (sim.clock(), None),
+        None => match probe.global_state().await {
+            Ok(state) => crate::clock::follow_server(state.server_time, chrono::Utc::now()),
+            Err(_) => (Arc::new(SystemClock), None),
+        },
+    };
+    probe.close();
+    let codes = codes?;
+    if let Some(note) = clock_note {
+        println!("{note}");
+    }
+    if let Some(note) = &target.note {
+        println!("{note}");
+    }
+    println!(
+        "recording {} stocks through {} (budget {budget} requests / 30 s){}",
+        codes.len(),
+        target.options.addr,
+        duration.map_or_else(
+            || ", Ctrl-C to stop".into(),
+            |d| format!(" for {} s", d.as_secs())
+        )
+    );
+    let token = CancellationToken::new();
+    let ctrl_c = token.clone();
+    let signal = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            ctrl_c.cancel();
+        }
+    });
+    let connector = OpenDConnector {
+        options: target.options.clone(),
+    };
+    let mut stdout = std::io::stdout();
+    let result = record(
+        connector,
+        clock,
+        codes,
+        budget,
+        duration,
+        token,
+        &mut stdout,
+    )
+    .await;
+    signal.abort();
+    if let Some(sim) = target.sim {
+        sim.shutdown().await;
+    }
+    result.map(|_| ())
+}
