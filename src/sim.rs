@@ -23,7 +23,9 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::cli::AesMode;
 use crate::clock::{ScaledClock, SharedClock};
+use crate::wire::crypto::RsaKey;
 
 pub use demo::{demo_config, run_cli};
 pub use model::Model;
@@ -42,6 +44,11 @@ pub struct SimConfig {
     pub speed: f64,
     /// OpenD's per-connection rate limits on.
     pub rate_limit: bool,
+    /// OpenD's `rsa_private_key`: when set, every connection must be encrypted (RSA InitConnect,
+    /// then AES with a fresh random key per connection).
+    pub rsa_key: Option<Arc<RsaKey>>,
+    /// The AES mode offered to encrypted clients (CBC sends `aesCBCiv`, ECB omits it).
+    pub aes: AesMode,
 }
 
 impl SimConfig {
@@ -53,6 +60,8 @@ impl SimConfig {
             start,
             speed: 0.0,
             rate_limit: true,
+            rsa_key: None,
+            aes: AesMode::Cbc,
         }
     }
 }
@@ -123,13 +132,15 @@ pub async fn start(cfg: SimConfig) -> std::io::Result<SimHandle> {
         model: Model { seed: cfg.seed },
         clock: Arc::new(ScaledClock::new(cfg.start, cfg.speed)),
         rate_limit: cfg.rate_limit,
+        rsa_key: cfg.rsa_key.clone(),
+        aes: cfg.aes,
         conns: Mutex::new(shutdown.child_token()),
         shutdown,
         next_conn: AtomicU64::new(1),
         tracker: TaskTracker::new(),
     });
     let accept = tokio::spawn(server::accept_loop(listener, Arc::clone(&shared)));
-    tracing::debug!(%addr, seed = cfg.seed, start = %cfg.start, speed = cfg.speed, "sim listening");
+    tracing::debug!(%addr, seed = cfg.seed, start = %cfg.start, speed = cfg.speed, encrypted = cfg.rsa_key.is_some(), "sim listening");
     Ok(SimHandle {
         addr,
         shared,

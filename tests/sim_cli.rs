@@ -8,11 +8,22 @@ use std::time::Duration;
 
 #[test]
 fn refuses_bad_flags_with_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.pem");
+    std::fs::write(&junk, "not a key\n").unwrap();
+    let junk = junk.to_str().unwrap();
+    let missing = dir.path().join("missing.pem");
+    let missing = missing.to_str().unwrap();
     for (args, needle) in [
         (&["--listen", "0.0.0.0:0"][..], "--allow-remote"),
         (&["--now", "tomorrow"][..], "--now"),
         (&["--speed=-2"][..], "--speed"),
-        (&["--rsa-key", "key.pem"][..], "not yet supported"),
+        (
+            &["--rsa-key", junk][..],
+            "not an RSA private key in PEM form",
+        ),
+        (&["--rsa-key", missing][..], "cannot read RSA key file"),
+        (&["--aes", "gcm"][..], "--aes"),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_capflow"))
             .arg("sim")
