@@ -278,10 +278,17 @@ impl Client {
             ))
         })?;
         if rsp.ret_type != 0 {
+            let msg = rsp
+                .ret_msg
+                .unwrap_or_else(|| format!("retType {} without a message", rsp.ret_type));
+            let lower = msg.to_ascii_lowercase();
+            let hint = if !encrypted && (lower.contains("encrypt") || lower.contains("rsa")) {
+                " (capflow: pass OpenD's RSA private key with --rsa-key or [opend] rsa_private_key)"
+            } else {
+                ""
+            };
             return Err(Error::Handshake(format!(
-                "OpenD refused InitConnect: {}",
-                rsp.ret_msg
-                    .unwrap_or_else(|| format!("retType {} without a message", rsp.ret_type))
+                "OpenD refused InitConnect: {msg}{hint}"
             )));
         }
         let s2c = rsp
@@ -438,7 +445,7 @@ fn open_init_reply(raw: &RawPacket, key: Option<&Arc<RsaKey>>) -> Result<Packet>
             let rsp = pb::init_connect::Response::decode(p.body.clone()).ok();
             match rsp {
                 Some(r) if r.ret_type != 0 => Err(Error::Handshake(format!(
-                    "OpenD refused InitConnect: {}",
+                    "OpenD refused InitConnect: {} (capflow: check that --rsa-key / rsa_private_key is the key configured in OpenD)",
                     r.ret_msg.unwrap_or_else(|| format!("retType {}", r.ret_type))
                 ))),
                 _ => Err(Error::Handshake(
