@@ -1,6 +1,8 @@
 //! The simulated OpenD: a server on the same `wire` codec as the client, a deterministic market
 //! model, OpenD's per-connection limits, and the demo clock. It stands in for OpenD in tests and
-//! in `--demo`, and anyone can point the official Python SDK at `capflow sim`.
+//! in `--demo`, and anyone can point the official Python SDK at `capflow sim`. With
+//! [`SimConfig::rsa_key`] it serves encrypted connections only, as an OpenD with
+//! `rsa_private_key` does (RSA InitConnect, then AES-CBC or FTAES-ECB per [`SimConfig::aes`]).
 //!
 //! Layout: [`universe`] (the securities, data only), [`model`] (flows and prices, pure),
 //! [`limits`] (sliding windows), [`handler`] (one request → one reply, no IO), `server` (TCP),
@@ -52,7 +54,7 @@ pub struct SimConfig {
 }
 
 impl SimConfig {
-    /// Loopback, ephemeral port, seed 1, clock frozen at `start`, rate limits on.
+    /// Loopback, ephemeral port, seed 1, clock frozen at `start`, rate limits on, no encryption.
     pub fn at(start: DateTime<Utc>) -> Self {
         SimConfig {
             listen: "127.0.0.1:0".into(),
