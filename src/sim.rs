@@ -4,7 +4,7 @@
 //! [`SimConfig::rsa_key`] it serves encrypted connections only, as an OpenD with
 //! `rsa_private_key` does (RSA InitConnect, then AES-CBC or FTAES-ECB per [`SimConfig::aes`]).
 //!
-//! Layout: [`universe`] (the securities, data only), [`model`] (flows and prices, pure),
+//! Layout: [`universe`](mod@universe) (the securities, data only), [`model`] (flows and prices, pure),
 //! [`limits`] (sliding windows), [`handler`] (one request → one reply, no IO), `server` (TCP),
 //! [`demo`] (the demo clock rule and `capflow sim`). It never talks to a real OpenD and never
 //! reads the system clock except through [`SimConfig::start`] and the [`crate::clock`] it builds.
