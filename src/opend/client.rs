@@ -223,13 +223,14 @@ impl Client {
             },
         };
         let serial = shared.next_serial();
-        framed
-            .send(Packet::new(
-                proto_id::INIT_CONNECT,
-                serial,
-                init.encode_to_vec(),
-            ))
+        let sent = framed.send(Packet::new(
+            proto_id::INIT_CONNECT,
+            serial,
+            init.encode_to_vec(),
+        ));
+        tokio::time::timeout(opts.connect_timeout, sent)
             .await
+            .map_err(|_| Error::Handshake("cannot send InitConnect: OpenD is not reading".into()))?
             .map_err(|e| Error::Handshake(format!("cannot send InitConnect: {e}")))?;
         // Read the reply sealed: an OpenD that refuses us may answer in plaintext even when we
         // encrypt, and its retMsg is the useful part.
