@@ -431,4 +431,33 @@ mod tests {
         assert!(c.decode(&mut buf).unwrap().unwrap().is_err());
         assert!(c.decode(&mut buf).unwrap().unwrap().is_ok());
     }
+
+    #[test]
+    fn raw_codec_keeps_the_body_sealed_until_opened() {
+        use tokio_util::codec::{Decoder, Encoder};
+        let cipher = BodyCipher::FtAesEcb {
+            key: *b"0123456789abcdef",
+        };
+        let p = Packet::new(3211, 2, unhex(VECTORS[1].3));
+        let bytes = encode_packet(&p, &cipher).unwrap();
+        // Partial input: nothing yet, and nothing consumed.
+        let mut buf = BytesMut::from(&bytes[..50]);
+        assert_eq!(RawCodec.decode(&mut buf).unwrap(), None);
+        assert_eq!(buf.len(), 50);
+        buf.extend_from_slice(&bytes[50..]);
+        buf.extend_from_slice(b"FT");
+        let raw = RawCodec.decode(&mut buf).unwrap().unwrap();
+        assert_eq!(&buf[..], b"FT", "exactly one packet consumed");
+        assert_eq!((raw.header.proto_id, raw.header.serial), (3211, 2));
+        assert_eq!(&raw.wire_body[..], &bytes[HEADER_LEN..]);
+        assert_eq!(raw.open(&cipher).unwrap(), p);
+        assert!(matches!(
+            raw.open(&BodyCipher::None),
+            Err(Error::BadSha1 { .. })
+        ));
+        // Its encoder sends plaintext.
+        let mut out = BytesMut::new();
+        RawCodec.encode(p.clone(), &mut out).unwrap();
+        assert_eq!(&out[..], &encode_packet(&p, &BodyCipher::None).unwrap()[..]);
+    }
 }
