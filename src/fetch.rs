@@ -117,7 +117,10 @@ impl Target {
             .transpose()
             .map_err(Failure::Input)?;
         if args.demo {
-            let (cfg, note) = crate::sim::demo_config(chrono::Utc::now());
+            let (mut cfg, note) = crate::sim::demo_config(chrono::Utc::now());
+            // The demo simulator serves with the same key, so `--demo --rsa-key` exercises
+            // the encrypted path end to end.
+            cfg.rsa_key.clone_from(&rsa_key);
             let sim = crate::sim::start(cfg)
                 .await
                 .map_err(|e| Failure::Other(anyhow::anyhow!("cannot start the simulator: {e}")))?;

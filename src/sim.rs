@@ -1,8 +1,10 @@
 //! The simulated OpenD: a server on the same `wire` codec as the client, a deterministic market
 //! model, OpenD's per-connection limits, and the demo clock. It stands in for OpenD in tests and
-//! in `--demo`, and anyone can point the official Python SDK at `capflow sim`.
+//! in `--demo`, and anyone can point the official Python SDK at `capflow sim`. With
+//! [`SimConfig::rsa_key`] it serves encrypted connections only, as an OpenD with
+//! `rsa_private_key` does (RSA InitConnect, then AES-CBC or FTAES-ECB per [`SimConfig::aes`]).
 //!
-//! Layout: [`universe`] (the securities, data only), [`model`] (flows and prices, pure),
+//! Layout: [`universe`](mod@universe) (the securities, data only), [`model`] (flows and prices, pure),
 //! [`limits`] (sliding windows), [`handler`] (one request → one reply, no IO), `server` (TCP),
 //! [`demo`] (the demo clock rule and `capflow sim`). It never talks to a real OpenD and never
 //! reads the system clock except through [`SimConfig::start`] and the [`crate::clock`] it builds.
@@ -23,7 +25,9 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::cli::AesMode;
 use crate::clock::{ScaledClock, SharedClock};
+use crate::wire::crypto::RsaKey;
 
 pub use demo::{demo_config, run_cli};
 pub use model::Model;
@@ -42,10 +46,15 @@ pub struct SimConfig {
     pub speed: f64,
     /// OpenD's per-connection rate limits on.
     pub rate_limit: bool,
+    /// OpenD's `rsa_private_key`: when set, every connection must be encrypted (RSA InitConnect,
+    /// then AES with a fresh random key per connection).
+    pub rsa_key: Option<Arc<RsaKey>>,
+    /// The AES mode offered to encrypted clients (CBC sends `aesCBCiv`, ECB omits it).
+    pub aes: AesMode,
 }
 
 impl SimConfig {
-    /// Loopback, ephemeral port, seed 1, clock frozen at `start`, rate limits on.
+    /// Loopback, ephemeral port, seed 1, clock frozen at `start`, rate limits on, no encryption.
     pub fn at(start: DateTime<Utc>) -> Self {
         SimConfig {
             listen: "127.0.0.1:0".into(),
@@ -53,6 +62,8 @@ impl SimConfig {
             start,
             speed: 0.0,
             rate_limit: true,
+            rsa_key: None,
+            aes: AesMode::Cbc,
         }
     }
 }
@@ -123,13 +134,15 @@ pub async fn start(cfg: SimConfig) -> std::io::Result<SimHandle> {
         model: Model { seed: cfg.seed },
         clock: Arc::new(ScaledClock::new(cfg.start, cfg.speed)),
         rate_limit: cfg.rate_limit,
+        rsa_key: cfg.rsa_key.clone(),
+        aes: cfg.aes,
         conns: Mutex::new(shutdown.child_token()),
         shutdown,
         next_conn: AtomicU64::new(1),
         tracker: TaskTracker::new(),
     });
     let accept = tokio::spawn(server::accept_loop(listener, Arc::clone(&shared)));
-    tracing::debug!(%addr, seed = cfg.seed, start = %cfg.start, speed = cfg.speed, "sim listening");
+    tracing::debug!(%addr, seed = cfg.seed, start = %cfg.start, speed = cfg.speed, encrypted = cfg.rsa_key.is_some(), "sim listening");
     Ok(SimHandle {
         addr,
         shared,

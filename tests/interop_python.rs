@@ -1,6 +1,9 @@
 //! Interop with the official Python SDKs: `futu-api` (and `moomoo-api`) 10.11.7108 in a venv
 //! under the cargo target dir, against the real `capflow sim` binary. The SDK's DataFrames for
-//! INTRADAY, DAY, WEEK and MONTH must equal `capflow fetch --format csv` value for value.
+//! INTRADAY, DAY, WEEK and MONTH must equal `capflow fetch --format csv` value for value, first in
+//! plaintext, then with protocol encryption on (a fresh 1024-bit RSA key; `capflow sim --rsa-key`
+//! with `--aes cbc` and `--aes ecb`, the SDK with `enable_proto_encrypt` + `set_init_rsa_file`,
+//! and `capflow fetch --rsa-key`). One sequential test: the venv is created once, never raced.
 //!
 //! Needs python3 with venv and pip, and PyPI (first run only; the venv is reused). Set
 //! `CAPFLOW_SKIP_INTEROP=1` to skip it where Python is unavailable; otherwise missing Python is a
@@ -122,8 +125,9 @@ fn prepare_venv() -> (PathBuf, Vec<&'static str>) {
     (py, modules)
 }
 
-/// Starts `capflow sim` and returns it with the address from its `listening on ADDR` line.
-fn start_sim() -> (KillOnDrop, String) {
+/// Starts `capflow sim` (plus `extra` flags) and returns it with the address from its
+/// `listening on ADDR` line.
+fn start_sim(extra: &[&str]) -> (KillOnDrop, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_capflow"))
         .args([
             "sim",
@@ -134,6 +138,7 @@ fn start_sim() -> (KillOnDrop, String) {
             "--speed",
             "0",
         ])
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -166,19 +171,20 @@ fn isolate(cmd: &mut Command) {
         .env("XDG_DATA_HOME", &empty);
 }
 
-fn fetch_csv(addr: &str, period: &str) -> String {
+fn fetch_csv(addr: &str, period: &str, extra: &[&str]) -> String {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_capflow"));
     isolate(&mut cmd);
     cmd.args([
         "fetch", "HK.00700", "--opend", addr, "--format", "csv", "--period", period,
-    ]);
+    ])
+    .args(extra);
     if period != "intraday" {
         cmd.args(["--start", START, "--end", END]);
     }
     let out = run(&mut cmd, Duration::from_secs(60), "capflow fetch");
     assert!(
         out.status.success(),
-        "capflow fetch {period} failed: {}",
+        "capflow fetch {period} {extra:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
@@ -213,42 +219,9 @@ fn python_sdk_matches_capflow_fetch() {
         return;
     }
     let (py, modules) = prepare_venv();
-    let (_sim, addr) = start_sim();
-    let (host, port) = addr.rsplit_once(':').unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/sdk_capital_flow.py");
-    let ours: Vec<(&str, String)> = ["intraday", "day", "week", "month"]
-        .into_iter()
-        .map(|p| (p, fetch_csv(&addr, p)))
-        .collect();
-    for module in &modules {
-        let tmp = tempfile::tempdir().unwrap();
-        let home = tmp.path().join("home");
-        let out_dir = tmp.path().join("out");
-        std::fs::create_dir_all(&home).unwrap();
-        std::fs::create_dir_all(&out_dir).unwrap();
-        let out = run(
-            Command::new(&py)
-                .arg(&script)
-                .args([module, host, port])
-                .arg(&out_dir)
-                .args([START, END])
-                .env("HOME", &home),
-            Duration::from_secs(180),
-            &format!("python SDK script ({module})"),
-        );
-        assert!(
-            out.status.success(),
-            "{module} script failed:\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        for (period, csv) in &ours {
-            let sdk_csv =
-                std::fs::read_to_string(out_dir.join(format!("{}.csv", period.to_uppercase())))
-                    .unwrap();
-            assert_same_csv(&sdk_csv, csv, &format!("{module} {period}"));
-        }
-    }
+    let (sim, addr) = start_sim(&[]);
+    sdk_equals_fetch(&py, &modules, &addr, None);
+    drop(sim);
     assert!(modules.contains(&"futu") && modules.contains(&"moomoo"));
 
     // The other direction: the SDK's own message classes decode what capflow sends.
@@ -266,5 +239,64 @@ fn python_sdk_matches_capflow_fetch() {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+
+    // Encrypted: one key for the sim, the SDK and capflow fetch; CBC then FTAES-ECB.
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("opend_rsa.pem");
+    let private = rsa::PrivateKey::new(&mut getrandom::SysRng, 1024).unwrap();
+    let pem = rsa::pkcs1::EncodeRsaPrivateKey::to_pkcs1_pem(&private, rsa::pkcs8::LineEnding::LF)
+        .unwrap();
+    std::fs::write(&key, pem.as_bytes()).unwrap();
+    let key = key.to_str().unwrap();
+    for aes in ["cbc", "ecb"] {
+        let (_sim, addr) = start_sim(&["--rsa-key", key, "--aes", aes]);
+        sdk_equals_fetch(&py, &modules, &addr, Some(key));
+    }
+}
+
+/// Runs the SDK script for every module against `addr` (encrypted with `key` when given) and
+/// compares its CSVs with `capflow fetch` (given the same key).
+fn sdk_equals_fetch(py: &Path, modules: &[&str], addr: &str, key: Option<&str>) {
+    let (host, port) = addr.rsplit_once(':').unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/sdk_capital_flow.py");
+    let key_args: Vec<&str> = key.map(|k| vec!["--rsa-key", k]).unwrap_or_default();
+    let ours: Vec<(&str, String)> = ["intraday", "day", "week", "month"]
+        .into_iter()
+        .map(|p| (p, fetch_csv(addr, p, &key_args)))
+        .collect();
+    let mode = if key.is_some() { "encrypted" } else { "plain" };
+    for module in modules {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        let out_dir = tmp.path().join("out");
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::create_dir_all(&out_dir).unwrap();
+        let mut cmd = Command::new(py);
+        cmd.arg(&script)
+            .args([module, host, port])
+            .arg(&out_dir)
+            .args([START, END])
+            .env("HOME", &home);
+        if let Some(k) = key {
+            cmd.args(["--encrypt", k]);
+        }
+        let out = run(
+            &mut cmd,
+            Duration::from_secs(180),
+            &format!("python SDK script ({module}, {mode})"),
+        );
+        assert!(
+            out.status.success(),
+            "{module} script ({mode}) failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for (period, csv) in &ours {
+            let sdk_csv =
+                std::fs::read_to_string(out_dir.join(format!("{}.csv", period.to_uppercase())))
+                    .unwrap();
+            assert_same_csv(&sdk_csv, csv, &format!("{module} {period} {mode}"));
+        }
     }
 }

@@ -8,11 +8,32 @@ use std::time::Duration;
 
 #[test]
 fn refuses_bad_flags_with_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.pem");
+    std::fs::write(&junk, "not a key\n").unwrap();
+    let junk = junk.to_str().unwrap();
+    let big = dir.path().join("big.pem");
+    let private = rsa::PrivateKey::new(&mut getrandom::SysRng, 2048).unwrap();
+    let pem =
+        rsa::pkcs8::EncodePrivateKey::to_pkcs8_pem(&private, rsa::pkcs8::LineEnding::LF).unwrap();
+    std::fs::write(&big, pem.as_bytes()).unwrap();
+    let big = big.to_str().unwrap();
+    let missing = dir.path().join("missing.pem");
+    let missing = missing.to_str().unwrap();
     for (args, needle) in [
         (&["--listen", "0.0.0.0:0"][..], "--allow-remote"),
         (&["--now", "tomorrow"][..], "--now"),
         (&["--speed=-2"][..], "--speed"),
-        (&["--rsa-key", "key.pem"][..], "not yet supported"),
+        (
+            &["--rsa-key", junk][..],
+            "not an RSA private key in PEM form",
+        ),
+        (&["--rsa-key", missing][..], "cannot read RSA key file"),
+        (
+            &["--rsa-key", big][..],
+            "2048-bit; OpenD and its SDKs use 1024-bit keys",
+        ),
+        (&["--aes", "gcm"][..], "--aes"),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_capflow"))
             .arg("sim")

@@ -23,7 +23,7 @@ use tracing::{debug, warn};
 
 use super::{Error, Result};
 use crate::wire::crypto::{BodyCipher, RsaKey, key16};
-use crate::wire::{Packet, PacketCodec, pb, proto_id};
+use crate::wire::{Packet, PacketCodec, RawCodec, RawPacket, pb, proto_id};
 
 /// capflow's InitConnect `clientVer`: major × 100 + minor.
 pub const CLIENT_VER: i32 = 1;
@@ -223,36 +223,38 @@ impl Client {
             },
         };
         let serial = shared.next_serial();
+        let sent = framed.send(Packet::new(
+            proto_id::INIT_CONNECT,
+            serial,
+            init.encode_to_vec(),
+        ));
+        tokio::time::timeout(opts.connect_timeout, sent)
+            .await
+            .map_err(|_| Error::Handshake("cannot send InitConnect: OpenD is not reading".into()))?
+            .map_err(|e| Error::Handshake(format!("cannot send InitConnect: {e}")))?;
+        // Read the reply sealed: an OpenD that refuses us may answer in plaintext even when we
+        // encrypt, and its retMsg is the useful part.
+        let mut raw = framed.map_codec(|_| RawCodec);
         let reply = tokio::time::timeout(opts.connect_timeout, async {
-            framed
-                .send(Packet::new(
-                    proto_id::INIT_CONNECT,
-                    serial,
-                    init.encode_to_vec(),
-                ))
-                .await
-                .map_err(|e| Error::Handshake(format!("cannot send InitConnect: {e}")))?;
             loop {
-                match framed.next().await {
+                match raw.next().await {
                     None => {
                         return Err(Error::Handshake(format!(
                             "OpenD closed the connection during InitConnect{key_hint}"
                         )));
                     }
                     Some(Err(e)) => return Err(Error::Handshake(format!("{e}{key_hint}"))),
-                    Some(Ok(Err(_))) if encrypted => {
-                        return Err(Error::Handshake(
-                            "the RSA key does not match OpenD's rsa_private_key: its InitConnect reply cannot be decrypted".into(),
-                        ));
-                    }
-                    Some(Ok(Err(e))) => return Err(Error::Handshake(e.to_string())),
-                    Some(Ok(Ok(p)))
-                        if p.proto_id == proto_id::INIT_CONNECT && p.serial == serial =>
+                    Some(Ok(r))
+                        if r.header.proto_id == proto_id::INIT_CONNECT
+                            && r.header.serial == serial =>
                     {
-                        return Ok(p);
+                        return Ok(r);
                     }
-                    Some(Ok(Ok(p))) => {
-                        debug!(proto = p.proto_id, "ignored before InitConnect reply");
+                    Some(Ok(r)) => {
+                        debug!(
+                            proto = r.header.proto_id,
+                            "ignored before InitConnect reply"
+                        );
                     }
                 }
             }
@@ -264,6 +266,8 @@ impl Client {
                 opts.connect_timeout.as_secs()
             ))
         })??;
+        let reply = open_init_reply(&reply, opts.rsa_key.as_ref())?;
+        let mut framed = raw.map_codec(|_| PacketCodec::default());
         let rsp = pb::init_connect::Response::decode(reply.body).map_err(|e| {
             Error::Handshake(format!(
                 "undecodable InitConnect reply: {e}{}",
@@ -275,9 +279,18 @@ impl Client {
             ))
         })?;
         if rsp.ret_type != 0 {
-            return Err(Error::Handshake(rsp.ret_msg.unwrap_or_else(|| {
-                format!("InitConnect refused with retType {}", rsp.ret_type)
-            })));
+            let msg = rsp
+                .ret_msg
+                .unwrap_or_else(|| format!("retType {} without a message", rsp.ret_type));
+            let lower = msg.to_ascii_lowercase();
+            let hint = if !encrypted && (lower.contains("encrypt") || lower.contains("rsa")) {
+                " (capflow: pass OpenD's RSA private key with --rsa-key or [opend] rsa_private_key)"
+            } else {
+                ""
+            };
+            return Err(Error::Handshake(format!(
+                "OpenD refused InitConnect: {msg}{hint}"
+            )));
         }
         let s2c = rsp
             .s2c
@@ -411,6 +424,39 @@ impl Client {
             msg: e.to_string(),
         })?;
         rsp.into_s2c(proto)
+    }
+}
+
+/// Opens the InitConnect reply: RSA-decrypted when we encrypt, else plaintext. An encrypting
+/// client also accepts a plaintext reply (an OpenD refusing the handshake answers in the clear),
+/// so OpenD's own reason reaches the user.
+fn open_init_reply(raw: &RawPacket, key: Option<&Arc<RsaKey>>) -> Result<Packet> {
+    let Some(key) = key else {
+        return raw.open(&BodyCipher::None).map_err(|e| {
+            Error::Handshake(format!(
+                "{e}; if OpenD has an rsa_private_key, pass the same key with --rsa-key"
+            ))
+        });
+    };
+    if let Ok(p) = raw.open(&BodyCipher::Rsa(Arc::clone(key))) {
+        return Ok(p);
+    }
+    match raw.open(&BodyCipher::None) {
+        Ok(p) => {
+            let rsp = pb::init_connect::Response::decode(p.body.clone()).ok();
+            match rsp {
+                Some(r) if r.ret_type != 0 => Err(Error::Handshake(format!(
+                    "OpenD refused InitConnect: {} (capflow: check that --rsa-key / rsa_private_key is the key configured in OpenD)",
+                    r.ret_msg.unwrap_or_else(|| format!("retType {}", r.ret_type))
+                ))),
+                _ => Err(Error::Handshake(
+                    "OpenD answered the encrypted InitConnect in plaintext: it has no rsa_private_key, so connect without --rsa-key".into(),
+                )),
+            }
+        }
+        Err(_) => Err(Error::Handshake(
+            "the RSA key does not match OpenD's rsa_private_key: its InitConnect reply cannot be decrypted".into(),
+        )),
     }
 }
 

@@ -92,11 +92,12 @@ pub fn check_listen(listen: &str, allow_remote: bool) -> Result<SocketAddr, Fail
 
 /// Turns `capflow sim` flags into a config.
 pub fn config_from_args(args: &SimArgs, real_now: DateTime<Utc>) -> Result<SimConfig, Failure> {
-    if args.rsa_key.is_some() {
-        return Err(Failure::Input(
-            "--rsa-key: encryption is not yet supported by capflow sim".into(),
-        ));
-    }
+    let rsa_key = args
+        .rsa_key
+        .as_deref()
+        .map(crate::opend::load_rsa_key)
+        .transpose()
+        .map_err(|e| Failure::Input(format!("--rsa-key: {e}")))?;
     let addr = check_listen(&args.listen, args.allow_remote)?;
     let start = match &args.now {
         Some(s) => DateTime::parse_from_rfc3339(s)
@@ -120,6 +121,8 @@ pub fn config_from_args(args: &SimArgs, real_now: DateTime<Utc>) -> Result<SimCo
         start,
         speed: args.speed,
         rate_limit: !args.no_rate_limit,
+        rsa_key,
+        aes: args.aes,
     })
 }
 
@@ -139,6 +142,16 @@ pub async fn run_cli(args: SimArgs) -> Result<(), Failure> {
         writeln!(out, "listening on {}", sim.addr())
             .and_then(|()| out.flush())
             .map_err(|e| Failure::Other(e.into()))?;
+    }
+    if let Some(path) = &args.rsa_key {
+        let mode = match args.aes {
+            crate::cli::AesMode::Cbc => "AES-CBC",
+            crate::cli::AesMode::Ecb => "FTAES-ECB",
+        };
+        eprintln!(
+            "encrypted: clients must use the RSA key {} (InitConnect in RSA, then {mode})",
+            path.display()
+        );
     }
     let r = tokio::signal::ctrl_c().await;
     sim.shutdown().await;
@@ -226,7 +239,7 @@ mod tests {
             config_from_args(&rsa, now)
                 .unwrap_err()
                 .to_string()
-                .contains("not yet supported")
+                .contains("--rsa-key: cannot read RSA key file k.pem")
         );
     }
 }

@@ -33,6 +33,10 @@ pub struct Conn {
     pub ready: bool,
     /// Rate limits.
     pub limits: Limits,
+    /// `connAESKey` sent in InitConnect (16 characters).
+    pub aes_key: String,
+    /// `aesCBCiv` sent in InitConnect; `None` omits the field (plaintext or FTAES-ECB).
+    pub aes_iv: Option<String>,
 }
 
 impl Conn {
@@ -42,6 +46,8 @@ impl Conn {
             conn_id,
             ready: false,
             limits: Limits::new(rate_limit),
+            aes_key: aes_key(conn_id),
+            aes_iv: None,
         }
     }
 }
@@ -239,9 +245,9 @@ fn init_connect(conn: &mut Conn, p: &Packet) -> Reply {
             server_ver: SERVER_VER,
             login_user_id: LOGIN_USER_ID,
             conn_id: conn.conn_id,
-            conn_aes_key: aes_key(conn.conn_id),
+            conn_aes_key: conn.aes_key.clone(),
             keep_alive_interval: KEEP_ALIVE_INTERVAL,
-            aes_cb_civ: None,
+            aes_cb_civ: conn.aes_iv.clone(),
             user_attribution: Some(1),
         }
     )

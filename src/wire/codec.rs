@@ -107,6 +107,10 @@ fn decode_from(buf: &mut BytesMut, cipher: &BodyCipher) -> Result<Option<Packet>
     }
     buf.advance(HEADER_LEN);
     let wire_body = buf.split_to(header.body_len as usize).freeze();
+    open_body(&header, wire_body, cipher).map(Some)
+}
+
+fn open_body(header: &Header, wire_body: Bytes, cipher: &BodyCipher) -> Result<Packet> {
     let body = match cipher {
         BodyCipher::None => wire_body,
         c => Bytes::from(c.decrypt(&wire_body).map_err(|reason| Error::Decrypt {
@@ -121,12 +125,12 @@ fn decode_from(buf: &mut BytesMut, cipher: &BodyCipher) -> Result<Option<Packet>
             serial: header.serial,
         });
     }
-    Ok(Some(Packet {
+    Ok(Packet {
         proto_id: header.proto_id,
         serial: header.serial,
         fmt: header.fmt,
         body,
-    }))
+    })
 }
 
 /// `tokio_util` codec over the same framing, with a switchable body cipher.
@@ -157,6 +161,61 @@ impl tokio_util::codec::Encoder<Packet> for PacketCodec {
         let bytes = encode_packet(&item, &self.cipher).map_err(std::io::Error::other)?;
         dst.extend_from_slice(&bytes);
         Ok(())
+    }
+}
+
+/// A packet as it came off the wire: header plus the body still sealed (not decrypted, SHA-1 not
+/// checked). Used by the InitConnect exchange, where either side must tell a plaintext packet
+/// from an RSA one before choosing a cipher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawPacket {
+    /// The parsed header.
+    pub header: Header,
+    /// The body as sent.
+    pub wire_body: Bytes,
+}
+
+impl RawPacket {
+    /// Decrypts the body with `cipher` and checks its SHA-1, as [`PacketCodec`] would.
+    pub fn open(&self, cipher: &BodyCipher) -> Result<Packet> {
+        open_body(&self.header, self.wire_body.clone(), cipher)
+    }
+}
+
+/// `tokio_util` decoder of [`RawPacket`]s (same framing, no cipher, no SHA-1 check). Swap it in
+/// and out of a `Framed` with `Framed::map_codec`; buffered bytes are kept.
+#[derive(Debug, Default)]
+pub struct RawCodec;
+
+impl tokio_util::codec::Decoder for RawCodec {
+    type Item = RawPacket;
+    type Error = std::io::Error;
+
+    fn decode(&mut self, src: &mut BytesMut) -> std::io::Result<Option<RawPacket>> {
+        if src.len() < HEADER_LEN {
+            return Ok(None);
+        }
+        let mut raw = [0u8; HEADER_LEN];
+        raw.copy_from_slice(&src[..HEADER_LEN]);
+        let header = Header::parse(&raw)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        let total = HEADER_LEN + header.body_len as usize;
+        if src.len() < total {
+            src.reserve(total - src.len());
+            return Ok(None);
+        }
+        src.advance(HEADER_LEN);
+        let wire_body = src.split_to(header.body_len as usize).freeze();
+        Ok(Some(RawPacket { header, wire_body }))
+    }
+}
+
+impl tokio_util::codec::Encoder<Packet> for RawCodec {
+    type Error = std::io::Error;
+
+    /// Sends plaintext (the codec has no cipher).
+    fn encode(&mut self, item: Packet, dst: &mut BytesMut) -> std::io::Result<()> {
+        PacketCodec::default().encode(item, dst)
     }
 }
 
@@ -371,5 +430,34 @@ mod tests {
         let mut c = PacketCodec::default();
         assert!(c.decode(&mut buf).unwrap().unwrap().is_err());
         assert!(c.decode(&mut buf).unwrap().unwrap().is_ok());
+    }
+
+    #[test]
+    fn raw_codec_keeps_the_body_sealed_until_opened() {
+        use tokio_util::codec::{Decoder, Encoder};
+        let cipher = BodyCipher::FtAesEcb {
+            key: *b"0123456789abcdef",
+        };
+        let p = Packet::new(3211, 2, unhex(VECTORS[1].3));
+        let bytes = encode_packet(&p, &cipher).unwrap();
+        // Partial input: nothing yet, and nothing consumed.
+        let mut buf = BytesMut::from(&bytes[..50]);
+        assert_eq!(RawCodec.decode(&mut buf).unwrap(), None);
+        assert_eq!(buf.len(), 50);
+        buf.extend_from_slice(&bytes[50..]);
+        buf.extend_from_slice(b"FT");
+        let raw = RawCodec.decode(&mut buf).unwrap().unwrap();
+        assert_eq!(&buf[..], b"FT", "exactly one packet consumed");
+        assert_eq!((raw.header.proto_id, raw.header.serial), (3211, 2));
+        assert_eq!(&raw.wire_body[..], &bytes[HEADER_LEN..]);
+        assert_eq!(raw.open(&cipher).unwrap(), p);
+        assert!(matches!(
+            raw.open(&BodyCipher::None),
+            Err(Error::BadSha1 { .. })
+        ));
+        // Its encoder sends plaintext.
+        let mut out = BytesMut::new();
+        RawCodec.encode(p.clone(), &mut out).unwrap();
+        assert_eq!(&out[..], &encode_packet(&p, &BodyCipher::None).unwrap()[..]);
     }
 }

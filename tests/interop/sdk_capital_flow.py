@@ -1,6 +1,10 @@
 """Drive `capflow sim` with the official Python SDK (futu-api or moomoo-api).
 
-Usage: sdk_capital_flow.py MODULE HOST PORT OUTDIR START END
+Usage: sdk_capital_flow.py MODULE HOST PORT OUTDIR START END [--encrypt KEYFILE]
+
+With --encrypt, protocol encryption is turned on (SysConfig.enable_proto_encrypt(True) and
+SysConfig.set_init_rsa_file(KEYFILE)) before the context is created; SysConfig is process-global,
+so run one process per mode.
 
 Writes OUTDIR/<PERIOD>.csv (the get_capital_flow DataFrame, to_csv(index=False)) for INTRADAY,
 DAY, WEEK and MONTH, checks the columns and the 'N/A' rules, and exercises the other calls
@@ -35,8 +39,19 @@ def check(cond, msg):
 
 
 def main():
-    module, host, port, outdir, start, end = sys.argv[1:7]
+    args = sys.argv[1:]
+    keyfile = None
+    if "--encrypt" in args:
+        i = args.index("--encrypt")
+        check(i + 1 < len(args), "--encrypt needs a key file")
+        keyfile = args[i + 1]
+        del args[i : i + 2]
+    check(len(args) == 6, "usage: MODULE HOST PORT OUTDIR START END [--encrypt KEYFILE]")
+    module, host, port, outdir, start, end = args
     sdk = importlib.import_module(module)
+    if keyfile is not None:
+        sdk.SysConfig.enable_proto_encrypt(True)
+        sdk.SysConfig.set_init_rsa_file(keyfile)
     ctx = sdk.OpenQuoteContext(host=host, port=int(port))
     try:
         run(sdk, ctx, outdir, start, end)

@@ -345,7 +345,10 @@ async fn handshake_errors_are_clear() {
     let err = Client::handshake(a, &ConnectOptions::new("fake"))
         .await
         .unwrap_err();
-    assert_eq!(err, Error::Handshake("not logged in".into()));
+    assert_eq!(
+        err,
+        Error::Handshake("OpenD refused InitConnect: not logged in".into())
+    );
 
     // A server that never answers InitConnect.
     let (a, _b) = tokio::io::duplex(1 << 16);
