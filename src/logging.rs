@@ -60,3 +60,28 @@ pub fn init(path: Option<PathBuf>) -> Result<(WorkerGuard, PathBuf), Failure> {
         .try_init();
     Ok((guard, path))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_file_and_its_directory_are_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/dir/capflow.log");
+        let (guard, used) = init(Some(path.clone())).unwrap();
+        assert_eq!(used, path);
+        drop(guard);
+        assert!(path.exists());
+    }
+
+    #[test]
+    fn unusable_log_path_is_an_input_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("file");
+        std::fs::write(&file, "x").unwrap();
+        // A directory cannot be created under a regular file.
+        let err = init(Some(file.join("capflow.log"))).unwrap_err();
+        assert!(matches!(err, Failure::Input(m) if m.contains("--log-file")));
+    }
+}

@@ -196,3 +196,69 @@ pub fn to_action(keymap: &Keymap, app: &App, ev: &Event) -> Option<Action> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent};
+
+    use super::*;
+    use crate::app::fixture::{app, fixed_now};
+
+    fn mouse(kind: MouseEventKind, column: u16, row: u16) -> Event {
+        Event::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    }
+
+    #[test]
+    fn terminal_events_become_actions() {
+        let km = Keymap::default();
+        let a = app(12, fixed_now(), (80, 24));
+        // Rows start under the header line, the border and the column header: y = 3.
+        let click = |y| {
+            to_action(
+                &km,
+                &a,
+                &mouse(MouseEventKind::Down(MouseButton::Left), 5, y),
+            )
+        };
+        assert_eq!(click(3), Some(Action::Select(0)));
+        assert_eq!(click(5), Some(Action::Select(2)));
+        assert_eq!(click(2), None, "the column header is not a row");
+        assert_eq!(click(23), None, "the status bar is not a row");
+        assert_eq!(
+            to_action(&km, &a, &mouse(MouseEventKind::ScrollDown, 5, 5)),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            to_action(&km, &a, &mouse(MouseEventKind::ScrollUp, 5, 5)),
+            Some(Action::Up)
+        );
+        assert_eq!(
+            to_action(&km, &a, &Event::Resize(120, 40)),
+            Some(Action::Resize(120, 40))
+        );
+        let mut key = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+        assert_eq!(to_action(&km, &a, &Event::Key(key)), Some(Action::Down));
+        key.kind = KeyEventKind::Release;
+        assert_eq!(to_action(&km, &a, &Event::Key(key)), None);
+        assert_eq!(to_action(&km, &a, &Event::FocusGained), None);
+    }
+
+    #[test]
+    fn visible_codes_follow_the_scroll() {
+        let mut a = app(12, fixed_now(), (80, 24));
+        let first = visible_codes(&a);
+        assert_eq!(first[0].to_string(), "HK.00700");
+        assert!(first.len() < 12);
+        a.update(Action::End);
+        let last = visible_codes(&a);
+        assert_eq!(
+            last.last().map(ToString::to_string).as_deref(),
+            Some("SH.601318")
+        );
+    }
+}

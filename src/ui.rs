@@ -64,9 +64,9 @@ pub fn areas(area: Rect, n: usize) -> Areas {
             Layout::horizontal([Constraint::Length(WIDE_LIST), Constraint::Min(0)]).areas(body);
         (l, Some(d))
     } else {
-        let list_h = want
-            .min(body.height.saturating_sub(8))
-            .max(want.min(body.height).min(6));
+        // Half the body for the list on small terminals, up to all its rows on tall ones.
+        let share = (body.height / 2).max(body.height.saturating_sub(20));
+        let list_h = want.min(share).max(want.min(body.height).min(6));
         let [l, d] = Layout::vertical([Constraint::Length(list_h), Constraint::Min(0)]).areas(body);
         (l, (d.height >= 6).then_some(d))
     };

@@ -132,7 +132,9 @@ impl Widget for &StackedBars<'_> {
                 }
             }
             if let (Some(Some(m)), true) = (self.marks.get(i), self.gap > 0 && per_row > 0.0) {
-                let rows = (m.abs() / per_row).floor() as u16;
+                // The cell holding the top eighth of the mark, rounded like the bars.
+                let e = (m.abs() / per_row * 8.0).round() as i32;
+                let rows = ((e - 1).max(0) / 8) as u16;
                 let y = if *m >= 0.0 {
                     (area.y + up).saturating_sub(1 + rows.min(up.saturating_sub(1)))
                 } else {

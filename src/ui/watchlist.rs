@@ -100,7 +100,12 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let t = Theme::of(app);
     let wl = &app.watchlists[app.active];
     let block = Block::bordered().title(Line::styled(
-        format!(" {} · {} stocks ", wl.name, wl.codes.len()),
+        format!(
+            " {} · {} stock{} ",
+            wl.name,
+            wl.codes.len(),
+            if wl.codes.len() == 1 { "" } else { "s" }
+        ),
         t.title(),
     ));
     let inner = block.inner(area);
