@@ -16,9 +16,6 @@ use crate::opend::{Client, ConnectOptions, FlowRequest, Gateway};
 /// The CSV header: the Python SDK's DataFrame columns, in its order.
 pub const CSV_HEADER: &str = "last_valid_time,in_flow,super_in_flow,big_in_flow,mid_in_flow,sml_in_flow,main_in_flow,capital_flow_item_time";
 
-/// The default OpenD address.
-pub const DEFAULT_OPEND: &str = "127.0.0.1:11111";
-
 /// A validated fetch request (everything checked before any byte is sent).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FetchPlan {
@@ -51,9 +48,9 @@ pub fn plan(args: &FetchArgs, today: chrono::NaiveDate) -> Result<FetchPlan, Fai
 }
 
 /// Runs `capflow fetch`.
-pub async fn run(args: FetchArgs) -> Result<(), Failure> {
+pub async fn run(args: FetchArgs, config: &crate::config::Config) -> Result<(), Failure> {
     let plan = plan(&args, Local::now().date_naive())?;
-    let target = Target::resolve(&args.opend).await?;
+    let target = Target::resolve(&args.opend, config).await?;
     let client = Client::connect(target.options.clone()).await?;
     let flow = client.capital_flow(&plan.request).await?;
     let name = if plan.format == Format::Table {
@@ -102,28 +99,42 @@ pub struct Target {
 }
 
 impl Target {
-    /// Starts the demo simulator or parses `--opend`.
-    pub async fn resolve(args: &OpendArgs) -> Result<Target, Failure> {
-        if args.rsa_key.is_some() {
-            return Err(Failure::Input(
-                "--rsa-key: encrypted OpenD connections are not yet supported".into(),
-            ));
-        }
+    /// Starts the demo simulator, or takes the address and key from the flags, else the config.
+    pub async fn resolve(
+        args: &OpendArgs,
+        config: &crate::config::Config,
+    ) -> Result<Target, Failure> {
+        // The config's key belongs to the configured OpenD, not to the demo simulator.
+        let key_path = if args.demo {
+            args.rsa_key.as_deref()
+        } else {
+            args.rsa_key
+                .as_deref()
+                .or(config.opend.rsa_private_key.as_deref())
+        };
+        let rsa_key = key_path
+            .map(crate::opend::load_rsa_key)
+            .transpose()
+            .map_err(Failure::Input)?;
         if args.demo {
             let (cfg, note) = crate::sim::demo_config(chrono::Utc::now());
             let sim = crate::sim::start(cfg)
                 .await
                 .map_err(|e| Failure::Other(anyhow::anyhow!("cannot start the simulator: {e}")))?;
+            let mut options = ConnectOptions::new(sim.addr().to_string());
+            options.rsa_key = rsa_key;
             return Ok(Target {
-                options: ConnectOptions::new(sim.addr().to_string()),
+                options,
                 sim: Some(sim),
                 note: Some(note),
             });
         }
-        let addr = args.opend.clone().unwrap_or_else(|| DEFAULT_OPEND.into());
+        let addr = args.opend.clone().unwrap_or_else(|| config.opend_addr());
         check_addr(&addr)?;
+        let mut options = ConnectOptions::new(addr);
+        options.rsa_key = rsa_key;
         Ok(Target {
-            options: ConnectOptions::new(addr),
+            options,
             sim: None,
             note: None,
         })
@@ -274,4 +285,174 @@ pub fn to_table(req: &FlowRequest, name: Option<&str>, flow: &CapitalFlow, color
         let _ = writeln!(s, "{}", cells.join("  "));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::{FlowItem, SizeSplit};
+
+    fn args(code: &str, period: &str, start: Option<&str>, end: Option<&str>) -> FetchArgs {
+        FetchArgs {
+            code: code.into(),
+            period: period.into(),
+            start: start.map(str::to_owned),
+            end: end.map(str::to_owned),
+            format: Format::Csv,
+            opend: OpendArgs::default(),
+        }
+    }
+
+    fn today() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
+    }
+
+    fn item(time: &str, s: [f64; 4], main: Option<f64>) -> FlowItem {
+        let split = SizeSplit {
+            super_: s[0],
+            big: s[1],
+            mid: s[2],
+            sml: s[3],
+        };
+        FlowItem {
+            time: time.into(),
+            timestamp: Some(1.0),
+            in_flow: split.total(),
+            main_in_flow: main,
+            split,
+        }
+    }
+
+    #[test]
+    fn bad_input_is_refused_before_connecting() {
+        for (a, needle) in [
+            (args("HK00700", "intraday", None, None), "HK.00700"),
+            (args("HK.00700", "hourly", None, None), "intraday, day"),
+            (
+                args("HK.00700", "day", Some("2024/01/01"), None),
+                "YYYY-MM-DD",
+            ),
+            (
+                args("HK.00700", "day", Some("2024-03-01"), Some("2024-01-01")),
+                "after end",
+            ),
+            (
+                args("HK.00700", "intraday", Some("2024-03-01"), None),
+                "apply only to day",
+            ),
+        ] {
+            let e = plan(&a, today()).unwrap_err();
+            assert_eq!(e.exit_code(), 2);
+            assert!(e.to_string().contains(needle), "{e}");
+        }
+    }
+
+    #[test]
+    fn plan_applies_the_date_rules() {
+        let p = plan(&args("US.AAPL", "week", None, None), today()).unwrap();
+        let r = p.request.range.unwrap();
+        assert_eq!(
+            (r.begin_time().as_str(), r.end_time().as_str()),
+            ("2025-11-25 00:00:00", "2026-11-25 23:59:59")
+        );
+        assert_eq!(p.request.period, Period::Week);
+        assert_eq!(p.request.code.to_string(), "US.AAPL");
+    }
+
+    #[test]
+    fn csv_is_the_sdk_dataframe() {
+        let intraday = CapitalFlow {
+            items: vec![
+                item(
+                    "2026-11-25 09:30:00",
+                    [1_000_000.0, -250_000.5, 0.0, 3.0],
+                    None,
+                ),
+                item("2026-11-25 09:31:00", [0.1, 0.2, 0.0, 0.0], None),
+            ],
+            last_valid_time: Some("2026-11-25 09:31:12".into()),
+            ..CapitalFlow::default()
+        };
+        assert_eq!(
+            to_csv(&intraday),
+            "last_valid_time,in_flow,super_in_flow,big_in_flow,mid_in_flow,sml_in_flow,main_in_flow,capital_flow_item_time\n\
+             2026-11-25 09:31:12,750002.5,1000000.0,-250000.5,0.0,3.0,N/A,2026-11-25 09:30:00\n\
+             2026-11-25 09:31:12,0.30000000000000004,0.1,0.2,0.0,0.0,N/A,2026-11-25 09:31:00\n"
+        );
+        let day = CapitalFlow {
+            items: vec![item(
+                "2026-11-24 00:00:00",
+                [5.0, 6.0, 7.0, -8.0],
+                Some(11.0),
+            )],
+            ..CapitalFlow::default()
+        };
+        assert_eq!(
+            to_csv(&day).lines().nth(1).unwrap(),
+            "N/A,10.0,5.0,6.0,7.0,-8.0,11.0,2026-11-24 00:00:00"
+        );
+        assert_eq!(to_csv(&CapitalFlow::default()), format!("{CSV_HEADER}\n"));
+    }
+
+    #[test]
+    fn json_has_the_same_fields() {
+        let p = plan(
+            &args("HK.00700", "day", Some("2026-11-01"), Some("2026-11-24")),
+            today(),
+        )
+        .unwrap();
+        let flow = CapitalFlow {
+            items: vec![item(
+                "2026-11-24 00:00:00",
+                [5.0, 6.0, 7.0, -8.0],
+                Some(11.0),
+            )],
+            ..CapitalFlow::default()
+        };
+        let v: serde_json::Value = serde_json::from_str(&to_json(&p.request, &flow)).unwrap();
+        assert_eq!(v["code"], "HK.00700");
+        assert_eq!(v["period"], "day");
+        assert_eq!(v["begin"], "2026-11-01");
+        assert!(v["last_valid_time"].is_null());
+        let it = &v["items"][0];
+        assert_eq!(it["in_flow"], 10.0);
+        assert_eq!(it["main_in_flow"], 11.0);
+        assert_eq!(it["sml_in_flow"], -8.0);
+        assert_eq!(it["capital_flow_item_time"], "2026-11-24 00:00:00");
+    }
+
+    #[test]
+    fn table_is_aligned_and_signed() {
+        let p = plan(&args("HK.00700", "intraday", None, None), today()).unwrap();
+        let flow = CapitalFlow {
+            items: vec![
+                item("2026-11-25 09:30:00", [1.38e9, -4.96e6, 0.0, 3.0], None),
+                item("2026-11-25 09:31:00", [1.0e9, -5.0e6, 1.0, 3.0], None),
+            ],
+            last_valid_time: Some("2026-11-25 09:31:12".into()),
+            ..CapitalFlow::default()
+        };
+        let t = to_table(&p.request, Some("TENCENT"), &flow, false);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(
+            lines[0],
+            "HK.00700 TENCENT · intraday · 2026-11-25 · as of 2026-11-25 09:31:12"
+        );
+        assert!(
+            lines[2].contains("+1.38B") && lines[2].contains("-4.96M"),
+            "{t}"
+        );
+        assert_eq!(lines[1].len(), lines[2].len(), "{t}");
+        let colored = to_table(&p.request, None, &flow, true);
+        assert!(colored.contains("\x1b[32m") && colored.contains("\x1b[31m"));
+    }
+
+    #[test]
+    fn addresses_are_checked() {
+        assert!(check_addr("127.0.0.1:11111").is_ok());
+        assert!(check_addr("opend.local:1").is_ok());
+        for bad in ["127.0.0.1", ":11111", "host:0", "host:99999", "host:x"] {
+            assert_eq!(check_addr(bad).unwrap_err().exit_code(), 2, "{bad}");
+        }
+    }
 }

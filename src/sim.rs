@@ -1,28 +1,86 @@
-//! The simulated OpenD. (Being built; see issue 3.)
+//! The simulated OpenD: a server on the same `wire` codec as the client, a deterministic market
+//! model, OpenD's per-connection limits, and the demo clock. It stands in for OpenD in tests and
+//! in `--demo`, and anyone can point the official Python SDK at `capflow sim`.
+//!
+//! Layout: [`universe`] (the securities, data only), [`model`] (flows and prices, pure),
+//! [`limits`] (sliding windows), [`handler`] (one request → one reply, no IO), `server` (TCP),
+//! [`demo`] (the demo clock rule and `capflow sim`). It never talks to a real OpenD and never
+//! reads the system clock except through [`SimConfig::start`] and the [`crate::clock`] it builds.
+
+pub mod demo;
+pub mod handler;
+pub mod limits;
+pub mod model;
+mod server;
+pub mod universe;
 
 use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::clock::{ScaledClock, SharedClock};
+
+pub use demo::{demo_config, run_cli};
+pub use model::Model;
+pub use universe::{Listing, Size, demo_watchlists, universe};
 
 /// How to run the simulator.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
-    /// Listen address.
+    /// Listen address ("127.0.0.1:0" picks a free port).
     pub listen: String,
-    /// Model seed.
+    /// Model seed: same seed, same numbers.
     pub seed: u64,
-    /// Market clock start.
+    /// Market time when the simulator starts.
     pub start: DateTime<Utc>,
-    /// Market clock speed.
+    /// Market seconds per real second (0 freezes the clock).
     pub speed: f64,
     /// OpenD's per-connection rate limits on.
     pub rate_limit: bool,
 }
 
-/// A running simulator.
-#[derive(Debug)]
+impl SimConfig {
+    /// Loopback, ephemeral port, seed 1, clock frozen at `start`, rate limits on.
+    pub fn at(start: DateTime<Utc>) -> Self {
+        SimConfig {
+            listen: "127.0.0.1:0".into(),
+            seed: 1,
+            start,
+            speed: 0.0,
+            rate_limit: true,
+        }
+    }
+}
+
+impl Default for SimConfig {
+    /// Loopback, ephemeral port, seed 1, the real time at speed 1, rate limits on.
+    fn default() -> Self {
+        SimConfig {
+            speed: 1.0,
+            ..SimConfig::at(Utc::now())
+        }
+    }
+}
+
+/// A running simulator. Dropping it without [`SimHandle::shutdown`] leaves the tasks running
+/// until the runtime ends.
 pub struct SimHandle {
     addr: SocketAddr,
+    shared: Arc<server::Shared>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for SimHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimHandle")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SimHandle {
@@ -31,28 +89,50 @@ impl SimHandle {
         self.addr
     }
 
-    /// Stops the simulator.
+    /// The market clock the simulator answers with.
+    pub fn clock(&self) -> SharedClock {
+        Arc::clone(&self.shared.clock)
+    }
+
+    /// Drops every live connection (clients see a disconnect; new connections are accepted).
+    pub fn disconnect_all(&self) {
+        self.shared.disconnect_all();
+    }
+
+    /// Stops accepting, closes every connection and waits for the tasks to end.
     pub async fn shutdown(self) {
-        tokio::task::yield_now().await;
+        self.shared.shutdown.cancel();
+        let _ = self.accept.await;
+        self.shared.tracker.close();
+        self.shared.tracker.wait().await;
     }
 }
 
-/// The demo's simulator config for the real time `now`, and a line that says what it shows.
-pub fn demo_config(now: DateTime<Utc>) -> (SimConfig, String) {
-    (
-        SimConfig {
-            listen: "127.0.0.1:0".into(),
-            seed: 1,
-            start: now,
-            speed: 1.0,
-            rate_limit: true,
-        },
-        "SIMULATED data".into(),
-    )
-}
-
-/// Starts the simulator.
-pub async fn start(_cfg: SimConfig) -> std::io::Result<SimHandle> {
-    tokio::task::yield_now().await;
-    Err(std::io::Error::other("the simulator is not built yet"))
+/// Binds `cfg.listen` and serves in background tokio tasks.
+pub async fn start(cfg: SimConfig) -> std::io::Result<SimHandle> {
+    if !cfg.speed.is_finite() || cfg.speed < 0.0 {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("invalid clock speed {}: expected a number >= 0", cfg.speed),
+        ));
+    }
+    let listener = TcpListener::bind(&cfg.listen).await?;
+    let addr = listener.local_addr()?;
+    let shutdown = CancellationToken::new();
+    let shared = Arc::new(server::Shared {
+        model: Model { seed: cfg.seed },
+        clock: Arc::new(ScaledClock::new(cfg.start, cfg.speed)),
+        rate_limit: cfg.rate_limit,
+        conns: Mutex::new(shutdown.child_token()),
+        shutdown,
+        next_conn: AtomicU64::new(1),
+        tracker: TaskTracker::new(),
+    });
+    let accept = tokio::spawn(server::accept_loop(listener, Arc::clone(&shared)));
+    tracing::debug!(%addr, seed = cfg.seed, start = %cfg.start, speed = cfg.speed, "sim listening");
+    Ok(SimHandle {
+        addr,
+        shared,
+        accept,
+    })
 }

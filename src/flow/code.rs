@@ -87,6 +87,16 @@ impl Market {
 }
 
 /// A parsed security code.
+///
+/// ```
+/// use capflow::flow::{Market, SecurityCode};
+///
+/// let c: SecurityCode = "HK.00700".parse().unwrap();
+/// assert_eq!((c.market, c.code.as_str()), (Market::Hk, "00700"));
+/// assert_eq!(c.market.number(), 1);
+/// assert_eq!(c.to_string(), "HK.00700");
+/// assert!("HK00700".parse::<SecurityCode>().is_err());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SecurityCode {
     /// The market.

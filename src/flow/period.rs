@@ -139,6 +139,17 @@ impl DateRange {
 /// The date range to request for `period`, from optional start/end strings and today's date.
 ///
 /// Returns `Ok(None)` for intraday (no dates are sent).
+///
+/// ```
+/// use capflow::flow::{Period, resolve_range};
+/// use chrono::NaiveDate;
+///
+/// let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+/// let r = resolve_range(Period::Day, None, None, today).unwrap().unwrap();
+/// assert_eq!(r.begin_time(), "2025-11-25 00:00:00");
+/// assert_eq!(r.end_time(), "2026-11-25 23:59:59");
+/// assert!(resolve_range(Period::Day, Some("2024-03-01"), Some("2024-01-01"), today).is_err());
+/// ```
 pub fn resolve_range(
     period: Period,
     start: Option<&str>,

@@ -22,7 +22,7 @@ use tokio_util::sync::{CancellationToken, DropGuard};
 use tracing::{debug, warn};
 
 use super::{Error, Result};
-use crate::wire::crypto::BodyCipher;
+use crate::wire::crypto::{BodyCipher, RsaKey, key16};
 use crate::wire::{Packet, PacketCodec, pb, proto_id};
 
 /// capflow's InitConnect `clientVer`: major × 100 + minor.
@@ -39,6 +39,8 @@ pub struct ConnectOptions {
     pub connect_timeout: Duration,
     /// Limit for each request.
     pub request_timeout: Duration,
+    /// OpenD's RSA key (`rsa_private_key`): when set, the connection is encrypted.
+    pub rsa_key: Option<Arc<RsaKey>>,
 }
 
 impl ConnectOptions {
@@ -48,8 +50,18 @@ impl ConnectOptions {
             addr: addr.into(),
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(12),
+            rsa_key: None,
         }
     }
+}
+
+/// Reads OpenD's RSA private key (PEM, PKCS#1 or PKCS#8, 1024-bit) from a file.
+pub fn load_rsa_key(path: &std::path::Path) -> std::result::Result<Arc<RsaKey>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read RSA key file {}: {e}", path.display()))?;
+    RsaKey::from_pem(&text)
+        .map(Arc::new)
+        .map_err(|e| format!("RSA key file {}: {e}", path.display()))
 }
 
 /// What InitConnect told us.
@@ -183,6 +195,15 @@ impl Client {
         S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
         let mut framed = Framed::new(stream, PacketCodec::default());
+        if let Some(key) = &opts.rsa_key {
+            framed.codec_mut().cipher = BodyCipher::Rsa(Arc::clone(key));
+        }
+        let encrypted = opts.rsa_key.is_some();
+        let key_hint = if encrypted {
+            "; check that --rsa-key / rsa_private_key is the key configured in OpenD"
+        } else {
+            ""
+        };
         let shared = Arc::new(Shared {
             pending: Mutex::new(HashMap::new()),
             token: CancellationToken::new(),
@@ -195,7 +216,7 @@ impl Client {
                 client_ver: CLIENT_VER,
                 client_id: CLIENT_ID.into(),
                 recv_notify: Some(false),
-                packet_enc_algo: Some(-1),
+                packet_enc_algo: Some(if encrypted { 2 } else { -1 }),
                 push_proto_fmt: Some(0),
                 programming_language: Some("Rust".into()),
                 ai_type: None,
@@ -214,11 +235,16 @@ impl Client {
             loop {
                 match framed.next().await {
                     None => {
+                        return Err(Error::Handshake(format!(
+                            "OpenD closed the connection during InitConnect{key_hint}"
+                        )));
+                    }
+                    Some(Err(e)) => return Err(Error::Handshake(format!("{e}{key_hint}"))),
+                    Some(Ok(Err(_))) if encrypted => {
                         return Err(Error::Handshake(
-                            "OpenD closed the connection during InitConnect".into(),
+                            "the RSA key does not match OpenD's rsa_private_key: its InitConnect reply cannot be decrypted".into(),
                         ));
                     }
-                    Some(Err(e)) => return Err(Error::Handshake(e.to_string())),
                     Some(Ok(Err(e))) => return Err(Error::Handshake(e.to_string())),
                     Some(Ok(Ok(p)))
                         if p.proto_id == proto_id::INIT_CONNECT && p.serial == serial =>
@@ -234,12 +260,20 @@ impl Client {
         .await
         .map_err(|_| {
             Error::Handshake(format!(
-                "no InitConnect reply within {} s",
+                "no InitConnect reply within {} s{key_hint}",
                 opts.connect_timeout.as_secs()
             ))
         })??;
-        let rsp = pb::init_connect::Response::decode(reply.body)
-            .map_err(|e| Error::Handshake(format!("undecodable InitConnect reply: {e}")))?;
+        let rsp = pb::init_connect::Response::decode(reply.body).map_err(|e| {
+            Error::Handshake(format!(
+                "undecodable InitConnect reply: {e}{}",
+                if encrypted {
+                    ""
+                } else {
+                    "; if OpenD has an rsa_private_key, pass the same key with --rsa-key"
+                }
+            ))
+        })?;
         if rsp.ret_type != 0 {
             return Err(Error::Handshake(rsp.ret_msg.unwrap_or_else(|| {
                 format!("InitConnect refused with retType {}", rsp.ret_type)
@@ -254,7 +288,20 @@ impl Client {
             login_user_id: s2c.login_user_id,
             keep_alive_interval: s2c.keep_alive_interval,
         };
-        framed.codec_mut().cipher = BodyCipher::None;
+        framed.codec_mut().cipher = if encrypted {
+            let key = key16(&s2c.conn_aes_key)
+                .map_err(|e| Error::Handshake(format!("bad connAESKey from OpenD: {e}")))?;
+            match &s2c.aes_cb_civ {
+                Some(iv) => BodyCipher::AesCbc {
+                    key,
+                    iv: key16(iv)
+                        .map_err(|e| Error::Handshake(format!("bad aesCBCiv from OpenD: {e}")))?,
+                },
+                None => BodyCipher::FtAesEcb { key },
+            }
+        } else {
+            BodyCipher::None
+        };
         shared.touch();
 
         let (sink, stream) = framed.split();
@@ -500,3 +547,6 @@ async fn run_keepalive(out: mpsc::UnboundedSender<Packet>, shared: Arc<Shared>, 
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -37,8 +37,10 @@ impl Packet {
 }
 
 /// Encodes a packet: header (SHA-1 over the plaintext) followed by the body, encrypted by `cipher`.
-pub fn encode_packet(packet: &Packet, cipher: &BodyCipher) -> Vec<u8> {
-    let wire_body = cipher.encrypt(&packet.body);
+///
+/// Fails only if RSA encryption fails.
+pub fn encode_packet(packet: &Packet, cipher: &BodyCipher) -> std::result::Result<Vec<u8>, String> {
+    let wire_body = cipher.encrypt(&packet.body)?;
     let mut header = Header::new(
         packet.proto_id,
         packet.serial,
@@ -49,7 +51,7 @@ pub fn encode_packet(packet: &Packet, cipher: &BodyCipher) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER_LEN + wire_body.len());
     out.extend_from_slice(&header.to_bytes());
     out.extend_from_slice(&wire_body);
-    out
+    Ok(out)
 }
 
 /// Incremental decoder over a byte stream. Feed bytes with [`StreamDecoder::extend`], take packets
@@ -152,7 +154,8 @@ impl tokio_util::codec::Encoder<Packet> for PacketCodec {
     type Error = std::io::Error;
 
     fn encode(&mut self, item: Packet, dst: &mut BytesMut) -> std::io::Result<()> {
-        dst.extend_from_slice(&encode_packet(&item, &self.cipher));
+        let bytes = encode_packet(&item, &self.cipher).map_err(std::io::Error::other)?;
+        dst.extend_from_slice(&bytes);
         Ok(())
     }
 }
@@ -203,7 +206,8 @@ mod tests {
     fn reproduces_the_sdk_vectors_byte_for_byte() {
         for (proto, serial, header, body) in VECTORS {
             let body = unhex(body);
-            let bytes = encode_packet(&Packet::new(proto, serial, body.clone()), &BodyCipher::None);
+            let bytes = encode_packet(&Packet::new(proto, serial, body.clone()), &BodyCipher::None)
+                .unwrap();
             assert_eq!(
                 bytes[..HEADER_LEN],
                 unhex(header)[..],
@@ -271,7 +275,7 @@ mod tests {
         VECTORS
             .iter()
             .flat_map(|(p, s, _, b)| {
-                encode_packet(&Packet::new(*p, *s, unhex(b)), &BodyCipher::None)
+                encode_packet(&Packet::new(*p, *s, unhex(b)), &BodyCipher::None).unwrap()
             })
             .collect()
     }

@@ -4,10 +4,94 @@
 //! - [`BodyCipher::AesCbc`]: AES-128-CBC, PKCS#7, a fresh cipher per packet with the same IV.
 //! - [`BodyCipher::FtAesEcb`]: Futu's AES-ECB: zero-pad to 16, encrypt, append a clear 16-byte
 //!   trailer whose last byte is `plaintext_len % 16`.
-//! - RSA (PKCS#1 v1.5) for the InitConnect exchange only: [`rsa_encrypt`] / [`rsa_decrypt`].
+//! - RSA (PKCS#1 v1.5) for the InitConnect exchange only: [`RsaKey`] and [`BodyCipher::Rsa`].
+
+use std::sync::Arc;
 
 use aes::Aes128;
-use aes::cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
+use aes::cipher::block_padding::Pkcs7;
+use aes::cipher::{
+    BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt, KeyInit, KeyIvInit,
+};
+use rsa::pkcs1::DecodeRsaPrivateKey;
+use rsa::pkcs8::DecodePrivateKey;
+use rsa::traits::PublicKeyParts;
+use rsa::{PrivateKey, PublicKey};
+
+/// Plaintext bytes per RSA block (fixed by the SDKs).
+const RSA_CHUNK: usize = 100;
+/// Ciphertext bytes per RSA block: a 1024-bit modulus.
+const RSA_BLOCK: usize = 128;
+
+/// The RSA key OpenD and its clients share (`rsa_private_key`): 1024-bit, PKCS#1 or PKCS#8 PEM.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RsaKey {
+    private: PrivateKey,
+    public: PublicKey,
+}
+
+impl std::fmt::Debug for RsaKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RsaKey(1024-bit)")
+    }
+}
+
+impl RsaKey {
+    /// Parses a PEM private key (PKCS#1 "RSA PRIVATE KEY" or PKCS#8 "PRIVATE KEY").
+    pub fn from_pem(pem: &str) -> Result<RsaKey, String> {
+        let private = PrivateKey::from_pkcs1_pem(pem)
+            .or_else(|_| PrivateKey::from_pkcs8_pem(pem))
+            .map_err(|_| {
+                "not an RSA private key in PEM form (expected \"-----BEGIN RSA PRIVATE KEY-----\" or \"-----BEGIN PRIVATE KEY-----\")".to_owned()
+            })?;
+        Self::from_private(private)
+    }
+
+    /// Wraps a private key, checking it is 1024-bit as OpenD requires.
+    pub fn from_private(private: PrivateKey) -> Result<RsaKey, String> {
+        let bits = private.size() * 8;
+        if private.size() != RSA_BLOCK {
+            return Err(format!(
+                "the RSA key is {bits}-bit; OpenD and its SDKs use 1024-bit keys"
+            ));
+        }
+        let public = private.to_public_key();
+        Ok(RsaKey { private, public })
+    }
+
+    /// Encrypts with the public half: PKCS#1 v1.5, 100-byte chunks → 128-byte blocks.
+    pub fn encrypt(&self, plain: &[u8]) -> Result<Vec<u8>, String> {
+        let mut out = Vec::with_capacity(plain.len().div_ceil(RSA_CHUNK) * RSA_BLOCK);
+        for chunk in plain.chunks(RSA_CHUNK) {
+            out.extend(
+                self.public
+                    .pkcs1v15_encrypt(chunk)
+                    .map_err(|e| format!("RSA encryption failed: {e}"))?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Decrypts 128-byte blocks with the private half. A wrong key yields garbage (implicit
+    /// rejection), which the SHA-1 check then catches.
+    pub fn decrypt(&self, data: &[u8]) -> Result<Vec<u8>, String> {
+        if !data.len().is_multiple_of(RSA_BLOCK) {
+            return Err(format!(
+                "RSA body of {} bytes is not a multiple of {RSA_BLOCK}",
+                data.len()
+            ));
+        }
+        let mut out = Vec::with_capacity(data.len());
+        for block in data.chunks(RSA_BLOCK) {
+            out.extend(
+                self.private
+                    .pkcs1v15_decrypt(block)
+                    .map_err(|e| format!("RSA decryption failed: {e}"))?,
+            );
+        }
+        Ok(out)
+    }
+}
 
 /// The cipher applied to packet bodies after InitConnect.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -27,6 +111,8 @@ pub enum BodyCipher {
         /// `connAESKey` bytes.
         key: [u8; 16],
     },
+    /// RSA PKCS#1 v1.5 in 100/128-byte blocks: the InitConnect exchange only.
+    Rsa(Arc<RsaKey>),
 }
 
 impl std::fmt::Debug for BodyCipher {
@@ -36,6 +122,7 @@ impl std::fmt::Debug for BodyCipher {
             BodyCipher::None => "BodyCipher::None",
             BodyCipher::AesCbc { .. } => "BodyCipher::AesCbc",
             BodyCipher::FtAesEcb { .. } => "BodyCipher::FtAesEcb",
+            BodyCipher::Rsa(_) => "BodyCipher::Rsa",
         })
     }
 }
@@ -49,24 +136,14 @@ pub fn key16(s: &str) -> Result<[u8; 16], String> {
 
 impl BodyCipher {
     /// Encrypts a plaintext body.
-    pub fn encrypt(&self, plain: &[u8]) -> Vec<u8> {
-        match self {
+    pub fn encrypt(&self, plain: &[u8]) -> Result<Vec<u8>, String> {
+        Ok(match self {
             BodyCipher::None => plain.to_vec(),
+            BodyCipher::Rsa(key) => key.encrypt(plain)?,
             BodyCipher::AesCbc { key, iv } => {
-                let aes = Aes128::new(key.into());
-                let pad = 16 - plain.len() % 16;
-                let mut data = plain.to_vec();
-                data.extend(std::iter::repeat_n(pad as u8, pad));
-                let mut prev = *iv;
-                for chunk in data.chunks_exact_mut(16) {
-                    for (b, p) in chunk.iter_mut().zip(prev) {
-                        *b ^= p;
-                    }
-                    let block: &mut [u8; 16] = chunk.try_into().expect("16-byte chunk");
-                    aes.encrypt_block(block.into());
-                    prev = *block;
-                }
-                data
+                // A fresh cipher per packet: every packet starts from the same IV.
+                cbc::Encryptor::<Aes128>::new(key.into(), iv.into())
+                    .encrypt_padded_vec::<Pkcs7>(plain)
             }
             BodyCipher::FtAesEcb { key } => {
                 let aes = Aes128::new(key.into());
@@ -81,13 +158,14 @@ impl BodyCipher {
                 data.extend_from_slice(&trailer);
                 data
             }
-        }
+        })
     }
 
     /// Decrypts a wire body.
     pub fn decrypt(&self, data: &[u8]) -> Result<Vec<u8>, String> {
         match self {
             BodyCipher::None => Ok(data.to_vec()),
+            BodyCipher::Rsa(key) => key.decrypt(data),
             BodyCipher::AesCbc { key, iv } => {
                 if data.is_empty() || !data.len().is_multiple_of(16) {
                     return Err(format!(
@@ -95,24 +173,9 @@ impl BodyCipher {
                         data.len()
                     ));
                 }
-                let aes = Aes128::new(key.into());
-                let mut out = data.to_vec();
-                let mut prev = *iv;
-                for chunk in out.chunks_exact_mut(16) {
-                    let block: &mut [u8; 16] = chunk.try_into().expect("16-byte chunk");
-                    let cipher = *block;
-                    aes.decrypt_block(block.into());
-                    for (b, p) in block.iter_mut().zip(prev) {
-                        *b ^= p;
-                    }
-                    prev = cipher;
-                }
-                let pad = out.last().copied().unwrap_or(0) as usize;
-                if pad == 0 || pad > 16 || pad > out.len() {
-                    return Err(format!("bad PKCS#7 padding byte {pad}"));
-                }
-                out.truncate(out.len() - pad);
-                Ok(out)
+                cbc::Decryptor::<Aes128>::new(key.into(), iv.into())
+                    .decrypt_padded_vec::<Pkcs7>(data)
+                    .map_err(|_| "bad PKCS#7 padding after AES-CBC decryption".to_owned())
             }
             BodyCipher::FtAesEcb { key } => {
                 if data.len() < 16 || !data.len().is_multiple_of(16) {
@@ -159,7 +222,7 @@ mod tests {
     #[test]
     fn ftaes_ecb_vector() {
         let c = BodyCipher::FtAesEcb { key: *KEY };
-        let enc = c.encrypt(&unhex(BODY));
+        let enc = c.encrypt(&unhex(BODY)).unwrap();
         assert_eq!(
             enc,
             unhex(
@@ -172,7 +235,7 @@ mod tests {
     #[test]
     fn aes_cbc_vector() {
         let c = BodyCipher::AesCbc { key: *KEY, iv: *IV };
-        let enc = c.encrypt(&unhex(BODY));
+        let enc = c.encrypt(&unhex(BODY)).unwrap();
         assert_eq!(
             enc,
             unhex("06e0bf052a1105a41d089d204999a98e03ed0cc392a21e1db4ce92c92d6b7144")
@@ -188,7 +251,7 @@ mod tests {
         ] {
             for n in 0..50 {
                 let plain: Vec<u8> = (0..n as u8).collect();
-                let enc = c.encrypt(&plain);
+                let enc = c.encrypt(&plain).unwrap();
                 assert_eq!(c.decrypt(&enc).unwrap(), plain, "{c:?} len {n}");
             }
         }
@@ -196,13 +259,67 @@ mod tests {
         assert_eq!(
             BodyCipher::AesCbc { key: *KEY, iv: *IV }
                 .encrypt(&[0; 16])
+                .unwrap()
                 .len(),
             32
         );
         assert_eq!(
-            BodyCipher::FtAesEcb { key: *KEY }.encrypt(&[0; 32]).len(),
+            BodyCipher::FtAesEcb { key: *KEY }
+                .encrypt(&[0; 32])
+                .unwrap()
+                .len(),
             48
         );
+    }
+
+    /// A fresh 1024-bit key, generated in the test.
+    pub(crate) fn test_key() -> RsaKey {
+        let private = PrivateKey::new(&mut getrandom::SysRng, 1024).unwrap();
+        RsaKey::from_private(private).unwrap()
+    }
+
+    #[test]
+    fn rsa_round_trip_in_100_byte_chunks() {
+        use rsa::pkcs1::EncodeRsaPrivateKey;
+        use rsa::pkcs8::EncodePrivateKey;
+        let key = test_key();
+        for n in [0usize, 31, 100, 101, 250] {
+            let plain: Vec<u8> = (0..n).map(|i| i as u8).collect();
+            let enc = BodyCipher::Rsa(Arc::new(key.clone()))
+                .encrypt(&plain)
+                .unwrap();
+            assert_eq!(enc.len(), n.div_ceil(100) * 128, "len {n}");
+            assert_eq!(key.decrypt(&enc).unwrap(), plain);
+        }
+        // PKCS#1 and PKCS#8 PEM both load.
+        let pkcs1 = key
+            .private
+            .to_pkcs1_pem(rsa::pkcs8::LineEnding::LF)
+            .unwrap();
+        let pkcs8 = key
+            .private
+            .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
+            .unwrap();
+        assert_eq!(RsaKey::from_pem(&pkcs1).unwrap(), key);
+        assert_eq!(RsaKey::from_pem(&pkcs8).unwrap(), key);
+        // A wrong key cannot read it: the SHA-1 over the result would not match.
+        let other = test_key();
+        let enc = key.encrypt(b"hello opend").unwrap();
+        assert_ne!(
+            other.decrypt(&enc).ok().as_deref(),
+            Some(&b"hello opend"[..])
+        );
+    }
+
+    #[test]
+    fn bad_keys_are_clear_errors() {
+        assert!(
+            RsaKey::from_pem("hello")
+                .unwrap_err()
+                .contains("not an RSA private key")
+        );
+        let big = PrivateKey::new(&mut getrandom::SysRng, 2048).unwrap();
+        assert!(RsaKey::from_private(big).unwrap_err().contains("2048-bit"));
     }
 
     #[test]

@@ -1,0 +1,363 @@
+//! The config file: where it is, what it may say, and the validated [`Config`] the rest of
+//! capflow reads.
+//!
+//! Two layers (house style §3.9): [`file::ConfigFile`] is the serde DTO (every field optional,
+//! every value `Spanned` so errors carry line:column, `deny_unknown_fields`); [`validate`] turns
+//! it into a [`Config`] with bounds checked, collecting every problem it finds. Discovery
+//! (`--config` > `$CAPFLOW_CONFIG` > the platform config dir > built-in defaults) is in
+//! [`discover`]; `capflow config path|init|check` in [`command`]. [`names`] is the on-disk cache
+//! of stock names and [`groups`] resolves OpenD watchlist groups within OpenD's limits.
+//!
+//! This module never talks to OpenD by itself (only [`groups`] does, through a `Gateway` it is
+//! handed), never panics on bad input and never silently replaces a bad value with a default.
+
+pub mod command;
+pub mod discover;
+pub mod file;
+pub mod groups;
+pub mod names;
+pub mod validate;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::flow::{Market, SecurityCode, Units};
+
+pub use command::run_cli;
+pub use discover::{Location, Source, data_dir, load, platform_config_path, resolve_path};
+pub use groups::{GroupResolver, resolve_group};
+pub use names::NameCache;
+
+/// The text of `config.example.toml`, shipped inside the binary for `capflow config init`.
+pub const EXAMPLE: &str = include_str!("../config.example.toml");
+
+/// The validated configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Where OpenD is and how to talk to it.
+    pub opend: OpendConfig,
+    /// Capital-flow requests per 30 s (1..=30; OpenD allows 30 per connection).
+    pub budget: usize,
+    /// Display options.
+    pub ui: UiConfig,
+    /// The named watchlists, in file order (never empty).
+    pub watchlists: Vec<WatchlistConfig>,
+    /// The file this came from; `None` for the built-in defaults.
+    pub path: Option<PathBuf>,
+}
+
+/// `[opend]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpendConfig {
+    /// Host of OpenD's API port.
+    pub host: String,
+    /// OpenD's API port (1..=65535).
+    pub port: u16,
+    /// RSA private key (PEM) to encrypt the connection: `~` expanded, relative paths taken from
+    /// the config file's directory; checked to exist and be readable (its format is checked by
+    /// the client).
+    pub rsa_private_key: Option<PathBuf>,
+    /// Which app the user has: changes labels only, the protocol is the same.
+    pub brand: Brand,
+}
+
+/// Futu or moomoo: only labels differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Brand {
+    /// Futu (富途牛牛).
+    #[default]
+    Futu,
+    /// moomoo.
+    Moomoo,
+}
+
+impl Brand {
+    /// The name shown to users ("Futu", "moomoo").
+    pub fn label(self) -> &'static str {
+        match self {
+            Brand::Futu => "Futu",
+            Brand::Moomoo => "moomoo",
+        }
+    }
+}
+
+/// `[ui]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UiConfig {
+    /// Which colour means "up" / inflow.
+    pub colors: Colors,
+    /// Units for amounts.
+    pub units: Units,
+}
+
+/// Colour convention for up/inflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Colors {
+    /// Green up, red down (US/European convention).
+    #[default]
+    GreenUp,
+    /// Red up, green down (mainland China / Hong Kong convention).
+    RedUp,
+}
+
+/// One `[[watchlist]]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchlistConfig {
+    /// Name shown on its tab (unique in the file).
+    pub name: String,
+    /// Where its stocks come from.
+    pub source: WatchlistSource,
+}
+
+/// Where a watchlist's stocks come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WatchlistSource {
+    /// A fixed list of codes (non-empty, no duplicates).
+    Codes(Vec<SecurityCode>),
+    /// A watchlist group of the user's Futu/moomoo app, fetched from OpenD by name.
+    OpendGroup(String),
+}
+
+/// Default OpenD host.
+pub const DEFAULT_HOST: &str = "127.0.0.1";
+/// Default OpenD API port.
+pub const DEFAULT_PORT: u16 = 11111;
+/// Default and maximum capital-flow requests per 30 s (OpenD's per-connection limit).
+pub const MAX_BUDGET: usize = 30;
+
+fn codes(list: &[(Market, &str)]) -> WatchlistSource {
+    WatchlistSource::Codes(list.iter().map(|&(m, c)| SecurityCode::new(m, c)).collect())
+}
+
+impl Default for Config {
+    /// The built-in defaults: local OpenD, full budget, and three demo watchlists (the same as
+    /// `config.example.toml`).
+    fn default() -> Self {
+        use Market::{Hk, Sh, Sz, Us};
+        Config {
+            opend: OpendConfig {
+                host: DEFAULT_HOST.to_owned(),
+                port: DEFAULT_PORT,
+                rsa_private_key: None,
+                brand: Brand::Futu,
+            },
+            budget: MAX_BUDGET,
+            ui: UiConfig::default(),
+            watchlists: vec![
+                WatchlistConfig {
+                    name: "HK".to_owned(),
+                    source: codes(&[
+                        (Hk, "00700"),
+                        (Hk, "09988"),
+                        (Hk, "03690"),
+                        (Hk, "00005"),
+                        (Hk, "01299"),
+                        (Hk, "00941"),
+                    ]),
+                },
+                WatchlistConfig {
+                    name: "US".to_owned(),
+                    source: codes(&[
+                        (Us, "AAPL"),
+                        (Us, "MSFT"),
+                        (Us, "NVDA"),
+                        (Us, "TSLA"),
+                        (Us, "AMZN"),
+                    ]),
+                },
+                WatchlistConfig {
+                    name: "A-shares".to_owned(),
+                    source: codes(&[(Sh, "600519"), (Sz, "300750"), (Sh, "601318")]),
+                },
+            ],
+            path: None,
+        }
+    }
+}
+
+impl Config {
+    /// OpenD's address as "host:port" (IPv6 hosts in brackets: `[::1]:11111`).
+    pub fn opend_addr(&self) -> String {
+        let h = &self.opend.host;
+        if h.contains(':') && !h.starts_with('[') {
+            format!("[{h}]:{}", self.opend.port)
+        } else {
+            format!("{h}:{}", self.opend.port)
+        }
+    }
+
+    /// Number of fixed codes over all watchlists (OpenD groups not counted: they are resolved
+    /// at run time).
+    pub fn code_count(&self) -> usize {
+        self.watchlists
+            .iter()
+            .map(|w| match &w.source {
+                WatchlistSource::Codes(c) => c.len(),
+                WatchlistSource::OpendGroup(_) => 0,
+            })
+            .sum()
+    }
+
+    /// Every fixed code over all watchlists, each once, in file order (what `record` polls
+    /// before OpenD groups are resolved).
+    pub fn all_codes(&self) -> Vec<SecurityCode> {
+        let mut seen = std::collections::HashSet::new();
+        self.watchlists
+            .iter()
+            .filter_map(|w| match &w.source {
+                WatchlistSource::Codes(c) => Some(c),
+                WatchlistSource::OpendGroup(_) => None,
+            })
+            .flatten()
+            .filter(|c| seen.insert(*c))
+            .cloned()
+            .collect()
+    }
+
+    /// The watchlist with this name, if any.
+    pub fn watchlist(&self, name: &str) -> Option<&WatchlistConfig> {
+        self.watchlists.iter().find(|w| w.name == name)
+    }
+
+    /// Parses and validates config text. `path` is used in messages and to resolve a relative
+    /// `rsa_private_key`; `None` means the text has no file (messages say `<config>`).
+    pub fn from_toml(text: &str, path: Option<&Path>) -> Result<Config, ConfigError> {
+        validate::parse(text, path).map_err(ConfigError::Invalid)
+    }
+}
+
+/// One problem in a config file, with its position when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The file, as given (or `<config>`).
+    pub file: String,
+    /// 1-based line and column (in characters), when known.
+    pub pos: Option<(usize, usize)>,
+    /// What is wrong and what is expected.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.pos {
+            Some((l, c)) => write!(f, "{}:{l}:{c}: {}", self.file, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// Why the config could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A file named by `--config` or `$CAPFLOW_CONFIG` does not exist.
+    #[error(
+        "{}: config file not found (named by {named_by}); create it with `capflow config init`, or fix the path",
+        path.display()
+    )]
+    NotFound {
+        /// The path.
+        path: PathBuf,
+        /// Who named it.
+        named_by: Source,
+    },
+    /// The file exists but cannot be read.
+    #[error("{}: cannot read the config file: {err}", path.display())]
+    Read {
+        /// The path.
+        path: PathBuf,
+        /// The IO error.
+        err: std::io::Error,
+    },
+    /// The file is not valid: every problem found, in file order (never empty).
+    #[error("{}", summary(.0))]
+    Invalid(Vec<Diagnostic>),
+}
+
+fn summary(d: &[Diagnostic]) -> String {
+    match d {
+        [] => "invalid config".to_owned(),
+        [one] => one.to_string(),
+        [first, rest @ ..] => format!(
+            "{first} (and {} more problem{}: run `capflow config check`)",
+            rest.len(),
+            if rest.len() == 1 { "" } else { "s" }
+        ),
+    }
+}
+
+impl ConfigError {
+    /// Every problem, one line each (the `Display` form shows only the first of many).
+    pub fn lines(&self) -> Vec<String> {
+        match self {
+            ConfigError::Invalid(d) => d.iter().map(ToString::to_string).collect(),
+            e => vec![e.to_string()],
+        }
+    }
+}
+
+impl From<ConfigError> for crate::cli::Failure {
+    fn from(e: ConfigError) -> Self {
+        crate::cli::Failure::Input(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_sane() {
+        let c = Config::default();
+        assert_eq!(c.opend_addr(), "127.0.0.1:11111");
+        assert_eq!(c.budget, 30);
+        assert_eq!(c.watchlists.len(), 3);
+        assert_eq!(c.code_count(), 14);
+        assert_eq!(
+            c.watchlist("US").map(|w| w.name.as_str()),
+            Some("US"),
+            "lookup by name"
+        );
+    }
+
+    #[test]
+    fn all_codes_are_unique_and_in_order() {
+        let mut c = Config::default();
+        c.watchlists.push(WatchlistConfig {
+            name: "again".into(),
+            source: codes(&[(Market::Us, "AAPL"), (Market::Us, "META")]),
+        });
+        c.watchlists.push(WatchlistConfig {
+            name: "app".into(),
+            source: WatchlistSource::OpendGroup("Tech".into()),
+        });
+        let all: Vec<String> = c.all_codes().iter().map(ToString::to_string).collect();
+        assert_eq!(all.len(), 15);
+        assert_eq!(all[0], "HK.00700");
+        assert_eq!(all[14], "US.META");
+    }
+
+    #[test]
+    fn ipv6_hosts_get_brackets() {
+        let mut c = Config::default();
+        c.opend.host = "::1".into();
+        assert_eq!(c.opend_addr(), "[::1]:11111");
+    }
+
+    #[test]
+    fn invalid_summary_counts_the_rest() {
+        let d = |m: &str| Diagnostic {
+            file: "f.toml".into(),
+            pos: Some((1, 2)),
+            message: m.into(),
+        };
+        let e = ConfigError::Invalid(vec![d("a"), d("b"), d("c")]);
+        assert_eq!(
+            e.to_string(),
+            "f.toml:1:2: a (and 2 more problems: run `capflow config check`)"
+        );
+        assert_eq!(
+            e.lines(),
+            vec!["f.toml:1:2: a", "f.toml:1:2: b", "f.toml:1:2: c"]
+        );
+    }
+}

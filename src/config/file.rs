@@ -1,0 +1,68 @@
+//! The serde DTO of the config file: exactly what TOML may contain, nothing validated yet.
+//!
+//! Every field is optional and wrapped in `Spanned` so that [`super::validate`] can point at the
+//! line and column of a bad value. Unknown keys are rejected (`deny_unknown_fields`). Keys are
+//! snake_case, as in the issue and in OpenD's own config (`rsa_private_key`). `validate` fills
+//! [`ConfigFile`] section by section (so one bad section does not hide another). This module must not
+//! apply defaults or check bounds: that is `validate`'s job.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The whole file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// `[opend]`.
+    pub opend: Option<Spanned<OpendFile>>,
+    /// `[budget]`.
+    pub budget: Option<Spanned<BudgetFile>>,
+    /// `[ui]`.
+    pub ui: Option<Spanned<UiFile>>,
+    /// `[[watchlist]]` tables.
+    pub watchlist: Option<Spanned<Vec<Spanned<WatchlistFile>>>>,
+}
+
+/// `[opend]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpendFile {
+    /// Host name or IP.
+    pub host: Option<Spanned<String>>,
+    /// API port (checked to be 1..=65535 later).
+    pub port: Option<Spanned<i64>>,
+    /// PEM file path (`~` allowed).
+    pub rsa_private_key: Option<Spanned<String>>,
+    /// "futu" or "moomoo".
+    pub brand: Option<Spanned<String>>,
+}
+
+/// `[budget]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetFile {
+    /// 1..=30.
+    pub requests_per_30s: Option<Spanned<i64>>,
+}
+
+/// `[ui]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UiFile {
+    /// "green-up" or "red-up".
+    pub colors: Option<Spanned<String>>,
+    /// "western" or "cjk".
+    pub units: Option<Spanned<String>>,
+}
+
+/// One `[[watchlist]]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchlistFile {
+    /// Tab name.
+    pub name: Option<Spanned<String>>,
+    /// Fixed codes.
+    pub codes: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Name of a watchlist group in the Futu/moomoo app.
+    pub opend_group: Option<Spanned<String>>,
+}

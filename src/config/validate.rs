@@ -1,0 +1,639 @@
+//! [`ConfigFile`] → [`Config`]: parse the TOML, check every value, and report every problem found
+//! with the file, line and column it comes from.
+//!
+//! Every problem found is reported, sorted by position: all TOML syntax errors (the parser
+//! recovers); else every unknown key and wrong type (each key of each section is deserialized on
+//! its own) plus every semantic problem of the sections that typed fine (codes, ranges,
+//! duplicates, missing or conflicting keys, the key file). Values not given take the built-in defaults of
+//! [`Config::default`]; a value given but wrong is always an error, never replaced by a default.
+//! No IO except checking that `rsa_private_key` is a readable file.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+
+use super::file::{ConfigFile, WatchlistFile};
+use super::{Brand, Colors, Config, Diagnostic, MAX_BUDGET, WatchlistConfig, WatchlistSource};
+use crate::flow::{SecurityCode, Units};
+
+/// Byte offset → (line, column), both 1-based, column in characters.
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+    (line, col)
+}
+
+/// Collects diagnostics for one file.
+struct Report<'a> {
+    text: &'a str,
+    file: String,
+    found: Vec<(usize, Diagnostic)>,
+}
+
+impl Report<'_> {
+    fn at(&mut self, span: Option<Range<usize>>, message: String) {
+        let offset = span.as_ref().map_or(usize::MAX, |s| s.start);
+        let pos = span.map(|s| position(self.text, s.start));
+        self.found.push((
+            offset,
+            Diagnostic {
+                file: self.file.clone(),
+                pos,
+                message,
+            },
+        ));
+    }
+
+    fn line_col(&self, span: &Range<usize>) -> String {
+        let (l, c) = position(self.text, span.start);
+        format!("line {l}, column {c}")
+    }
+
+    fn finish(mut self) -> Vec<Diagnostic> {
+        self.found.sort_by_key(|(o, _)| *o);
+        self.found.into_iter().map(|(_, d)| d).collect()
+    }
+}
+
+/// The display name of a config file in messages.
+pub fn file_label(path: Option<&Path>) -> String {
+    path.map_or_else(|| "<config>".to_owned(), |p| p.display().to_string())
+}
+
+/// Parses and validates `text` (the content of `path`).
+pub fn parse(text: &str, path: Option<&Path>) -> Result<Config, Vec<Diagnostic>> {
+    let mut r = Report {
+        text,
+        file: file_label(path),
+        found: Vec::new(),
+    };
+    let Some(file) = decompose(text, &mut r) else {
+        return Err(r.finish());
+    };
+    let base = path.and_then(Path::parent);
+    let config = build(file, base, &mut r);
+    let diags = r.finish();
+    if diags.is_empty() {
+        Ok(Config {
+            path: path.map(Path::to_path_buf),
+            ..config
+        })
+    } else {
+        Err(diags)
+    }
+}
+
+/// Parses the document and deserializes each section, and each `[[watchlist]]`, on its own, so
+/// that a wrong type or unknown key in one does not hide the problems in the others. `None` on
+/// TOML syntax errors (all of them are reported).
+fn decompose(text: &str, r: &mut Report<'_>) -> Option<ConfigFile> {
+    let (root, syntax) = DeTable::parse_recoverable(text);
+    if !syntax.is_empty() {
+        for e in syntax {
+            r.at(e.span(), explain(text, e.span(), e.message()));
+        }
+        return None;
+    }
+    let mut file = ConfigFile::default();
+    for (key, value) in root.into_inner() {
+        match key.get_ref().as_ref() {
+            "opend" => file.opend = section(value, text, r),
+            "budget" => file.budget = section(value, text, r),
+            "ui" => file.ui = section(value, text, r),
+            "watchlist" => file.watchlist = watchlist_tables(value, text, r),
+            other => r.at(
+                Some(key.span()),
+                format!("unknown field `{other}`, expected one of `opend`, `budget`, `ui`, `watchlist` (see config.example.toml for every option)"),
+            ),
+        }
+    }
+    Some(file)
+}
+
+/// Deserializes one section. For a table, each key is first tried on its own (the struct's
+/// fields are all optional), so every unknown key and every wrong type in it is reported.
+fn section<'i, T: Deserialize<'i>>(
+    value: Spanned<DeValue<'i>>,
+    text: &str,
+    r: &mut Report<'_>,
+) -> Option<T> {
+    let mut report = |e: &toml::de::Error| r.at(e.span(), explain(text, e.span(), e.message()));
+    if let DeValue::Table(table) = value.get_ref()
+        && table.len() > 1
+    {
+        let mut failed = false;
+        for (k, v) in table {
+            let one: DeTable<'i> = std::iter::once((k.clone(), v.clone())).collect();
+            let one = Spanned::new(value.span(), DeValue::Table(one));
+            if let Err(e) = T::deserialize(ValueDeserializer::from(one)) {
+                report(&e);
+                failed = true;
+            }
+        }
+        if failed {
+            return None;
+        }
+    }
+    T::deserialize(ValueDeserializer::from(value))
+        .map_err(|e| report(&e))
+        .ok()
+}
+
+fn watchlist_tables(
+    value: Spanned<DeValue<'_>>,
+    text: &str,
+    r: &mut Report<'_>,
+) -> Option<Spanned<Vec<Spanned<WatchlistFile>>>> {
+    let span = value.span();
+    let DeValue::Array(items) = value.get_ref() else {
+        // Not an array: let serde say what it found.
+        return section(value, text, r);
+    };
+    if items.is_empty() {
+        r.at(
+            Some(span),
+            "watchlist is empty: add a [[watchlist]] table with name and codes, or remove the key to use the built-in watchlists".to_owned(),
+        );
+        return None;
+    }
+    let mut ok = Vec::new();
+    for item in items {
+        if let Some(w) = section(item.clone(), text, r) {
+            ok.push(w);
+        }
+    }
+    Some(Spanned::new(span, ok))
+}
+
+/// The key whose value starts at `offset` (`port = "x"` → `port`), if the line reads that way.
+fn key_at(text: &str, offset: usize) -> Option<&str> {
+    let before = text.get(..offset)?;
+    let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+    let key = line.trim_end().strip_suffix('=')?.trim();
+    let ok = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '"'));
+    ok.then_some(key)
+}
+
+/// The key that starts at `offset` (`port = 1` → `port`).
+fn key_starting_at(text: &str, offset: usize) -> Option<&str> {
+    let rest = text.get(offset..)?;
+    let key = rest.split('=').next()?.trim();
+    (!key.is_empty() && !key.contains('\n')).then_some(key)
+}
+
+/// Rewords the parser's message into one line that says what is wrong and what is expected.
+fn explain(text: &str, span: Option<Range<usize>>, message: &str) -> String {
+    let msg = message
+        .trim_end()
+        .replace('\n', "; ")
+        .replace("expected i64", "expected an integer")
+        .replace("expected a sequence", "expected an array");
+    let start = span.map(|s| s.start);
+    if let Some(found) = msg.strip_prefix("invalid type: ") {
+        return match start.and_then(|o| key_at(text, o)) {
+            Some(key) => format!("{key}: wrong type: found {found}"),
+            None => format!("wrong type: found {found}"),
+        };
+    }
+    if msg == "duplicate key"
+        && let Some(key) = start.and_then(|o| key_starting_at(text, o))
+    {
+        return format!("duplicate key `{key}`: each key may appear once in a table");
+    }
+    if msg.starts_with("unknown field") {
+        return format!("{msg} (see config.example.toml for every option)");
+    }
+    msg
+}
+
+fn build(file: ConfigFile, base: Option<&Path>, r: &mut Report<'_>) -> Config {
+    let mut c = Config::default();
+    if let Some(opend) = file.opend.map(Spanned::into_inner) {
+        if let Some(host) = opend.host {
+            let span = host.span();
+            let h = host.into_inner();
+            match check_host(&h) {
+                Ok(()) => c.opend.host = h,
+                Err(m) => r.at(Some(span), m),
+            }
+        }
+        if let Some(port) = opend.port {
+            match u16::try_from(*port.get_ref()) {
+                Ok(p) if p > 0 => c.opend.port = p,
+                _ => r.at(
+                    Some(port.span()),
+                    format!(
+                        "port = {} is out of range: expected 1 to 65535 (OpenD's API port, 11111 by default)",
+                        port.get_ref()
+                    ),
+                ),
+            }
+        }
+        if let Some(key) = opend.rsa_private_key {
+            match check_key_file(key.get_ref(), base) {
+                Ok(p) => c.opend.rsa_private_key = Some(p),
+                Err(m) => r.at(Some(key.span()), m),
+            }
+        }
+        if let Some(brand) = opend.brand {
+            match brand.get_ref().as_str() {
+                "futu" => c.opend.brand = Brand::Futu,
+                "moomoo" => c.opend.brand = Brand::Moomoo,
+                other => r.at(
+                    Some(brand.span()),
+                    format!("brand = {other:?} is not known: expected \"futu\" or \"moomoo\""),
+                ),
+            }
+        }
+    }
+    if let Some(n) = file.budget.and_then(|b| b.into_inner().requests_per_30s) {
+        match usize::try_from(*n.get_ref()) {
+            Ok(b) if (1..=MAX_BUDGET).contains(&b) => c.budget = b,
+            _ => r.at(
+                Some(n.span()),
+                format!(
+                    "requests_per_30s = {} is out of range: expected 1 to 30 (OpenD allows 30 capital-flow requests per 30 s; lower it if other programs share your OpenD)",
+                    n.get_ref()
+                ),
+            ),
+        }
+    }
+    if let Some(ui) = file.ui.map(Spanned::into_inner) {
+        if let Some(colors) = ui.colors {
+            match colors.get_ref().as_str() {
+                "green-up" => c.ui.colors = Colors::GreenUp,
+                "red-up" => c.ui.colors = Colors::RedUp,
+                other => r.at(
+                    Some(colors.span()),
+                    format!(
+                        "colors = {other:?} is not known: expected \"green-up\" (green = inflow) or \"red-up\" (red = inflow)"
+                    ),
+                ),
+            }
+        }
+        if let Some(units) = ui.units {
+            match units.get_ref().as_str() {
+                "western" => c.ui.units = Units::Western,
+                "cjk" => c.ui.units = Units::Cjk,
+                other => r.at(
+                    Some(units.span()),
+                    format!(
+                        "units = {other:?} is not known: expected \"western\" (K/M/B) or \"cjk\" (万/亿)"
+                    ),
+                ),
+            }
+        }
+    }
+    if let Some(lists) = file.watchlist {
+        c.watchlists = watchlists(lists.into_inner(), r);
+    }
+    c
+}
+
+fn check_host(h: &str) -> Result<(), String> {
+    if h.trim().is_empty() {
+        return Err(
+            "host is empty: expected a host name or IP address such as \"127.0.0.1\"".to_owned(),
+        );
+    }
+    if h.chars().any(char::is_whitespace) || h.contains('/') {
+        return Err(format!(
+            "host = {h:?} is not a host name: expected a host name or IP address such as \"127.0.0.1\""
+        ));
+    }
+    if let Some((_, port)) = h.rsplit_once(':')
+        && h.matches(':').count() == 1
+        && port.parse::<u16>().is_ok()
+    {
+        return Err(format!(
+            "host = {h:?} includes a port: put only the host here and the port in port = {port}"
+        ));
+    }
+    Ok(())
+}
+
+/// `~` and `~/…` → the home directory; a relative path → relative to the config file's directory.
+fn expand(raw: &str, base: Option<&Path>) -> Result<PathBuf, String> {
+    let path = if raw == "~" || raw.starts_with("~/") || raw.starts_with("~\\") {
+        let home = directories::BaseDirs::new()
+            .map(|b| b.home_dir().to_path_buf())
+            .ok_or_else(|| {
+                format!("rsa_private_key = {raw:?}: cannot expand ~ because the home directory is unknown; give an absolute path")
+            })?;
+        match raw.get(2..) {
+            Some(rest) if !rest.is_empty() => home.join(rest),
+            _ => home,
+        }
+    } else {
+        PathBuf::from(raw)
+    };
+    Ok(match base {
+        Some(b) if path.is_relative() => b.join(path),
+        _ => path,
+    })
+}
+
+fn check_key_file(raw: &str, base: Option<&Path>) -> Result<PathBuf, String> {
+    if raw.trim().is_empty() {
+        return Err("rsa_private_key is empty: expected the path of a PEM file, or remove the key to connect unencrypted".to_owned());
+    }
+    let path = expand(raw, base)?;
+    let looked = if path.as_os_str() == raw {
+        String::new()
+    } else {
+        format!(" (looked at {})", path.display())
+    };
+    match std::fs::metadata(&path) {
+        Ok(m) if m.is_dir() => Err(format!(
+            "rsa_private_key = {raw:?}{looked} is a directory: expected a readable PEM file (the key set as rsa_private_key in OpenD's config)"
+        )),
+        Ok(_) => match std::fs::File::open(&path) {
+            Ok(_) => Ok(path),
+            Err(e) => Err(format!(
+                "rsa_private_key = {raw:?}{looked} cannot be read ({e}): expected a readable PEM file"
+            )),
+        },
+        Err(e) => Err(format!(
+            "rsa_private_key = {raw:?}{looked} cannot be read ({}): expected a readable PEM file (the key set as rsa_private_key in OpenD's config)",
+            io_reason(&e)
+        )),
+    }
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => e.to_string(),
+    }
+}
+
+fn watchlists(lists: Vec<Spanned<WatchlistFile>>, r: &mut Report<'_>) -> Vec<WatchlistConfig> {
+    let mut out = Vec::new();
+    let mut names: HashMap<String, Range<usize>> = HashMap::new();
+    for (i, w) in lists.into_iter().enumerate() {
+        let table = w.span();
+        let w = w.into_inner();
+        let name = match w.name {
+            Some(n) if n.get_ref().trim().is_empty() => {
+                r.at(
+                    Some(n.span()),
+                    format!("watchlist #{} has an empty name: expected a short name for its tab, e.g. name = \"HK tech\"", i + 1),
+                );
+                None
+            }
+            Some(n) => {
+                if let Some(first) = names.get(n.get_ref()) {
+                    r.at(
+                        Some(n.span()),
+                        format!(
+                            "duplicate watchlist name {:?} (first at {}): names must be unique",
+                            n.get_ref(),
+                            r.line_col(first)
+                        ),
+                    );
+                } else {
+                    names.insert(n.get_ref().clone(), n.span());
+                }
+                Some(n.into_inner())
+            }
+            None => {
+                r.at(
+                    Some(table.clone()),
+                    format!(
+                        "watchlist #{} has no name: add name = \"...\" (shown on its tab)",
+                        i + 1
+                    ),
+                );
+                None
+            }
+        };
+        let label = name
+            .as_ref()
+            .map_or_else(|| format!("#{}", i + 1), |n| format!("{n:?}"));
+        let source = match (w.codes, w.opend_group) {
+            (Some(_), Some(g)) => {
+                r.at(
+                    Some(g.span()),
+                    format!("watchlist {label} has both codes and opend_group: keep one (codes = a fixed list, opend_group = a watchlist group of your Futu/moomoo app)"),
+                );
+                None
+            }
+            (None, None) => {
+                r.at(
+                    Some(table),
+                    format!("watchlist {label} has neither codes nor opend_group: add codes = [\"HK.00700\", ...] or opend_group = \"<group in your app>\""),
+                );
+                None
+            }
+            (Some(codes), None) => code_list(codes, &label, r).map(WatchlistSource::Codes),
+            (None, Some(g)) => {
+                if g.get_ref().trim().is_empty() {
+                    r.at(
+                        Some(g.span()),
+                        format!("watchlist {label} has an empty opend_group: expected the name of a watchlist group in your Futu/moomoo app"),
+                    );
+                    None
+                } else {
+                    Some(WatchlistSource::OpendGroup(g.into_inner()))
+                }
+            }
+        };
+        if let (Some(name), Some(source)) = (name, source) {
+            out.push(WatchlistConfig { name, source });
+        }
+    }
+    out
+}
+
+fn code_list(
+    codes: Spanned<Vec<Spanned<String>>>,
+    label: &str,
+    r: &mut Report<'_>,
+) -> Option<Vec<SecurityCode>> {
+    if codes.get_ref().is_empty() {
+        r.at(
+            Some(codes.span()),
+            format!("watchlist {label} has an empty codes list: add at least one code such as \"HK.00700\", or remove the watchlist"),
+        );
+        return None;
+    }
+    let mut seen: HashMap<SecurityCode, Range<usize>> = HashMap::new();
+    let mut out = Vec::new();
+    let mut ok = true;
+    for raw in codes.into_inner() {
+        match raw.get_ref().parse::<SecurityCode>() {
+            Ok(code) => {
+                if let Some(first) = seen.get(&code) {
+                    r.at(
+                        Some(raw.span()),
+                        format!(
+                            "duplicate code {code} in watchlist {label} (first at {}): list each code once",
+                            r.line_col(first)
+                        ),
+                    );
+                    ok = false;
+                } else {
+                    seen.insert(code.clone(), raw.span());
+                    out.push(code);
+                }
+            }
+            Err(e) => {
+                r.at(Some(raw.span()), e.to_string());
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errs(text: &str) -> Vec<String> {
+        parse(text, Some(Path::new("c.toml")))
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn positions_are_one_based_and_count_characters() {
+        let t = "a\n万b = 1\n";
+        assert_eq!(position(t, 0), (1, 1));
+        assert_eq!(position(t, 2), (2, 1));
+        assert_eq!(position(t, 2 + "万".len()), (2, 2));
+        assert_eq!(position(t, 999), (3, 1));
+    }
+
+    #[test]
+    fn parser_messages_name_the_key() {
+        assert_eq!(
+            errs("[opend]\nport = \"1\"\n"),
+            ["c.toml:2:8: port: wrong type: found string \"1\", expected an integer"]
+        );
+        assert_eq!(
+            errs("[opend]\nport = 1\nport = 2\n"),
+            ["c.toml:3:1: duplicate key `port`: each key may appear once in a table"]
+        );
+    }
+
+    #[test]
+    fn a_type_error_in_one_section_does_not_hide_the_others() {
+        let e = errs(
+            "[opend]\nport = \"x\"\nhots = 1\n[ui]\ncolors = 1\n[budget]\nrequests_per_30s = 99\n[[watchlist]]\nname = 1\n[[watchlist]]\nname = \"ok\"\ncodes = [\"HK\"]\n[nope]\n",
+        );
+        assert_eq!(
+            e,
+            [
+                "c.toml:2:8: port: wrong type: found string \"x\", expected an integer",
+                "c.toml:3:1: unknown field `hots`, expected one of `host`, `port`, `rsa_private_key`, `brand` (see config.example.toml for every option)",
+                "c.toml:5:10: colors: wrong type: found integer `1`, expected a string",
+                "c.toml:7:20: requests_per_30s = 99 is out of range: expected 1 to 30 (OpenD allows 30 capital-flow requests per 30 s; lower it if other programs share your OpenD)",
+                "c.toml:9:8: name: wrong type: found integer `1`, expected a string",
+                "c.toml:12:10: invalid security code \"HK\": expected MARKET.CODE such as HK.00700, US.AAPL or SH.600519",
+                "c.toml:13:2: unknown field `nope`, expected one of `opend`, `budget`, `ui`, `watchlist` (see config.example.toml for every option)",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_syntax_error_is_reported() {
+        let e = errs("a = \nb = [1,\n[c\n");
+        assert!(e.len() >= 2, "{e:#?}");
+        assert!(e.iter().all(|l| l.starts_with("c.toml:")), "{e:#?}");
+    }
+
+    #[test]
+    fn an_empty_file_is_the_defaults() {
+        let c = parse("", Some(Path::new("c.toml"))).unwrap();
+        assert_eq!(c.path.as_deref(), Some(Path::new("c.toml")));
+        assert_eq!(Config { path: None, ..c }, Config::default());
+    }
+
+    #[test]
+    fn partial_sections_keep_the_other_defaults() {
+        let c = parse("[opend]\nport = 22222\n[ui]\nunits = \"cjk\"\n", None).unwrap();
+        assert_eq!(c.opend_addr(), "127.0.0.1:22222");
+        assert_eq!(c.ui.units, Units::Cjk);
+        assert_eq!(c.ui.colors, Colors::GreenUp);
+        assert_eq!(c.watchlists, Config::default().watchlists);
+    }
+
+    #[test]
+    fn all_semantic_errors_are_reported_in_file_order() {
+        let e = errs(
+            "[budget]\nrequests_per_30s = 0\n[opend]\nport = 70000\n[[watchlist]]\nname = \"a\"\ncodes = [\"HK.1\", \"XX.2\", \"HK.1\"]\n",
+        );
+        assert_eq!(e.len(), 4, "{e:#?}");
+        assert!(
+            e[0].starts_with("c.toml:2:20: requests_per_30s = 0"),
+            "{e:#?}"
+        );
+        assert!(e[1].starts_with("c.toml:4:8: port = 70000"), "{e:#?}");
+        assert!(
+            e[2].starts_with("c.toml:7:18: invalid security code \"XX.2\""),
+            "{e:#?}"
+        );
+        assert!(
+            e[3].starts_with(
+                "c.toml:7:26: duplicate code HK.1 in watchlist \"a\" (first at line 7, column 10)"
+            ),
+            "{e:#?}"
+        );
+    }
+
+    #[test]
+    fn hosts_with_a_port_are_refused() {
+        let e = errs("[opend]\nhost = \"127.0.0.1:11111\"\n");
+        assert!(e[0].contains("includes a port"), "{e:?}");
+        assert!(parse("[opend]\nhost = \"::1\"\n", None).is_ok());
+        assert!(parse("[opend]\nhost = \"opend.lan\"\n", None).is_ok());
+    }
+
+    #[test]
+    fn key_paths_expand_and_resolve_against_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("k.pem"), "x").unwrap();
+        let cfg = dir.path().join("config.toml");
+        let c = parse("[opend]\nrsa_private_key = \"k.pem\"\n", Some(&cfg)).unwrap();
+        assert_eq!(c.opend.rsa_private_key, Some(dir.path().join("k.pem")));
+        let e = parse("[opend]\nrsa_private_key = \".\"\n", Some(&cfg)).unwrap_err();
+        assert!(e[0].message.contains("is a directory"), "{e:?}");
+        if let Some(home) = directories::BaseDirs::new() {
+            assert_eq!(
+                expand("~/x.pem", None).unwrap(),
+                home.home_dir().join("x.pem")
+            );
+        }
+    }
+
+    #[test]
+    fn an_opend_group_watchlist_parses() {
+        let c = parse(
+            "[[watchlist]]\nname = \"app\"\nopend_group = \"Tech\"\n",
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            c.watchlists,
+            vec![WatchlistConfig {
+                name: "app".into(),
+                source: WatchlistSource::OpendGroup("Tech".into())
+            }]
+        );
+        assert_eq!(c.code_count(), 0);
+    }
+}

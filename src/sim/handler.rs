@@ -1,0 +1,579 @@
+//! One request in, one reply out: the simulator's protocol logic, with no IO. Every reply echoes
+//! the request's proto ID and serial and has a non-empty body; unknown protocols, malformed
+//! bodies, unknown codes, indices and bad dates get retType -1 with an OpenD-like message.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use prost::Message;
+use tokio::time::Instant;
+
+use super::limits::Limits;
+use super::model::{HISTORY_DAYS, Model};
+use super::universe::{Listing, lookup, universe, user_groups};
+use crate::flow::{Market, Period, Phase, Schedule, SecurityCode};
+use crate::opend::MarketState;
+use crate::opend::convert::capital_flow_to_pb;
+use crate::wire::pb::{self, qot_common};
+use crate::wire::{Packet, proto_id};
+
+/// The simulated OpenD version.
+pub const SERVER_VER: i32 = 1011;
+/// The simulated logged-in user.
+pub const LOGIN_USER_ID: u64 = 10_000_001;
+/// keepAliveInterval sent in InitConnect (the SDK pings every 0.8 × this).
+pub const KEEP_ALIVE_INTERVAL: i32 = 10;
+/// Most codes in one 3202/3203 request.
+pub const MAX_CODES: usize = 400;
+
+/// Per-connection protocol state.
+#[derive(Debug)]
+pub struct Conn {
+    /// This connection's unique, non-zero ID.
+    pub conn_id: u64,
+    /// Whether InitConnect has succeeded.
+    pub ready: bool,
+    /// Rate limits.
+    pub limits: Limits,
+}
+
+impl Conn {
+    /// A fresh connection.
+    pub fn new(conn_id: u64, rate_limit: bool) -> Self {
+        Conn {
+            conn_id,
+            ready: false,
+            limits: Limits::new(rate_limit),
+        }
+    }
+}
+
+type Reply = Result<Vec<u8>, String>;
+
+/// The body of a failed reply (every Response shares fields 1..3).
+pub fn error_body(msg: &str) -> Vec<u8> {
+    pb::keep_alive::Response {
+        ret_type: -1,
+        ret_msg: Some(msg.to_owned()),
+        err_code: None,
+        s2c: None,
+    }
+    .encode_to_vec()
+}
+
+macro_rules! ok {
+    ($m:ident, $s2c:expr) => {
+        Ok(pb::$m::Response {
+            ret_type: 0,
+            ret_msg: None,
+            err_code: None,
+            s2c: Some($s2c),
+        }
+        .encode_to_vec())
+    };
+}
+
+fn decode<M: Message + Default>(p: &Packet) -> Result<M, String> {
+    M::decode(p.body.clone())
+        .map_err(|e| format!("{}: invalid request body ({e})", proto_id::name(p.proto_id)))
+}
+
+/// Answers one packet at market time `now` (rate limits on tokio time `at`).
+pub fn handle(
+    model: &Model,
+    conn: &mut Conn,
+    p: &Packet,
+    now: DateTime<Utc>,
+    at: Instant,
+) -> Packet {
+    let reply = if p.fmt != 0 {
+        Err("only protobuf bodies (format 0) are supported".to_owned())
+    } else if p.proto_id != proto_id::INIT_CONNECT && !conn.ready {
+        Err(format!(
+            "{}: send InitConnect first",
+            proto_id::name(p.proto_id)
+        ))
+    } else {
+        conn.limits
+            .check(p.proto_id, at)
+            .and_then(|()| dispatch(*model, conn, p, now))
+    };
+    let body = reply.unwrap_or_else(|msg| error_body(&msg));
+    Packet::new(p.proto_id, p.serial, body)
+}
+
+fn dispatch(model: Model, conn: &mut Conn, p: &Packet, now: DateTime<Utc>) -> Reply {
+    match p.proto_id {
+        proto_id::INIT_CONNECT => init_connect(conn, p),
+        proto_id::KEEP_ALIVE => {
+            decode::<pb::keep_alive::Request>(p)?;
+            ok!(
+                keep_alive,
+                pb::keep_alive::S2c {
+                    time: now.timestamp()
+                }
+            )
+        }
+        proto_id::GET_GLOBAL_STATE => {
+            decode::<pb::get_global_state::Request>(p)?;
+            ok!(get_global_state, global_state(conn, now))
+        }
+        proto_id::QOT_GET_CAPITAL_FLOW => capital_flow(model, p, now),
+        proto_id::QOT_GET_CAPITAL_DISTRIBUTION => {
+            let r: pb::qot_get_capital_distribution::Request = decode(p)?;
+            let l = flow_listing(&r.c2s.security)?;
+            let d = model.distribution(l, now);
+            ok!(
+                qot_get_capital_distribution,
+                pb::qot_get_capital_distribution::S2c {
+                    capital_in_super: Some(d.inflow.super_),
+                    capital_in_big: d.inflow.big,
+                    capital_in_mid: d.inflow.mid,
+                    capital_in_small: d.inflow.sml,
+                    capital_out_super: Some(d.outflow.super_),
+                    capital_out_big: d.outflow.big,
+                    capital_out_mid: d.outflow.mid,
+                    capital_out_small: d.outflow.sml,
+                    update_time: d.update_time,
+                    update_timestamp: Some(now.timestamp() as f64),
+                }
+            )
+        }
+        proto_id::QOT_GET_STATIC_INFO => {
+            let r: pb::qot_get_static_info::Request = decode(p)?;
+            let list = if r.c2s.security_list.is_empty() {
+                let market = r.c2s.market.unwrap_or(0);
+                let sec_type = r.c2s.sec_type.unwrap_or(0);
+                universe()
+                    .iter()
+                    .filter(|l| market == 0 || l.market().number() == market)
+                    .filter(|l| sec_type == 0 || l.kind.number() == sec_type)
+                    .map(static_info)
+                    .collect()
+            } else {
+                listings(&r.c2s.security_list)?
+                    .into_iter()
+                    .map(static_info)
+                    .collect()
+            };
+            ok!(
+                qot_get_static_info,
+                pb::qot_get_static_info::S2c {
+                    static_info_list: list
+                }
+            )
+        }
+        proto_id::QOT_GET_SECURITY_SNAPSHOT => {
+            let r: pb::qot_get_security_snapshot::Request = decode(p)?;
+            if r.c2s.security_list.is_empty() {
+                return Err("Qot_GetSecuritySnapshot: the security list is empty".into());
+            }
+            let list = listings(&r.c2s.security_list)?
+                .into_iter()
+                .map(|l| snapshot(model, l, now))
+                .collect();
+            ok!(
+                qot_get_security_snapshot,
+                pb::qot_get_security_snapshot::S2c {
+                    snapshot_list: list
+                }
+            )
+        }
+        proto_id::QOT_GET_USER_SECURITY_GROUP => {
+            let r: pb::qot_get_user_security_group::Request = decode(p)?;
+            let t = r.c2s.group_type;
+            if !(1..=3).contains(&t) {
+                return Err(format!(
+                    "Qot_GetUserSecurityGroup: unknown groupType {t} (1 custom, 2 system, 3 all)"
+                ));
+            }
+            let groups = user_groups()
+                .into_iter()
+                .filter(|(_, gt, _)| t == 3 || *gt == t)
+                .map(|(name, gt, _)| pb::qot_get_user_security_group::GroupData {
+                    group_name: name,
+                    group_type: gt,
+                })
+                .collect();
+            ok!(
+                qot_get_user_security_group,
+                pb::qot_get_user_security_group::S2c { group_list: groups }
+            )
+        }
+        proto_id::QOT_GET_USER_SECURITY => {
+            let r: pb::qot_get_user_security::Request = decode(p)?;
+            let name = r.c2s.group_name;
+            let Some((_, _, codes)) = user_groups().into_iter().find(|(n, _, _)| *n == name) else {
+                return Err(format!("Qot_GetUserSecurity: unknown group {name:?}"));
+            };
+            let list = codes
+                .iter()
+                .filter_map(|c| c.parse::<SecurityCode>().ok())
+                .filter_map(|c| lookup(&c))
+                .map(static_info)
+                .collect();
+            ok!(
+                qot_get_user_security,
+                pb::qot_get_user_security::S2c {
+                    static_info_list: list
+                }
+            )
+        }
+        other => Err(format!(
+            "protocol {other} ({}) is not supported by capflow sim",
+            proto_id::name(other)
+        )),
+    }
+}
+
+fn init_connect(conn: &mut Conn, p: &Packet) -> Reply {
+    let r: pb::init_connect::Request = decode(p)?;
+    tracing::debug!(
+        conn_id = conn.conn_id,
+        client = %r.c2s.client_id,
+        ver = r.c2s.client_ver,
+        "InitConnect"
+    );
+    conn.ready = true;
+    ok!(
+        init_connect,
+        pb::init_connect::S2c {
+            server_ver: SERVER_VER,
+            login_user_id: LOGIN_USER_ID,
+            conn_id: conn.conn_id,
+            conn_aes_key: aes_key(conn.conn_id),
+            keep_alive_interval: KEEP_ALIVE_INTERVAL,
+            aes_cb_civ: None,
+            user_attribution: Some(1),
+        }
+    )
+}
+
+fn aes_key(conn_id: u64) -> String {
+    format!("{:016X}", conn_id.rotate_left(17) ^ 0x5a5a_5a5a_5a5a_5a5a)
+}
+
+/// QotMarketState for a market at `now`.
+pub fn market_state(market: Market, now: DateTime<Utc>) -> MarketState {
+    let Some(s) = Schedule::of(market) else {
+        return MarketState::NONE;
+    };
+    match s.phase(now) {
+        Phase::PreOpen => MarketState::WAITING_OPEN,
+        Phase::Morning => MarketState::MORNING,
+        Phase::Lunch => MarketState::REST,
+        Phase::Afternoon => MarketState::AFTERNOON,
+        Phase::Closed => MarketState::CLOSED,
+    }
+}
+
+fn global_state(conn: &Conn, now: DateTime<Utc>) -> pb::get_global_state::S2c {
+    let st = |m| market_state(m, now).0;
+    pb::get_global_state::S2c {
+        market_hk: st(Market::Hk),
+        market_us: st(Market::Us),
+        market_sh: st(Market::Sh),
+        market_sz: st(Market::Sz),
+        market_hk_future: st(Market::Hk),
+        market_us_future: None,
+        market_sg_future: None,
+        market_jp_future: None,
+        market_sg: None,
+        market_my: None,
+        market_jp: None,
+        qot_logined: true,
+        trd_logined: false,
+        server_ver: SERVER_VER,
+        server_build_no: 7108,
+        time: now.timestamp(),
+        local_time: Some(now.timestamp_millis() as f64 / 1000.0),
+        program_status: Some(pb::common::ProgramStatus {
+            r#type: 10,
+            str_ext_desc: None,
+        }),
+        qot_svr_ip_addr: None,
+        trd_svr_ip_addr: None,
+        conn_id: Some(conn.conn_id),
+    }
+}
+
+fn code_of(s: &qot_common::Security) -> SecurityCode {
+    SecurityCode::from_wire(s.market, &s.code)
+}
+
+fn known(s: &qot_common::Security) -> Result<&'static Listing, String> {
+    lookup(&code_of(s)).ok_or_else(|| format!("unknown stock {}", code_of(s)))
+}
+
+fn listings(list: &[qot_common::Security]) -> Result<Vec<&'static Listing>, String> {
+    if list.len() > MAX_CODES {
+        return Err(format!(
+            "too many securities: {} (at most {MAX_CODES} per request)",
+            list.len()
+        ));
+    }
+    list.iter().map(known).collect()
+}
+
+fn flow_listing(s: &qot_common::Security) -> Result<&'static Listing, String> {
+    let l = known(s)?;
+    if l.kind.has_capital_flow() {
+        Ok(l)
+    } else {
+        Err(format!(
+            "{}: capital flow is only available for stocks, warrants and funds",
+            l.code
+        ))
+    }
+}
+
+/// Parses beginTime/endTime: "yyyy-MM-dd HH:mm:ss" or "yyyy-MM-dd".
+pub fn parse_day(field: &str, s: &str) -> Result<NaiveDate, String> {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
+        .map(|d| d.date())
+        .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
+        .map_err(|_| format!("invalid {field} {s:?}: expected yyyy-MM-dd or yyyy-MM-dd HH:mm:ss"))
+}
+
+fn capital_flow(model: Model, packet: &Packet, now: DateTime<Utc>) -> Reply {
+    let req: pb::qot_get_capital_flow::Request = decode(packet)?;
+    let c = req.c2s;
+    let listing = flow_listing(&c.security)?;
+    let period = match c.period_type {
+        None | Some(0) => Period::Intraday,
+        Some(n) => Period::from_number(n).ok_or_else(|| {
+            format!("unknown periodType {n} (1 intraday, 2 day, 3 week, 4 month)")
+        })?,
+    };
+    let flow = if period == Period::Intraday {
+        model.intraday(listing, now)
+    } else {
+        let today = now.date_naive();
+        let end = match c.end_time.as_deref().filter(|s| !s.is_empty()) {
+            Some(s) => parse_day("endTime", s)?,
+            None => today,
+        };
+        let begin = match c.begin_time.as_deref().filter(|s| !s.is_empty()) {
+            Some(s) => parse_day("beginTime", s)?,
+            None => end
+                .checked_sub_days(chrono::Days::new(HISTORY_DAYS))
+                .unwrap_or(end),
+        };
+        model.history(listing, period, begin, end, now)
+    };
+    ok!(qot_get_capital_flow, capital_flow_to_pb(&flow))
+}
+
+fn static_basic(l: &Listing) -> qot_common::SecurityStaticBasic {
+    let exch = match l.market() {
+        Market::Hk => 1,
+        Market::Us => 5,
+        Market::Sh => 14,
+        Market::Sz => 15,
+        _ => 0,
+    };
+    let code = l.security_code();
+    qot_common::SecurityStaticBasic {
+        security: crate::opend::convert::security(&code),
+        id: l.id(),
+        lot_size: l.lot,
+        sec_type: l.kind.number(),
+        name: l.name.to_owned(),
+        list_time: "2004-06-16".to_owned(),
+        delisting: Some(false),
+        list_timestamp: Some(1_087_315_200.0),
+        exch_type: Some(exch),
+    }
+}
+
+fn static_info(l: &'static Listing) -> qot_common::SecurityStaticInfo {
+    qot_common::SecurityStaticInfo {
+        basic: static_basic(l),
+        warrant_ex_data: l.warrant_owner().and_then(|o| {
+            let owner: SecurityCode = o.parse().ok()?;
+            Some(qot_common::WarrantStaticExData {
+                r#type: if l.name.contains("@EP") { 2 } else { 1 },
+                owner: crate::opend::convert::security(&owner),
+            })
+        }),
+        future_ex_data: None,
+    }
+}
+
+fn snapshot(
+    model: Model,
+    l: &'static Listing,
+    now: DateTime<Utc>,
+) -> pb::qot_get_security_snapshot::Snapshot {
+    let q = model.quote(l, now);
+    let local = Schedule::of(l.market()).map_or_else(
+        || now.format("%Y-%m-%d %H:%M:%S").to_string(),
+        |s| s.local(now).format("%Y-%m-%d %H:%M:%S").to_string(),
+    );
+    let volume = if q.cur > 0.0 {
+        (q.turnover / q.cur) as i64 / i64::from(l.lot.max(1)) * i64::from(l.lot.max(1))
+    } else {
+        0
+    };
+    pb::qot_get_security_snapshot::Snapshot {
+        basic: pb::qot_get_security_snapshot::SnapshotBasicData {
+            security: crate::opend::convert::security(&l.security_code()),
+            r#type: l.kind.number(),
+            is_suspend: false,
+            list_time: "2004-06-16".to_owned(),
+            lot_size: l.lot,
+            price_spread: if q.cur < 10.0 { 0.001 } else { 0.01 },
+            update_time: local,
+            high_price: q.high,
+            open_price: q.open,
+            low_price: q.low,
+            last_close_price: q.last_close,
+            cur_price: q.cur,
+            volume,
+            turnover: q.turnover,
+            turnover_rate: 0.0,
+            list_timestamp: Some(1_087_315_200.0),
+            update_timestamp: Some(now.timestamp() as f64),
+            ask_price: None,
+            bid_price: None,
+            ask_vol: None,
+            bid_vol: None,
+            amplitude: None,
+            avg_price: None,
+            bid_ask_ratio: None,
+            volume_ratio: None,
+            highest52_weeks_price: None,
+            lowest52_weeks_price: None,
+            sec_status: Some(1),
+            name: Some(l.name.to_owned()),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::opend::convert::security;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-25T02:15:30Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn init() -> Packet {
+        let body = pb::init_connect::Request {
+            c2s: pb::init_connect::C2s {
+                client_ver: 300,
+                client_id: "PyNormal".into(),
+                recv_notify: Some(true),
+                packet_enc_algo: Some(-1),
+                push_proto_fmt: Some(0),
+                programming_language: Some("Python".into()),
+                ai_type: Some(0),
+            },
+        };
+        Packet::new(proto_id::INIT_CONNECT, 7, body.encode_to_vec())
+    }
+
+    fn flow_packet(serial: u32) -> Packet {
+        let body = pb::qot_get_capital_flow::Request {
+            c2s: pb::qot_get_capital_flow::C2s {
+                security: security(&"HK.00700".parse().unwrap()),
+                period_type: Some(1),
+                begin_time: None,
+                end_time: None,
+                header: None,
+            },
+        };
+        Packet::new(proto_id::QOT_GET_CAPITAL_FLOW, serial, body.encode_to_vec())
+    }
+
+    /// Fields 1 and 2 of any Response; the payload is skipped.
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct Envelope {
+        #[prost(int32, required, tag = "1")]
+        ret_type: i32,
+        #[prost(string, optional, tag = "2")]
+        ret_msg: Option<String>,
+    }
+
+    fn ret_of(p: &Packet) -> (i32, Option<String>) {
+        let r = Envelope::decode(p.body.clone()).unwrap();
+        (r.ret_type, r.ret_msg)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn init_connect_then_limits_on_paused_time() {
+        let model = Model { seed: 1 };
+        let mut conn = Conn::new(42, true);
+        // Before InitConnect every request is refused, with its proto and serial echoed.
+        let r = handle(&model, &mut conn, &flow_packet(3), now(), Instant::now());
+        assert_eq!((r.proto_id, r.serial), (3211, 3));
+        assert!(ret_of(&r).1.unwrap().contains("InitConnect first"));
+
+        let r = handle(&model, &mut conn, &init(), now(), Instant::now());
+        assert_eq!((r.proto_id, r.serial), (1001, 7));
+        let s2c = pb::init_connect::Response::decode(r.body)
+            .unwrap()
+            .s2c
+            .unwrap();
+        assert_eq!((s2c.conn_id, s2c.keep_alive_interval), (42, 10));
+        assert_eq!(s2c.conn_aes_key.len(), 16);
+        assert!(s2c.aes_cb_civ.is_none());
+
+        for i in 0..30 {
+            let r = handle(&model, &mut conn, &flow_packet(i), now(), Instant::now());
+            assert_eq!(ret_of(&r).0, 0);
+            assert_eq!(r.serial, i);
+        }
+        let r = handle(&model, &mut conn, &flow_packet(99), now(), Instant::now());
+        let (rt, msg) = ret_of(&r);
+        assert_eq!(rt, -1);
+        assert!(msg.unwrap().contains("frequent"));
+        tokio::time::advance(std::time::Duration::from_secs(30)).await;
+        let r = handle(&model, &mut conn, &flow_packet(100), now(), Instant::now());
+        assert_eq!(ret_of(&r).0, 0);
+    }
+
+    #[test]
+    fn replies_are_never_empty() {
+        let model = Model { seed: 1 };
+        let mut conn = Conn::new(1, false);
+        let at = Instant::now();
+        handle(&model, &mut conn, &init(), now(), at);
+        for proto in [
+            1002, 1004, 3001, 3202, 3203, 3211, 3212, 3213, 3222, 3223, 2001, 0,
+        ] {
+            // Empty bodies: the required fields are missing, or the protocol is unknown.
+            let r = handle(
+                &model,
+                &mut conn,
+                &Packet::new(proto, 5, Vec::new()),
+                now(),
+                at,
+            );
+            assert!(!r.body.is_empty(), "{proto}");
+            assert_eq!((r.proto_id, r.serial), (proto, 5));
+        }
+        let mut json = init();
+        json.fmt = 1;
+        let r = handle(&model, &mut conn, &json, now(), at);
+        assert!(ret_of(&r).1.unwrap().contains("protobuf"));
+    }
+
+    #[test]
+    fn date_shapes() {
+        let d = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        assert_eq!(parse_day("beginTime", "2026-01-05"), Ok(d));
+        assert_eq!(parse_day("beginTime", "2026-01-05 00:00:00"), Ok(d));
+        for bad in [
+            "2026/01/05",
+            "2026-13-01",
+            "05-01-2026",
+            "",
+            "2026-01-05T00:00:00",
+        ] {
+            let e = parse_day("endTime", bad).unwrap_err();
+            assert!(e.contains("endTime") && e.contains("yyyy-MM-dd"), "{e}");
+        }
+    }
+}

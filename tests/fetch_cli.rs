@@ -1,0 +1,296 @@
+//! `capflow fetch` end to end: the real binary against an in-test OpenD-compatible server on
+//! 127.0.0.1:0. Checks the exact CSV, the request bytes it sends, and the exit codes.
+
+#![allow(clippy::unwrap_used, reason = "test helpers outside #[test] fns")]
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+use capflow::wire::{Packet, PacketCodec, pb, proto_id};
+use futures::{SinkExt, StreamExt};
+use prost::Message;
+use tokio_util::codec::Framed;
+
+/// The binary, isolated from the machine's config: no `$CAPFLOW_CONFIG`, an empty XDG dir.
+fn capflow() -> Command {
+    let empty = std::env::temp_dir().join("capflow-fetch-cli-no-config");
+    let mut c = Command::new(env!("CARGO_BIN_EXE_capflow"));
+    c.env_remove("CAPFLOW_CONFIG")
+        .env("XDG_CONFIG_HOME", &empty)
+        .env("XDG_DATA_HOME", &empty);
+    c
+}
+
+fn item(t: &str, v: [f64; 4], main: Option<f64>) -> pb::qot_get_capital_flow::CapitalFlowItem {
+    pb::qot_get_capital_flow::CapitalFlowItem {
+        in_flow: v.iter().sum(),
+        time: Some(t.into()),
+        timestamp: Some(1_764_034_200.0),
+        main_in_flow: main,
+        super_in_flow: Some(v[0]),
+        big_in_flow: Some(v[1]),
+        mid_in_flow: Some(v[2]),
+        sml_in_flow: Some(v[3]),
+    }
+}
+
+/// A one-connection OpenD that answers InitConnect and 3211 (retType from `fail`), and records
+/// the 3211 requests it saw.
+async fn fake_opend(
+    fail: Option<&'static str>,
+) -> (String, Arc<Mutex<Vec<pb::qot_get_capital_flow::C2s>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let seen2 = Arc::clone(&seen);
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let seen = Arc::clone(&seen2);
+            tokio::spawn(async move {
+                let mut f = Framed::new(sock, PacketCodec::default());
+                while let Some(Ok(Ok(p))) = f.next().await {
+                    let body = match p.proto_id {
+                        proto_id::INIT_CONNECT => pb::init_connect::Response {
+                            ret_type: 0,
+                            ret_msg: None,
+                            err_code: None,
+                            s2c: Some(pb::init_connect::S2c {
+                                server_ver: 1001,
+                                login_user_id: 1,
+                                conn_id: 99,
+                                conn_aes_key: "0123456789abcdef".into(),
+                                keep_alive_interval: 10,
+                                aes_cb_civ: None,
+                                user_attribution: None,
+                            }),
+                        }
+                        .encode_to_vec(),
+                        proto_id::QOT_GET_CAPITAL_FLOW => {
+                            let req =
+                                pb::qot_get_capital_flow::Request::decode(p.body.clone()).unwrap();
+                            let intraday = req.c2s.period_type == Some(1);
+                            seen.lock().unwrap().push(req.c2s);
+                            pb::qot_get_capital_flow::Response {
+                                ret_type: if fail.is_some() { -1 } else { 0 },
+                                ret_msg: fail.map(str::to_owned),
+                                err_code: None,
+                                s2c: fail.is_none().then(|| pb::qot_get_capital_flow::S2c {
+                                    flow_item_list: if intraday {
+                                        vec![
+                                            item(
+                                                "2026-11-25 09:30:00",
+                                                [1.5e8, -2.25e7, 3.0e6, -0.125],
+                                                None,
+                                            ),
+                                            item(
+                                                "2026-11-25 09:31:00",
+                                                [0.1, 0.2, -1e17, 12345.678],
+                                                None,
+                                            ),
+                                        ]
+                                    } else {
+                                        vec![item(
+                                            "2026-11-24 00:00:00",
+                                            [5.0, 6.0, 7.0, -8.0],
+                                            Some(11.0),
+                                        )]
+                                    },
+                                    last_valid_time: intraday
+                                        .then(|| "2026-11-25 09:31:44".to_owned()),
+                                    last_valid_timestamp: None,
+                                }),
+                            }
+                            .encode_to_vec()
+                        }
+                        _ => pb::keep_alive::Response {
+                            ret_type: 0,
+                            ret_msg: None,
+                            err_code: None,
+                            s2c: Some(pb::keep_alive::S2c { time: 0 }),
+                        }
+                        .encode_to_vec(),
+                    };
+                    let _ = f.send(Packet::new(p.proto_id, p.serial, body)).await;
+                }
+            });
+        }
+    });
+    (addr, seen)
+}
+
+async fn run(args: Vec<String>) -> std::process::Output {
+    tokio::task::spawn_blocking(move || capflow().args(args).output().unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csv_prints_exactly_what_the_server_sent() {
+    let (addr, seen) = fake_opend(None).await;
+    let out = run(vec![
+        "fetch".into(),
+        "HK.00700".into(),
+        "--format".into(),
+        "csv".into(),
+        "--opend".into(),
+        addr,
+    ])
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let expected_in0 = 1.5e8 + -2.25e7 + 3.0e6 + -0.125;
+    let expected_in1 = 0.1 + 0.2 + -1e17 + 12345.678;
+    assert_eq!(
+        csv,
+        format!(
+            "last_valid_time,in_flow,super_in_flow,big_in_flow,mid_in_flow,sml_in_flow,main_in_flow,capital_flow_item_time\n\
+             2026-11-25 09:31:44,{},150000000.0,-22500000.0,3000000.0,-0.125,N/A,2026-11-25 09:30:00\n\
+             2026-11-25 09:31:44,{},0.1,0.2,-1e+17,12345.678,N/A,2026-11-25 09:31:00\n",
+            capflow::flow::py_float(expected_in0),
+            capflow::flow::py_float(expected_in1)
+        )
+    );
+    // The request is what the SDK sends for get_capital_flow("HK.00700").
+    let req = seen.lock().unwrap()[0].clone();
+    assert_eq!(
+        (req.security.market, req.security.code.as_str()),
+        (1, "00700")
+    );
+    assert_eq!(req.period_type, Some(1));
+    assert_eq!((req.begin_time, req.end_time), (None, None));
+    assert_eq!(req.header.unwrap().security_firm, Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_sends_sdk_date_strings() {
+    let (addr, seen) = fake_opend(None).await;
+    let out = run([
+        "fetch",
+        "US.AAPL",
+        "--period",
+        "day",
+        "--start",
+        "2026-01-05",
+        "--end",
+        "2026-02-06",
+        "--format",
+        "csv",
+        "--opend",
+        &addr,
+    ]
+    .map(String::from)
+    .to_vec())
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .nth(1)
+            .unwrap(),
+        "N/A,10.0,5.0,6.0,7.0,-8.0,11.0,2026-11-24 00:00:00"
+    );
+    let req = seen.lock().unwrap()[0].clone();
+    assert_eq!((req.security.market, req.period_type), (11, Some(2)));
+    assert_eq!(req.begin_time.as_deref(), Some("2026-01-05 00:00:00"));
+    assert_eq!(req.end_time.as_deref(), Some("2026-02-06 23:59:59"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_error_is_exit_4_with_ret_msg() {
+    let (addr, _) = fake_opend(Some("simulated failure")).await;
+    let out = run(["fetch", "HK.00700", "--opend", &addr]
+        .map(String::from)
+        .to_vec())
+    .await;
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "capflow: simulated failure\n"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_output() {
+    let (addr, _) = fake_opend(None).await;
+    let out = run(["fetch", "HK.00700", "--format", "json", "--opend", &addr]
+        .map(String::from)
+        .to_vec())
+    .await;
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["items"][0]["super_in_flow"], 1.5e8);
+    assert_eq!(v["last_valid_time"], "2026-11-25 09:31:44");
+}
+
+#[test]
+fn bad_input_is_exit_2_and_nothing_is_sent() {
+    // Port 9 on loopback: nothing is listening, but we must not even try.
+    for (args, needle) in [
+        (vec!["fetch", "HK00700"], "HK.00700"),
+        (
+            vec![
+                "fetch",
+                "HK.00700",
+                "--period",
+                "day",
+                "--start",
+                "2024-03-01",
+                "--end",
+                "2024-01-01",
+            ],
+            "after end",
+        ),
+        (
+            vec!["fetch", "HK.00700", "--start", "2024-03-01"],
+            "apply only to day",
+        ),
+        (
+            vec!["fetch", "HK.00700", "--period", "hour"],
+            "expected intraday",
+        ),
+        (
+            vec!["fetch", "HK.00700", "--opend", "localhost"],
+            "HOST:PORT",
+        ),
+    ] {
+        let out = capflow()
+            .args(&args)
+            .args(
+                ["--opend", "127.0.0.1:9"]
+                    .iter()
+                    .filter(|_| !args.contains(&"--opend")),
+            )
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+    }
+}
+
+#[test]
+fn unreachable_opend_is_exit_3() {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    drop(l);
+    let out = capflow()
+        .args(["fetch", "HK.00700", "--opend", &addr])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&addr) && err.contains("is OpenD running"),
+        "{err}"
+    );
+}

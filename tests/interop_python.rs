@@ -1,0 +1,270 @@
+//! Interop with the official Python SDKs: `futu-api` (and `moomoo-api`) 10.11.7108 in a venv
+//! under the cargo target dir, against the real `capflow sim` binary. The SDK's DataFrames for
+//! INTRADAY, DAY, WEEK and MONTH must equal `capflow fetch --format csv` value for value.
+//!
+//! Needs python3 with venv and pip, and PyPI (first run only; the venv is reused). Set
+//! `CAPFLOW_SKIP_INTEROP=1` to skip it where Python is unavailable; otherwise missing Python is a
+//! failure with a message saying so.
+#![allow(clippy::unwrap_used, reason = "test helpers panic on broken fixtures")]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const SDK_VERSION: &str = "10.11.7108";
+/// Wednesday 2026-11-25 10:15:30 in Hong Kong (morning session).
+const NOW: &str = "2026-11-25T02:15:30Z";
+const START: &str = "2026-01-01";
+const END: &str = "2026-11-25";
+
+/// Kills the child on drop, so a failing assertion never leaves the sim running.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs a command to completion within `limit`, killing it on timeout.
+fn run(cmd: &mut Command, limit: Duration, what: &str) -> Output {
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
+    let pid = child.id();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let Ok(out) = rx.recv_timeout(limit) else {
+        // The waiting thread owns the child; kill it by its pid.
+        let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+        panic!("{what}: no result within {} s", limit.as_secs());
+    };
+    out.unwrap_or_else(|e| panic!("{what}: {e}"))
+}
+
+fn venv_python(venv: &Path) -> PathBuf {
+    venv.join("bin").join("python")
+}
+
+fn can_import(py: &Path, module: &str) -> bool {
+    py.exists()
+        && run(
+            Command::new(py).args(["-c", &format!("import {module}")]),
+            Duration::from_secs(120),
+            "python import check",
+        )
+        .status
+        .success()
+}
+
+/// Creates (or reuses) the venv; returns its python and the SDK modules that are installed.
+fn prepare_venv() -> (PathBuf, Vec<&'static str>) {
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("interop-venv");
+    let py = venv_python(&venv);
+    if !py.exists() {
+        let found = Command::new("python3")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            found,
+            "python3 is not installed or not on PATH: the Python SDK interop test needs it (or set CAPFLOW_SKIP_INTEROP=1 to skip)"
+        );
+        let out = run(
+            Command::new("python3").arg("-m").arg("venv").arg(&venv),
+            Duration::from_secs(300),
+            "python3 -m venv",
+        );
+        assert!(
+            out.status.success(),
+            "cannot create a venv with python3 (install python3 and python3-venv, or set CAPFLOW_SKIP_INTEROP=1): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut modules = Vec::new();
+    for (package, module, required) in [("futu-api", "futu", true), ("moomoo-api", "moomoo", true)]
+    {
+        if !can_import(&py, module) {
+            let out = run(
+                Command::new(&py).args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--disable-pip-version-check",
+                    "-q",
+                    &format!("{package}=={SDK_VERSION}"),
+                ]),
+                Duration::from_secs(900),
+                "pip install",
+            );
+            if !out.status.success() {
+                let err = String::from_utf8_lossy(&out.stderr);
+                assert!(
+                    !required,
+                    "pip install {package}=={SDK_VERSION} failed (is PyPI reachable? set CAPFLOW_SKIP_INTEROP=1 to skip): {err}"
+                );
+                eprintln!("note: {package} did not install, skipping it: {err}");
+                continue;
+            }
+        }
+        modules.push(module);
+    }
+    (py, modules)
+}
+
+/// Starts `capflow sim` and returns it with the address from its `listening on ADDR` line.
+fn start_sim() -> (KillOnDrop, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_capflow"))
+        .args([
+            "sim",
+            "--listen",
+            "127.0.0.1:0",
+            "--now",
+            NOW,
+            "--speed",
+            "0",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let guard = KillOnDrop(child);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("capflow sim printed no `listening on` line within 30 s");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line from capflow sim: {line:?}"))
+        .to_owned();
+    (guard, addr)
+}
+
+/// Keeps the machine's capflow config out of the test.
+fn isolate(cmd: &mut Command) {
+    let empty = Path::new(env!("CARGO_TARGET_TMPDIR")).join("interop-no-config");
+    cmd.env_remove("CAPFLOW_CONFIG")
+        .env("XDG_CONFIG_HOME", &empty)
+        .env("XDG_DATA_HOME", &empty);
+}
+
+fn fetch_csv(addr: &str, period: &str) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_capflow"));
+    isolate(&mut cmd);
+    cmd.args([
+        "fetch", "HK.00700", "--opend", addr, "--format", "csv", "--period", period,
+    ]);
+    if period != "intraday" {
+        cmd.args(["--start", START, "--end", END]);
+    }
+    let out = run(&mut cmd, Duration::from_secs(60), "capflow fetch");
+    assert!(
+        out.status.success(),
+        "capflow fetch {period} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Same rows and columns; numbers equal as f64, everything else equal as strings.
+fn assert_same_csv(sdk: &str, ours: &str, what: &str) {
+    let rows = |s: &str| -> Vec<Vec<String>> {
+        s.lines()
+            .filter(|l| !l.is_empty())
+            .map(|l| l.split(',').map(str::to_owned).collect())
+            .collect()
+    };
+    let (a, b) = (rows(sdk), rows(ours));
+    assert_eq!(a.len(), b.len(), "{what}: row count");
+    assert!(a.len() > 1, "{what}: no data rows");
+    for (i, (ra, rb)) in a.iter().zip(&b).enumerate() {
+        assert_eq!(ra.len(), rb.len(), "{what} row {i}: column count");
+        for (j, (x, y)) in ra.iter().zip(rb).enumerate() {
+            match (x.parse::<f64>(), y.parse::<f64>()) {
+                (Ok(p), Ok(q)) => assert_eq!(p, q, "{what} row {i} col {j}: {x} vs {y}"),
+                _ => assert_eq!(x, y, "{what} row {i} col {j}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn python_sdk_matches_capflow_fetch() {
+    if std::env::var_os("CAPFLOW_SKIP_INTEROP").is_some_and(|v| v == "1") {
+        eprintln!("CAPFLOW_SKIP_INTEROP=1: skipping the Python SDK interop test");
+        return;
+    }
+    let (py, modules) = prepare_venv();
+    let (_sim, addr) = start_sim();
+    let (host, port) = addr.rsplit_once(':').unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/sdk_capital_flow.py");
+    let ours: Vec<(&str, String)> = ["intraday", "day", "week", "month"]
+        .into_iter()
+        .map(|p| (p, fetch_csv(&addr, p)))
+        .collect();
+    for module in &modules {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        let out_dir = tmp.path().join("out");
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::create_dir_all(&out_dir).unwrap();
+        let out = run(
+            Command::new(&py)
+                .arg(&script)
+                .args([module, host, port])
+                .arg(&out_dir)
+                .args([START, END])
+                .env("HOME", &home),
+            Duration::from_secs(180),
+            &format!("python SDK script ({module})"),
+        );
+        assert!(
+            out.status.success(),
+            "{module} script failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for (period, csv) in &ours {
+            let sdk_csv =
+                std::fs::read_to_string(out_dir.join(format!("{}.csv", period.to_uppercase())))
+                    .unwrap();
+            assert_same_csv(&sdk_csv, csv, &format!("{module} {period}"));
+        }
+    }
+    assert!(modules.contains(&"futu") && modules.contains(&"moomoo"));
+
+    // The other direction: the SDK's own message classes decode what capflow sends.
+    let decode = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/sdk_decodes_capflow.py");
+    for module in &modules {
+        let mut cmd = Command::new(&py);
+        cmd.arg(&decode)
+            .arg(env!("CARGO_BIN_EXE_capflow"))
+            .arg(module);
+        isolate(&mut cmd);
+        let out = run(&mut cmd, Duration::from_secs(180), "sdk_decodes_capflow.py");
+        assert!(
+            out.status.success(),
+            "{module}: the SDK's classes did not decode capflow's requests:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
