@@ -25,6 +25,7 @@ use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph};
 use super::sparkline::{SignedSparkline, bucket};
 use super::stacked::StackedBars;
 use super::theme::Theme;
+use super::watchlist::right;
 use crate::app::App;
 use crate::flow::{CapitalFlow, Schedule, SecurityCode, SizeSplit, Units, human};
 
@@ -297,7 +298,7 @@ fn render_split(frame: &mut Frame<'_>, area: Rect, app: &App, split: &SizeSplit)
         let line = Line::from(vec![
             Span::styled("██ ", swatch),
             Span::raw(format!("{name:<6}")),
-            Span::styled(format!("{:>9}", human(v, app.units)), t.signed(v)),
+            Span::styled(right(&human(v, app.units), 9), t.signed(v)),
         ]);
         buf.set_line(
             area.x + 12,
@@ -310,7 +311,7 @@ fn render_split(frame: &mut Frame<'_>, area: Rect, app: &App, split: &SizeSplit)
     let main = split.main();
     let line = Line::from(vec![
         Span::raw("   in_flow "),
-        Span::styled(format!("{:>9}", human(total, app.units)), t.signed(total)),
+        Span::styled(right(&human(total, app.units), 9), t.signed(total)),
         Span::raw("   main "),
         Span::styled(human(main, app.units), t.signed(main)),
     ]);

@@ -224,3 +224,27 @@ fn screenshot_svg_matches_assets() {
         "assets/dashboard.svg is out of date: rerun with CAPFLOW_UPDATE_ASSETS=1"
     );
 }
+
+#[test]
+fn cjk_units_and_names_keep_columns_aligned() {
+    use crate::ui::watchlist::{cut, right, width};
+    assert_eq!(cut("腾讯控股有限公司", 7), "腾讯控 ");
+    assert_eq!(width(&cut("Tencent Holdings", 6)), 6);
+    assert_eq!(right("+13.8亿", 8), " +13.8亿");
+    assert_eq!(width(&right("+13.8亿", 8)), 8);
+    let mut a = app((80, 24));
+    a.units = crate::flow::Units::Cjk;
+    a.colors = ColorScheme::RedUp;
+    a.update(Action::Poll(PollEvent::Names(vec![
+        crate::opend::SecurityInfo {
+            code: "HK.00700".parse().unwrap(),
+            name: "腾讯控股".into(),
+            lot_size: 100,
+            kind: crate::opend::SecurityKind::Stock,
+            price: None,
+            last_close: None,
+        },
+    ])));
+    let t = draw(&a);
+    insta::assert_snapshot!("cjk_80x24", t.backend());
+}

@@ -87,12 +87,30 @@ pub fn freshness(app: &App, code: &SecurityCode, data: Option<&StockData>) -> (S
     (text, if trading { Style::default() } else { t.dim() })
 }
 
-fn cut(s: &str, w: usize) -> String {
-    let mut out: String = s.chars().take(w).collect();
-    while out.chars().count() < w {
-        out.push(' ');
+/// Display width of a string in cells (CJK characters take two).
+pub fn width(s: &str) -> usize {
+    Span::raw(s).width()
+}
+
+/// `s` cut or padded to exactly `w` cells.
+pub fn cut(s: &str, w: usize) -> String {
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let cw = width(c.encode_utf8(&mut [0; 4]));
+        if used + cw > w {
+            break;
+        }
+        out.push(c);
+        used += cw;
     }
+    out.push_str(&" ".repeat(w - used));
     out
+}
+
+/// `s` right-aligned in `w` cells.
+pub fn right(s: &str, w: usize) -> String {
+    format!("{}{s}", " ".repeat(w.saturating_sub(width(s))))
 }
 
 /// Draws the panel.
@@ -142,8 +160,14 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         let line = Line::from(vec![
             Span::raw(format!("{:<10} ", code.to_string())),
             Span::raw(format!("{} ", cut(&app.display_name(code), name_w))),
-            Span::styled(format!("{:>8} ", fmt(net)), t.signed(net.unwrap_or(0.0))),
-            Span::styled(format!("{:>8} ", fmt(main)), t.signed(main.unwrap_or(0.0))),
+            Span::styled(
+                format!("{} ", right(&fmt(net), 8)),
+                t.signed(net.unwrap_or(0.0)),
+            ),
+            Span::styled(
+                format!("{} ", right(&fmt(main), 8)),
+                t.signed(main.unwrap_or(0.0)),
+            ),
             Span::raw(" ".repeat(spark_w)),
             Span::styled(format!("{fresh:>5}"), fresh_style),
         ]);
