@@ -129,6 +129,10 @@ impl Session {
     fn alternate_screen(&self) -> bool {
         self.parser.lock().unwrap().screen().alternate_screen()
     }
+
+    fn mouse_captured(&self) -> bool {
+        self.parser.lock().unwrap().screen().mouse_protocol_mode() != vt100::MouseProtocolMode::None
+    }
 }
 
 /// A line of the wide layout: the watchlist's border and the detail's title side by side.
@@ -138,8 +142,8 @@ fn wide(t: &str) -> bool {
 }
 
 /// Moves (j/k), switches views (d, w, m, i), opens and closes help, resizes, quits (q).
-/// `first`/`second` are the codes of the first two rows.
-fn drive(s: &mut Session, first: &str, second: &str) {
+/// `first`, `second`, `third` are the codes of the first three rows.
+fn drive(s: &mut Session, first: &str, second: &str, third: &str) {
     let title = |code: &str| format!("{code} ");
     s.wait_for("the detail of the first stock", |t| {
         t.lines()
@@ -155,6 +159,19 @@ fn drive(s: &mut Session, first: &str, second: &str) {
         t.lines()
             .any(|l| l.contains(&title(first)) && l.contains("· intraday"))
     });
+    // A left click on the third row (SGR mouse, 1-based: column 6, row 6) selects it; the wheel
+    // moves on from there.
+    s.keys("\x1b[<0;6;6M\x1b[<0;6;6m");
+    s.wait_for("a click to select the third row", |t| {
+        t.lines()
+            .any(|l| l.contains(&title(third)) && l.contains("· intraday"))
+    });
+    s.keys("\x1b[<64;6;6M");
+    s.wait_for("the wheel to move up", |t| {
+        t.lines()
+            .any(|l| l.contains(&title(second)) && l.contains("· intraday"))
+    });
+    s.keys("k");
     for (key, view) in [
         ("d", "daily history"),
         ("w", "weekly history"),
@@ -179,6 +196,7 @@ fn drive(s: &mut Session, first: &str, second: &str) {
     s.keys("q");
     assert_eq!(s.wait_exit(), 0, "screen:\n{}", s.screen());
     assert!(!s.alternate_screen(), "the alternate screen was left");
+    assert!(!s.mouse_captured(), "mouse capture was turned off");
 }
 
 #[test]
@@ -196,7 +214,8 @@ fn dashboard_without_opend_shows_the_connection_state_and_quits_cleanly() {
             && (t.contains("connecting") || t.contains("disconnected"))
     });
     assert!(s.alternate_screen());
-    drive(&mut s, "HK.00700", "HK.09988");
+    assert!(s.mouse_captured());
+    drive(&mut s, "HK.00700", "HK.09988", "HK.03690");
 }
 
 #[test]
@@ -213,5 +232,6 @@ fn demo_runs_on_the_simulator_or_fails_before_the_tui() {
         return;
     }
     assert!(s.alternate_screen());
-    drive(&mut s, "HK.00700", "HK.09988");
+    assert!(s.mouse_captured());
+    drive(&mut s, "HK.00700", "HK.09988", "HK.03690");
 }
