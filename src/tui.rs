@@ -89,8 +89,17 @@ pub async fn run(opts: DashboardOptions) -> Result<(), Failure> {
         let _ = execute!(stdout(), DisableMouseCapture);
         previous(info);
     }));
-    let mut terminal = ratatui::try_init()
-        .map_err(|e| Failure::Other(anyhow::anyhow!("cannot set up the terminal: {e}")))?;
+    let mut terminal = match ratatui::try_init() {
+        Ok(t) => t,
+        Err(e) => {
+            // Undo whatever part of the set-up succeeded (raw mode, alternate screen).
+            ratatui::restore();
+            token.cancel();
+            return Err(Failure::Other(anyhow::anyhow!(
+                "cannot set up the terminal: {e} (the dashboard needs an interactive terminal)"
+            )));
+        }
+    };
     let _ = execute!(stdout(), EnableMouseCapture);
     let result = event_loop(&mut terminal, &mut app, &opts.clock, cmd_tx, ev_rx, &token).await;
     token.cancel();
