@@ -4,15 +4,19 @@
 //! [`poller`] (owns the rate budget) → `app` (state changed only by actions) → `ui` (pure
 //! render functions). [`sim`] is a simulated OpenD on the same codec; [`flow`] is the domain.
 
+pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod fetch;
 pub mod flow;
+pub mod logging;
 pub mod opend;
 pub mod poller;
 pub mod record;
 pub mod sim;
+pub mod tui;
+pub mod ui;
 pub mod wire;
 
 use cli::{Cli, Command, Failure};
@@ -30,8 +34,70 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             let cfg = config::load(cli.dashboard.config.as_deref())?;
             record::run(args, &cfg).await
         }
-        None => Err(Failure::Other(anyhow::anyhow!(
-            "this command is not built yet"
-        ))),
+        None => dashboard(cli.dashboard).await,
     }
+}
+
+/// Builds the dashboard options from the command line and the config file, and runs it.
+/// `--demo` starts the simulator first (its watchlists and market clock): if that fails it is a
+/// clean error before the terminal is touched.
+async fn dashboard(args: cli::DashboardArgs) -> Result<(), Failure> {
+    let cfg = config::load(args.config.as_deref())?;
+    let watchlists = if args.opend.demo {
+        sim::demo_watchlists()
+            .into_iter()
+            .map(|(name, codes)| app::Watchlist {
+                name,
+                codes: codes.iter().filter_map(|c| c.parse().ok()).collect(),
+            })
+            .collect()
+    } else {
+        dashboard_watchlists(&cfg)?
+    };
+    let target = fetch::Target::resolve(&args.opend, &cfg).await?;
+    let label = target.options.addr.clone();
+    let clock: clock::SharedClock = match &target.sim {
+        Some(sim) => sim.clock(),
+        None => std::sync::Arc::new(clock::SystemClock),
+    };
+    let opts = tui::DashboardOptions {
+        connector: opend::OpenDConnector {
+            options: target.options,
+        },
+        opend_label: label,
+        watchlists,
+        simulated: target.note,
+        clock,
+        budget: cfg.budget,
+        colors: match cfg.ui.colors {
+            config::Colors::GreenUp => ui::theme::ColorScheme::GreenUp,
+            config::Colors::RedUp => ui::theme::ColorScheme::RedUp,
+        },
+        units: cfg.ui.units,
+        log_file: args.log_file,
+    };
+    let result = tui::run(opts).await;
+    if let Some(sim) = target.sim {
+        sim.shutdown().await;
+    }
+    result
+}
+
+/// The config's watchlists of fixed codes. OpenD-group watchlists need a connection before the
+/// dashboard starts, which it does not make yet: they are refused with a clear message.
+fn dashboard_watchlists(cfg: &config::Config) -> Result<Vec<app::Watchlist>, Failure> {
+    cfg.watchlists
+        .iter()
+        .map(|w| match &w.source {
+            config::WatchlistSource::Codes(codes) => Ok(app::Watchlist {
+                name: w.name.clone(),
+                codes: codes.clone(),
+            }),
+            config::WatchlistSource::OpendGroup(group) => Err(Failure::Input(format!(
+                "watchlist {:?}: OpenD groups ({group:?}) are not shown by the dashboard yet; \
+                 list its codes with `codes = [...]` instead",
+                w.name
+            ))),
+        })
+        .collect()
 }

@@ -1,0 +1,434 @@
+//! The dashboard's state and the only place it changes: [`App::update`] with an [`Action`].
+//!
+//! Keys (through [`keymap`]), the 1 Hz tick, terminal resizes and every [`PollEvent`] become
+//! actions. `update` also queues the [`PollCommand`]s the poller should hear (focus, visible rows,
+//! refresh, history) in an outbox the event loop drains. This module does no IO, never reads the
+//! clock (the time arrives with [`Action::Tick`]) and knows nothing about the terminal, so
+//! `App::default()` works in a plain `#[test]`.
+
+pub mod fixture;
+pub mod keymap;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::flow::{CapitalFlow, Period, SecurityCode, Units};
+use crate::poller::{PollCommand, PollEvent, PollStatus};
+use crate::ui::theme::ColorScheme;
+
+/// A named list of stocks, in config order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Watchlist {
+    /// Shown in the header ("Tech").
+    pub name: String,
+    /// Its stocks, in config order.
+    pub codes: Vec<SecurityCode>,
+}
+
+/// How the watchlist rows are ordered (`s` cycles through them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortMode {
+    /// As listed in the config.
+    #[default]
+    Config,
+    /// Net inflow today, largest first.
+    NetInflow,
+    /// Main (super + big) inflow today, largest first.
+    MainInflow,
+    /// By name (code when the name is unknown).
+    Name,
+}
+
+impl SortMode {
+    /// The next mode in the cycle.
+    #[must_use]
+    pub fn next(self) -> SortMode {
+        match self {
+            SortMode::Config => SortMode::NetInflow,
+            SortMode::NetInflow => SortMode::MainInflow,
+            SortMode::MainInflow => SortMode::Name,
+            SortMode::Name => SortMode::Config,
+        }
+    }
+
+    /// Label for the header.
+    pub fn label(self) -> &'static str {
+        match self {
+            SortMode::Config => "config",
+            SortMode::NetInflow => "net inflow",
+            SortMode::MainInflow => "main inflow",
+            SortMode::Name => "name",
+        }
+    }
+}
+
+/// A failed request, as shown on the row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StockError {
+    /// What went wrong.
+    pub message: String,
+    /// Whether the poller gave up on it.
+    pub permanent: bool,
+    /// Which period failed.
+    pub period: Period,
+}
+
+/// Everything known about one stock.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StockData {
+    /// Name from static info, once known.
+    pub name: Option<String>,
+    /// Today's cumulative per-minute flow.
+    pub intraday: Option<CapitalFlow>,
+    /// History rows per period (day/week/month).
+    pub history: HashMap<Period, CapitalFlow>,
+    /// When the intraday flow was fetched (market clock).
+    pub fetched_at: Option<DateTime<Utc>>,
+    /// The last error, cleared by the next success of the same period.
+    pub error: Option<StockError>,
+}
+
+impl StockData {
+    /// Net inflow today (latest cumulative in_flow).
+    pub fn net(&self) -> Option<f64> {
+        self.intraday.as_ref()?.latest().map(|i| i.in_flow)
+    }
+
+    /// Main inflow today (super + big).
+    pub fn main(&self) -> Option<f64> {
+        self.intraday.as_ref()?.latest().map(|i| i.split.main())
+    }
+}
+
+/// Anything that changes the [`App`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// The 1 Hz tick with the market clock's time.
+    Tick(DateTime<Utc>),
+    /// The terminal has a new size (columns, rows).
+    Resize(u16, u16),
+    /// Select the previous stock.
+    Up,
+    /// Select the next stock.
+    Down,
+    /// Move a page up.
+    PageUp,
+    /// Move a page down.
+    PageDown,
+    /// Select the first stock.
+    Home,
+    /// Select the last stock.
+    End,
+    /// Select the row at this index (mouse click).
+    Select(usize),
+    /// Next watchlist.
+    NextWatchlist,
+    /// Previous watchlist.
+    PrevWatchlist,
+    /// Show this period in the detail pane.
+    View(Period),
+    /// Move the history cursor to an older period.
+    ScrollLeft,
+    /// Move the history cursor to a newer period.
+    ScrollRight,
+    /// Cycle the sort order.
+    CycleSort,
+    /// Refresh the focused stock now.
+    Refresh,
+    /// Show or hide the help overlay.
+    ToggleHelp,
+    /// Leave the dashboard.
+    Quit,
+    /// Close the help overlay if it is open, else quit (Esc).
+    Back,
+    /// Something the poller reported.
+    Poll(PollEvent),
+}
+
+/// The whole dashboard state. Changed only by [`App::update`].
+#[derive(Debug, Clone)]
+pub struct App {
+    /// Market-clock time of the last tick.
+    pub now: DateTime<Utc>,
+    /// The watchlists, in config order (never empty).
+    pub watchlists: Vec<Watchlist>,
+    /// Index of the active watchlist.
+    pub active: usize,
+    /// Data per stock (all watchlists).
+    pub stocks: HashMap<SecurityCode, StockData>,
+    /// Index of the selected row in [`App::rows`].
+    pub selected: usize,
+    /// Row order.
+    pub sort: SortMode,
+    /// Detail view.
+    pub view: Period,
+    /// Periods back from the newest under the history cursor (0 = newest).
+    pub history_back: usize,
+    /// Help overlay shown.
+    pub help: bool,
+    /// The poller's last status.
+    pub status: Option<PollStatus>,
+    /// OpenD address label (until the poller reports).
+    pub opend_label: String,
+    /// The note of the simulator, when the data is simulated.
+    pub simulated: Option<String>,
+    /// Up/down colour convention.
+    pub colors: ColorScheme,
+    /// No colours at all (NO_COLOR).
+    pub no_color: bool,
+    /// Amount units.
+    pub units: Units,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    /// Set by [`Action::Quit`].
+    pub quit: bool,
+    outbox: Vec<PollCommand>,
+}
+
+impl Default for App {
+    fn default() -> Self {
+        App::new(
+            vec![Watchlist {
+                name: "Watchlist".into(),
+                codes: Vec::new(),
+            }],
+            DateTime::<Utc>::UNIX_EPOCH,
+        )
+    }
+}
+
+impl App {
+    /// A fresh dashboard over these watchlists; queues the initial watchlist and focus commands.
+    pub fn new(mut watchlists: Vec<Watchlist>, now: DateTime<Utc>) -> App {
+        if watchlists.is_empty() {
+            watchlists.push(Watchlist {
+                name: "Watchlist".into(),
+                codes: Vec::new(),
+            });
+        }
+        let mut app = App {
+            now,
+            watchlists,
+            active: 0,
+            stocks: HashMap::new(),
+            selected: 0,
+            sort: SortMode::Config,
+            view: Period::Intraday,
+            history_back: 0,
+            help: false,
+            status: None,
+            opend_label: String::new(),
+            simulated: None,
+            colors: ColorScheme::GreenUp,
+            no_color: false,
+            units: Units::Western,
+            size: (80, 24),
+            quit: false,
+            outbox: Vec::new(),
+        };
+        app.announce_watchlist();
+        app
+    }
+
+    /// The rows of the active watchlist in display order (stable sort, config order on ties).
+    pub fn rows(&self) -> Vec<&SecurityCode> {
+        let mut rows: Vec<&SecurityCode> = self.watchlists[self.active].codes.iter().collect();
+        let key = |c: &SecurityCode, f: fn(&StockData) -> Option<f64>| {
+            self.stocks.get(c).and_then(f).unwrap_or(f64::NEG_INFINITY)
+        };
+        match self.sort {
+            SortMode::Config => {}
+            SortMode::NetInflow => {
+                rows.sort_by(|a, b| key(b, StockData::net).total_cmp(&key(a, StockData::net)));
+            }
+            SortMode::MainInflow => {
+                rows.sort_by(|a, b| key(b, StockData::main).total_cmp(&key(a, StockData::main)));
+            }
+            SortMode::Name => rows.sort_by_key(|c| self.display_name(c).to_lowercase()),
+        }
+        rows
+    }
+
+    /// The stock's name, or its code while the name is unknown.
+    pub fn display_name(&self, code: &SecurityCode) -> String {
+        self.stocks
+            .get(code)
+            .and_then(|s| s.name.clone())
+            .unwrap_or_else(|| code.to_string())
+    }
+
+    /// The selected stock, if the watchlist is not empty.
+    pub fn focused(&self) -> Option<&SecurityCode> {
+        self.rows().get(self.selected).copied()
+    }
+
+    /// Data of a stock (empty when nothing arrived yet).
+    pub fn data(&self, code: &SecurityCode) -> Option<&StockData> {
+        self.stocks.get(code)
+    }
+
+    /// Rows of the watchlist that fit on one page (used by PgUp/PgDn).
+    pub fn page(&self) -> usize {
+        usize::from(crate::ui::watchlist_rows(self.size, self.len())).max(1)
+    }
+
+    /// Takes the commands queued for the poller.
+    pub fn drain_commands(&mut self) -> Vec<PollCommand> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    /// Applies an action; returns a follow-up action, if any (run `update` again with it).
+    pub fn update(&mut self, action: Action) -> Option<Action> {
+        let before = self.focused().cloned();
+        match action {
+            Action::Tick(now) => self.now = now,
+            Action::Resize(w, h) => self.size = (w, h),
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-(self.page() as isize)),
+            Action::PageDown => self.move_by(self.page() as isize),
+            Action::Home => self.selected = 0,
+            Action::End => self.selected = self.len().saturating_sub(1),
+            Action::Select(i) => self.selected = i.min(self.len().saturating_sub(1)),
+            Action::NextWatchlist | Action::PrevWatchlist => {
+                let n = self.watchlists.len();
+                self.active = if action == Action::NextWatchlist {
+                    (self.active + 1) % n
+                } else {
+                    (self.active + n - 1) % n
+                };
+                self.selected = 0;
+                self.announce_watchlist();
+                return None;
+            }
+            Action::View(p) => {
+                self.view = p;
+                self.history_back = 0;
+                self.ask_history();
+            }
+            Action::ScrollLeft => {
+                let n = self.history_len();
+                self.history_back = (self.history_back + 1).min(n.saturating_sub(1));
+            }
+            Action::ScrollRight => self.history_back = self.history_back.saturating_sub(1),
+            Action::CycleSort => {
+                // Keep the same stock selected across the re-sort.
+                self.sort = self.sort.next();
+                if let Some(code) = &before {
+                    self.selected = self.rows().iter().position(|c| *c == code).unwrap_or(0);
+                }
+                return None;
+            }
+            Action::Refresh => {
+                if let Some(code) = before.clone() {
+                    if self.view.is_history() {
+                        self.outbox.push(PollCommand::History(code, self.view));
+                    } else {
+                        self.outbox.push(PollCommand::Refresh(code));
+                    }
+                }
+            }
+            Action::ToggleHelp => self.help = !self.help,
+            Action::Quit => self.quit = true,
+            Action::Back => {
+                if self.help {
+                    self.help = false;
+                } else {
+                    self.quit = true;
+                }
+            }
+            Action::Poll(event) => {
+                self.apply_poll(event);
+                // Re-sorting on new data must not move the selection to another stock.
+                if let Some(code) = &before
+                    && let Some(i) = self.rows().iter().position(|c| *c == code)
+                {
+                    self.selected = i;
+                }
+                return None;
+            }
+        }
+        if self.focused() != before.as_ref() {
+            self.history_back = 0;
+            self.outbox
+                .push(PollCommand::Focus(self.focused().cloned()));
+            self.ask_history();
+        }
+        None
+    }
+
+    fn len(&self) -> usize {
+        self.watchlists[self.active].codes.len()
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        let last = self.len().saturating_sub(1) as isize;
+        self.selected = (self.selected as isize + delta).clamp(0, last.max(0)) as usize;
+    }
+
+    fn history_len(&self) -> usize {
+        self.focused()
+            .and_then(|c| self.stocks.get(c))
+            .and_then(|s| s.history.get(&self.view))
+            .map_or(0, |f| f.items.len())
+    }
+
+    fn ask_history(&mut self) {
+        if self.view.is_history()
+            && let Some(code) = self.focused().cloned()
+        {
+            self.outbox.push(PollCommand::History(code, self.view));
+        }
+    }
+
+    fn announce_watchlist(&mut self) {
+        let codes = self.watchlists[self.active].codes.clone();
+        self.outbox.push(PollCommand::SetWatchlist(codes));
+        self.outbox
+            .push(PollCommand::Focus(self.focused().cloned()));
+        self.ask_history();
+    }
+
+    fn apply_poll(&mut self, event: PollEvent) {
+        match event {
+            PollEvent::Flow {
+                code,
+                flow,
+                fetched_at,
+            } => {
+                let s = self.stocks.entry(code).or_default();
+                if s.error.as_ref().is_some_and(|e| e.period == flow.period) {
+                    s.error = None;
+                }
+                if flow.period.is_history() {
+                    s.history.insert(flow.period, flow);
+                } else {
+                    s.intraday = Some(flow);
+                    s.fetched_at = Some(fetched_at);
+                }
+            }
+            PollEvent::StockError {
+                code,
+                period,
+                message,
+                permanent,
+            } => {
+                self.stocks.entry(code).or_default().error = Some(StockError {
+                    message,
+                    permanent,
+                    period,
+                });
+            }
+            PollEvent::Names(infos) => {
+                for info in infos {
+                    self.stocks.entry(info.code).or_default().name = Some(info.name);
+                }
+            }
+            PollEvent::Status(status) => self.status = Some(status),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

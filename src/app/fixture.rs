@@ -1,0 +1,257 @@
+//! Deterministic sample data: the built-in demo watchlist, and an [`App`] filled with realistic
+//! intraday and history flows at a fixed clock. Used by the render snapshots, the benchmark and
+//! the README screenshot. Pure: no IO, no clock, no randomness beyond a seeded generator.
+
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
+
+use super::{Action, App, Watchlist};
+use crate::flow::{CapitalFlow, FlowItem, Market, Period, Schedule, SecurityCode, SizeSplit};
+use crate::opend::{SecurityInfo, SecurityKind};
+use crate::poller::{ConnState, PollEvent, PollStatus};
+
+/// The built-in demo watchlist: (code, name).
+pub const DEMO: [(&str, &str); 12] = [
+    ("HK.00700", "Tencent"),
+    ("HK.09988", "Alibaba-W"),
+    ("HK.03690", "Meituan-W"),
+    ("HK.00005", "HSBC Holdings"),
+    ("HK.01299", "AIA"),
+    ("US.AAPL", "Apple"),
+    ("US.MSFT", "Microsoft"),
+    ("US.NVDA", "NVIDIA"),
+    ("US.TSLA", "Tesla"),
+    ("SH.600519", "Kweichow Moutai"),
+    ("SZ.300750", "CATL"),
+    ("SH.601318", "Ping An"),
+];
+
+/// The codes of [`DEMO`].
+pub fn demo_codes() -> Vec<SecurityCode> {
+    DEMO.iter().filter_map(|(c, _)| c.parse().ok()).collect()
+}
+
+/// The fixed clock of the fixtures: Wed 2026-11-25 06:10 UTC (14:10 in Hong Kong and Shanghai,
+/// New York closed, its last session complete).
+pub fn fixed_now() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_795_587_000, 0).unwrap_or_default()
+}
+
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: &str) -> Rng {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in seed.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        Rng(h | 1)
+    }
+
+    /// Uniform in [-1, 1).
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+    }
+}
+
+fn split(r: &mut Rng, scale: f64, drift: f64) -> SizeSplit {
+    SizeSplit {
+        super_: (r.next() + drift) * scale * 1.6,
+        big: (r.next() + drift * 0.6) * scale,
+        mid: (r.next() - drift * 0.3) * scale * 0.6,
+        sml: (r.next() - drift * 0.5) * scale * 0.4,
+    }
+}
+
+fn add(a: SizeSplit, b: SizeSplit) -> SizeSplit {
+    SizeSplit {
+        super_: a.super_ + b.super_,
+        big: a.big + b.big,
+        mid: a.mid + b.mid,
+        sml: a.sml + b.sml,
+    }
+}
+
+/// Today's cumulative intraday flow of `code` up to `now` (the whole last session when closed).
+pub fn intraday(code: &SecurityCode, now: DateTime<Utc>) -> CapitalFlow {
+    let sched = Schedule::of(code.market)
+        .unwrap_or(Schedule::of(Market::Hk).unwrap_or_else(|| unreachable!("HK has a schedule")));
+    let date = sched.latest_session_date(now);
+    let mut r = Rng::new(&code.to_string());
+    let scale = 2e5 * (1.0 + 4.0 * (r.next() + 1.0));
+    let drift = r.next() * 0.25;
+    let mut cum = SizeSplit::default();
+    let mut items = Vec::new();
+    for (i, t) in sched.minutes().into_iter().enumerate() {
+        let at = sched.at(date, t);
+        if at > now {
+            break;
+        }
+        // Slow swings plus noise, so sparklines have runs of in- and outflow.
+        let wave = ((i as f64) / 23.0).sin() * 0.6;
+        cum = add(cum, split(&mut r, scale, drift + wave));
+        items.push(FlowItem {
+            time: format!("{date} {}", t.format("%H:%M:%S")),
+            timestamp: Some(at.timestamp() as f64),
+            in_flow: cum.total(),
+            main_in_flow: None,
+            split: cum,
+        });
+    }
+    let last = items.last().map(|i| i.time.clone());
+    CapitalFlow {
+        code: Some(code.clone()),
+        period: Period::Intraday,
+        items,
+        last_valid_time: last,
+        last_valid_timestamp: None,
+    }
+}
+
+/// A year of day/week/month rows of `code` ending at `now`'s date.
+pub fn history(code: &SecurityCode, period: Period, now: DateTime<Utc>) -> CapitalFlow {
+    let mut r = Rng::new(&format!("{code}/{}", period.name()));
+    let end = now.date_naive();
+    let start = end.checked_sub_days(Days::new(365)).unwrap_or(end);
+    let (scale, dates): (f64, Vec<NaiveDate>) = match period {
+        Period::Intraday | Period::Day => (
+            6e7,
+            start
+                .iter_days()
+                .take_while(|d| *d <= end)
+                .filter(|d| Schedule::is_trading_day(*d))
+                .collect(),
+        ),
+        Period::Week => (
+            2e8,
+            start
+                .iter_days()
+                .take_while(|d| *d <= end)
+                .filter(|d| d.weekday() == chrono::Weekday::Mon)
+                .collect(),
+        ),
+        Period::Month => (
+            6e8,
+            start
+                .iter_days()
+                .take_while(|d| *d <= end)
+                .filter(|d| d.day() == 1)
+                .collect(),
+        ),
+    };
+    let items = dates
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let wave = ((i as f64) / 9.0).sin() * 0.5;
+            let s = split(&mut r, scale, wave);
+            FlowItem {
+                time: format!("{d} 00:00:00"),
+                timestamp: None,
+                in_flow: s.total(),
+                main_in_flow: Some(s.main()),
+                split: s,
+            }
+        })
+        .collect();
+    CapitalFlow {
+        code: Some(code.clone()),
+        period,
+        items,
+        last_valid_time: None,
+        last_valid_timestamp: None,
+    }
+}
+
+/// `n` codes: the demo list first, then made-up HK codes.
+pub fn codes(n: usize) -> Vec<(SecurityCode, String)> {
+    let mut out: Vec<(SecurityCode, String)> = DEMO
+        .iter()
+        .filter_map(|(c, name)| Some((c.parse().ok()?, (*name).to_string())))
+        .collect();
+    let mut k = 1;
+    while out.len() < n {
+        out.push((
+            SecurityCode::new(Market::Hk, format!("{:05}", 1000 + k)),
+            format!("Sample Co {k}"),
+        ));
+        k += 1;
+    }
+    out.truncate(n);
+    out
+}
+
+/// A connected status as the poller would report it.
+pub fn status(now: DateTime<Utc>) -> PollStatus {
+    PollStatus {
+        opend: "127.0.0.1:11111".into(),
+        connection: ConnState::Connected { conn_id: 7 },
+        budget_used: 18,
+        budget_cap: 30,
+        requests_sent: 412,
+        rejected: 0,
+        next_fetch: Some((
+            SecurityCode::new(Market::Hk, "00700"),
+            now + chrono::Duration::seconds(3),
+        )),
+    }
+}
+
+/// A dashboard of `n` stocks with names, intraday data, the first stock's history and a connected
+/// status, at `now`, sized `size`.
+pub fn app(n: usize, now: DateTime<Utc>, size: (u16, u16)) -> App {
+    let list = codes(n);
+    let mut app = App::new(
+        vec![
+            Watchlist {
+                name: "Demo".into(),
+                codes: list.iter().map(|(c, _)| c.clone()).collect(),
+            },
+            Watchlist {
+                name: "HK".into(),
+                codes: list
+                    .iter()
+                    .filter(|(c, _)| c.market == Market::Hk)
+                    .map(|(c, _)| c.clone())
+                    .collect(),
+            },
+        ],
+        now,
+    );
+    app.opend_label = "127.0.0.1:11111".into();
+    app.update(Action::Resize(size.0, size.1));
+    app.update(Action::Tick(now));
+    let infos = list
+        .iter()
+        .map(|(code, name)| SecurityInfo {
+            code: code.clone(),
+            name: name.clone(),
+            lot_size: 100,
+            kind: SecurityKind::Stock,
+            price: None,
+            last_close: None,
+        })
+        .collect();
+    app.update(Action::Poll(PollEvent::Names(infos)));
+    for (i, (code, _)) in list.iter().enumerate() {
+        app.update(Action::Poll(PollEvent::Flow {
+            code: code.clone(),
+            flow: intraday(code, now),
+            fetched_at: now - chrono::Duration::seconds(2 + (i as i64 * 7) % 50),
+        }));
+    }
+    if let Some((code, _)) = list.first() {
+        for p in [Period::Day, Period::Week, Period::Month] {
+            app.update(Action::Poll(PollEvent::Flow {
+                code: code.clone(),
+                flow: history(code, p, now),
+                fetched_at: now,
+            }));
+        }
+    }
+    app.update(Action::Poll(PollEvent::Status(status(now))));
+    app.drain_commands();
+    app
+}

@@ -1,0 +1,335 @@
+//! `App::update` for every key and every poller event.
+
+use chrono::Duration;
+
+use super::fixture::{self, fixed_now};
+use super::keymap::Keymap;
+use super::*;
+use crate::flow::FlowItem;
+
+fn code(s: &str) -> SecurityCode {
+    s.parse().unwrap()
+}
+
+fn app() -> App {
+    let mut a = fixture::app(12, fixed_now(), (80, 24));
+    a.drain_commands();
+    a
+}
+
+fn focused(a: &App) -> String {
+    a.focused().unwrap().to_string()
+}
+
+#[test]
+fn new_app_announces_watchlist_and_focus() {
+    let mut a = App::new(
+        vec![Watchlist {
+            name: "x".into(),
+            codes: vec![code("HK.00700"), code("US.AAPL")],
+        }],
+        fixed_now(),
+    );
+    assert_eq!(
+        a.drain_commands(),
+        [
+            PollCommand::SetWatchlist(vec![code("HK.00700"), code("US.AAPL")]),
+            PollCommand::Focus(Some(code("HK.00700"))),
+        ]
+    );
+    assert!(a.drain_commands().is_empty());
+    // No watchlist at all still works.
+    let mut e = App::new(Vec::new(), fixed_now());
+    assert_eq!(e.focused(), None);
+    assert_eq!(e.update(Action::Down), None);
+    e.update(Action::End);
+    assert_eq!(e.selected, 0);
+}
+
+#[test]
+fn up_down_move_and_refocus_the_poller() {
+    let mut a = app();
+    a.update(Action::Down);
+    assert_eq!(focused(&a), "HK.09988");
+    assert_eq!(
+        a.drain_commands(),
+        [PollCommand::Focus(Some(code("HK.09988")))]
+    );
+    a.update(Action::Up);
+    a.update(Action::Up); // clamps at the top
+    assert_eq!(a.selected, 0);
+    assert_eq!(a.drain_commands().len(), 1, "no command when nothing moved");
+}
+
+#[test]
+fn page_home_end() {
+    let mut a = app();
+    let page = a.page();
+    assert!(
+        (1..12).contains(&page),
+        "80x24 shows part of the list: {page}"
+    );
+    a.update(Action::PageDown);
+    assert_eq!(a.selected, page);
+    a.update(Action::End);
+    assert_eq!(a.selected, 11);
+    a.update(Action::PageDown);
+    assert_eq!(a.selected, 11);
+    a.update(Action::PageUp);
+    assert_eq!(a.selected, 11 - page);
+    a.update(Action::Home);
+    assert_eq!(a.selected, 0);
+    a.update(Action::Select(4));
+    assert_eq!(focused(&a), "HK.01299");
+    a.update(Action::Select(99));
+    assert_eq!(a.selected, 11);
+}
+
+#[test]
+fn tab_switches_watchlists_and_sets_the_poller_list() {
+    let mut a = app();
+    a.update(Action::Down);
+    a.drain_commands();
+    a.update(Action::NextWatchlist);
+    assert_eq!(a.active, 1);
+    assert_eq!(a.selected, 0);
+    let cmds = a.drain_commands();
+    assert!(matches!(&cmds[0], PollCommand::SetWatchlist(c) if c.len() == 5));
+    assert_eq!(cmds[1], PollCommand::Focus(Some(code("HK.00700"))));
+    a.update(Action::NextWatchlist);
+    assert_eq!(a.active, 0, "wraps");
+    a.update(Action::PrevWatchlist);
+    assert_eq!(a.active, 1);
+}
+
+#[test]
+fn views_ask_for_history() {
+    let mut a = app();
+    for (p, key) in [
+        (Period::Day, 'd'),
+        (Period::Week, 'w'),
+        (Period::Month, 'm'),
+        (Period::Intraday, 'i'),
+    ] {
+        let ev = crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(key));
+        let action = Keymap::default().lookup(&ev).unwrap();
+        a.update(action);
+        assert_eq!(a.view, p);
+        let cmds = a.drain_commands();
+        if p.is_history() {
+            assert_eq!(cmds, [PollCommand::History(code("HK.00700"), p)]);
+        } else {
+            assert!(cmds.is_empty());
+        }
+    }
+    a.update(Action::View(Period::Week));
+    a.drain_commands();
+    // Moving to another stock in a history view asks for its history too.
+    a.update(Action::Down);
+    assert_eq!(
+        a.drain_commands(),
+        [
+            PollCommand::Focus(Some(code("HK.09988"))),
+            PollCommand::History(code("HK.09988"), Period::Week)
+        ]
+    );
+}
+
+#[test]
+fn history_scroll_is_bounded() {
+    let mut a = app();
+    a.update(Action::View(Period::Month));
+    let n = a.data(&code("HK.00700")).unwrap().history[&Period::Month]
+        .items
+        .len();
+    a.update(Action::ScrollRight);
+    assert_eq!(a.history_back, 0);
+    for _ in 0..100 {
+        a.update(Action::ScrollLeft);
+    }
+    assert_eq!(a.history_back, n - 1);
+    a.update(Action::ScrollRight);
+    assert_eq!(a.history_back, n - 2);
+    a.update(Action::View(Period::Day));
+    assert_eq!(a.history_back, 0, "a new view starts at the newest period");
+}
+
+#[test]
+fn sort_cycles_and_keeps_the_selected_stock() {
+    let mut a = app();
+    a.update(Action::Select(3));
+    let sel = focused(&a);
+    a.update(Action::CycleSort);
+    assert_eq!(a.sort, SortMode::NetInflow);
+    assert_eq!(focused(&a), sel);
+    let nets: Vec<f64> = a
+        .rows()
+        .iter()
+        .map(|c| a.data(c).unwrap().net().unwrap())
+        .collect();
+    assert!(nets.windows(2).all(|w| w[0] >= w[1]), "{nets:?}");
+    a.update(Action::CycleSort);
+    assert_eq!(a.sort, SortMode::MainInflow);
+    let mains: Vec<f64> = a
+        .rows()
+        .iter()
+        .map(|c| a.data(c).unwrap().main().unwrap())
+        .collect();
+    assert!(mains.windows(2).all(|w| w[0] >= w[1]));
+    a.update(Action::CycleSort);
+    assert_eq!(a.sort, SortMode::Name);
+    assert_eq!(a.display_name(a.rows()[0]), "AIA");
+    a.update(Action::CycleSort);
+    assert_eq!(a.sort, SortMode::Config);
+    assert_eq!(a.rows()[0].to_string(), "HK.00700");
+    assert_eq!(focused(&a), sel);
+}
+
+#[test]
+fn new_data_never_moves_the_selection_to_another_stock() {
+    let mut a = app();
+    a.update(Action::CycleSort); // net inflow
+    a.update(Action::Select(0));
+    let top = a.focused().unwrap().clone();
+    // The bottom stock suddenly has the biggest inflow.
+    let last = a.rows()[11].clone();
+    let mut flow = a.data(&last).unwrap().intraday.clone().unwrap();
+    flow.items.push(FlowItem {
+        in_flow: 1e12,
+        ..FlowItem::default()
+    });
+    a.update(Action::Poll(PollEvent::Flow {
+        code: last.clone(),
+        flow,
+        fetched_at: a.now,
+    }));
+    assert_eq!(a.rows()[0], &last);
+    assert_eq!(a.focused(), Some(&top));
+}
+
+#[test]
+fn refresh_asks_for_the_focused_stock() {
+    let mut a = app();
+    a.update(Action::Refresh);
+    assert_eq!(a.drain_commands(), [PollCommand::Refresh(code("HK.00700"))]);
+    a.update(Action::View(Period::Day));
+    a.drain_commands();
+    a.update(Action::Refresh);
+    assert_eq!(
+        a.drain_commands(),
+        [PollCommand::History(code("HK.00700"), Period::Day)]
+    );
+}
+
+#[test]
+fn help_quit_and_back() {
+    let mut a = app();
+    a.update(Action::ToggleHelp);
+    assert!(a.help);
+    a.update(Action::Back);
+    assert!(!a.help && !a.quit, "Esc closes help first");
+    a.update(Action::Back);
+    assert!(a.quit);
+    let mut b = app();
+    b.update(Action::ToggleHelp);
+    b.update(Action::Quit);
+    assert!(b.quit, "q quits even with help open");
+}
+
+#[test]
+fn every_key_in_the_table_maps_to_its_action() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let km = Keymap::default();
+    let press = |c, m| km.lookup(&KeyEvent::new(c, m));
+    let n = KeyModifiers::NONE;
+    let cases = [
+        (KeyCode::Up, Action::Up),
+        (KeyCode::Char('k'), Action::Up),
+        (KeyCode::Down, Action::Down),
+        (KeyCode::Char('j'), Action::Down),
+        (KeyCode::PageUp, Action::PageUp),
+        (KeyCode::PageDown, Action::PageDown),
+        (KeyCode::Home, Action::Home),
+        (KeyCode::End, Action::End),
+        (KeyCode::Tab, Action::NextWatchlist),
+        (KeyCode::BackTab, Action::PrevWatchlist),
+        (KeyCode::Char('1'), Action::View(Period::Intraday)),
+        (KeyCode::Char('2'), Action::View(Period::Day)),
+        (KeyCode::Char('3'), Action::View(Period::Week)),
+        (KeyCode::Char('4'), Action::View(Period::Month)),
+        (KeyCode::Left, Action::ScrollLeft),
+        (KeyCode::Char('h'), Action::ScrollLeft),
+        (KeyCode::Right, Action::ScrollRight),
+        (KeyCode::Char('l'), Action::ScrollRight),
+        (KeyCode::Char('s'), Action::CycleSort),
+        (KeyCode::Char('r'), Action::Refresh),
+        (KeyCode::Char('?'), Action::ToggleHelp),
+        (KeyCode::Char('q'), Action::Quit),
+        (KeyCode::Esc, Action::Back),
+    ];
+    for (k, want) in cases {
+        assert_eq!(press(k, n), Some(want), "{k:?}");
+    }
+    assert_eq!(
+        press(KeyCode::Char('c'), KeyModifiers::CONTROL),
+        Some(Action::Quit)
+    );
+    assert_eq!(press(KeyCode::Char('z'), n), None);
+}
+
+#[test]
+fn tick_resize_and_poll_events() {
+    let mut a = App::new(
+        vec![Watchlist {
+            name: "x".into(),
+            codes: vec![code("HK.00700")],
+        }],
+        fixed_now(),
+    );
+    a.update(Action::Tick(fixed_now() + Duration::seconds(5)));
+    assert_eq!(a.now, fixed_now() + Duration::seconds(5));
+    a.update(Action::Resize(120, 40));
+    assert_eq!(a.size, (120, 40));
+    let c = code("HK.00700");
+    a.update(Action::Poll(PollEvent::StockError {
+        code: c.clone(),
+        period: Period::Intraday,
+        message: "timeout".into(),
+        permanent: false,
+    }));
+    assert_eq!(
+        a.data(&c).unwrap().error.as_ref().unwrap().message,
+        "timeout"
+    );
+    // A history success does not clear an intraday error; an intraday success does.
+    a.update(Action::Poll(PollEvent::Flow {
+        code: c.clone(),
+        flow: fixture::history(&c, Period::Day, a.now),
+        fetched_at: a.now,
+    }));
+    assert!(a.data(&c).unwrap().error.is_some());
+    assert!(a.data(&c).unwrap().history.contains_key(&Period::Day));
+    a.update(Action::Poll(PollEvent::Flow {
+        code: c.clone(),
+        flow: fixture::intraday(&c, a.now),
+        fetched_at: a.now,
+    }));
+    let d = a.data(&c).unwrap();
+    assert!(d.error.is_none());
+    assert_eq!(d.fetched_at, Some(a.now));
+    assert!(d.net().is_some());
+    a.update(Action::Poll(PollEvent::Status(fixture::status(a.now))));
+    assert_eq!(a.status.as_ref().unwrap().budget_used, 18);
+    assert_eq!(a.display_name(&c), "HK.00700");
+    a.update(Action::Poll(PollEvent::Names(vec![
+        crate::opend::SecurityInfo {
+            code: c.clone(),
+            name: "Tencent".into(),
+            lot_size: 100,
+            kind: crate::opend::SecurityKind::Stock,
+            price: None,
+            last_close: None,
+        },
+    ])));
+    assert_eq!(a.display_name(&c), "Tencent");
+}

@@ -1,0 +1,273 @@
+//! The dashboard's terminal side: logging first, then `ratatui::try_init()` (which chains a panic
+//! hook that restores the terminal), mouse capture, the event loop, and on every exit path:
+//! cancel the poller, await it for at most 500 ms, disable mouse capture, `ratatui::restore()`.
+//!
+//! The loop is one `tokio::select!` over terminal events (key presses only), the poller's events,
+//! a 1 Hz tick and cancellation. Each becomes an [`Action`] for [`App::update`]; the screen is
+//! redrawn only when an action arrived (the tick makes that at most once a second when idle).
+//! Nothing here prints while raw mode is on.
+
+use std::io::stdout;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crossterm::event::{
+    DisableMouseCapture, EnableMouseCapture, Event, EventStream, MouseButton, MouseEventKind,
+};
+use crossterm::execute;
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio::time::MissedTickBehavior;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::keymap::Keymap;
+use crate::app::{Action, App, Watchlist};
+use crate::cli::Failure;
+use crate::clock::SharedClock;
+use crate::flow::Units;
+use crate::opend::OpenDConnector;
+use crate::poller::{self, PollCommand, PollEvent, PollerConfig};
+use crate::ui::theme::ColorScheme;
+
+/// Everything the dashboard needs (built by `lib::run` from the CLI and, later, the config).
+pub struct DashboardOptions {
+    /// How to reach OpenD.
+    pub connector: OpenDConnector,
+    /// OpenD address for the status bar.
+    pub opend_label: String,
+    /// Watchlists in config order (at least one).
+    pub watchlists: Vec<Watchlist>,
+    /// The simulator's note when the data is simulated.
+    pub simulated: Option<String>,
+    /// The market clock (the simulator's in the demo).
+    pub clock: SharedClock,
+    /// Capital-flow requests per 30 s.
+    pub budget: usize,
+    /// Up/down colours.
+    pub colors: ColorScheme,
+    /// Amount units.
+    pub units: Units,
+    /// Log file (default: capflow.log in the data directory).
+    pub log_file: Option<PathBuf>,
+}
+
+/// How long shutdown waits for the poller.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
+
+/// Runs the dashboard until the user quits.
+pub async fn run(opts: DashboardOptions) -> Result<(), Failure> {
+    let (_guard, log_path) = crate::logging::init(opts.log_file.clone())?;
+    tracing::info!(log = %log_path.display(), opend = %opts.opend_label, "dashboard starting");
+    let mut app = App::new(opts.watchlists.clone(), opts.clock.now());
+    app.opend_label.clone_from(&opts.opend_label);
+    app.simulated.clone_from(&opts.simulated);
+    app.colors = opts.colors;
+    app.units = opts.units;
+    app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+
+    let token = CancellationToken::new();
+    let (cmd_tx, cmd_rx) = mpsc::channel::<PollCommand>(64);
+    let (ev_tx, ev_rx) = mpsc::channel::<PollEvent>(256);
+    let mut tasks = JoinSet::new();
+    tasks.spawn(poller::run(
+        opts.connector.clone(),
+        PollerConfig {
+            budget: opts.budget,
+            clock: opts.clock.clone(),
+        },
+        cmd_rx,
+        ev_tx,
+        token.child_token(),
+    ));
+
+    // Chained under ratatui's hook (installed by try_init): mouse capture off on panics too.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(stdout(), DisableMouseCapture);
+        previous(info);
+    }));
+    let mut terminal = match ratatui::try_init() {
+        Ok(t) => t,
+        Err(e) => {
+            // Undo whatever part of the set-up succeeded (raw mode, alternate screen).
+            ratatui::restore();
+            token.cancel();
+            return Err(Failure::Other(anyhow::anyhow!(
+                "cannot set up the terminal: {e} (the dashboard needs an interactive terminal)"
+            )));
+        }
+    };
+    let _ = execute!(stdout(), EnableMouseCapture);
+    let result = event_loop(&mut terminal, &mut app, &opts.clock, cmd_tx, ev_rx, &token).await;
+    token.cancel();
+    if tokio::time::timeout(SHUTDOWN_GRACE, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await
+    .is_err()
+    {
+        tracing::warn!("poller did not stop within 500 ms; aborting it");
+        tasks.abort_all();
+    }
+    let _ = execute!(stdout(), DisableMouseCapture);
+    ratatui::restore();
+    tracing::info!("dashboard stopped");
+    result
+}
+
+/// The event loop; generic over the backend so a whole-app test can run it headless.
+async fn event_loop<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    clock: &SharedClock,
+    commands: mpsc::Sender<PollCommand>,
+    mut events: mpsc::Receiver<PollEvent>,
+    token: &CancellationToken,
+) -> Result<(), Failure>
+where
+    B::Error: std::fmt::Display,
+{
+    let keymap = Keymap::default();
+    let mut input = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let draw_err = |e: B::Error| Failure::Other(anyhow::anyhow!("cannot draw: {e}"));
+    if let Ok(size) = terminal.size() {
+        app.update(Action::Resize(size.width, size.height));
+    }
+    let mut dirty = true;
+    let mut visible: Vec<crate::flow::SecurityCode> = Vec::new();
+    loop {
+        for c in app.drain_commands() {
+            if commands.send(c).await.is_err() {
+                tracing::warn!("the poller stopped listening");
+            }
+        }
+        if dirty {
+            terminal
+                .draw(|f| crate::ui::render(f, f.area(), app))
+                .map_err(draw_err)?;
+            dirty = false;
+            let now_visible = visible_codes(app);
+            if now_visible != visible {
+                visible.clone_from(&now_visible);
+                let _ = commands.send(PollCommand::Visible(now_visible)).await;
+            }
+        }
+        if app.quit {
+            return Ok(());
+        }
+        let action = tokio::select! {
+            () = token.cancelled() => Some(Action::Quit),
+            ev = input.next() => match ev {
+                Some(Ok(ev)) => to_action(&keymap, app, &ev),
+                Some(Err(e)) => {
+                    tracing::error!("terminal input failed: {e}");
+                    Some(Action::Quit)
+                }
+                None => Some(Action::Quit),
+            },
+            Some(ev) = events.recv() => Some(Action::Poll(ev)),
+            _ = tick.tick() => Some(Action::Tick(clock.now())),
+        };
+        let mut next = action;
+        while let Some(a) = next {
+            dirty = true;
+            next = app.update(a);
+        }
+    }
+}
+
+/// The stocks in the visible part of the watchlist.
+fn visible_codes(app: &App) -> Vec<crate::flow::SecurityCode> {
+    let rows = app.rows();
+    let n = usize::from(crate::ui::watchlist_rows(app.size, rows.len()));
+    let first = crate::ui::watchlist::offset(app.selected, n);
+    rows.into_iter().skip(first).take(n).cloned().collect()
+}
+
+/// A terminal event as an action: key presses through the keymap, clicks and the wheel, resizes.
+pub fn to_action(keymap: &Keymap, app: &App, ev: &Event) -> Option<Action> {
+    match ev {
+        Event::Key(k) => keymap.lookup(k),
+        Event::Resize(w, h) => Some(Action::Resize(*w, *h)),
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::Down(MouseButton::Left) => {
+                crate::ui::watchlist::row_at(app, m.column, m.row).map(Action::Select)
+            }
+            MouseEventKind::ScrollUp => Some(Action::Up),
+            MouseEventKind::ScrollDown => Some(Action::Down),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent};
+
+    use super::*;
+    use crate::app::fixture::{app, fixed_now};
+
+    fn mouse(kind: MouseEventKind, column: u16, row: u16) -> Event {
+        Event::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    }
+
+    #[test]
+    fn terminal_events_become_actions() {
+        let km = Keymap::default();
+        let a = app(12, fixed_now(), (80, 24));
+        // Rows start under the header line, the border and the column header: y = 3.
+        let click = |y| {
+            to_action(
+                &km,
+                &a,
+                &mouse(MouseEventKind::Down(MouseButton::Left), 5, y),
+            )
+        };
+        assert_eq!(click(3), Some(Action::Select(0)));
+        assert_eq!(click(5), Some(Action::Select(2)));
+        assert_eq!(click(2), None, "the column header is not a row");
+        assert_eq!(click(23), None, "the status bar is not a row");
+        assert_eq!(
+            to_action(&km, &a, &mouse(MouseEventKind::ScrollDown, 5, 5)),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            to_action(&km, &a, &mouse(MouseEventKind::ScrollUp, 5, 5)),
+            Some(Action::Up)
+        );
+        assert_eq!(
+            to_action(&km, &a, &Event::Resize(120, 40)),
+            Some(Action::Resize(120, 40))
+        );
+        let mut key = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+        assert_eq!(to_action(&km, &a, &Event::Key(key)), Some(Action::Down));
+        key.kind = KeyEventKind::Release;
+        assert_eq!(to_action(&km, &a, &Event::Key(key)), None);
+        assert_eq!(to_action(&km, &a, &Event::FocusGained), None);
+    }
+
+    #[test]
+    fn visible_codes_follow_the_scroll() {
+        let mut a = app(12, fixed_now(), (80, 24));
+        let first = visible_codes(&a);
+        assert_eq!(first[0].to_string(), "HK.00700");
+        assert!(first.len() < 12);
+        a.update(Action::End);
+        let last = visible_codes(&a);
+        assert_eq!(
+            last.last().map(ToString::to_string).as_deref(),
+            Some("SH.601318")
+        );
+    }
+}

@@ -1,0 +1,137 @@
+//! Pure render functions: `render(frame, area, app)` draws the whole dashboard from `&App`.
+//! They read only the app (its `now`, never the clock), hold no state and do no IO.
+//!
+//! ```text
+//! wide (≥ 140 columns)                     narrow (< 140 columns)
+//! ┌ header ─────────────────────────────┐  ┌ header ──────────────┐
+//! │┌ watchlist ──┐┌ detail ────────────┐│  │┌ watchlist ─────────┐│
+//! ││ rows        ││ per-minute bars    ││  ││ rows               ││
+//! ││             ││ five-line trend    ││  │└────────────────────┘│
+//! ││ summary     ││ split   (or history)│  │┌ detail ────────────┐│
+//! │└─────────────┘└────────────────────┘│  ││ (charts that fit)  ││
+//! └ status bar ─────────────────────────┘  └ status bar ─────────┘
+//! ```
+//! Below 6 rows for the detail it is hidden: list and status stay.
+
+pub mod detail;
+pub mod help;
+pub mod history;
+pub mod sparkline;
+pub mod stacked;
+pub mod status;
+pub mod svg;
+pub mod theme;
+pub mod watchlist;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::App;
+use theme::Theme;
+
+/// Width of the watchlist in the wide layout.
+pub const WIDE_LIST: u16 = 76;
+/// From this width on, the watchlist and the detail sit side by side.
+pub const WIDE_FROM: u16 = 140;
+/// Header, body, status bar.
+const MAIN_LAYOUT: [Constraint; 3] = [
+    Constraint::Length(1),
+    Constraint::Min(0),
+    Constraint::Length(1),
+];
+
+/// Where each panel goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    /// Title line.
+    pub header: Rect,
+    /// Watchlist panel (with borders).
+    pub list: Rect,
+    /// Detail panel, when there is room.
+    pub detail: Option<Rect>,
+    /// Status bar.
+    pub status: Rect,
+}
+
+/// Splits `area` for a watchlist of `n` rows.
+pub fn areas(area: Rect, n: usize) -> Areas {
+    let [header, body, status] = Layout::vertical(MAIN_LAYOUT).areas(area);
+    let want = n as u16 + 4; // borders, column header, summary
+    let (list, detail) = if area.width >= WIDE_FROM {
+        let [l, d] =
+            Layout::horizontal([Constraint::Length(WIDE_LIST), Constraint::Min(0)]).areas(body);
+        (l, Some(d))
+    } else {
+        // Half the body for the list on small terminals, up to all its rows on tall ones.
+        let share = (body.height / 2).max(body.height.saturating_sub(20));
+        let list_h = want.min(share).max(want.min(body.height).min(6));
+        let [l, d] = Layout::vertical([Constraint::Length(list_h), Constraint::Min(0)]).areas(body);
+        (l, (d.height >= 6).then_some(d))
+    };
+    let list = if detail.is_none() {
+        Rect {
+            height: body.height,
+            ..list
+        }
+    } else {
+        list
+    };
+    Areas {
+        header,
+        list,
+        detail,
+        status,
+    }
+}
+
+/// Stock rows visible at a terminal size with `n` rows in the watchlist.
+pub fn watchlist_rows(size: (u16, u16), n: usize) -> u16 {
+    areas(Rect::new(0, 0, size.0, size.1), n)
+        .list
+        .height
+        .saturating_sub(4)
+}
+
+/// Draws the whole dashboard.
+pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let a = areas(area, app.rows().len());
+    render_header(frame, a.header, app);
+    watchlist::render(frame, a.list, app);
+    if let Some(d) = a.detail {
+        if app.view.is_history() {
+            history::render(frame, d, app);
+        } else {
+            detail::render(frame, d, app);
+        }
+    }
+    status::render(frame, a.status, app);
+    if app.help {
+        help::render(frame, area, app);
+    }
+}
+
+fn render_header(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let t = Theme::of(app);
+    let wl = &app.watchlists[app.active];
+    let mut spans = vec![
+        Span::styled(" capflow ", t.title()),
+        Span::raw(format!(
+            " {} ({}/{})  view: {}  sort: {} ",
+            wl.name,
+            app.active + 1,
+            app.watchlists.len(),
+            app.view.name(),
+            app.sort.label()
+        )),
+    ];
+    if app.simulated.is_some() {
+        spans.push(Span::styled(" SIMULATED ", t.badge()));
+    }
+    spans.push(Span::styled("  ? help  q quit", t.dim()));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,324 @@
+//! The intraday detail of the selected stock: per-minute net inflow bars across the session
+//! (signed, time axis in the market's local time), the five-line cumulative capital trend
+//! (in_flow, super, big, mid, sml) and stacked diverging bars of the current split with values.
+//! Pure: reads `&App`, never the clock.
+//!
+//! ```text
+//! ┌ HK.00700 Tencent · intraday ─────────────┐
+//! │ per-minute net inflow (HKT)     +1.2M top │   BARS    (3/10 of the height)
+//! │ ▂▅█▃ ▁▆▄  (baseline)  ▆ ▃                 │
+//! │ 09:30        13:00             16:00      │
+//! │ capital trend (cumulative)                │   TREND   (the rest)
+//! │ split now  █ super +…  █ big +…           │   SPLIT   (8 rows)
+//! └───────────────────────────────────────────┘
+//! ```
+//! Under 20 rows only the bars and a one-line split remain.
+
+use chrono::{DateTime, NaiveTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph};
+
+use super::sparkline::{SignedSparkline, bucket};
+use super::stacked::StackedBars;
+use super::theme::Theme;
+use super::watchlist::right;
+use crate::app::App;
+use crate::flow::{CapitalFlow, Schedule, SecurityCode, SizeSplit, Units, human};
+
+/// Rows of the split panel in the full layout.
+const SPLIT_ROWS: u16 = 8;
+/// Width of the value gutter left of the charts.
+const GUTTER: u16 = 8;
+/// Size names, largest first.
+pub const SIZES: [&str; 4] = ["super", "big", "mid", "sml"];
+
+/// The market's time zone abbreviation at `now` ("HKT", "EST"), or "" when unknown.
+pub fn tz_label(code: &SecurityCode, now: DateTime<Utc>) -> String {
+    Schedule::of(code.market).map_or_else(String::new, |s| {
+        now.with_timezone(&s.tz).format("%Z").to_string()
+    })
+}
+
+/// Axis labels for a session bucketed into columns of `group` minutes: (column, "HH:MM") at each
+/// session open and at the last close.
+pub fn axis_labels(sched: &Schedule, group: usize) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut idx = 0;
+    for (open, close) in sched.sessions {
+        out.push((idx / group.max(1), open.format("%H:%M").to_string()));
+        idx += minutes_between(*open, *close) + 1;
+    }
+    if let Some((_, close)) = sched.sessions.last() {
+        out.push(((idx - 1) / group.max(1), close.format("%H:%M").to_string()));
+    }
+    out
+}
+
+fn minutes_between(a: NaiveTime, b: NaiveTime) -> usize {
+    (b - a).num_minutes().max(0) as usize
+}
+
+/// One line: "super +1.2M  big -300K  mid +5K  sml -2K".
+pub fn split_line(split: &SizeSplit, theme: Theme, units: Units) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    for (name, v) in SIZES.iter().zip(split.as_array()) {
+        spans.push(Span::raw(format!("{name} ")));
+        spans.push(Span::styled(
+            format!("{}  ", human(v, units)),
+            theme.signed(v),
+        ));
+    }
+    spans
+}
+
+/// Draws the panel.
+pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let t = Theme::of(app);
+    let Some(code) = app.focused().cloned() else {
+        frame.render_widget(Block::bordered().title(" no stocks "), area);
+        return;
+    };
+    let flow = app.data(&code).and_then(|d| d.intraday.as_ref());
+    let tz = tz_label(&code, app.now);
+    let asof = flow
+        .and_then(|f| f.last_valid_time.clone())
+        .map_or_else(String::new, |s| {
+            format!(" · as of {} {tz}", s.get(11..).unwrap_or(&s))
+        });
+    let title = format!(" {} {} · intraday{asof} ", code, app.display_name(&code));
+    let block = Block::bordered().title(Line::styled(title, t.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(flow) = flow.filter(|f| !f.items.is_empty()) else {
+        let msg = match app.data(&code).and_then(|d| d.error.as_ref()) {
+            Some(e) => Line::styled(format!("error: {}", e.message), t.error()),
+            None => Line::styled("waiting for data…", t.dim()),
+        };
+        frame.render_widget(Paragraph::new(msg), inner);
+        return;
+    };
+    let latest = flow.latest().map(|i| i.split).unwrap_or_default();
+    if inner.height < 20 {
+        let [bars, split] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
+        render_bars(frame, bars, app, &code, flow);
+        frame.render_widget(
+            Paragraph::new(Line::from(split_line(&latest, t, app.units))),
+            split,
+        );
+        return;
+    }
+    let bars_h = inner.height * 3 / 10;
+    let [bars, trend, split] = Layout::vertical([
+        Constraint::Length(bars_h),
+        Constraint::Min(0),
+        Constraint::Length(SPLIT_ROWS),
+    ])
+    .areas(inner);
+    render_bars(frame, bars, app, &code, flow);
+    render_trend(frame, trend, app, &code, flow);
+    render_split(frame, split, app, &latest);
+}
+
+fn render_bars(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    app: &App,
+    code: &SecurityCode,
+    flow: &CapitalFlow,
+) {
+    let t = Theme::of(app);
+    if area.height < 3 || area.width <= GUTTER + 4 {
+        return;
+    }
+    let values: Vec<f64> = flow.minute_deltas().iter().map(|m| m.in_flow).collect();
+    let sched = Schedule::of(code.market);
+    let slots = sched
+        .map_or(values.len(), |s| s.minutes().len())
+        .max(values.len());
+    let width = usize::from(area.width - GUTTER);
+    let group = slots.div_ceil(width);
+    let cols = bucket(&values, slots, width);
+    let max = cols.iter().flatten().fold(0.0_f64, |m, v| m.max(v.abs()));
+    let title = format!(
+        "per-minute net inflow{} ({})",
+        if group > 1 {
+            format!(", {group}-min columns")
+        } else {
+            String::new()
+        },
+        tz_label(code, app.now)
+    );
+    let buf = frame.buffer_mut();
+    buf.set_stringn(area.x, area.y, title, area.width as usize, t.dim());
+    let chart = Rect::new(
+        area.x + GUTTER,
+        area.y + 1,
+        area.width - GUTTER,
+        area.height - 2,
+    );
+    buf.set_stringn(
+        area.x,
+        chart.y,
+        human(max, app.units),
+        GUTTER as usize - 1,
+        t.signed(1.0),
+    );
+    buf.set_stringn(
+        area.x,
+        chart.bottom() - 1,
+        human(-max, app.units),
+        GUTTER as usize - 1,
+        t.signed(-1.0),
+    );
+    let spark = SignedSparkline {
+        values: &cols,
+        max: Some(max),
+        up: t.up_color(),
+        down: t.down_color(),
+    };
+    frame.render_widget(&spark, chart);
+    if let Some(s) = sched {
+        let buf = frame.buffer_mut();
+        let y = chart.bottom();
+        for (col, label) in axis_labels(&s, group) {
+            let x = (chart.x + col as u16).min(chart.right().saturating_sub(5));
+            buf.set_stringn(x, y, label, 5, t.dim());
+        }
+    }
+}
+
+fn render_trend(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    app: &App,
+    code: &SecurityCode,
+    flow: &CapitalFlow,
+) {
+    let t = Theme::of(app);
+    if area.height < 4 {
+        return;
+    }
+    let series: Vec<Vec<(f64, f64)>> = (0..5)
+        .map(|k| {
+            flow.items
+                .iter()
+                .enumerate()
+                .map(|(i, it)| {
+                    let v = if k == 0 {
+                        it.in_flow
+                    } else {
+                        it.split.as_array()[k - 1]
+                    };
+                    (i as f64, v)
+                })
+                .collect()
+        })
+        .collect();
+    let (lo, hi) = series
+        .iter()
+        .flatten()
+        .fold((0.0_f64, 0.0_f64), |(l, h), (_, v)| (l.min(*v), h.max(*v)));
+    let pad = (hi - lo).max(1.0) * 0.05;
+    let sched = Schedule::of(code.market);
+    let slots = sched
+        .map_or(flow.items.len(), |s| s.minutes().len())
+        .max(flow.items.len());
+    let names = ["in_flow", "super", "big", "mid", "sml"];
+    let datasets = series
+        .iter()
+        .enumerate()
+        .map(|(k, data)| {
+            Dataset::default()
+                .name(names[k])
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(t.trend(k))
+                .data(data)
+        })
+        .collect::<Vec<_>>();
+    let x_labels: Vec<Line<'_>> = sched.map_or_else(Vec::new, |s| {
+        let first = s.sessions.first().map(|x| x.0.format("%H:%M").to_string());
+        let last = s.sessions.last().map(|x| x.1.format("%H:%M").to_string());
+        [first, last]
+            .into_iter()
+            .flatten()
+            .map(Line::from)
+            .collect()
+    });
+    let mut legend = vec![Span::styled("capital trend (cumulative): ", t.dim())];
+    for (k, name) in names.iter().enumerate() {
+        legend.push(Span::styled(format!("━ {name}  "), t.trend(k)));
+    }
+    let chart = Chart::new(datasets)
+        .block(Block::default().title(Line::from(legend)))
+        .x_axis(
+            Axis::default()
+                .bounds([0.0, (slots.max(2) - 1) as f64])
+                .labels(x_labels)
+                .style(t.dim()),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([lo - pad, hi + pad])
+                .labels([human(lo, app.units), human(hi, app.units)])
+                .style(t.dim()),
+        )
+        .legend_position(None);
+    frame.render_widget(chart, area);
+}
+
+fn render_split(frame: &mut Frame<'_>, area: Rect, app: &App, split: &SizeSplit) {
+    let t = Theme::of(app);
+    let buf = frame.buffer_mut();
+    buf.set_stringn(
+        area.x,
+        area.y,
+        "split now (stacked: + up, − down)",
+        area.width as usize,
+        t.dim(),
+    );
+    let bars = Rect::new(area.x + 2, area.y + 1, 7, area.height.saturating_sub(1));
+    let cols = [*split];
+    let w = StackedBars {
+        columns: &cols,
+        marks: &[],
+        bar_width: 6,
+        gap: 1,
+        theme: t,
+    };
+    frame.render_widget(&w, bars);
+    let buf = frame.buffer_mut();
+    for (i, (name, v)) in SIZES.iter().zip(split.as_array()).enumerate() {
+        let swatch = Style::default().fg(t.size_shade(i, v >= 0.0));
+        let line = Line::from(vec![
+            Span::styled("██ ", swatch),
+            Span::raw(format!("{name:<6}")),
+            Span::styled(right(&human(v, app.units), 9), t.signed(v)),
+        ]);
+        buf.set_line(
+            area.x + 12,
+            area.y + 1 + i as u16,
+            &line,
+            area.width.saturating_sub(12),
+        );
+    }
+    let total = split.total();
+    let main = split.main();
+    let line = Line::from(vec![
+        Span::raw("   in_flow "),
+        Span::styled(right(&human(total, app.units), 9), t.signed(total)),
+        Span::raw("   main "),
+        Span::styled(human(main, app.units), t.signed(main)),
+    ]);
+    buf.set_line(
+        area.x + 12,
+        area.y + 6,
+        &line,
+        area.width.saturating_sub(12),
+    );
+}

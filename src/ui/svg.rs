@@ -1,0 +1,124 @@
+//! Turns a rendered `Buffer` into an SVG picture (used for the README screenshot): block glyphs
+//! become exact rectangles, other text runs become `<text>` in a monospace font, colours and
+//! reverse video are kept. Pure string building, no IO.
+
+use std::fmt::Write as _;
+
+use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier};
+
+use super::sparkline::LEVELS;
+
+/// Cell size in pixels.
+const CW: f64 = 9.0;
+const CH: f64 = 18.0;
+const DEFAULT_FG: &str = "#d4d4d4";
+const DEFAULT_BG: &str = "#1e1e1e";
+
+/// CSS colour of a terminal colour (`None` = the default).
+pub fn css(c: Color) -> Option<String> {
+    let named = match c {
+        Color::Reset => return None,
+        Color::Black => "#000000",
+        Color::Red => "#e03b3b",
+        Color::Green => "#23c45e",
+        Color::Yellow => "#e5c310",
+        Color::Blue => "#3b82f6",
+        Color::Magenta => "#c04fc0",
+        Color::Cyan => "#22b8cf",
+        Color::Gray => "#b0b0b0",
+        Color::DarkGray => "#6b6b6b",
+        Color::LightRed => "#f87171",
+        Color::LightGreen => "#86efac",
+        Color::LightYellow => "#fde68a",
+        Color::LightBlue => "#93c5fd",
+        Color::LightMagenta => "#f0abfc",
+        Color::LightCyan => "#a5f3fc",
+        Color::White => "#ffffff",
+        Color::Rgb(r, g, b) => return Some(format!("#{r:02x}{g:02x}{b:02x}")),
+        Color::Indexed(i) => return Some(format!("#{i:02x}{i:02x}{i:02x}")),
+    };
+    Some(named.to_string())
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// The SVG of a buffer.
+pub fn buffer_to_svg(buf: &Buffer) -> String {
+    let a = buf.area;
+    let (w, h) = (f64::from(a.width) * CW, f64::from(a.height) * CH);
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" \
+font-family=\"DejaVu Sans Mono, Menlo, Consolas, monospace\" font-size=\"15\">\n\
+<rect width=\"100%\" height=\"100%\" fill=\"{DEFAULT_BG}\"/>\n"
+    );
+    for y in a.top()..a.bottom() {
+        let py = f64::from(y - a.y) * CH;
+        let mut run = String::new();
+        let mut run_x = 0.0;
+        let mut run_style: Option<(String, bool)> = None;
+        let flush = |out: &mut String, run: &mut String, x: f64, st: &Option<(String, bool)>| {
+            if !run.trim().is_empty()
+                && let Some((fill, bold)) = st
+            {
+                let weight = if *bold { " font-weight=\"bold\"" } else { "" };
+                let _ = writeln!(
+                    out,
+                    "<text x=\"{x}\" y=\"{}\" fill=\"{fill}\"{weight} textLength=\"{}\" lengthAdjust=\"spacing\" xml:space=\"preserve\">{}</text>",
+                    py + CH * 0.75,
+                    run.chars().count() as f64 * CW,
+                    esc(run)
+                );
+            }
+            run.clear();
+        };
+        for x in a.left()..a.right() {
+            let cell = &buf[(x, y)];
+            let px = f64::from(x - a.x) * CW;
+            let (mut fg, mut bg) = (
+                css(cell.fg).unwrap_or_else(|| DEFAULT_FG.into()),
+                css(cell.bg),
+            );
+            if cell.modifier.contains(Modifier::REVERSED) {
+                let old_fg = fg.clone();
+                fg = bg.unwrap_or_else(|| DEFAULT_BG.into());
+                bg = Some(old_fg);
+            }
+            if let Some(bg) = &bg {
+                let _ = writeln!(
+                    out,
+                    "<rect x=\"{px}\" y=\"{py}\" width=\"{CW}\" height=\"{CH}\" fill=\"{bg}\"/>"
+                );
+            }
+            let sym = cell.symbol();
+            if let Some(k) = LEVELS.iter().position(|l| *l == sym).filter(|k| *k > 0) {
+                let fh = CH * k as f64 / 8.0;
+                let _ = writeln!(
+                    out,
+                    "<rect x=\"{px}\" y=\"{}\" width=\"{CW}\" height=\"{fh}\" fill=\"{fg}\"/>",
+                    py + CH - fh
+                );
+                flush(&mut out, &mut run, run_x, &run_style);
+                run_style = None;
+                continue;
+            }
+            let style = Some((fg, cell.modifier.contains(Modifier::BOLD)));
+            if style != run_style {
+                flush(&mut out, &mut run, run_x, &run_style);
+                run_style = style;
+                run_x = px;
+            }
+            if run.is_empty() {
+                run_x = px;
+            }
+            run.push_str(sym);
+        }
+        flush(&mut out, &mut run, run_x, &run_style);
+    }
+    out.push_str("</svg>\n");
+    out
+}

@@ -1,0 +1,250 @@
+//! Render snapshots of every view at 80×24 and 160×48 from fixed fixtures, and colour checks.
+
+use chrono::Duration;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+
+use crate::app::fixture::{self, fixed_now};
+use crate::app::{Action, App};
+use crate::flow::{Period, SecurityCode};
+use crate::poller::{ConnState, PollEvent};
+use crate::ui::theme::ColorScheme;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn app(size: (u16, u16)) -> App {
+    fixture::app(12, fixed_now(), size)
+}
+
+fn draw(app: &App) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    t.draw(|f| super::render(f, f.area(), app)).unwrap();
+    t
+}
+
+fn snap(name: &str, setup: impl Fn(&mut App)) {
+    for size in SIZES {
+        let mut a = app(size);
+        setup(&mut a);
+        let t = draw(&a);
+        insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), t.backend());
+    }
+}
+
+#[test]
+fn intraday_view() {
+    snap("intraday", |a| {
+        a.simulated = Some("SIMULATED market (seed 1)".into());
+    });
+}
+
+#[test]
+fn day_view() {
+    snap("day", |a| {
+        a.update(Action::View(Period::Day));
+        a.update(Action::ScrollLeft);
+        a.update(Action::ScrollLeft);
+    });
+}
+
+#[test]
+fn week_view() {
+    snap("week", |a| {
+        a.update(Action::View(Period::Week));
+    });
+}
+
+#[test]
+fn month_view() {
+    snap("month", |a| {
+        a.update(Action::View(Period::Month));
+    });
+}
+
+#[test]
+fn help_overlay() {
+    snap("help", |a| {
+        a.update(Action::ToggleHelp);
+    });
+}
+
+#[test]
+fn disconnected_with_errors() {
+    snap("disconnected", |a| {
+        let mut status = fixture::status(a.now);
+        status.connection = ConnState::Reconnecting {
+            attempt: 3,
+            retry_at: a.now + Duration::seconds(184),
+            error: "connection refused".into(),
+        };
+        status.next_fetch = None;
+        a.update(Action::Poll(PollEvent::Status(status)));
+        a.update(Action::Poll(PollEvent::StockError {
+            code: "HK.09988".parse().unwrap(),
+            period: Period::Intraday,
+            message: "timed out".into(),
+            permanent: false,
+        }));
+        a.update(Action::Poll(PollEvent::StockError {
+            code: "HK.00700".parse().unwrap(),
+            period: Period::Intraday,
+            message: "unknown stock".into(),
+            permanent: true,
+        }));
+        // Three minutes later without fresh data: trading rows turn stale.
+        a.update(Action::Tick(a.now + Duration::minutes(3)));
+    });
+}
+
+#[test]
+fn empty_app_before_any_data() {
+    let mut a = App::new(
+        vec![crate::app::Watchlist {
+            name: "New".into(),
+            codes: vec!["HK.00700".parse().unwrap()],
+        }],
+        fixed_now(),
+    );
+    a.opend_label = "127.0.0.1:11111".into();
+    a.update(Action::Resize(80, 24));
+    let t = draw(&a);
+    insta::assert_snapshot!("waiting_80x24", t.backend());
+}
+
+#[test]
+fn tiny_terminal_does_not_panic() {
+    for (w, h) in [(1, 1), (10, 3), (30, 8), (79, 12), (300, 100)] {
+        let mut a = app((w, h));
+        for v in Period::ALL {
+            a.update(Action::View(v));
+            let _ = draw(&a);
+        }
+        a.update(Action::ToggleHelp);
+        let _ = draw(&a);
+    }
+}
+
+fn net_cell(buf: &Buffer, code: &str) -> (Color, Color) {
+    // The net column starts after "code name " and holds a signed amount: find its sign.
+    let area = buf.area;
+    for y in 0..area.height {
+        let line: String = (0..area.width)
+            .map(|x| buf[(x, y)].symbol().to_string())
+            .collect();
+        if let Some(pos) = line.find(code) {
+            let start = line[..pos].chars().count() + 28;
+            for x in start as u16..area.width {
+                let s = buf[(x, y)].symbol();
+                if s == "+" || s == "-" {
+                    let fg = buf[(x, y)].fg;
+                    return (fg, if s == "+" { Color::Reset } else { Color::Black });
+                }
+            }
+        }
+    }
+    panic!("{code} not found");
+}
+
+#[test]
+fn up_down_colours_follow_the_convention() {
+    let mut a = app((160, 48));
+    let code: SecurityCode = "HK.00700".parse().unwrap();
+    let net = a.data(&code).unwrap().net().unwrap();
+    let (fg, _) = net_cell(draw(&a).backend().buffer(), "HK.00700");
+    let up_is_green = net > 0.0;
+    assert_eq!(
+        fg,
+        if up_is_green {
+            Color::Green
+        } else {
+            Color::Red
+        }
+    );
+    a.colors = ColorScheme::RedUp;
+    let (fg, _) = net_cell(draw(&a).backend().buffer(), "HK.00700");
+    assert_eq!(
+        fg,
+        if up_is_green {
+            Color::Red
+        } else {
+            Color::Green
+        }
+    );
+}
+
+#[test]
+fn both_signs_are_coloured_oppositely() {
+    let a = app((160, 48));
+    let buf = draw(&a).backend().buffer().clone();
+    let mut seen = std::collections::HashSet::new();
+    for (code, _) in fixture::codes(12) {
+        let net = a.data(&code).unwrap().net().unwrap();
+        let (fg, _) = net_cell(&buf, &code.to_string());
+        assert_eq!(
+            fg,
+            if net > 0.0 { Color::Green } else { Color::Red },
+            "{code}"
+        );
+        seen.insert(net > 0.0);
+    }
+    assert_eq!(seen.len(), 2, "the fixture has inflow and outflow stocks");
+}
+
+#[test]
+fn no_color_means_no_colour_anywhere() {
+    for view in Period::ALL {
+        let mut a = app((160, 48));
+        a.no_color = true;
+        a.simulated = Some("SIMULATED".into());
+        a.update(Action::View(view));
+        a.update(Action::ToggleHelp);
+        let t = draw(&a);
+        for cell in t.backend().buffer().content() {
+            assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "{view:?}");
+        }
+    }
+}
+
+#[test]
+fn screenshot_svg_matches_assets() {
+    let mut a = fixture::app(12, fixed_now(), (150, 44));
+    a.simulated = Some("SIMULATED market".into());
+    a.colors = ColorScheme::GreenUp;
+    let svg = super::svg::buffer_to_svg(draw(&a).backend().buffer());
+    assert!(svg.starts_with("<svg") && svg.ends_with("</svg>\n"));
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/dashboard.svg");
+    if std::env::var_os("CAPFLOW_UPDATE_ASSETS").is_some() {
+        std::fs::write(path, &svg).unwrap();
+    }
+    let stored = std::fs::read_to_string(path).unwrap();
+    assert!(
+        stored == svg,
+        "assets/dashboard.svg is out of date: rerun with CAPFLOW_UPDATE_ASSETS=1"
+    );
+}
+
+#[test]
+fn cjk_units_and_names_keep_columns_aligned() {
+    use crate::ui::watchlist::{cut, right, width};
+    assert_eq!(cut("腾讯控股有限公司", 7), "腾讯控 ");
+    assert_eq!(width(&cut("Tencent Holdings", 6)), 6);
+    assert_eq!(right("+13.8亿", 8), " +13.8亿");
+    assert_eq!(width(&right("+13.8亿", 8)), 8);
+    let mut a = app((80, 24));
+    a.units = crate::flow::Units::Cjk;
+    a.colors = ColorScheme::RedUp;
+    a.update(Action::Poll(PollEvent::Names(vec![
+        crate::opend::SecurityInfo {
+            code: "HK.00700".parse().unwrap(),
+            name: "腾讯控股".into(),
+            lot_size: 100,
+            kind: crate::opend::SecurityKind::Stock,
+            price: None,
+            last_close: None,
+        },
+    ])));
+    let t = draw(&a);
+    insta::assert_snapshot!("cjk_80x24", t.backend());
+}

@@ -1,0 +1,150 @@
+//! Colours: the up/down convention (green-up or red-up), one shade per order size, and NO_COLOR.
+//!
+//! Render functions ask a [`Theme`] for styles and never pick colours themselves. With
+//! `no_color` every style is plain (modifiers only), as <https://no-color.org> asks.
+
+use ratatui::style::{Color, Modifier, Style};
+
+use crate::app::App;
+
+/// Which colour means "up" (inflow).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorScheme {
+    /// Green up, red down (US style).
+    #[default]
+    GreenUp,
+    /// Red up, green down (CN/HK style).
+    RedUp,
+}
+
+const GREENS: [Color; 4] = [
+    Color::Rgb(0, 150, 60),
+    Color::Rgb(60, 190, 90),
+    Color::Rgb(120, 215, 140),
+    Color::Rgb(180, 235, 190),
+];
+const REDS: [Color; 4] = [
+    Color::Rgb(200, 30, 40),
+    Color::Rgb(235, 80, 80),
+    Color::Rgb(245, 135, 130),
+    Color::Rgb(250, 185, 180),
+];
+/// Line colours of the five-line trend: in_flow, super, big, mid, sml.
+const TREND: [Color; 5] = [
+    Color::Yellow,
+    Color::Magenta,
+    Color::Cyan,
+    Color::Blue,
+    Color::Gray,
+];
+
+/// Styles for one dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Theme {
+    /// The convention.
+    pub scheme: ColorScheme,
+    /// No colours at all.
+    pub no_color: bool,
+}
+
+impl Theme {
+    /// The theme an app asks for.
+    pub fn of(app: &App) -> Theme {
+        Theme {
+            scheme: app.colors,
+            no_color: app.no_color,
+        }
+    }
+
+    fn color(self, c: Color) -> Style {
+        if self.no_color {
+            Style::default()
+        } else {
+            Style::default().fg(c)
+        }
+    }
+
+    /// The raw up colour (`Reset` without colours).
+    pub fn up_color(self) -> Color {
+        match (self.no_color, self.scheme) {
+            (true, _) => Color::Reset,
+            (false, ColorScheme::GreenUp) => Color::Green,
+            (false, ColorScheme::RedUp) => Color::Red,
+        }
+    }
+
+    /// The raw down colour (`Reset` without colours).
+    pub fn down_color(self) -> Color {
+        match (self.no_color, self.scheme) {
+            (true, _) => Color::Reset,
+            (false, ColorScheme::GreenUp) => Color::Red,
+            (false, ColorScheme::RedUp) => Color::Green,
+        }
+    }
+
+    /// Style of a signed amount: up colour above zero, down colour below, plain at zero.
+    pub fn signed(self, v: f64) -> Style {
+        if v > 0.0 {
+            self.color(self.up_color())
+        } else if v < 0.0 {
+            self.color(self.down_color())
+        } else {
+            Style::default()
+        }
+    }
+
+    /// Shade of an order size (0 = super … 3 = sml) for a positive or negative segment.
+    pub fn size_shade(self, size: usize, positive: bool) -> Color {
+        if self.no_color {
+            return Color::Reset;
+        }
+        let up = matches!(self.scheme, ColorScheme::GreenUp) == positive;
+        if up { GREENS[size % 4] } else { REDS[size % 4] }
+    }
+
+    /// Line colour of the trend chart (0 = in_flow, 1..=4 = super..sml).
+    pub fn trend(self, line: usize) -> Style {
+        self.color(TREND[line % 5])
+    }
+
+    /// Titles and headers.
+    pub fn title(self) -> Style {
+        Style::default().add_modifier(Modifier::BOLD)
+    }
+
+    /// Secondary text.
+    pub fn dim(self) -> Style {
+        if self.no_color {
+            Style::default()
+        } else {
+            Style::default().fg(Color::DarkGray)
+        }
+    }
+
+    /// Warnings (stale data, reconnecting).
+    pub fn warn(self) -> Style {
+        self.color(Color::Yellow)
+    }
+
+    /// Errors.
+    pub fn error(self) -> Style {
+        self.color(Color::LightRed).add_modifier(Modifier::BOLD)
+    }
+
+    /// The selected row.
+    pub fn selected(self) -> Style {
+        Style::default().add_modifier(Modifier::REVERSED)
+    }
+
+    /// The SIMULATED badge.
+    pub fn badge(self) -> Style {
+        if self.no_color {
+            Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+        } else {
+            Style::default()
+                .fg(Color::Black)
+                .bg(Color::Yellow)
+                .add_modifier(Modifier::BOLD)
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! End-to-end: the real `capflow` binary in a pseudo-terminal (portable-pty), its output fed to a
+//! terminal emulator (vt100), keys typed, the screen polled with a deadline (never fixed sleeps
+//! for assertions), the pty resized, and the exit checked: status 0 and the alternate screen left.
+//! HOME and the XDG dirs point at a temp dir so logs never go to the machine's home.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers panic on setup failures by design"
+)]
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+struct Session {
+    parser: Arc<Mutex<vt100::Parser>>,
+    master: Box<dyn MasterPty + Send>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    _home: tempfile::TempDir,
+}
+
+fn nz(n: u16) -> std::num::NonZero<u16> {
+    std::num::NonZero::new(n).unwrap()
+}
+
+fn size(cols: u16, rows: u16) -> PtySize {
+    PtySize {
+        rows,
+        cols,
+        pixel_width: 0,
+        pixel_height: 0,
+    }
+}
+
+impl Session {
+    fn start(args: &[&str], cols: u16, rows: u16) -> Session {
+        let home = tempfile::tempdir().unwrap();
+        let pair = native_pty_system().openpty(size(cols, rows)).unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_capflow"));
+        for a in args {
+            cmd.arg(a);
+        }
+        cmd.cwd(home.path());
+        cmd.env("HOME", home.path());
+        cmd.env("XDG_DATA_HOME", home.path().join("data"));
+        cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
+        cmd.env("XDG_CACHE_HOME", home.path().join("cache"));
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("NO_COLOR");
+        cmd.env_remove("CAPFLOW_CONFIG");
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(nz(rows), nz(cols), 0)));
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let p = parser.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                p.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        let writer = pair.master.take_writer().unwrap();
+        Session {
+            parser,
+            master: pair.master,
+            writer,
+            child,
+            _home: home,
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    /// Polls the emulated screen until `pred` holds, or fails with the screen after the deadline.
+    fn wait_for(&mut self, what: &str, pred: impl Fn(&str) -> bool) {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return;
+            }
+            if start.elapsed() > DEADLINE {
+                let _ = self.child.kill();
+                panic!("timed out waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn keys(&mut self, s: &str) {
+        self.writer.write_all(s.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    fn resize(&mut self, cols: u16, rows: u16) {
+        self.parser
+            .lock()
+            .unwrap()
+            .screen_mut()
+            .set_size(nz(rows), nz(cols));
+        self.master.resize(size(cols, rows)).unwrap();
+    }
+
+    /// Waits for the process to exit; returns its exit code.
+    fn wait_exit(&mut self) -> u32 {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.exit_code();
+            }
+            if start.elapsed() > DEADLINE {
+                let _ = self.child.kill();
+                panic!("capflow did not exit; screen:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn alternate_screen(&self) -> bool {
+        self.parser.lock().unwrap().screen().alternate_screen()
+    }
+
+    fn mouse_captured(&self) -> bool {
+        self.parser.lock().unwrap().screen().mouse_protocol_mode() != vt100::MouseProtocolMode::None
+    }
+}
+
+/// A line of the wide layout: the watchlist's border and the detail's title side by side.
+fn wide(t: &str) -> bool {
+    t.lines()
+        .any(|l| l.contains("stocks ─") && l.contains("· intraday"))
+}
+
+/// Moves (j/k), switches views (d, w, m, i), opens and closes help, resizes, quits (q).
+/// `first`, `second`, `third` are the codes of the first three rows.
+fn drive(s: &mut Session, first: &str, second: &str, third: &str) {
+    let title = |code: &str| format!("{code} ");
+    s.wait_for("the detail of the first stock", |t| {
+        t.lines()
+            .any(|l| l.contains(&title(first)) && l.contains("· intraday"))
+    });
+    s.keys("j");
+    s.wait_for("j to move down", |t| {
+        t.lines()
+            .any(|l| l.contains(&title(second)) && l.contains("· intraday"))
+    });
+    s.keys("k");
+    s.wait_for("k to move up", |t| {
+        t.lines()
+            .any(|l| l.contains(&title(first)) && l.contains("· intraday"))
+    });
+    // A left click on the third row (SGR mouse, 1-based: column 6, row 6) selects it; the wheel
+    // moves on from there.
+    s.keys("\x1b[<0;6;6M\x1b[<0;6;6m");
+    s.wait_for("a click to select the third row", |t| {
+        t.lines()
+            .any(|l| l.contains(&title(third)) && l.contains("· intraday"))
+    });
+    s.keys("\x1b[<64;6;6M");
+    s.wait_for("the wheel to move up", |t| {
+        t.lines()
+            .any(|l| l.contains(&title(second)) && l.contains("· intraday"))
+    });
+    s.keys("k");
+    for (key, view) in [
+        ("d", "daily history"),
+        ("w", "weekly history"),
+        ("m", "monthly history"),
+        ("i", "· intraday"),
+    ] {
+        s.keys(key);
+        s.wait_for(view, |t| t.contains(view));
+    }
+    s.keys("?");
+    s.wait_for("the help overlay", |t| {
+        t.contains("keys · ? or Esc closes") && t.contains("refresh focused stock")
+    });
+    s.keys("?");
+    s.wait_for("help to close", |t| !t.contains("keys · ? or Esc closes"));
+    s.resize(150, 40);
+    s.wait_for("the wide layout after a resize", wide);
+    s.resize(80, 24);
+    s.wait_for("the narrow layout after a resize", |t| {
+        !wide(t) && t.contains("· intraday")
+    });
+    s.keys("q");
+    assert_eq!(s.wait_exit(), 0, "screen:\n{}", s.screen());
+    assert!(!s.alternate_screen(), "the alternate screen was left");
+    assert!(!s.mouse_captured(), "mouse capture was turned off");
+}
+
+#[test]
+fn dashboard_without_opend_shows_the_connection_state_and_quits_cleanly() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    }; // closed again: nothing listens there
+    let addr = format!("127.0.0.1:{port}");
+    let mut s = Session::start(&["--opend", &addr], 100, 30);
+    s.wait_for("the dashboard with the connection state", |t| {
+        t.contains("capflow")
+            && t.contains("HK.00700")
+            && t.contains(&format!("OpenD {addr}"))
+            && (t.contains("connecting") || t.contains("disconnected"))
+    });
+    assert!(s.alternate_screen());
+    assert!(s.mouse_captured());
+    drive(&mut s, "HK.00700", "HK.09988", "HK.03690");
+}
+
+#[test]
+fn demo_runs_on_the_simulator_or_fails_before_the_tui() {
+    let mut s = Session::start(&["--demo"], 100, 30);
+    s.wait_for("the demo dashboard or a start-up error", |t| {
+        t.contains("SIMULATED") || t.contains("cannot start the simulator")
+    });
+    if s.screen().contains("cannot start the simulator") {
+        // This build has no simulator: a clean one-line error before any TUI is drawn.
+        assert_ne!(s.wait_exit(), 0);
+        assert!(!s.alternate_screen());
+        assert!(!s.screen().contains("view: intraday"), "{}", s.screen());
+        return;
+    }
+    assert!(s.alternate_screen());
+    assert!(s.mouse_captured());
+    drive(&mut s, "HK.00700", "HK.09988", "HK.03690");
+}
