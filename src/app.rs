@@ -18,12 +18,16 @@ use crate::poller::{PollCommand, PollEvent, PollStatus};
 use crate::ui::theme::ColorScheme;
 
 /// A named list of stocks, in config order.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Watchlist {
     /// Shown in the header ("Tech").
     pub name: String,
     /// Its stocks, in config order.
     pub codes: Vec<SecurityCode>,
+    /// For a list read from an OpenD watchlist group: the group's name.
+    pub opend_group: Option<String>,
+    /// Why the list could not be read (shown in place of the rows), if it could not.
+    pub error: Option<String>,
 }
 
 /// How the watchlist rows are ordered (`s` cycles through them).
@@ -144,6 +148,13 @@ pub enum Action {
     Back,
     /// Something the poller reported.
     Poll(PollEvent),
+    /// The stocks of watchlist `index` were read from its OpenD group (or could not be).
+    GroupRead {
+        /// Index into the watchlists.
+        index: usize,
+        /// The codes, or why the group could not be read.
+        result: Result<Vec<SecurityCode>, String>,
+    },
 }
 
 /// The whole dashboard state. Changed only by [`App::update`].
@@ -169,7 +180,7 @@ pub struct App {
     pub help: bool,
     /// The poller's last status.
     pub status: Option<PollStatus>,
-    /// OpenD address label (until the poller reports).
+    /// How the status bar names OpenD ("Futu OpenD 127.0.0.1:11111").
     pub opend_label: String,
     /// The note of the simulator, when the data is simulated.
     pub simulated: Option<String>,
@@ -191,7 +202,7 @@ impl Default for App {
         App::new(
             vec![Watchlist {
                 name: "Watchlist".into(),
-                codes: Vec::new(),
+                ..Watchlist::default()
             }],
             DateTime::<Utc>::UNIX_EPOCH,
         )
@@ -204,7 +215,7 @@ impl App {
         if watchlists.is_empty() {
             watchlists.push(Watchlist {
                 name: "Watchlist".into(),
-                codes: Vec::new(),
+                ..Watchlist::default()
             });
         }
         let mut app = App {
@@ -337,6 +348,22 @@ impl App {
                 } else {
                     self.quit = true;
                 }
+            }
+            Action::GroupRead { index, result } => {
+                let wl = self.watchlists.get_mut(index)?;
+                match result {
+                    Ok(codes) => {
+                        wl.codes = codes;
+                        wl.error = None;
+                    }
+                    // Keep the last good list, and say why it could not be refreshed.
+                    Err(e) => wl.error = Some(e),
+                }
+                if index == self.active {
+                    self.selected = self.selected.min(self.len().saturating_sub(1));
+                    self.announce_watchlist();
+                }
+                return None;
             }
             Action::Poll(event) => {
                 self.apply_poll(event);

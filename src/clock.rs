@@ -109,6 +109,39 @@ pub fn follow_server(
     )
 }
 
+/// The system clock, shifted to OpenD's once its server time is known ([`ServerClock::learn`]):
+/// the dashboard's clock, which must work before (and without) a connection.
+#[derive(Debug, Default)]
+pub struct ServerClock {
+    offset_ms: std::sync::atomic::AtomicI64,
+}
+
+impl ServerClock {
+    /// Takes OpenD's time (GetGlobalState) read when ours was `local_now`: follows it when the
+    /// two differ by more than 10 s (a simulator on another day), else stays on the system
+    /// clock. Returns a note for the log when it shifts.
+    pub fn learn(&self, server_now: DateTime<Utc>, local_now: DateTime<Utc>) -> Option<String> {
+        let skew = (server_now - local_now).num_milliseconds();
+        let offset = if skew.abs() > 10_000 { skew } else { 0 };
+        let old = self
+            .offset_ms
+            .swap(offset, std::sync::atomic::Ordering::Relaxed);
+        (offset != 0 && (offset - old).abs() > 10_000).then(|| {
+            format!(
+                "OpenD's clock reads {}: market sessions follow it",
+                server_now.format("%Y-%m-%d %H:%M:%S UTC")
+            )
+        })
+    }
+}
+
+impl Clock for ServerClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+            + Duration::milliseconds(self.offset_ms.load(std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
 /// A shared clock handle.
 pub type SharedClock = Arc<dyn Clock>;
 
@@ -128,6 +161,21 @@ mod tests {
         let (c, note) = follow_server(server, local);
         assert!(note.unwrap().contains("2026-11-25 02:00:00 UTC"));
         assert!((c.now() - server).num_seconds().abs() <= 1);
+    }
+
+    #[test]
+    fn server_clock_learns_large_skews_only() {
+        let c = ServerClock::default();
+        let local = Utc::now();
+        assert!(c.learn(local + Duration::seconds(5), local).is_none());
+        assert!((c.now() - Utc::now()).num_seconds().abs() <= 1);
+        let server = local - Duration::hours(30);
+        assert!(c.learn(server, local).is_some());
+        assert!((c.now() - server).num_seconds().abs() <= 1);
+        assert!(
+            c.learn(server, local).is_none(),
+            "no note when nothing changed"
+        );
     }
 
     #[tokio::test(start_paused = true)]

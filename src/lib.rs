@@ -39,35 +39,45 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 /// Builds the dashboard options from the command line and the config file, and runs it.
-/// `--demo` starts the simulator first (its watchlists and market clock): if that fails it is a
-/// clean error before the terminal is touched.
+/// `--demo` starts the simulator first (its market clock; its demo watchlists unless a config
+/// file is in use): if that fails it is a clean error before the terminal is touched.
 async fn dashboard(args: cli::DashboardArgs) -> Result<(), Failure> {
     let cfg = config::load(args.config.as_deref())?;
-    let watchlists = if args.opend.demo {
+    let watchlists = if args.opend.demo && cfg.path.is_none() {
         sim::demo_watchlists()
             .into_iter()
             .map(|(name, codes)| app::Watchlist {
                 name,
                 codes: codes.iter().filter_map(|c| c.parse().ok()).collect(),
+                ..app::Watchlist::default()
             })
             .collect()
     } else {
-        dashboard_watchlists(&cfg)?
+        dashboard_watchlists(&cfg)
     };
     let target = fetch::Target::resolve(&args.opend, &cfg).await?;
     let label = target.options.addr.clone();
-    let clock: clock::SharedClock = match &target.sim {
-        Some(sim) => sim.clock(),
-        None => std::sync::Arc::new(clock::SystemClock),
+    // In the demo the simulator's clock; otherwise OpenD's, learned from GetGlobalState once
+    // connected (this machine's clock for a real OpenD).
+    let (clock, server_clock): (clock::SharedClock, _) = if let Some(sim) = &target.sim {
+        (sim.clock(), None)
+    } else {
+        let c = std::sync::Arc::new(clock::ServerClock::default());
+        (c.clone() as clock::SharedClock, Some(c))
     };
     let opts = tui::DashboardOptions {
         connector: opend::OpenDConnector {
             options: target.options,
         },
-        opend_label: label,
+        opend_label: if args.opend.demo {
+            format!("simulated OpenD {label}")
+        } else {
+            format!("{} OpenD {label}", cfg.opend.brand.label())
+        },
         watchlists,
         simulated: target.note,
         clock,
+        server_clock,
         budget: cfg.budget,
         colors: match cfg.ui.colors {
             config::Colors::GreenUp => ui::theme::ColorScheme::GreenUp,
@@ -83,21 +93,22 @@ async fn dashboard(args: cli::DashboardArgs) -> Result<(), Failure> {
     result
 }
 
-/// The config's watchlists of fixed codes. OpenD-group watchlists need a connection before the
-/// dashboard starts, which it does not make yet: they are refused with a clear message.
-fn dashboard_watchlists(cfg: &config::Config) -> Result<Vec<app::Watchlist>, Failure> {
+/// The config's watchlists. Lists of OpenD watchlist groups start empty and are filled (and
+/// refreshed) by the dashboard once connected.
+fn dashboard_watchlists(cfg: &config::Config) -> Vec<app::Watchlist> {
     cfg.watchlists
         .iter()
         .map(|w| match &w.source {
-            config::WatchlistSource::Codes(codes) => Ok(app::Watchlist {
+            config::WatchlistSource::Codes(codes) => app::Watchlist {
                 name: w.name.clone(),
                 codes: codes.clone(),
-            }),
-            config::WatchlistSource::OpendGroup(group) => Err(Failure::Input(format!(
-                "watchlist {:?}: OpenD groups ({group:?}) are not shown by the dashboard yet; \
-                 list its codes with `codes = [...]` instead",
-                w.name
-            ))),
+                ..app::Watchlist::default()
+            },
+            config::WatchlistSource::OpendGroup(group) => app::Watchlist {
+                name: w.name.clone(),
+                opend_group: Some(group.clone()),
+                ..app::Watchlist::default()
+            },
         })
         .collect()
 }

@@ -9,6 +9,7 @@
 
 use std::io::stdout;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{
@@ -26,9 +27,12 @@ use tokio_util::sync::CancellationToken;
 use crate::app::keymap::Keymap;
 use crate::app::{Action, App, Watchlist};
 use crate::cli::Failure;
-use crate::clock::SharedClock;
+use crate::clock::{ServerClock, SharedClock};
+use crate::config::groups::GroupResolver;
+use crate::config::names::NameCache;
 use crate::flow::Units;
 use crate::opend::OpenDConnector;
+use crate::opend::{Connector, Gateway, SecurityInfo, SecurityKind};
 use crate::poller::{self, PollCommand, PollEvent, PollerConfig};
 use crate::ui::theme::ColorScheme;
 
@@ -44,6 +48,8 @@ pub struct DashboardOptions {
     pub simulated: Option<String>,
     /// The market clock (the simulator's in the demo).
     pub clock: SharedClock,
+    /// When the market clock is OpenD's server clock: taught OpenD's time once connected.
+    pub server_clock: Option<Arc<ServerClock>>,
     /// Capital-flow requests per 30 s.
     pub budget: usize,
     /// Up/down colours.
@@ -57,6 +63,99 @@ pub struct DashboardOptions {
 /// How long shutdown waits for the poller.
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 
+/// How often OpenD watchlist groups are read again.
+const GROUP_REFRESH: Duration = Duration::from_secs(300);
+
+/// How soon a failed group read or clock probe is tried again.
+const SIDE_RETRY: Duration = Duration::from_secs(15);
+
+/// Reads the OpenD watchlist groups (at start, then every [`GROUP_REFRESH`], within OpenD's
+/// 10-per-30-s limit) and learns OpenD's clock, on a short connection of its own; results come
+/// back to the app as actions. Stops when it has nothing left to do or on cancellation.
+async fn run_side(
+    connector: OpenDConnector,
+    groups: Vec<(usize, String)>,
+    server_clock: Option<Arc<ServerClock>>,
+    actions: mpsc::Sender<Action>,
+    token: CancellationToken,
+) {
+    let mut resolver = GroupResolver::new();
+    let mut clock_known = server_clock.is_none();
+    while !groups.is_empty() || !clock_known {
+        let wait = match connector.connect().await {
+            Ok(client) => {
+                if let Some(c) = &server_clock
+                    && let Ok(state) = client.global_state().await
+                {
+                    if let Some(note) = c.learn(state.server_time, chrono::Utc::now()) {
+                        tracing::info!("{note}");
+                    }
+                    clock_known = true;
+                }
+                let names: Vec<&str> = groups.iter().map(|(_, g)| g.as_str()).collect();
+                let results = resolver.resolve_all(&client, &names).await;
+                client.close();
+                for ((index, _), r) in groups.iter().zip(results) {
+                    let result = r.map(|infos| infos.into_iter().map(|i| i.code).collect());
+                    if actions
+                        .send(Action::GroupRead {
+                            index: *index,
+                            result,
+                        })
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                if clock_known {
+                    GROUP_REFRESH
+                } else {
+                    SIDE_RETRY
+                }
+            }
+            Err(e) => {
+                for (index, group) in &groups {
+                    let result = Err(format!("cannot read OpenD group {group:?} yet: {e}"));
+                    if actions
+                        .send(Action::GroupRead {
+                            index: *index,
+                            result,
+                        })
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                SIDE_RETRY
+            }
+        };
+        tokio::select! {
+            () = token.cancelled() => return,
+            () = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+/// Names from the on-disk cache for every code of the watchlists, so rows show names at once.
+fn cached_names(cache: &NameCache, watchlists: &[Watchlist]) -> Vec<SecurityInfo> {
+    watchlists
+        .iter()
+        .flat_map(|w| &w.codes)
+        .filter_map(|code| {
+            cache.get(code).map(|name| SecurityInfo {
+                code: code.clone(),
+                name: name.to_owned(),
+                lot_size: 0,
+                kind: SecurityKind::Stock,
+                price: None,
+                last_close: None,
+            })
+        })
+        .collect()
+}
+
 /// Runs the dashboard until the user quits.
 pub async fn run(opts: DashboardOptions) -> Result<(), Failure> {
     let (_guard, log_path) = crate::logging::init(opts.log_file.clone())?;
@@ -68,10 +167,32 @@ pub async fn run(opts: DashboardOptions) -> Result<(), Failure> {
     app.units = opts.units;
     app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
 
+    let mut names = NameCache::default_path().map(NameCache::load);
+    if let Some(cache) = &names {
+        let known = cached_names(cache, &opts.watchlists);
+        if !known.is_empty() {
+            app.update(Action::Poll(PollEvent::Names(known)));
+        }
+    }
+
     let token = CancellationToken::new();
     let (cmd_tx, cmd_rx) = mpsc::channel::<PollCommand>(64);
     let (ev_tx, ev_rx) = mpsc::channel::<PollEvent>(256);
+    let (side_tx, side_rx) = mpsc::channel::<Action>(16);
     let mut tasks = JoinSet::new();
+    let groups: Vec<(usize, String)> = opts
+        .watchlists
+        .iter()
+        .enumerate()
+        .filter_map(|(i, w)| w.opend_group.clone().map(|g| (i, g)))
+        .collect();
+    tasks.spawn(run_side(
+        opts.connector.clone(),
+        groups,
+        opts.server_clock.clone(),
+        side_tx,
+        token.child_token(),
+    ));
     tasks.spawn(poller::run(
         opts.connector.clone(),
         PollerConfig {
@@ -101,7 +222,25 @@ pub async fn run(opts: DashboardOptions) -> Result<(), Failure> {
         }
     };
     let _ = execute!(stdout(), EnableMouseCapture);
-    let result = event_loop(&mut terminal, &mut app, &opts.clock, cmd_tx, ev_rx, &token).await;
+    let channels = Channels {
+        commands: cmd_tx,
+        events: ev_rx,
+        side: side_rx,
+    };
+    let result = event_loop(
+        &mut terminal,
+        &mut app,
+        &opts.clock,
+        channels,
+        &mut names,
+        &token,
+    )
+    .await;
+    if let Some(cache) = names.as_mut().filter(|c| c.is_dirty())
+        && let Err(e) = cache.save()
+    {
+        tracing::warn!("cannot save the name cache {}: {e}", cache.path().display());
+    }
     token.cancel();
     if tokio::time::timeout(SHUTDOWN_GRACE, async {
         while tasks.join_next().await.is_some() {}
@@ -118,18 +257,33 @@ pub async fn run(opts: DashboardOptions) -> Result<(), Failure> {
     result
 }
 
+/// The channels the event loop listens and talks on.
+struct Channels {
+    /// Commands to the poller.
+    commands: mpsc::Sender<PollCommand>,
+    /// Events from the poller.
+    events: mpsc::Receiver<PollEvent>,
+    /// Actions from side tasks (OpenD watchlist groups).
+    side: mpsc::Receiver<Action>,
+}
+
 /// The event loop; generic over the backend so a whole-app test can run it headless.
 async fn event_loop<B: Backend>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     clock: &SharedClock,
-    commands: mpsc::Sender<PollCommand>,
-    mut events: mpsc::Receiver<PollEvent>,
+    channels: Channels,
+    names: &mut Option<NameCache>,
     token: &CancellationToken,
 ) -> Result<(), Failure>
 where
     B::Error: std::fmt::Display,
 {
+    let Channels {
+        commands,
+        mut events,
+        mut side,
+    } = channels;
     let keymap = Keymap::default();
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -170,7 +324,13 @@ where
                 }
                 None => Some(Action::Quit),
             },
-            Some(ev) = events.recv() => Some(Action::Poll(ev)),
+            Some(ev) = events.recv() => {
+                if let (PollEvent::Names(infos), Some(cache)) = (&ev, names.as_mut()) {
+                    cache.update(infos);
+                }
+                Some(Action::Poll(ev))
+            }
+            Some(a) = side.recv() => Some(a),
             _ = tick.tick() => Some(Action::Tick(clock.now())),
         };
         let mut next = action;

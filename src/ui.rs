@@ -58,7 +58,8 @@ pub struct Areas {
 /// Splits `area` for a watchlist of `n` rows.
 pub fn areas(area: Rect, n: usize) -> Areas {
     let [header, body, status] = Layout::vertical(MAIN_LAYOUT).areas(area);
-    let want = n as u16 + 4; // borders, column header, summary
+    // Borders, column header, summary; an empty list keeps three rows for its message.
+    let want = if n == 0 { 3 } else { n as u16 } + 4;
     let (list, detail) = if area.width >= WIDE_FROM {
         let [l, d] =
             Layout::horizontal([Constraint::Length(WIDE_LIST), Constraint::Min(0)]).areas(body);

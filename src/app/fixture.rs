@@ -208,6 +208,7 @@ pub fn app(n: usize, now: DateTime<Utc>, size: (u16, u16)) -> App {
             Watchlist {
                 name: "Demo".into(),
                 codes: list.iter().map(|(c, _)| c.clone()).collect(),
+                ..Default::default()
             },
             Watchlist {
                 name: "HK".into(),
@@ -216,11 +217,12 @@ pub fn app(n: usize, now: DateTime<Utc>, size: (u16, u16)) -> App {
                     .filter(|(c, _)| c.market == Market::Hk)
                     .map(|(c, _)| c.clone())
                     .collect(),
+                ..Default::default()
             },
         ],
         now,
     );
-    app.opend_label = "127.0.0.1:11111".into();
+    app.opend_label = "OpenD 127.0.0.1:11111".into();
     app.update(Action::Resize(size.0, size.1));
     app.update(Action::Tick(now));
     let infos = list

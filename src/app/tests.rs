@@ -27,6 +27,7 @@ fn new_app_announces_watchlist_and_focus() {
         vec![Watchlist {
             name: "x".into(),
             codes: vec![code("HK.00700"), code("US.AAPL")],
+            ..Default::default()
         }],
         fixed_now(),
     );
@@ -283,6 +284,7 @@ fn tick_resize_and_poll_events() {
         vec![Watchlist {
             name: "x".into(),
             codes: vec![code("HK.00700")],
+            ..Default::default()
         }],
         fixed_now(),
     );
@@ -332,4 +334,66 @@ fn tick_resize_and_poll_events() {
         },
     ])));
     assert_eq!(a.display_name(&c), "Tencent");
+}
+
+#[test]
+fn opend_group_lists_fill_in_and_keep_the_last_good_list_on_error() {
+    let mut a = App::new(
+        vec![
+            Watchlist {
+                name: "codes".into(),
+                codes: vec![code("HK.00700")],
+                ..Default::default()
+            },
+            Watchlist {
+                name: "Tech".into(),
+                opend_group: Some("Tech".into()),
+                ..Default::default()
+            },
+        ],
+        fixed_now(),
+    );
+    a.update(Action::NextWatchlist);
+    a.drain_commands();
+    assert!(a.rows().is_empty());
+    assert_eq!(a.focused(), None);
+    a.update(Action::GroupRead {
+        index: 1,
+        result: Ok(vec![code("US.AAPL"), code("US.MSFT")]),
+    });
+    assert_eq!(a.rows().len(), 2);
+    assert_eq!(
+        a.drain_commands()[0],
+        PollCommand::SetWatchlist(vec![code("US.AAPL"), code("US.MSFT")])
+    );
+    a.update(Action::End);
+    a.update(Action::GroupRead {
+        index: 1,
+        result: Err("no watchlist group named \"Tech\"".into()),
+    });
+    assert_eq!(a.rows().len(), 2, "the last good list stays");
+    assert_eq!(
+        a.watchlists[1].error.as_deref(),
+        Some("no watchlist group named \"Tech\"")
+    );
+    // A shorter list clamps the selection; another list's result does not touch the active one.
+    a.update(Action::GroupRead {
+        index: 1,
+        result: Ok(vec![code("US.NVDA")]),
+    });
+    assert_eq!(focused(&a), "US.NVDA");
+    assert_eq!(a.watchlists[1].error, None);
+    a.drain_commands();
+    a.update(Action::GroupRead {
+        index: 0,
+        result: Ok(vec![code("HK.00005")]),
+    });
+    assert!(a.drain_commands().is_empty());
+    assert_eq!(
+        a.update(Action::GroupRead {
+            index: 9,
+            result: Ok(vec![])
+        }),
+        None
+    );
 }

@@ -15,11 +15,15 @@ use crate::poller::ConnState;
 /// The connection part: ("● connected", style) and friends.
 fn connection(app: &App) -> Vec<Span<'static>> {
     let t = Theme::of(app);
-    let addr = app
-        .status
-        .as_ref()
-        .map_or_else(|| app.opend_label.clone(), |s| s.opend.clone());
-    let mut spans = vec![Span::raw(format!(" OpenD {addr} "))];
+    let label = if app.opend_label.is_empty() {
+        format!(
+            "OpenD {}",
+            app.status.as_ref().map_or("", |s| s.opend.as_str())
+        )
+    } else {
+        app.opend_label.clone()
+    };
+    let mut spans = vec![Span::raw(format!(" {label} "))];
     match app.status.as_ref().map(|s| &s.connection) {
         None | Some(ConnState::Connecting) => spans.push(Span::styled("◌ connecting…", t.warn())),
         Some(ConnState::Connected { .. }) => spans.push(Span::styled("● connected", t.signed(1.0))),

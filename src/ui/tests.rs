@@ -104,10 +104,11 @@ fn empty_app_before_any_data() {
         vec![crate::app::Watchlist {
             name: "New".into(),
             codes: vec!["HK.00700".parse().unwrap()],
+            ..Default::default()
         }],
         fixed_now(),
     );
-    a.opend_label = "127.0.0.1:11111".into();
+    a.opend_label = "OpenD 127.0.0.1:11111".into();
     a.update(Action::Resize(80, 24));
     let t = draw(&a);
     insta::assert_snapshot!("waiting_80x24", t.backend());
@@ -247,4 +248,32 @@ fn cjk_units_and_names_keep_columns_aligned() {
     ])));
     let t = draw(&a);
     insta::assert_snapshot!("cjk_80x24", t.backend());
+}
+
+#[test]
+fn opend_group_list_shows_its_error_in_place() {
+    let mut a = App::new(
+        vec![crate::app::Watchlist {
+            name: "From my Futu app".into(),
+            opend_group: Some("Tech".into()),
+            ..Default::default()
+        }],
+        fixed_now(),
+    );
+    a.opend_label = "Futu OpenD 127.0.0.1:11111".into();
+    a.update(Action::Resize(80, 24));
+    insta::assert_snapshot!("group_loading_80x24", draw(&a).backend());
+    a.update(Action::GroupRead {
+        index: 0,
+        result: Err("no watchlist group named \"Tech\" in OpenD; groups are: All, HK, US".into()),
+    });
+    insta::assert_snapshot!("group_error_80x24", draw(&a).backend());
+}
+
+#[test]
+fn text_wraps_at_spaces_within_the_width() {
+    use crate::ui::watchlist::textwrap_cells;
+    assert_eq!(textwrap_cells("aa bb cc", 5), ["aa bb", "cc"]);
+    assert_eq!(textwrap_cells("abcdefgh", 3), ["abc"]);
+    assert_eq!(textwrap_cells("", 3), Vec::<String>::new());
 }

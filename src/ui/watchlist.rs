@@ -87,6 +87,32 @@ pub fn freshness(app: &App, code: &SecurityCode, data: Option<&StockData>) -> (S
     (text, if trading { Style::default() } else { t.dim() })
 }
 
+/// Splits `text` at spaces into lines of at most `w` cells (long words are cut).
+pub fn textwrap_cells(text: &str, w: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in text.split(' ') {
+        let candidate = if cur.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{cur} {word}")
+        };
+        if width(&candidate) <= w || cur.is_empty() {
+            cur = candidate;
+        } else {
+            lines.push(std::mem::take(&mut cur));
+            word.clone_into(&mut cur);
+        }
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
+        .into_iter()
+        .map(|l| cut(&l, w).trim_end().to_owned())
+        .collect()
+}
+
 /// Display width of a string in cells (CJK characters take two).
 pub fn width(s: &str) -> usize {
     Span::raw(s).width()
@@ -117,7 +143,7 @@ pub fn right(s: &str, w: usize) -> String {
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let t = Theme::of(app);
     let wl = &app.watchlists[app.active];
-    let block = Block::bordered().title(Line::styled(
+    let mut title = vec![Span::styled(
         format!(
             " {} · {} stock{} ",
             wl.name,
@@ -125,7 +151,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             if wl.codes.len() == 1 { "" } else { "s" }
         ),
         t.title(),
-    ));
+    )];
+    if wl.error.is_some() && !wl.codes.is_empty() {
+        title.push(Span::styled("⚠ group not refreshed ", t.warn()));
+    }
+    let block = Block::bordered().title(Line::from(title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height < 2 || inner.width < 30 {
@@ -148,6 +178,24 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         .buffer_mut()
         .set_stringn(inner.x, inner.y, header, w, t.dim());
     let rows = app.rows();
+    if rows.is_empty() {
+        let (text, style) = match (&wl.error, &wl.opend_group) {
+            (Some(e), _) => (e.clone(), t.error()),
+            (None, Some(g)) => (format!("reading OpenD watchlist group {g:?}…"), t.dim()),
+            (None, None) => ("this watchlist is empty".to_owned(), t.dim()),
+        };
+        let lines = textwrap_cells(&text, w);
+        for (k, l) in lines
+            .iter()
+            .enumerate()
+            .take(usize::from(inner.height.saturating_sub(2)))
+        {
+            frame
+                .buffer_mut()
+                .set_stringn(inner.x, inner.y + 1 + k as u16, l, w, style);
+        }
+        return;
+    }
     let visible = usize::from(inner.height.saturating_sub(2));
     let first = offset(app.selected, visible);
     for (i, code) in rows.iter().enumerate().skip(first).take(visible) {
