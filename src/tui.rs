@@ -30,7 +30,7 @@ use crate::cli::Failure;
 use crate::clock::{ServerClock, SharedClock};
 use crate::config::groups::GroupResolver;
 use crate::config::names::NameCache;
-use crate::flow::Units;
+use crate::flow::{SecurityCode, Units};
 use crate::opend::OpenDConnector;
 use crate::opend::{Connector, Gateway, SecurityInfo, SecurityKind};
 use crate::poller::{self, PollCommand, PollEvent, PollerConfig};
@@ -82,55 +82,50 @@ async fn run_side(
     let mut resolver = GroupResolver::new();
     let mut clock_known = server_clock.is_none();
     while !groups.is_empty() || !clock_known {
-        let wait = match connector.connect().await {
-            Ok(client) => {
-                if let Some(c) = &server_clock
-                    && let Ok(state) = client.global_state().await
-                {
-                    if let Some(note) = c.learn(state.server_time, chrono::Utc::now()) {
-                        tracing::info!("{note}");
-                    }
-                    clock_known = true;
-                }
-                let names: Vec<&str> = groups.iter().map(|(_, g)| g.as_str()).collect();
-                let results = resolver.resolve_all(&client, &names).await;
-                client.close();
-                for ((index, _), r) in groups.iter().zip(results) {
-                    let result = r.map(|infos| infos.into_iter().map(|i| i.code).collect());
-                    if actions
-                        .send(Action::GroupRead {
-                            index: *index,
-                            result,
-                        })
-                        .await
-                        .is_err()
+        let (results, wait): (Vec<Result<Vec<SecurityCode>, String>>, Duration) =
+            match connector.connect().await {
+                Ok(client) => {
+                    if let Some(c) = &server_clock
+                        && let Ok(state) = client.global_state().await
                     {
-                        return;
+                        if let Some(note) = c.learn(state.server_time, chrono::Utc::now()) {
+                            tracing::info!("{note}");
+                        }
+                        clock_known = true;
                     }
+                    let names: Vec<&str> = groups.iter().map(|(_, g)| g.as_str()).collect();
+                    let read = resolver.resolve_all(&client, &names).await;
+                    client.close();
+                    let codes = read
+                        .into_iter()
+                        .map(|r| r.map(|infos| infos.into_iter().map(|i| i.code).collect()))
+                        .collect();
+                    (
+                        codes,
+                        if clock_known {
+                            GROUP_REFRESH
+                        } else {
+                            SIDE_RETRY
+                        },
+                    )
                 }
-                if clock_known {
-                    GROUP_REFRESH
-                } else {
-                    SIDE_RETRY
-                }
+                Err(e) => (
+                    groups
+                        .iter()
+                        .map(|(_, g)| Err(format!("cannot read OpenD group {g:?} yet: {e}")))
+                        .collect(),
+                    SIDE_RETRY,
+                ),
+            };
+        for ((index, _), result) in groups.iter().zip(results) {
+            let read = Action::GroupRead {
+                index: *index,
+                result,
+            };
+            if actions.send(read).await.is_err() {
+                return;
             }
-            Err(e) => {
-                for (index, group) in &groups {
-                    let result = Err(format!("cannot read OpenD group {group:?} yet: {e}"));
-                    if actions
-                        .send(Action::GroupRead {
-                            index: *index,
-                            result,
-                        })
-                        .await
-                        .is_err()
-                    {
-                        return;
-                    }
-                }
-                SIDE_RETRY
-            }
-        };
+        }
         tokio::select! {
             () = token.cancelled() => return,
             () = tokio::time::sleep(wait) => {}
