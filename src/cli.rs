@@ -218,3 +218,59 @@ impl From<crate::opend::Error> for Failure {
         }
     }
 }
+
+/// A clap usage error as one line: what is wrong, plus where to look ("see capflow --help").
+pub fn one_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    // The first paragraph: the error and its details ("<CODE>", "[possible values: ...]").
+    let para: Vec<&str> = text
+        .lines()
+        .skip_while(|l| l.trim().is_empty())
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let joined = para.join(" ");
+    let first = if joined.is_empty() {
+        "invalid arguments"
+    } else {
+        joined.trim_start_matches("error: ")
+    };
+    let usage = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Usage: "))
+        .map(str::to_owned);
+    match usage {
+        Some(u) => format!("{first} (usage: {u}; see --help)"),
+        None => format!("{first} (see capflow --help)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_errors_fit_on_one_line() {
+        for args in [
+            vec!["capflow", "--bogus"],
+            vec!["capflow", "fetch"],
+            vec!["capflow", "fetch", "HK.00700", "--format", "xml"],
+            vec!["capflow", "sim", "--seed", "x"],
+            vec!["capflow", "--demo", "--opend", "1.2.3.4:5"],
+        ] {
+            let e = Cli::try_parse_from(&args).unwrap_err();
+            let line = one_line(&e);
+            assert!(!line.contains('\n'), "{args:?}: {line}");
+            assert!(line.contains("--help"), "{line}");
+        }
+        let e =
+            Cli::try_parse_from(["capflow", "fetch", "HK.00700", "--format", "xml"]).unwrap_err();
+        let line = one_line(&e);
+        assert!(
+            line.contains("'xml'") && line.contains("table, csv, json"),
+            "{line}"
+        );
+        let e = Cli::try_parse_from(["capflow", "fetch"]).unwrap_err();
+        assert!(one_line(&e).contains("<CODE>"), "{}", one_line(&e));
+    }
+}

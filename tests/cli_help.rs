@@ -1,0 +1,50 @@
+//! `--help` of capflow and every subcommand, as snapshots: the CLI's documentation cannot drift
+//! unnoticed. Usage errors are one line with exit code 2.
+#![allow(clippy::unwrap_used)] // test helpers: a panic is the failure report
+
+use std::process::Command;
+
+fn run(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_capflow"))
+        .args(args)
+        .env("COLUMNS", "100")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn help_texts() {
+    for (name, args) in [
+        ("main", vec!["--help"]),
+        ("fetch", vec!["fetch", "--help"]),
+        ("sim", vec!["sim", "--help"]),
+        ("record", vec!["record", "--help"]),
+        ("config", vec!["config", "--help"]),
+    ] {
+        let out = run(&args);
+        assert!(out.status.success(), "{args:?}");
+        insta::assert_snapshot!(
+            format!("help_{name}"),
+            String::from_utf8(out.stdout).unwrap()
+        );
+    }
+}
+
+#[test]
+fn usage_errors_are_one_line_exit_2() {
+    for args in [
+        vec!["--bogus"],
+        vec!["fetch"],
+        vec!["sim", "--speed"],
+        vec!["config", "nope"],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.starts_with("capflow: ") && err.contains("--help"),
+            "{err}"
+        );
+    }
+}
