@@ -66,6 +66,12 @@ pub async fn run(args: FetchArgs, config: &crate::config::Config) -> Result<(), 
     client.close();
     let color = std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    if plan.format != Format::Table
+        && let Some(note) = &target.note
+    {
+        // Keep stdout machine-readable; still say the data is simulated.
+        eprintln!("{note}");
+    }
     let out = match plan.format {
         Format::Csv => to_csv(&flow),
         Format::Json => to_json(&plan.request, &flow),

@@ -294,3 +294,34 @@ fn unreachable_opend_is_exit_3() {
         "{err}"
     );
 }
+
+#[test]
+fn demo_data_is_labelled_simulated_in_every_format() {
+    let out = capflow()
+        .args(["fetch", "--demo", "HK.00700"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("SIMULATED"));
+    for format in ["csv", "json"] {
+        let out = capflow()
+            .args(["fetch", "--demo", "HK.00700", "--format", format])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).starts_with("SIMULATED"),
+            "{format}"
+        );
+        // stdout stays machine-readable.
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            stdout.starts_with("last_valid_time,") || stdout.starts_with('{'),
+            "{stdout}"
+        );
+    }
+}
