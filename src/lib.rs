@@ -43,19 +43,11 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
 /// file is in use): if that fails it is a clean error before the terminal is touched.
 async fn dashboard(args: cli::DashboardArgs) -> Result<(), Failure> {
     let cfg = config::load(args.config.as_deref())?;
-    let watchlists = if args.opend.demo && cfg.path.is_none() {
-        sim::demo_watchlists()
-            .into_iter()
-            .map(|(name, codes)| app::Watchlist {
-                name,
-                codes: codes.iter().filter_map(|c| c.parse().ok()).collect(),
-                ..app::Watchlist::default()
-            })
-            .collect()
-    } else {
-        dashboard_watchlists(&cfg)
-    };
     let target = fetch::Target::resolve(&args.opend, &cfg).await?;
+    let watchlists = match &target.sim {
+        Some(sim) if cfg.path.is_none() => demo_watchlists(sim.clock().now()),
+        _ => dashboard_watchlists(&cfg),
+    };
     let label = target.options.addr.clone();
     // In the demo the simulator's clock; otherwise OpenD's, learned from GetGlobalState once
     // connected (this machine's clock for a real OpenD).
@@ -93,6 +85,26 @@ async fn dashboard(args: cli::DashboardArgs) -> Result<(), Failure> {
     result
 }
 
+/// The simulator's demo lists, those whose market trades at `now` first, so the demo opens on
+/// moving data.
+fn demo_watchlists(now: chrono::DateTime<chrono::Utc>) -> Vec<app::Watchlist> {
+    let mut lists: Vec<app::Watchlist> = sim::demo_watchlists()
+        .into_iter()
+        .map(|(name, codes)| app::Watchlist {
+            name,
+            codes: codes.iter().filter_map(|c| c.parse().ok()).collect(),
+            ..app::Watchlist::default()
+        })
+        .collect();
+    let trading = |w: &app::Watchlist| {
+        w.codes.first().is_some_and(|c| {
+            flow::Schedule::of(c.market).is_some_and(|s| s.phase(now).is_trading())
+        })
+    };
+    lists.sort_by_key(|w| !trading(w));
+    lists
+}
+
 /// The config's watchlists. Lists of OpenD watchlist groups start empty and are filled (and
 /// refreshed) by the dashboard once connected.
 fn dashboard_watchlists(cfg: &config::Config) -> Vec<app::Watchlist> {
@@ -111,4 +123,22 @@ fn dashboard_watchlists(cfg: &config::Config) -> Vec<app::Watchlist> {
             },
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_opens_on_a_market_that_trades() {
+        let at = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+        };
+        let first = |s: &str| demo_watchlists(at(s))[0].codes[0].market;
+        assert_eq!(first("2026-11-25T02:00:00Z"), flow::Market::Hk); // 10:00 in Hong Kong
+        assert_eq!(first("2026-11-25T15:00:00Z"), flow::Market::Us); // 10:00 in New York
+        assert_eq!(demo_watchlists(at("2026-11-28T12:00:00Z")).len(), 3); // Saturday: all kept
+    }
 }

@@ -218,13 +218,28 @@ fn dashboard_without_opend_shows_the_connection_state_and_quits_cleanly() {
     drive(&mut s, "HK.00700", "HK.09988", "HK.03690");
 }
 
+/// The codes of the watchlist rows on screen, top down.
+fn row_codes(screen: &str) -> Vec<String> {
+    screen
+        .lines()
+        .filter_map(|l| l.strip_prefix('│'))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| w.parse::<capflow::flow::SecurityCode>().is_ok())
+        .map(str::to_owned)
+        .collect()
+}
+
 #[test]
 fn demo_runs_on_the_simulator() {
     let mut s = Session::start(&["--demo"], 100, 30);
-    s.wait_for("the demo dashboard", |t| t.contains("SIMULATED"));
+    // Which demo list comes first depends on which market trades now: read the rows.
+    s.wait_for("the demo dashboard with its rows", |t| {
+        t.contains("SIMULATED") && row_codes(t).len() >= 3
+    });
     assert!(s.alternate_screen());
     assert!(s.mouse_captured());
-    drive(&mut s, "HK.00700", "HK.09988", "HK.03690");
+    let rows = row_codes(&s.screen());
+    drive(&mut s, &rows[0], &rows[1], &rows[2]);
 }
 
 /// Issue 6: `capflow --config my.toml --demo` shows the file's lists (fixed codes and OpenD
