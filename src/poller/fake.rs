@@ -14,10 +14,10 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::flow::{CapitalFlow, Distribution, FlowItem, SecurityCode};
+use crate::flow::{CapitalFlow, Distribution, FlowItem, Market, SecurityCode};
 use crate::opend::{
-    Connector, Error, FlowRequest, Gateway, GlobalState, Result, SecurityInfo, SecurityKind,
-    UserGroup,
+    Connector, Error, FlowRequest, Gateway, GlobalState, MarketState, Result, SecurityInfo,
+    SecurityKind, UserGroup,
 };
 use crate::wire::proto_id;
 
@@ -36,6 +36,8 @@ pub struct FakeConfig {
     pub index_codes: HashSet<SecurityCode>,
     /// The first this-many connects fail.
     pub connect_failures: u32,
+    /// Markets GetGlobalState reports as closed (a holiday); `None` = GetGlobalState fails.
+    pub closed_markets: Option<Vec<Market>>,
     /// RNG seed.
     pub seed: u64,
 }
@@ -49,6 +51,7 @@ impl Default for FakeConfig {
             bad_codes: HashSet::new(),
             index_codes: HashSet::new(),
             connect_failures: 0,
+            closed_markets: None,
             seed: 1,
         }
     }
@@ -352,7 +355,21 @@ impl Gateway for FakeGateway {
     }
 
     fn global_state(&self) -> impl Future<Output = Result<GlobalState>> + Send {
-        std::future::ready(Err(Error::Invalid("not faked".into())))
+        let closed = lock(&self.state).cfg.closed_markets.clone();
+        std::future::ready(closed.map_or_else(
+            || Err(Error::Invalid("not faked".into())),
+            |closed| {
+                Ok(GlobalState {
+                    markets: closed
+                        .into_iter()
+                        .map(|m| (m, MarketState::CLOSED))
+                        .collect(),
+                    qot_logined: true,
+                    server_time: chrono::Utc::now(),
+                    server_ver: 1,
+                })
+            },
+        ))
     }
 
     fn is_alive(&self) -> bool {

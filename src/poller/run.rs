@@ -22,8 +22,8 @@ use super::budget::SERVER_WINDOW;
 use super::schedule::{Outcome, Pick, Scheduler, Tuning};
 use super::{ConnState, PollCommand, PollEvent, PollStatus, PollerConfig};
 use crate::clock::SharedClock;
-use crate::flow::{CapitalFlow, Period, SecurityCode};
-use crate::opend::{Connector, FlowRequest, Gateway, SecurityInfo};
+use crate::flow::{CapitalFlow, Period, Schedule, SecurityCode};
+use crate::opend::{Connector, FlowRequest, Gateway, GlobalState, MarketState, SecurityInfo};
 
 /// Capital-flow requests in flight at once, at most.
 pub const MAX_IN_FLIGHT: usize = 4;
@@ -35,6 +35,9 @@ pub const RECONNECT_FIRST: Duration = Duration::from_secs(1);
 pub const RECONNECT_MAX: Duration = Duration::from_secs(30);
 /// How long a session waits for names before it starts polling anyway.
 pub const NAMES_WAIT: Duration = Duration::from_secs(5);
+/// How often OpenD's market states (GetGlobalState) are read: they reveal holidays, when the
+/// timetable says "trading" but a market is closed.
+pub const GLOBAL_STATE_EVERY: Duration = Duration::from_secs(60);
 const TICK: Duration = Duration::from_secs(1);
 
 enum Done {
@@ -45,6 +48,7 @@ enum Done {
         result: crate::opend::Result<CapitalFlow>,
     },
     Names(crate::opend::Result<Vec<SecurityInfo>>),
+    Global(crate::opend::Result<GlobalState>),
 }
 
 enum End {
@@ -158,6 +162,10 @@ fn flow_job<G: Gateway>(
             result,
         }
     })
+}
+
+fn global_job<G: Gateway>(gw: Arc<G>) -> BoxFuture<'static, Done> {
+    Box::pin(async move { Done::Global(gw.global_state().await) })
 }
 
 fn names_job<G: Gateway>(gw: Arc<G>, codes: Vec<SecurityCode>) -> BoxFuture<'static, Done> {
@@ -338,9 +346,14 @@ impl Poller {
         let mut flows = 0usize;
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut next_global = Instant::now();
         loop {
             if !gw.is_alive() {
                 return End::Lost("connection to OpenD lost".into());
+            }
+            if Instant::now() >= next_global {
+                next_global = Instant::now() + GLOBAL_STATE_EVERY;
+                inflight.push(global_job(gw.clone()));
             }
             if !self.unnamed.is_empty() {
                 let codes = std::mem::take(&mut self.unnamed);
@@ -363,12 +376,30 @@ impl Poller {
                     }
                 }
             }
-            let far = Instant::now() + Duration::from_secs(3600);
-            let sleep = tokio::time::sleep_until(wake.unwrap_or(far));
+            let sleep = tokio::time::sleep_until(wake.map_or(next_global, |w| w.min(next_global)));
             tokio::select! {
                 biased;
                 () = self.token.cancelled() => return End::Stop,
                 Some(done) = inflight.next(), if !inflight.is_empty() => match done {
+                    Done::Global(Ok(state)) => {
+                        // Only a "closed" read while the timetable says the market trades means
+                        // anything (a holiday); around the open OpenD may lag the timetable.
+                        let now = self.clock.now();
+                        let closed: Vec<_> = state
+                            .markets
+                            .iter()
+                            .filter(|(m, st)| {
+                                *st == MarketState::CLOSED
+                                    && Schedule::of(*m).is_some_and(|s| s.phase(now).is_trading())
+                            })
+                            .map(|(m, _)| *m)
+                            .collect();
+                        if !closed.is_empty() {
+                            tracing::info!(?closed, "OpenD reports markets closed during their session (holiday)");
+                        }
+                        self.sched.set_closed_markets(closed);
+                    }
+                    Done::Global(Err(e)) => tracing::debug!("GetGlobalState failed: {e}"),
                     Done::Names(r) => {
                         if !self.on_names(r).await {
                             return End::Stop;

@@ -27,7 +27,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use tokio::time::Instant;
 
 use super::budget::{SlidingLog, WINDOW};
-use crate::flow::{CapitalFlow, Period, Schedule, SecurityCode, resolve_range};
+use crate::flow::{CapitalFlow, Market, Period, Schedule, SecurityCode, resolve_range};
 use crate::opend::{Error, FlowRequest};
 
 /// Knobs of the scheduler (the defaults are what the poller uses).
@@ -186,6 +186,7 @@ pub struct Scheduler {
     seq: u64,
     paused_until: Option<Instant>,
     reject_streak: u32,
+    closed_markets: HashSet<Market>,
 }
 
 /// Whether an error is worth retrying later (vs. never for this stock).
@@ -252,6 +253,7 @@ impl Scheduler {
             seq: 0,
             paused_until: None,
             reject_streak: 0,
+            closed_markets: HashSet::new(),
         }
     }
 
@@ -385,14 +387,25 @@ impl Scheduler {
         self.history_in_flight.clear();
     }
 
+    /// Takes the markets OpenD (GetGlobalState) reports as closed: on a holiday the
+    /// timetable says "trading" but OpenD knows better, and those stocks are treated as closed.
+    pub fn set_closed_markets(&mut self, markets: impl IntoIterator<Item = Market>) {
+        self.closed_markets = markets.into_iter().collect();
+    }
+
+    /// Whether stock `s`'s market trades now: by its timetable, unless OpenD says it is closed.
+    fn trading(&self, s: &Stock, market_now: DateTime<Utc>) -> bool {
+        s.schedule
+            .is_some_and(|sch| sch.phase(market_now).is_trading())
+            && !self.closed_markets.contains(&s.code.market)
+    }
+
     fn focus_live(&self, market_now: DateTime<Utc>) -> bool {
         let Some(i) = self.focus.as_ref().and_then(|f| self.index(f)) else {
             return false;
         };
         let s = &self.stocks[i];
-        s.permanent.is_none()
-            && s.schedule
-                .is_none_or(|sch| sch.phase(market_now).is_trading())
+        s.permanent.is_none() && (s.schedule.is_none() || self.trading(s, market_now))
     }
 
     /// When stock `s` is next due, whether that is priority work, and its rank among others.
@@ -427,7 +440,7 @@ impl Scheduler {
             } else {
                 t.unscheduled_every
             }),
-            Some(sch) if sch.phase(market_now).is_trading() => {
+            Some(_) if self.trading(s, market_now) => {
                 live_every(if focused { t.focus_every } else { t.min_every })
             }
             Some(sch) => {

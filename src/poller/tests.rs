@@ -13,6 +13,7 @@ use super::budget::{SERVER_WINDOW, worst_window};
 use super::fake::{CallOutcome, FakeCall, FakeConfig, FakeConnector};
 use super::*;
 use crate::clock::ScaledClock;
+use crate::flow::Market;
 
 fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -527,4 +528,28 @@ fn last_session_end_covers_lunch_close_and_weekends() {
         end("2026-11-30T00:00:00Z"),
         Some(utc("2026-11-27T08:00:00Z"))
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_holiday_reported_by_opend_stops_polling_that_market() {
+    // HK 10:00 on a Wednesday by the timetable, but OpenD says HK is closed (a holiday).
+    let cfg = FakeConfig {
+        closed_markets: Some(vec![Market::Hk]),
+        ..FakeConfig::default()
+    };
+    let h = Harness::start(cfg, 30, OPEN, 1.0);
+    let sh = code("SH.600519");
+    let mut codes = hk(3);
+    codes.push(sh.clone());
+    h.send(PollCommand::SetWatchlist(codes.clone())).await;
+    h.send(PollCommand::Focus(Some(code("HK.00001")))).await;
+    sleep_s(300.0).await;
+    let (calls, _) = h.stop().await;
+    for c in &codes[..3] {
+        // The start-up fetch only (the first GetGlobalState may come after it).
+        let n = sends_of(&calls, c).count();
+        assert!((1..=2).contains(&n), "{c}: {n} fetches on a holiday");
+    }
+    // Shanghai trades (10:00 there too) and keeps being polled.
+    assert!(sends_of(&calls, &sh).count() > 10, "SH must be polled");
 }
