@@ -219,6 +219,30 @@ impl From<crate::opend::Error> for Failure {
     }
 }
 
+/// `--version`: the version, then the files capflow would use (STYLE: resolved paths).
+pub fn long_version() -> String {
+    use crate::config::discover::{Source, resolve_path};
+    let loc = resolve_path(None);
+    let config = match (&loc.path, loc.source) {
+        (Some(p), Source::Defaults) => format!("{} (not found: built-in defaults)", p.display()),
+        (Some(p), Source::Env) => format!("{} (from $CAPFLOW_CONFIG)", p.display()),
+        (Some(p), _) => p.display().to_string(),
+        (None, _) => "(no config directory on this platform: built-in defaults)".into(),
+    };
+    let show = |p: Option<std::path::PathBuf>| {
+        p.map_or_else(
+            || "(none on this platform)".to_owned(),
+            |p| p.display().to_string(),
+        )
+    };
+    format!(
+        "{}\nconfig: {config}\ndata:   {}\nlog:    {}",
+        env!("CARGO_PKG_VERSION"),
+        show(crate::config::discover::data_dir()),
+        show(crate::logging::default_log_file()),
+    )
+}
+
 /// A clap usage error as one line: what is wrong, plus where to look ("see capflow --help").
 pub fn one_line(e: &clap::Error) -> String {
     let text = e.render().to_string();

@@ -2,11 +2,17 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use clap::error::ErrorKind;
+use clap::{CommandFactory, FromArgMatches};
 
 fn main() -> ExitCode {
-    let cli = match capflow::cli::Cli::try_parse() {
+    // `--version` also shows the config, data and log paths in use.
+    let version: &'static str = Box::leak(capflow::cli::long_version().into_boxed_str());
+    let parsed = capflow::cli::Cli::command()
+        .long_version(version)
+        .try_get_matches()
+        .and_then(|m| capflow::cli::Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
             let _ = e.print();

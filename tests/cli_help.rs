@@ -48,3 +48,33 @@ fn usage_errors_are_one_line_exit_2() {
         );
     }
 }
+
+#[test]
+fn version_shows_the_paths_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_capflow"))
+        .arg("--version")
+        .env_remove("CAPFLOW_CONFIG")
+        .env("XDG_CONFIG_HOME", dir.path().join("cfg"))
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let cfg = dir.path().join("cfg/capflow/config.toml");
+    assert!(
+        text.starts_with(&format!("capflow {}", env!("CARGO_PKG_VERSION"))),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("config: {} (not found", cfg.display())),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "{}",
+            dir.path().join("data/capflow/capflow.log").display()
+        )),
+        "{text}"
+    );
+}
