@@ -317,12 +317,7 @@ mod tests {
     }
 
     fn item(time: &str, s: [f64; 4], main: Option<f64>) -> FlowItem {
-        let split = SizeSplit {
-            super_: s[0],
-            big: s[1],
-            mid: s[2],
-            sml: s[3],
-        };
+        let split = SizeSplit::from_array(s);
         FlowItem {
             time: time.into(),
             timestamp: Some(1.0),

@@ -35,6 +35,16 @@ impl SizeSplit {
         [self.super_, self.big, self.mid, self.sml]
     }
 
+    /// From the four values, largest order size first (the inverse of [`SizeSplit::as_array`]).
+    pub fn from_array([super_, big, mid, sml]: [f64; 4]) -> Self {
+        SizeSplit {
+            super_,
+            big,
+            mid,
+            sml,
+        }
+    }
+
     fn minus(&self, o: &SizeSplit) -> SizeSplit {
         SizeSplit {
             super_: self.super_ - o.super_,
@@ -134,12 +144,7 @@ mod tests {
     use super::*;
 
     fn item(time: &str, s: [f64; 4]) -> FlowItem {
-        let split = SizeSplit {
-            super_: s[0],
-            big: s[1],
-            mid: s[2],
-            sml: s[3],
-        };
+        let split = SizeSplit::from_array(s);
         FlowItem {
             time: time.into(),
             in_flow: split.total(),
