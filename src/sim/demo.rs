@@ -136,7 +136,14 @@ pub async fn run_cli(args: SimArgs) -> Result<(), Failure> {
     let cfg = config_from_args(&args, Utc::now())?;
     let sim = start(cfg)
         .await
-        .map_err(|e| Failure::Other(anyhow::anyhow!("cannot listen on {}: {e}", args.listen)))?;
+        .map_err(|e| {
+            let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+                " (is OpenD or another capflow sim running there? pick another port with --listen, e.g. 127.0.0.1:0 for a free one)"
+            } else {
+                ""
+            };
+            Failure::Other(anyhow::anyhow!("cannot listen on {}: {e}{hint}", args.listen))
+        })?;
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on {}", sim.addr())
