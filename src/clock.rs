@@ -61,54 +61,6 @@ impl Clock for ScaledClock {
     }
 }
 
-/// The system clock shifted by a fixed offset: follows an OpenD whose clock differs from ours
-/// (a simulator started with `--now`), learned from GetGlobalState's server time.
-#[derive(Debug, Clone, Copy)]
-pub struct OffsetClock {
-    offset: Duration,
-}
-
-impl OffsetClock {
-    /// A clock reading `server_now` at the moment `local_now` is read locally.
-    pub fn new(server_now: DateTime<Utc>, local_now: DateTime<Utc>) -> Self {
-        OffsetClock {
-            offset: server_now - local_now,
-        }
-    }
-
-    /// The offset from the system clock.
-    pub fn offset(&self) -> Duration {
-        self.offset
-    }
-}
-
-impl Clock for OffsetClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now() + self.offset
-    }
-}
-
-/// The market clock to use with an OpenD whose GetGlobalState reported `server_now` when our
-/// clock read `local_now`: the system clock when they agree within 10 s (a real OpenD), else the
-/// system clock shifted to the server's (a simulator running another day), with a note saying so.
-pub fn follow_server(
-    server_now: DateTime<Utc>,
-    local_now: DateTime<Utc>,
-) -> (SharedClock, Option<String>) {
-    let skew = server_now - local_now;
-    if skew.num_seconds().abs() <= 10 {
-        return (Arc::new(SystemClock), None);
-    }
-    (
-        Arc::new(OffsetClock::new(server_now, local_now)),
-        Some(format!(
-            "OpenD's clock reads {} (differs from this machine's by {} s): market sessions follow OpenD's clock",
-            server_now.format("%Y-%m-%d %H:%M:%S UTC"),
-            skew.num_seconds()
-        )),
-    )
-}
-
 /// The system clock, shifted to OpenD's once its server time is known ([`ServerClock::learn`]):
 /// the dashboard's clock, which must work before (and without) a connection.
 #[derive(Debug, Default)]
@@ -128,8 +80,9 @@ impl ServerClock {
             .swap(offset, std::sync::atomic::Ordering::Relaxed);
         (offset != 0 && (offset - old).abs() > 10_000).then(|| {
             format!(
-                "OpenD's clock reads {}: market sessions follow it",
-                server_now.format("%Y-%m-%d %H:%M:%S UTC")
+                "OpenD's clock reads {} (differs from this machine's by {} s): market sessions follow OpenD's clock",
+                server_now.format("%Y-%m-%d %H:%M:%S UTC"),
+                skew / 1000
             )
         })
     }
@@ -150,27 +103,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn follows_a_server_clock_only_when_it_differs() {
-        let local = Utc::now();
-        let (c, note) = follow_server(local + Duration::seconds(3), local);
-        assert!(note.is_none());
-        assert!((c.now() - Utc::now()).num_seconds().abs() <= 1);
-        let server = DateTime::parse_from_rfc3339("2026-11-25T02:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        let (c, note) = follow_server(server, local);
-        assert!(note.unwrap().contains("2026-11-25 02:00:00 UTC"));
-        assert!((c.now() - server).num_seconds().abs() <= 1);
-    }
-
-    #[test]
     fn server_clock_learns_large_skews_only() {
         let c = ServerClock::default();
         let local = Utc::now();
         assert!(c.learn(local + Duration::seconds(5), local).is_none());
         assert!((c.now() - Utc::now()).num_seconds().abs() <= 1);
         let server = local - Duration::hours(30);
-        assert!(c.learn(server, local).is_some());
+        let note = c.learn(server, local).unwrap();
+        assert!(
+            note.contains(&server.format("%Y-%m-%d %H:%M:%S UTC").to_string()),
+            "{note}"
+        );
         assert!((c.now() - server).num_seconds().abs() <= 1);
         assert!(
             c.learn(server, local).is_none(),

@@ -17,7 +17,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::{Failure, RecordArgs};
-use crate::clock::{SharedClock, SystemClock};
+use crate::clock::{ServerClock, SharedClock};
 use crate::config::{Config, WatchlistConfig, WatchlistSource};
 use crate::flow::{CapitalFlow, Period, Schedule, SecurityCode};
 use crate::opend::{Client, Connector, Gateway, OpenDConnector};
@@ -369,12 +369,15 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
     let codes = watchlist_codes(&args, config, &probe).await;
     // The market clock: the simulator's in the demo; otherwise OpenD's (GetGlobalState), which
     // is this machine's clock for a real OpenD and the simulated one for `capflow sim --now`.
-    let (clock, clock_note): (SharedClock, Option<String>) = match &target.sim {
-        Some(sim) => (sim.clock(), None),
-        None => match probe.global_state().await {
-            Ok(state) => crate::clock::follow_server(state.server_time, chrono::Utc::now()),
-            Err(_) => (Arc::new(SystemClock), None),
-        },
+    let (clock, clock_note): (SharedClock, Option<String>) = if let Some(sim) = &target.sim {
+        (sim.clock(), None)
+    } else {
+        let clock = Arc::new(ServerClock::default());
+        let note = match probe.global_state().await {
+            Ok(state) => clock.learn(state.server_time, chrono::Utc::now()),
+            Err(_) => None,
+        };
+        (clock, note)
     };
     probe.close();
     let codes = codes?;
