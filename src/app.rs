@@ -6,6 +6,7 @@
 //! clock (the time arrives with [`Action::Tick`]) and knows nothing about the terminal, so
 //! `App::default()` works in a plain `#[test]`.
 
+#[cfg(any(test, feature = "test-util"))]
 pub mod fixture;
 pub mod keymap;
 

@@ -1,8 +1,6 @@
-//! Command-line interface: clap definitions for `capflow` and its subcommands, and the exit-code
-//! contract. Each subcommand's work lives in its module; this file only parses and dispatches.
-//!
-//! Exit codes: 0 success; 2 bad input (flags, codes, dates, config); 3 cannot reach OpenD;
-//! 4 OpenD returned an error; 1 anything else.
+//! Command-line interface: clap definitions for `capflow` and its subcommands. Each subcommand's
+//! work lives in its module; this file only parses. The exit-code contract is
+//! [`Failure`](crate::failure::Failure)'s.
 
 use std::path::PathBuf;
 
@@ -99,9 +97,10 @@ pub struct FetchArgs {
     pub opend: OpendArgs,
 }
 
-/// AES mode the simulator offers encrypted clients.
+/// AES mode the simulator offers encrypted clients (`--aes`); the codec's own type is
+/// [`crate::wire::crypto::AesMode`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum AesMode {
+pub enum AesArg {
     /// AES-128-CBC (what the SDKs ask for).
     #[default]
     Cbc,
@@ -131,11 +130,20 @@ pub struct SimArgs {
     #[arg(long, value_name = "PEM")]
     pub rsa_key: Option<PathBuf>,
     /// AES mode for encrypted connections.
-    #[arg(long, value_enum, default_value_t = AesMode::Cbc)]
-    pub aes: AesMode,
+    #[arg(long, value_enum, default_value_t = AesArg::Cbc)]
+    pub aes: AesArg,
     /// Turn off OpenD's per-connection rate limits (for benchmarks).
     #[arg(long)]
     pub no_rate_limit: bool,
+}
+
+impl From<AesArg> for crate::wire::crypto::AesMode {
+    fn from(a: AesArg) -> Self {
+        match a {
+            AesArg::Cbc => crate::wire::crypto::AesMode::Cbc,
+            AesArg::Ecb => crate::wire::crypto::AesMode::Ecb,
+        }
+    }
 }
 
 /// `capflow record`.
@@ -175,48 +183,6 @@ pub enum ConfigAction {
     Init,
     /// Validate the config file.
     Check,
-}
-
-/// Why a command failed, with its exit code.
-#[derive(Debug, thiserror::Error)]
-pub enum Failure {
-    /// Bad flags, codes, dates or config (exit 2).
-    #[error("{0}")]
-    Input(String),
-    /// OpenD unreachable or connection lost (exit 3).
-    #[error("{0}")]
-    Connection(String),
-    /// OpenD answered with an error (exit 4).
-    #[error("{0}")]
-    Server(String),
-    /// Anything else (exit 1).
-    #[error("{0:#}")]
-    Other(#[from] anyhow::Error),
-}
-
-impl Failure {
-    /// The process exit code.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Failure::Input(_) => 2,
-            Failure::Connection(_) => 3,
-            Failure::Server(_) => 4,
-            Failure::Other(_) => 1,
-        }
-    }
-}
-
-impl From<crate::opend::Error> for Failure {
-    fn from(e: crate::opend::Error) -> Self {
-        use crate::opend::Error as E;
-        match e {
-            E::Server { .. } | E::Decode { .. } | E::Packet(_) => Failure::Server(e.to_string()),
-            E::Invalid(_) | E::NotAllowed(_) => Failure::Input(e.to_string()),
-            E::Connect { .. } | E::Handshake(_) | E::Disconnected(_) | E::Timeout { .. } => {
-                Failure::Connection(e.to_string())
-            }
-        }
-    }
 }
 
 /// `--version`: the version, then the files capflow would use (STYLE: resolved paths).

@@ -295,9 +295,9 @@ impl ConfigError {
     }
 }
 
-impl From<ConfigError> for crate::cli::Failure {
+impl From<ConfigError> for crate::failure::Failure {
     fn from(e: ConfigError) -> Self {
-        crate::cli::Failure::Input(e.to_string())
+        crate::failure::Failure::input(e)
     }
 }
 

@@ -6,12 +6,13 @@ use std::io::{IsTerminal, Write};
 
 use chrono::Local;
 
-use crate::cli::Failure;
-use crate::cli::{FetchArgs, Format, OpendArgs};
+use crate::cli::{FetchArgs, Format};
+use crate::failure::Failure;
 use crate::flow::{
     CapitalFlow, DateRange, Period, SecurityCode, Units, human, py_float, resolve_range,
 };
-use crate::opend::{Client, ConnectOptions, FlowRequest, Gateway};
+use crate::opend::{Client, FlowRequest, Gateway};
+use crate::target::Target;
 
 /// The CSV header: the Python SDK's DataFrame columns, in its order.
 pub const CSV_HEADER: &str = "last_valid_time,in_flow,super_in_flow,big_in_flow,mid_in_flow,sml_in_flow,main_in_flow,capital_flow_item_time";
@@ -30,13 +31,13 @@ pub fn plan(args: &FetchArgs, today: chrono::NaiveDate) -> Result<FetchPlan, Fai
     let code: SecurityCode = args
         .code
         .parse()
-        .map_err(|e: crate::flow::CodeError| Failure::Input(e.to_string()))?;
+        .map_err(|e: crate::flow::CodeError| Failure::input(e.to_string()))?;
     let period: Period = args
         .period
         .parse()
-        .map_err(|e: crate::flow::PeriodError| Failure::Input(e.to_string()))?;
+        .map_err(|e: crate::flow::PeriodError| Failure::input(e.to_string()))?;
     let range = resolve_range(period, args.start.as_deref(), args.end.as_deref(), today)
-        .map_err(|e| Failure::Input(e.to_string()))?;
+        .map_err(|e| Failure::input(e.to_string()))?;
     Ok(FetchPlan {
         request: FlowRequest {
             code,
@@ -90,76 +91,6 @@ pub async fn run(args: FetchArgs, config: &crate::config::Config) -> Result<(), 
         .map_err(|e| Failure::Other(e.into()))?;
     if let Some(sim) = target.sim {
         sim.shutdown().await;
-    }
-    Ok(())
-}
-
-/// Where to connect: a real OpenD, or the embedded simulator for `--demo`.
-pub struct Target {
-    /// Connection options.
-    pub options: ConnectOptions,
-    /// The embedded simulator, when `--demo`.
-    pub sim: Option<crate::sim::SimHandle>,
-    /// A line saying the data is simulated, when it is.
-    pub note: Option<String>,
-}
-
-impl Target {
-    /// Starts the demo simulator, or takes the address and key from the flags, else the config.
-    pub async fn resolve(
-        args: &OpendArgs,
-        config: &crate::config::Config,
-    ) -> Result<Target, Failure> {
-        // The config's key belongs to the configured OpenD, not to the demo simulator.
-        let key_path = if args.demo {
-            args.rsa_key.as_deref()
-        } else {
-            args.rsa_key
-                .as_deref()
-                .or(config.opend.rsa_private_key.as_deref())
-        };
-        let rsa_key = key_path
-            .map(crate::opend::load_rsa_key)
-            .transpose()
-            .map_err(Failure::Input)?;
-        if args.demo {
-            let (mut cfg, note) = crate::sim::demo_config(chrono::Utc::now());
-            // The demo simulator serves with the same key, so `--demo --rsa-key` exercises
-            // the encrypted path end to end.
-            cfg.rsa_key.clone_from(&rsa_key);
-            let sim = crate::sim::start(cfg)
-                .await
-                .map_err(|e| Failure::Other(anyhow::anyhow!("cannot start the simulator: {e}")))?;
-            let mut options = ConnectOptions::new(sim.addr().to_string());
-            options.rsa_key = rsa_key;
-            return Ok(Target {
-                options,
-                sim: Some(sim),
-                note: Some(note),
-            });
-        }
-        let addr = args.opend.clone().unwrap_or_else(|| config.opend_addr());
-        check_addr(&addr)?;
-        let mut options = ConnectOptions::new(addr);
-        options.rsa_key = rsa_key;
-        Ok(Target {
-            options,
-            sim: None,
-            note: None,
-        })
-    }
-}
-
-/// Checks a HOST:PORT string.
-pub fn check_addr(addr: &str) -> Result<(), Failure> {
-    let bad = || {
-        Failure::Input(format!(
-            "invalid OpenD address {addr:?}: expected HOST:PORT such as 127.0.0.1:11111"
-        ))
-    };
-    let (host, port) = addr.rsplit_once(':').ok_or_else(bad)?;
-    if host.is_empty() || port.parse::<u16>().map_or(true, |p| p == 0) {
-        return Err(bad());
     }
     Ok(())
 }
@@ -308,7 +239,7 @@ mod tests {
             start: start.map(str::to_owned),
             end: end.map(str::to_owned),
             format: Format::Csv,
-            opend: OpendArgs::default(),
+            opend: crate::cli::OpendArgs::default(),
         }
     }
 
@@ -449,14 +380,5 @@ mod tests {
         assert_eq!(lines[1].len(), lines[2].len(), "{t}");
         let colored = to_table(&p.request, None, &flow, true);
         assert!(colored.contains("\x1b[32m") && colored.contains("\x1b[31m"));
-    }
-
-    #[test]
-    fn addresses_are_checked() {
-        assert!(check_addr("127.0.0.1:11111").is_ok());
-        assert!(check_addr("opend.local:1").is_ok());
-        for bad in ["127.0.0.1", ":11111", "host:0", "host:99999", "host:x"] {
-            assert_eq!(check_addr(bad).unwrap_err().exit_code(), 2, "{bad}");
-        }
     }
 }

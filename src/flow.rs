@@ -5,12 +5,14 @@
 
 pub mod code;
 pub mod period;
+pub mod security;
 pub mod series;
 pub mod session;
 pub mod units;
 
 pub use code::{CodeError, Market, SecurityCode};
 pub use period::{DateRange, Period, PeriodError, resolve_range};
+pub use security::{MarketState, SecurityKind};
 pub use series::{CapitalFlow, Distribution, FlowItem, MinuteFlow, SizeSplit};
 pub use session::{Phase, Schedule};
 pub use units::{Units, human, py_float};

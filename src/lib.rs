@@ -8,6 +8,7 @@ pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod failure;
 pub mod fetch;
 pub mod flow;
 pub mod logging;
@@ -15,11 +16,14 @@ pub mod opend;
 pub mod poller;
 pub mod record;
 pub mod sim;
+pub mod sim_command;
+pub mod target;
 pub mod tui;
 pub mod ui;
 pub mod wire;
 
-use cli::{Cli, Command, Failure};
+use cli::{Cli, Command};
+use failure::Failure;
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<(), Failure> {
@@ -29,7 +33,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             fetch::run(args, &cfg).await
         }
         Some(Command::Config(args)) => config::run_cli(args, cli.dashboard.config.clone()),
-        Some(Command::Sim(args)) => sim::run_cli(args).await,
+        Some(Command::Sim(args)) => sim_command::run(args).await,
         Some(Command::Record(args)) => {
             let cfg = config::load(cli.dashboard.config.as_deref())?;
             record::run(args, &cfg).await
@@ -43,7 +47,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
 /// file is in use): if that fails it is a clean error before the terminal is touched.
 async fn dashboard(args: cli::DashboardArgs) -> Result<(), Failure> {
     let cfg = config::load(args.config.as_deref())?;
-    let target = fetch::Target::resolve(&args.opend, &cfg).await?;
+    let target = target::Target::resolve(&args.opend, &cfg).await?;
     let watchlists = match &target.sim {
         Some(sim) if cfg.path.is_none() => demo_watchlists(sim.clock().now()),
         _ => dashboard_watchlists(&cfg),

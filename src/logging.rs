@@ -11,7 +11,7 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-use crate::cli::Failure;
+use crate::failure::Failure;
 
 /// The default log file: `capflow.log` in the platform data directory.
 pub fn default_log_file() -> Option<PathBuf> {
@@ -23,11 +23,11 @@ pub fn default_log_file() -> Option<PathBuf> {
 /// flushes the file. Returns the path used.
 pub fn init(path: Option<PathBuf>) -> Result<(WorkerGuard, PathBuf), Failure> {
     let path = path.or_else(default_log_file).ok_or_else(|| {
-        Failure::Input("cannot find a data directory for the log file: pass --log-file PATH".into())
+        Failure::input("cannot find a data directory for the log file: pass --log-file PATH")
     })?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| {
-            Failure::Input(format!(
+            Failure::input(format!(
                 "cannot create the log directory {}: {e} (pass --log-file PATH)",
                 dir.display()
             ))
@@ -38,7 +38,7 @@ pub fn init(path: Option<PathBuf>) -> Result<(WorkerGuard, PathBuf), Failure> {
         .append(true)
         .open(&path)
         .map_err(|e| {
-            Failure::Input(format!(
+            Failure::input(format!(
                 "cannot open the log file {}: {e} (pass --log-file PATH)",
                 path.display()
             ))
@@ -82,6 +82,6 @@ mod tests {
         std::fs::write(&file, "x").unwrap();
         // A directory cannot be created under a regular file.
         let err = init(Some(file.join("capflow.log"))).unwrap_err();
-        assert!(matches!(err, Failure::Input(m) if m.contains("--log-file")));
+        assert!(matches!(&err, Failure::Input(m) if m.to_string().contains("--log-file")));
     }
 }

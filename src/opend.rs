@@ -14,7 +14,7 @@ pub mod convert;
 pub mod error;
 pub mod gateway;
 
-pub use client::{Client, ConnInfo, ConnectOptions, load_rsa_key};
+pub use client::{Client, ConnInfo, ConnectOptions};
 pub use error::{Error, Result};
 pub use gateway::{
     Connector, FlowRequest, Gateway, GlobalState, MarketState, OpenDConnector, SecurityInfo,

@@ -102,6 +102,7 @@ pub enum PollEvent {
 }
 
 pub mod budget;
+#[cfg(any(test, feature = "test-util"))]
 pub mod fake;
 pub mod run;
 pub mod schedule;

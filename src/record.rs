@@ -16,9 +16,10 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::{Failure, RecordArgs};
+use crate::cli::RecordArgs;
 use crate::clock::{ServerClock, SharedClock};
 use crate::config::{Config, WatchlistConfig, WatchlistSource};
+use crate::failure::Failure;
 use crate::flow::{CapitalFlow, Period, Schedule, SecurityCode};
 use crate::opend::{Client, Connector, Gateway, OpenDConnector};
 use crate::poller::{ConnState, PollCommand, PollEvent, PollStatus, PollerConfig};
@@ -56,7 +57,7 @@ pub fn check_budget(b: Option<usize>, default: usize) -> Result<usize, Failure> 
     match b {
         None => Ok(default),
         Some(n) if (1..=30).contains(&n) => Ok(n),
-        Some(n) => Err(Failure::Input(format!(
+        Some(n) => Err(Failure::input(format!(
             "invalid --budget {n}: OpenD allows 30 capital-flow requests per 30 s, give 1 to 30"
         ))),
     }
@@ -69,14 +70,14 @@ pub fn parse_codes(codes: &[String]) -> Result<Vec<SecurityCode>, Failure> {
     for c in list {
         let code: SecurityCode = c
             .parse()
-            .map_err(|e: crate::flow::CodeError| Failure::Input(format!("--codes: {e}")))?;
+            .map_err(|e: crate::flow::CodeError| Failure::input(format!("--codes: {e}")))?;
         if !out.contains(&code) {
             out.push(code);
         }
     }
     if out.is_empty() {
-        return Err(Failure::Input(
-            "--codes is empty: give codes such as HK.00700,HK.00005".into(),
+        return Err(Failure::input(
+            "--codes is empty: give codes such as HK.00700,HK.00005",
         ));
     }
     Ok(out)
@@ -282,7 +283,7 @@ pub fn select_watchlists<'a>(
         .map(|n| {
             config.watchlist(n).ok_or_else(|| {
                 let known: Vec<&str> = config.watchlists.iter().map(|w| w.name.as_str()).collect();
-                Failure::Input(format!(
+                Failure::input(format!(
                     "--watchlist {n:?}: no such watchlist in {}; watchlists are: {}",
                     config.path.as_ref().map_or_else(
                         || "the built-in defaults".to_owned(),
@@ -305,8 +306,8 @@ async fn watchlist_codes<G: Gateway>(
 ) -> Result<Vec<SecurityCode>, Failure> {
     if !args.codes.is_empty() {
         if !args.watchlist.is_empty() {
-            return Err(Failure::Input(
-                "give either --codes or --watchlist, not both".into(),
+            return Err(Failure::input(
+                "give either --codes or --watchlist, not both",
             ));
         }
         return parse_codes(&args.codes);
@@ -343,8 +344,8 @@ async fn watchlist_codes<G: Gateway>(
         }
     }
     if out.is_empty() {
-        return Err(Failure::Input(
-            "nothing to record: the selected watchlists are empty; pass --codes C1,C2,...".into(),
+        return Err(Failure::input(
+            "nothing to record: the selected watchlists are empty; pass --codes C1,C2,...",
         ));
     }
     Ok(out)
@@ -358,12 +359,12 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
         .as_deref()
         .map(parse_duration)
         .transpose()
-        .map_err(|e| Failure::Input(format!("--for: {e}")))?;
+        .map_err(|e| Failure::input(format!("--for: {e}")))?;
     if !args.codes.is_empty() {
         parse_codes(&args.codes)?;
     }
     select_watchlists(config, &args.watchlist)?;
-    let target = crate::fetch::Target::resolve(&args.opend, config).await?;
+    let target = crate::target::Target::resolve(&args.opend, config).await?;
     // Fail fast (exit 3) when OpenD is unreachable at start; later losses are reconnected.
     let probe = Client::connect(target.options.clone()).await?;
     let codes = watchlist_codes(&args, config, &probe).await;

@@ -25,11 +25,11 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::cli::AesMode;
 use crate::clock::{ScaledClock, SharedClock};
+use crate::wire::crypto::AesMode;
 use crate::wire::crypto::RsaKey;
 
-pub use demo::{demo_config, run_cli};
+pub use demo::demo_config;
 pub use model::Model;
 pub use universe::{Listing, Size, demo_watchlists, universe};
 

@@ -26,10 +26,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::app::keymap::Keymap;
 use crate::app::{Action, App, Watchlist};
-use crate::cli::Failure;
 use crate::clock::{ServerClock, SharedClock};
 use crate::config::groups::GroupResolver;
 use crate::config::names::NameCache;
+use crate::failure::Failure;
 use crate::flow::{SecurityCode, Units};
 use crate::opend::OpenDConnector;
 use crate::opend::{Connector, Gateway, SecurityInfo, SecurityKind};

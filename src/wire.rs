@@ -57,7 +57,8 @@ pub enum Error {
         /// Serial number of the bad packet.
         serial: u32,
         /// What failed.
-        reason: String,
+        #[source]
+        reason: crypto::CryptoError,
     },
 }
 

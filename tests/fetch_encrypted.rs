@@ -6,8 +6,8 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
-use capflow::cli::AesMode;
 use capflow::sim::{SimConfig, SimHandle, start};
+use capflow::wire::crypto::AesMode;
 use capflow::wire::crypto::RsaKey;
 use chrono::{DateTime, Utc};
 use rsa::pkcs1::EncodeRsaPrivateKey;

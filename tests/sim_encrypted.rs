@@ -6,10 +6,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use capflow::cli::AesMode;
 use capflow::flow::{Period, SecurityCode};
 use capflow::opend::{Client, ConnectOptions, Error, FlowRequest, Gateway};
 use capflow::sim::{SimConfig, SimHandle, start};
+use capflow::wire::crypto::AesMode;
 use capflow::wire::crypto::{BodyCipher, RsaKey};
 use capflow::wire::{Packet, PacketCodec, RawCodec, pb, proto_id};
 use chrono::{DateTime, Utc};

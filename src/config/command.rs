@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 use super::discover::{Location, Source, load_from, resolve_path};
 use super::{Config, ConfigError, EXAMPLE};
-use crate::cli::{ConfigAction, ConfigArgs, Failure};
+use crate::cli::{ConfigAction, ConfigArgs};
+use crate::failure::Failure;
 
 /// Runs `capflow config …`; `cli_path` is the global `--config`.
 #[allow(clippy::needless_pass_by_value)] // owned, like the other subcommands' `run(args)`
@@ -50,14 +51,14 @@ pub fn run_cli(args: ConfigArgs, cli_path: Option<PathBuf>) -> Result<(), Failur
                 writeln!(out, "{}", ok_line(&c, &loc)).map_err(io)?;
                 Ok(())
             }
-            Err(e) => Err(Failure::Input(check_failure(&e))),
+            Err(e) => Err(Failure::input(check_failure(&e))),
         },
     }
 }
 
 fn no_home(loc: &Location) -> Result<&Path, Failure> {
     loc.path.as_deref().ok_or_else(|| {
-        Failure::Input(
+        Failure::input(
             "no platform config dir (is HOME set?): name a file with --config PATH or $CAPFLOW_CONFIG"
                 .to_owned(),
         )
@@ -68,7 +69,7 @@ fn no_home(loc: &Location) -> Result<&Path, Failure> {
 pub fn init(path: &Path) -> Result<(), Failure> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| {
-            Failure::Input(format!("cannot create directory {}: {e}", dir.display()))
+            Failure::input(format!("cannot create directory {}: {e}", dir.display()))
         })?;
     }
     let mut f = std::fs::OpenOptions::new()
@@ -77,16 +78,16 @@ pub fn init(path: &Path) -> Result<(), Failure> {
         .open(path)
         .map_err(|e| {
             if e.kind() == std::io::ErrorKind::AlreadyExists {
-                Failure::Input(format!(
+                Failure::input(format!(
                     "{} already exists: not overwriting it (check it with `capflow config check`, or move it away first)",
                     path.display()
                 ))
             } else {
-                Failure::Input(format!("cannot create {}: {e}", path.display()))
+                Failure::input(format!("cannot create {}: {e}", path.display()))
             }
         })?;
     f.write_all(EXAMPLE.as_bytes())
-        .map_err(|e| Failure::Input(format!("cannot write {}: {e}", path.display())))
+        .map_err(|e| Failure::input(format!("cannot write {}: {e}", path.display())))
 }
 
 fn ok_line(c: &Config, loc: &Location) -> String {

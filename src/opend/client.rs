@@ -55,15 +55,6 @@ impl ConnectOptions {
     }
 }
 
-/// Reads OpenD's RSA private key (PEM, PKCS#1 or PKCS#8, 1024-bit) from a file.
-pub fn load_rsa_key(path: &std::path::Path) -> std::result::Result<Arc<RsaKey>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read RSA key file {}: {e}", path.display()))?;
-    RsaKey::from_pem(&text)
-        .map(Arc::new)
-        .map_err(|e| format!("RSA key file {}: {e}", path.display()))
-}
-
 /// What InitConnect told us.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnInfo {

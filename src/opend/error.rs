@@ -80,5 +80,21 @@ impl Error {
     }
 }
 
+impl From<Error> for crate::failure::Failure {
+    /// Exit 4 when OpenD refused or sent something wrong, 2 for requests capflow refuses to send,
+    /// 3 when OpenD cannot be reached; the error stays the failure's cause.
+    fn from(e: Error) -> Self {
+        use crate::failure::Failure;
+        match e {
+            Error::Server { .. } | Error::Decode { .. } | Error::Packet(_) => Failure::server(e),
+            Error::Invalid(_) | Error::NotAllowed(_) => Failure::input(e),
+            Error::Connect { .. }
+            | Error::Handshake(_)
+            | Error::Disconnected(_)
+            | Error::Timeout { .. } => Failure::connection(e),
+        }
+    }
+}
+
 /// Result alias for the client.
 pub type Result<T> = std::result::Result<T, Error>;

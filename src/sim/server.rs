@@ -15,8 +15,8 @@ use tokio_util::task::TaskTracker;
 
 use super::handler::{Conn, error_body, handle};
 use super::model::Model;
-use crate::cli::AesMode;
 use crate::clock::SharedClock;
+use crate::wire::crypto::AesMode;
 use crate::wire::crypto::{BodyCipher, RsaKey};
 use crate::wire::{Packet, PacketCodec, RawCodec, RawPacket, proto_id};
 

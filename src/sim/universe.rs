@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use crate::flow::SecurityKind;
 use crate::flow::{Market, SecurityCode};
-use crate::opend::SecurityKind;
 
 /// One security the simulator knows.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -7,7 +7,7 @@
 
 use bytes::{Buf, Bytes, BytesMut};
 
-use super::crypto::BodyCipher;
+use super::crypto::{BodyCipher, CryptoError};
 use super::header::{HEADER_LEN, Header, MAX_BODY_LEN, sha1_of};
 use super::{Error, Result};
 
@@ -39,7 +39,10 @@ impl Packet {
 /// Encodes a packet: header (SHA-1 over the plaintext) followed by the body, encrypted by `cipher`.
 ///
 /// Fails only if RSA encryption fails.
-pub fn encode_packet(packet: &Packet, cipher: &BodyCipher) -> std::result::Result<Vec<u8>, String> {
+pub fn encode_packet(
+    packet: &Packet,
+    cipher: &BodyCipher,
+) -> std::result::Result<Vec<u8>, CryptoError> {
     let wire_body = cipher.encrypt(&packet.body)?;
     let mut header = Header::new(
         packet.proto_id,

@@ -23,6 +23,47 @@ const RSA_CHUNK: usize = 100;
 /// Ciphertext bytes per RSA block: a 1024-bit modulus.
 const RSA_BLOCK: usize = 128;
 
+/// Why a key could not be used or a body could not be sealed or opened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CryptoError {
+    /// The PEM text holds no RSA private key.
+    #[error(
+        "not an RSA private key in PEM form (expected \"-----BEGIN RSA PRIVATE KEY-----\" or \"-----BEGIN PRIVATE KEY-----\")"
+    )]
+    NotAKey,
+    /// The key is not 1024-bit.
+    #[error("the RSA key is {bits}-bit; OpenD and its SDKs use 1024-bit keys")]
+    KeySize {
+        /// The key's size in bits.
+        bits: usize,
+    },
+    /// RSA refused to encrypt (the RustCrypto message).
+    #[error("RSA encryption failed: {0}")]
+    RsaEncrypt(String),
+    /// RSA refused to decrypt a block: a wrong key or a damaged body.
+    #[error("RSA decryption failed: {0}")]
+    RsaDecrypt(String),
+    /// A body whose length cannot be what the cipher produced.
+    #[error("{cipher} body of {len} bytes is not {expected}")]
+    Length {
+        /// "RSA", "AES-CBC" or "FTAES-ECB".
+        cipher: &'static str,
+        /// The body's length.
+        len: usize,
+        /// What the length must be.
+        expected: &'static str,
+    },
+    /// AES-CBC decrypted to bad padding: a wrong key or a damaged body.
+    #[error("bad PKCS#7 padding after AES-CBC decryption")]
+    Padding,
+    /// The FTAES-ECB trailer names an impossible tail length.
+    #[error("bad FTAES trailer byte {0}")]
+    Trailer(usize),
+    /// A key or IV from InitConnect that is not 16 bytes.
+    #[error("expected 16 bytes, got {0}")]
+    KeyLength(usize),
+}
+
 /// The RSA key OpenD and its clients share (`rsa_private_key`): 1024-bit, PKCS#1 or PKCS#8 PEM.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RsaKey {
@@ -38,35 +79,32 @@ impl std::fmt::Debug for RsaKey {
 
 impl RsaKey {
     /// Parses a PEM private key (PKCS#1 "RSA PRIVATE KEY" or PKCS#8 "PRIVATE KEY").
-    pub fn from_pem(pem: &str) -> Result<RsaKey, String> {
+    pub fn from_pem(pem: &str) -> Result<RsaKey, CryptoError> {
         let private = PrivateKey::from_pkcs1_pem(pem)
             .or_else(|_| PrivateKey::from_pkcs8_pem(pem))
-            .map_err(|_| {
-                "not an RSA private key in PEM form (expected \"-----BEGIN RSA PRIVATE KEY-----\" or \"-----BEGIN PRIVATE KEY-----\")".to_owned()
-            })?;
+            .map_err(|_| CryptoError::NotAKey)?;
         Self::from_private(private)
     }
 
     /// Wraps a private key, checking it is 1024-bit as OpenD requires.
-    pub fn from_private(private: PrivateKey) -> Result<RsaKey, String> {
-        let bits = private.size() * 8;
+    pub fn from_private(private: PrivateKey) -> Result<RsaKey, CryptoError> {
         if private.size() != RSA_BLOCK {
-            return Err(format!(
-                "the RSA key is {bits}-bit; OpenD and its SDKs use 1024-bit keys"
-            ));
+            return Err(CryptoError::KeySize {
+                bits: private.size() * 8,
+            });
         }
         let public = private.to_public_key();
         Ok(RsaKey { private, public })
     }
 
     /// Encrypts with the public half: PKCS#1 v1.5, 100-byte chunks → 128-byte blocks.
-    pub fn encrypt(&self, plain: &[u8]) -> Result<Vec<u8>, String> {
+    pub fn encrypt(&self, plain: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let mut out = Vec::with_capacity(plain.len().div_ceil(RSA_CHUNK) * RSA_BLOCK);
         for chunk in plain.chunks(RSA_CHUNK) {
             out.extend(
                 self.public
                     .pkcs1v15_encrypt(chunk)
-                    .map_err(|e| format!("RSA encryption failed: {e}"))?,
+                    .map_err(|e| CryptoError::RsaEncrypt(e.to_string()))?,
             );
         }
         Ok(out)
@@ -74,22 +112,44 @@ impl RsaKey {
 
     /// Decrypts 128-byte blocks with the private half. A wrong key yields garbage (implicit
     /// rejection), which the SHA-1 check then catches.
-    pub fn decrypt(&self, data: &[u8]) -> Result<Vec<u8>, String> {
+    pub fn decrypt(&self, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
         if !data.len().is_multiple_of(RSA_BLOCK) {
-            return Err(format!(
-                "RSA body of {} bytes is not a multiple of {RSA_BLOCK}",
-                data.len()
-            ));
+            return Err(CryptoError::Length {
+                cipher: "RSA",
+                len: data.len(),
+                expected: "a multiple of 128",
+            });
         }
         let mut out = Vec::with_capacity(data.len());
         for block in data.chunks(RSA_BLOCK) {
             out.extend(
                 self.private
                     .pkcs1v15_decrypt(block)
-                    .map_err(|e| format!("RSA decryption failed: {e}"))?,
+                    .map_err(|e| CryptoError::RsaDecrypt(e.to_string()))?,
             );
         }
         Ok(out)
+    }
+}
+
+/// The AES mode a server offers encrypted clients after an RSA InitConnect: CBC sends
+/// `aesCBCiv` in the reply, ECB (Futu's variant) omits it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AesMode {
+    /// AES-128-CBC (what the SDKs ask for).
+    #[default]
+    Cbc,
+    /// Futu's AES-ECB variant.
+    Ecb,
+}
+
+impl AesMode {
+    /// How logs and notes name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            AesMode::Cbc => "AES-CBC",
+            AesMode::Ecb => "FTAES-ECB",
+        }
     }
 }
 
@@ -128,15 +188,15 @@ impl std::fmt::Debug for BodyCipher {
 }
 
 /// Turns a 16-character key or IV string from InitConnect into bytes.
-pub fn key16(s: &str) -> Result<[u8; 16], String> {
+pub fn key16(s: &str) -> Result<[u8; 16], CryptoError> {
     s.as_bytes()
         .try_into()
-        .map_err(|_| format!("expected 16 bytes, got {}", s.len()))
+        .map_err(|_| CryptoError::KeyLength(s.len()))
 }
 
 impl BodyCipher {
     /// Encrypts a plaintext body.
-    pub fn encrypt(&self, plain: &[u8]) -> Result<Vec<u8>, String> {
+    pub fn encrypt(&self, plain: &[u8]) -> Result<Vec<u8>, CryptoError> {
         Ok(match self {
             BodyCipher::None => plain.to_vec(),
             BodyCipher::Rsa(key) => key.encrypt(plain)?,
@@ -162,27 +222,29 @@ impl BodyCipher {
     }
 
     /// Decrypts a wire body.
-    pub fn decrypt(&self, data: &[u8]) -> Result<Vec<u8>, String> {
+    pub fn decrypt(&self, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
         match self {
             BodyCipher::None => Ok(data.to_vec()),
             BodyCipher::Rsa(key) => key.decrypt(data),
             BodyCipher::AesCbc { key, iv } => {
                 if data.is_empty() || !data.len().is_multiple_of(16) {
-                    return Err(format!(
-                        "AES-CBC body of {} bytes is not a non-zero multiple of 16",
-                        data.len()
-                    ));
+                    return Err(CryptoError::Length {
+                        cipher: "AES-CBC",
+                        len: data.len(),
+                        expected: "a non-zero multiple of 16",
+                    });
                 }
                 cbc::Decryptor::<Aes128>::new(key.into(), iv.into())
                     .decrypt_padded_vec::<Pkcs7>(data)
-                    .map_err(|_| "bad PKCS#7 padding after AES-CBC decryption".to_owned())
+                    .map_err(|_| CryptoError::Padding)
             }
             BodyCipher::FtAesEcb { key } => {
                 if data.len() < 16 || !data.len().is_multiple_of(16) {
-                    return Err(format!(
-                        "FTAES-ECB body of {} bytes is not a multiple of 16 with a trailer",
-                        data.len()
-                    ));
+                    return Err(CryptoError::Length {
+                        cipher: "FTAES-ECB",
+                        len: data.len(),
+                        expected: "a multiple of 16 with a trailer",
+                    });
                 }
                 let (body, trailer) = data.split_at(data.len() - 16);
                 let tail = trailer[15] as usize;
@@ -194,7 +256,7 @@ impl BodyCipher {
                 }
                 if tail != 0 {
                     if tail >= 16 || out.len() < 16 {
-                        return Err(format!("bad FTAES trailer byte {tail}"));
+                        return Err(CryptoError::Trailer(tail));
                     }
                     out.truncate(out.len() - (16 - tail));
                 }
@@ -316,10 +378,16 @@ mod tests {
         assert!(
             RsaKey::from_pem("hello")
                 .unwrap_err()
+                .to_string()
                 .contains("not an RSA private key")
         );
         let big = PrivateKey::new(&mut getrandom::SysRng, 2048).unwrap();
-        assert!(RsaKey::from_private(big).unwrap_err().contains("2048-bit"));
+        assert!(
+            RsaKey::from_private(big)
+                .unwrap_err()
+                .to_string()
+                .contains("2048-bit")
+        );
     }
 
     #[test]
