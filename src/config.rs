@@ -5,17 +5,15 @@
 //! every value `Spanned` so errors carry line:column, `deny_unknown_fields`); [`validate`] turns
 //! it into a [`Config`] with bounds checked, collecting every problem it finds. Discovery
 //! (`--config` > `$CAPFLOW_CONFIG` > the platform config dir > built-in defaults) is in
-//! [`discover`]; `capflow config path|init|check` in [`command`]. [`names`] is the on-disk cache
+//! [`discover`]; `capflow config path|init|check` is [`crate::config_command`]. [`names`] is the on-disk cache
 //! of stock names and [`groups`] resolves OpenD watchlist groups within OpenD's limits.
 //!
 //! This module never talks to OpenD by itself (only [`groups`] does, through a `Gateway` it is
 //! handed), never panics on bad input and never silently replaces a bad value with a default.
 
-pub mod command;
 pub mod discover;
 pub mod file;
 pub mod groups;
-pub mod names;
 pub mod validate;
 
 use std::fmt;
@@ -23,10 +21,8 @@ use std::path::{Path, PathBuf};
 
 use crate::flow::{Market, SecurityCode, Units};
 
-pub use command::run_cli;
 pub use discover::{Location, Source, data_dir, load, platform_config_path, resolve_path};
 pub use groups::{GroupResolver, resolve_group};
-pub use names::NameCache;
 
 /// The text of `config.example.toml`, shipped inside the binary for `capflow config init`.
 pub const EXAMPLE: &str = include_str!("../config.example.toml");
@@ -266,6 +262,7 @@ pub enum ConfigError {
         /// The path.
         path: PathBuf,
         /// The IO error.
+        #[source]
         err: std::io::Error,
     },
     /// The file is not valid: every problem found, in file order (never empty).

@@ -8,6 +8,7 @@ pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod config_command;
 pub mod failure;
 pub mod fetch;
 pub mod flow;
@@ -17,6 +18,7 @@ pub mod poller;
 pub mod record;
 pub mod sim;
 pub mod sim_command;
+pub mod store;
 pub mod target;
 pub mod tui;
 pub mod ui;
@@ -32,7 +34,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             let cfg = config::load(cli.dashboard.config.as_deref())?;
             fetch::run(args, &cfg).await
         }
-        Some(Command::Config(args)) => config::run_cli(args, cli.dashboard.config.clone()),
+        Some(Command::Config(args)) => config_command::run(args, cli.dashboard.config.clone()),
         Some(Command::Sim(args)) => sim_command::run(args).await,
         Some(Command::Record(args)) => {
             let cfg = config::load(cli.dashboard.config.as_deref())?;

@@ -6,6 +6,8 @@
 //! talks to OpenD itself beyond a start-up probe: all capital-flow requests go through the poller's
 //! budget.
 
+mod output;
+
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Arc;
@@ -382,13 +384,18 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
     };
     probe.close();
     let codes = codes?;
+    // Standard output is written by its own thread: a slow terminal or pipe never blocks the
+    // async task that keeps the poller's events flowing.
+    let mut stdout = output::ThreadedOut::spawn(std::io::stdout()).map_err(Failure::other)?;
+    let write_err = |e: std::io::Error| Failure::other_msg(format!("cannot write the output: {e}"));
     if let Some(note) = clock_note {
-        println!("{note}");
+        writeln!(stdout, "{note}").map_err(write_err)?;
     }
     if let Some(note) = &target.note {
-        println!("{note}");
+        writeln!(stdout, "{note}").map_err(write_err)?;
     }
-    println!(
+    writeln!(
+        stdout,
         "recording {} stocks through {} (budget {budget} requests / 30 s){}",
         codes.len(),
         target.options.addr,
@@ -396,7 +403,8 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
             || ", Ctrl-C to stop".into(),
             |d| format!(" for {} s", d.as_secs())
         )
-    );
+    )
+    .map_err(write_err)?;
     let token = CancellationToken::new();
     let ctrl_c = token.clone();
     let signal = tokio::spawn(async move {
@@ -407,7 +415,6 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
     let connector = OpenDConnector {
         options: target.options.clone(),
     };
-    let mut stdout = std::io::stdout();
     let result = record(
         connector,
         clock,
@@ -419,8 +426,10 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
     )
     .await;
     signal.abort();
+    let flushed = stdout.finish().await;
     if let Some(sim) = target.sim {
         sim.shutdown().await;
     }
-    result.map(|_| ())
+    result?;
+    flushed.map_err(write_err)
 }

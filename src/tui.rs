@@ -28,12 +28,12 @@ use crate::app::keymap::Keymap;
 use crate::app::{Action, App, Watchlist};
 use crate::clock::{ServerClock, SharedClock};
 use crate::config::groups::GroupResolver;
-use crate::config::names::NameCache;
 use crate::failure::Failure;
 use crate::flow::{SecurityCode, Units};
 use crate::opend::OpenDConnector;
 use crate::opend::{Connector, Gateway, SecurityInfo, SecurityKind};
 use crate::poller::{self, PollCommand, PollEvent, PollerConfig};
+use crate::store::NameCache;
 use crate::ui::theme::ColorScheme;
 
 /// Everything the dashboard needs (built by `lib::run` from the CLI and, later, the config).
@@ -151,9 +151,37 @@ fn cached_names(cache: &NameCache, watchlists: &[Watchlist]) -> Vec<SecurityInfo
         .collect()
 }
 
+/// Reads the name cache from the data dir, off the async threads (file IO blocks).
+async fn load_names() -> Option<NameCache> {
+    let path = crate::config::data_dir()?.join(crate::store::names::FILE_NAME);
+    tokio::task::spawn_blocking(move || NameCache::load(path))
+        .await
+        .ok()
+}
+
+/// Writes the name cache, off the async threads; a failure is logged, never fatal.
+async fn save_names(mut cache: NameCache) {
+    let saved = tokio::task::spawn_blocking(move || {
+        let r = cache.save();
+        (cache, r)
+    })
+    .await;
+    match saved {
+        Ok((_, Ok(()))) => {}
+        Ok((cache, Err(e))) => {
+            tracing::warn!("cannot save the name cache {}: {e}", cache.path().display());
+        }
+        Err(e) => tracing::warn!("cannot save the name cache: {e}"),
+    }
+}
+
 /// Runs the dashboard until the user quits.
 pub async fn run(opts: DashboardOptions) -> Result<(), Failure> {
-    let (_guard, log_path) = crate::logging::init(opts.log_file.clone())?;
+    // Creating the log directory and file is blocking IO: off the async threads.
+    let log_file = opts.log_file.clone();
+    let (_guard, log_path) = tokio::task::spawn_blocking(move || crate::logging::init(log_file))
+        .await
+        .map_err(Failure::other)??;
     tracing::info!(log = %log_path.display(), opend = %opts.opend_label, "dashboard starting");
     let mut app = App::new(opts.watchlists.clone(), opts.clock.now());
     app.opend_label.clone_from(&opts.opend_label);
@@ -162,7 +190,7 @@ pub async fn run(opts: DashboardOptions) -> Result<(), Failure> {
     app.units = opts.units;
     app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
 
-    let mut names = NameCache::default_path().map(NameCache::load);
+    let mut names = load_names().await;
     if let Some(cache) = &names {
         let known = cached_names(cache, &opts.watchlists);
         if !known.is_empty() {
@@ -231,10 +259,8 @@ pub async fn run(opts: DashboardOptions) -> Result<(), Failure> {
         &token,
     )
     .await;
-    if let Some(cache) = names.as_mut().filter(|c| c.is_dirty())
-        && let Err(e) = cache.save()
-    {
-        tracing::warn!("cannot save the name cache {}: {e}", cache.path().display());
+    if let Some(cache) = names.filter(NameCache::is_dirty) {
+        save_names(cache).await;
     }
     token.cancel();
     if tokio::time::timeout(SHUTDOWN_GRACE, async {
@@ -321,7 +347,7 @@ where
             },
             Some(ev) = events.recv() => {
                 if let (PollEvent::Names(infos), Some(cache)) = (&ev, names.as_mut()) {
-                    cache.update(infos);
+                    cache.update(infos.iter().map(|i| (&i.code, i.name.as_str())));
                 }
                 Some(Action::Poll(ev))
             }

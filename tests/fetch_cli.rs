@@ -2,7 +2,8 @@
 //! 127.0.0.1:0. Checks the exact CSV, the request bytes it sends, and the exit codes.
 
 #![allow(clippy::unwrap_used, reason = "test helpers outside #[test] fns")]
-use std::process::Command;
+mod common;
+
 use std::sync::{Arc, Mutex};
 
 use capflow::wire::{Packet, PacketCodec, pb, proto_id};
@@ -10,15 +11,7 @@ use futures::{SinkExt, StreamExt};
 use prost::Message;
 use tokio_util::codec::Framed;
 
-/// The binary, isolated from the machine's config: no `$CAPFLOW_CONFIG`, an empty XDG dir.
-fn capflow() -> Command {
-    let empty = std::env::temp_dir().join("capflow-fetch-cli-no-config");
-    let mut c = Command::new(env!("CARGO_BIN_EXE_capflow"));
-    c.env_remove("CAPFLOW_CONFIG")
-        .env("XDG_CONFIG_HOME", &empty)
-        .env("XDG_DATA_HOME", &empty);
-    c
-}
+use common::capflow;
 
 fn item(t: &str, v: [f64; 4], main: Option<f64>) -> pb::qot_get_capital_flow::CapitalFlowItem {
     pb::qot_get_capital_flow::CapitalFlowItem {

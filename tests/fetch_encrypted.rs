@@ -2,44 +2,16 @@
 //! modes), `--demo --rsa-key`, and the one-line errors of a missing or wrong key.
 #![allow(clippy::unwrap_used, reason = "test helpers panic on broken fixtures")]
 
-use std::path::Path;
-use std::process::Command;
+mod common;
+
 use std::sync::Arc;
 
 use capflow::sim::{SimConfig, SimHandle, start};
-use capflow::wire::crypto::AesMode;
-use capflow::wire::crypto::RsaKey;
-use chrono::{DateTime, Utc};
-use rsa::pkcs1::EncodeRsaPrivateKey;
-
-/// The binary, isolated from the machine's config.
-fn capflow() -> Command {
-    let empty = std::env::temp_dir().join("capflow-fetch-encrypted-no-config");
-    let mut c = Command::new(env!("CARGO_BIN_EXE_capflow"));
-    c.env_remove("CAPFLOW_CONFIG")
-        .env("XDG_CONFIG_HOME", &empty)
-        .env("XDG_DATA_HOME", &empty);
-    c
-}
-
-/// A fresh 1024-bit key, and its PKCS#1 PEM written to `dir/name`.
-fn key_file(dir: &Path, name: &str) -> (Arc<RsaKey>, String) {
-    let private = rsa::PrivateKey::new(&mut getrandom::SysRng, 1024).unwrap();
-    let pem = private.to_pkcs1_pem(rsa::pkcs8::LineEnding::LF).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, pem.as_bytes()).unwrap();
-    (
-        Arc::new(RsaKey::from_private(private).unwrap()),
-        path.to_str().unwrap().to_owned(),
-    )
-}
+use capflow::wire::crypto::{AesMode, RsaKey};
+use common::{capflow, rsa_key_file as key_file, utc};
 
 async fn sim(key: Option<&Arc<RsaKey>>, aes: AesMode) -> SimHandle {
-    let mut cfg = SimConfig::at(
-        DateTime::parse_from_rfc3339("2026-11-25T02:15:30Z")
-            .unwrap()
-            .with_timezone(&Utc),
-    );
+    let mut cfg = SimConfig::at(utc("2026-11-25T02:15:30Z"));
     cfg.rsa_key = key.cloned();
     cfg.aes = aes;
     start(cfg).await.unwrap()

@@ -10,11 +10,13 @@
 //! failure with a message saying so.
 #![allow(clippy::unwrap_used, reason = "test helpers panic on broken fixtures")]
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
+
+use common::{KillOnDrop, isolate};
 
 const SDK_VERSION: &str = "10.11.7108";
 /// Wednesday 2026-11-25 10:15:30 in Hong Kong (morning session).
@@ -22,35 +24,9 @@ const NOW: &str = "2026-11-25T02:15:30Z";
 const START: &str = "2026-01-01";
 const END: &str = "2026-11-25";
 
-/// Kills the child on drop, so a failing assertion never leaves the sim running.
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Runs a command to completion within `limit`, killing it on timeout.
 fn run(cmd: &mut Command, limit: Duration, what: &str) -> Output {
-    let child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
-    let pid = child.id();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    let Ok(out) = rx.recv_timeout(limit) else {
-        // The waiting thread owns the child; kill it by its pid.
-        let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
-        panic!("{what}: no result within {} s", limit.as_secs());
-    };
-    out.unwrap_or_else(|e| panic!("{what}: {e}"))
+    common::run_within(cmd, limit, what)
 }
 
 fn venv_python(venv: &Path) -> PathBuf {
@@ -125,55 +101,16 @@ fn prepare_venv() -> (PathBuf, Vec<&'static str>) {
     (py, modules)
 }
 
-/// Starts `capflow sim` (plus `extra` flags) and returns it with the address from its
-/// `listening on ADDR` line.
+/// Starts `capflow sim` at [`NOW`], clock frozen (plus `extra` flags), and returns it with the
+/// address from its `listening on ADDR` line.
 fn start_sim(extra: &[&str]) -> (KillOnDrop, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_capflow"))
-        .args([
-            "sim",
-            "--listen",
-            "127.0.0.1:0",
-            "--now",
-            NOW,
-            "--speed",
-            "0",
-        ])
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let guard = KillOnDrop(child);
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("capflow sim printed no `listening on` line within 30 s");
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line from capflow sim: {line:?}"))
-        .to_owned();
-    (guard, addr)
-}
-
-/// Keeps the machine's capflow config out of the test.
-fn isolate(cmd: &mut Command) {
-    let empty = Path::new(env!("CARGO_TARGET_TMPDIR")).join("interop-no-config");
-    cmd.env_remove("CAPFLOW_CONFIG")
-        .env("XDG_CONFIG_HOME", &empty)
-        .env("XDG_DATA_HOME", &empty);
+    let mut args = vec!["--now", NOW, "--speed", "0"];
+    args.extend_from_slice(extra);
+    common::start_sim(&args)
 }
 
 fn fetch_csv(addr: &str, period: &str, extra: &[&str]) -> String {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_capflow"));
-    isolate(&mut cmd);
+    let mut cmd = common::capflow();
     cmd.args([
         "fetch", "HK.00700", "--opend", addr, "--format", "csv", "--period", period,
     ])
@@ -243,12 +180,8 @@ fn python_sdk_matches_capflow_fetch() {
 
     // Encrypted: one key for the sim, the SDK and capflow fetch; CBC then FTAES-ECB.
     let dir = tempfile::tempdir().unwrap();
-    let key = dir.path().join("opend_rsa.pem");
-    let private = rsa::PrivateKey::new(&mut getrandom::SysRng, 1024).unwrap();
-    let pem = rsa::pkcs1::EncodeRsaPrivateKey::to_pkcs1_pem(&private, rsa::pkcs8::LineEnding::LF)
-        .unwrap();
-    std::fs::write(&key, pem.as_bytes()).unwrap();
-    let key = key.to_str().unwrap();
+    let (_, key) = common::rsa_key_file(dir.path(), "opend_rsa.pem");
+    let key = key.as_str();
     for aes in ["cbc", "ecb"] {
         let (_sim, addr) = start_sim(&["--rsa-key", key, "--aes", aes]);
         sdk_equals_fetch(&py, &modules, &addr, Some(key));

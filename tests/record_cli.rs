@@ -1,18 +1,10 @@
 //! `capflow record` input errors: exit 2 with a one-line message, before any connection.
 #![allow(clippy::unwrap_used)] // test helpers: a panic is the failure report
 
-use std::process::Command;
+mod common;
 
 fn record(args: &[&str]) -> (i32, String) {
-    let empty = std::env::temp_dir().join("capflow-record-cli-no-config");
-    let out = Command::new(env!("CARGO_BIN_EXE_capflow"))
-        .env_remove("CAPFLOW_CONFIG")
-        .env("XDG_CONFIG_HOME", &empty)
-        .env("XDG_DATA_HOME", &empty)
-        .arg("record")
-        .args(args)
-        .output()
-        .unwrap();
+    let out = common::capflow().arg("record").args(args).output().unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stderr).into_owned(),

@@ -3,55 +3,16 @@
 //! used. Real processes on 127.0.0.1, real time (about 80 s).
 #![allow(clippy::unwrap_used)] // test helpers: a panic is the failure report
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::time::Duration;
 
-use capflow::flow::Market;
-use capflow::opend::SecurityKind;
-
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn isolated(cmd: &mut Command) -> &mut Command {
-    let empty = std::env::temp_dir().join("capflow-record-sim-no-config");
-    cmd.env_remove("CAPFLOW_CONFIG")
-        .env("XDG_CONFIG_HOME", &empty)
-        .env("XDG_DATA_HOME", &empty)
-}
+use capflow::flow::{Market, SecurityKind};
 
 #[test]
 fn seventy_hang_seng_stocks_for_80s_without_rejections() {
     // 10:00 in Hong Kong on a Wednesday, clock running: the HK morning session is on.
-    let mut sim = Command::new(env!("CARGO_BIN_EXE_capflow"));
-    isolated(&mut sim)
-        .args([
-            "sim",
-            "--listen",
-            "127.0.0.1:0",
-            "--now",
-            "2026-11-25T02:00:00Z",
-            "--speed",
-            "1",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    let mut child = sim.spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let _guard = KillOnDrop(child);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
+    let (_sim, addr) = common::start_sim(&["--now", "2026-11-25T02:00:00Z", "--speed", "1"]);
 
     let codes: Vec<&str> = capflow::sim::universe()
         .iter()
@@ -60,8 +21,8 @@ fn seventy_hang_seng_stocks_for_80s_without_rejections() {
         .take(70)
         .collect();
     assert_eq!(codes.len(), 70);
-    let mut rec = Command::new(env!("CARGO_BIN_EXE_capflow"));
-    isolated(&mut rec).args([
+    let mut rec = common::capflow();
+    rec.args([
         "record",
         "--opend",
         &addr,

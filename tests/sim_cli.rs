@@ -1,7 +1,8 @@
 //! `capflow sim` as a process: the `listening on ADDR` line, flag errors, and a clean Ctrl-C.
 #![allow(clippy::unwrap_used, reason = "test helpers panic on broken fixtures")]
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -13,7 +14,7 @@ fn refuses_bad_flags_with_exit_code_2() {
     std::fs::write(&junk, "not a key\n").unwrap();
     let junk = junk.to_str().unwrap();
     let big = dir.path().join("big.pem");
-    let private = rsa::PrivateKey::new(&mut getrandom::SysRng, 2048).unwrap();
+    let private = common::rsa_private(2048);
     let pem =
         rsa::pkcs8::EncodePrivateKey::to_pkcs8_pem(&private, rsa::pkcs8::LineEnding::LF).unwrap();
     std::fs::write(&big, pem.as_bytes()).unwrap();
@@ -35,11 +36,7 @@ fn refuses_bad_flags_with_exit_code_2() {
         ),
         (&["--aes", "gcm"][..], "--aes"),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_capflow"))
-            .arg("sim")
-            .args(args)
-            .output()
-            .unwrap();
+        let out = common::capflow().arg("sim").args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(needle), "{args:?}: {err}");
@@ -48,7 +45,7 @@ fn refuses_bad_flags_with_exit_code_2() {
 
 #[test]
 fn prints_its_address_and_exits_cleanly_on_ctrl_c() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_capflow"))
+    let mut child = common::capflow()
         .args(["sim", "--listen", "127.0.0.1:0", "--speed", "0"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -56,15 +53,8 @@ fn prints_its_address_and_exits_cleanly_on_ctrl_c() {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx.recv_timeout(Duration::from_secs(30));
-    let ok =
-        matches!(&line, Ok(l) if l.starts_with("listening on 127.0.0.1:") && !l.ends_with(":0\n"));
+    let line = common::first_line(stdout, Duration::from_secs(30));
+    let ok = matches!(&line, Some(l) if l.starts_with("listening on 127.0.0.1:") && !l.ends_with(":0\n"));
     let _ = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status();

@@ -3,6 +3,8 @@
 //! encrypt, encrypts with the wrong key, or encrypts against a simulator without a key.
 #![allow(clippy::unwrap_used, reason = "test helpers panic on broken fixtures")]
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,10 +25,7 @@ const HK_MORNING: &str = "2026-11-25T02:15:30Z";
 /// Failing fast means well under the client's 10 s connect timeout.
 const FAST: Duration = Duration::from_secs(5);
 
-fn key() -> Arc<RsaKey> {
-    let private = rsa::PrivateKey::new(&mut getrandom::SysRng, 1024).unwrap();
-    Arc::new(RsaKey::from_private(private).unwrap())
-}
+use common::rsa_key as key;
 
 async fn sim(key: Option<&Arc<RsaKey>>, aes: AesMode) -> SimHandle {
     let mut cfg = SimConfig::at(

@@ -1,6 +1,8 @@
 //! The simulator end to end through the real client (`opend::Client`) on 127.0.0.1:0.
 #![allow(clippy::unwrap_used, reason = "test helpers panic on broken fixtures")]
 
+mod common;
+
 use capflow::flow::{DateRange, Market, Period, SecurityCode};
 use capflow::opend::{Client, ConnectOptions, Error, FlowRequest, Gateway, MarketState};
 use capflow::sim::{SimConfig, SimHandle, start};
@@ -8,9 +10,7 @@ use capflow::wire::{pb, proto_id};
 use chrono::{DateTime, NaiveDate, Utc};
 use prost::Message;
 
-fn utc(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
+use common::utc;
 
 /// Wednesday 2026-11-25 10:15:30 in Hong Kong.
 const HK_MORNING: &str = "2026-11-25T02:15:30Z";

@@ -3,7 +3,9 @@
 //!
 //! Format: `{"version": 1, "names": {"HK.00700": "TENCENT", ...}}`. A missing file is an empty
 //! cache; a corrupt or foreign file is logged as a warning, ignored and rewritten on the next
-//! [`NameCache::save`]. This module never talks to OpenD: callers feed it [`SecurityInfo`]s.
+//! [`NameCache::save`]. This module never talks to OpenD: callers feed it (code, name) pairs,
+//! and it blocks on file IO, so async callers run [`NameCache::load`] and [`NameCache::save`]
+//! through `spawn_blocking`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,7 +13,6 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::flow::SecurityCode;
-use crate::opend::SecurityInfo;
 
 /// The file name inside the data dir.
 pub const FILE_NAME: &str = "names.json";
@@ -34,11 +35,6 @@ pub struct NameCache {
 }
 
 impl NameCache {
-    /// `<data dir>/names.json`, if the platform has a data dir.
-    pub fn default_path() -> Option<PathBuf> {
-        super::data_dir().map(|d| d.join(FILE_NAME))
-    }
-
     /// Reads the cache; never fails: a missing file gives an empty cache, an unreadable or
     /// corrupt one an empty cache plus a warning in the log (the file is rewritten on `save`).
     pub fn load(path: impl Into<PathBuf>) -> Self {
@@ -85,12 +81,15 @@ impl NameCache {
     }
 
     /// Records names from OpenD (empty names are skipped); returns how many changed.
-    pub fn update(&mut self, infos: &[SecurityInfo]) -> usize {
+    pub fn update<'a>(
+        &mut self,
+        names: impl IntoIterator<Item = (&'a SecurityCode, &'a str)>,
+    ) -> usize {
         let mut changed = 0;
-        for info in infos.iter().filter(|i| !i.name.trim().is_empty()) {
-            let key = info.code.to_string();
-            if self.names.get(&key) != Some(&info.name) {
-                self.names.insert(key, info.name.clone());
+        for (code, name) in names.into_iter().filter(|(_, n)| !n.trim().is_empty()) {
+            let key = code.to_string();
+            if self.names.get(&key).map(String::as_str) != Some(name) {
+                self.names.insert(key, name.to_owned());
                 changed += 1;
             }
         }
@@ -132,17 +131,13 @@ impl NameCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::opend::SecurityKind;
 
-    fn info(code: &str, name: &str) -> SecurityInfo {
-        SecurityInfo {
-            code: code.parse().unwrap(),
-            name: name.into(),
-            lot_size: 100,
-            kind: SecurityKind::Stock,
-            price: None,
-            last_close: None,
-        }
+    fn info(code: &str, name: &str) -> (SecurityCode, String) {
+        (code.parse().unwrap(), name.into())
+    }
+
+    fn pairs(v: &[(SecurityCode, String)]) -> impl Iterator<Item = (&SecurityCode, &str)> {
+        v.iter().map(|(c, n)| (c, n.as_str()))
     }
 
     #[test]
@@ -152,14 +147,14 @@ mod tests {
         let mut c = NameCache::load(&path);
         assert!(c.is_empty() && !c.is_dirty());
         assert_eq!(
-            c.update(&[
+            c.update(pairs(&[
                 info("HK.00700", "TENCENT"),
                 info("US.AAPL", "Apple"),
                 info("US.X", " ")
-            ]),
+            ])),
             2
         );
-        assert_eq!(c.update(&[info("HK.00700", "TENCENT")]), 0);
+        assert_eq!(c.update(pairs(&[info("HK.00700", "TENCENT")])), 0);
         c.save().unwrap();
         assert!(!c.is_dirty());
         let again = NameCache::load(&path);

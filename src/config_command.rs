@@ -6,19 +6,20 @@
 //! - `check` validates and prints `ok: PATH (N watchlists, M codes)`, or every problem found, one
 //!   per line, and fails with exit code 2.
 //!
-//! All failures are [`Failure::Input`] (exit 2). No other side effects.
+//! All failures are [`Failure::Input`] (exit 2). No other side effects. The config layer itself
+//! only reads and validates; writing the example file is this command's doing.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::discover::{Location, Source, load_from, resolve_path};
-use super::{Config, ConfigError, EXAMPLE};
 use crate::cli::{ConfigAction, ConfigArgs};
+use crate::config::discover::{Location, Source, load_from, resolve_path};
+use crate::config::{Config, ConfigError, EXAMPLE};
 use crate::failure::Failure;
 
 /// Runs `capflow config …`; `cli_path` is the global `--config`.
 #[allow(clippy::needless_pass_by_value)] // owned, like the other subcommands' `run(args)`
-pub fn run_cli(args: ConfigArgs, cli_path: Option<PathBuf>) -> Result<(), Failure> {
+pub fn run(args: ConfigArgs, cli_path: Option<PathBuf>) -> Result<(), Failure> {
     let loc = resolve_path(cli_path.as_deref());
     let out = std::io::stdout();
     let mut out = out.lock();
@@ -99,7 +100,7 @@ fn ok_line(c: &Config, loc: &Location) -> String {
     let groups = c.watchlists.len()
         - c.watchlists
             .iter()
-            .filter(|w| matches!(w.source, super::WatchlistSource::Codes(_)))
+            .filter(|w| matches!(w.source, crate::config::WatchlistSource::Codes(_)))
             .count();
     let groups = if groups > 0 {
         format!(", {groups} from OpenD groups")
