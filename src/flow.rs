@@ -8,6 +8,7 @@ pub mod period;
 pub mod security;
 pub mod series;
 pub mod session;
+pub mod text;
 pub mod units;
 
 pub use code::{CodeError, Market, SecurityCode};

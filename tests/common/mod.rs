@@ -10,6 +10,8 @@
     reason = "test helpers: a panic is the failure report"
 )]
 
+pub mod fault_proxy;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
