@@ -11,6 +11,7 @@
 
 pub mod demo;
 pub mod handler;
+mod hash;
 pub mod limits;
 pub mod model;
 mod server;
