@@ -6,7 +6,7 @@
 //!
 //! It does no IO, reads no clock (market time comes in as an argument) and decides nothing about
 //! *what* to answer: that is [`handler`](super::handler), which calls it. Inside the simulator it
-//! sits above [`universe`](super::universe) and [`model`](super::model) and below the handler.
+//! sits above [`universe`](mod@super::universe) and [`model`](super::model) and below the handler.
 
 use chrono::{DateTime, Utc};
 

@@ -4,10 +4,9 @@
 //!
 //! [`handle`] checks the format, InitConnect and the rate limits, then `dispatch` routes to one
 //! function per protocol (1001, 1002, 1004, 3202, 3203, 3211, 3212, 3213, 3222). Those decide
-//! *what* to answer from the [`model`](super::model) and [`universe`](super::universe); the
-//! payloads of flows, listings and quotes are laid out by [`encode`](super::encode). It must not
-//! do IO, read a clock (market time `now` and tokio time `at` come in), or borrow the client's
-//! `opend` mapping.
+//! *what* to answer from the [`model`](super::model) and [`universe`](mod@super::universe); the
+//! payloads of flows, listings and quotes are laid out by [`encode`]. It must not do IO, read a
+//! clock (market time `now` and tokio time `at` come in), or borrow the client's `opend` mapping.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use prost::Message;

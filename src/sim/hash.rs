@@ -1,5 +1,5 @@
 //! The simulator's stable hash: FNV-1a, the root of every seeded number (security ids in
-//! [`universe`](super::universe), per-day random paths in [`model`](super::model)).
+//! [`universe`](mod@super::universe), per-day random paths in [`model`](super::model)).
 //!
 //! It sits at the bottom of the simulator: it imports nothing of capflow, and the modules above
 //! import it, never the other way round. It does no IO.

@@ -5,8 +5,8 @@
 //! week/month sums are exact in f64. The current minute grows with the elapsed fraction of that
 //! minute, so values move as the clock runs. This module does no IO and reads no clock.
 //!
-//! Inside the simulator it sits above [`universe`](super::universe) (the listings it models) and
-//! `hash` (the seeds); neither of them imports it.
+//! Inside the simulator it sits above [`universe`](mod@super::universe) (the listings it models)
+//! and `hash` (the seeds); neither of them imports it.
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, Utc};
 
