@@ -4,13 +4,22 @@
 //! [`SimConfig::rsa_key`] it serves encrypted connections only, as an OpenD with
 //! `rsa_private_key` does (RSA InitConnect, then AES-CBC or FTAES-ECB per [`SimConfig::aes`]).
 //!
-//! Layout: [`universe`](mod@universe) (the securities, data only), [`model`] (flows and prices, pure),
-//! [`limits`] (sliding windows), [`handler`] (one request → one reply, no IO), `server` (TCP),
-//! [`demo`] (the demo clock rule and `capflow sim`). It never talks to a real OpenD and never
-//! reads the system clock except through [`SimConfig::start`] and the [`crate::clock`] it builds.
+//! Layout, bottom to top (each module imports only the ones before it): `hash` (the stable
+//! FNV-1a seed hash), [`universe`](mod@universe) (the securities, data only), [`model`] (flows and
+//! prices, pure), [`encode`] (flow results and listings → the prost payloads, written from the
+//! protocol notes and independent of the client's `opend` mapping), [`limits`] (sliding windows),
+//! [`handler`] (one request → one reply, one function per protocol, no IO), `server` (TCP), and
+//! [`demo`] (the demo clock rule and `capflow sim`), which uses only this file's [`SimConfig`].
+//!
+//! It imports only `wire`, `flow`, `clock` and `failure`; in particular never `opend`, so a
+//! mapping mistake in the client cannot hide behind the same mistake here. It never talks to a
+//! real OpenD and never reads the system clock except through [`SimConfig::start`] and the
+//! [`crate::clock`] it builds.
 
 pub mod demo;
+pub mod encode;
 pub mod handler;
+mod hash;
 pub mod limits;
 pub mod model;
 mod server;

@@ -1,16 +1,22 @@
 //! One request in, one reply out: the simulator's protocol logic, with no IO. Every reply echoes
 //! the request's proto ID and serial and has a non-empty body; unknown protocols, malformed
 //! bodies, unknown codes, indices and bad dates get retType -1 with an OpenD-like message.
+//!
+//! [`handle`] checks the format, InitConnect and the rate limits, then `dispatch` routes to one
+//! function per protocol (1001, 1002, 1004, 3202, 3203, 3211, 3212, 3213, 3222). Those decide
+//! *what* to answer from the [`model`](super::model) and [`universe`](mod@super::universe); the
+//! payloads of flows, listings and quotes are laid out by [`encode`]. It must not do IO, read a
+//! clock (market time `now` and tokio time `at` come in), or borrow the client's `opend` mapping.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use prost::Message;
 use tokio::time::Instant;
 
+use super::encode;
 use super::limits::Limits;
 use super::model::{HISTORY_DAYS, Model};
 use super::universe::{Listing, lookup, universe, user_groups};
 use crate::flow::{Market, MarketState, Period, Phase, Schedule, SecurityCode};
-use crate::opend::convert::capital_flow_to_pb;
 use crate::wire::pb::{self, qot_common};
 use crate::wire::{Packet, proto_id};
 
@@ -105,123 +111,18 @@ pub fn handle(
     Packet::new(p.proto_id, p.serial, body)
 }
 
+/// Routes a packet to the answer of its protocol (after the InitConnect and rate-limit checks).
 fn dispatch(model: Model, conn: &mut Conn, p: &Packet, now: DateTime<Utc>) -> Reply {
     match p.proto_id {
         proto_id::INIT_CONNECT => init_connect(conn, p),
-        proto_id::KEEP_ALIVE => {
-            decode::<pb::keep_alive::Request>(p)?;
-            ok!(
-                keep_alive,
-                pb::keep_alive::S2c {
-                    time: now.timestamp()
-                }
-            )
-        }
-        proto_id::GET_GLOBAL_STATE => {
-            decode::<pb::get_global_state::Request>(p)?;
-            ok!(get_global_state, global_state(conn, now))
-        }
+        proto_id::KEEP_ALIVE => keep_alive(p, now),
+        proto_id::GET_GLOBAL_STATE => get_global_state(conn, p, now),
         proto_id::QOT_GET_CAPITAL_FLOW => capital_flow(model, p, now),
-        proto_id::QOT_GET_CAPITAL_DISTRIBUTION => {
-            let r: pb::qot_get_capital_distribution::Request = decode(p)?;
-            let l = flow_listing(&r.c2s.security)?;
-            let d = model.distribution(l, now);
-            ok!(
-                qot_get_capital_distribution,
-                pb::qot_get_capital_distribution::S2c {
-                    capital_in_super: Some(d.inflow.super_),
-                    capital_in_big: d.inflow.big,
-                    capital_in_mid: d.inflow.mid,
-                    capital_in_small: d.inflow.sml,
-                    capital_out_super: Some(d.outflow.super_),
-                    capital_out_big: d.outflow.big,
-                    capital_out_mid: d.outflow.mid,
-                    capital_out_small: d.outflow.sml,
-                    update_time: d.update_time,
-                    update_timestamp: Some(now.timestamp() as f64),
-                }
-            )
-        }
-        proto_id::QOT_GET_STATIC_INFO => {
-            let r: pb::qot_get_static_info::Request = decode(p)?;
-            let list = if r.c2s.security_list.is_empty() {
-                let market = r.c2s.market.unwrap_or(0);
-                let sec_type = r.c2s.sec_type.unwrap_or(0);
-                universe()
-                    .iter()
-                    .filter(|l| market == 0 || l.market().number() == market)
-                    .filter(|l| sec_type == 0 || l.kind.number() == sec_type)
-                    .map(static_info)
-                    .collect()
-            } else {
-                listings(&r.c2s.security_list)?
-                    .into_iter()
-                    .map(static_info)
-                    .collect()
-            };
-            ok!(
-                qot_get_static_info,
-                pb::qot_get_static_info::S2c {
-                    static_info_list: list
-                }
-            )
-        }
-        proto_id::QOT_GET_SECURITY_SNAPSHOT => {
-            let r: pb::qot_get_security_snapshot::Request = decode(p)?;
-            if r.c2s.security_list.is_empty() {
-                return Err("Qot_GetSecuritySnapshot: the security list is empty".into());
-            }
-            let list = listings(&r.c2s.security_list)?
-                .into_iter()
-                .map(|l| snapshot(model, l, now))
-                .collect();
-            ok!(
-                qot_get_security_snapshot,
-                pb::qot_get_security_snapshot::S2c {
-                    snapshot_list: list
-                }
-            )
-        }
-        proto_id::QOT_GET_USER_SECURITY_GROUP => {
-            let r: pb::qot_get_user_security_group::Request = decode(p)?;
-            let t = r.c2s.group_type;
-            if !(1..=3).contains(&t) {
-                return Err(format!(
-                    "Qot_GetUserSecurityGroup: unknown groupType {t} (1 custom, 2 system, 3 all)"
-                ));
-            }
-            let groups = user_groups()
-                .into_iter()
-                .filter(|(_, gt, _)| t == 3 || *gt == t)
-                .map(|(name, gt, _)| pb::qot_get_user_security_group::GroupData {
-                    group_name: name,
-                    group_type: gt,
-                })
-                .collect();
-            ok!(
-                qot_get_user_security_group,
-                pb::qot_get_user_security_group::S2c { group_list: groups }
-            )
-        }
-        proto_id::QOT_GET_USER_SECURITY => {
-            let r: pb::qot_get_user_security::Request = decode(p)?;
-            let name = r.c2s.group_name;
-            let Some((_, _, codes)) = user_groups().into_iter().find(|(n, _, _)| *n == name) else {
-                return Err(format!("Qot_GetUserSecurity: unknown group {name:?}"));
-            };
-            let list = codes
-                .iter()
-                .filter_map(|c| c.parse::<SecurityCode>().ok())
-                .filter_map(|c| lookup(&c))
-                .map(static_info)
-                .collect();
-            ok!(
-                qot_get_user_security,
-                pb::qot_get_user_security::S2c {
-                    static_info_list: list
-                }
-            )
-        }
+        proto_id::QOT_GET_CAPITAL_DISTRIBUTION => capital_distribution(model, p, now),
+        proto_id::QOT_GET_STATIC_INFO => static_info(p),
+        proto_id::QOT_GET_SECURITY_SNAPSHOT => security_snapshot(model, p, now),
+        proto_id::QOT_GET_USER_SECURITY_GROUP => user_security_group(p),
+        proto_id::QOT_GET_USER_SECURITY => user_security(p),
         other => Err(format!(
             "protocol {other} ({}) is not supported by capflow sim",
             proto_id::name(other)
@@ -229,6 +130,7 @@ fn dispatch(model: Model, conn: &mut Conn, p: &Packet, now: DateTime<Utc>) -> Re
     }
 }
 
+/// 1001: marks the connection ready and hands out its ID and AES key (and IV, if CBC).
 fn init_connect(conn: &mut Conn, p: &Packet) -> Reply {
     let r: pb::init_connect::Request = decode(p)?;
     tracing::debug!(
@@ -250,6 +152,23 @@ fn init_connect(conn: &mut Conn, p: &Packet) -> Reply {
             user_attribution: Some(1),
         }
     )
+}
+
+/// 1004: the server time.
+fn keep_alive(p: &Packet, now: DateTime<Utc>) -> Reply {
+    decode::<pb::keep_alive::Request>(p)?;
+    ok!(
+        keep_alive,
+        pb::keep_alive::S2c {
+            time: now.timestamp()
+        }
+    )
+}
+
+/// 1002: market states at `now`, logged in to quotes only.
+fn get_global_state(conn: &Conn, p: &Packet, now: DateTime<Utc>) -> Reply {
+    decode::<pb::get_global_state::Request>(p)?;
+    ok!(get_global_state, global_state(conn, now))
 }
 
 fn aes_key(conn_id: u64) -> String {
@@ -338,9 +257,9 @@ pub fn parse_day(field: &str, s: &str) -> Result<NaiveDate, String> {
         .map_err(|_| format!("invalid {field} {s:?}: expected yyyy-MM-dd or yyyy-MM-dd HH:mm:ss"))
 }
 
-fn capital_flow(model: Model, packet: &Packet, now: DateTime<Utc>) -> Reply {
-    let req: pb::qot_get_capital_flow::Request = decode(packet)?;
-    let c = req.c2s;
+/// 3211: today's intraday flow, or a day/week/month history (periodType 0 or absent: intraday).
+fn capital_flow(model: Model, p: &Packet, now: DateTime<Utc>) -> Reply {
+    let c = decode::<pb::qot_get_capital_flow::Request>(p)?.c2s;
     let listing = flow_listing(&c.security)?;
     let period = match c.period_type {
         None | Some(0) => Period::Intraday,
@@ -351,112 +270,137 @@ fn capital_flow(model: Model, packet: &Packet, now: DateTime<Utc>) -> Reply {
     let flow = if period == Period::Intraday {
         model.intraday(listing, now)
     } else {
-        let today = now.date_naive();
-        let end = match c.end_time.as_deref().filter(|s| !s.is_empty()) {
-            Some(s) => parse_day("endTime", s)?,
-            None => today,
-        };
-        let begin = match c.begin_time.as_deref().filter(|s| !s.is_empty()) {
-            Some(s) => parse_day("beginTime", s)?,
-            None => end
-                .checked_sub_days(chrono::Days::new(HISTORY_DAYS))
-                .unwrap_or(end),
-        };
+        let (begin, end) = history_range(&c, now.date_naive())?;
         model.history(listing, period, begin, end, now)
     };
-    ok!(qot_get_capital_flow, capital_flow_to_pb(&flow))
+    ok!(qot_get_capital_flow, encode::capital_flow(&flow))
 }
 
-fn static_basic(l: &Listing) -> qot_common::SecurityStaticBasic {
-    let exch = match l.market() {
-        Market::Hk => 1,
-        Market::Us => 5,
-        Market::Sh => 14,
-        Market::Sz => 15,
-        _ => 0,
+/// The days a history request covers: endTime, else `today`; beginTime, else [`HISTORY_DAYS`]
+/// before the end. Empty strings count as absent, as in the SDK.
+fn history_range(
+    c: &pb::qot_get_capital_flow::C2s,
+    today: NaiveDate,
+) -> Result<(NaiveDate, NaiveDate), String> {
+    fn given(t: Option<&str>) -> Option<&str> {
+        t.filter(|s| !s.is_empty())
+    }
+    let end = match given(c.end_time.as_deref()) {
+        Some(s) => parse_day("endTime", s)?,
+        None => today,
     };
-    let code = l.security_code();
-    qot_common::SecurityStaticBasic {
-        security: crate::opend::convert::security(&code),
-        id: l.id(),
-        lot_size: l.lot,
-        sec_type: l.kind.number(),
-        name: l.name.to_owned(),
-        list_time: "2004-06-16".to_owned(),
-        delisting: Some(false),
-        list_timestamp: Some(1_087_315_200.0),
-        exch_type: Some(exch),
-    }
+    let begin = match given(c.begin_time.as_deref()) {
+        Some(s) => parse_day("beginTime", s)?,
+        None => end
+            .checked_sub_days(chrono::Days::new(HISTORY_DAYS))
+            .unwrap_or(end),
+    };
+    Ok((begin, end))
 }
 
-fn static_info(l: &'static Listing) -> qot_common::SecurityStaticInfo {
-    qot_common::SecurityStaticInfo {
-        basic: static_basic(l),
-        warrant_ex_data: l.warrant_owner().and_then(|o| {
-            let owner: SecurityCode = o.parse().ok()?;
-            Some(qot_common::WarrantStaticExData {
-                r#type: if l.name.contains("@EP") { 2 } else { 1 },
-                owner: crate::opend::convert::security(&owner),
-            })
-        }),
-        future_ex_data: None,
-    }
+/// 3212: today's distribution by order size.
+fn capital_distribution(model: Model, p: &Packet, now: DateTime<Utc>) -> Reply {
+    let r: pb::qot_get_capital_distribution::Request = decode(p)?;
+    let l = flow_listing(&r.c2s.security)?;
+    let d = model.distribution(l, now);
+    ok!(
+        qot_get_capital_distribution,
+        encode::capital_distribution(&d, now.timestamp() as f64)
+    )
 }
 
-fn snapshot(
-    model: Model,
-    l: &'static Listing,
-    now: DateTime<Utc>,
-) -> pb::qot_get_security_snapshot::Snapshot {
-    let q = model.quote(l, now);
-    let local = Schedule::of(l.market()).map_or_else(
-        || now.format("%Y-%m-%d %H:%M:%S").to_string(),
-        |s| s.local(now).format("%Y-%m-%d %H:%M:%S").to_string(),
-    );
-    let volume = if q.cur > 0.0 {
-        (q.turnover / q.cur) as i64 / i64::from(l.lot.max(1)) * i64::from(l.lot.max(1))
+/// 3202: the listed securities, or the whole universe filtered by market and type.
+fn static_info(p: &Packet) -> Reply {
+    let r: pb::qot_get_static_info::Request = decode(p)?;
+    let list = if r.c2s.security_list.is_empty() {
+        let market = r.c2s.market.unwrap_or(0);
+        let sec_type = r.c2s.sec_type.unwrap_or(0);
+        universe()
+            .iter()
+            .filter(|l| market == 0 || l.market().number() == market)
+            .filter(|l| sec_type == 0 || l.kind.number() == sec_type)
+            .map(encode::static_info)
+            .collect()
     } else {
-        0
+        listings(&r.c2s.security_list)?
+            .into_iter()
+            .map(encode::static_info)
+            .collect()
     };
-    pb::qot_get_security_snapshot::Snapshot {
-        basic: pb::qot_get_security_snapshot::SnapshotBasicData {
-            security: crate::opend::convert::security(&l.security_code()),
-            r#type: l.kind.number(),
-            is_suspend: false,
-            list_time: "2004-06-16".to_owned(),
-            lot_size: l.lot,
-            price_spread: if q.cur < 10.0 { 0.001 } else { 0.01 },
-            update_time: local,
-            high_price: q.high,
-            open_price: q.open,
-            low_price: q.low,
-            last_close_price: q.last_close,
-            cur_price: q.cur,
-            volume,
-            turnover: q.turnover,
-            turnover_rate: 0.0,
-            list_timestamp: Some(1_087_315_200.0),
-            update_timestamp: Some(now.timestamp() as f64),
-            ask_price: None,
-            bid_price: None,
-            ask_vol: None,
-            bid_vol: None,
-            amplitude: None,
-            avg_price: None,
-            bid_ask_ratio: None,
-            volume_ratio: None,
-            highest52_weeks_price: None,
-            lowest52_weeks_price: None,
-            sec_status: Some(1),
-            name: Some(l.name.to_owned()),
-        },
+    ok!(
+        qot_get_static_info,
+        pb::qot_get_static_info::S2c {
+            static_info_list: list
+        }
+    )
+}
+
+/// 3203: a snapshot per listed security (the list must not be empty).
+fn security_snapshot(model: Model, p: &Packet, now: DateTime<Utc>) -> Reply {
+    let r: pb::qot_get_security_snapshot::Request = decode(p)?;
+    if r.c2s.security_list.is_empty() {
+        return Err("Qot_GetSecuritySnapshot: the security list is empty".into());
     }
+    let list = listings(&r.c2s.security_list)?
+        .into_iter()
+        .map(|l| encode::snapshot(l, &model.quote(l, now), now))
+        .collect();
+    ok!(
+        qot_get_security_snapshot,
+        pb::qot_get_security_snapshot::S2c {
+            snapshot_list: list
+        }
+    )
+}
+
+/// 3222: the watchlist groups of a type (1 custom, 2 system, 3 all).
+fn user_security_group(p: &Packet) -> Reply {
+    let r: pb::qot_get_user_security_group::Request = decode(p)?;
+    let t = r.c2s.group_type;
+    if !(1..=3).contains(&t) {
+        return Err(format!(
+            "Qot_GetUserSecurityGroup: unknown groupType {t} (1 custom, 2 system, 3 all)"
+        ));
+    }
+    let groups = user_groups()
+        .into_iter()
+        .filter(|(_, gt, _)| t == 3 || *gt == t)
+        .map(|(name, gt, _)| pb::qot_get_user_security_group::GroupData {
+            group_name: name,
+            group_type: gt,
+        })
+        .collect();
+    ok!(
+        qot_get_user_security_group,
+        pb::qot_get_user_security_group::S2c { group_list: groups }
+    )
+}
+
+/// 3213: the securities of one watchlist group, by name.
+fn user_security(p: &Packet) -> Reply {
+    let r: pb::qot_get_user_security::Request = decode(p)?;
+    let name = r.c2s.group_name;
+    let Some((_, _, codes)) = user_groups().into_iter().find(|(n, _, _)| *n == name) else {
+        return Err(format!("Qot_GetUserSecurity: unknown group {name:?}"));
+    };
+    let list = codes
+        .iter()
+        .filter_map(|c| c.parse::<SecurityCode>().ok())
+        .filter_map(|c| lookup(&c))
+        .map(encode::static_info)
+        .collect();
+    ok!(
+        qot_get_user_security,
+        pb::qot_get_user_security::S2c {
+            static_info_list: list
+        }
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::opend::convert::security;
+    use crate::sim::encode::security;
 
     fn now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-11-25T02:15:30Z")

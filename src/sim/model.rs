@@ -4,31 +4,15 @@
 //! Every per-minute flow is a whole number, so `in_flow == super + big + mid + sml` exactly and
 //! week/month sums are exact in f64. The current minute grows with the elapsed fraction of that
 //! minute, so values move as the clock runs. This module does no IO and reads no clock.
+//!
+//! Inside the simulator it sits above [`universe`](mod@super::universe) (the listings it models)
+//! and `hash` (the seeds); neither of them imports it.
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, Utc};
 
+use super::hash::fnv1a;
 use super::universe::Listing;
 use crate::flow::{CapitalFlow, Distribution, FlowItem, Period, Schedule, SizeSplit};
-
-/// FNV-1a over `seed` (little-endian) and then each part, with a separator between parts.
-/// Stable across Rust releases, unlike std's hashers.
-pub fn fnv1a(seed: u64, parts: &[&[u8]]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |b: u8| {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    };
-    for b in seed.to_le_bytes() {
-        eat(b);
-    }
-    for p in parts {
-        for b in *p {
-            eat(*b);
-        }
-        eat(0xff);
-    }
-    h
-}
 
 /// Share of turnover per order size (super, big, mid, small).
 const SHARES: [f64; 4] = [0.3, 0.25, 0.25, 0.2];
@@ -417,17 +401,6 @@ mod tests {
         lookup(&c.parse::<SecurityCode>().unwrap()).unwrap()
     }
     const M: Model = Model { seed: 7 };
-
-    const FNV_ZERO: u64 = 12_161_962_213_042_174_405;
-
-    #[test]
-    fn fnv_is_stable() {
-        assert_eq!(fnv1a(0, &[]), FNV_ZERO);
-        assert_ne!(fnv1a(1, &[b"a"]), fnv1a(1, &[b"b"]));
-        assert_ne!(fnv1a(1, &[b"ab", b""]), fnv1a(1, &[b"a", b"b"]));
-        // A fixed value: changing the hash would change every simulated number.
-        assert_eq!(fnv1a(1, &[b"HK.00700"]), fnv1a(1, &[b"HK.00700"]));
-    }
 
     #[test]
     fn sessions_per_market_and_no_lunch_minutes() {

@@ -3,7 +3,9 @@
 //!
 //! Sizes are rough daily turnovers in millions of the local currency; they scale the simulated
 //! flows (a mega cap moves billions a day, a small cap millions). Prices are rough reference
-//! levels, not quotes. This module holds data only: no model, no IO.
+//! levels, not quotes. This module holds data only: no model, no IO. Of the simulator it imports
+//! only `hash` (for [`Listing::id`]); [`model`](super::model) and the handler import it, never the
+//! reverse.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -65,7 +67,7 @@ impl Listing {
 
     /// A stable numeric security id (FNV-1a of the code).
     pub fn id(&self) -> i64 {
-        (super::model::fnv1a(0, &[self.code.as_bytes()]) >> 1) as i64
+        (super::hash::fnv1a(0, &[self.code.as_bytes()]) >> 1) as i64
     }
 
     /// The owner of a warrant (its underlying stock).
