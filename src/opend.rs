@@ -8,6 +8,10 @@
 //!   implemented by the client and by fakes in tests. [`Connector`] makes new gateways, so the
 //!   poller can reconnect without knowing about sockets.
 //! - [`convert`]: wire messages ↔ `flow` types.
+//! - [`error`]: the typed [`Error`] callers branch on (reconnect, server refusal, timeout); each
+//!   keeps its cause (IO, codec, crypto, protobuf) as its `source`.
+//!
+//! It builds on `wire` (and `flow`, `failure`) only: no poller, UI or command-line knowledge.
 
 pub mod client;
 pub mod convert;
@@ -15,7 +19,9 @@ pub mod error;
 pub mod gateway;
 
 pub use client::{Client, ConnInfo, ConnectOptions};
-pub use error::{Error, Result};
+pub use error::{
+    BadReply, ConnectError, DisconnectReason, Error, HandshakeError, IoError, RefusedHint, Result,
+};
 pub use gateway::{
     Connector, FlowRequest, Gateway, GlobalState, MarketState, OpenDConnector, SecurityInfo,
     SecurityKind, UserGroup,

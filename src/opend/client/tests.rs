@@ -347,7 +347,14 @@ async fn handshake_errors_are_clear() {
         .unwrap_err();
     assert_eq!(
         err,
-        Error::Handshake("OpenD refused InitConnect: not logged in".into())
+        Error::Handshake(crate::opend::HandshakeError::Refused {
+            msg: "not logged in".into(),
+            hint: crate::opend::RefusedHint::None,
+        })
+    );
+    assert_eq!(
+        err.to_string(),
+        "OpenD handshake failed: OpenD refused InitConnect: not logged in"
     );
 
     // A server that never answers InitConnect.
