@@ -9,7 +9,7 @@
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
@@ -95,12 +95,20 @@ impl FaultProxy {
 
     /// Queues `fault` for the next quote reply.
     pub fn inject(&self, fault: Fault) {
-        self.shared.faults.lock().unwrap().push_back(fault);
+        self.shared
+            .faults
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push_back(fault);
     }
 
     /// Faults applied so far, in order.
     pub fn applied(&self) -> Vec<Fault> {
-        self.shared.applied.lock().unwrap().clone()
+        self.shared
+            .applied
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Connections accepted so far (1 + reconnects, for one client).
@@ -110,7 +118,11 @@ impl FaultProxy {
 
     /// Times at which capital-flow requests (3211) went upstream.
     pub fn flow_requests(&self) -> Vec<Instant> {
-        self.shared.flow_requests.lock().unwrap().clone()
+        self.shared
+            .flow_requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The most capital-flow requests in any window of `window`.
@@ -155,7 +167,11 @@ async fn relay(client: TcpStream, upstream: TcpStream, shared: Arc<Shared>) {
         async move {
             while let Some((h, body)) = read_packet(&mut cr).await {
                 if proto_of(&h) == 3211 {
-                    shared.flow_requests.lock().unwrap().push(Instant::now());
+                    shared
+                        .flow_requests
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(Instant::now());
                 }
                 if uw.write_all(&h).await.is_err() || uw.write_all(&body).await.is_err() {
                     return;
@@ -185,12 +201,20 @@ async fn relay(client: TcpStream, upstream: TcpStream, shared: Arc<Shared>) {
             let Some((mut h, body)) = next else { return };
             let proto = proto_of(&h);
             let fault = if (3000..4000).contains(&proto) {
-                shared.faults.lock().unwrap().pop_front()
+                shared
+                    .faults
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .pop_front()
             } else {
                 None
             };
             if let Some(f) = fault {
-                shared.applied.lock().unwrap().push(f);
+                shared
+                    .applied
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(f);
             }
             let mut out = Vec::with_capacity(HEADER + body.len());
             match fault {
