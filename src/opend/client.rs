@@ -25,6 +25,7 @@ use tracing::debug;
 
 use super::error::{BadReply, ConnectError, DisconnectReason};
 use super::{Error, Result};
+use crate::flow::text::clean_owned;
 use crate::wire::crypto::RsaKey;
 use crate::wire::{Packet, pb, proto_id};
 use conn::Shared;
@@ -246,9 +247,10 @@ macro_rules! envelope {
                     return Err(Error::Server {
                         proto_id: proto,
                         ret_type: self.ret_type,
-                        msg: self.ret_msg.unwrap_or_else(|| {
-                            format!("OpenD returned retType {} without a message", self.ret_type)
-                        }),
+                        msg: self.ret_msg.map_or_else(
+                            || format!("OpenD returned retType {} without a message", self.ret_type),
+                            clean_owned,
+                        ),
                     });
                 }
                 self.s2c.ok_or_else(|| Error::Decode {

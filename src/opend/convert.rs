@@ -10,6 +10,7 @@ use super::client::Client;
 use super::gateway::{
     FlowRequest, Gateway, GlobalState, MarketState, SecurityInfo, SecurityKind, UserGroup,
 };
+use crate::flow::text::{clean, clean_owned};
 use crate::flow::{CapitalFlow, Distribution, FlowItem, Market, Period, SecurityCode, SizeSplit};
 use crate::wire::pb::{self, qot_common};
 use crate::wire::proto_id;
@@ -55,7 +56,7 @@ pub fn capital_flow_from_pb(
             .flow_item_list
             .into_iter()
             .map(|it| FlowItem {
-                time: it.time.unwrap_or_default(),
+                time: it.time.map(clean_owned).unwrap_or_default(),
                 timestamp: it.timestamp,
                 in_flow: it.in_flow,
                 main_in_flow: it.main_in_flow,
@@ -67,7 +68,7 @@ pub fn capital_flow_from_pb(
                 },
             })
             .collect(),
-        last_valid_time: s2c.last_valid_time,
+        last_valid_time: s2c.last_valid_time.map(clean_owned),
         last_valid_timestamp: s2c.last_valid_timestamp,
     }
 }
@@ -109,7 +110,7 @@ pub fn distribution_from_pb(s: &pb::qot_get_capital_distribution::S2c) -> Distri
             mid: s.capital_out_mid,
             sml: s.capital_out_small,
         },
-        update_time: s.update_time.clone(),
+        update_time: s.update_time.as_deref().map(|t| clean(t).into_owned()),
     }
 }
 
@@ -118,7 +119,7 @@ pub fn static_info_from_pb(s: &qot_common::SecurityStaticInfo) -> SecurityInfo {
     let b = &s.basic;
     SecurityInfo {
         code: SecurityCode::from_wire(b.security.market, &b.security.code),
-        name: b.name.clone(),
+        name: clean(&b.name).into_owned(),
         lot_size: b.lot_size,
         kind: SecurityKind::from_number(b.sec_type),
         price: None,
@@ -222,7 +223,7 @@ impl Gateway for Client {
                 let b = s.basic;
                 SecurityInfo {
                     code: SecurityCode::from_wire(b.security.market, &b.security.code),
-                    name: b.name.unwrap_or_default(),
+                    name: b.name.map(clean_owned).unwrap_or_default(),
                     lot_size: b.lot_size,
                     kind: SecurityKind::from_number(b.r#type),
                     price: Some(b.cur_price),
@@ -249,7 +250,7 @@ impl Gateway for Client {
             .group_list
             .into_iter()
             .map(|g| UserGroup {
-                name: g.group_name,
+                name: clean_owned(g.group_name),
                 group_type: g.group_type,
             })
             .collect())

@@ -16,6 +16,7 @@ use tokio_util::codec::Framed;
 use tracing::debug;
 
 use super::{CLIENT_ID, CLIENT_VER, ConnectOptions};
+use crate::flow::text::clean_owned;
 use crate::opend::error::{HandshakeError, RefusedHint};
 use crate::wire::crypto::{BodyCipher, RsaKey, key16};
 use crate::wire::pb::init_connect::{C2s, Request, Response, S2c};
@@ -140,7 +141,7 @@ fn open_reply(raw: &RawPacket, key: Option<&Arc<RsaKey>>) -> Step<Packet> {
         Some(r) if r.ret_type != 0 => Err(HandshakeError::Refused {
             msg: r
                 .ret_msg
-                .unwrap_or_else(|| format!("retType {}", r.ret_type)),
+                .map_or_else(|| format!("retType {}", r.ret_type), clean_owned),
             hint: RefusedHint::CheckKey,
         }),
         _ => Err(HandshakeError::PlaintextReply),
@@ -151,9 +152,10 @@ fn open_reply(raw: &RawPacket, key: Option<&Arc<RsaKey>>) -> Step<Packet> {
 /// we did not encrypt and OpenD talks of encryption.
 pub(super) fn accept(rsp: Response, encrypted: bool) -> Step<S2c> {
     if rsp.ret_type != 0 {
-        let msg = rsp
-            .ret_msg
-            .unwrap_or_else(|| format!("retType {} without a message", rsp.ret_type));
+        let msg = rsp.ret_msg.map_or_else(
+            || format!("retType {} without a message", rsp.ret_type),
+            clean_owned,
+        );
         let lower = msg.to_ascii_lowercase();
         let hint = if !encrypted && (lower.contains("encrypt") || lower.contains("rsa")) {
             RefusedHint::PassKey
