@@ -6,15 +6,14 @@
 //! it into a [`Config`] with bounds checked, collecting every problem it finds. Discovery
 //! (`--config` > `$CAPFLOW_CONFIG` > the platform config dir > built-in defaults) is in
 //! [`discover`]; `capflow config path|init|check` in [`command`]. [`names`] is the on-disk cache
-//! of stock names and [`groups`] resolves OpenD watchlist groups within OpenD's limits.
+//! of stock names. OpenD watchlist groups are resolved by `poller::groups`, not here.
 //!
-//! This module never talks to OpenD by itself (only [`groups`] does, through a `Gateway` it is
-//! handed), never panics on bad input and never silently replaces a bad value with a default.
+//! This module never talks to OpenD, never panics on bad input and never silently replaces a bad
+//! value with a default.
 
 pub mod command;
 pub mod discover;
 pub mod file;
-pub mod groups;
 pub mod names;
 pub mod validate;
 
@@ -25,7 +24,6 @@ use crate::flow::{Market, SecurityCode, Units};
 
 pub use command::run_cli;
 pub use discover::{Location, Source, data_dir, load, platform_config_path, resolve_path};
-pub use groups::{GroupResolver, resolve_group};
 pub use names::NameCache;
 
 /// The text of `config.example.toml`, shipped inside the binary for `capflow config init`.

@@ -104,6 +104,7 @@ pub enum PollEvent {
 pub mod budget;
 #[cfg(any(test, feature = "test-util"))]
 pub mod fake;
+pub mod groups;
 pub mod run;
 pub mod schedule;
 
