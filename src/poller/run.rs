@@ -5,8 +5,14 @@
 //! It never blocks forever on the event channel: every `send().await` races the cancellation
 //! token, and status updates use `try_send` (a later one replaces a dropped one). It holds no
 //! series: data goes out in `Flow` events (only cached history is kept, see `schedule`).
+//!
+//! One connection is one session: `open_session` announces it and reads names first; then each
+//! turn starts the side jobs (market states, new names), sends what the scheduler picks, and
+//! waits for the next event (`next_event`), whose replies `on_done` hands back to the scheduler.
+//! When the connection is lost, `wait_to_reconnect` publishes the attempt and waits its delay.
 
 use std::collections::HashSet;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,7 +21,7 @@ use futures::StreamExt;
 use futures::future::BoxFuture;
 use futures::stream::FuturesUnordered;
 use tokio::sync::mpsc;
-use tokio::time::{Instant, MissedTickBehavior};
+use tokio::time::{Instant, Interval, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use super::budget::SERVER_WINDOW;
@@ -51,9 +57,36 @@ enum Done {
     Global(crate::opend::Result<GlobalState>),
 }
 
+/// How a session ended.
 enum End {
+    /// The poller must stop (cancelled, or a channel closed).
     Stop,
+    /// The connection is gone (why): reconnect.
     Lost(String),
+}
+
+/// One connection's work: the gateway, the requests in flight and the session's timers.
+struct Session<G> {
+    gw: Arc<G>,
+    inflight: FuturesUnordered<BoxFuture<'static, Done>>,
+    /// Capital-flow requests among `inflight`.
+    flows: usize,
+    tick: Interval,
+    next_global: Instant,
+}
+
+impl<G> Session<G> {
+    fn new(gw: Arc<G>) -> Self {
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        Session {
+            gw,
+            inflight: FuturesUnordered::new(),
+            flows: 0,
+            tick,
+            next_global: Instant::now(),
+        }
+    }
 }
 
 struct Poller {
@@ -90,22 +123,7 @@ pub async fn run<C: Connector>(
     events: mpsc::Sender<PollEvent>,
     token: CancellationToken,
 ) {
-    let cap = config.budget.clamp(1, 30);
-    let mut p = Poller {
-        sched: Scheduler::new(cap, Tuning::default()),
-        clock: config.clock,
-        events,
-        token,
-        opend: connector.describe(),
-        cap,
-        conn: ConnState::Connecting,
-        requests_sent: 0,
-        rejected: 0,
-        next_fetch: None,
-        last_status: None,
-        named: HashSet::new(),
-        unnamed: Vec::new(),
-    };
+    let mut p = Poller::new(connector.describe(), config, events, token);
     let mut rng = fastrand::Rng::new();
     let mut attempt = 0u32;
     if !p.set_conn(ConnState::Connecting).await {
@@ -125,22 +143,10 @@ pub async fn run<C: Connector>(
             }
             Err(e) => e.to_string(),
         };
-        tracing::warn!("OpenD connection: {error}");
-        p.sched.clear_in_flight();
         attempt += 1;
-        let delay = reconnect_delay(attempt, &mut rng);
-        let retry_at = p.market_at(Instant::now() + delay);
-        let state = ConnState::Reconnecting {
-            attempt,
-            retry_at,
-            error,
-        };
-        if !p.set_conn(state).await {
-            return;
-        }
-        if p.until(&mut commands, tokio::time::sleep(delay))
+        if !p
+            .wait_to_reconnect(&mut commands, error, attempt, &mut rng)
             .await
-            .is_none()
         {
             return;
         }
@@ -183,6 +189,57 @@ fn names_job<G: Gateway>(gw: Arc<G>, codes: Vec<SecurityCode>) -> BoxFuture<'sta
 }
 
 impl Poller {
+    /// A poller not connected yet; the budget is clamped to 1..=30.
+    fn new(
+        opend: String,
+        config: PollerConfig,
+        events: mpsc::Sender<PollEvent>,
+        token: CancellationToken,
+    ) -> Self {
+        let cap = config.budget.clamp(1, 30);
+        Poller {
+            sched: Scheduler::new(cap, Tuning::default()),
+            clock: config.clock,
+            events,
+            token,
+            opend,
+            cap,
+            conn: ConnState::Connecting,
+            requests_sent: 0,
+            rejected: 0,
+            next_fetch: None,
+            last_status: None,
+            named: HashSet::new(),
+            unnamed: Vec::new(),
+        }
+    }
+
+    /// After a lost or failed connection: forgets what was in flight, publishes reconnect attempt
+    /// `attempt` and waits its delay (serving commands); false when the poller must stop.
+    async fn wait_to_reconnect(
+        &mut self,
+        commands: &mut mpsc::Receiver<PollCommand>,
+        error: String,
+        attempt: u32,
+        rng: &mut fastrand::Rng,
+    ) -> bool {
+        tracing::warn!("OpenD connection: {error}");
+        self.sched.clear_in_flight();
+        let delay = reconnect_delay(attempt, rng);
+        let retry_at = self.market_at(Instant::now() + delay);
+        let state = ConnState::Reconnecting {
+            attempt,
+            retry_at,
+            error,
+        };
+        if !self.set_conn(state).await {
+            return false;
+        }
+        self.until(commands, tokio::time::sleep(delay))
+            .await
+            .is_some()
+    }
+
     /// Market-clock time of a tokio instant.
     fn market_at(&self, at: Instant) -> DateTime<Utc> {
         let now = Instant::now();
@@ -312,137 +369,215 @@ impl Poller {
         infos.is_empty() || self.emit(PollEvent::Names(infos)).await
     }
 
+    /// One connection's life: announce it, read names first, then poll until it is lost or the
+    /// poller must stop. Requests still in flight are dropped with the session.
     async fn session<G: Gateway>(
         &mut self,
         gw: G,
         commands: &mut mpsc::Receiver<PollCommand>,
     ) -> End {
         let gw = Arc::new(gw);
-        if !self
-            .set_conn(ConnState::Connected {
-                conn_id: gw.conn_id(),
-            })
-            .await
-        {
-            return End::Stop;
+        if let ControlFlow::Break(end) = self.open_session(&gw, commands).await {
+            return end;
         }
-        self.sched.clear_in_flight();
-        // Names first (and kinds: indices have no capital flow, so they spend no budget).
-        self.unnamed.clear();
-        let codes = self.sched.codes();
-        if !codes.is_empty() {
-            let names = tokio::time::timeout(NAMES_WAIT, names_job(gw.clone(), codes));
-            match self.until(commands, names).await {
-                None => return End::Stop,
-                Some(Ok(Done::Names(r))) => {
-                    if !self.on_names(r).await {
-                        return End::Stop;
-                    }
-                }
-                Some(_) => tracing::warn!("static info timed out (names stay unknown)"),
-            }
-        }
-        let mut inflight: FuturesUnordered<BoxFuture<'static, Done>> = FuturesUnordered::new();
-        let mut flows = 0usize;
-        let mut tick = tokio::time::interval(TICK);
-        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        let mut next_global = Instant::now();
+        let mut s = Session::new(gw);
         loop {
-            if !gw.is_alive() {
+            if !s.gw.is_alive() {
                 return End::Lost("connection to OpenD lost".into());
             }
-            if Instant::now() >= next_global {
-                next_global = Instant::now() + GLOBAL_STATE_EVERY;
-                inflight.push(global_job(gw.clone()));
+            self.start_side_jobs(&mut s);
+            let wake = self.send_due(&mut s);
+            if let ControlFlow::Break(end) = self.next_event(&mut s, wake, commands).await {
+                return end;
             }
-            if !self.unnamed.is_empty() {
-                let codes = std::mem::take(&mut self.unnamed);
-                inflight.push(names_job(gw.clone(), codes));
-            }
-            let mut wake = None;
-            while flows < MAX_IN_FLIGHT {
-                let now = Instant::now();
-                let market = self.clock.now();
-                match self.sched.pick(now, market) {
-                    Pick::Send { request, .. } => {
-                        self.requests_sent += 1;
-                        flows += 1;
-                        inflight.push(flow_job(gw.clone(), request, now, market));
-                    }
-                    Pick::Wait { until, code } => {
-                        wake = until;
-                        self.next_fetch = code.zip(until).map(|(c, u)| (c, self.market_at(u)));
-                        break;
-                    }
+        }
+    }
+
+    /// Announces the connection, then reads the names (and kinds: indices have no capital flow,
+    /// so they spend no budget) of the stocks already known, for at most [`NAMES_WAIT`].
+    async fn open_session<G: Gateway>(
+        &mut self,
+        gw: &Arc<G>,
+        commands: &mut mpsc::Receiver<PollCommand>,
+    ) -> ControlFlow<End> {
+        let connected = ConnState::Connected {
+            conn_id: gw.conn_id(),
+        };
+        if !self.set_conn(connected).await {
+            return ControlFlow::Break(End::Stop);
+        }
+        self.sched.clear_in_flight();
+        self.unnamed.clear();
+        let codes = self.sched.codes();
+        if codes.is_empty() {
+            return ControlFlow::Continue(());
+        }
+        let names = tokio::time::timeout(NAMES_WAIT, names_job(gw.clone(), codes));
+        match self.until(commands, names).await {
+            None => return ControlFlow::Break(End::Stop),
+            Some(Ok(Done::Names(r))) => {
+                if !self.on_names(r).await {
+                    return ControlFlow::Break(End::Stop);
                 }
             }
-            let sleep = tokio::time::sleep_until(wake.map_or(next_global, |w| w.min(next_global)));
-            tokio::select! {
-                biased;
-                () = self.token.cancelled() => return End::Stop,
-                Some(done) = inflight.next(), if !inflight.is_empty() => match done {
-                    Done::Global(Ok(state)) => {
-                        // Only a "closed" read while the timetable says the market trades means
-                        // anything (a holiday); around the open OpenD may lag the timetable.
-                        let now = self.clock.now();
-                        let closed: Vec<_> = state
-                            .markets
-                            .iter()
-                            .filter(|(m, st)| {
-                                *st == MarketState::CLOSED
-                                    && Schedule::of(*m).is_some_and(|s| s.phase(now).is_trading())
-                            })
-                            .map(|(m, _)| *m)
-                            .collect();
-                        if !closed.is_empty() {
-                            tracing::info!(?closed, "OpenD reports markets closed during their session (holiday)");
-                        }
-                        self.sched.set_closed_markets(closed);
-                    }
-                    Done::Global(Err(e)) => tracing::debug!("GetGlobalState failed: {e}"),
-                    Done::Names(r) => {
-                        if !self.on_names(r).await {
-                            return End::Stop;
-                        }
-                    }
-                    Done::Flow { request, sent, sent_market, result } => {
-                        flows -= 1;
-                        let now = Instant::now();
-                        let outcome = self.sched.on_result(&request, sent, sent_market, now, result);
-                        let ev = match outcome {
-                            Outcome::Flow(flow) => PollEvent::Flow {
-                                code: request.code,
-                                flow,
-                                fetched_at: self.clock.now(),
-                            },
-                            Outcome::Error { message, permanent } => PollEvent::StockError {
-                                code: request.code,
-                                period: request.period,
-                                message,
-                                permanent,
-                            },
-                            Outcome::Rejected => {
-                                self.rejected += 1;
-                                tracing::warn!("OpenD rejected a capital-flow request as too frequent; pausing");
-                                self.publish_status();
-                                continue;
-                            }
-                            Outcome::Reconnect(e) => return End::Lost(e),
-                        };
-                        if !self.emit(ev).await {
-                            return End::Stop;
-                        }
-                    }
-                },
-                c = commands.recv() => {
-                    let Some(c) = c else { return End::Stop };
-                    if !self.apply(c).await {
-                        return End::Stop;
-                    }
+            Some(_) => tracing::warn!("static info timed out (names stay unknown)"),
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Starts the market-state read when it is due and a names read for stocks new since.
+    fn start_side_jobs<G: Gateway>(&mut self, s: &mut Session<G>) {
+        if Instant::now() >= s.next_global {
+            s.next_global = Instant::now() + GLOBAL_STATE_EVERY;
+            s.inflight.push(global_job(s.gw.clone()));
+        }
+        if !self.unnamed.is_empty() {
+            let codes = std::mem::take(&mut self.unnamed);
+            s.inflight.push(names_job(s.gw.clone(), codes));
+        }
+    }
+
+    /// Sends what the scheduler picks, up to [`MAX_IN_FLIGHT`] capital-flow requests; returns
+    /// when to ask it again.
+    fn send_due<G: Gateway>(&mut self, s: &mut Session<G>) -> Option<Instant> {
+        while s.flows < MAX_IN_FLIGHT {
+            let now = Instant::now();
+            let market = self.clock.now();
+            match self.sched.pick(now, market) {
+                Pick::Send { request, .. } => {
+                    self.requests_sent += 1;
+                    s.flows += 1;
+                    s.inflight
+                        .push(flow_job(s.gw.clone(), request, now, market));
                 }
-                () = sleep => {}
-                _ = tick.tick() => self.publish_status(),
+                Pick::Wait { until, code } => {
+                    self.next_fetch = code.zip(until).map(|(c, u)| (c, self.market_at(u)));
+                    return until;
+                }
             }
+        }
+        None
+    }
+
+    /// Waits for the first of: cancellation, a finished request, a command, the moment to pick
+    /// again (`wake`, or the next market-state read), the status tick.
+    async fn next_event<G: Gateway>(
+        &mut self,
+        s: &mut Session<G>,
+        wake: Option<Instant>,
+        commands: &mut mpsc::Receiver<PollCommand>,
+    ) -> ControlFlow<End> {
+        let sleep = tokio::time::sleep_until(wake.map_or(s.next_global, |w| w.min(s.next_global)));
+        tokio::select! {
+            biased;
+            () = self.token.cancelled() => ControlFlow::Break(End::Stop),
+            Some(done) = s.inflight.next(), if !s.inflight.is_empty() => {
+                self.on_done(done, &mut s.flows).await
+            }
+            c = commands.recv() => {
+                let Some(c) = c else { return ControlFlow::Break(End::Stop) };
+                if self.apply(c).await {
+                    ControlFlow::Continue(())
+                } else {
+                    ControlFlow::Break(End::Stop)
+                }
+            }
+            () = sleep => ControlFlow::Continue(()),
+            _ = s.tick.tick() => {
+                self.publish_status();
+                ControlFlow::Continue(())
+            }
+        }
+    }
+
+    /// Handles a finished request (`flows` counts the capital-flow ones in flight).
+    async fn on_done(&mut self, done: Done, flows: &mut usize) -> ControlFlow<End> {
+        match done {
+            Done::Global(Ok(state)) => {
+                self.on_global_state(&state);
+                ControlFlow::Continue(())
+            }
+            Done::Global(Err(e)) => {
+                tracing::debug!("GetGlobalState failed: {e}");
+                ControlFlow::Continue(())
+            }
+            Done::Names(r) => {
+                if self.on_names(r).await {
+                    ControlFlow::Continue(())
+                } else {
+                    ControlFlow::Break(End::Stop)
+                }
+            }
+            Done::Flow {
+                request,
+                sent,
+                sent_market,
+                result,
+            } => {
+                *flows -= 1;
+                self.on_flow_done(request, sent, sent_market, result).await
+            }
+        }
+    }
+
+    /// Takes OpenD's market states: only a "closed" read while the timetable says the market
+    /// trades means anything (a holiday); around the open OpenD may lag the timetable.
+    fn on_global_state(&mut self, state: &GlobalState) {
+        let now = self.clock.now();
+        let closed: Vec<_> = state
+            .markets
+            .iter()
+            .filter(|(m, st)| {
+                *st == MarketState::CLOSED
+                    && Schedule::of(*m).is_some_and(|s| s.phase(now).is_trading())
+            })
+            .map(|(m, _)| *m)
+            .collect();
+        if !closed.is_empty() {
+            tracing::info!(
+                ?closed,
+                "OpenD reports markets closed during their session (holiday)"
+            );
+        }
+        self.sched.set_closed_markets(closed);
+    }
+
+    /// Hands a capital-flow reply to the scheduler and publishes what it means.
+    async fn on_flow_done(
+        &mut self,
+        request: FlowRequest,
+        sent: Instant,
+        sent_market: DateTime<Utc>,
+        result: crate::opend::Result<CapitalFlow>,
+    ) -> ControlFlow<End> {
+        let now = Instant::now();
+        let outcome = self
+            .sched
+            .on_result(&request, sent, sent_market, now, result);
+        let ev = match outcome {
+            Outcome::Flow(flow) => PollEvent::Flow {
+                code: request.code,
+                flow,
+                fetched_at: self.clock.now(),
+            },
+            Outcome::Error { message, permanent } => PollEvent::StockError {
+                code: request.code,
+                period: request.period,
+                message,
+                permanent,
+            },
+            Outcome::Rejected => {
+                self.rejected += 1;
+                tracing::warn!("OpenD rejected a capital-flow request as too frequent; pausing");
+                self.publish_status();
+                return ControlFlow::Continue(());
+            }
+            Outcome::Reconnect(e) => return ControlFlow::Break(End::Lost(e)),
+        };
+        if self.emit(ev).await {
+            ControlFlow::Continue(())
+        } else {
+            ControlFlow::Break(End::Stop)
         }
     }
 }
