@@ -9,7 +9,8 @@
 //! - [`schedule`]: pure decisions, one concern per file: when each stock is due (sessions, focus,
 //!   ages), what to send now (priority share, focus reserve, pacing), the history cache, and what
 //!   a reply means (backoff, rejection pauses).
-//! - [`run`](mod@run): the task: connection, in-flight requests (at most 4), events, reconnects.
+//! - [`run`](mod@run): the task: connection, in-flight requests (at most 4), events, reconnects;
+//!   its private `session` submodule is one connection's work, the reconnect loop stays in `run`.
 //! - [`groups`]: resolves OpenD watchlist groups to stocks through a `Gateway`, within OpenD's
 //!   10-per-30-s limits (the dashboard's side task and `capflow record` use it; the config layer
 //!   only names the groups, it never talks to OpenD).
