@@ -5,15 +5,15 @@
 //! every value `Spanned` so errors carry line:column, `deny_unknown_fields`); [`validate`] turns
 //! it into a [`Config`] with bounds checked, collecting every problem it finds. Discovery
 //! (`--config` > `$CAPFLOW_CONFIG` > the platform config dir > built-in defaults) is in
-//! [`discover`]; `capflow config path|init|check` is [`crate::config_command`]. [`names`] is the on-disk cache
-//! of stock names and [`groups`] resolves OpenD watchlist groups within OpenD's limits.
+//! [`discover`]. Writing files is not this layer's business: `capflow config path|init|check` is
+//! the `config_command` module, the name cache lives in `store`, and OpenD watchlist groups are
+//! resolved by `poller::groups`.
 //!
-//! This module never talks to OpenD by itself (only [`groups`] does, through a `Gateway` it is
-//! handed), never panics on bad input and never silently replaces a bad value with a default.
+//! This module never talks to OpenD, never writes a file, never panics on bad input and never
+//! silently replaces a bad value with a default. It imports only `flow` and `failure`.
 
 pub mod discover;
 pub mod file;
-pub mod groups;
 pub mod validate;
 
 use std::fmt;
@@ -22,7 +22,6 @@ use std::path::{Path, PathBuf};
 use crate::flow::{Market, SecurityCode, Units};
 
 pub use discover::{Location, Source, data_dir, load, platform_config_path, resolve_path};
-pub use groups::{GroupResolver, resolve_group};
 
 /// The text of `config.example.toml`, shipped inside the binary for `capflow config init`.
 pub const EXAMPLE: &str = include_str!("../config.example.toml");

@@ -6,8 +6,14 @@
 //! sockets. The app talks to it with [`PollCommand`]s and hears back [`PollEvent`]s.
 //!
 //! - [`budget`]: the sliding log (N requests per 31 s: OpenD's 30 s plus a 1-s safety margin).
-//! - [`schedule`]: pure decisions: what to fetch next, sessions, history cache, backoff.
-//! - [`run`](mod@run): the task: connection, in-flight requests (at most 4), events, reconnects.
+//! - [`schedule`]: pure decisions, one concern per file: when each stock is due (sessions, focus,
+//!   ages), what to send now (priority share, focus reserve, pacing), the history cache, and what
+//!   a reply means (backoff, rejection pauses).
+//! - [`run`](mod@run): the task: connection, in-flight requests (at most 4), events, reconnects;
+//!   its private `session` submodule is one connection's work, the reconnect loop stays in `run`.
+//! - [`groups`]: resolves OpenD watchlist groups to stocks through a `Gateway`, within OpenD's
+//!   10-per-30-s limits (the dashboard's side task and `capflow record` use it; the config layer
+//!   only names the groups, it never talks to OpenD).
 //! - [`fake`]: a fake OpenD behind `Gateway`/`Connector` for tests and the `poller_budget`
 //!   example (public so examples and integration tests can use it; never used by the app).
 
@@ -104,6 +110,7 @@ pub enum PollEvent {
 pub mod budget;
 #[cfg(any(test, feature = "test-util"))]
 pub mod fake;
+pub mod groups;
 pub mod run;
 pub mod schedule;
 

@@ -323,7 +323,7 @@ async fn watchlist_codes<G: Gateway>(
             WatchlistSource::Codes(_) => None,
         })
         .collect();
-    let mut resolved = crate::config::groups::GroupResolver::new()
+    let mut resolved = crate::poller::groups::GroupResolver::new()
         .resolve_all(gateway, &groups.iter().map(|(_, g)| *g).collect::<Vec<_>>())
         .await
         .into_iter();

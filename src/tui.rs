@@ -27,11 +27,11 @@ use tokio_util::sync::CancellationToken;
 use crate::app::keymap::Keymap;
 use crate::app::{Action, App, Watchlist};
 use crate::clock::{ServerClock, SharedClock};
-use crate::config::groups::GroupResolver;
 use crate::failure::Failure;
 use crate::flow::{SecurityCode, Units};
 use crate::opend::OpenDConnector;
 use crate::opend::{Connector, Gateway, SecurityInfo, SecurityKind};
+use crate::poller::groups::GroupResolver;
 use crate::poller::{self, PollCommand, PollEvent, PollerConfig};
 use crate::store::NameCache;
 use crate::ui::theme::ColorScheme;
@@ -98,7 +98,10 @@ async fn run_side(
                     client.close();
                     let codes = read
                         .into_iter()
-                        .map(|r| r.map(|infos| infos.into_iter().map(|i| i.code).collect()))
+                        .map(|r| {
+                            r.map(|infos| infos.into_iter().map(|i| i.code).collect())
+                                .map_err(|e| e.to_string())
+                        })
                         .collect();
                     (
                         codes,

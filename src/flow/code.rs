@@ -140,7 +140,10 @@ impl SecurityCode {
     /// From the wire `Security` (market number, code).
     /// Control characters in the code are dropped (see [`crate::flow::text`]).
     pub fn from_wire(market: i32, code: &str) -> Self {
-        SecurityCode::new(Market::from_number(market), &super::text::clean(code))
+        SecurityCode::new(
+            Market::from_number(market),
+            super::text::clean(code).as_ref(),
+        )
     }
 }
 

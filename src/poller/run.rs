@@ -5,25 +5,31 @@
 //! It never blocks forever on the event channel: every `send().await` races the cancellation
 //! token, and status updates use `try_send` (a later one replaces a dropped one). It holds no
 //! series: data goes out in `Flow` events (only cached history is kept, see `schedule`).
+//!
+//! This file holds the task's state, the reconnect loop ([`run`]; `wait_to_reconnect` publishes
+//! each attempt and waits its delay) and what serves commands and status while waiting. One
+//! connection is one session (`session`): `open_session` announces it and reads names first;
+//! then each turn starts the side jobs (market states, new names), sends what the scheduler picks
+//! (`send_due`) and waits for the next event (`next_event`), whose replies `on_done` hands back to
+//! the scheduler.
+
+mod session;
 
 use std::collections::HashSet;
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use futures::StreamExt;
-use futures::future::BoxFuture;
-use futures::stream::FuturesUnordered;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
+use self::session::End;
 use super::budget::SERVER_WINDOW;
-use super::schedule::{Outcome, Pick, Scheduler, Tuning};
+use super::schedule::{Scheduler, Tuning};
 use super::{ConnState, PollCommand, PollEvent, PollStatus, PollerConfig};
 use crate::clock::SharedClock;
-use crate::flow::{CapitalFlow, Period, Schedule, SecurityCode};
-use crate::opend::{Connector, FlowRequest, Gateway, GlobalState, MarketState, SecurityInfo};
+use crate::flow::{Period, SecurityCode};
+use crate::opend::{Connector, SecurityInfo};
 
 /// Capital-flow requests in flight at once, at most.
 pub const MAX_IN_FLIGHT: usize = 4;
@@ -39,22 +45,6 @@ pub const NAMES_WAIT: Duration = Duration::from_secs(5);
 /// timetable says "trading" but a market is closed.
 pub const GLOBAL_STATE_EVERY: Duration = Duration::from_secs(60);
 const TICK: Duration = Duration::from_secs(1);
-
-enum Done {
-    Flow {
-        request: FlowRequest,
-        sent: Instant,
-        sent_market: DateTime<Utc>,
-        result: crate::opend::Result<CapitalFlow>,
-    },
-    Names(crate::opend::Result<Vec<SecurityInfo>>),
-    Global(crate::opend::Result<GlobalState>),
-}
-
-enum End {
-    Stop,
-    Lost(String),
-}
 
 struct Poller {
     sched: Scheduler,
@@ -90,22 +80,7 @@ pub async fn run<C: Connector>(
     events: mpsc::Sender<PollEvent>,
     token: CancellationToken,
 ) {
-    let cap = config.budget.clamp(1, 30);
-    let mut p = Poller {
-        sched: Scheduler::new(cap, Tuning::default()),
-        clock: config.clock,
-        events,
-        token,
-        opend: connector.describe(),
-        cap,
-        conn: ConnState::Connecting,
-        requests_sent: 0,
-        rejected: 0,
-        next_fetch: None,
-        last_status: None,
-        named: HashSet::new(),
-        unnamed: Vec::new(),
-    };
+    let mut p = Poller::new(connector.describe(), config, events, token);
     let mut rng = fastrand::Rng::new();
     let mut attempt = 0u32;
     if !p.set_conn(ConnState::Connecting).await {
@@ -125,64 +100,68 @@ pub async fn run<C: Connector>(
             }
             Err(e) => e.to_string(),
         };
-        tracing::warn!("OpenD connection: {error}");
-        p.sched.clear_in_flight();
         attempt += 1;
-        let delay = reconnect_delay(attempt, &mut rng);
-        let retry_at = p.market_at(Instant::now() + delay);
-        let state = ConnState::Reconnecting {
-            attempt,
-            retry_at,
-            error,
-        };
-        if !p.set_conn(state).await {
-            return;
-        }
-        if p.until(&mut commands, tokio::time::sleep(delay))
+        if !p
+            .wait_to_reconnect(&mut commands, error, attempt, &mut rng)
             .await
-            .is_none()
         {
             return;
         }
     }
 }
 
-fn flow_job<G: Gateway>(
-    gw: Arc<G>,
-    request: FlowRequest,
-    sent: Instant,
-    sent_market: DateTime<Utc>,
-) -> BoxFuture<'static, Done> {
-    Box::pin(async move {
-        let result = gw.capital_flow(&request).await;
-        Done::Flow {
-            request,
-            sent,
-            sent_market,
-            result,
-        }
-    })
-}
-
-fn global_job<G: Gateway>(gw: Arc<G>) -> BoxFuture<'static, Done> {
-    Box::pin(async move { Done::Global(gw.global_state().await) })
-}
-
-fn names_job<G: Gateway>(gw: Arc<G>, codes: Vec<SecurityCode>) -> BoxFuture<'static, Done> {
-    Box::pin(async move {
-        let mut out = Vec::new();
-        for chunk in codes.chunks(NAMES_BATCH) {
-            match gw.static_info(chunk).await {
-                Ok(v) => out.extend(v),
-                Err(e) if out.is_empty() => return Done::Names(Err(e)),
-                Err(_) => break,
-            }
-        }
-        Done::Names(Ok(out))
-    })
-}
-
 impl Poller {
+    /// A poller not connected yet; the budget is clamped to 1..=30.
+    fn new(
+        opend: String,
+        config: PollerConfig,
+        events: mpsc::Sender<PollEvent>,
+        token: CancellationToken,
+    ) -> Self {
+        let cap = config.budget.clamp(1, 30);
+        Poller {
+            sched: Scheduler::new(cap, Tuning::default()),
+            clock: config.clock,
+            events,
+            token,
+            opend,
+            cap,
+            conn: ConnState::Connecting,
+            requests_sent: 0,
+            rejected: 0,
+            next_fetch: None,
+            last_status: None,
+            named: HashSet::new(),
+            unnamed: Vec::new(),
+        }
+    }
+
+    /// After a lost or failed connection: forgets what was in flight, publishes reconnect attempt
+    /// `attempt` and waits its delay (serving commands); false when the poller must stop.
+    async fn wait_to_reconnect(
+        &mut self,
+        commands: &mut mpsc::Receiver<PollCommand>,
+        error: String,
+        attempt: u32,
+        rng: &mut fastrand::Rng,
+    ) -> bool {
+        tracing::warn!("OpenD connection: {error}");
+        self.sched.clear_in_flight();
+        let delay = reconnect_delay(attempt, rng);
+        let retry_at = self.market_at(Instant::now() + delay);
+        let state = ConnState::Reconnecting {
+            attempt,
+            retry_at,
+            error,
+        };
+        if !self.set_conn(state).await {
+            return false;
+        }
+        self.until(commands, tokio::time::sleep(delay))
+            .await
+            .is_some()
+    }
+
     /// Market-clock time of a tokio instant.
     fn market_at(&self, at: Instant) -> DateTime<Utc> {
         let now = Instant::now();
@@ -310,139 +289,5 @@ impl Poller {
             }
         }
         infos.is_empty() || self.emit(PollEvent::Names(infos)).await
-    }
-
-    async fn session<G: Gateway>(
-        &mut self,
-        gw: G,
-        commands: &mut mpsc::Receiver<PollCommand>,
-    ) -> End {
-        let gw = Arc::new(gw);
-        if !self
-            .set_conn(ConnState::Connected {
-                conn_id: gw.conn_id(),
-            })
-            .await
-        {
-            return End::Stop;
-        }
-        self.sched.clear_in_flight();
-        // Names first (and kinds: indices have no capital flow, so they spend no budget).
-        self.unnamed.clear();
-        let codes = self.sched.codes();
-        if !codes.is_empty() {
-            let names = tokio::time::timeout(NAMES_WAIT, names_job(gw.clone(), codes));
-            match self.until(commands, names).await {
-                None => return End::Stop,
-                Some(Ok(Done::Names(r))) => {
-                    if !self.on_names(r).await {
-                        return End::Stop;
-                    }
-                }
-                Some(_) => tracing::warn!("static info timed out (names stay unknown)"),
-            }
-        }
-        let mut inflight: FuturesUnordered<BoxFuture<'static, Done>> = FuturesUnordered::new();
-        let mut flows = 0usize;
-        let mut tick = tokio::time::interval(TICK);
-        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        let mut next_global = Instant::now();
-        loop {
-            if !gw.is_alive() {
-                return End::Lost("connection to OpenD lost".into());
-            }
-            if Instant::now() >= next_global {
-                next_global = Instant::now() + GLOBAL_STATE_EVERY;
-                inflight.push(global_job(gw.clone()));
-            }
-            if !self.unnamed.is_empty() {
-                let codes = std::mem::take(&mut self.unnamed);
-                inflight.push(names_job(gw.clone(), codes));
-            }
-            let mut wake = None;
-            while flows < MAX_IN_FLIGHT {
-                let now = Instant::now();
-                let market = self.clock.now();
-                match self.sched.pick(now, market) {
-                    Pick::Send { request, .. } => {
-                        self.requests_sent += 1;
-                        flows += 1;
-                        inflight.push(flow_job(gw.clone(), request, now, market));
-                    }
-                    Pick::Wait { until, code } => {
-                        wake = until;
-                        self.next_fetch = code.zip(until).map(|(c, u)| (c, self.market_at(u)));
-                        break;
-                    }
-                }
-            }
-            let sleep = tokio::time::sleep_until(wake.map_or(next_global, |w| w.min(next_global)));
-            tokio::select! {
-                biased;
-                () = self.token.cancelled() => return End::Stop,
-                Some(done) = inflight.next(), if !inflight.is_empty() => match done {
-                    Done::Global(Ok(state)) => {
-                        // Only a "closed" read while the timetable says the market trades means
-                        // anything (a holiday); around the open OpenD may lag the timetable.
-                        let now = self.clock.now();
-                        let closed: Vec<_> = state
-                            .markets
-                            .iter()
-                            .filter(|(m, st)| {
-                                *st == MarketState::CLOSED
-                                    && Schedule::of(*m).is_some_and(|s| s.phase(now).is_trading())
-                            })
-                            .map(|(m, _)| *m)
-                            .collect();
-                        if !closed.is_empty() {
-                            tracing::info!(?closed, "OpenD reports markets closed during their session (holiday)");
-                        }
-                        self.sched.set_closed_markets(closed);
-                    }
-                    Done::Global(Err(e)) => tracing::debug!("GetGlobalState failed: {e}"),
-                    Done::Names(r) => {
-                        if !self.on_names(r).await {
-                            return End::Stop;
-                        }
-                    }
-                    Done::Flow { request, sent, sent_market, result } => {
-                        flows -= 1;
-                        let now = Instant::now();
-                        let outcome = self.sched.on_result(&request, sent, sent_market, now, result);
-                        let ev = match outcome {
-                            Outcome::Flow(flow) => PollEvent::Flow {
-                                code: request.code,
-                                flow,
-                                fetched_at: self.clock.now(),
-                            },
-                            Outcome::Error { message, permanent } => PollEvent::StockError {
-                                code: request.code,
-                                period: request.period,
-                                message,
-                                permanent,
-                            },
-                            Outcome::Rejected => {
-                                self.rejected += 1;
-                                tracing::warn!("OpenD rejected a capital-flow request as too frequent; pausing");
-                                self.publish_status();
-                                continue;
-                            }
-                            Outcome::Reconnect(e) => return End::Lost(e),
-                        };
-                        if !self.emit(ev).await {
-                            return End::Stop;
-                        }
-                    }
-                },
-                c = commands.recv() => {
-                    let Some(c) = c else { return End::Stop };
-                    if !self.apply(c).await {
-                        return End::Stop;
-                    }
-                }
-                () = sleep => {}
-                _ = tick.tick() => self.publish_status(),
-            }
-        }
     }
 }

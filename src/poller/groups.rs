@@ -3,63 +3,110 @@
 //!
 //! OpenD allows 10 of each per 30 s; [`GroupResolver`] keeps a sliding-window log per protocol so
 //! that at most [`MAX_PER_WINDOW`] of each start in any [`WINDOW`], waiting (on tokio time) when
-//! over. Errors are plain one-line strings meant to be shown in place of
-//! the list. This module holds no connection: it is handed a [`Gateway`].
+//! over. Errors are [`GroupError`]s whose one-line messages are meant to be shown in place of the
+//! list. This module holds no connection: it is handed a [`Gateway`]. It lives in the poller layer
+//! because it does network IO, which the config layer (that only names the groups) must not do.
 
 use std::collections::VecDeque;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::opend::{Gateway, SecurityInfo};
+use crate::opend::{self, Gateway, SecurityInfo};
 
 /// Resolutions allowed per window (OpenD: 10 per 30 s for 3222 and for 3213).
 pub const MAX_PER_WINDOW: usize = 10;
 /// The window, with a 1 s safety margin over OpenD's 30 s (it counts by its own clock).
 pub const WINDOW: Duration = Duration::from_secs(31);
 
+/// Why a watchlist group could not be resolved. Each message is one line, shown in place of the
+/// group's list.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GroupError {
+    /// OpenD did not list its watchlist groups (Qot_GetUserSecurityGroup failed).
+    #[error("cannot list the watchlist groups in OpenD: {0}")]
+    List(#[source] opend::Error),
+    /// No group of that name exists in OpenD.
+    #[error("no watchlist group named {group:?} in OpenD; {}", known_groups(.known))]
+    Missing {
+        /// The group asked for.
+        group: String,
+        /// The groups OpenD has.
+        known: Vec<String>,
+    },
+    /// OpenD did not return the group's stocks (Qot_GetUserSecurity failed).
+    #[error("cannot read watchlist group {group:?} from OpenD: {source}")]
+    Fetch {
+        /// The group asked for.
+        group: String,
+        /// What OpenD or the connection said.
+        #[source]
+        source: opend::Error,
+    },
+    /// The group exists but holds no stocks.
+    #[error("watchlist group {group:?} in OpenD is empty: add stocks to it in the Futu/moomoo app")]
+    Empty {
+        /// The group asked for.
+        group: String,
+    },
+    /// [`GroupResolver::resolve`] got no result back (cannot happen for one group asked).
+    #[error("no group asked for")]
+    NoneAsked,
+}
+
+/// The tail of [`GroupError::Missing`]: the groups that do exist.
+fn known_groups(known: &[String]) -> String {
+    if known.is_empty() {
+        "OpenD reports no groups".to_owned()
+    } else {
+        format!("groups are: {}", known.join(", "))
+    }
+}
+
 /// Lists the stocks of OpenD watchlist group `group` (no rate limiting: see [`GroupResolver`]).
 /// Errors: the group does not exist (naming the groups that do), is empty, or OpenD failed.
-pub async fn resolve_group<G: Gateway>(gw: &G, group: &str) -> Result<Vec<SecurityInfo>, String> {
+pub async fn resolve_group<G: Gateway>(
+    gw: &G,
+    group: &str,
+) -> Result<Vec<SecurityInfo>, GroupError> {
     let groups = list_groups(gw).await?;
     securities(gw, &groups, group).await
 }
 
-async fn list_groups<G: Gateway>(gw: &G) -> Result<Vec<String>, String> {
+async fn list_groups<G: Gateway>(gw: &G) -> Result<Vec<String>, GroupError> {
     gw.user_groups()
         .await
         .map(|gs| gs.into_iter().map(|g| g.name).collect())
-        .map_err(|e| format!("cannot list the watchlist groups in OpenD: {e}"))
+        .map_err(GroupError::List)
 }
 
-fn check_exists(groups: &[String], group: &str) -> Result<(), String> {
+fn check_exists(groups: &[String], group: &str) -> Result<(), GroupError> {
     if groups.iter().any(|g| g == group) {
         return Ok(());
     }
-    let known = if groups.is_empty() {
-        "OpenD reports no groups".to_owned()
-    } else {
-        format!("groups are: {}", groups.join(", "))
-    };
-    Err(format!(
-        "no watchlist group named {group:?} in OpenD; {known}"
-    ))
+    Err(GroupError::Missing {
+        group: group.to_owned(),
+        known: groups.to_vec(),
+    })
 }
 
 async fn securities<G: Gateway>(
     gw: &G,
     groups: &[String],
     group: &str,
-) -> Result<Vec<SecurityInfo>, String> {
+) -> Result<Vec<SecurityInfo>, GroupError> {
     check_exists(groups, group)?;
     let list = gw
         .user_securities(group)
         .await
-        .map_err(|e| format!("cannot read watchlist group {group:?} from OpenD: {e}"))?;
+        .map_err(|source| GroupError::Fetch {
+            group: group.to_owned(),
+            source,
+        })?;
     if list.is_empty() {
-        return Err(format!(
-            "watchlist group {group:?} in OpenD is empty: add stocks to it in the Futu/moomoo app"
-        ));
+        return Err(GroupError::Empty {
+            group: group.to_owned(),
+        });
     }
     Ok(list)
 }
@@ -111,11 +158,11 @@ impl GroupResolver {
         &mut self,
         gw: &G,
         group: &str,
-    ) -> Result<Vec<SecurityInfo>, String> {
+    ) -> Result<Vec<SecurityInfo>, GroupError> {
         self.resolve_all(gw, &[group])
             .await
             .pop()
-            .unwrap_or_else(|| Err("no group asked for".to_owned()))
+            .unwrap_or(Err(GroupError::NoneAsked))
     }
 
     /// Resolves several groups with one 3222 call and one 3213 call per existing group; one
@@ -124,7 +171,7 @@ impl GroupResolver {
         &mut self,
         gw: &G,
         groups: &[&str],
-    ) -> Vec<Result<Vec<SecurityInfo>, String>> {
+    ) -> Vec<Result<Vec<SecurityInfo>, GroupError>> {
         if groups.is_empty() {
             return Vec::new();
         }
@@ -230,13 +277,14 @@ mod tests {
         let list = resolve_group(&gw, "Tech").await.unwrap();
         assert_eq!(list[0].name, "TENCENT");
         assert_eq!(
-            resolve_group(&gw, "tech").await.unwrap_err(),
+            resolve_group(&gw, "tech").await.unwrap_err().to_string(),
             "no watchlist group named \"tech\" in OpenD; groups are: All, Tech, Empty"
         );
         assert!(
             resolve_group(&gw, "Empty")
                 .await
                 .unwrap_err()
+                .to_string()
                 .contains("is empty")
         );
         let down = Fake {
@@ -244,8 +292,35 @@ mod tests {
             ..Fake::default()
         };
         assert_eq!(
-            resolve_group(&down, "Tech").await.unwrap_err(),
+            resolve_group(&down, "Tech").await.unwrap_err().to_string(),
             "cannot list the watchlist groups in OpenD: disconnected from OpenD: peer closed"
+        );
+    }
+
+    #[test]
+    fn messages_name_the_group_and_the_cause() {
+        let missing = GroupError::Missing {
+            group: "Tech".into(),
+            known: vec![],
+        };
+        assert_eq!(
+            missing.to_string(),
+            "no watchlist group named \"Tech\" in OpenD; OpenD reports no groups"
+        );
+        let fetch = GroupError::Fetch {
+            group: "Tech".into(),
+            source: Error::Disconnected("peer closed".into()),
+        };
+        assert_eq!(
+            fetch.to_string(),
+            "cannot read watchlist group \"Tech\" from OpenD: disconnected from OpenD: peer closed"
+        );
+        let empty = GroupError::Empty {
+            group: "Empty".into(),
+        };
+        assert_eq!(
+            empty.to_string(),
+            "watchlist group \"Empty\" in OpenD is empty: add stocks to it in the Futu/moomoo app"
         );
     }
 
@@ -274,7 +349,13 @@ mod tests {
             let res = r.resolve_all(&gw, &["Tech", "Nope", "All"]).await;
             assert_eq!(res.len(), 3);
             assert!(res[0].is_ok() && res[2].is_ok(), "round {round}");
-            assert!(res[1].as_ref().unwrap_err().contains("\"Nope\""));
+            assert!(
+                res[1]
+                    .as_ref()
+                    .unwrap_err()
+                    .to_string()
+                    .contains("\"Nope\"")
+            );
         }
         assert_eq!(gw.group_calls.load(Ordering::SeqCst), 6);
         let calls = gw.security_calls.lock().unwrap().clone();
