@@ -14,9 +14,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
+use crate::config::Colors;
 use crate::flow::{CapitalFlow, Period, SecurityCode, Units};
 use crate::poller::{PollCommand, PollEvent, PollStatus};
-use crate::ui::theme::ColorScheme;
 
 /// A named list of stocks, in config order.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -185,8 +185,8 @@ pub struct App {
     pub opend_label: String,
     /// The note of the simulator, when the data is simulated.
     pub simulated: Option<String>,
-    /// Up/down colour convention.
-    pub colors: ColorScheme,
+    /// Up/down colour convention (the ui maps it to colours).
+    pub colors: Colors,
     /// No colours at all (NO_COLOR).
     pub no_color: bool,
     /// Amount units.
@@ -232,7 +232,7 @@ impl App {
             status: None,
             opend_label: String::new(),
             simulated: None,
-            colors: ColorScheme::GreenUp,
+            colors: Colors::GreenUp,
             no_color: false,
             units: Units::Western,
             size: (80, 24),

@@ -27,6 +27,7 @@ use tokio_util::sync::CancellationToken;
 use crate::app::keymap::Keymap;
 use crate::app::{Action, App, Watchlist};
 use crate::clock::{ServerClock, SharedClock};
+use crate::config::Colors;
 use crate::config::groups::GroupResolver;
 use crate::config::names::NameCache;
 use crate::failure::Failure;
@@ -34,7 +35,6 @@ use crate::flow::{SecurityCode, Units};
 use crate::opend::OpenDConnector;
 use crate::opend::{Connector, Gateway, SecurityInfo, SecurityKind};
 use crate::poller::{self, PollCommand, PollEvent, PollerConfig};
-use crate::ui::theme::ColorScheme;
 
 /// Everything the dashboard needs (built by `lib::run` from the CLI and, later, the config).
 pub struct DashboardOptions {
@@ -53,7 +53,7 @@ pub struct DashboardOptions {
     /// Capital-flow requests per 30 s.
     pub budget: usize,
     /// Up/down colours.
-    pub colors: ColorScheme,
+    pub colors: Colors,
     /// Amount units.
     pub units: Units,
     /// Log file (default: capflow.log in the data directory).

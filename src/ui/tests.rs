@@ -8,9 +8,9 @@ use ratatui::style::Color;
 
 use crate::app::fixture::{self, fixed_now};
 use crate::app::{Action, App};
+use crate::config::Colors;
 use crate::flow::{Period, SecurityCode};
 use crate::poller::{ConnState, PollEvent};
-use crate::ui::theme::ColorScheme;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
@@ -163,7 +163,7 @@ fn up_down_colours_follow_the_convention() {
             Color::Red
         }
     );
-    a.colors = ColorScheme::RedUp;
+    a.colors = Colors::RedUp;
     let (fg, _) = net_cell(draw(&a).backend().buffer(), "HK.00700");
     assert_eq!(
         fg,
@@ -212,7 +212,7 @@ fn no_color_means_no_colour_anywhere() {
 fn screenshot_svg_matches_assets() {
     let mut a = fixture::app(12, fixed_now(), (150, 44));
     a.simulated = Some("SIMULATED market".into());
-    a.colors = ColorScheme::GreenUp;
+    a.colors = Colors::GreenUp;
     let svg = super::svg::buffer_to_svg(draw(&a).backend().buffer());
     assert!(svg.starts_with("<svg") && svg.ends_with("</svg>\n"));
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/dashboard.svg");
@@ -235,7 +235,7 @@ fn cjk_units_and_names_keep_columns_aligned() {
     assert_eq!(width(&right("+13.8亿", 8)), 8);
     let mut a = app((80, 24));
     a.units = crate::flow::Units::Cjk;
-    a.colors = ColorScheme::RedUp;
+    a.colors = Colors::RedUp;
     a.update(Action::Poll(PollEvent::Names(vec![
         crate::opend::SecurityInfo {
             code: "HK.00700".parse().unwrap(),
