@@ -285,7 +285,7 @@ where
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let draw_err = |e: B::Error| Failure::Other(anyhow::anyhow!("cannot draw: {e}"));
     if let Ok(size) = terminal.size() {
-        app.update(Action::Resize(size.width, size.height));
+        app.update(resize(size.width, size.height));
     }
     let mut dirty = true;
     let mut visible: Vec<crate::flow::SecurityCode> = Vec::new();
@@ -344,11 +344,19 @@ fn visible_codes(app: &App) -> Vec<crate::flow::SecurityCode> {
     rows.into_iter().skip(first).take(n).cloned().collect()
 }
 
+/// The resize action: the size, and how many watchlist rows a page holds at it (the ui's layout).
+fn resize(w: u16, h: u16) -> Action {
+    Action::Resize {
+        size: (w, h),
+        page_rows: crate::ui::page_rows((w, h)),
+    }
+}
+
 /// A terminal event as an action: key presses through the keymap, clicks and the wheel, resizes.
 pub fn to_action(keymap: &Keymap, app: &App, ev: &Event) -> Option<Action> {
     match ev {
         Event::Key(k) => keymap.lookup(k),
-        Event::Resize(w, h) => Some(Action::Resize(*w, *h)),
+        Event::Resize(w, h) => Some(resize(*w, *h)),
         Event::Mouse(m) => match m.kind {
             MouseEventKind::Down(MouseButton::Left) => {
                 crate::ui::watchlist::row_at(app, m.column, m.row).map(Action::Select)
@@ -403,7 +411,10 @@ mod tests {
         );
         assert_eq!(
             to_action(&km, &a, &Event::Resize(120, 40)),
-            Some(Action::Resize(120, 40))
+            Some(Action::Resize {
+                size: (120, 40),
+                page_rows: crate::ui::watchlist_rows((120, 40), 100),
+            })
         );
         let mut key = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
         assert_eq!(to_action(&km, &a, &Event::Key(key)), Some(Action::Down));

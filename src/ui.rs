@@ -95,6 +95,14 @@ pub fn watchlist_rows(size: (u16, u16), n: usize) -> u16 {
         .saturating_sub(4)
 }
 
+/// Watchlist rows one page holds at a terminal size: what PgUp/PgDn move by (the tui tells the
+/// app with [`crate::app::Action::Resize`]). Counted for a list taller than the terminal, so it
+/// is the page of every list that does not fit; a list that fits is reached end to end by one
+/// page either way, so paging is the same as with [`watchlist_rows`] of the list's own length.
+pub fn page_rows(size: (u16, u16)) -> u16 {
+    watchlist_rows(size, usize::from(size.1.saturating_sub(4)))
+}
+
 /// Draws the whole dashboard.
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let a = areas(area, app.rows().len());

@@ -290,8 +290,12 @@ fn tick_resize_and_poll_events() {
     );
     a.update(Action::Tick(fixed_now() + Duration::seconds(5)));
     assert_eq!(a.now, fixed_now() + Duration::seconds(5));
-    a.update(Action::Resize(120, 40));
+    a.update(Action::Resize {
+        size: (120, 40),
+        page_rows: 30,
+    });
     assert_eq!(a.size, (120, 40));
+    assert_eq!(a.page(), 30);
     let c = code("HK.00700");
     a.update(Action::Poll(PollEvent::StockError {
         code: c.clone(),

@@ -109,7 +109,10 @@ fn empty_app_before_any_data() {
         fixed_now(),
     );
     a.opend_label = "OpenD 127.0.0.1:11111".into();
-    a.update(Action::Resize(80, 24));
+    a.update(Action::Resize {
+        size: (80, 24),
+        page_rows: super::page_rows((80, 24)),
+    });
     let t = draw(&a);
     insta::assert_snapshot!("waiting_80x24", t.backend());
 }
@@ -261,7 +264,10 @@ fn opend_group_list_shows_its_error_in_place() {
         fixed_now(),
     );
     a.opend_label = "Futu OpenD 127.0.0.1:11111".into();
-    a.update(Action::Resize(80, 24));
+    a.update(Action::Resize {
+        size: (80, 24),
+        page_rows: super::page_rows((80, 24)),
+    });
     insta::assert_snapshot!("group_loading_80x24", draw(&a).backend());
     a.update(Action::GroupRead {
         index: 0,
@@ -276,4 +282,44 @@ fn text_wraps_at_spaces_within_the_width() {
     assert_eq!(textwrap_cells("aa bb cc", 5), ["aa bb", "cc"]);
     assert_eq!(textwrap_cells("abcdefgh", 3), ["abc"]);
     assert_eq!(textwrap_cells("", 3), Vec::<String>::new());
+}
+
+#[test]
+fn page_rows_pages_like_the_lists_own_rows() {
+    // PgDn/PgUp from every row of lists of every length land where the list's own visible rows
+    // would take them (the app clamps at both ends).
+    let step = |sel: usize, page: u16, n: usize, down: bool| {
+        let p = usize::from(page).max(1);
+        if down {
+            (sel + p).min(n.saturating_sub(1))
+        } else {
+            sel.saturating_sub(p)
+        }
+    };
+    for size in [
+        (1, 1),
+        (10, 3),
+        (30, 8),
+        (79, 12),
+        (80, 24),
+        (100, 30),
+        (139, 60),
+        (140, 20),
+        (160, 48),
+        (300, 100),
+    ] {
+        let page = super::page_rows(size);
+        for n in 0..150 {
+            let own = super::watchlist_rows(size, n);
+            for sel in 0..n.max(1) {
+                for down in [true, false] {
+                    assert_eq!(
+                        step(sel, page, n, down),
+                        step(sel, own, n, down),
+                        "{size:?} n={n} sel={sel} down={down}"
+                    );
+                }
+            }
+        }
+    }
 }
