@@ -19,7 +19,6 @@ pub mod history;
 pub mod sparkline;
 pub mod stacked;
 pub mod status;
-pub mod svg;
 pub mod theme;
 pub mod watchlist;
 
