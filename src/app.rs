@@ -14,9 +14,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
+use crate::config::Colors;
 use crate::flow::{CapitalFlow, Period, SecurityCode, Units};
 use crate::poller::{PollCommand, PollEvent, PollStatus};
-use crate::ui::theme::ColorScheme;
 
 /// A named list of stocks, in config order.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -111,8 +111,14 @@ impl StockData {
 pub enum Action {
     /// The 1 Hz tick with the market clock's time.
     Tick(DateTime<Utc>),
-    /// The terminal has a new size (columns, rows).
-    Resize(u16, u16),
+    /// The terminal has a new size. The app knows no layout: the tui, through the ui, says how
+    /// many watchlist rows a page holds at that size.
+    Resize {
+        /// Columns, rows.
+        size: (u16, u16),
+        /// Watchlist rows on one page (what PgUp/PgDn move by).
+        page_rows: u16,
+    },
     /// Select the previous stock.
     Up,
     /// Select the next stock.
@@ -185,8 +191,8 @@ pub struct App {
     pub opend_label: String,
     /// The note of the simulator, when the data is simulated.
     pub simulated: Option<String>,
-    /// Up/down colour convention.
-    pub colors: ColorScheme,
+    /// Up/down colour convention (the ui maps it to colours).
+    pub colors: Colors,
     /// No colours at all (NO_COLOR).
     pub no_color: bool,
     /// Amount units.
@@ -195,6 +201,8 @@ pub struct App {
     pub size: (u16, u16),
     /// Set by [`Action::Quit`].
     pub quit: bool,
+    /// Watchlist rows on one page, from the last [`Action::Resize`].
+    page_rows: u16,
     outbox: Vec<PollCommand>,
 }
 
@@ -232,11 +240,12 @@ impl App {
             status: None,
             opend_label: String::new(),
             simulated: None,
-            colors: ColorScheme::GreenUp,
+            colors: Colors::GreenUp,
             no_color: false,
             units: Units::Western,
             size: (80, 24),
             quit: false,
+            page_rows: 1,
             outbox: Vec::new(),
         };
         app.announce_watchlist();
@@ -280,9 +289,10 @@ impl App {
         self.stocks.get(code)
     }
 
-    /// Rows of the watchlist that fit on one page (used by PgUp/PgDn).
+    /// Rows of the watchlist that fit on one page (used by PgUp/PgDn; at least one), as the last
+    /// [`Action::Resize`] said.
     pub fn page(&self) -> usize {
-        usize::from(crate::ui::watchlist_rows(self.size, self.len())).max(1)
+        usize::from(self.page_rows).max(1)
     }
 
     /// Takes the commands queued for the poller.
@@ -295,7 +305,10 @@ impl App {
         let before = self.focused().cloned();
         match action {
             Action::Tick(now) => self.now = now,
-            Action::Resize(w, h) => self.size = (w, h),
+            Action::Resize { size, page_rows } => {
+                self.size = size;
+                self.page_rows = page_rows;
+            }
             Action::Up => self.move_by(-1),
             Action::Down => self.move_by(1),
             Action::PageUp => self.move_by(-(self.page() as isize)),

@@ -77,10 +77,7 @@ async fn dashboard(args: cli::DashboardArgs) -> Result<(), Failure> {
         clock,
         server_clock,
         budget: cfg.budget,
-        colors: match cfg.ui.colors {
-            config::Colors::GreenUp => ui::theme::ColorScheme::GreenUp,
-            config::Colors::RedUp => ui::theme::ColorScheme::RedUp,
-        },
+        colors: cfg.ui.colors,
         units: cfg.ui.units,
         log_file: args.log_file,
     };

@@ -13,7 +13,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{
-    DisableMouseCapture, EnableMouseCapture, Event, EventStream, MouseButton, MouseEventKind,
+    DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyEvent, KeyEventKind,
+    KeyModifiers, MouseButton, MouseEventKind,
 };
 use crossterm::execute;
 use futures::StreamExt;
@@ -24,9 +25,10 @@ use tokio::task::JoinSet;
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::keymap::Keymap;
+use crate::app::keymap::{Key, KeyCode, Keymap};
 use crate::app::{Action, App, Watchlist};
 use crate::clock::{ServerClock, SharedClock};
+use crate::config::Colors;
 use crate::failure::Failure;
 use crate::flow::{SecurityCode, Units};
 use crate::opend::OpenDConnector;
@@ -34,7 +36,6 @@ use crate::opend::{Connector, Gateway, SecurityInfo, SecurityKind};
 use crate::poller::groups::GroupResolver;
 use crate::poller::{self, PollCommand, PollEvent, PollerConfig};
 use crate::store::NameCache;
-use crate::ui::theme::ColorScheme;
 
 /// Everything the dashboard needs (built by `lib::run` from the CLI and, later, the config).
 pub struct DashboardOptions {
@@ -53,7 +54,7 @@ pub struct DashboardOptions {
     /// Capital-flow requests per 30 s.
     pub budget: usize,
     /// Up/down colours.
-    pub colors: ColorScheme,
+    pub colors: Colors,
     /// Amount units.
     pub units: Units,
     /// Log file (default: capflow.log in the data directory).
@@ -314,7 +315,7 @@ where
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let draw_err = |e: B::Error| Failure::Other(anyhow::anyhow!("cannot draw: {e}"));
     if let Ok(size) = terminal.size() {
-        app.update(Action::Resize(size.width, size.height));
+        app.update(resize(size.width, size.height));
     }
     let mut dirty = true;
     let mut visible: Vec<crate::flow::SecurityCode> = Vec::new();
@@ -373,11 +374,53 @@ fn visible_codes(app: &App) -> Vec<crate::flow::SecurityCode> {
     rows.into_iter().skip(first).take(n).cloned().collect()
 }
 
+/// The resize action: the size, and how many watchlist rows a page holds at it (the ui's layout).
+fn resize(w: u16, h: u16) -> Action {
+    Action::Resize {
+        size: (w, h),
+        page_rows: crate::ui::page_rows((w, h)),
+    }
+}
+
+/// A terminal key event as the app's [`Key`]: presses only; Shift dropped (characters carry
+/// their case, BackTab is its own code). Keys the app has no code for, and keys held with
+/// modifiers other than Ctrl and Alt (Super, Hyper, Meta), are bound to nothing: `None`.
+fn key(k: &KeyEvent) -> Option<Key> {
+    use crossterm::event::KeyCode as C;
+    if k.kind != KeyEventKind::Press {
+        return None;
+    }
+    let mods = k.modifiers - KeyModifiers::SHIFT;
+    if !(KeyModifiers::CONTROL | KeyModifiers::ALT).contains(mods) {
+        return None;
+    }
+    let code = match k.code {
+        C::Char(c) => KeyCode::Char(c),
+        C::Up => KeyCode::Up,
+        C::Down => KeyCode::Down,
+        C::Left => KeyCode::Left,
+        C::Right => KeyCode::Right,
+        C::PageUp => KeyCode::PageUp,
+        C::PageDown => KeyCode::PageDown,
+        C::Home => KeyCode::Home,
+        C::End => KeyCode::End,
+        C::Tab => KeyCode::Tab,
+        C::BackTab => KeyCode::BackTab,
+        C::Esc => KeyCode::Esc,
+        _ => return None,
+    };
+    Some(Key {
+        code,
+        ctrl: mods.contains(KeyModifiers::CONTROL),
+        alt: mods.contains(KeyModifiers::ALT),
+    })
+}
+
 /// A terminal event as an action: key presses through the keymap, clicks and the wheel, resizes.
 pub fn to_action(keymap: &Keymap, app: &App, ev: &Event) -> Option<Action> {
     match ev {
-        Event::Key(k) => keymap.lookup(k),
-        Event::Resize(w, h) => Some(Action::Resize(*w, *h)),
+        Event::Key(k) => key(k).and_then(|k| keymap.lookup(k)),
+        Event::Resize(w, h) => Some(resize(*w, *h)),
         Event::Mouse(m) => match m.kind {
             MouseEventKind::Down(MouseButton::Left) => {
                 crate::ui::watchlist::row_at(app, m.column, m.row).map(Action::Select)
@@ -392,7 +435,7 @@ pub fn to_action(keymap: &Keymap, app: &App, ev: &Event) -> Option<Action> {
 
 #[cfg(test)]
 mod tests {
-    use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent};
+    use crossterm::event::{KeyCode as C, MouseEvent};
 
     use super::*;
     use crate::app::fixture::{app, fixed_now};
@@ -432,13 +475,59 @@ mod tests {
         );
         assert_eq!(
             to_action(&km, &a, &Event::Resize(120, 40)),
-            Some(Action::Resize(120, 40))
+            Some(Action::Resize {
+                size: (120, 40),
+                page_rows: crate::ui::watchlist_rows((120, 40), 100),
+            })
         );
-        let mut key = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+        let mut key = KeyEvent::new(C::Char('j'), KeyModifiers::NONE);
         assert_eq!(to_action(&km, &a, &Event::Key(key)), Some(Action::Down));
         key.kind = KeyEventKind::Release;
         assert_eq!(to_action(&km, &a, &Event::Key(key)), None);
         assert_eq!(to_action(&km, &a, &Event::FocusGained), None);
+    }
+
+    #[test]
+    fn terminal_keys_become_app_keys() {
+        let km = Keymap::default();
+        let a = app(12, fixed_now(), (80, 24));
+        let press = |code, m| to_action(&km, &a, &Event::Key(KeyEvent::new(code, m)));
+        // Shift is carried by the character or by BackTab, never matched.
+        assert_eq!(
+            press(C::BackTab, KeyModifiers::SHIFT),
+            Some(Action::PrevWatchlist)
+        );
+        assert_eq!(
+            press(C::Char('?'), KeyModifiers::SHIFT),
+            Some(Action::ToggleHelp)
+        );
+        assert_eq!(
+            press(C::Char('c'), KeyModifiers::CONTROL),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            press(C::Char('c'), KeyModifiers::CONTROL | KeyModifiers::SHIFT),
+            Some(Action::Quit)
+        );
+        assert_eq!(press(C::Char('c'), KeyModifiers::NONE), None);
+        assert_eq!(press(C::Char('j'), KeyModifiers::ALT), None);
+        assert_eq!(press(C::Char('j'), KeyModifiers::SUPER), None);
+        assert_eq!(press(C::Enter, KeyModifiers::NONE), None);
+        assert_eq!(
+            press(C::PageDown, KeyModifiers::NONE),
+            Some(Action::PageDown)
+        );
+        assert_eq!(
+            key(&KeyEvent::new(C::Char('x'), KeyModifiers::ALT)),
+            Some(Key {
+                code: KeyCode::Char('x'),
+                ctrl: false,
+                alt: true
+            })
+        );
+        let mut repeat = KeyEvent::new(C::Char('j'), KeyModifiers::NONE);
+        repeat.kind = KeyEventKind::Repeat;
+        assert_eq!(key(&repeat), None, "presses only");
     }
 
     #[test]

@@ -19,7 +19,6 @@ pub mod history;
 pub mod sparkline;
 pub mod stacked;
 pub mod status;
-pub mod svg;
 pub mod theme;
 pub mod watchlist;
 
@@ -93,6 +92,14 @@ pub fn watchlist_rows(size: (u16, u16), n: usize) -> u16 {
         .list
         .height
         .saturating_sub(4)
+}
+
+/// Watchlist rows one page holds at a terminal size: what PgUp/PgDn move by (the tui tells the
+/// app with [`crate::app::Action::Resize`]). Counted for a list taller than the terminal, so it
+/// is the page of every list that does not fit; a list that fits is reached end to end by one
+/// page either way, so paging is the same as with [`watchlist_rows`] of the list's own length.
+pub fn page_rows(size: (u16, u16)) -> u16 {
+    watchlist_rows(size, usize::from(size.1.saturating_sub(4)))
 }
 
 /// Draws the whole dashboard.

@@ -199,8 +199,15 @@ pub fn status(now: DateTime<Utc>) -> PollStatus {
     }
 }
 
+/// The page the fixture tells its app: a stand-in, since the layout is the ui's (the tui tells
+/// the real one): half the rows under the header, the borders, the column header and the
+/// status bar.
+fn page_rows(size: (u16, u16)) -> u16 {
+    size.1.saturating_sub(6) / 2
+}
+
 /// A dashboard of `n` stocks with names, intraday data, the first stock's history and a connected
-/// status, at `now`, sized `size`.
+/// status, at `now`, sized `size` (its page is a stand-in for the ui's layout).
 pub fn app(n: usize, now: DateTime<Utc>, size: (u16, u16)) -> App {
     let list = codes(n);
     let mut app = App::new(
@@ -223,7 +230,10 @@ pub fn app(n: usize, now: DateTime<Utc>, size: (u16, u16)) -> App {
         now,
     );
     app.opend_label = "OpenD 127.0.0.1:11111".into();
-    app.update(Action::Resize(size.0, size.1));
+    app.update(Action::Resize {
+        size,
+        page_rows: page_rows(size),
+    });
     app.update(Action::Tick(now));
     let infos = list
         .iter()

@@ -1,18 +1,77 @@
 //! The key → [`Action`] table. Dispatch is a lookup in it, and the help overlay is generated from
-//! it, so the two cannot drift. No terminal IO here: it only matches crossterm key events.
-
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+//! it, so the two cannot drift. Keys are the app's own [`Key`]: the tui turns terminal key
+//! presses into them, so nothing here knows the terminal or its input library.
 
 use super::Action;
 use crate::flow::Period;
 
+/// A key the dashboard can bind. The tui maps terminal keys onto these; any other key is
+/// never bound and does not reach the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyCode {
+    /// A character, with its case ('?' and 'K' are Shift presses).
+    Char(char),
+    /// ↑.
+    Up,
+    /// ↓.
+    Down,
+    /// ←.
+    Left,
+    /// →.
+    Right,
+    /// Page up.
+    PageUp,
+    /// Page down.
+    PageDown,
+    /// Home.
+    Home,
+    /// End.
+    End,
+    /// Tab.
+    Tab,
+    /// Shift-Tab.
+    BackTab,
+    /// Escape.
+    Esc,
+}
+
+/// A key press with the modifiers that tell bindings apart. Shift is not one of them: characters
+/// carry their case and Shift-Tab is [`KeyCode::BackTab`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    /// The key.
+    pub code: KeyCode,
+    /// Ctrl held.
+    pub ctrl: bool,
+    /// Alt held.
+    pub alt: bool,
+}
+
+impl Key {
+    /// The key pressed alone.
+    pub const fn plain(code: KeyCode) -> Key {
+        Key {
+            code,
+            ctrl: false,
+            alt: false,
+        }
+    }
+
+    /// The key pressed with Ctrl.
+    pub const fn ctrl(code: KeyCode) -> Key {
+        Key {
+            code,
+            ctrl: true,
+            alt: false,
+        }
+    }
+}
+
 /// One binding: a key (with exact modifiers), what it does, and how help shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Binding {
-    /// The key.
-    pub code: KeyCode,
-    /// Required modifiers (Shift is ignored for characters, which carry their case).
-    pub modifiers: KeyModifiers,
+    /// The key and its modifiers, matched exactly.
+    pub key: Key,
     /// The action.
     pub action: Action,
     /// How help writes the key ("↑", "k", "Ctrl-C").
@@ -30,8 +89,7 @@ pub struct Keymap {
 
 fn b(code: KeyCode, action: Action, key_label: &'static str, description: &'static str) -> Binding {
     Binding {
-        code,
-        modifiers: KeyModifiers::NONE,
+        key: Key::plain(code),
         action,
         key_label,
         description,
@@ -79,8 +137,7 @@ impl Default for Keymap {
             b(Esc, Action::Back, "Esc", "close help, else quit"),
         ];
         bindings.push(Binding {
-            code: c('c'),
-            modifiers: KeyModifiers::CONTROL,
+            key: Key::ctrl(c('c')),
             action: Action::Quit,
             key_label: "Ctrl-C",
             description: "quit",
@@ -90,16 +147,11 @@ impl Default for Keymap {
 }
 
 impl Keymap {
-    /// The action of a key event: presses only; Shift is ignored (characters carry their case,
-    /// BackTab is its own code).
-    pub fn lookup(&self, key: &KeyEvent) -> Option<Action> {
-        if key.kind != KeyEventKind::Press {
-            return None;
-        }
-        let mods = key.modifiers - KeyModifiers::SHIFT;
+    /// The action of a key press, if the key (with exactly its modifiers) is bound.
+    pub fn lookup(&self, key: Key) -> Option<Action> {
         self.bindings
             .iter()
-            .find(|b| b.code == key.code && b.modifiers == mods)
+            .find(|b| b.key == key)
             .map(|b| b.action.clone())
     }
 
@@ -124,29 +176,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lookup_press_only_and_modifiers() {
+    fn lookup_matches_modifiers_exactly() {
         let km = Keymap::default();
-        let k = |code, m| KeyEvent::new(code, m);
         assert_eq!(
-            km.lookup(&k(KeyCode::Char('j'), KeyModifiers::NONE)),
+            km.lookup(Key::plain(KeyCode::Char('j'))),
             Some(Action::Down)
         );
+        assert_eq!(km.lookup(Key::ctrl(KeyCode::Char('c'))), Some(Action::Quit));
+        assert_eq!(km.lookup(Key::plain(KeyCode::Char('c'))), None);
         assert_eq!(
-            km.lookup(&k(KeyCode::Char('c'), KeyModifiers::CONTROL)),
-            Some(Action::Quit)
-        );
-        assert_eq!(km.lookup(&k(KeyCode::Char('c'), KeyModifiers::NONE)), None);
-        assert_eq!(
-            km.lookup(&k(KeyCode::BackTab, KeyModifiers::SHIFT)),
+            km.lookup(Key::plain(KeyCode::BackTab)),
             Some(Action::PrevWatchlist)
         );
         assert_eq!(
-            km.lookup(&k(KeyCode::Char('?'), KeyModifiers::SHIFT)),
+            km.lookup(Key::plain(KeyCode::Char('?'))),
             Some(Action::ToggleHelp)
         );
-        let mut release = k(KeyCode::Char('q'), KeyModifiers::NONE);
-        release.kind = KeyEventKind::Release;
-        assert_eq!(km.lookup(&release), None);
+        let alt_j = Key {
+            alt: true,
+            ..Key::plain(KeyCode::Char('j'))
+        };
+        assert_eq!(km.lookup(alt_j), None);
+        assert_eq!(km.lookup(Key::ctrl(KeyCode::Char('j'))), None);
     }
 
     #[test]

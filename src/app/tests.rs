@@ -3,7 +3,7 @@
 use chrono::Duration;
 
 use super::fixture::{self, fixed_now};
-use super::keymap::Keymap;
+use super::keymap::{Key, KeyCode, Keymap};
 use super::*;
 use crate::flow::FlowItem;
 
@@ -112,8 +112,9 @@ fn views_ask_for_history() {
         (Period::Month, 'm'),
         (Period::Intraday, 'i'),
     ] {
-        let ev = crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(key));
-        let action = Keymap::default().lookup(&ev).unwrap();
+        let action = Keymap::default()
+            .lookup(Key::plain(KeyCode::Char(key)))
+            .unwrap();
         a.update(action);
         assert_eq!(a.view, p);
         let cmds = a.drain_commands();
@@ -239,10 +240,7 @@ fn help_quit_and_back() {
 
 #[test]
 fn every_key_in_the_table_maps_to_its_action() {
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     let km = Keymap::default();
-    let press = |c, m| km.lookup(&KeyEvent::new(c, m));
-    let n = KeyModifiers::NONE;
     let cases = [
         (KeyCode::Up, Action::Up),
         (KeyCode::Char('k'), Action::Up),
@@ -269,13 +267,10 @@ fn every_key_in_the_table_maps_to_its_action() {
         (KeyCode::Esc, Action::Back),
     ];
     for (k, want) in cases {
-        assert_eq!(press(k, n), Some(want), "{k:?}");
+        assert_eq!(km.lookup(Key::plain(k)), Some(want), "{k:?}");
     }
-    assert_eq!(
-        press(KeyCode::Char('c'), KeyModifiers::CONTROL),
-        Some(Action::Quit)
-    );
-    assert_eq!(press(KeyCode::Char('z'), n), None);
+    assert_eq!(km.lookup(Key::ctrl(KeyCode::Char('c'))), Some(Action::Quit));
+    assert_eq!(km.lookup(Key::plain(KeyCode::Char('z'))), None);
 }
 
 #[test]
@@ -290,8 +285,12 @@ fn tick_resize_and_poll_events() {
     );
     a.update(Action::Tick(fixed_now() + Duration::seconds(5)));
     assert_eq!(a.now, fixed_now() + Duration::seconds(5));
-    a.update(Action::Resize(120, 40));
+    a.update(Action::Resize {
+        size: (120, 40),
+        page_rows: 30,
+    });
     assert_eq!(a.size, (120, 40));
+    assert_eq!(a.page(), 30);
     let c = code("HK.00700");
     a.update(Action::Poll(PollEvent::StockError {
         code: c.clone(),

@@ -14,6 +14,7 @@
 //! ```
 
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
@@ -21,8 +22,8 @@ use ratatui::widgets::{Block, Paragraph};
 use super::detail::split_line;
 use super::stacked::StackedBars;
 use super::theme::Theme;
-use crate::app::App;
-use crate::flow::{Period, SizeSplit, human};
+use crate::app::{App, StockData};
+use crate::flow::{FlowItem, Period, SecurityCode, SizeSplit, Units, human};
 
 /// Width of the value gutter.
 const GUTTER: u16 = 8;
@@ -54,11 +55,147 @@ fn period_title(p: Period) -> &'static str {
     }
 }
 
-/// Draws the panel.
-#[expect(
-    clippy::many_single_char_names,
-    reason = "x, y, w, h, t are the usual geometry and theme names"
-)]
+/// The panel title: the stock, the view and how many periods there are.
+fn title(app: &App, code: &SecurityCode, n: usize) -> String {
+    format!(
+        " {} {} · {} · {n} periods · ←/→ scroll ",
+        code,
+        app.display_name(code),
+        period_title(app.view)
+    )
+}
+
+/// What the panel says before the view's history arrived: its error, or that it is waiting.
+fn waiting_line(app: &App, data: Option<&StockData>, t: Theme) -> Line<'static> {
+    match data
+        .and_then(|d| d.error.as_ref())
+        .filter(|e| e.period == app.view)
+    {
+        Some(e) => Line::styled(format!("error: {}", e.message), t.error()),
+        None => Line::styled(format!("waiting for {}…", period_title(app.view)), t.dim()),
+    }
+}
+
+/// The chart's layout (the BARS, CURSOR, DATES and VALUES rows of the module drawing) and the
+/// window of periods it shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Chart {
+    /// The bars, right of the value gutter.
+    bars: Rect,
+    /// Cells per period: the bar and a one-cell gap.
+    step: u16,
+    /// How many periods fit.
+    visible: usize,
+    /// Index of the period under the cursor.
+    cursor: usize,
+    /// Index of the first shown period.
+    start: usize,
+    /// Rows of the values under the cursor: one when wide, two otherwise.
+    value_rows: u16,
+}
+
+impl Chart {
+    /// The layout of `n` (at least one) periods in `inner` with the cursor `back` periods from the
+    /// newest; `None` when the panel is too small for a chart.
+    fn of(inner: Rect, n: usize, back: usize) -> Option<Chart> {
+        if inner.height < 5 || inner.width <= GUTTER + 4 {
+            return None;
+        }
+        let value_rows = if inner.width < 100 { 2 } else { 1 };
+        let bars_h = inner.height - 2 - value_rows;
+        let chart_w = inner.width - GUTTER;
+        // Wider bars when few periods fit: 2 to 5 cells per period, one of them the gap.
+        let step = (chart_w / n.max(1) as u16).clamp(2, 5);
+        let visible = usize::from(chart_w / step);
+        let cursor = n - 1 - back.min(n - 1);
+        Some(Chart {
+            bars: Rect::new(inner.x + GUTTER, inner.y, chart_w, bars_h),
+            step,
+            visible,
+            cursor,
+            start: window_start(n, visible, cursor),
+            value_rows,
+        })
+    }
+
+    /// The shown periods of `items`.
+    fn shown(self, items: &[FlowItem]) -> &[FlowItem] {
+        &items[self.start..(self.start + self.visible).min(items.len())]
+    }
+}
+
+/// Draws the stacked bars of the shown periods and their extent in the value gutter (left of
+/// the bars, within `inner`).
+fn render_bars(frame: &mut Frame<'_>, inner: Rect, chart: Chart, shown: &[FlowItem], app: &App) {
+    let t = Theme::of(app);
+    let cols: Vec<SizeSplit> = shown.iter().map(|i| i.split).collect();
+    let marks: Vec<Option<f64>> = shown.iter().map(|i| i.main_in_flow).collect();
+    let w = StackedBars {
+        columns: &cols,
+        marks: &marks,
+        bar_width: chart.step - 1,
+        gap: 1,
+        theme: t,
+    };
+    frame.render_widget(&w, chart.bars);
+    let (pos, neg) = StackedBars::extent(&cols);
+    let buf = frame.buffer_mut();
+    buf.set_stringn(inner.x, inner.y, human(pos, app.units), 7, t.signed(pos));
+    buf.set_stringn(
+        inner.x,
+        chart.bars.bottom() - 1,
+        human(-neg, app.units),
+        7,
+        t.signed(-neg),
+    );
+}
+
+/// Draws the cursor marker under the bars and, a row below, the dates of every few periods
+/// (as many as fit in `inner` without touching).
+fn render_axis(buf: &mut Buffer, inner: Rect, chart: Chart, shown: &[FlowItem], app: &App) {
+    let t = Theme::of(app);
+    let bars = chart.bars;
+    let cx = bars.x + ((chart.cursor - chart.start) as u16) * chart.step;
+    buf.set_string(cx, bars.bottom(), "▲", t.title());
+    let label_w: usize = if app.view == Period::Month { 7 } else { 5 };
+    let every = (label_w + 2).div_ceil(usize::from(chart.step));
+    let y = bars.bottom() + 1;
+    for (i, item) in shown.iter().enumerate().step_by(every.max(1)) {
+        let x = bars.x + i as u16 * chart.step;
+        if x + label_w as u16 <= inner.right() {
+            buf.set_string(x, y, date_label(&item.time, app.view), t.dim());
+        }
+    }
+}
+
+/// The values of the period under the cursor (date, in_flow, main, then the four sizes), on
+/// one line or, with `rows` = 2, with the sizes on a second line.
+fn value_lines(item: &FlowItem, rows: u16, t: Theme, units: Units) -> Vec<Line<'static>> {
+    let mut head = vec![
+        Span::styled(
+            item.time.get(..10).unwrap_or(&item.time).to_string(),
+            t.title(),
+        ),
+        Span::raw("  in_flow "),
+        Span::styled(human(item.in_flow, units), t.signed(item.in_flow)),
+        Span::raw("  main "),
+    ];
+    let main = item.main_in_flow.unwrap_or(item.split.main());
+    head.push(Span::styled(
+        format!("{} ◂  ", human(main, units)),
+        t.signed(main),
+    ));
+    let sizes = split_line(&item.split, t, units);
+    if rows == 1 {
+        head.extend(sizes);
+        vec![Line::from(head)]
+    } else {
+        vec![Line::from(head), Line::from(sizes)]
+    }
+}
+
+/// Draws the panel: border and title, then the chart (bars, cursor and dates, the cursor's
+/// values), or why there is none yet.
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let t = Theme::of(app);
     let Some(code) = app.focused().cloned() else {
@@ -68,96 +205,25 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let data = app.data(&code);
     let flow = data.and_then(|d| d.history.get(&app.view));
     let n = flow.map_or(0, |f| f.items.len());
-    let title = format!(
-        " {} {} · {} · {n} periods · ←/→ scroll ",
-        code,
-        app.display_name(&code),
-        period_title(app.view)
-    );
-    let block = Block::bordered().title(Line::styled(title, t.title()));
+    let block = Block::bordered().title(Line::styled(title(app, &code, n), t.title()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(flow) = flow.filter(|f| !f.items.is_empty()) else {
-        let msg = match data
-            .and_then(|d| d.error.as_ref())
-            .filter(|e| e.period == app.view)
-        {
-            Some(e) => Line::styled(format!("error: {}", e.message), t.error()),
-            None => Line::styled(format!("waiting for {}…", period_title(app.view)), t.dim()),
-        };
-        frame.render_widget(Paragraph::new(msg), inner);
+        frame.render_widget(Paragraph::new(waiting_line(app, data, t)), inner);
         return;
     };
-    if inner.height < 5 || inner.width <= GUTTER + 4 {
+    let Some(chart) = Chart::of(inner, n, app.history_back) else {
         return;
-    }
-    let value_rows = if inner.width < 100 { 2 } else { 1 };
-    let bars_h = inner.height - 2 - value_rows;
-    let chart_w = inner.width - GUTTER;
-    // Wider bars when few periods fit: 2 to 5 cells per period, one of them the gap.
-    let step = (chart_w / n.max(1) as u16).clamp(2, 5);
-    let (bar_w, gap) = (step - 1, 1);
-    let visible = usize::from(chart_w / step);
-    let cursor = n - 1 - app.history_back.min(n - 1);
-    let start = window_start(n, visible, cursor);
-    let shown = &flow.items[start..(start + visible).min(n)];
-    let cols: Vec<SizeSplit> = shown.iter().map(|i| i.split).collect();
-    let marks: Vec<Option<f64>> = shown.iter().map(|i| i.main_in_flow).collect();
-    let bars = Rect::new(inner.x + GUTTER, inner.y, chart_w, bars_h);
-    let w = StackedBars {
-        columns: &cols,
-        marks: &marks,
-        bar_width: bar_w,
-        gap,
-        theme: t,
     };
-    frame.render_widget(&w, bars);
-    let (pos, neg) = StackedBars::extent(&cols);
-    let buf = frame.buffer_mut();
-    buf.set_stringn(inner.x, inner.y, human(pos, app.units), 7, t.signed(pos));
-    buf.set_stringn(
-        inner.x,
-        bars.bottom() - 1,
-        human(-neg, app.units),
-        7,
-        t.signed(-neg),
-    );
-    // Cursor marker and dates.
-    let cx = bars.x + ((cursor - start) as u16) * step;
-    buf.set_string(cx, bars.bottom(), "▲", t.title());
-    let label_w: usize = if app.view == Period::Month { 7 } else { 5 };
-    let every = (label_w + 2).div_ceil(usize::from(step));
-    let y = bars.bottom() + 1;
-    for (i, item) in shown.iter().enumerate().step_by(every.max(1)) {
-        let x = bars.x + i as u16 * step;
-        if x + label_w as u16 <= inner.right() {
-            buf.set_string(x, y, date_label(&item.time, app.view), t.dim());
-        }
-    }
-    // Values under the cursor.
-    let item = &flow.items[cursor];
-    let mut head = vec![
-        Span::styled(
-            item.time.get(..10).unwrap_or(&item.time).to_string(),
-            t.title(),
-        ),
-        Span::raw("  in_flow "),
-        Span::styled(human(item.in_flow, app.units), t.signed(item.in_flow)),
-        Span::raw("  main "),
-    ];
-    let main = item.main_in_flow.unwrap_or(item.split.main());
-    head.push(Span::styled(
-        format!("{} ◂  ", human(main, app.units)),
-        t.signed(main),
-    ));
-    let sizes = split_line(&item.split, t, app.units);
-    let y = y + 1;
-    if value_rows == 1 {
-        head.extend(sizes);
-        buf.set_line(inner.x, y, &Line::from(head), inner.width);
-    } else {
-        buf.set_line(inner.x, y, &Line::from(head), inner.width);
-        buf.set_line(inner.x, y + 1, &Line::from(sizes), inner.width);
+    let shown = chart.shown(&flow.items);
+    render_bars(frame, inner, chart, shown, app);
+    render_axis(frame.buffer_mut(), inner, chart, shown, app);
+    let y = chart.bars.bottom() + 2;
+    let lines = value_lines(&flow.items[chart.cursor], chart.value_rows, t, app.units);
+    for (k, line) in lines.iter().enumerate() {
+        frame
+            .buffer_mut()
+            .set_line(inner.x, y + k as u16, line, inner.width);
     }
 }
 

@@ -152,10 +152,10 @@ impl Widget for &StackedBars<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::theme::ColorScheme;
+    use crate::config::Colors;
 
     const THEME: Theme = Theme {
-        scheme: ColorScheme::GreenUp,
+        scheme: Colors::GreenUp,
         no_color: false,
     };
 

@@ -8,9 +8,9 @@ use ratatui::style::Color;
 
 use crate::app::fixture::{self, fixed_now};
 use crate::app::{Action, App};
+use crate::config::Colors;
 use crate::flow::{Period, SecurityCode};
 use crate::poller::{ConnState, PollEvent};
-use crate::ui::theme::ColorScheme;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
@@ -109,7 +109,10 @@ fn empty_app_before_any_data() {
         fixed_now(),
     );
     a.opend_label = "OpenD 127.0.0.1:11111".into();
-    a.update(Action::Resize(80, 24));
+    a.update(Action::Resize {
+        size: (80, 24),
+        page_rows: super::page_rows((80, 24)),
+    });
     let t = draw(&a);
     insta::assert_snapshot!("waiting_80x24", t.backend());
 }
@@ -163,7 +166,7 @@ fn up_down_colours_follow_the_convention() {
             Color::Red
         }
     );
-    a.colors = ColorScheme::RedUp;
+    a.colors = Colors::RedUp;
     let (fg, _) = net_cell(draw(&a).backend().buffer(), "HK.00700");
     assert_eq!(
         fg,
@@ -209,24 +212,6 @@ fn no_color_means_no_colour_anywhere() {
 }
 
 #[test]
-fn screenshot_svg_matches_assets() {
-    let mut a = fixture::app(12, fixed_now(), (150, 44));
-    a.simulated = Some("SIMULATED market".into());
-    a.colors = ColorScheme::GreenUp;
-    let svg = super::svg::buffer_to_svg(draw(&a).backend().buffer());
-    assert!(svg.starts_with("<svg") && svg.ends_with("</svg>\n"));
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/dashboard.svg");
-    if std::env::var_os("CAPFLOW_UPDATE_ASSETS").is_some() {
-        std::fs::write(path, &svg).unwrap();
-    }
-    let stored = std::fs::read_to_string(path).unwrap();
-    assert!(
-        stored == svg,
-        "assets/dashboard.svg is out of date: rerun with CAPFLOW_UPDATE_ASSETS=1"
-    );
-}
-
-#[test]
 fn cjk_units_and_names_keep_columns_aligned() {
     use crate::ui::watchlist::{cut, right, width};
     assert_eq!(cut("腾讯控股有限公司", 7), "腾讯控 ");
@@ -235,7 +220,7 @@ fn cjk_units_and_names_keep_columns_aligned() {
     assert_eq!(width(&right("+13.8亿", 8)), 8);
     let mut a = app((80, 24));
     a.units = crate::flow::Units::Cjk;
-    a.colors = ColorScheme::RedUp;
+    a.colors = Colors::RedUp;
     a.update(Action::Poll(PollEvent::Names(vec![
         crate::opend::SecurityInfo {
             code: "HK.00700".parse().unwrap(),
@@ -261,7 +246,10 @@ fn opend_group_list_shows_its_error_in_place() {
         fixed_now(),
     );
     a.opend_label = "Futu OpenD 127.0.0.1:11111".into();
-    a.update(Action::Resize(80, 24));
+    a.update(Action::Resize {
+        size: (80, 24),
+        page_rows: super::page_rows((80, 24)),
+    });
     insta::assert_snapshot!("group_loading_80x24", draw(&a).backend());
     a.update(Action::GroupRead {
         index: 0,
@@ -276,4 +264,44 @@ fn text_wraps_at_spaces_within_the_width() {
     assert_eq!(textwrap_cells("aa bb cc", 5), ["aa bb", "cc"]);
     assert_eq!(textwrap_cells("abcdefgh", 3), ["abc"]);
     assert_eq!(textwrap_cells("", 3), Vec::<String>::new());
+}
+
+#[test]
+fn page_rows_pages_like_the_lists_own_rows() {
+    // PgDn/PgUp from every row of lists of every length land where the list's own visible rows
+    // would take them (the app clamps at both ends).
+    let step = |sel: usize, page: u16, n: usize, down: bool| {
+        let p = usize::from(page).max(1);
+        if down {
+            (sel + p).min(n.saturating_sub(1))
+        } else {
+            sel.saturating_sub(p)
+        }
+    };
+    for size in [
+        (1, 1),
+        (10, 3),
+        (30, 8),
+        (79, 12),
+        (80, 24),
+        (100, 30),
+        (139, 60),
+        (140, 20),
+        (160, 48),
+        (300, 100),
+    ] {
+        let page = super::page_rows(size);
+        for n in 0..150 {
+            let own = super::watchlist_rows(size, n);
+            for sel in 0..n.max(1) {
+                for down in [true, false] {
+                    assert_eq!(
+                        step(sel, page, n, down),
+                        step(sel, own, n, down),
+                        "{size:?} n={n} sel={sel} down={down}"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -1,4 +1,5 @@
-//! Colours: the up/down convention (green-up or red-up), one shade per order size, and NO_COLOR.
+//! Colours: the up/down convention (the config's [`Colors`]: green-up or red-up) mapped to
+//! terminal colours, one shade per order size, and NO_COLOR.
 //!
 //! Render functions ask a [`Theme`] for styles and never pick colours themselves. With
 //! `no_color` every style is plain (modifiers only), as <https://no-color.org> asks.
@@ -6,16 +7,7 @@
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::app::App;
-
-/// Which colour means "up" (inflow).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ColorScheme {
-    /// Green up, red down (US style).
-    #[default]
-    GreenUp,
-    /// Red up, green down (CN/HK style).
-    RedUp,
-}
+use crate::config::Colors;
 
 const GREENS: [Color; 4] = [
     Color::Rgb(0, 150, 60),
@@ -41,8 +33,8 @@ const TREND: [Color; 5] = [
 /// Styles for one dashboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
-    /// The convention.
-    pub scheme: ColorScheme,
+    /// The convention (a config value; this module maps it to colours).
+    pub scheme: Colors,
     /// No colours at all.
     pub no_color: bool,
 }
@@ -68,8 +60,8 @@ impl Theme {
     pub fn up_color(self) -> Color {
         match (self.no_color, self.scheme) {
             (true, _) => Color::Reset,
-            (false, ColorScheme::GreenUp) => Color::Green,
-            (false, ColorScheme::RedUp) => Color::Red,
+            (false, Colors::GreenUp) => Color::Green,
+            (false, Colors::RedUp) => Color::Red,
         }
     }
 
@@ -77,8 +69,8 @@ impl Theme {
     pub fn down_color(self) -> Color {
         match (self.no_color, self.scheme) {
             (true, _) => Color::Reset,
-            (false, ColorScheme::GreenUp) => Color::Red,
-            (false, ColorScheme::RedUp) => Color::Green,
+            (false, Colors::GreenUp) => Color::Red,
+            (false, Colors::RedUp) => Color::Green,
         }
     }
 
@@ -98,7 +90,7 @@ impl Theme {
         if self.no_color {
             return Color::Reset;
         }
-        let up = matches!(self.scheme, ColorScheme::GreenUp) == positive;
+        let up = matches!(self.scheme, Colors::GreenUp) == positive;
         if up { GREENS[size % 4] } else { REDS[size % 4] }
     }
 

@@ -139,9 +139,51 @@ pub fn right(s: &str, w: usize) -> String {
     format!("{}{s}", " ".repeat(w.saturating_sub(width(s))))
 }
 
-/// Draws the panel.
-pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
-    let t = Theme::of(app);
+/// Where the row columns go inside the panel (the inner area, borders excluded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Columns {
+    /// Width of the inner area.
+    width: usize,
+    /// Width of the name column.
+    name_w: usize,
+    /// Width of the sparkline column (its last cell is a gap).
+    spark_w: usize,
+    /// Screen column where the sparkline starts.
+    spark_x: u16,
+}
+
+impl Columns {
+    /// The columns of a panel whose inner area is `inner`: code, name, net, main, sparkline,
+    /// age; the name takes 6 to 16 cells and the sparkline the rest.
+    fn of(inner: Rect) -> Columns {
+        let width = inner.width as usize;
+        let name_w = width.saturating_sub(36 + 20).clamp(6, 16);
+        let spark_w = width.saturating_sub(36 + name_w);
+        let spark_x = inner.x + (10 + 1 + name_w + 1 + 8 + 1 + 8 + 1) as u16;
+        Columns {
+            width,
+            name_w,
+            spark_w,
+            spark_x,
+        }
+    }
+
+    /// The column header line.
+    fn header(self) -> String {
+        format!(
+            "{:<10} {} {:>8} {:>8} {} {:>5}",
+            "Code",
+            cut("Name", self.name_w),
+            "Net",
+            "Main",
+            cut("per-minute net inflow", self.spark_w),
+            "Age"
+        )
+    }
+}
+
+/// The panel title: the list's name and size, and a warning when its group was not refreshed.
+fn title(app: &App, t: Theme) -> Line<'static> {
     let wl = &app.watchlists[app.active];
     let mut title = vec![Span::styled(
         format!(
@@ -155,95 +197,83 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     if wl.error.is_some() && !wl.codes.is_empty() {
         title.push(Span::styled("⚠ group not refreshed ", t.warn()));
     }
-    let block = Block::bordered().title(Line::from(title));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    if inner.height < 2 || inner.width < 30 {
-        return;
+    Line::from(title)
+}
+
+/// What an empty list says in place of its rows: why it could not be read, that its OpenD group
+/// is being read, or that it is empty.
+fn empty_message(app: &App, t: Theme) -> (String, Style) {
+    let wl = &app.watchlists[app.active];
+    match (&wl.error, &wl.opend_group) {
+        (Some(e), _) => (e.clone(), t.error()),
+        (None, Some(g)) => (format!("reading OpenD watchlist group {g:?}…"), t.dim()),
+        (None, None) => ("this watchlist is empty".to_owned(), t.dim()),
     }
-    let w = inner.width as usize;
-    let name_w = w.saturating_sub(36 + 20).clamp(6, 16);
-    let spark_w = w.saturating_sub(36 + name_w);
-    let spark_x = inner.x + (10 + 1 + name_w + 1 + 8 + 1 + 8 + 1) as u16;
-    let header = format!(
-        "{:<10} {} {:>8} {:>8} {} {:>5}",
-        "Code",
-        cut("Name", name_w),
-        "Net",
-        "Main",
-        cut("per-minute net inflow", spark_w),
-        "Age"
-    );
+}
+
+/// The text columns of a stock's row; the sparkline column is left blank for the sparkline.
+fn row_line(app: &App, code: &SecurityCode, cols: Columns, t: Theme) -> Line<'static> {
+    let data = app.data(code);
+    let net = data.and_then(StockData::net);
+    let main = data.and_then(StockData::main);
+    let fmt = |v: Option<f64>| v.map_or_else(|| "—".to_string(), |v| human(v, app.units));
+    let (fresh, fresh_style) = freshness(app, code, data);
+    Line::from(vec![
+        Span::raw(format!("{:<10} ", code.to_string())),
+        Span::raw(format!("{} ", cut(&app.display_name(code), cols.name_w))),
+        Span::styled(
+            format!("{} ", right(&fmt(net), 8)),
+            t.signed(net.unwrap_or(0.0)),
+        ),
+        Span::styled(
+            format!("{} ", right(&fmt(main), 8)),
+            t.signed(main.unwrap_or(0.0)),
+        ),
+        Span::raw(" ".repeat(cols.spark_w)),
+        Span::styled(format!("{fresh:>5}"), fresh_style),
+    ])
+}
+
+/// Draws a stock's row on the one-line `row`: text columns, the per-minute sparkline, and the
+/// selection (text columns reversed; the sparkline keeps its own colours).
+fn render_row(
+    frame: &mut Frame<'_>,
+    row: Rect,
+    app: &App,
+    code: &SecurityCode,
+    cols: Columns,
+    selected: bool,
+) {
+    let t = Theme::of(app);
+    let y = row.y;
     frame
         .buffer_mut()
-        .set_stringn(inner.x, inner.y, header, w, t.dim());
-    let rows = app.rows();
-    if rows.is_empty() {
-        let (text, style) = match (&wl.error, &wl.opend_group) {
-            (Some(e), _) => (e.clone(), t.error()),
-            (None, Some(g)) => (format!("reading OpenD watchlist group {g:?}…"), t.dim()),
-            (None, None) => ("this watchlist is empty".to_owned(), t.dim()),
+        .set_line(row.x, y, &row_line(app, code, cols, t), row.width);
+    if let Some(d) = app.data(code) {
+        let (values, slots) = minute_values(code, d);
+        let spark_cols = bucket(&values, slots, cols.spark_w.saturating_sub(1));
+        let spark = SignedSparkline {
+            values: &spark_cols,
+            max: None,
+            up: t.up_color(),
+            down: t.down_color(),
         };
-        let lines = textwrap_cells(&text, w);
-        for (k, l) in lines
-            .iter()
-            .enumerate()
-            .take(usize::from(inner.height.saturating_sub(2)))
-        {
-            frame
-                .buffer_mut()
-                .set_stringn(inner.x, inner.y + 1 + k as u16, l, w, style);
-        }
-        return;
+        let r = Rect::new(cols.spark_x, y, cols.spark_w.saturating_sub(1) as u16, 1);
+        frame.render_widget(&spark, r);
     }
-    let visible = usize::from(inner.height.saturating_sub(2));
-    let first = offset(app.selected, visible);
-    for (i, code) in rows.iter().enumerate().skip(first).take(visible) {
-        let y = inner.y + 1 + (i - first) as u16;
-        let data = app.data(code);
-        let net = data.and_then(StockData::net);
-        let main = data.and_then(StockData::main);
-        let fmt = |v: Option<f64>| v.map_or_else(|| "—".to_string(), |v| human(v, app.units));
-        let (fresh, fresh_style) = freshness(app, code, data);
-        let line = Line::from(vec![
-            Span::raw(format!("{:<10} ", code.to_string())),
-            Span::raw(format!("{} ", cut(&app.display_name(code), name_w))),
-            Span::styled(
-                format!("{} ", right(&fmt(net), 8)),
-                t.signed(net.unwrap_or(0.0)),
-            ),
-            Span::styled(
-                format!("{} ", right(&fmt(main), 8)),
-                t.signed(main.unwrap_or(0.0)),
-            ),
-            Span::raw(" ".repeat(spark_w)),
-            Span::styled(format!("{fresh:>5}"), fresh_style),
-        ]);
-        frame.buffer_mut().set_line(inner.x, y, &line, inner.width);
-        if let Some(d) = data {
-            let (values, slots) = minute_values(code, d);
-            let cols = bucket(&values, slots, spark_w.saturating_sub(1));
-            let spark = SignedSparkline {
-                values: &cols,
-                max: None,
-                up: t.up_color(),
-                down: t.down_color(),
-            };
-            let r = Rect::new(spark_x, y, spark_w.saturating_sub(1) as u16, 1);
-            frame.render_widget(&spark, r);
-        }
-        if i == app.selected {
-            // Reverse the text columns; the sparkline keeps its own colours.
-            let buf = frame.buffer_mut();
-            let spark_end = spark_x + spark_w as u16;
-            for x in (inner.x..spark_x).chain(spark_end..inner.right()) {
-                if let Some(c) = buf.cell_mut((x, y)) {
-                    c.set_style(t.selected());
-                }
+    if selected {
+        let buf = frame.buffer_mut();
+        let spark_end = cols.spark_x + cols.spark_w as u16;
+        for x in (row.x..cols.spark_x).chain(spark_end..row.right()) {
+            if let Some(c) = buf.cell_mut((x, y)) {
+                c.set_style(t.selected());
             }
         }
     }
-    let buf = frame.buffer_mut();
+}
+
+/// The summary line of `rows`: total net and main inflow, and how many stocks flow in and out.
+fn summary_line(app: &App, rows: &[&SecurityCode], t: Theme) -> Line<'static> {
     let nets: Vec<f64> = rows
         .iter()
         .filter_map(|c| app.data(c).and_then(StockData::net))
@@ -255,7 +285,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let total: f64 = nets.iter().sum();
     let ins = nets.iter().filter(|v| **v > 0.0).count();
     let outs = nets.iter().filter(|v| **v < 0.0).count();
-    let summary = Line::from(vec![
+    Line::from(vec![
         Span::raw("Σ net "),
         Span::styled(human(total, app.units), t.signed(total)),
         Span::raw("  main "),
@@ -264,7 +294,45 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         Span::styled(format!("{ins} inflow ▲"), t.signed(1.0)),
         Span::raw(" · "),
         Span::styled(format!("{outs} outflow ▼"), t.signed(-1.0)),
-    ]);
-    let y = inner.bottom() - 1;
-    buf.set_line(inner.x, y, &summary, inner.width);
+    ])
+}
+
+/// Draws the panel: border and title, column header, then the visible rows and the summary
+/// line, or the empty list's message.
+pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let t = Theme::of(app);
+    let block = Block::bordered().title(title(app, t));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height < 2 || inner.width < 30 {
+        return;
+    }
+    let cols = Columns::of(inner);
+    frame
+        .buffer_mut()
+        .set_stringn(inner.x, inner.y, cols.header(), cols.width, t.dim());
+    let rows = app.rows();
+    if rows.is_empty() {
+        let (text, style) = empty_message(app, t);
+        let lines = textwrap_cells(&text, cols.width);
+        let room = usize::from(inner.height.saturating_sub(2));
+        for (k, l) in lines.iter().enumerate().take(room) {
+            frame
+                .buffer_mut()
+                .set_stringn(inner.x, inner.y + 1 + k as u16, l, cols.width, style);
+        }
+        return;
+    }
+    let visible = usize::from(inner.height.saturating_sub(2));
+    let first = offset(app.selected, visible);
+    for (i, code) in rows.iter().enumerate().skip(first).take(visible) {
+        let row = Rect::new(inner.x, inner.y + 1 + (i - first) as u16, inner.width, 1);
+        render_row(frame, row, app, code, cols, i == app.selected);
+    }
+    frame.buffer_mut().set_line(
+        inner.x,
+        inner.bottom() - 1,
+        &summary_line(app, &rows, t),
+        inner.width,
+    );
 }

@@ -1,13 +1,34 @@
-//! Turns a rendered `Buffer` into an SVG picture (used for the README screenshot): block glyphs
-//! become exact rectangles, other text runs become `<text>` in a monospace font, colours and
-//! reverse video are kept. Pure string building, no IO.
+//! The README picture as SVG: [`dashboard`] renders the fixture dashboard, and
+//! [`buffer_to_svg`] turns a rendered `Buffer` into an SVG picture (block glyphs become exact
+//! rectangles, other text runs become `<text>` in a monospace font, colours and reverse video are
+//! kept). Pure string building, no IO: `examples/screenshot.rs` writes the file and
+//! `tests/assets.rs` checks it, both with this code. A tool for the README, not part of the
+//! library.
 
 use std::fmt::Write as _;
 
+use capflow::app::fixture::{self, fixed_now};
+use capflow::config::Colors;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 
-use super::sparkline::LEVELS;
+use capflow::ui::sparkline::LEVELS;
+
+/// Terminal size of the picture (columns, rows).
+pub const SIZE: (u16, u16) = (150, 44);
+
+/// The SVG of the README picture: the fixture dashboard (12 demo stocks at the fixed clock,
+/// simulated, green up) at [`SIZE`].
+pub fn dashboard() -> String {
+    let mut app = fixture::app(12, fixed_now(), SIZE);
+    app.simulated = Some("SIMULATED market".into());
+    app.colors = Colors::GreenUp;
+    let Ok(mut terminal) = Terminal::new(TestBackend::new(SIZE.0, SIZE.1));
+    let Ok(_) = terminal.draw(|f| capflow::ui::render(f, f.area(), &app));
+    buffer_to_svg(terminal.backend().buffer())
+}
 
 /// Cell size in pixels.
 const CW: f64 = 9.0;
@@ -16,7 +37,7 @@ const DEFAULT_FG: &str = "#d4d4d4";
 const DEFAULT_BG: &str = "#1e1e1e";
 
 /// CSS colour of a terminal colour (`None` = the default).
-pub fn css(c: Color) -> Option<String> {
+fn css(c: Color) -> Option<String> {
     let named = match c {
         Color::Reset => return None,
         Color::Black => "#000000",

@@ -1,0 +1,16 @@
+//! Writes `assets/dashboard.svg`, the README picture: the fixture dashboard rendered off-screen
+//! and turned into SVG (see `screenshot/svg.rs`). `tests/assets.rs` checks the file is up to date.
+//!
+//! Run: `cargo run --example screenshot`.
+
+#[path = "screenshot/svg.rs"]
+mod svg;
+
+use anyhow::Context as _;
+
+fn main() -> anyhow::Result<()> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/dashboard.svg");
+    std::fs::write(path, svg::dashboard()).with_context(|| format!("cannot write {path}"))?;
+    println!("wrote {path}");
+    Ok(())
+}

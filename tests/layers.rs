@@ -1,0 +1,529 @@
+//! The layer rule, enforced: no module of `src/` imports a module above it.
+//!
+//! The layers, bottom to top (the crate docs in `src/lib.rs` draw them):
+//!
+//! | layer | modules | may also not import |
+//! |---|---|---|
+//! | 0 | `wire`, `flow`, `clock`, `failure` | anything of capflow |
+//! | 1 | `opend`, `sim`, `config`, `logging` | `sim`: only `wire`, `flow`, `clock`, `failure`; `config`: only `flow`, `failure`; `logging`: only `failure` |
+//! | 2 | `poller`, `store` | `store`: only `flow`, `failure` |
+//! | 3 | `app` | |
+//! | 4 | `ui` | |
+//! | 5 | `tui` | |
+//! | 6 | `cli` | |
+//! | 7 | `target` | |
+//! | 8 | `fetch`, `record`, `sim_command`, `config_command`, `dashboard` | each other |
+//!
+//! A module may import modules of lower layers only (never its own layer, never a higher one),
+//! narrowed by the third column. `crossterm` belongs to `tui` alone, `ratatui` to `ui` and `tui`,
+//! `clap` to `cli`. The crate root (`lib.rs`) dispatches the commands and may import anything.
+//!
+//! The checker reads the sources as text: it drops comments and string literals, skips items
+//! under `#[cfg(test)]` (unit tests may reach for what they test), and finds `crate::NAME`,
+//! `crate::{NAME, ..}` and `super::` paths that climb out of a top-level module. It is small on
+//! purpose; `checker_catches_upward_imports` below shows it failing on `use crate::ui` in
+//! `app.rs`, in every spelling this crate uses.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// Bottom to top. Same-layer imports are refused.
+const LAYERS: &[&[&str]] = &[
+    &["wire", "flow", "clock", "failure"],
+    &["opend", "sim", "config", "logging"],
+    &["poller", "store"],
+    &["app"],
+    &["ui"],
+    &["tui"],
+    &["cli"],
+    &["target"],
+    &[
+        "fetch",
+        "record",
+        "sim_command",
+        "config_command",
+        "dashboard",
+    ],
+];
+
+/// Modules that may import less than everything below them.
+const ONLY: &[(&str, &[&str])] = &[
+    ("sim", &["wire", "flow", "clock", "failure"]),
+    ("config", &["flow", "failure"]),
+    ("logging", &["failure"]),
+    ("store", &["flow", "failure"]),
+];
+
+/// External crates and the modules that may use them.
+const EXTERNAL: &[(&str, &[&str])] = &[
+    ("crossterm", &["tui"]),
+    ("ratatui", &["ui", "tui"]),
+    ("clap", &["cli"]),
+];
+
+fn layer_of(module: &str) -> Option<usize> {
+    LAYERS.iter().position(|l| l.contains(&module))
+}
+
+/// Whether `from` may import `to` (both top-level modules of the crate).
+fn allowed(from: &str, to: &str) -> bool {
+    if from == to {
+        return true;
+    }
+    let (Some(a), Some(b)) = (layer_of(from), layer_of(to)) else {
+        return false;
+    };
+    if b >= a {
+        return false;
+    }
+    ONLY.iter()
+        .find(|(m, _)| *m == from)
+        .is_none_or(|(_, only)| only.contains(&to))
+}
+
+/// One upward (or sideways) import.
+#[derive(Debug, PartialEq)]
+struct Violation {
+    file: String,
+    line: usize,
+    from: String,
+    to: String,
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}: `{}` imports `{}`, which is not below it",
+            self.file, self.line, self.from, self.to
+        )
+    }
+}
+
+/// The source with comments and string/char literals blanked (newlines kept, so line numbers
+/// stay right).
+fn code_only(src: &str) -> String {
+    let b = src.as_bytes();
+    let mut out = String::with_capacity(src.len());
+    let mut i = 0;
+    let blank = |out: &mut String, s: &[u8]| {
+        for &c in s {
+            out.push(if c == b'\n' { '\n' } else { ' ' });
+        }
+    };
+    while i < b.len() {
+        let rest = &b[i..];
+        if rest.starts_with(b"//") {
+            let end = rest.iter().position(|&c| c == b'\n').unwrap_or(rest.len());
+            blank(&mut out, &rest[..end]);
+            i += end;
+        } else if rest.starts_with(b"/*") {
+            let mut depth = 0;
+            let mut j = 0;
+            while j < rest.len() {
+                if rest[j..].starts_with(b"/*") {
+                    depth += 1;
+                    j += 2;
+                } else if rest[j..].starts_with(b"*/") {
+                    depth -= 1;
+                    j += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    j += 1;
+                }
+            }
+            blank(&mut out, &rest[..j]);
+            i += j;
+        } else if rest.starts_with(b"r#\"") || rest.starts_with(b"r\"") || rest.starts_with(b"br\"")
+        {
+            let start = rest.iter().position(|&c| c == b'"').unwrap_or(0);
+            // `r##"`: the hashes sit between the `r` and the quote.
+            let hashes = rest[..start]
+                .iter()
+                .rposition(|&c| c == b'r')
+                .map_or(0, |r| start - r - 1);
+            let mut close = vec![b'"'];
+            close.extend(std::iter::repeat_n(b'#', hashes));
+            let end = rest[start + 1..]
+                .windows(close.len())
+                .position(|w| w == close.as_slice())
+                .map_or(rest.len(), |p| start + 1 + p + close.len());
+            blank(&mut out, &rest[..end]);
+            i += end;
+        } else if rest[0] == b'"' {
+            let mut j = 1;
+            while j < rest.len() && rest[j] != b'"' {
+                j += if rest[j] == b'\\' { 2 } else { 1 };
+            }
+            let end = (j + 1).min(rest.len());
+            blank(&mut out, &rest[..end]);
+            i += end;
+        } else if rest[0] == b'\'' {
+            // A char literal ('x', '\n', '\u{..}'), or a lifetime ('a): blank only the former.
+            let lit = if rest.get(1) == Some(&b'\\') {
+                rest.iter().skip(2).position(|&c| c == b'\'').map(|p| p + 3)
+            } else {
+                let ch = src[i + 1..].chars().next().map_or(1, char::len_utf8);
+                (rest.get(1 + ch) == Some(&b'\'')).then_some(2 + ch)
+            };
+            if let Some(n) = lit {
+                blank(&mut out, &rest[..n]);
+                i += n;
+            } else {
+                out.push('\'');
+                i += 1;
+            }
+        } else {
+            let ch = src[i..].chars().next().unwrap_or(' ');
+            out.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    out
+}
+
+/// Blanks every item under `#[cfg(test)]`; returns the names of `#[cfg(test)] mod NAME;` files.
+fn drop_test_items(code: &str) -> (String, Vec<String>) {
+    let mut out = code.to_owned();
+    let mut test_files = Vec::new();
+    let mut from = 0;
+    while let Some(p) = out[from..].find("#[cfg(test)]") {
+        let start = from + p;
+        let after = start + "#[cfg(test)]".len();
+        let rest = &out[after..];
+        let semi = rest.find(';').unwrap_or(rest.len());
+        let brace = rest.find('{').unwrap_or(rest.len());
+        let end = if semi < brace {
+            let item = rest[..semi].trim();
+            if let Some(name) = item.strip_prefix("mod ") {
+                test_files.push(name.trim().to_owned());
+            }
+            after + semi + 1
+        } else {
+            let mut depth = 0usize;
+            let mut end = out.len();
+            for (k, c) in out[after + brace..].char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = after + brace + k + 1;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            end
+        };
+        let blanked: String = out[start..end]
+            .chars()
+            .map(|c| if c == '\n' { '\n' } else { ' ' })
+            .collect();
+        out.replace_range(start..end, &blanked);
+        from = start + blanked.len();
+    }
+    (out, test_files)
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+fn ident_at(s: &str) -> &str {
+    let end = s.find(|c: char| !is_ident(c)).unwrap_or(s.len());
+    &s[..end]
+}
+
+/// The first name of each top-level entry of a `{a, b::c, d::{e}}` group; `at` is the offset
+/// of the group's body.
+fn group_names(at: usize, body: &str) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    let mut level = 0;
+    let mut entry_start = true;
+    for (k, c) in body.char_indices() {
+        match c {
+            '{' => level += 1,
+            '}' => level -= 1,
+            ',' if level == 0 => entry_start = true,
+            c if entry_start && is_ident(c) && level == 0 => {
+                found.push((at + k, ident_at(&body[k..]).to_owned()));
+                entry_start = false;
+            }
+            c if !c.is_whitespace() => entry_start = false,
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The top-level names a path starting at `at` (just after `crate::`) refers to.
+fn path_names(code: &str, at: usize) -> Vec<(usize, String)> {
+    let rest = &code[at..];
+    if let Some(body) = rest.strip_prefix('{') {
+        let mut level = 1;
+        let end = body
+            .char_indices()
+            .find(|&(_, c)| {
+                match c {
+                    '{' => level += 1,
+                    '}' => level -= 1,
+                    _ => {}
+                }
+                level == 0
+            })
+            .map_or(body.len(), |(k, _)| k);
+        group_names(at + 1, &body[..end])
+    } else {
+        let name = ident_at(rest);
+        if name.is_empty() {
+            Vec::new()
+        } else {
+            vec![(at, name.to_owned())]
+        }
+    }
+}
+
+/// Top-level modules named by `crate::` / `super::` paths in `code`, with their byte offsets.
+/// `depth` is how deep the file sits below its top-level module (0 for `src/app.rs`, 1 for
+/// `src/app/keymap.rs`, ...): `super::` repeated more than `depth` times reaches the crate root.
+fn referenced(code: &str, depth: usize) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < code.len() {
+        let prev_ok = i == 0 || !is_ident(code[..i].chars().next_back().unwrap_or(' '));
+        if prev_ok && code[i..].starts_with("crate::") {
+            let at = i + "crate::".len();
+            found.extend(path_names(code, at));
+            i = at;
+        } else if prev_ok && code[i..].starts_with("super::") {
+            let mut at = i;
+            let mut ups = 0;
+            while code[at..].starts_with("super::") {
+                ups += 1;
+                at += "super::".len();
+            }
+            if ups > depth {
+                found.extend(path_names(code, at));
+            }
+            i = at;
+        } else {
+            i += code[i..].chars().next().map_or(1, char::len_utf8);
+        }
+    }
+    found
+}
+
+/// External crates named in `code` (as a path segment).
+fn externals(code: &str) -> Vec<(usize, &'static str)> {
+    let mut found = Vec::new();
+    for (name, _) in EXTERNAL {
+        let mut from = 0;
+        while let Some(p) = code[from..].find(name) {
+            let at = from + p;
+            let before = code[..at].chars().next_back().unwrap_or(' ');
+            let after = code[at + name.len()..].chars().next().unwrap_or(' ');
+            if !is_ident(before) && !is_ident(after) {
+                found.push((at, *name));
+            }
+            from = at + name.len();
+        }
+    }
+    found
+}
+
+fn line_of(code: &str, at: usize) -> usize {
+    code[..at].matches('\n').count() + 1
+}
+
+/// Checks one file. `rel` is its path below `src/` with `/` separators.
+fn check_file(rel: &str, src: &str) -> (Vec<Violation>, Vec<String>) {
+    let parts: Vec<&str> = rel.trim_end_matches(".rs").split('/').collect();
+    let module = parts[0];
+    if matches!(module, "lib" | "main") {
+        let (_, test_files) = drop_test_items(&code_only(src));
+        return (Vec::new(), test_files);
+    }
+    let depth = parts.len() - 1;
+    let (code, test_files) = drop_test_items(&code_only(src));
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (at, to) in referenced(&code, depth) {
+        if !allowed(module, &to) {
+            let line = line_of(&code, at);
+            if seen.insert((line, to.clone())) {
+                out.push(Violation {
+                    file: format!("src/{rel}"),
+                    line,
+                    from: module.to_owned(),
+                    to,
+                });
+            }
+        }
+    }
+    for (at, name) in externals(&code) {
+        let ok = EXTERNAL
+            .iter()
+            .any(|(n, users)| *n == name && users.contains(&module));
+        let line = line_of(&code, at);
+        if !ok && seen.insert((line, name.to_owned())) {
+            out.push(Violation {
+                file: format!("src/{rel}"),
+                line,
+                from: module.to_owned(),
+                to: name.to_owned(),
+            });
+        }
+    }
+    (out, test_files)
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("read src/")
+        .map(|e| e.expect("dir entry").path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// Checks every file under `src/`.
+fn check_tree(src_dir: &Path) -> Vec<Violation> {
+    let mut files = Vec::new();
+    rust_files(src_dir, &mut files);
+    let sources: Vec<(PathBuf, String, String)> = files
+        .into_iter()
+        .map(|path| {
+            let rel = path
+                .strip_prefix(src_dir)
+                .expect("under src/")
+                .to_string_lossy()
+                .replace('\\', "/");
+            let src = std::fs::read_to_string(&path).expect("read a source file");
+            (path, rel, src)
+        })
+        .collect();
+    // `#[cfg(test)] mod tests;` in src/a/b.rs (or src/a.rs) lives in src/a/b/tests.rs
+    // (src/a/tests.rs): collect them all first, since a folder sorts before its `.rs` file.
+    let mut skipped: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut out = Vec::new();
+    for (path, rel, src) in &sources {
+        let (violations, test_files) = check_file(rel, src);
+        let dir = path.with_extension("");
+        skipped.extend(test_files.iter().map(|n| dir.join(format!("{n}.rs"))));
+        out.push((path, violations));
+    }
+    out.into_iter()
+        .filter(|(path, _)| !skipped.contains(*path))
+        .flat_map(|(_, v)| v)
+        .collect()
+}
+
+#[test]
+fn no_module_imports_upward() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let violations = check_tree(&src);
+    let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
+    assert!(
+        list.is_empty(),
+        "{} upward imports (see tests/layers.rs for the layers):\n{}",
+        list.len(),
+        list.join("\n")
+    );
+}
+
+#[test]
+fn every_module_has_a_layer() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut unknown = Vec::new();
+    for entry in std::fs::read_dir(&src).expect("read src/") {
+        let path = entry.expect("dir entry").path();
+        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        if path.extension().is_some_and(|e| e == "rs")
+            && !matches!(stem, "lib" | "main")
+            && layer_of(stem).is_none()
+        {
+            unknown.push(stem.to_owned());
+        }
+    }
+    assert!(
+        unknown.is_empty(),
+        "modules without a layer in tests/layers.rs: {unknown:?}"
+    );
+}
+
+#[test]
+fn checker_catches_upward_imports() {
+    let bad = |rel: &str, src: &str| -> Vec<String> {
+        check_file(rel, src)
+            .0
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    };
+    // The case the rule exists for, in every spelling.
+    assert_eq!(
+        bad(
+            "app.rs",
+            "use crate::flow::Period;\nuse crate::ui::theme::ColorScheme;\n"
+        ),
+        ["src/app.rs:2: `app` imports `ui`, which is not below it"]
+    );
+    assert_eq!(
+        bad("app.rs", "use crate::{flow, ui::watchlist_rows};").len(),
+        1
+    );
+    assert_eq!(bad("app.rs", "fn f() { crate::ui::render(); }").len(), 1);
+    assert_eq!(bad("app.rs", "use super::ui;").len(), 1);
+    assert_eq!(bad("app/keymap.rs", "use super::super::ui;").len(), 1);
+    assert_eq!(
+        bad("app/keymap.rs", "use crossterm::event::KeyCode;").len(),
+        1
+    );
+    assert_eq!(
+        bad("app/keymap.rs", "use ratatui::crossterm::event;").len(),
+        2
+    );
+    // Sideways and narrowed layers.
+    assert_eq!(bad("sim/handler.rs", "use crate::opend::convert;").len(), 1);
+    assert_eq!(
+        bad("config/groups.rs", "use crate::opend::Gateway;").len(),
+        1
+    );
+    assert_eq!(bad("record.rs", "use crate::fetch::Target;").len(), 1);
+    assert_eq!(bad("logging.rs", "use crate::cli::Failure;").len(), 1);
+    // Not imports: comments, strings, unit tests, the module's own paths, lower layers.
+    assert!(
+        bad(
+            "app.rs",
+            "// use crate::ui;\n/* crate::ui */ let s = \"crate::ui\";"
+        )
+        .is_empty()
+    );
+    assert!(
+        bad(
+            "app.rs",
+            "#[cfg(test)]\nmod tests {\n    use crate::ui;\n}\n"
+        )
+        .is_empty()
+    );
+    assert!(bad("app/keymap.rs", "use super::Action; use crate::app::App;").is_empty());
+    assert!(bad("ui/watchlist.rs", "use crate::{app::App, flow::Units};").is_empty());
+    assert!(bad("app.rs", "fn f<'a>(x: &'a str) -> char { 'u' }").is_empty());
+    // `#[cfg(test)] mod tests;` files are skipped by the tree walk.
+    assert_eq!(
+        check_file("app.rs", "#[cfg(test)]\nmod tests;\n").1,
+        ["tests"]
+    );
+}
