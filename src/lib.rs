@@ -1,14 +1,36 @@
 //! capflow: a terminal dashboard of capital flow through Futu/moomoo OpenD.
 //!
-//! Layers, bottom up: [`wire`] (IO-free codec) → [`opend`] (async client, `Gateway` trait) →
-//! [`poller`] (owns the rate budget) → `app` (state changed only by actions) → `ui` (pure
-//! render functions). [`sim`] is a simulated OpenD on the same codec; [`flow`] is the domain.
+//! # Layers
+//!
+//! Imports run one way, from the top of this picture down; nothing imports a module above it
+//! or beside it (`tests/layers.rs` reads the sources and fails, naming file and line, when one
+//! does):
+//!
+//! ```text
+//!  commands   fetch   record   sim_command   config_command   dashboard      (not each other)
+//!                 │                    │
+//!  target         target: OpenD address and key, or the demo simulator
+//!  cli            cli: clap definitions
+//!  tui            tui: terminal, event loop, background tasks      crossterm lives here only
+//!  ui             ui: pure render functions                         ratatui: ui and tui only
+//!  app            app: state changed only by actions, its own key type
+//!  poller store   poller: the request budget, group resolution   store: name cache (flow only)
+//!  opend sim      opend: client + Gateway trait   sim: simulated OpenD (wire, flow, clock only)
+//!  config logging config: data and validation (flow only)   logging: the log file
+//!  wire flow      wire: IO-free codec   flow: the domain   clock: time sources
+//!  clock failure  failure: the exit-code error type
+//! ```
+//!
+//! The simulator encodes its replies with its own code ([`sim::encode`]), so the client's
+//! decoding ([`opend::convert`]) is checked against an independent encoder. Test doubles (the
+//! fake gateway, the app fixture) exist only under `cfg(test)` or the `test-util` feature.
 
 pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod config_command;
+pub mod dashboard;
 pub mod failure;
 pub mod fetch;
 pub mod flow;
@@ -40,108 +62,6 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             let cfg = config::load(cli.dashboard.config.as_deref())?;
             record::run(args, &cfg).await
         }
-        None => dashboard(cli.dashboard).await,
-    }
-}
-
-/// Builds the dashboard options from the command line and the config file, and runs it.
-/// `--demo` starts the simulator first (its market clock; its demo watchlists unless a config
-/// file is in use): if that fails it is a clean error before the terminal is touched.
-async fn dashboard(args: cli::DashboardArgs) -> Result<(), Failure> {
-    let cfg = config::load(args.config.as_deref())?;
-    let target = target::Target::resolve(&args.opend, &cfg).await?;
-    let watchlists = match &target.sim {
-        Some(sim) if cfg.path.is_none() => demo_watchlists(sim.clock().now()),
-        _ => dashboard_watchlists(&cfg),
-    };
-    let label = target.options.addr.clone();
-    // In the demo the simulator's clock; otherwise OpenD's, learned from GetGlobalState once
-    // connected (this machine's clock for a real OpenD).
-    let (clock, server_clock): (clock::SharedClock, _) = if let Some(sim) = &target.sim {
-        (sim.clock(), None)
-    } else {
-        let c = std::sync::Arc::new(clock::ServerClock::default());
-        (c.clone() as clock::SharedClock, Some(c))
-    };
-    let opts = tui::DashboardOptions {
-        connector: opend::OpenDConnector {
-            options: target.options,
-        },
-        opend_label: if args.opend.demo {
-            format!("simulated OpenD {label}")
-        } else {
-            format!("{} OpenD {label}", cfg.opend.brand.label())
-        },
-        watchlists,
-        simulated: target.note,
-        clock,
-        server_clock,
-        budget: cfg.budget,
-        colors: cfg.ui.colors,
-        units: cfg.ui.units,
-        log_file: args.log_file,
-    };
-    let result = tui::run(opts).await;
-    if let Some(sim) = target.sim {
-        sim.shutdown().await;
-    }
-    result
-}
-
-/// The simulator's demo lists, those whose market trades at `now` first, so the demo opens on
-/// moving data.
-fn demo_watchlists(now: chrono::DateTime<chrono::Utc>) -> Vec<app::Watchlist> {
-    let mut lists: Vec<app::Watchlist> = sim::demo_watchlists()
-        .into_iter()
-        .map(|(name, codes)| app::Watchlist {
-            name,
-            codes: codes.iter().filter_map(|c| c.parse().ok()).collect(),
-            ..app::Watchlist::default()
-        })
-        .collect();
-    let trading = |w: &app::Watchlist| {
-        w.codes.first().is_some_and(|c| {
-            flow::Schedule::of(c.market).is_some_and(|s| s.phase(now).is_trading())
-        })
-    };
-    lists.sort_by_key(|w| !trading(w));
-    lists
-}
-
-/// The config's watchlists. Lists of OpenD watchlist groups start empty and are filled (and
-/// refreshed) by the dashboard once connected.
-fn dashboard_watchlists(cfg: &config::Config) -> Vec<app::Watchlist> {
-    cfg.watchlists
-        .iter()
-        .map(|w| match &w.source {
-            config::WatchlistSource::Codes(codes) => app::Watchlist {
-                name: w.name.clone(),
-                codes: codes.clone(),
-                ..app::Watchlist::default()
-            },
-            config::WatchlistSource::OpendGroup(group) => app::Watchlist {
-                name: w.name.clone(),
-                opend_group: Some(group.clone()),
-                ..app::Watchlist::default()
-            },
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_demo_opens_on_a_market_that_trades() {
-        let at = |s: &str| {
-            chrono::DateTime::parse_from_rfc3339(s)
-                .unwrap()
-                .with_timezone(&chrono::Utc)
-        };
-        let first = |s: &str| demo_watchlists(at(s))[0].codes[0].market;
-        assert_eq!(first("2026-11-25T02:00:00Z"), flow::Market::Hk); // 10:00 in Hong Kong
-        assert_eq!(first("2026-11-25T15:00:00Z"), flow::Market::Us); // 10:00 in New York
-        assert_eq!(demo_watchlists(at("2026-11-28T12:00:00Z")).len(), 3); // Saturday: all kept
+        None => dashboard::run(cli.dashboard).await,
     }
 }

@@ -14,8 +14,8 @@
 //! - [`groups`]: resolves OpenD watchlist groups to stocks through a `Gateway`, within OpenD's
 //!   10-per-30-s limits (the dashboard's side task and `capflow record` use it; the config layer
 //!   only names the groups, it never talks to OpenD).
-//! - [`fake`]: a fake OpenD behind `Gateway`/`Connector` for tests and the `poller_budget`
-//!   example (public so examples and integration tests can use it; never used by the app).
+//! - `fake`: a fake OpenD behind `Gateway`/`Connector` for tests and the `poller_budget`
+//!   example, compiled only for tests and with the `test-util` feature (never in a release build).
 
 use chrono::{DateTime, Utc};
 

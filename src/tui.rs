@@ -179,7 +179,8 @@ async fn save_names(mut cache: NameCache) {
     }
 }
 
-/// Runs the dashboard until the user quits.
+/// Runs the dashboard until the user quits: logging, the app, the background tasks, the
+/// terminal, the event loop, then an orderly shutdown that restores the terminal on every path.
 pub async fn run(opts: DashboardOptions) -> Result<(), Failure> {
     // Creating the log directory and file is blocking IO: off the async threads.
     let log_file = opts.log_file.clone();
@@ -187,13 +188,7 @@ pub async fn run(opts: DashboardOptions) -> Result<(), Failure> {
         .await
         .map_err(Failure::other)??;
     tracing::info!(log = %log_path.display(), opend = %opts.opend_label, "dashboard starting");
-    let mut app = App::new(opts.watchlists.clone(), opts.clock.now());
-    app.opend_label.clone_from(&opts.opend_label);
-    app.simulated.clone_from(&opts.simulated);
-    app.colors = opts.colors;
-    app.units = opts.units;
-    app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-
+    let mut app = new_app(&opts);
     let mut names = load_names().await;
     if let Some(cache) = &names {
         let known = cached_names(cache, &opts.watchlists);
@@ -201,8 +196,48 @@ pub async fn run(opts: DashboardOptions) -> Result<(), Failure> {
             app.update(Action::Poll(PollEvent::Names(known)));
         }
     }
-
     let token = CancellationToken::new();
+    let (mut tasks, channels) = spawn_tasks(&opts, &token);
+    let mut terminal = match init_terminal() {
+        Ok(t) => t,
+        Err(e) => {
+            token.cancel();
+            return Err(e);
+        }
+    };
+    let result = event_loop(
+        &mut terminal,
+        &mut app,
+        &opts.clock,
+        channels,
+        &mut names,
+        &token,
+    )
+    .await;
+    if let Some(cache) = names.filter(NameCache::is_dirty) {
+        save_names(cache).await;
+    }
+    stop_tasks(&mut tasks, &token).await;
+    let _ = execute!(stdout(), DisableMouseCapture);
+    ratatui::restore();
+    tracing::info!("dashboard stopped");
+    result
+}
+
+/// The app as the options describe it, before any data.
+fn new_app(opts: &DashboardOptions) -> App {
+    let mut app = App::new(opts.watchlists.clone(), opts.clock.now());
+    app.opend_label.clone_from(&opts.opend_label);
+    app.simulated.clone_from(&opts.simulated);
+    app.colors = opts.colors;
+    app.units = opts.units;
+    app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    app
+}
+
+/// Starts the poller and the side task (OpenD groups, OpenD's clock); returns them and the
+/// event loop's ends of their channels.
+fn spawn_tasks(opts: &DashboardOptions, token: &CancellationToken) -> (JoinSet<()>, Channels) {
     let (cmd_tx, cmd_rx) = mpsc::channel::<PollCommand>(64);
     let (ev_tx, ev_rx) = mpsc::channel::<PollEvent>(256);
     let (side_tx, side_rx) = mpsc::channel::<Action>(16);
@@ -230,42 +265,35 @@ pub async fn run(opts: DashboardOptions) -> Result<(), Failure> {
         ev_tx,
         token.child_token(),
     ));
-
-    // Chained under ratatui's hook (installed by try_init): mouse capture off on panics too.
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(stdout(), DisableMouseCapture);
-        previous(info);
-    }));
-    let mut terminal = match ratatui::try_init() {
-        Ok(t) => t,
-        Err(e) => {
-            // Undo whatever part of the set-up succeeded (raw mode, alternate screen).
-            ratatui::restore();
-            token.cancel();
-            return Err(Failure::Other(anyhow::anyhow!(
-                "cannot set up the terminal: {e} (the dashboard needs an interactive terminal)"
-            )));
-        }
-    };
-    let _ = execute!(stdout(), EnableMouseCapture);
     let channels = Channels {
         commands: cmd_tx,
         events: ev_rx,
         side: side_rx,
     };
-    let result = event_loop(
-        &mut terminal,
-        &mut app,
-        &opts.clock,
-        channels,
-        &mut names,
-        &token,
-    )
-    .await;
-    if let Some(cache) = names.filter(NameCache::is_dirty) {
-        save_names(cache).await;
-    }
+    (tasks, channels)
+}
+
+/// Raw mode, the alternate screen and mouse capture, with a panic hook that turns mouse capture
+/// off again (chained under ratatui's, which restores the rest).
+fn init_terminal() -> Result<ratatui::DefaultTerminal, Failure> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(stdout(), DisableMouseCapture);
+        previous(info);
+    }));
+    let terminal = ratatui::try_init().map_err(|e| {
+        // Undo whatever part of the set-up succeeded (raw mode, alternate screen).
+        ratatui::restore();
+        Failure::other_msg(format!(
+            "cannot set up the terminal: {e} (the dashboard needs an interactive terminal)"
+        ))
+    })?;
+    let _ = execute!(stdout(), EnableMouseCapture);
+    Ok(terminal)
+}
+
+/// Cancels the background tasks and waits for them a moment, then aborts what is left.
+async fn stop_tasks(tasks: &mut JoinSet<()>, token: &CancellationToken) {
     token.cancel();
     if tokio::time::timeout(SHUTDOWN_GRACE, async {
         while tasks.join_next().await.is_some() {}
@@ -276,10 +304,6 @@ pub async fn run(opts: DashboardOptions) -> Result<(), Failure> {
         tracing::warn!("poller did not stop within 500 ms; aborting it");
         tasks.abort_all();
     }
-    let _ = execute!(stdout(), DisableMouseCapture);
-    ratatui::restore();
-    tracing::info!("dashboard stopped");
-    result
 }
 
 /// The channels the event loop listens and talks on.
