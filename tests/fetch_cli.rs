@@ -318,3 +318,102 @@ fn demo_data_is_labelled_simulated_in_every_format() {
         );
     }
 }
+
+/// A hostile OpenD: 65,536 rows whose times carry terminal escapes, and a stock name that would
+/// retitle and clear the user's terminal. `fetch` prints every row, in every format, and no
+/// control character reaches stdout or stderr.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_replies_are_printed_whole_and_without_control_characters() {
+    const ROWS: usize = 65_536;
+    let addr = common::scripted_opend(|p| match p.proto_id {
+        proto_id::QOT_GET_CAPITAL_FLOW => Some(
+            pb::qot_get_capital_flow::Response {
+                ret_type: 0,
+                ret_msg: None,
+                err_code: None,
+                s2c: Some(pb::qot_get_capital_flow::S2c {
+                    flow_item_list: (0..ROWS)
+                        .map(|i| {
+                            let mut it = item("2026-11-25 09:30:00", [1.0, -2.0, 3.0, 4.0], None);
+                            it.time = Some(format!("2026-11-25 \u{1b}[2J{i:05}\u{9b}1m"));
+                            it
+                        })
+                        .collect(),
+                    last_valid_time: Some("\u{1b}]0;pwned\u{7}2026-11-25 09:31:44".into()),
+                    last_valid_timestamp: None,
+                }),
+            }
+            .encode_to_vec(),
+        ),
+        proto_id::QOT_GET_STATIC_INFO => Some(
+            pb::qot_get_static_info::Response {
+                ret_type: 0,
+                ret_msg: None,
+                err_code: None,
+                s2c: Some(pb::qot_get_static_info::S2c {
+                    static_info_list: vec![pb::qot_common::SecurityStaticInfo {
+                        basic: pb::qot_common::SecurityStaticBasic {
+                            security: pb::qot_common::Security {
+                                market: 1,
+                                code: "00700".into(),
+                            },
+                            id: 1,
+                            lot_size: 100,
+                            sec_type: 3,
+                            name: "TENCENT\u{1b}]0;owned\u{7}\u{1b}[2J騰訊".into(),
+                            list_time: "2004-06-16".into(),
+                            ..Default::default()
+                        },
+                        ..Default::default()
+                    }],
+                }),
+            }
+            .encode_to_vec(),
+        ),
+        _ => None,
+    })
+    .await;
+    for format in ["table", "csv", "json"] {
+        let out = run([
+            "fetch",
+            "HK.00700",
+            "--format",
+            format,
+            "--opend",
+            &addr.to_string(),
+        ]
+        .map(String::from)
+        .to_vec())
+        .await;
+        assert!(
+            out.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for (what, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            let text = String::from_utf8(bytes.clone()).unwrap();
+            assert!(
+                !text
+                    .chars()
+                    .any(|c| capflow::flow::text::is_control(c) && c != '\n'),
+                "{format}: a control character on {what}"
+            );
+        }
+        let text = String::from_utf8(out.stdout).unwrap();
+        match format {
+            "csv" => assert_eq!(text.lines().count(), ROWS + 1),
+            "table" => {
+                assert!(
+                    text.starts_with("HK.00700 TENCENT]0;owned[2J騰訊"),
+                    "{}",
+                    &text[..80]
+                );
+                assert_eq!(text.lines().count(), ROWS + 2);
+            }
+            _ => {
+                let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(v["items"].as_array().unwrap().len(), ROWS);
+            }
+        }
+    }
+}

@@ -133,3 +133,57 @@ pub fn rsa_key_file(dir: &Path, name: &str) -> (Arc<RsaKey>, String) {
 pub fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
+
+/// A scripted OpenD on 127.0.0.1:0: it answers InitConnect itself and every other request with
+/// what `reply` returns for it (`None`: no answer). Serves any number of connections until the
+/// runtime ends.
+pub async fn scripted_opend<F>(reply: F) -> std::net::SocketAddr
+where
+    F: Fn(&capflow::wire::Packet) -> Option<Vec<u8>> + Send + Sync + 'static,
+{
+    use capflow::wire::{Packet, PacketCodec, pb, proto_id};
+    use futures::{SinkExt, StreamExt};
+    use prost::Message;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let reply = Arc::new(reply);
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let reply = Arc::clone(&reply);
+            tokio::spawn(async move {
+                let mut f = tokio_util::codec::Framed::new(sock, PacketCodec::default());
+                while let Some(Ok(Ok(p))) = f.next().await {
+                    let body = if p.proto_id == proto_id::INIT_CONNECT {
+                        Some(
+                            pb::init_connect::Response {
+                                ret_type: 0,
+                                ret_msg: None,
+                                err_code: None,
+                                s2c: Some(pb::init_connect::S2c {
+                                    server_ver: 1001,
+                                    login_user_id: 1,
+                                    conn_id: 42,
+                                    conn_aes_key: "0123456789abcdef".into(),
+                                    keep_alive_interval: 10,
+                                    aes_cb_civ: None,
+                                    user_attribution: None,
+                                }),
+                            }
+                            .encode_to_vec(),
+                        )
+                    } else {
+                        reply(&p)
+                    };
+                    if let Some(body) = body
+                        && f.send(Packet::new(p.proto_id, p.serial, body))
+                            .await
+                            .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
