@@ -9,6 +9,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use prost::Message;
 use std::hint::black_box;
 
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "synthetic values from small indices"
+)]
 fn full_day_packet() -> Vec<u8> {
     let minutes = Schedule::of(Market::Hk).expect("HK schedule").minutes();
     let mut cum = [0.0f64; 4];

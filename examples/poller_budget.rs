@@ -39,6 +39,12 @@ struct Row {
     others: (f64, f64),
 }
 
+#[expect(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "an index into a short vector, from a fraction in 0..=1"
+)]
 fn percentile(v: &mut [f64], p: f64) -> f64 {
     if v.is_empty() {
         return 0.0;
@@ -129,6 +135,10 @@ async fn simulate(sc: &Scenario) -> Row {
     }
 }
 
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "report arithmetic on counts far below 2^52"
+)]
 fn main() {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()

@@ -16,6 +16,10 @@ use capflow::sim::{SimConfig, start};
 use chrono::{DateTime, Utc};
 
 #[tokio::main]
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "report arithmetic on counts far below 2^52"
+)]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let clients: usize = args.next().map_or(Ok(8), |s| s.parse())?;

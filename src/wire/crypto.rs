@@ -214,7 +214,9 @@ impl BodyCipher {
                     aes.encrypt_block(block.into());
                 }
                 let mut trailer = [0u8; 16];
-                trailer[15] = (plain.len() % 16) as u8;
+                #[expect(clippy::cast_possible_truncation, reason = "len % 16 < 16 fits a u8")]
+                let tail = (plain.len() % 16) as u8;
+                trailer[15] = tail;
                 data.extend_from_slice(&trailer);
                 data
             }
@@ -312,7 +314,7 @@ mod tests {
             BodyCipher::FtAesEcb { key: *KEY },
         ] {
             for n in 0..50 {
-                let plain: Vec<u8> = (0..n as u8).collect();
+                let plain: Vec<u8> = (0..u8::try_from(n).unwrap()).collect();
                 let enc = c.encrypt(&plain).unwrap();
                 assert_eq!(c.decrypt(&enc).unwrap(), plain, "{c:?} len {n}");
             }
@@ -346,7 +348,7 @@ mod tests {
         use rsa::pkcs8::EncodePrivateKey;
         let key = test_key();
         for n in [0usize, 31, 100, 101, 250] {
-            let plain: Vec<u8> = (0..n).map(|i| i as u8).collect();
+            let plain: Vec<u8> = (0..n).map(|i| u8::try_from(i % 256).unwrap()).collect();
             let enc = BodyCipher::Rsa(Arc::new(key.clone()))
                 .encrypt(&plain)
                 .unwrap();
