@@ -89,6 +89,10 @@ pub struct FetchArgs {
     /// Last day (day/week/month), YYYY-MM-DD [default: start + 365 days, else today].
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub end: Option<String>,
+    /// Today's capital distribution instead: inflow and outflow per order size (what the SDK's
+    /// get_capital_distribution returns); takes no --period, --start or --end.
+    #[arg(long)]
+    pub distribution: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

@@ -1,5 +1,8 @@
 //! `capflow fetch`: one security's capital flow, like the SDKs' `get_capital_flow`, printed as a
-//! table, CSV (the Python SDK's DataFrame columns, exact values) or JSON.
+//! table, CSV (the Python SDK's DataFrame columns, exact values) or JSON; with `--distribution`,
+//! its capital distribution instead ([`distribution`]).
+
+pub mod distribution;
 
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
@@ -24,6 +27,8 @@ pub struct FetchPlan {
     pub request: FlowRequest,
     /// Output format.
     pub format: Format,
+    /// `--distribution`: today's capital distribution instead of the flow.
+    pub distribution: bool,
 }
 
 /// Validates the arguments against today's date (the client's local date, like the SDK).
@@ -36,6 +41,13 @@ pub fn plan(args: &FetchArgs, today: chrono::NaiveDate) -> Result<FetchPlan, Fai
         .period
         .parse()
         .map_err(|e: crate::flow::PeriodError| Failure::input(e.to_string()))?;
+    if args.distribution
+        && (period != Period::Intraday || args.start.is_some() || args.end.is_some())
+    {
+        return Err(Failure::input(
+            "--distribution is today's totals: drop --period, --start and --end",
+        ));
+    }
     let range = resolve_range(period, args.start.as_deref(), args.end.as_deref(), today)
         .map_err(|e| Failure::input(e.to_string()))?;
     Ok(FetchPlan {
@@ -45,6 +57,7 @@ pub fn plan(args: &FetchArgs, today: chrono::NaiveDate) -> Result<FetchPlan, Fai
             range,
         },
         format: args.format,
+        distribution: args.distribution,
     })
 }
 
@@ -53,7 +66,11 @@ pub async fn run(args: FetchArgs, config: &crate::config::Config) -> Result<(), 
     let plan = plan(&args, Local::now().date_naive())?;
     let target = Target::resolve(&args.opend, config).await?;
     let client = Client::connect(target.options.clone()).await?;
-    let flow = client.capital_flow(&plan.request).await?;
+    let data = if plan.distribution {
+        Data::Distribution(distribution::request(&client, &plan.request.code).await?)
+    } else {
+        Data::Flow(client.capital_flow(&plan.request).await?)
+    };
     let name = if plan.format == Format::Table {
         client
             .static_info(std::slice::from_ref(&plan.request.code))
@@ -73,15 +90,21 @@ pub async fn run(args: FetchArgs, config: &crate::config::Config) -> Result<(), 
         // Keep stdout machine-readable; still say the data is simulated.
         eprintln!("{note}");
     }
-    let out = match plan.format {
-        Format::Csv => to_csv(&flow),
-        Format::Json => to_json(&plan.request, &flow),
-        Format::Table => {
+    let code = &plan.request.code;
+    let out = match (plan.format, &data) {
+        (Format::Csv, Data::Flow(flow)) => to_csv(flow),
+        (Format::Json, Data::Flow(flow)) => to_json(&plan.request, flow),
+        (Format::Csv, Data::Distribution(d)) => distribution::to_csv(d),
+        (Format::Json, Data::Distribution(d)) => distribution::to_json(code, d),
+        (Format::Table, data) => {
             let mut s = String::new();
             if let Some(note) = &target.note {
                 let _ = writeln!(s, "{note}");
             }
-            s + &to_table(&plan.request, name.as_deref(), &flow, color)
+            s + &match data {
+                Data::Flow(flow) => to_table(&plan.request, name.as_deref(), flow, color),
+                Data::Distribution(d) => distribution::to_table(code, name.as_deref(), d, color),
+            }
         }
     };
     let mut stdout = std::io::stdout().lock();
@@ -93,6 +116,14 @@ pub async fn run(args: FetchArgs, config: &crate::config::Config) -> Result<(), 
         sim.shutdown().await;
     }
     Ok(())
+}
+
+/// What OpenD answered.
+enum Data {
+    /// Capital flow (3211).
+    Flow(CapitalFlow),
+    /// Capital distribution (3212), as sent.
+    Distribution(distribution::Reply),
 }
 
 /// CSV exactly as the Python SDK's DataFrame (`to_csv(index=False)`) shows it.
@@ -239,6 +270,7 @@ mod tests {
             start: start.map(str::to_owned),
             end: end.map(str::to_owned),
             format: Format::Csv,
+            distribution: false,
             opend: crate::cli::OpendArgs::default(),
         }
     }
@@ -274,6 +306,13 @@ mod tests {
             (
                 args("HK.00700", "intraday", Some("2024-03-01"), None),
                 "apply only to day",
+            ),
+            (
+                FetchArgs {
+                    distribution: true,
+                    ..args("HK.00700", "day", None, None)
+                },
+                "--distribution is today's totals",
             ),
         ] {
             let e = plan(&a, today()).unwrap_err();

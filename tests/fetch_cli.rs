@@ -417,3 +417,81 @@ async fn hostile_replies_are_printed_whole_and_without_control_characters() {
         }
     }
 }
+
+/// `--distribution`: the SDK's get_capital_distribution row, `N/A` where OpenD omits the
+/// optional super fields, and what it asked for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn distribution_csv_is_the_sdk_dataframe() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let seen2 = Arc::clone(&seen);
+    let addr = common::scripted_opend(move |p| {
+        (p.proto_id == proto_id::QOT_GET_CAPITAL_DISTRIBUTION).then(|| {
+            seen2.lock().unwrap().push(
+                pb::qot_get_capital_distribution::Request::decode(p.body.clone())
+                    .unwrap()
+                    .c2s,
+            );
+            pb::qot_get_capital_distribution::Response {
+                ret_type: 0,
+                ret_msg: None,
+                err_code: None,
+                s2c: Some(pb::qot_get_capital_distribution::S2c {
+                    capital_in_super: None,
+                    capital_in_big: 1.25e8,
+                    capital_in_mid: 0.1,
+                    capital_in_small: 42.0,
+                    capital_out_super: None,
+                    capital_out_big: 2.5e8,
+                    capital_out_mid: 1e17,
+                    capital_out_small: 0.0,
+                    update_time: Some("2026-11-25 10:15:30".into()),
+                    update_timestamp: None,
+                }),
+            }
+            .encode_to_vec()
+        })
+    })
+    .await;
+    let out = run([
+        "fetch",
+        "US.AAPL",
+        "--distribution",
+        "--format",
+        "csv",
+        "--opend",
+        &addr.to_string(),
+    ]
+    .map(String::from)
+    .to_vec())
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "capital_in_super,capital_in_big,capital_in_mid,capital_in_small,capital_out_super,capital_out_big,capital_out_mid,capital_out_small,update_time\n\
+         N/A,125000000.0,0.1,42.0,N/A,250000000.0,1e+17,0.0,2026-11-25 10:15:30\n"
+    );
+    let req = seen.lock().unwrap()[0].clone();
+    assert_eq!(
+        (req.security.market, req.security.code.as_str()),
+        (11, "AAPL")
+    );
+    // Today's totals only: history flags are refused before anything is sent.
+    let out = run([
+        "fetch",
+        "US.AAPL",
+        "--distribution",
+        "--period",
+        "day",
+        "--opend",
+        &addr.to_string(),
+    ]
+    .map(String::from)
+    .to_vec())
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(seen.lock().unwrap().len(), 1);
+}
