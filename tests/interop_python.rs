@@ -1,6 +1,7 @@
 //! Interop with the official Python SDKs: `futu-api` (and `moomoo-api`) 10.11.7108 in a venv
 //! under the cargo target dir, against the real `capflow sim` binary. The SDK's DataFrames for
-//! INTRADAY, DAY, WEEK and MONTH must equal `capflow fetch --format csv` value for value, first in
+//! INTRADAY, DAY, WEEK and MONTH, and get_capital_distribution's, must equal `capflow fetch
+//! --format csv` (`--distribution` for the latter) value for value, first in
 //! plaintext, then with protocol encryption on (a fresh 1024-bit RSA key; `capflow sim --rsa-key`
 //! with `--aes cbc` and `--aes ecb`, the SDK with `enable_proto_encrypt` + `set_init_rsa_file`,
 //! and `capflow fetch --rsa-key`). One sequential test: the venv is created once, never raced.
@@ -109,14 +110,22 @@ fn start_sim(extra: &[&str]) -> (KillOnDrop, String) {
     common::start_sim(&args)
 }
 
+/// `capflow fetch --format csv` of HK.00700 for a period, or `--distribution` for
+/// "distribution".
 fn fetch_csv(addr: &str, period: &str, extra: &[&str]) -> String {
     let mut cmd = common::capflow();
-    cmd.args([
-        "fetch", "HK.00700", "--opend", addr, "--format", "csv", "--period", period,
-    ])
-    .args(extra);
-    if period != "intraday" {
-        cmd.args(["--start", START, "--end", END]);
+    cmd.args(["fetch", "HK.00700", "--opend", addr, "--format", "csv"])
+        .args(extra);
+    match period {
+        "distribution" => {
+            cmd.arg("--distribution");
+        }
+        "intraday" => {
+            cmd.args(["--period", period]);
+        }
+        _ => {
+            cmd.args(["--period", period, "--start", START, "--end", END]);
+        }
     }
     let out = run(&mut cmd, Duration::from_secs(60), "capflow fetch");
     assert!(
@@ -194,7 +203,7 @@ fn sdk_equals_fetch(py: &Path, modules: &[&str], addr: &str, key: Option<&str>) 
     let (host, port) = addr.rsplit_once(':').unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/sdk_capital_flow.py");
     let key_args: Vec<&str> = key.map(|k| vec!["--rsa-key", k]).unwrap_or_default();
-    let ours: Vec<(&str, String)> = ["intraday", "day", "week", "month"]
+    let ours: Vec<(&str, String)> = ["intraday", "day", "week", "month", "distribution"]
         .into_iter()
         .map(|p| (p, fetch_csv(addr, p, &key_args)))
         .collect();

@@ -7,7 +7,7 @@ SysConfig.set_init_rsa_file(KEYFILE)) before the context is created; SysConfig i
 so run one process per mode.
 
 Writes OUTDIR/<PERIOD>.csv (the get_capital_flow DataFrame, to_csv(index=False)) for INTRADAY,
-DAY, WEEK and MONTH, checks the columns and the 'N/A' rules, and exercises the other calls
+DAY, WEEK and MONTH, and OUTDIR/DISTRIBUTION.csv (get_capital_distribution's), checks the columns and the 'N/A' rules, and exercises the other calls
 capflow uses. Exits non-zero with a message on the first failure. Always closes the context:
 the SDK's threads are not daemons.
 """
@@ -88,6 +88,7 @@ def run(sdk, ctx, outdir, start, end):
     ret, df = ctx.get_capital_distribution(code)
     check(ret == sdk.RET_OK, "get_capital_distribution: %r" % (df,))
     check(len(df) == 1 and df["capital_in_big"][0] >= 0, "distribution: %r" % (df,))
+    df.to_csv(os.path.join(outdir, "DISTRIBUTION.csv"), index=False)
 
     ret, df = ctx.get_stock_basicinfo(sdk.Market.HK, sdk.SecurityType.STOCK, [code])
     check(ret == sdk.RET_OK, "get_stock_basicinfo: %r" % (df,))
