@@ -407,3 +407,49 @@ async fn clock_runs_at_speed_on_tokio_time() {
     assert_eq!(clock.now(), utc("2026-11-25T01:40:00Z"));
     sim.shutdown().await;
 }
+
+/// Capital distribution (3212) agrees with capital flow (3211) at every instant: inflow − outflow
+/// of each size is the net of the same size in the latest intraday minute; in and out are never
+/// negative.
+#[tokio::test]
+async fn distribution_matches_the_flow_at_every_instant() {
+    let codes = ["HK.00700", "HK.00005", "US.AAPL", "US.NVDA", "SH.600519"];
+    // HK morning, HK afternoon, US session, after the HK close.
+    for now in [
+        "2026-11-25T02:15:30Z",
+        "2026-11-25T06:40:00Z",
+        "2026-11-25T16:05:00Z",
+        "2026-11-25T09:00:00Z",
+    ] {
+        let sim = sim_at(now).await;
+        let c = client(&sim).await;
+        for code in codes {
+            let d = c.capital_distribution(&self::code(code)).await.unwrap();
+            let flow = c
+                .capital_flow(&flow_req(code, Period::Intraday, None))
+                .await
+                .unwrap();
+            let Some(last) = flow.items.last() else {
+                continue;
+            };
+            let net = d.net();
+            assert_eq!(
+                [net.super_, net.big, net.mid, net.sml],
+                [
+                    last.split.super_,
+                    last.split.big,
+                    last.split.mid,
+                    last.split.sml
+                ],
+                "{code} at {now}"
+            );
+            for v in [d.inflow, d.outflow] {
+                assert!(
+                    [v.super_, v.big, v.mid, v.sml].iter().all(|x| *x >= 0.0),
+                    "{code} at {now}: {d:?}"
+                );
+            }
+        }
+        sim.shutdown().await;
+    }
+}
