@@ -1,5 +1,8 @@
 //! Clocks. Time-dependent logic takes a [`Clock`] instead of reading the system time, so tests
 //! drive it with paused tokio time and the demo can run markets faster than real time.
+//!
+//! No clock here panics: time arithmetic saturates at chrono's limits ([`add_secs`]), and
+//! [`ServerClock`] ignores an OpenD time more than [`MAX_SERVER_SKEW`] away from this machine's.
 
 use std::sync::Arc;
 
@@ -14,6 +17,22 @@ pub trait Clock: Send + Sync + 'static {
     fn speed(&self) -> f64 {
         1.0
     }
+}
+
+/// `t` plus `secs` seconds (to the microsecond; negative goes back), saturating at the limits of
+/// [`DateTime<Utc>`] instead of panicking; NaN adds nothing.
+pub fn add_secs(t: DateTime<Utc>, secs: f64) -> DateTime<Utc> {
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "f64 → i64 `as` saturates (NaN → 0): out-of-range amounts are meant to clamp"
+    )]
+    let micros = (secs * 1e6) as i64;
+    let delta = Duration::microseconds(micros);
+    t.checked_add_signed(delta).unwrap_or(if micros < 0 {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    })
 }
 
 /// The system clock.
@@ -53,13 +72,21 @@ impl ScaledClock {
 impl Clock for ScaledClock {
     fn now(&self) -> DateTime<Utc> {
         let real = self.origin.elapsed().as_secs_f64() * self.speed;
-        self.start + Duration::microseconds((real * 1e6) as i64)
+        add_secs(self.start, real)
     }
 
     fn speed(&self) -> f64 {
         self.speed
     }
 }
+
+/// The farthest OpenD's clock may be from this machine's and still be followed: ten years. A
+/// simulator started with `--now` on another day (or year) is followed; a time further away (a
+/// zero or garbage `time` from GetGlobalState, a year-200000 timestamp) is not a clock.
+pub const MAX_SERVER_SKEW: Duration = Duration::days(3653);
+
+/// Skews at most this large are taken for the same clock (network delay, drift).
+const SAME_CLOCK_MS: i64 = 10_000;
 
 /// The system clock, shifted to OpenD's once its server time is known ([`ServerClock::learn`]):
 /// the dashboard's clock, which must work before (and without) a connection.
@@ -71,14 +98,23 @@ pub struct ServerClock {
 impl ServerClock {
     /// Takes OpenD's time (GetGlobalState) read when ours was `local_now`: follows it when the
     /// two differ by more than 10 s (a simulator on another day), else stays on the system
-    /// clock. Returns a note for the log when it shifts.
+    /// clock. An OpenD time more than [`MAX_SERVER_SKEW`] away is ignored (the clock keeps what
+    /// it had). Returns a note for the log when it shifts or ignores OpenD's time.
     pub fn learn(&self, server_now: DateTime<Utc>, local_now: DateTime<Utc>) -> Option<String> {
-        let skew = (server_now - local_now).num_milliseconds();
-        let offset = if skew.abs() > 10_000 { skew } else { 0 };
+        let skew = server_now.signed_duration_since(local_now);
+        if skew.abs() > MAX_SERVER_SKEW {
+            return Some(format!(
+                "OpenD's clock reads {}, more than {} days from this machine's: ignored; market sessions follow this machine's clock",
+                server_now.format("%Y-%m-%d %H:%M:%S UTC"),
+                MAX_SERVER_SKEW.num_days()
+            ));
+        }
+        let skew = skew.num_milliseconds();
+        let offset = if skew.abs() > SAME_CLOCK_MS { skew } else { 0 };
         let old = self
             .offset_ms
             .swap(offset, std::sync::atomic::Ordering::Relaxed);
-        (offset != 0 && (offset - old).abs() > 10_000).then(|| {
+        (offset != 0 && offset.abs_diff(old) > SAME_CLOCK_MS.unsigned_abs()).then(|| {
             format!(
                 "OpenD's clock reads {} (differs from this machine's by {} s): market sessions follow OpenD's clock",
                 server_now.format("%Y-%m-%d %H:%M:%S UTC"),
@@ -90,8 +126,11 @@ impl ServerClock {
 
 impl Clock for ServerClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-            + Duration::milliseconds(self.offset_ms.load(std::sync::atomic::Ordering::Relaxed))
+        let offset = self.offset_ms.load(std::sync::atomic::Ordering::Relaxed);
+        let now = Utc::now();
+        Duration::try_milliseconds(offset)
+            .and_then(|d| now.checked_add_signed(d))
+            .unwrap_or(now)
     }
 }
 
@@ -118,6 +157,84 @@ mod tests {
         assert!(
             c.learn(server, local).is_none(),
             "no note when nothing changed"
+        );
+    }
+
+    #[test]
+    fn server_clock_ignores_times_too_far_away() {
+        let c = ServerClock::default();
+        let local = Utc::now();
+        let server = local - Duration::days(400);
+        assert!(c.learn(server, local).is_some());
+        // Garbage never panics, never moves the clock, and says so.
+        for t in [
+            DateTime::<Utc>::MAX_UTC,
+            DateTime::<Utc>::MIN_UTC,
+            DateTime::<Utc>::UNIX_EPOCH,
+            DateTime::from_timestamp(-1, 0).unwrap(),
+            DateTime::from_timestamp(-62_135_596_800, 0).unwrap(),
+            local + MAX_SERVER_SKEW + Duration::seconds(1),
+        ] {
+            let note = c.learn(t, local).unwrap();
+            assert!(note.contains("ignored"), "{note}");
+            assert!((c.now() - server).num_seconds().abs() <= 1, "{t}");
+        }
+        // Local clocks at chrono's limits do not panic either.
+        assert!(
+            c.learn(DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC)
+                .is_some()
+        );
+        assert!(
+            c.learn(DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC)
+                .is_some()
+        );
+        // An offset stored out of range (never by `learn`) still reads a time.
+        let wild = ServerClock {
+            offset_ms: std::sync::atomic::AtomicI64::new(i64::MIN),
+        };
+        assert!((wild.now() - Utc::now()).num_seconds().abs() <= 1);
+        let wild = ServerClock {
+            offset_ms: std::sync::atomic::AtomicI64::new(i64::MAX),
+        };
+        assert!((wild.now() - Utc::now()).num_seconds().abs() <= 1);
+    }
+
+    #[test]
+    fn add_secs_saturates() {
+        let t = DateTime::<Utc>::UNIX_EPOCH;
+        assert_eq!(add_secs(t, 1.5), t + Duration::milliseconds(1500));
+        assert_eq!(add_secs(t, -2.0), t - Duration::seconds(2));
+        assert_eq!(add_secs(t, f64::NAN), t);
+        assert_eq!(add_secs(t, f64::INFINITY), DateTime::<Utc>::MAX_UTC);
+        assert_eq!(add_secs(t, f64::NEG_INFINITY), DateTime::<Utc>::MIN_UTC);
+        assert_eq!(add_secs(t, 1e300), DateTime::<Utc>::MAX_UTC);
+        let huge = 9.3e18; // more microseconds than an i64 holds, once scaled
+        assert_eq!(add_secs(t, huge), DateTime::<Utc>::MAX_UTC);
+        assert_eq!(add_secs(t, -huge), DateTime::<Utc>::MIN_UTC);
+        assert_eq!(
+            add_secs(DateTime::<Utc>::MAX_UTC, 1.0),
+            DateTime::<Utc>::MAX_UTC
+        );
+        assert_eq!(
+            add_secs(DateTime::<Utc>::MIN_UTC, -1.0),
+            DateTime::<Utc>::MIN_UTC
+        );
+        assert_eq!(
+            add_secs(DateTime::<Utc>::MAX_UTC, -1.0),
+            DateTime::<Utc>::MAX_UTC - Duration::seconds(1)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn scaled_clock_at_absurd_speeds_saturates() {
+        let c = ScaledClock::new(DateTime::<Utc>::MAX_UTC - Duration::seconds(1), f64::MAX);
+        tokio::time::advance(std::time::Duration::from_secs(1)).await;
+        assert_eq!(c.now(), DateTime::<Utc>::MAX_UTC);
+        let c = ScaledClock::new(DateTime::<Utc>::UNIX_EPOCH, f64::INFINITY);
+        assert_eq!(
+            c.now(),
+            DateTime::<Utc>::UNIX_EPOCH,
+            "no time passed: inf × 0"
         );
     }
 

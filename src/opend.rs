@@ -9,7 +9,8 @@
 //!   poller can reconnect without knowing about sockets.
 //! - [`convert`]: wire messages ↔ `flow` types.
 //! - [`error`]: the typed [`Error`] callers branch on (reconnect, server refusal, timeout); each
-//!   keeps its cause (IO, codec, crypto, protobuf) as its `source`.
+//!   keeps its cause (IO, codec, crypto, protobuf) as its `source`. [`Error::class`] says whether
+//!   a failure is a rate limit, permanent, or worth retrying ([`ErrorClass`]).
 //!
 //! It builds on `wire` (and `flow`, `failure`) only: no poller, UI or command-line knowledge.
 
@@ -20,7 +21,8 @@ pub mod gateway;
 
 pub use client::{Client, ConnInfo, ConnectOptions};
 pub use error::{
-    BadReply, ConnectError, DisconnectReason, Error, HandshakeError, IoError, RefusedHint, Result,
+    BadReply, ConnectError, DisconnectReason, Error, ErrorClass, HandshakeError, IoError,
+    RefusedHint, Result,
 };
 pub use gateway::{
     Connector, FlowRequest, Gateway, GlobalState, MarketState, OpenDConnector, SecurityInfo,

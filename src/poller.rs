@@ -3,7 +3,8 @@
 //! It owns the request budget (a sliding-window log), decides what to fetch next (focused stock
 //! first, then visible ones, then the rest round-robin), skips closed markets, backs off on
 //! rejections and reconnects through a [`Connector`](crate::opend::Connector). It never touches
-//! sockets. The app talks to it with [`PollCommand`]s and hears back [`PollEvent`]s.
+//! sockets. Failed requests follow [`Error::class`](crate::opend::Error::class): a rate limit
+//! pauses every send, a known-permanent error stops that stock, anything else retries it. The app talks to it with [`PollCommand`]s and hears back [`PollEvent`]s.
 //!
 //! - [`budget`]: the sliding log (N requests per 31 s: OpenD's 30 s plus a 1-s safety margin).
 //! - [`schedule`]: pure decisions, one concern per file: when each stock is due (sessions, focus,
@@ -97,8 +98,10 @@ pub enum PollEvent {
         period: Period,
         /// What OpenD or the connection said.
         message: String,
-        /// True for errors that will not go away by retrying (unknown code, unsupported type):
-        /// the poller will not retry them.
+        /// True for errors known not to go away by retrying (unknown code, unsupported type):
+        /// the poller will not retry them. False for every other error: the poller retries the
+        /// stock with backoff (5 s doubling to 60 s, within the budget), so it shows as
+        /// retrying until data comes.
         permanent: bool,
     },
     /// Names and kinds of stocks (from static info or snapshots).

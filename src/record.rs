@@ -1,6 +1,8 @@
 //! `capflow record`: the poller without the TUI, for servers and cron. It validates its flags,
 //! starts [`crate::poller::run()`], and prints one line per minute (and a final one) with requests
-//! sent, budget used in the last 30 s, stocks fresh / stale / errored and rejections.
+//! sent, budget used in the last 30 s, stocks fresh / stale / errored (how many of them the poller
+//! is retrying) and rejections. The final line lists each errored stock's error, marked
+//! "retrying" unless the poller gave up on it ("error": unknown code, unsupported type).
 //!
 //! It keeps only the latest flow per stock in memory (storage comes in a later issue) and never
 //! talks to OpenD itself beyond a start-up probe: all capital-flow requests go through the poller's
@@ -111,6 +113,8 @@ pub struct Counts {
     pub stale: usize,
     /// Stocks whose last request failed.
     pub errored: usize,
+    /// Of those, the ones the poller retries (a transient error).
+    pub retrying: usize,
     /// Rejections since start.
     pub rejected: u64,
 }
@@ -148,10 +152,11 @@ impl Tally {
         now: Instant,
         market_now: DateTime<Utc>,
     ) -> Counts {
-        let (mut fresh, mut stale, mut errored) = (0, 0, 0);
+        let (mut fresh, mut stale, mut errored, mut retrying) = (0, 0, 0, 0);
         for c in codes {
-            if self.errored.contains_key(c) {
+            if let Some((_, permanent)) = self.errored.get(c) {
                 errored += 1;
+                retrying += usize::from(!permanent);
                 continue;
             }
             let trading = Schedule::of(c.market).is_none_or(|s| s.phase(market_now).is_trading());
@@ -174,6 +179,7 @@ impl Tally {
             fresh,
             stale,
             errored,
+            retrying,
             rejected,
         }
     }
@@ -190,10 +196,15 @@ impl Tally {
     }
 }
 
-/// One output line.
+/// One output line ("errored N" says "(M retrying)" after it when the poller retries some).
 pub fn format_line(label: &str, market_now: DateTime<Utc>, c: &Counts, conn: &str) -> String {
+    let retrying = if c.retrying > 0 {
+        format!(" ({} retrying)", c.retrying)
+    } else {
+        String::new()
+    };
     format!(
-        "{label} {}  requests {} (+{})  budget {}/{} in last 30 s  fresh {} stale {} errored {}  rejected {}  {conn}",
+        "{label} {}  requests {} (+{})  budget {}/{} in last 30 s  fresh {} stale {} errored {}{retrying}  rejected {}  {conn}",
         market_now.format("%Y-%m-%d %H:%M:%S UTC"),
         c.sent,
         c.sent_delta,
@@ -266,7 +277,7 @@ pub async fn record<C: Connector>(
     let c = tally.counts(&codes, Instant::now(), market);
     write(out, format_line("final", market, &c, &tally.connection()))?;
     for (code, (msg, permanent)) in &tally.errored {
-        let kind = if *permanent { "error" } else { "last error" };
+        let kind = if *permanent { "error" } else { "retrying" };
         write(out, format!("  {code}: {kind}: {msg}"))?;
     }
     Ok(tally)

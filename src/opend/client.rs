@@ -192,27 +192,35 @@ impl Client {
         let serial = shared.next_serial();
         let (tx, rx) = oneshot::channel();
         shared.register(proto, serial, tx);
+        // Unregisters on every way out, including a caller that drops this future (the poller
+        // gives up on a names read after 5 s, sessions drop what is in flight).
+        let _pending = Pending {
+            shared,
+            key: (proto, serial),
+        };
         if self
             .inner
             .out
             .send(Packet::new(proto, serial, body))
             .is_err()
         {
-            shared.take(proto, serial);
             return Err(Error::Disconnected(shared.reason()));
         }
         let after = self.inner.request_timeout;
         match tokio::time::timeout(after, rx).await {
-            Err(_) => {
-                shared.take(proto, serial);
-                Err(Error::Timeout {
-                    proto_id: proto,
-                    after,
-                })
-            }
+            Err(_) => Err(Error::Timeout {
+                proto_id: proto,
+                after,
+            }),
             Ok(Err(_)) => Err(Error::Disconnected(shared.reason())),
             Ok(Ok(reply)) => reply.map(|p| p.body),
         }
+    }
+
+    /// Requests waiting for their reply (for tests: a dropped request must not stay here).
+    #[cfg(test)]
+    fn pending_len(&self) -> usize {
+        self.inner.shared.pending_len()
     }
 
     /// Sends a typed request and decodes the reply envelope, returning its `s2c`.
@@ -227,6 +235,19 @@ impl Client {
             reason: BadReply::Protobuf(e),
         })?;
         rsp.into_s2c(proto)
+    }
+}
+
+/// A request's entry in the pending map, removed when the request ends or its future is
+/// dropped (after a reply the reader has already taken it: removing again does nothing).
+struct Pending<'a> {
+    shared: &'a Shared,
+    key: (u32, u32),
+}
+
+impl Drop for Pending<'_> {
+    fn drop(&mut self) {
+        self.shared.take(self.key.0, self.key.1);
     }
 }
 
@@ -247,10 +268,14 @@ macro_rules! envelope {
                     return Err(Error::Server {
                         proto_id: proto,
                         ret_type: self.ret_type,
-                        msg: self.ret_msg.map_or_else(
-                            || format!("OpenD returned retType {} without a message", self.ret_type),
-                            clean_owned,
-                        ),
+                        msg: self
+                            .ret_msg
+                            .map(clean_owned)
+                            .filter(|m| !m.trim().is_empty())
+                            .unwrap_or_else(|| {
+                                format!("OpenD returned retType {} without a message", self.ret_type)
+                            }),
+                        err_code: self.err_code,
                     });
                 }
                 self.s2c.ok_or_else(|| Error::Decode {

@@ -42,8 +42,9 @@ pub enum Error {
         /// How long we waited.
         after: Duration,
     },
-    /// OpenD answered with a non-zero retType; `msg` is its retMsg verbatim.
-    #[error("{msg}")]
+    /// OpenD answered with a non-zero retType; `msg` is its retMsg verbatim (its errCode, when
+    /// sent, follows in parentheses).
+    #[error("{msg}{}", err_code_note(*.err_code))]
     Server {
         /// Protocol ID of the request.
         proto_id: u32,
@@ -51,6 +52,9 @@ pub enum Error {
         ret_type: i32,
         /// retMsg, verbatim (or a description when OpenD sent none).
         msg: String,
+        /// errCode, when OpenD sent one. Its values are not documented ("for logging only"), so
+        /// it is shown but [`Error::class`] does not branch on it.
+        err_code: Option<i32>,
     },
     /// A reply that does not decode or lacks what it must carry.
     #[error("bad reply to {} ({proto_id}): {reason}", proto_id::name(*proto_id))]
@@ -83,14 +87,94 @@ impl Error {
 
     /// Whether OpenD refused the request for going over its rate limit.
     pub fn is_rate_limited(&self) -> bool {
+        self.class() == ErrorClass::RateLimited
+    }
+
+    /// How a caller that polls should treat this error (see [`ErrorClass`]): the one place where
+    /// capflow decides which failures are worth retrying.
+    ///
+    /// OpenD's error texts and errCodes are not documented, so the rule is one-sided: only
+    /// failures *known* to be permanent stop retries — OpenD naming the security unknown or its
+    /// type unsupported (in the texts of the simulator and of OpenD's English and Chinese
+    /// messages), and requests capflow itself refuses to send. RetType -100 (TimeOut) and -200
+    /// (DisConnect) are transient whatever the text says. Anything unfamiliar — another
+    /// language, an empty message, a new errCode — is transient.
+    pub fn class(&self) -> ErrorClass {
         match self {
-            Error::Server { msg, .. } => {
-                let m = msg.to_ascii_lowercase();
-                m.contains("frequen") || m.contains("rate limit") || msg.contains("频率")
-            }
-            _ => false,
+            Error::Server { msg, .. } if names_rate_limit(msg) => ErrorClass::RateLimited,
+            Error::Server {
+                ret_type: -100 | -200,
+                ..
+            } => ErrorClass::Transient,
+            Error::Server { msg, .. } if names_permanent(msg) => ErrorClass::Permanent,
+            Error::Invalid(_) | Error::NotAllowed(_) => ErrorClass::Permanent,
+            _ => ErrorClass::Transient,
         }
     }
+}
+
+/// What a failed request means for the next one (from [`Error::class`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// OpenD refused for going over its rate limit: pause every request and back off.
+    RateLimited,
+    /// Retrying cannot help (unknown security, unsupported security type, a request capflow
+    /// refuses to send): show it and stop asking.
+    Permanent,
+    /// Anything else (busy, timed out, an unfamiliar message, a broken connection): retry this
+    /// request later, with backoff.
+    Transient,
+}
+
+/// " (errCode N)" when OpenD sent an errCode, else nothing.
+fn err_code_note(code: Option<i32>) -> String {
+    code.map_or_else(String::new, |c| format!(" (errCode {c})"))
+}
+
+/// Whether a retMsg says "too frequent" (English or Chinese, simplified or traditional).
+fn names_rate_limit(msg: &str) -> bool {
+    let m = msg.to_lowercase();
+    ["frequen", "rate limit", "too many requests"]
+        .iter()
+        .any(|p| m.contains(p))
+        || ["频率", "頻率", "频繁", "頻繁"]
+            .iter()
+            .any(|p| msg.contains(p))
+}
+
+/// Retry-proof refusals, in the words of the simulator and of OpenD's English and Chinese
+/// messages (lower case): the security is unknown or its type has no capital flow.
+const PERMANENT_TEXTS: [&str; 18] = [
+    "unknown stock",
+    "no such stock",
+    "no such security",
+    "unsupported security type",
+    "unsupported stock type",
+    "security type is not supported",
+    "security type not supported",
+    // The simulator's refusal for indices and other types without capital flow.
+    "capital flow is only available for",
+    "未知股票",
+    "未知的股票",
+    "未知证券",
+    "未知證券",
+    "股票不存在",
+    "证券不存在",
+    "證券不存在",
+    "不支持的证券类型",
+    "不支持该证券类型",
+    "不支援的證券類型",
+];
+
+/// Whether a retMsg says the security is unknown or of an unsupported type. "Unknown" alone is
+/// not enough ("unknown error", "unknown security firm" are other matters).
+fn names_permanent(msg: &str) -> bool {
+    let m = msg.to_lowercase();
+    PERMANENT_TEXTS.iter().any(|p| m.contains(p))
+        || m.match_indices("unknown security").any(|(i, p)| {
+            let rest = m.get(i + p.len()..).unwrap_or_default();
+            !rest.trim_start().starts_with("firm")
+        })
 }
 
 impl From<Error> for crate::failure::Failure {
@@ -369,6 +453,107 @@ mod tests {
             Error::Disconnected("peer closed".into()).to_string(),
             "disconnected from OpenD: peer closed"
         );
+    }
+
+    fn server(ret_type: i32, msg: &str) -> Error {
+        Error::Server {
+            proto_id: proto_id::QOT_GET_CAPITAL_FLOW,
+            ret_type,
+            msg: msg.to_owned(),
+            err_code: None,
+        }
+    }
+
+    #[test]
+    fn unfamiliar_server_errors_are_transient() {
+        for msg in [
+            "系统繁忙，请稍后再试",
+            "系統繁忙，請稍後再試",
+            "service temporarily unavailable",
+            "システムが混雑しています。しばらくしてから再度お試しください",
+            "서버가 바쁩니다",
+            "",
+            "   ",
+            "unknown error",
+            "Unknown internal error, please retry",
+            "未知错误",
+            "unknown security firm",
+            "unknown periodType 9 (1 intraday, 2 day, 3 week, 4 month)",
+            "the stock market is closed",
+            "PacketErr.Timeout",
+        ] {
+            assert_eq!(server(-1, msg).class(), ErrorClass::Transient, "{msg:?}");
+            assert_eq!(server(-400, msg).class(), ErrorClass::Transient, "{msg:?}");
+        }
+        let with_code = Error::Server {
+            proto_id: proto_id::QOT_GET_CAPITAL_FLOW,
+            ret_type: -1,
+            msg: "系统繁忙，请稍后再试".into(),
+            err_code: Some(i32::MIN),
+        };
+        assert_eq!(with_code.class(), ErrorClass::Transient);
+        assert_eq!(
+            with_code.to_string(),
+            "系统繁忙，请稍后再试 (errCode -2147483648)"
+        );
+        let timeout = Error::Timeout {
+            proto_id: proto_id::QOT_GET_CAPITAL_FLOW,
+            after: Duration::from_secs(12),
+        };
+        assert_eq!(timeout.class(), ErrorClass::Transient);
+        assert_eq!(
+            Error::Disconnected(DisconnectReason::PeerClosed).class(),
+            ErrorClass::Transient
+        );
+        let decode = Error::Decode {
+            proto_id: proto_id::QOT_GET_CAPITAL_FLOW,
+            reason: BadReply::NoS2c,
+        };
+        assert_eq!(decode.class(), ErrorClass::Transient);
+    }
+
+    #[test]
+    fn known_permanent_errors_are_permanent() {
+        for msg in [
+            // The simulator's texts (src/sim/handler.rs).
+            "unknown stock HK.99999",
+            "HK.800000: capital flow is only available for stocks, warrants and funds",
+            "Unknown security: US.NOPE",
+            "unknown security type",
+            "Unsupported security type",
+            "this security type is not supported",
+            "未知股票 HK.99999",
+            "未知证券",
+            "股票不存在",
+            "不支持的证券类型",
+            "不支援的證券類型",
+        ] {
+            assert_eq!(server(-1, msg).class(), ErrorClass::Permanent, "{msg:?}");
+        }
+        assert_eq!(
+            Error::Invalid("bad date".into()).class(),
+            ErrorClass::Permanent
+        );
+        assert_eq!(Error::NotAllowed(2001).class(), ErrorClass::Permanent);
+    }
+
+    #[test]
+    fn rate_limits_win_and_opend_timeouts_stay_transient() {
+        for msg in [
+            "request too frequent, please try again later",
+            "Rate limit exceeded",
+            "请求过于频繁",
+            "获取资金流向频率太高",
+            "請求過於頻繁",
+        ] {
+            let e = server(-1, msg);
+            assert_eq!(e.class(), ErrorClass::RateLimited, "{msg:?}");
+            assert!(e.is_rate_limited());
+        }
+        // RetType -100 (TimeOut) / -200 (DisConnect) are retried whatever the text says.
+        assert_eq!(server(-100, "unknown stock").class(), ErrorClass::Transient);
+        assert_eq!(server(-200, "").class(), ErrorClass::Transient);
+        assert!(!server(-1, "系统繁忙，请稍后再试").is_rate_limited());
     }
 
     #[test]

@@ -55,7 +55,7 @@ pub struct GlobalState {
     pub markets: Vec<(Market, MarketState)>,
     /// Logged in to the quote server.
     pub qot_logined: bool,
-    /// Server time.
+    /// Server time (the Unix epoch when OpenD's `time` is out of chrono's range).
     pub server_time: DateTime<Utc>,
     /// OpenD version.
     pub server_ver: i32,

@@ -101,8 +101,11 @@ impl SlidingLog {
             .iter()
             .filter(|&&(t, _)| t + part >= now && t <= now);
         let oldest = recent.next()?.0;
-        (1 + recent.count() >= self.cap.div_ceil(splits as usize))
-            .then_some(oldest + part + Duration::from_millis(1))
+        (1 + recent.count()
+            >= self
+                .cap
+                .div_ceil(usize::try_from(splits).unwrap_or(usize::MAX)))
+        .then_some(oldest + part + Duration::from_millis(1))
     }
 
     /// Records a send at `now`. The caller must have checked [`SlidingLog::allows`].

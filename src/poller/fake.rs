@@ -1,13 +1,13 @@
 //! A fake OpenD behind the [`Gateway`] / [`Connector`] traits, for the poller's tests and the
 //! `poller_budget` example: configurable latency (random, seeded), OpenD's 30-per-30-s limit
 //! counted per connection by *arrival* time, random rejections, per-code permanent errors,
-//! failing connects and disconnects on demand. It records every capital-flow call.
+//! scripted errors for a code's first requests, failing connects and disconnects on demand. It records every capital-flow call.
 //!
 //! It runs on tokio time (use it under paused time) and never touches sockets. It is not a
 //! market model: flows carry one item and `last_valid_timestamp` = seconds from the connector's
 //! creation to the moment the request "arrived", so callers can measure data age.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -32,6 +32,9 @@ pub struct FakeConfig {
     pub server_limit: Option<(usize, Duration)>,
     /// Codes OpenD does not know (permanent error).
     pub bad_codes: HashSet<SecurityCode>,
+    /// Errors answered to a code's first capital-flow requests, in order (one per request that
+    /// reaches the server within its limit); the code is served normally afterwards.
+    pub errors_first: HashMap<SecurityCode, VecDeque<Error>>,
     /// Codes that are indices (static info says so).
     pub index_codes: HashSet<SecurityCode>,
     /// The first this-many connects fail.
@@ -49,6 +52,7 @@ impl Default for FakeConfig {
             reject_prob: 0.0,
             server_limit: Some((30, Duration::from_secs(30))),
             bad_codes: HashSet::new(),
+            errors_first: HashMap::new(),
             index_codes: HashSet::new(),
             connect_failures: 0,
             closed_markets: None,
@@ -68,6 +72,8 @@ pub enum CallOutcome {
     Injected,
     /// Permanent error (unknown code).
     Failed,
+    /// One of the code's [`FakeConfig::errors_first`].
+    Scripted,
     /// The connection died before the answer.
     Disconnected,
 }
@@ -222,7 +228,7 @@ impl Gateway for FakeGateway {
                     return Err(Self::gone());
                 }
                 let (lo, hi) = s.cfg.latency;
-                let span = hi.saturating_sub(lo).as_micros() as u64;
+                let span = u64::try_from(hi.saturating_sub(lo).as_micros()).unwrap_or(u64::MAX);
                 let total = lo + Duration::from_micros(s.rng.u64(0..=span));
                 let up = total.mul_f64(s.rng.f64());
                 (up, total.saturating_sub(up))
@@ -255,8 +261,16 @@ impl Gateway for FakeGateway {
                             proto_id: proto_id::QOT_GET_CAPITAL_FLOW,
                             ret_type: -1,
                             msg: "request too frequent, please try again later".into(),
+                            err_code: None,
                         }),
                     )
+                } else if let Some(e) = s
+                    .cfg
+                    .errors_first
+                    .get_mut(&req.code)
+                    .and_then(VecDeque::pop_front)
+                {
+                    (CallOutcome::Scripted, Err(e))
                 } else if s.cfg.bad_codes.contains(&req.code) {
                     (
                         CallOutcome::Failed,
@@ -264,6 +278,7 @@ impl Gateway for FakeGateway {
                             proto_id: proto_id::QOT_GET_CAPITAL_FLOW,
                             ret_type: -1,
                             msg: format!("unknown stock {}", req.code),
+                            err_code: None,
                         }),
                     )
                 } else {

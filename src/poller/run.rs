@@ -162,11 +162,11 @@ impl Poller {
             .is_some()
     }
 
-    /// Market-clock time of a tokio instant.
+    /// Market-clock time of a tokio instant (saturating: never panics, whatever the clock says).
     fn market_at(&self, at: Instant) -> DateTime<Utc> {
         let now = Instant::now();
         let ahead = at.saturating_duration_since(now).as_secs_f64() * self.clock.speed();
-        self.clock.now() + chrono::Duration::microseconds((ahead * 1e6) as i64)
+        crate::clock::add_secs(self.clock.now(), ahead)
     }
 
     /// Sends an event, giving up on cancellation; false when the poller must stop.

@@ -102,8 +102,11 @@ impl Tuning {
     /// Slots kept free for priority work while a focused stock is live: what the focused stock
     /// spends per window, at most a third of the budget.
     pub fn focus_reserve(&self, cap: usize) -> usize {
-        let per_window = WINDOW.as_secs_f64() / self.focus_every.as_secs_f64().max(0.1);
-        (per_window.ceil() as usize).min(cap / 3)
+        let every = self.focus_every.as_nanos().max(100_000_000);
+        let per_window = WINDOW.as_nanos().div_ceil(every);
+        usize::try_from(per_window)
+            .unwrap_or(usize::MAX)
+            .min(cap / 3)
     }
 }
 

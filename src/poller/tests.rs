@@ -14,6 +14,7 @@ use super::fake::{CallOutcome, FakeCall, FakeConfig, FakeConnector};
 use super::*;
 use crate::clock::ScaledClock;
 use crate::flow::Market;
+use crate::opend::Error;
 
 fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -251,11 +252,12 @@ async fn visible_stocks_come_round_more_often() {
     h.send(PollCommand::Visible(codes[60..75].to_vec())).await;
     sleep_s(900.0).await;
     let (calls, _) = h.stop().await;
-    let count = |r: std::ops::Range<usize>| -> usize {
-        codes[r].iter().map(|c| sends_of(&calls, c).count()).sum()
+    let count = |r: std::ops::Range<usize>| -> f64 {
+        let n: usize = codes[r].iter().map(|c| sends_of(&calls, c).count()).sum();
+        f64::from(u32::try_from(n).unwrap())
     };
-    let visible = count(60..75) as f64 / 15.0;
-    let others = count(0..60) as f64 / 60.0;
+    let visible = count(60..75) / 15.0;
+    let others = count(0..60) / 60.0;
     assert!(
         visible > others * 1.6,
         "visible {visible} vs others {others}"
@@ -335,7 +337,8 @@ async fn rejections_back_off_without_a_storm() {
     let injected = calls
         .iter()
         .filter(|c| c.outcome == CallOutcome::Injected)
-        .count() as u64;
+        .count();
+    let injected = u64::try_from(injected).unwrap();
     assert_eq!(rejected, injected);
 }
 
@@ -471,6 +474,71 @@ async fn permanent_errors_are_not_retried() {
             .iter()
             .any(|(_, e)| matches!(e, PollEvent::Names(v) if v.len() == 2))
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn unfamiliar_errors_are_retried_with_backoff_within_budget() {
+    let busy = code("HK.00700");
+    let server = |msg: &str| Error::Server {
+        proto_id: crate::wire::proto_id::QOT_GET_CAPITAL_FLOW,
+        ret_type: -1,
+        msg: msg.into(),
+        err_code: None,
+    };
+    let errors = [
+        server("系统繁忙，请稍后再试"),
+        server("service temporarily unavailable"),
+        server(""),
+        server("unknown error"),
+        server("システムが混雑しています"),
+    ];
+    let cfg = FakeConfig {
+        errors_first: [(busy.clone(), errors.into())].into(),
+        ..FakeConfig::default()
+    };
+    let h = Harness::start(cfg, 30, OPEN, 1.0);
+    let mut codes = hk(40);
+    codes[0] = busy.clone();
+    h.send(PollCommand::SetWatchlist(codes)).await;
+    sleep_s(200.0).await;
+    let (calls, events) = h.stop().await;
+    let sends: Vec<&FakeCall> = sends_of(&calls, &busy).collect();
+    let scripted = sends
+        .iter()
+        .filter(|c| c.outcome == CallOutcome::Scripted)
+        .count();
+    assert_eq!(scripted, 5, "every scripted error was answered");
+    assert!(
+        sends.iter().skip(5).all(|c| c.outcome == CallOutcome::Ok),
+        "served afterwards"
+    );
+    // Retries wait 5, 10, 20, 40, 60 s after each failure (the budget may add a little).
+    let gaps: Vec<f64> = sends
+        .windows(2)
+        .take(5)
+        .map(|w| w[1].sent.duration_since(w[0].sent).as_secs_f64())
+        .collect();
+    for (gap, min) in gaps.iter().zip([5.0, 10.0, 20.0, 40.0, 60.0]) {
+        assert!(*gap >= min && *gap < min + 5.0, "gaps {gaps:?}");
+    }
+    let errors: Vec<bool> = events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            PollEvent::StockError {
+                code, permanent, ..
+            } if code == &busy => Some(*permanent),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(errors, [false; 5], "shown as retrying, never permanent");
+    assert!(
+        events
+            .iter()
+            .any(|(_, e)| matches!(e, PollEvent::Flow { code, .. } if code == &busy))
+    );
+    let sent: Vec<Instant> = calls.iter().map(|c| c.sent).collect();
+    assert!(worst_window(&sent, SERVER_WINDOW) <= 30);
+    assert!(calls.iter().all(|c| c.outcome != CallOutcome::Rejected));
 }
 
 #[tokio::test(start_paused = true)]

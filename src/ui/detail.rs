@@ -95,7 +95,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     frame.render_widget(block, area);
     let Some(flow) = flow.filter(|f| !f.items.is_empty()) else {
         let msg = match app.data(&code).and_then(|d| d.error.as_ref()) {
-            Some(e) => Line::styled(format!("error: {}", e.message), t.error()),
+            Some(e) => {
+                let what = if e.permanent { "error" } else { "retrying" };
+                Line::styled(format!("{what}: {}", e.message), t.error())
+            }
             None => Line::styled("waiting for data…", t.dim()),
         };
         frame.render_widget(Paragraph::new(msg), inner);

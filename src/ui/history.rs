@@ -71,7 +71,10 @@ fn waiting_line(app: &App, data: Option<&StockData>, t: Theme) -> Line<'static> 
         .and_then(|d| d.error.as_ref())
         .filter(|e| e.period == app.view)
     {
-        Some(e) => Line::styled(format!("error: {}", e.message), t.error()),
+        Some(e) => {
+            let what = if e.permanent { "error" } else { "retrying" };
+            Line::styled(format!("{what}: {}", e.message), t.error())
+        }
         None => Line::styled(format!("waiting for {}…", period_title(app.view)), t.dim()),
     }
 }

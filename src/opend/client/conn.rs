@@ -100,6 +100,12 @@ impl Shared {
         lock(&self.pending).remove(&(proto, serial))
     }
 
+    /// How many requests wait for a reply.
+    #[cfg(test)]
+    pub(super) fn pending_len(&self) -> usize {
+        lock(&self.pending).len()
+    }
+
     fn touch(&self) {
         *lock(&self.last_recv) = Instant::now();
     }

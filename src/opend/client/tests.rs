@@ -150,9 +150,9 @@ async fn concurrent_requests_are_matched_even_when_answered_out_of_order() {
         async move { c.capital_flow(&flow_req(&format!("{i:05}"))).await }
     });
     let results = futures::future::join_all(calls).await;
-    for (i, r) in results.into_iter().enumerate() {
+    for (i, r) in (0u32..).zip(results) {
         let flow = r.unwrap();
-        assert_eq!(flow.items[0].in_flow, i as f64);
+        assert_eq!(flow.items[0].in_flow, f64::from(i));
         assert_eq!(flow.items[0].time, format!("code {i:05}"));
         assert_eq!(flow.last_valid_time.as_deref(), Some("2026-11-25 10:43:44"));
     }
@@ -184,6 +184,54 @@ async fn server_errors_surface_ret_msg_verbatim() {
     assert_eq!(err.to_string(), "simulated failure");
     assert!(matches!(err, Error::Server { ret_type: -1, .. }));
     assert!(!err.is_connection());
+}
+
+#[tokio::test(start_paused = true)]
+async fn err_code_is_kept_and_an_empty_ret_msg_is_described() {
+    let script: Script = Arc::new(|p| {
+        let rsp = pb::qot_get_capital_flow::Response {
+            ret_type: -1,
+            ret_msg: Some(" \u{1b}\u{7} ".into()),
+            err_code: Some(1234),
+            s2c: None,
+        };
+        Some(vec![Packet::new(p.proto_id, p.serial, rsp.encode_to_vec())])
+    });
+    let (client, _) = connect(script, true).await;
+    let err = client.capital_flow(&flow_req("00700")).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "OpenD returned retType -1 without a message (errCode 1234)"
+    );
+    assert!(matches!(
+        err,
+        Error::Server {
+            err_code: Some(1234),
+            ..
+        }
+    ));
+    assert_eq!(err.class(), crate::opend::ErrorClass::Transient);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dropped_request_leaves_nothing_pending() {
+    // OpenD never answers; the caller gives up after 5 s, long before the 12-s request timeout.
+    let (client, _) = connect(Arc::new(|_| None), true).await;
+    let gave_up = tokio::time::timeout(
+        Duration::from_secs(5),
+        client.capital_flow(&flow_req("00700")),
+    )
+    .await;
+    assert!(gave_up.is_err(), "no reply, so the caller's timeout fires");
+    assert_eq!(client.pending_len(), 0, "the dropped request unregistered");
+    // A request dropped before its first poll registers nothing either, and the ones that end
+    // by timing out or by a reply leave nothing behind.
+    drop(client.capital_flow(&flow_req("00005")));
+    assert_eq!(client.pending_len(), 0);
+    let timed_out = client.capital_flow(&flow_req("00005")).await.unwrap_err();
+    assert!(matches!(timed_out, Error::Timeout { .. }), "{timed_out}");
+    assert_eq!(client.pending_len(), 0);
+    assert!(client.is_connected());
 }
 
 #[tokio::test(start_paused = true)]
@@ -438,12 +486,8 @@ async fn encrypted_connections_work_in_both_aes_modes() {
             let c = client.clone();
             async move { c.capital_flow(&flow_req(&format!("{i:05}"))).await }
         });
-        for (i, r) in futures::future::join_all(calls)
-            .await
-            .into_iter()
-            .enumerate()
-        {
-            assert_eq!(r.unwrap().items[0].in_flow, i as f64, "cbc={cbc}");
+        for (i, r) in (0u32..).zip(futures::future::join_all(calls).await) {
+            assert_eq!(r.unwrap().items[0].in_flow, f64::from(i), "cbc={cbc}");
         }
     }
 }

@@ -115,7 +115,7 @@ impl Scheduler {
                 let needed = match s.last_ok_market {
                     None => true,
                     Some(last) => last_session_end(sch, market_now)
-                        .map(|end| end + t.close_grace)
+                        .and_then(|end| end.checked_add_signed(t.close_grace))
                         .is_some_and(|ready| market_now >= ready && last < ready),
                 };
                 needed.then_some(retry)
@@ -130,7 +130,10 @@ impl Scheduler {
         let s = &self.stocks[i];
         let visible = self.visible.contains(&s.code);
         match s.last_ok {
-            None => 1e12 + if visible { 1e9 } else { 0.0 } - i as f64,
+            None => {
+                let rank = f64::from(u32::try_from(i).unwrap_or(u32::MAX));
+                1e12 + if visible { 1e9 } else { 0.0 } - rank
+            }
             Some(l) => {
                 let age = now.saturating_duration_since(l).as_secs_f64();
                 if visible {

@@ -184,7 +184,7 @@ impl Scheduler {
         if permanent {
             self.wanted.retain(|w| &w.key != key);
         } else if let Some(w) = self.wanted.iter_mut().find(|w| &w.key == key) {
-            w.failures += 1;
+            w.failures = w.failures.saturating_add(1);
             w.retry_at = Some(now + backoff(t.retry_first, t.retry_max, w.failures));
         }
     }

@@ -1,7 +1,9 @@
 //! What a finished request means for the schedule: data resets the stock's errors (or fills the
 //! history cache), a rate-limit rejection pauses all sends with a growing pause, a transient error
-//! retries that stock later with backoff, a permanent one stops polling it, and a lost
-//! connection asks the task to reconnect.
+//! retries that stock later with backoff (5 s doubling to 60 s, within the budget like any other
+//! send), a permanent one stops polling it, and a lost connection asks the task to reconnect.
+//! Which error is which is [`Error::class`]'s decision: only errors known to be permanent
+//! (unknown security, unsupported security type) stop retries.
 //!
 //! Pure: no IO; it only updates the [`Scheduler`]'s state.
 
@@ -12,17 +14,7 @@ use tokio::time::Instant;
 
 use super::{Outcome, Scheduler};
 use crate::flow::CapitalFlow;
-use crate::opend::{Error, FlowRequest};
-
-/// Whether an error is worth retrying later (vs. never for this stock).
-fn is_permanent(e: &Error) -> bool {
-    match e {
-        // RetType -100 (TimeOut) and -200 (DisConnect) are OpenD's transient failures.
-        Error::Server { ret_type, .. } => !matches!(ret_type, -100 | -200),
-        Error::Invalid(_) | Error::NotAllowed(_) => true,
-        _ => false,
-    }
-}
+use crate::opend::{Error, ErrorClass, FlowRequest};
 
 /// The `n`-th (1-based) delay of a backoff starting at `first`, doubling, capped at `max`.
 pub(super) fn backoff(first: Duration, max: Duration, n: u32) -> Duration {
@@ -85,11 +77,14 @@ impl Scheduler {
         if e.is_connection() {
             return Outcome::Reconnect(e.to_string());
         }
-        if e.is_rate_limited() {
-            self.pause_after_rejection(now);
-            return Outcome::Rejected;
-        }
-        let permanent = is_permanent(e);
+        let permanent = match e.class() {
+            ErrorClass::RateLimited => {
+                self.pause_after_rejection(now);
+                return Outcome::Rejected;
+            }
+            ErrorClass::Permanent => true,
+            ErrorClass::Transient => false,
+        };
         if req.period.is_history() {
             self.history_failed(&(req.code.clone(), req.period), permanent, now);
         } else if let Some(i) = self.index(&req.code) {
@@ -98,7 +93,7 @@ impl Scheduler {
             if permanent {
                 s.permanent = Some(e.to_string());
             } else {
-                s.failures += 1;
+                s.failures = s.failures.saturating_add(1);
                 s.retry_at = Some(now + backoff(t.retry_first, t.retry_max, s.failures));
             }
         }
@@ -111,7 +106,7 @@ impl Scheduler {
     /// OpenD said "too frequent": no sends for a pause that doubles with each rejection in a row.
     fn pause_after_rejection(&mut self, now: Instant) {
         let t = &self.tuning;
-        self.reject_streak += 1;
+        self.reject_streak = self.reject_streak.saturating_add(1);
         let pause = backoff(t.reject_first, t.reject_max, self.reject_streak);
         self.paused_until = Some(now + pause);
     }
