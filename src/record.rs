@@ -364,8 +364,56 @@ async fn watchlist_codes<G: Gateway>(
     Ok(out)
 }
 
-/// Runs `capflow record` with the loaded config (flags override it).
+/// Runs `capflow record` with the loaded config (flags override it): check the flags, connect
+/// once to fail fast and read the codes and OpenD's clock, say what will be recorded, then record
+/// until `--for` ends or Ctrl-C.
 pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
+    let (budget, duration) = check_flags(&args, config)?;
+    let target = crate::target::Target::resolve(&args.opend, config).await?;
+    let (codes, clock, clock_note) = probe(&args, config, &target).await?;
+    // Standard output is written by its own thread: a slow terminal or pipe never blocks the
+    // async task that keeps the poller's events flowing.
+    let mut stdout = output::ThreadedOut::spawn(std::io::stdout()).map_err(Failure::other)?;
+    let header = [
+        clock_note,
+        target.note.clone(),
+        Some(format!(
+            "recording {} stocks through {} (budget {budget} requests / 30 s){}",
+            codes.len(),
+            target.options.addr,
+            duration.map_or_else(
+                || ", Ctrl-C to stop".into(),
+                |d| format!(" for {} s", d.as_secs())
+            )
+        )),
+    ];
+    for line in header.into_iter().flatten() {
+        writeln!(stdout, "{line}").map_err(write_err)?;
+    }
+    let connector = OpenDConnector {
+        options: target.options.clone(),
+    };
+    let result = record_until_stopped(connector, clock, codes, budget, duration, &mut stdout).await;
+    let flushed = stdout.finish().await;
+    if let Some(sim) = target.sim {
+        sim.shutdown().await;
+    }
+    result?;
+    flushed.map_err(write_err)
+}
+
+/// The output could not be written.
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "shaped for map_err, which hands over the error"
+)]
+fn write_err(e: std::io::Error) -> Failure {
+    Failure::other_msg(format!("cannot write the output: {e}"))
+}
+
+/// Checks every flag before anything is sent: the budget and the duration (returned), the codes,
+/// the watchlists.
+fn check_flags(args: &RecordArgs, config: &Config) -> Result<(usize, Option<Duration>), Failure> {
     let budget = check_budget(args.budget, config.budget)?;
     let duration = args
         .duration
@@ -377,13 +425,21 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
         parse_codes(&args.codes)?;
     }
     select_watchlists(config, &args.watchlist)?;
-    let target = crate::target::Target::resolve(&args.opend, config).await?;
-    // Fail fast (exit 3) when OpenD is unreachable at start; later losses are reconnected.
+    Ok((budget, duration))
+}
+
+/// Connects once (an unreachable OpenD is exit 3 at start; later losses are reconnected), reads
+/// the codes to record and picks the market clock: the simulator's in the demo; otherwise
+/// OpenD's (GetGlobalState), which is this machine's clock for a real OpenD and the simulated one
+/// for `capflow sim --now`. Returns the codes, the clock and a note about it.
+async fn probe(
+    args: &RecordArgs,
+    config: &Config,
+    target: &crate::target::Target,
+) -> Result<(Vec<SecurityCode>, SharedClock, Option<String>), Failure> {
     let probe = Client::connect(target.options.clone()).await?;
-    let codes = watchlist_codes(&args, config, &probe).await;
-    // The market clock: the simulator's in the demo; otherwise OpenD's (GetGlobalState), which
-    // is this machine's clock for a real OpenD and the simulated one for `capflow sim --now`.
-    let (clock, clock_note): (SharedClock, Option<String>) = if let Some(sim) = &target.sim {
+    let codes = watchlist_codes(args, config, &probe).await;
+    let (clock, note): (SharedClock, Option<String>) = if let Some(sim) = &target.sim {
         (sim.clock(), None)
     } else {
         let clock = Arc::new(ServerClock::default());
@@ -394,28 +450,18 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
         (clock, note)
     };
     probe.close();
-    let codes = codes?;
-    // Standard output is written by its own thread: a slow terminal or pipe never blocks the
-    // async task that keeps the poller's events flowing.
-    let mut stdout = output::ThreadedOut::spawn(std::io::stdout()).map_err(Failure::other)?;
-    let write_err = |e: std::io::Error| Failure::other_msg(format!("cannot write the output: {e}"));
-    if let Some(note) = clock_note {
-        writeln!(stdout, "{note}").map_err(write_err)?;
-    }
-    if let Some(note) = &target.note {
-        writeln!(stdout, "{note}").map_err(write_err)?;
-    }
-    writeln!(
-        stdout,
-        "recording {} stocks through {} (budget {budget} requests / 30 s){}",
-        codes.len(),
-        target.options.addr,
-        duration.map_or_else(
-            || ", Ctrl-C to stop".into(),
-            |d| format!(" for {} s", d.as_secs())
-        )
-    )
-    .map_err(write_err)?;
+    Ok((codes?, clock, note))
+}
+
+/// Records until `duration` passes or Ctrl-C.
+async fn record_until_stopped<C: Connector>(
+    connector: C,
+    clock: SharedClock,
+    codes: Vec<SecurityCode>,
+    budget: usize,
+    duration: Option<Duration>,
+    out: &mut (impl Write + Send),
+) -> Result<Tally, Failure> {
     let token = CancellationToken::new();
     let ctrl_c = token.clone();
     let signal = tokio::spawn(async move {
@@ -423,24 +469,7 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
             ctrl_c.cancel();
         }
     });
-    let connector = OpenDConnector {
-        options: target.options.clone(),
-    };
-    let result = record(
-        connector,
-        clock,
-        codes,
-        budget,
-        duration,
-        token,
-        &mut stdout,
-    )
-    .await;
+    let result = record(connector, clock, codes, budget, duration, token, out).await;
     signal.abort();
-    let flushed = stdout.finish().await;
-    if let Some(sim) = target.sim {
-        sim.shutdown().await;
-    }
-    result?;
-    flushed.map_err(write_err)
+    result
 }
