@@ -42,9 +42,6 @@ pub const APPLICATION_ID: i64 = 0x6361_7066;
 /// [`StoreError::Locked`].
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The default file name inside the data dir.
-pub const FILE_NAME: &str = "capflow.db";
-
 /// Forward migrations: entry `i` takes the schema from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[r"
 CREATE TABLE stock (
