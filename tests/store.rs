@@ -295,7 +295,7 @@ fn kill_9_mid_run_loses_no_committed_batch() {
     }
     let rows = store.info().unwrap().intraday_rows;
     assert!(
-        rows % 330 == 0 && rows / 330 >= 60,
+        rows.is_multiple_of(330) && rows / 330 >= 60,
         "{rows} rows: a partial batch"
     );
     // 3. Writing resumes on the same file.
