@@ -3,7 +3,10 @@
 //! sink). Run: `cargo bench --bench store` (add `-- --quick` for a short run). Bytes on disk per
 //! stock-day: `cargo run --release --example store_size`.
 
-#![allow(clippy::unwrap_used, reason = "bench set-up: a panic is the failure report")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "bench set-up: a panic is the failure report"
+)]
 
 use std::hint::black_box;
 use std::io::Write;
