@@ -245,7 +245,7 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
     pub format: ExportFormat,
-    /// Store file [default: [store] path of the config, else capflow.db in the data dir].
+    /// Store file [default: the path in the config's store section, else capflow.db in the data dir].
     #[arg(long, value_name = "PATH")]
     pub store: Option<PathBuf>,
 }
@@ -256,7 +256,7 @@ pub struct StoreArgs {
     /// What to do.
     #[command(subcommand)]
     pub action: StoreAction,
-    /// Store file [default: [store] path of the config, else capflow.db in the data dir].
+    /// Store file [default: the path in the config's store section, else capflow.db in the data dir].
     #[arg(long, value_name = "PATH", global = true)]
     pub store: Option<PathBuf>,
 }
