@@ -14,7 +14,10 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     /// Dashboard options.
-    #[command(flatten)]
+    // clap numbers the subcommands and these options from one counter: start the options at 4
+    // (the number of subcommands before export and store) so that the global --config keeps
+    // its place in every subcommand's help.
+    #[command(flatten, next_display_order = 4)]
     pub dashboard: DashboardArgs,
 }
 
@@ -29,6 +32,10 @@ pub enum Command {
     Record(RecordArgs),
     /// Show, create or check the config file.
     Config(ConfigArgs),
+    /// Print recorded capital flow from the local store (never asks OpenD).
+    Export(ExportArgs),
+    /// Show what the local store holds, or prune old days.
+    Store(StoreArgs),
 }
 
 /// Where to find OpenD (shared by the dashboard, fetch and record).
@@ -187,6 +194,84 @@ pub enum ConfigAction {
     Init,
     /// Validate the config file.
     Check,
+}
+
+/// What `capflow export` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ExportPeriod {
+    /// Per-minute flow of every recorded day.
+    #[default]
+    Intraday,
+    /// Daily rows.
+    Day,
+    /// Weekly rows.
+    Week,
+    /// Monthly rows.
+    Month,
+    /// Capital-distribution samples.
+    Distribution,
+}
+
+/// Output format of `capflow export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ExportFormat {
+    /// `code` then the Python SDK's DataFrame columns, exact values.
+    #[default]
+    Csv,
+    /// One JSON array of rows.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// `capflow export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Security codes, e.g. HK.00700 US.AAPL [default: every code stored, unless --watchlist].
+    #[arg(value_name = "CODE")]
+    pub codes: Vec<String>,
+    /// The codes of this watchlist of the config (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub watchlist: Vec<String>,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = ExportPeriod::Intraday)]
+    pub period: ExportPeriod,
+    /// First trade date, YYYY-MM-DD [default: the first stored].
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub from: Option<String>,
+    /// Last trade date, YYYY-MM-DD [default: the last stored].
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub to: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+    pub format: ExportFormat,
+    /// Store file [default: the path in the config's store section, else capflow.db in the data dir].
+    #[arg(long, value_name = "PATH")]
+    pub store: Option<PathBuf>,
+}
+
+/// `capflow store`.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: StoreAction,
+    /// Store file [default: the path in the config's store section, else capflow.db in the data dir].
+    #[arg(long, value_name = "PATH", global = true)]
+    pub store: Option<PathBuf>,
+}
+
+/// `capflow store` actions.
+#[derive(Debug, Clone, Subcommand)]
+pub enum StoreAction {
+    /// Print the file, its size and schema version, and the codes, days and rows stored.
+    Info,
+    /// Delete everything dated before a day (intraday minutes, history rows, distribution).
+    Prune {
+        /// The first day to keep, YYYY-MM-DD.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        before: String,
+    },
 }
 
 /// `--version`: the version, then the files capflow would use (STYLE: resolved paths).

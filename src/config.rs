@@ -35,6 +35,8 @@ pub struct Config {
     pub budget: usize,
     /// Display options.
     pub ui: UiConfig,
+    /// The local store of recorded flow.
+    pub store: StoreConfig,
     /// The named watchlists, in file order (never empty).
     pub watchlists: Vec<WatchlistConfig>,
     /// The file this came from; `None` for the built-in defaults.
@@ -84,6 +86,34 @@ pub struct UiConfig {
     /// Units for amounts.
     pub units: Units,
 }
+
+/// `[store]`: the local SQLite store of recorded capital flow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreConfig {
+    /// The file (`~` expanded, relative paths taken from the config file's directory); `None`:
+    /// [`STORE_FILE_NAME`] in the data dir ([`Config::store_path`]).
+    pub path: Option<PathBuf>,
+    /// Whether the dashboard and `capflow record` record what they fetch.
+    pub enabled: bool,
+    /// Days to keep before older ones are pruned; 0 keeps everything.
+    pub keep_days: u32,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            path: None,
+            enabled: true,
+            keep_days: 0,
+        }
+    }
+}
+
+/// The store's file name in the data dir.
+pub const STORE_FILE_NAME: &str = "capflow.db";
+
+/// The largest `[store] keep_days` (100 years).
+pub const MAX_KEEP_DAYS: u32 = 36_500;
 
 /// Colour convention for up/inflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -138,6 +168,7 @@ impl Default for Config {
             },
             budget: MAX_BUDGET,
             ui: UiConfig::default(),
+            store: StoreConfig::default(),
             watchlists: vec![
                 WatchlistConfig {
                     name: "HK".to_owned(),
@@ -207,6 +238,15 @@ impl Config {
             .filter(|c| seen.insert(*c))
             .cloned()
             .collect()
+    }
+
+    /// The store file: `[store] path`, else [`STORE_FILE_NAME`] in the data dir (`None` when
+    /// the platform has no data dir).
+    pub fn store_path(&self) -> Option<PathBuf> {
+        self.store
+            .path
+            .clone()
+            .or_else(|| data_dir().map(|d| d.join(STORE_FILE_NAME)))
     }
 
     /// The watchlist with this name, if any.

@@ -11,14 +11,12 @@ use chrono::Local;
 
 use crate::cli::{FetchArgs, Format};
 use crate::failure::Failure;
-use crate::flow::{
-    CapitalFlow, DateRange, Period, SecurityCode, Units, human, py_float, resolve_range,
-};
+use crate::flow::{CapitalFlow, DateRange, Period, SecurityCode, Units, human, resolve_range};
 use crate::opend::{Client, FlowRequest, Gateway};
 use crate::target::Target;
 
 /// The CSV header: the Python SDK's DataFrame columns, in its order.
-pub const CSV_HEADER: &str = "last_valid_time,in_flow,super_in_flow,big_in_flow,mid_in_flow,sml_in_flow,main_in_flow,capital_flow_item_time";
+pub const CSV_HEADER: &str = crate::flow::csv::FLOW_HEADER;
 
 /// A validated fetch request (everything checked before any byte is sent).
 #[derive(Debug, Clone, PartialEq)]
@@ -128,23 +126,7 @@ enum Data {
 
 /// CSV exactly as the Python SDK's DataFrame (`to_csv(index=False)`) shows it.
 pub fn to_csv(flow: &CapitalFlow) -> String {
-    let mut s = String::from(CSV_HEADER);
-    s.push('\n');
-    let lvt = flow.last_valid_time.as_deref().unwrap_or("N/A");
-    for it in &flow.items {
-        let _ = writeln!(
-            s,
-            "{lvt},{},{},{},{},{},{},{}",
-            py_float(it.in_flow),
-            py_float(it.split.super_),
-            py_float(it.split.big),
-            py_float(it.split.mid),
-            py_float(it.split.sml),
-            it.main_in_flow.map_or_else(|| "N/A".to_owned(), py_float),
-            it.time
-        );
-    }
-    s
+    crate::flow::csv::flow_csv(flow)
 }
 
 /// JSON: `{"code", "period", "last_valid_time", "items": [...]}` with the CSV's field names.

@@ -4,6 +4,7 @@
 //! `ui` and the CLI only ever see these.
 
 pub mod code;
+pub mod csv;
 pub mod period;
 pub mod security;
 pub mod series;

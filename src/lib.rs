@@ -7,14 +7,15 @@
 //! does):
 //!
 //! ```text
-//!  commands   fetch   record   sim_command   config_command   dashboard      (not each other)
+//!  commands   fetch record sim_command config_command dashboard export_command store_command
+//!             (not each other)
 //!                 │                    │
 //!  target         target: OpenD address and key, or the demo simulator
 //!  cli            cli: clap definitions
 //!  tui            tui: terminal, event loop, background tasks      crossterm lives here only
 //!  ui             ui: pure render functions                         ratatui: ui and tui only
 //!  app            app: state changed only by actions, its own key type
-//!  poller store   poller: the request budget, group resolution   store: name cache (flow only)
+//!  poller store   poller: the request budget, group resolution   store: names, SQLite (flow only)
 //!  opend sim      opend: client + Gateway trait   sim: simulated OpenD (wire, flow, clock only)
 //!  config logging config: data and validation (flow only)   logging: the log file
 //!  wire flow      wire: IO-free codec   flow: the domain   clock: time sources
@@ -31,6 +32,7 @@ pub mod clock;
 pub mod config;
 pub mod config_command;
 pub mod dashboard;
+pub mod export_command;
 pub mod failure;
 pub mod fetch;
 pub mod flow;
@@ -41,6 +43,7 @@ pub mod record;
 pub mod sim;
 pub mod sim_command;
 pub mod store;
+pub mod store_command;
 pub mod target;
 pub mod tui;
 pub mod ui;
@@ -61,6 +64,14 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Record(args)) => {
             let cfg = config::load(cli.dashboard.config.as_deref())?;
             record::run(args, &cfg).await
+        }
+        Some(Command::Export(args)) => {
+            let cfg = config::load(cli.dashboard.config.as_deref())?;
+            export_command::run(&args, &cfg)
+        }
+        Some(Command::Store(args)) => {
+            let cfg = config::load(cli.dashboard.config.as_deref())?;
+            store_command::run(&args, &cfg)
         }
         None => dashboard::run(cli.dashboard).await,
     }

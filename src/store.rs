@@ -1,10 +1,27 @@
-//! What capflow keeps on disk between runs. Today: the cache of stock names
-//! ([`names::NameCache`]), so the next start shows names before OpenD answers.
+//! What capflow keeps on disk between runs: the cache of stock names ([`names::NameCache`]), so
+//! the next start shows names before OpenD answers; and the SQLite store of recorded capital
+//! flow ([`db::Store`]), so days OpenD no longer serves can be reviewed and exported.
 //!
-//! The store sits beside the poller and depends only on [`crate::flow`]: it never talks to
-//! OpenD, never reads the config (callers hand it paths) and never renders. Its file IO is
-//! blocking; async callers go through `tokio::task::spawn_blocking`.
+//! The store sits beside the poller and depends only on [`crate::flow`] (and
+//! [`crate::failure`], to map its errors to exit codes): it never talks to OpenD, never reads
+//! the config (callers hand it paths) and never renders. Its file IO is blocking: async callers
+//! write through a [`writer::Writer`] (its own thread, fed by a channel) and run reads through
+//! `tokio::task::spawn_blocking`.
+//!
+//! Submodules: `names` (the name cache), `error` ([`StoreError`]), `db` (open, schema,
+//! migrations, writes), `query` (reads, info, prune), `writer` (the writer thread).
 
+pub mod db;
+mod error;
 pub mod names;
+pub mod query;
+pub mod writer;
 
+pub use db::{Batch, DistributionSample, Record, SCHEMA_VERSION, Store, Written};
+pub use error::StoreError;
 pub use names::NameCache;
+pub use query::{CodeInfo, Pruned, StoreInfo};
+pub use writer::{Writer, WriterStatus};
+
+#[cfg(test)]
+mod tests;

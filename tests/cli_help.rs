@@ -20,6 +20,10 @@ fn help_texts() {
         ("sim", vec!["sim", "--help"]),
         ("record", vec!["record", "--help"]),
         ("config", vec!["config", "--help"]),
+        ("export", vec!["export", "--help"]),
+        ("store", vec!["store", "--help"]),
+        ("store_info", vec!["store", "info", "--help"]),
+        ("store_prune", vec!["store", "prune", "--help"]),
     ] {
         let out = run(&args);
         assert!(out.status.success(), "{args:?}");
@@ -37,6 +41,8 @@ fn usage_errors_are_one_line_exit_2() {
         vec!["fetch"],
         vec!["sim", "--speed"],
         vec!["config", "nope"],
+        vec!["export", "--period", "hourly"],
+        vec!["store", "prune"],
     ] {
         let out = run(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");

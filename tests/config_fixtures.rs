@@ -135,6 +135,17 @@ fn every_option_is_read() {
     assert_eq!(c.budget, 10);
     assert_eq!(c.ui.colors, Colors::RedUp);
     assert_eq!(c.ui.units, Units::Cjk);
+    assert_eq!(
+        c.store.path.as_deref(),
+        Some(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/valid/data/flows.db")
+                .as_path()
+        )
+    );
+    assert_eq!(c.store_path(), c.store.path);
+    assert!(!c.store.enabled);
+    assert_eq!(c.store.keep_days, 90);
     let names: Vec<&str> = c.watchlists.iter().map(|w| w.name.as_str()).collect();
     assert_eq!(names, ["港股 tech", "From my Futu app", "Indices & ETFs"]);
     assert_eq!(

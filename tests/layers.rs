@@ -12,7 +12,7 @@
 //! | 5 | `tui` | |
 //! | 6 | `cli` | |
 //! | 7 | `target` | |
-//! | 8 | `fetch`, `record`, `sim_command`, `config_command`, `dashboard` | each other |
+//! | 8 | `fetch`, `record`, `sim_command`, `config_command`, `dashboard`, `export_command`, `store_command` | each other |
 //!
 //! A module may import modules of lower layers only (never its own layer, never a higher one),
 //! narrowed by the third column. `crossterm` belongs to `tui` alone, `ratatui` to `ui` and `tui`,
@@ -43,6 +43,8 @@ const LAYERS: &[&[&str]] = &[
         "sim_command",
         "config_command",
         "dashboard",
+        "export_command",
+        "store_command",
     ],
 ];
 

@@ -19,6 +19,8 @@ pub struct ConfigFile {
     pub budget: Option<Spanned<BudgetFile>>,
     /// `[ui]`.
     pub ui: Option<Spanned<UiFile>>,
+    /// `[store]`.
+    pub store: Option<Spanned<StoreFile>>,
     /// `[[watchlist]]` tables.
     pub watchlist: Option<Spanned<Vec<Spanned<WatchlistFile>>>>,
 }
@@ -53,6 +55,18 @@ pub struct UiFile {
     pub colors: Option<Spanned<String>>,
     /// "western" or "cjk".
     pub units: Option<Spanned<String>>,
+}
+
+/// `[store]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreFile {
+    /// The store file (`~` allowed; relative to the config file's directory).
+    pub path: Option<Spanned<String>>,
+    /// Record fetched flow into the store.
+    pub enabled: Option<Spanned<bool>>,
+    /// Days to keep (0 = forever).
+    pub keep_days: Option<Spanned<i64>>,
 }
 
 /// One `[[watchlist]]`.

@@ -17,7 +17,9 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::file::{ConfigFile, WatchlistFile};
-use super::{Brand, Colors, Config, Diagnostic, MAX_BUDGET, WatchlistConfig, WatchlistSource};
+use super::{
+    Brand, Colors, Config, Diagnostic, MAX_BUDGET, MAX_KEEP_DAYS, WatchlistConfig, WatchlistSource,
+};
 use crate::flow::{SecurityCode, Units};
 
 /// Byte offset → (line, column), both 1-based, column in characters.
@@ -107,10 +109,11 @@ fn decompose(text: &str, r: &mut Report<'_>) -> Option<ConfigFile> {
             "opend" => file.opend = section(value, text, r),
             "budget" => file.budget = section(value, text, r),
             "ui" => file.ui = section(value, text, r),
+            "store" => file.store = section(value, text, r),
             "watchlist" => file.watchlist = watchlist_tables(value, text, r),
             other => r.at(
                 Some(key.span()),
-                format!("unknown field `{other}`, expected one of `opend`, `budget`, `ui`, `watchlist` (see config.example.toml for every option)"),
+                format!("unknown field `{other}`, expected one of `opend`, `budget`, `ui`, `store`, `watchlist` (see config.example.toml for every option)"),
             ),
         }
     }
@@ -294,6 +297,29 @@ fn build(file: ConfigFile, base: Option<&Path>, r: &mut Report<'_>) -> Config {
             }
         }
     }
+    if let Some(store) = file.store.map(Spanned::into_inner) {
+        if let Some(path) = store.path {
+            match check_store_path(path.get_ref(), base) {
+                Ok(p) => c.store.path = Some(p),
+                Err(m) => r.at(Some(path.span()), m),
+            }
+        }
+        if let Some(enabled) = store.enabled {
+            c.store.enabled = enabled.into_inner();
+        }
+        if let Some(keep) = store.keep_days {
+            match u32::try_from(*keep.get_ref()) {
+                Ok(k) if k <= MAX_KEEP_DAYS => c.store.keep_days = k,
+                _ => r.at(
+                    Some(keep.span()),
+                    format!(
+                        "keep_days = {} is out of range: expected 0 (keep everything) to {MAX_KEEP_DAYS} days",
+                        keep.get_ref()
+                    ),
+                ),
+            }
+        }
+    }
     if let Some(lists) = file.watchlist {
         c.watchlists = watchlists(lists.into_inner(), r);
     }
@@ -322,13 +348,33 @@ fn check_host(h: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// `[store] path`: not empty, expanded like the key file; it need not exist yet.
+fn check_store_path(raw: &str, base: Option<&Path>) -> Result<PathBuf, String> {
+    if raw.trim().is_empty() {
+        return Err("path is empty: expected the store's file, e.g. path = \"~/capflow/capflow.db\", or remove the key for capflow.db in the data dir".to_owned());
+    }
+    let path = expand_key("path", raw, base)?;
+    if path.is_dir() {
+        return Err(format!(
+            "path = {raw:?} is a directory: expected a file name in it, e.g. {:?}",
+            path.join(super::STORE_FILE_NAME).display().to_string()
+        ));
+    }
+    Ok(path)
+}
+
 /// `~` and `~/…` → the home directory; a relative path → relative to the config file's directory.
 fn expand(raw: &str, base: Option<&Path>) -> Result<PathBuf, String> {
+    expand_key("rsa_private_key", raw, base)
+}
+
+/// [`expand`] for the value of `key` (named in the message).
+fn expand_key(key: &str, raw: &str, base: Option<&Path>) -> Result<PathBuf, String> {
     let path = if raw == "~" || raw.starts_with("~/") || raw.starts_with("~\\") {
         let home = directories::BaseDirs::new()
             .map(|b| b.home_dir().to_path_buf())
             .ok_or_else(|| {
-                format!("rsa_private_key = {raw:?}: cannot expand ~ because the home directory is unknown; give an absolute path")
+                format!("{key} = {raw:?}: cannot expand ~ because the home directory is unknown; give an absolute path")
             })?;
         match raw.get(2..) {
             Some(rest) if !rest.is_empty() => home.join(rest),
@@ -544,7 +590,7 @@ mod tests {
                 "c.toml:7:20: requests_per_30s = 99 is out of range: expected 1 to 30 (OpenD allows 30 capital-flow requests per 30 s; lower it if other programs share your OpenD)",
                 "c.toml:9:8: name: wrong type: found integer `1`, expected a string",
                 "c.toml:12:10: invalid security code \"HK\": expected MARKET.CODE such as HK.00700, US.AAPL or SH.600519",
-                "c.toml:13:2: unknown field `nope`, expected one of `opend`, `budget`, `ui`, `watchlist` (see config.example.toml for every option)",
+                "c.toml:13:2: unknown field `nope`, expected one of `opend`, `budget`, `ui`, `store`, `watchlist` (see config.example.toml for every option)",
             ]
         );
     }

@@ -1,0 +1,420 @@
+//! `capflow export`: recorded capital flow from the local store, as CSV (`code` followed by
+//! exactly the SDK's DataFrame columns, the values formatted as `capflow fetch --format csv`
+//! prints them), a JSON array or JSON lines. It reads the store only: never OpenD, never the
+//! network. Rows are ordered by code, then time.
+
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use serde_json::json;
+
+use crate::cli::{ExportArgs, ExportFormat, ExportPeriod};
+use crate::config::{Config, WatchlistSource};
+use crate::failure::Failure;
+use crate::flow::csv::{DISTRIBUTION_HEADER, FLOW_HEADER, distribution_row, flow_row};
+use crate::flow::period::parse_date;
+use crate::flow::{CapitalFlow, FlowItem, Period, SecurityCode};
+use crate::store::{DistributionSample, Store};
+
+/// A validated export request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportPlan {
+    /// The store file.
+    pub store: PathBuf,
+    /// Codes, sorted and unique; empty: every code stored.
+    pub codes: Vec<SecurityCode>,
+    /// What to print.
+    pub period: ExportPeriod,
+    /// First trade date.
+    pub from: Option<NaiveDate>,
+    /// Last trade date.
+    pub to: Option<NaiveDate>,
+    /// Output format.
+    pub format: ExportFormat,
+}
+
+/// Checks the arguments (codes, watchlists, dates, the store's path) before opening anything.
+pub fn plan(args: &ExportArgs, config: &Config) -> Result<ExportPlan, Failure> {
+    let mut codes = Vec::new();
+    for c in &args.codes {
+        codes.push(
+            c.parse::<SecurityCode>()
+                .map_err(|e| Failure::input(e.to_string()))?,
+        );
+    }
+    for name in &args.watchlist {
+        let Some(w) = config.watchlist(name) else {
+            let known: Vec<&str> = config.watchlists.iter().map(|w| w.name.as_str()).collect();
+            return Err(Failure::input(format!(
+                "no watchlist {name:?} in the config: expected one of {}",
+                known.join(", ")
+            )));
+        };
+        match &w.source {
+            WatchlistSource::Codes(c) => codes.extend(c.iter().cloned()),
+            WatchlistSource::OpendGroup(g) => {
+                return Err(Failure::input(format!(
+                    "watchlist {name:?} is the OpenD group {g:?}, which export cannot resolve without OpenD: name its codes instead"
+                )));
+            }
+        }
+    }
+    codes.sort_by_key(ToString::to_string);
+    codes.dedup();
+    let date = |s: &Option<String>| {
+        s.as_deref()
+            .map(parse_date)
+            .transpose()
+            .map_err(|e| Failure::input(e.to_string()))
+    };
+    let (from, to) = (date(&args.from)?, date(&args.to)?);
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(Failure::input(format!(
+            "--from {f} is after --to {t}: swap them or drop one"
+        )));
+    }
+    let store = args
+        .store
+        .clone()
+        .or_else(|| config.store_path())
+        .ok_or_else(|| {
+            Failure::input("no data directory on this platform: name the store with --store PATH")
+        })?;
+    Ok(ExportPlan {
+        store,
+        codes,
+        period: args.period,
+        from,
+        to,
+        format: args.format,
+    })
+}
+
+/// Runs `capflow export`.
+pub fn run(args: &ExportArgs, config: &Config) -> Result<(), Failure> {
+    let plan = plan(args, config)?;
+    let store = Store::open_existing(&plan.store)?;
+    let stdout = std::io::stdout().lock();
+    let mut out = BufWriter::new(stdout);
+    let written = write(&store, &plan, &mut out)
+        .and_then(|n| out.flush().map(|()| n).map_err(ExportError::Io));
+    let rows = match written {
+        Ok(n) => n,
+        // `capflow export | head` is fine.
+        Err(ExportError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+        Err(ExportError::Io(e)) => return Err(Failure::other(e)),
+        Err(ExportError::Store(e)) => return Err(e.into()),
+    };
+    if rows == 0 {
+        eprintln!(
+            "capflow: no {} rows stored in {} for that selection (capflow store info lists what is stored)",
+            name(plan.period),
+            plan.store.display()
+        );
+    }
+    Ok(())
+}
+
+fn name(p: ExportPeriod) -> &'static str {
+    match p {
+        ExportPeriod::Distribution => "distribution",
+        p => period(p).map_or("", Period::name),
+    }
+}
+
+fn period(p: ExportPeriod) -> Option<Period> {
+    match p {
+        ExportPeriod::Intraday => Some(Period::Intraday),
+        ExportPeriod::Day => Some(Period::Day),
+        ExportPeriod::Week => Some(Period::Week),
+        ExportPeriod::Month => Some(Period::Month),
+        ExportPeriod::Distribution => None,
+    }
+}
+
+/// Why writing the export stopped.
+#[derive(Debug)]
+enum ExportError {
+    Io(std::io::Error),
+    Store(crate::store::StoreError),
+}
+
+impl From<std::io::Error> for ExportError {
+    fn from(e: std::io::Error) -> Self {
+        ExportError::Io(e)
+    }
+}
+
+impl From<crate::store::StoreError> for ExportError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ExportError::Store(e)
+    }
+}
+
+/// Writes rows in order as they are read, one code at a time; returns how many.
+fn write(store: &Store, plan: &ExportPlan, out: &mut impl Write) -> Result<usize, ExportError> {
+    let codes = if plan.codes.is_empty() {
+        let mut all = store.codes()?;
+        all.sort_by_key(ToString::to_string);
+        all
+    } else {
+        plan.codes.clone()
+    };
+    let mut rows = Rows::new(plan.format, out, plan.period)?;
+    for code in &codes {
+        match period(plan.period) {
+            Some(Period::Intraday) => {
+                for day in store.intraday_range(code, plan.from, plan.to)? {
+                    rows.flow(code, &day)?;
+                }
+            }
+            Some(p) => rows.flow(code, &store.history(code, p, plan.from, plan.to)?)?,
+            None => {
+                for s in store.distributions(code, plan.from, plan.to)? {
+                    rows.distribution(&s)?;
+                }
+            }
+        }
+    }
+    rows.finish()
+}
+
+/// The row writer of one format.
+struct Rows<'a, W: Write> {
+    format: ExportFormat,
+    out: &'a mut W,
+    count: usize,
+}
+
+impl<'a, W: Write> Rows<'a, W> {
+    fn new(format: ExportFormat, out: &'a mut W, p: ExportPeriod) -> std::io::Result<Self> {
+        match format {
+            ExportFormat::Csv => {
+                let header = if p == ExportPeriod::Distribution {
+                    DISTRIBUTION_HEADER
+                } else {
+                    FLOW_HEADER
+                };
+                writeln!(out, "code,{header}")?;
+            }
+            ExportFormat::Json => out.write_all(b"[")?,
+            ExportFormat::Jsonl => {}
+        }
+        Ok(Rows {
+            format,
+            out,
+            count: 0,
+        })
+    }
+
+    fn json(&mut self, v: &serde_json::Value) -> std::io::Result<()> {
+        match self.format {
+            ExportFormat::Json if self.count == 0 => write!(self.out, "\n{v}"),
+            ExportFormat::Json => write!(self.out, ",\n{v}"),
+            _ => writeln!(self.out, "{v}"),
+        }
+    }
+
+    fn flow(&mut self, code: &SecurityCode, flow: &CapitalFlow) -> std::io::Result<()> {
+        let lvt = flow.last_valid_time.as_deref();
+        for it in &flow.items {
+            if self.format == ExportFormat::Csv {
+                writeln!(self.out, "{code},{}", flow_row(lvt, it))?;
+            } else {
+                self.json(&flow_json(code, flow.period, lvt, it))?;
+            }
+            self.count += 1;
+        }
+        Ok(())
+    }
+
+    fn distribution(&mut self, s: &DistributionSample) -> std::io::Result<()> {
+        if self.format == ExportFormat::Csv {
+            writeln!(self.out, "{},{}", s.code, distribution_row(&s.distribution))?;
+        } else {
+            let d = &s.distribution;
+            let sampled = chrono::DateTime::from_timestamp(s.time, 0).map(|t| t.to_rfc3339());
+            self.json(&json!({
+                "code": s.code.to_string(),
+                "capital_in_super": d.inflow.super_,
+                "capital_in_big": d.inflow.big,
+                "capital_in_mid": d.inflow.mid,
+                "capital_in_small": d.inflow.sml,
+                "capital_out_super": d.outflow.super_,
+                "capital_out_big": d.outflow.big,
+                "capital_out_mid": d.outflow.mid,
+                "capital_out_small": d.outflow.sml,
+                "update_time": d.update_time,
+                "sampled_at": sampled,
+            }))?;
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    fn finish(self) -> Result<usize, ExportError> {
+        if self.format == ExportFormat::Json {
+            let end: &[u8] = if self.count == 0 { b"]\n" } else { b"\n]\n" };
+            self.out.write_all(end)?;
+        }
+        Ok(self.count)
+    }
+}
+
+/// One flow row as JSON: `code`, `period`, then the CSV's field names (and `timestamp`).
+fn flow_json(
+    code: &SecurityCode,
+    period: Period,
+    lvt: Option<&str>,
+    it: &FlowItem,
+) -> serde_json::Value {
+    json!({
+        "code": code.to_string(),
+        "period": period.name(),
+        "last_valid_time": lvt,
+        "in_flow": it.in_flow,
+        "super_in_flow": it.split.super_,
+        "big_in_flow": it.split.big,
+        "mid_in_flow": it.split.mid,
+        "sml_in_flow": it.split.sml,
+        "main_in_flow": it.main_in_flow,
+        "capital_flow_item_time": it.time,
+        "timestamp": it.timestamp,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::SizeSplit;
+    use crate::store::{Batch, Record};
+
+    fn args(codes: &[&str]) -> ExportArgs {
+        ExportArgs {
+            codes: codes.iter().map(|c| (*c).to_owned()).collect(),
+            watchlist: Vec::new(),
+            period: ExportPeriod::Intraday,
+            from: None,
+            to: None,
+            format: ExportFormat::Csv,
+            store: Some("s.db".into()),
+        }
+    }
+
+    #[test]
+    fn bad_input_is_exit_2_before_the_store_is_opened() {
+        let cfg = Config::default();
+        for (a, needle) in [
+            (args(&["HK00700"]), "HK.00700"),
+            (
+                ExportArgs {
+                    from: Some("2026/01/01".into()),
+                    ..args(&[])
+                },
+                "YYYY-MM-DD",
+            ),
+            (
+                ExportArgs {
+                    from: Some("2026-02-01".into()),
+                    to: Some("2026-01-01".into()),
+                    ..args(&[])
+                },
+                "after --to",
+            ),
+            (
+                ExportArgs {
+                    watchlist: vec!["nope".into()],
+                    ..args(&[])
+                },
+                "expected one of HK, US, A-shares",
+            ),
+        ] {
+            let e = plan(&a, &cfg).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{e}");
+            assert!(e.to_string().contains(needle), "{e}");
+        }
+        let p = plan(
+            &ExportArgs {
+                watchlist: vec!["US".into()],
+                ..args(&["US.AAPL", "HK.00700"])
+            },
+            &cfg,
+        )
+        .unwrap();
+        assert_eq!(
+            p.codes.len(),
+            6,
+            "the watchlist's five, AAPL once, HK first"
+        );
+        assert_eq!(p.codes[0].to_string(), "HK.00700");
+    }
+
+    #[test]
+    fn every_format_writes_every_row_in_code_then_time_order() {
+        let mut store = Store::open_in_memory().unwrap();
+        let day = |t: &str, v: f64| {
+            let split = SizeSplit::from_array([v, 0.5, 0.0, -1.0]);
+            CapitalFlow {
+                items: vec![FlowItem {
+                    time: t.into(),
+                    in_flow: split.total(),
+                    split,
+                    ..FlowItem::default()
+                }],
+                last_valid_time: Some(format!("{} 16:00:00", &t[..10])),
+                ..CapitalFlow::default()
+            }
+        };
+        let rec = |c: &str, flow| Record::Flow {
+            code: c.parse().unwrap(),
+            flow,
+        };
+        store
+            .write(&Batch {
+                fetched_at: 0,
+                records: vec![
+                    rec("US.AAPL", day("2026-11-24 09:30:00", 1.0)),
+                    rec("HK.00700", day("2026-11-25 09:30:00", 2.0)),
+                    rec("HK.00700", day("2026-11-24 09:30:00", 3.0)),
+                ],
+            })
+            .unwrap();
+        let mut p = plan(&args(&[]), &Config::default()).unwrap();
+        let run = |p: &ExportPlan| {
+            let mut out = Vec::new();
+            let n = write(&store, p, &mut out).unwrap();
+            (n, String::from_utf8(out).unwrap())
+        };
+        let (n, csv) = run(&p);
+        assert_eq!(n, 3);
+        assert_eq!(
+            csv,
+            "code,last_valid_time,in_flow,super_in_flow,big_in_flow,mid_in_flow,sml_in_flow,main_in_flow,capital_flow_item_time\n\
+             HK.00700,2026-11-24 16:00:00,2.5,3.0,0.5,0.0,-1.0,N/A,2026-11-24 09:30:00\n\
+             HK.00700,2026-11-25 16:00:00,1.5,2.0,0.5,0.0,-1.0,N/A,2026-11-25 09:30:00\n\
+             US.AAPL,2026-11-24 16:00:00,0.5,1.0,0.5,0.0,-1.0,N/A,2026-11-24 09:30:00\n"
+        );
+        p.from = Some(NaiveDate::from_ymd_opt(2026, 11, 25).unwrap());
+        p.format = ExportFormat::Json;
+        let (n, json) = run(&p);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!((n, v.as_array().unwrap().len()), (1, 1));
+        assert_eq!(v[0]["capital_flow_item_time"], "2026-11-25 09:30:00");
+        p.from = None;
+        p.format = ExportFormat::Jsonl;
+        let (_, lines) = run(&p);
+        let codes: Vec<String> = lines
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["code"].to_string())
+            .collect();
+        assert_eq!(codes, ["\"HK.00700\"", "\"HK.00700\"", "\"US.AAPL\""]);
+        p.period = ExportPeriod::Distribution;
+        p.format = ExportFormat::Json;
+        assert_eq!(run(&p), (0, "[]\n".to_owned()));
+        p.format = ExportFormat::Csv;
+        assert_eq!(run(&p).1, format!("code,{DISTRIBUTION_HEADER}\n"));
+    }
+}

@@ -1,0 +1,88 @@
+//! CSV rows as the Python SDK's DataFrames print them (`to_csv(index=False)`), shared by every
+//! command that writes them (`capflow fetch` and `capflow export`), which must not import each
+//! other. Values use Python float formatting ([`py_float`]); absent values are `N/A`.
+
+use std::fmt::Write as _;
+
+use super::{CapitalFlow, Distribution, FlowItem, py_float};
+
+/// The capital-flow header: the SDK's `get_capital_flow` DataFrame columns, in its order.
+pub const FLOW_HEADER: &str = "last_valid_time,in_flow,super_in_flow,big_in_flow,mid_in_flow,sml_in_flow,main_in_flow,capital_flow_item_time";
+
+/// The capital-distribution header: the SDK's `get_capital_distribution` DataFrame columns.
+pub const DISTRIBUTION_HEADER: &str = "capital_in_super,capital_in_big,capital_in_mid,capital_in_small,capital_out_super,capital_out_big,capital_out_mid,capital_out_small,update_time";
+
+/// One capital-flow row (no newline); `last_valid_time` is `None` for day/week/month (`N/A`).
+pub fn flow_row(last_valid_time: Option<&str>, item: &FlowItem) -> String {
+    let mut s = String::with_capacity(120);
+    let _ = write!(
+        s,
+        "{},{},{},{},{},{},{},{}",
+        last_valid_time.unwrap_or("N/A"),
+        py_float(item.in_flow),
+        py_float(item.split.super_),
+        py_float(item.split.big),
+        py_float(item.split.mid),
+        py_float(item.split.sml),
+        item.main_in_flow.map_or_else(|| "N/A".to_owned(), py_float),
+        item.time
+    );
+    s
+}
+
+/// A whole capital-flow result: the header, then one row per item.
+pub fn flow_csv(flow: &CapitalFlow) -> String {
+    let mut s = String::from(FLOW_HEADER);
+    s.push('\n');
+    for it in &flow.items {
+        s.push_str(&flow_row(flow.last_valid_time.as_deref(), it));
+        s.push('\n');
+    }
+    s
+}
+
+/// One capital-distribution row (no newline), every size present.
+pub fn distribution_row(d: &Distribution) -> String {
+    let mut s = String::with_capacity(120);
+    for v in d.inflow.as_array().into_iter().chain(d.outflow.as_array()) {
+        s.push_str(&py_float(v));
+        s.push(',');
+    }
+    s.push_str(d.update_time.as_deref().unwrap_or(""));
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::SizeSplit;
+
+    #[test]
+    fn rows_use_python_floats_and_na() {
+        let split = SizeSplit::from_array([0.1, 0.2, 0.0, -3.0]);
+        let it = FlowItem {
+            time: "2026-11-25 09:31:00".into(),
+            in_flow: split.total(),
+            split,
+            ..FlowItem::default()
+        };
+        assert_eq!(
+            flow_row(Some("2026-11-25 09:31:12"), &it),
+            "2026-11-25 09:31:12,-2.7,0.1,0.2,0.0,-3.0,N/A,2026-11-25 09:31:00"
+        );
+        assert!(flow_row(None, &it).starts_with("N/A,"));
+        let d = Distribution {
+            inflow: SizeSplit::from_array([1.0, 2.0, 3.0, 4.0]),
+            outflow: SizeSplit::from_array([5.0, 6.0, 7.0, 8.5]),
+            update_time: Some("2026-11-25 10:00:00".into()),
+        };
+        assert_eq!(
+            distribution_row(&d),
+            "1.0,2.0,3.0,4.0,5.0,6.0,7.0,8.5,2026-11-25 10:00:00"
+        );
+        assert_eq!(
+            DISTRIBUTION_HEADER.split(',').count(),
+            distribution_row(&d).split(',').count()
+        );
+    }
+}

@@ -1,0 +1,345 @@
+//! Reading the store: one stock-day of intraday flow as a [`CapitalFlow`], the recorded days of
+//! a stock, history rows and distribution samples in a date range, what the file holds
+//! ([`StoreInfo`]), and pruning old days.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use rusqlite::{OptionalExtension, params};
+
+use super::StoreError;
+use super::db::{
+    DistributionSample, SCHEMA_VERSION, Store, day_from_number, day_number, join_time,
+};
+use crate::flow::{CapitalFlow, Distribution, FlowItem, Period, SecurityCode, SizeSplit};
+
+/// What a store file holds (`capflow store info`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreInfo {
+    /// The file.
+    pub path: PathBuf,
+    /// Bytes on disk: the file plus its write-ahead log.
+    pub bytes: u64,
+    /// `PRAGMA user_version`.
+    pub schema_version: i64,
+    /// Per code: intraday days, intraday rows, history rows, distribution samples.
+    pub codes: Vec<CodeInfo>,
+    /// Stock-days of intraday flow (a stock on a day).
+    pub stock_days: u64,
+    /// The first and last intraday trade dates.
+    pub first_day: Option<NaiveDate>,
+    /// The last intraday trade date.
+    pub last_day: Option<NaiveDate>,
+    /// Intraday minutes.
+    pub intraday_rows: u64,
+    /// Day/week/month rows.
+    pub history_rows: u64,
+    /// Distribution samples.
+    pub distribution_rows: u64,
+}
+
+/// One code in [`StoreInfo`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeInfo {
+    /// The code as stored.
+    pub code: String,
+    /// Days with intraday minutes.
+    pub days: u64,
+    /// Intraday minutes.
+    pub intraday_rows: u64,
+    /// Day/week/month rows.
+    pub history_rows: u64,
+    /// Distribution samples.
+    pub distribution_rows: u64,
+}
+
+/// What [`Store::prune_before`] deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    /// Intraday minutes.
+    pub intraday_rows: usize,
+    /// Day/week/month rows.
+    pub history_rows: usize,
+    /// Distribution samples.
+    pub distribution_rows: usize,
+}
+
+fn bound(d: Option<NaiveDate>, or: i64) -> i64 {
+    d.map_or(or, day_number)
+}
+
+impl Store {
+    fn stock(&self, code: &SecurityCode) -> Result<Option<i64>, StoreError> {
+        self.conn
+            .prepare_cached("SELECT id FROM stock WHERE code = ?1")
+            .and_then(|mut s| s.query_row([code.to_string()], |r| r.get(0)).optional())
+            .map_err(|e| self.error(e))
+    }
+
+    /// One stock-day of intraday flow, minutes in order, as `get_capital_flow` returned it
+    /// (`last_valid_time`: the latest one written that day); `None` when nothing is stored.
+    pub fn intraday(
+        &self,
+        code: &SecurityCode,
+        day: NaiveDate,
+    ) -> Result<Option<CapitalFlow>, StoreError> {
+        let days = self.intraday_range(code, Some(day), Some(day))?;
+        Ok(days.into_iter().next())
+    }
+
+    /// Every stored day of intraday flow of `code` between `from` and `to` (inclusive, either
+    /// open), one [`CapitalFlow`] per day, oldest first.
+    pub fn intraday_range(
+        &self,
+        code: &SecurityCode,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Vec<CapitalFlow>, StoreError> {
+        let Some(stock) = self.stock(code)? else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT day, minute, in_flow, super, big, mid, sml, ts, last_valid_time
+                 FROM intraday WHERE stock = ?1 AND day BETWEEN ?2 AND ?3
+                 ORDER BY day, minute",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map(params![stock, bound(from, 0), bound(to, i64::MAX)], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    [r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?],
+                    r.get::<_, Option<f64>>(7)?,
+                    r.get::<_, Option<i64>>(8)?,
+                ))
+            })
+            .map_err(|e| self.error(e))?;
+        let mut out: Vec<(i64, CapitalFlow, Option<i64>)> = Vec::new();
+        for row in rows {
+            let (day, minute, [in_flow, super_, big, mid, sml], ts, lvt) =
+                row.map_err(|e| self.error(e))?;
+            if out.last().is_none_or(|(d, _, _)| *d != day) {
+                out.push((
+                    day,
+                    CapitalFlow {
+                        code: Some(code.clone()),
+                        period: Period::Intraday,
+                        ..CapitalFlow::default()
+                    },
+                    None,
+                ));
+            }
+            if let Some((_, flow, latest)) = out.last_mut() {
+                flow.items.push(FlowItem {
+                    time: join_time(day, minute).unwrap_or_default(),
+                    timestamp: ts,
+                    in_flow,
+                    main_in_flow: None,
+                    split: SizeSplit::from_array([super_, big, mid, sml]),
+                });
+                *latest = (*latest).max(lvt);
+            }
+        }
+        Ok(out
+            .into_iter()
+            .map(|(day, mut flow, lvt)| {
+                flow.last_valid_time = lvt.and_then(|s| join_time(day, s));
+                flow
+            })
+            .collect())
+    }
+
+    /// The trade dates with intraday flow of `code`, oldest first.
+    pub fn intraday_days(&self, code: &SecurityCode) -> Result<Vec<NaiveDate>, StoreError> {
+        let Some(stock) = self.stock(code)? else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT day FROM intraday WHERE stock = ?1 ORDER BY day")
+            .map_err(|e| self.error(e))?;
+        let days = stmt
+            .query_map([stock], |r| r.get::<_, i64>(0))
+            .and_then(Iterator::collect::<rusqlite::Result<Vec<i64>>>)
+            .map_err(|e| self.error(e))?;
+        Ok(days.into_iter().filter_map(day_from_number).collect())
+    }
+
+    /// Stored day/week/month rows of `code` between `from` and `to` (inclusive, either open),
+    /// oldest first, as one [`CapitalFlow`] of that period.
+    pub fn history(
+        &self,
+        code: &SecurityCode,
+        period: Period,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<CapitalFlow, StoreError> {
+        let mut flow = CapitalFlow {
+            code: Some(code.clone()),
+            period,
+            ..CapitalFlow::default()
+        };
+        let Some(stock) = self.stock(code)? else {
+            return Ok(flow);
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT time, in_flow, super, big, mid, sml, main, ts FROM history
+                 WHERE stock = ?1 AND period = ?2 AND day BETWEEN ?3 AND ?4 ORDER BY day",
+            )
+            .map_err(|e| self.error(e))?;
+        flow.items = stmt
+            .query_map(
+                params![stock, period.number(), bound(from, 0), bound(to, i64::MAX)],
+                |r| {
+                    Ok(FlowItem {
+                        time: r.get(0)?,
+                        in_flow: r.get(1)?,
+                        split: SizeSplit::from_array([r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?]),
+                        main_in_flow: r.get(6)?,
+                        timestamp: r.get(7)?,
+                    })
+                },
+            )
+            .and_then(Iterator::collect)
+            .map_err(|e| self.error(e))?;
+        Ok(flow)
+    }
+
+    /// Stored distribution samples of `code` whose day is between `from` and `to`, in time
+    /// order.
+    pub fn distributions(
+        &self,
+        code: &SecurityCode,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Vec<DistributionSample>, StoreError> {
+        let Some(stock) = self.stock(code)? else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT time, in_super, in_big, in_mid, in_sml, out_super, out_big, out_mid,
+                        out_sml, update_time
+                 FROM distribution WHERE stock = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY time",
+            )
+            .map_err(|e| self.error(e))?;
+        stmt.query_map(params![stock, bound(from, 0), bound(to, i64::MAX)], |r| {
+            Ok(DistributionSample {
+                code: code.clone(),
+                time: r.get(0)?,
+                distribution: Distribution {
+                    inflow: SizeSplit::from_array([r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?]),
+                    outflow: SizeSplit::from_array([r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?]),
+                    update_time: r.get(9)?,
+                },
+            })
+        })
+        .and_then(Iterator::collect)
+        .map_err(|e| self.error(e))
+    }
+
+    /// Every code with anything stored, sorted (codes that no longer parse are left out).
+    pub fn codes(&self) -> Result<Vec<SecurityCode>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT code FROM stock ORDER BY code")
+            .map_err(|e| self.error(e))?;
+        let codes = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .and_then(Iterator::collect::<rusqlite::Result<Vec<String>>>)
+            .map_err(|e| self.error(e))?;
+        Ok(codes.iter().filter_map(|c| c.parse().ok()).collect())
+    }
+
+    /// What the file holds.
+    pub fn info(&self) -> Result<StoreInfo, StoreError> {
+        let count = |sql: &str| -> Result<u64, StoreError> {
+            self.conn
+                .query_row(sql, [], |r| r.get::<_, i64>(0))
+                .map(|n| n.max(0) as u64)
+                .map_err(|e| self.error(e))
+        };
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT s.code,
+                   (SELECT count(DISTINCT day) FROM intraday WHERE stock = s.id),
+                   (SELECT count(*) FROM intraday WHERE stock = s.id),
+                   (SELECT count(*) FROM history WHERE stock = s.id),
+                   (SELECT count(*) FROM distribution WHERE stock = s.id)
+                 FROM stock s ORDER BY s.code",
+            )
+            .map_err(|e| self.error(e))?;
+        let codes: Vec<CodeInfo> = stmt
+            .query_map([], |r| {
+                let n = |i| r.get::<_, i64>(i).map(|v| v.max(0) as u64);
+                Ok(CodeInfo {
+                    code: r.get(0)?,
+                    days: n(1)?,
+                    intraday_rows: n(2)?,
+                    history_rows: n(3)?,
+                    distribution_rows: n(4)?,
+                })
+            })
+            .and_then(Iterator::collect)
+            .map_err(|e| self.error(e))?;
+        let (first, last): (Option<i64>, Option<i64>) = self
+            .conn
+            .query_row("SELECT min(day), max(day) FROM intraday", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(|e| self.error(e))?;
+        let size = |p: PathBuf| std::fs::metadata(p).map_or(0, |m| m.len());
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        Ok(StoreInfo {
+            path: self.path.clone(),
+            bytes: size(self.path.clone()) + size(PathBuf::from(wal)),
+            schema_version: SCHEMA_VERSION,
+            stock_days: codes.iter().map(|c| c.days).sum(),
+            codes: codes
+                .into_iter()
+                .filter(|c| c.intraday_rows + c.history_rows + c.distribution_rows > 0)
+                .collect(),
+            first_day: first.and_then(day_from_number),
+            last_day: last.and_then(day_from_number),
+            intraday_rows: count("SELECT count(*) FROM intraday")?,
+            history_rows: count("SELECT count(*) FROM history")?,
+            distribution_rows: count("SELECT count(*) FROM distribution")?,
+        })
+    }
+
+    /// Deletes everything dated before `day` (intraday minutes, history rows, distribution
+    /// samples) in one transaction, then gives the freed pages back to the file system.
+    pub fn prune_before(&mut self, day: NaiveDate) -> Result<Pruned, StoreError> {
+        let n = day_number(day);
+        let path = self.path.clone();
+        let err = |e| super::StoreError::from_sqlite(&path, e, false);
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let pruned = Pruned {
+            intraday_rows: tx
+                .execute("DELETE FROM intraday WHERE day < ?1", [n])
+                .map_err(err)?,
+            history_rows: tx
+                .execute("DELETE FROM history WHERE day < ?1", [n])
+                .map_err(err)?,
+            distribution_rows: tx
+                .execute("DELETE FROM distribution WHERE day < ?1", [n])
+                .map_err(err)?,
+        };
+        tx.commit().map_err(err)?;
+        self.conn
+            .execute_batch("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);")
+            .map_err(err)?;
+        Ok(pruned)
+    }
+}
