@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use super::encode;
 use super::limits::Limits;
-use super::model::{HISTORY_DAYS, Model};
+use super::model::{HISTORY_DAYS, Model, unix_millis_secs, unix_secs};
 use super::universe::{Listing, lookup, universe, user_groups};
 use crate::flow::{Market, MarketState, Period, Phase, Schedule, SecurityCode};
 use crate::wire::pb::{self, qot_common};
@@ -208,7 +208,7 @@ fn global_state(conn: &Conn, now: DateTime<Utc>) -> pb::get_global_state::S2c {
         server_ver: SERVER_VER,
         server_build_no: 7108,
         time: now.timestamp(),
-        local_time: Some(now.timestamp_millis() as f64 / 1000.0),
+        local_time: Some(unix_millis_secs(now)),
         program_status: Some(pb::common::ProgramStatus {
             r#type: 10,
             str_ext_desc: None,
@@ -305,7 +305,7 @@ fn capital_distribution(model: Model, p: &Packet, now: DateTime<Utc>) -> Reply {
     let d = model.distribution(l, now);
     ok!(
         qot_get_capital_distribution,
-        encode::capital_distribution(&d, now.timestamp() as f64)
+        encode::capital_distribution(&d, unix_secs(now))
     )
 }
 
