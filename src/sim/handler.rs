@@ -24,8 +24,8 @@ use crate::wire::{Packet, proto_id};
 pub const SERVER_VER: i32 = 1011;
 /// The simulated logged-in user.
 pub const LOGIN_USER_ID: u64 = 10_000_001;
-/// keepAliveInterval sent in InitConnect (the SDK pings every 0.8 × this).
-pub const KEEP_ALIVE_INTERVAL: i32 = 10;
+/// The default keepAliveInterval sent in InitConnect, in seconds (the SDK pings every 0.8 × this).
+pub const KEEP_ALIVE_INTERVAL: u16 = 10;
 /// Most codes in one 3202/3203 request.
 pub const MAX_CODES: usize = 400;
 
@@ -42,6 +42,8 @@ pub struct Conn {
     pub aes_key: String,
     /// `aesCBCiv` sent in InitConnect; `None` omits the field (plaintext or FTAES-ECB).
     pub aes_iv: Option<String>,
+    /// keepAliveInterval sent in InitConnect, in seconds.
+    pub keep_alive_interval: u16,
 }
 
 impl Conn {
@@ -53,6 +55,7 @@ impl Conn {
             limits: Limits::new(rate_limit),
             aes_key: aes_key(conn_id),
             aes_iv: None,
+            keep_alive_interval: KEEP_ALIVE_INTERVAL,
         }
     }
 }
@@ -147,7 +150,7 @@ fn init_connect(conn: &mut Conn, p: &Packet) -> Reply {
             login_user_id: LOGIN_USER_ID,
             conn_id: conn.conn_id,
             conn_aes_key: conn.aes_key.clone(),
-            keep_alive_interval: KEEP_ALIVE_INTERVAL,
+            keep_alive_interval: i32::from(conn.keep_alive_interval),
             aes_cb_civ: conn.aes_iv.clone(),
             user_attribution: Some(1),
         }
