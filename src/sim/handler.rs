@@ -26,6 +26,18 @@ pub const SERVER_VER: i32 = 1011;
 pub const LOGIN_USER_ID: u64 = 10_000_001;
 /// The default keepAliveInterval sent in InitConnect, in seconds (the SDK pings every 0.8 × this).
 pub const KEEP_ALIVE_INTERVAL: u16 = 10;
+/// The protocols the simulator answers (every other ID gets a "not supported" error reply).
+pub const PROTOCOLS: [u32; 9] = [
+    proto_id::INIT_CONNECT,
+    proto_id::GET_GLOBAL_STATE,
+    proto_id::KEEP_ALIVE,
+    proto_id::QOT_GET_STATIC_INFO,
+    proto_id::QOT_GET_SECURITY_SNAPSHOT,
+    proto_id::QOT_GET_CAPITAL_FLOW,
+    proto_id::QOT_GET_CAPITAL_DISTRIBUTION,
+    proto_id::QOT_GET_USER_SECURITY,
+    proto_id::QOT_GET_USER_SECURITY_GROUP,
+];
 /// Most codes in one 3202/3203 request.
 pub const MAX_CODES: usize = 400;
 
@@ -90,7 +102,10 @@ fn decode<M: Message + Default>(p: &Packet) -> Result<M, String> {
         .map_err(|e| format!("{}: invalid request body ({e})", proto_id::name(p.proto_id)))
 }
 
-/// Answers one packet at market time `now` (rate limits on tokio time `at`).
+/// Answers one packet at market time `now` (rate limits on tokio time `at`). The server calls it
+/// for every packet that passed framing and SHA-1; it never fails and never panics: whatever the
+/// body, the reply echoes the packet's proto ID and serial, with retType 0 and the protocol's
+/// S2C, or retType -1 and a message.
 pub fn handle(
     model: &Model,
     conn: &mut Conn,
@@ -510,6 +525,28 @@ mod tests {
         json.fmt = 1;
         let r = handle(&model, &mut conn, &json, now(), at);
         assert!(ret_of(&r).1.unwrap().contains("protobuf"));
+    }
+
+    #[test]
+    fn protocols_lists_what_dispatch_answers() {
+        let mut conn = Conn::new(1, false);
+        conn.ready = true;
+        let mut supported = |proto| {
+            let r = handle(
+                &Model { seed: 1 },
+                &mut conn,
+                &Packet::new(proto, 1, Vec::new()),
+                now(),
+                Instant::now(),
+            );
+            !ret_of(&r).1.unwrap_or_default().contains("not supported")
+        };
+        for proto in PROTOCOLS {
+            assert!(supported(proto), "{proto}");
+        }
+        for proto in [0, 1003, 3001, 3223, u32::MAX] {
+            assert!(!supported(proto), "{proto}");
+        }
     }
 
     #[test]
