@@ -146,6 +146,20 @@ pub struct SimArgs {
     /// Turn off OpenD's per-connection rate limits (for benchmarks).
     #[arg(long)]
     pub no_rate_limit: bool,
+    /// Most connections open at once, 1..=65535.
+    ///
+    /// When full, a new connection replaces the oldest one still before InitConnect, else it is
+    /// closed at once.
+    ///
+    /// Any connection is closed after 10 s without InitConnect, after 30 s without a packet
+    /// (3 keep-alive intervals, as OpenD does), or on a request body over 1 MiB.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 128,
+        value_parser = clap::value_parser!(u16).range(1..)
+    )]
+    pub max_connections: u16,
 }
 
 impl From<AesArg> for crate::wire::crypto::AesMode {

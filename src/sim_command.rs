@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use crate::cli::SimArgs;
 use crate::failure::Failure;
-use crate::sim::{SimConfig, start};
+use crate::sim::{ConnectionLimits, SimConfig, start};
 use crate::target::load_rsa_key;
 
 /// Checks `--listen`: a socket address, loopback unless remote access is allowed.
@@ -62,13 +62,21 @@ pub fn config_from_args(args: &SimArgs, real_now: DateTime<Utc>) -> Result<SimCo
         rate_limit: !args.no_rate_limit,
         rsa_key,
         aes: args.aes.into(),
+        conn_limits: ConnectionLimits {
+            max_connections: usize::from(args.max_connections),
+            ..ConnectionLimits::default()
+        },
     })
 }
 
 /// Runs `capflow sim` until Ctrl-C.
 pub async fn run(args: SimArgs) -> Result<(), Failure> {
+    // Warnings (such as the connection cap refusing clients) show without RUST_LOG.
+    let filter = tracing_subscriber::EnvFilter::builder()
+        .with_default_directive(tracing_subscriber::filter::LevelFilter::WARN.into())
+        .from_env_lossy();
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
@@ -120,12 +128,14 @@ mod tests {
             rsa_key: None,
             aes: crate::cli::AesArg::Cbc,
             no_rate_limit: false,
+            max_connections: 128,
         };
         let now = utc("2026-11-25T02:00:00Z");
         let ok =
             config_from_args(&args("127.0.0.1:0", Some("2026-11-25T03:00:00Z"), 0.0), now).unwrap();
         assert_eq!(ok.start, utc("2026-11-25T03:00:00Z"));
         assert!(ok.rate_limit);
+        assert_eq!(ok.conn_limits, ConnectionLimits::default());
         for (a, needle) in [
             (args("0.0.0.0:11111", None, 1.0), "--allow-remote"),
             (args("localhost", None, 1.0), "IP:PORT"),

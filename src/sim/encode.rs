@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::model::Quote;
+use super::model::{Quote, unix_secs};
 use super::universe::Listing;
 use crate::flow::{CapitalFlow, Distribution, Market, Schedule, SecurityCode};
 use crate::wire::pb::{self, qot_common};
@@ -133,11 +133,12 @@ pub fn snapshot(
         |s| s.local(now).format(FMT).to_string(),
     );
     let lot = i64::from(l.lot.max(1));
-    let volume = if q.cur > 0.0 {
-        (q.turnover / q.cur) as i64 / lot * lot
-    } else {
-        0
-    };
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "intended: whole shares; the float-to-int cast saturates (NaN is 0)"
+    )]
+    let shares = (q.turnover / q.cur) as i64;
+    let volume = if q.cur > 0.0 { shares / lot * lot } else { 0 };
     let basic = pb::qot_get_security_snapshot::SnapshotBasicData {
         security: security(&l.security_code()),
         r#type: l.kind.number(),
@@ -155,7 +156,7 @@ pub fn snapshot(
         turnover: q.turnover,
         turnover_rate: 0.0,
         list_timestamp: Some(LIST_TIMESTAMP),
-        update_timestamp: Some(now.timestamp() as f64),
+        update_timestamp: Some(unix_secs(now)),
         ask_price: None,
         bid_price: None,
         ask_vol: None,
@@ -218,7 +219,7 @@ mod tests {
                     Wire::Fixed64(x.try_into().unwrap())
                 }
                 2 => {
-                    let n = varint(&mut b) as usize;
+                    let n = usize::try_from(varint(&mut b)).unwrap();
                     let (x, rest) = b.split_at(n);
                     b = rest;
                     Wire::Bytes(x.to_vec())
@@ -440,8 +441,12 @@ mod tests {
             (int(&sec, 1), text(&sec, 2).as_deref()),
             (Some(1), Some("00700"))
         );
-        assert_eq!(int(&basic, 2), Some(l.id() as u64), "id");
-        assert_eq!(int(&basic, 3), Some(l.lot as u64), "lotSize");
+        assert_eq!(int(&basic, 2), Some(u64::try_from(l.id()).unwrap()), "id");
+        assert_eq!(
+            int(&basic, 3),
+            Some(u64::try_from(l.lot).unwrap()),
+            "lotSize"
+        );
         assert_eq!(int(&basic, 4), Some(3), "secType: stock");
         assert_eq!(text(&basic, 5).as_deref(), Some(l.name), "name");
         assert_eq!(text(&basic, 6).as_deref(), Some(LIST_DATE), "listTime");
@@ -463,7 +468,10 @@ mod tests {
         assert_eq!(int(&ex, 1), Some(want), "warrant type");
         let owner: SecurityCode = w.warrant_owner().unwrap().parse().unwrap();
         let sec = sub(&ex, 2);
-        assert_eq!(int(&sec, 1), Some(owner.market.number() as u64));
+        assert_eq!(
+            int(&sec, 1),
+            Some(u64::try_from(owner.market.number()).unwrap())
+        );
         assert_eq!(text(&sec, 2), Some(owner.code));
     }
 
@@ -483,7 +491,7 @@ mod tests {
         assert_eq!(int(&sub(&b, 1), 1), Some(1), "security.market");
         assert_eq!(int(&b, 2), Some(3), "type");
         assert_eq!(int(&b, 3), Some(0), "isSuspend");
-        assert_eq!(int(&b, 5), Some(l.lot as u64), "lotSize");
+        assert_eq!(int(&b, 5), Some(u64::try_from(l.lot).unwrap()), "lotSize");
         assert_eq!(double(&b, 6), Some(0.01), "priceSpread");
         // 02:15:30 UTC is 10:15:30 in Hong Kong.
         assert_eq!(text(&b, 7).as_deref(), Some("2026-11-25 10:15:30"));
@@ -492,10 +500,10 @@ mod tests {
         assert_eq!(double(&b, 10), Some(399.0), "lowPrice");
         assert_eq!(double(&b, 11), Some(400.0), "lastClosePrice");
         assert_eq!(double(&b, 12), Some(402.0), "curPrice");
-        let lot = l.lot as u64;
+        let lot = u64::try_from(l.lot).unwrap();
         assert_eq!(int(&b, 13), Some(1234 / lot * lot), "volume in whole lots");
         assert_eq!(double(&b, 14), Some(402.0 * 1234.0), "turnover");
-        assert_eq!(double(&b, 17), Some(now().timestamp() as f64));
+        assert_eq!(double(&b, 17), Some(unix_secs(now())));
         assert_eq!(text(&b, 41).as_deref(), Some(l.name), "name");
     }
 }

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use super::encode;
 use super::limits::Limits;
-use super::model::{HISTORY_DAYS, Model};
+use super::model::{HISTORY_DAYS, Model, unix_millis_secs, unix_secs};
 use super::universe::{Listing, lookup, universe, user_groups};
 use crate::flow::{Market, MarketState, Period, Phase, Schedule, SecurityCode};
 use crate::wire::pb::{self, qot_common};
@@ -24,8 +24,20 @@ use crate::wire::{Packet, proto_id};
 pub const SERVER_VER: i32 = 1011;
 /// The simulated logged-in user.
 pub const LOGIN_USER_ID: u64 = 10_000_001;
-/// keepAliveInterval sent in InitConnect (the SDK pings every 0.8 × this).
-pub const KEEP_ALIVE_INTERVAL: i32 = 10;
+/// The default keepAliveInterval sent in InitConnect, in seconds (the SDK pings every 0.8 × this).
+pub const KEEP_ALIVE_INTERVAL: u16 = 10;
+/// The protocols the simulator answers (every other ID gets a "not supported" error reply).
+pub const PROTOCOLS: [u32; 9] = [
+    proto_id::INIT_CONNECT,
+    proto_id::GET_GLOBAL_STATE,
+    proto_id::KEEP_ALIVE,
+    proto_id::QOT_GET_STATIC_INFO,
+    proto_id::QOT_GET_SECURITY_SNAPSHOT,
+    proto_id::QOT_GET_CAPITAL_FLOW,
+    proto_id::QOT_GET_CAPITAL_DISTRIBUTION,
+    proto_id::QOT_GET_USER_SECURITY,
+    proto_id::QOT_GET_USER_SECURITY_GROUP,
+];
 /// Most codes in one 3202/3203 request.
 pub const MAX_CODES: usize = 400;
 
@@ -42,6 +54,8 @@ pub struct Conn {
     pub aes_key: String,
     /// `aesCBCiv` sent in InitConnect; `None` omits the field (plaintext or FTAES-ECB).
     pub aes_iv: Option<String>,
+    /// keepAliveInterval sent in InitConnect, in seconds.
+    pub keep_alive_interval: u16,
 }
 
 impl Conn {
@@ -53,6 +67,7 @@ impl Conn {
             limits: Limits::new(rate_limit),
             aes_key: aes_key(conn_id),
             aes_iv: None,
+            keep_alive_interval: KEEP_ALIVE_INTERVAL,
         }
     }
 }
@@ -87,7 +102,10 @@ fn decode<M: Message + Default>(p: &Packet) -> Result<M, String> {
         .map_err(|e| format!("{}: invalid request body ({e})", proto_id::name(p.proto_id)))
 }
 
-/// Answers one packet at market time `now` (rate limits on tokio time `at`).
+/// Answers one packet at market time `now` (rate limits on tokio time `at`). The server calls it
+/// for every packet that passed framing and SHA-1; it never fails and never panics: whatever the
+/// body, the reply echoes the packet's proto ID and serial, with retType 0 and the protocol's
+/// S2C, or retType -1 and a message.
 pub fn handle(
     model: &Model,
     conn: &mut Conn,
@@ -147,7 +165,7 @@ fn init_connect(conn: &mut Conn, p: &Packet) -> Reply {
             login_user_id: LOGIN_USER_ID,
             conn_id: conn.conn_id,
             conn_aes_key: conn.aes_key.clone(),
-            keep_alive_interval: KEEP_ALIVE_INTERVAL,
+            keep_alive_interval: i32::from(conn.keep_alive_interval),
             aes_cb_civ: conn.aes_iv.clone(),
             user_attribution: Some(1),
         }
@@ -208,7 +226,7 @@ fn global_state(conn: &Conn, now: DateTime<Utc>) -> pb::get_global_state::S2c {
         server_ver: SERVER_VER,
         server_build_no: 7108,
         time: now.timestamp(),
-        local_time: Some(now.timestamp_millis() as f64 / 1000.0),
+        local_time: Some(unix_millis_secs(now)),
         program_status: Some(pb::common::ProgramStatus {
             r#type: 10,
             str_ext_desc: None,
@@ -305,7 +323,7 @@ fn capital_distribution(model: Model, p: &Packet, now: DateTime<Utc>) -> Reply {
     let d = model.distribution(l, now);
     ok!(
         qot_get_capital_distribution,
-        encode::capital_distribution(&d, now.timestamp() as f64)
+        encode::capital_distribution(&d, unix_secs(now))
     )
 }
 
@@ -507,6 +525,28 @@ mod tests {
         json.fmt = 1;
         let r = handle(&model, &mut conn, &json, now(), at);
         assert!(ret_of(&r).1.unwrap().contains("protobuf"));
+    }
+
+    #[test]
+    fn protocols_lists_what_dispatch_answers() {
+        let mut conn = Conn::new(1, false);
+        conn.ready = true;
+        let mut supported = |proto| {
+            let r = handle(
+                &Model { seed: 1 },
+                &mut conn,
+                &Packet::new(proto, 1, Vec::new()),
+                now(),
+                Instant::now(),
+            );
+            !ret_of(&r).1.unwrap_or_default().contains("not supported")
+        };
+        for proto in PROTOCOLS {
+            assert!(supported(proto), "{proto}");
+        }
+        for proto in [0, 1003, 3001, 3223, u32::MAX] {
+            assert!(!supported(proto), "{proto}");
+        }
     }
 
     #[test]

@@ -20,6 +20,30 @@ const SHARES: [f64; 4] = [0.3, 0.25, 0.25, 0.2];
 /// How many days of history the model serves (back from the latest session).
 pub const HISTORY_DAYS: u64 = 365;
 
+/// `t` in Unix seconds, as the protocol's f64 timestamps carry it.
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "exact: chrono's range (±262,143 years) is ±8.3e12 s, far below 2^53"
+)]
+pub fn unix_secs(t: DateTime<Utc>) -> f64 {
+    t.timestamp() as f64
+}
+
+/// `t` in Unix seconds with its milliseconds (GetGlobalState's localTime).
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "exact: chrono's range (±262,143 years) is ±8.3e15 ms, below 2^53 ≈ 9.0e15"
+)]
+pub fn unix_millis_secs(t: DateTime<Utc>) -> f64 {
+    t.timestamp_millis() as f64 / 1000.0
+}
+
+/// A count (minutes in a day, items in a list) as f64; saturates at `u32::MAX`, far above any
+/// count the model handles.
+fn count_f64(n: usize) -> f64 {
+    f64::from(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
 /// One simulated trading day of one security: per-minute net flows and gross turnover.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DayPath {
@@ -63,7 +87,7 @@ pub fn day_path(seed: u64, listing: &Listing, sched: &Schedule, date: NaiveDate)
         &[listing.code.as_bytes(), ds.as_bytes(), b"day"],
     ));
     let day_mult = 0.6 + 0.9 * rng.f64();
-    let per_min = listing.turnover_m * 1e6 / n as f64 * day_mult;
+    let per_min = listing.turnover_m * 1e6 / count_f64(n) * day_mult;
     // Day drift of the main force, and small orders leaning against it.
     let main0 = (rng.f64() - 0.5) * 0.16;
     let mut bias = [
@@ -75,8 +99,8 @@ pub fn day_path(seed: u64, listing: &Listing, sched: &Schedule, date: NaiveDate)
     let mut flows = Vec::with_capacity(n);
     let mut gross = Vec::with_capacity(n);
     for i in 0..n {
-        let fi = i as f64;
-        let from_close = (n - 1 - i) as f64;
+        let fi = count_f64(i);
+        let from_close = count_f64(n - 1 - i);
         let mut w = 1.0 + 2.5 * (-fi / 12.0).exp() + 1.8 * (-from_close / 8.0).exp();
         if rng.f64() < 0.02 {
             w *= 3.0 + 5.0 * rng.f64();
@@ -120,10 +144,11 @@ pub fn day_state(path: &DayPath, sched: &Schedule, now: DateTime<Utc>) -> DaySta
         if start > now {
             break;
         }
-        let elapsed = (now - start).num_milliseconds() as f64 / 60_000.0;
-        let frac = if trading && elapsed < 1.0 {
+        // `start <= now` here, so the milliseconds are >= 0; under a minute they fit a u32.
+        let elapsed_ms = (now - start).num_milliseconds();
+        let frac = if trading && elapsed_ms < 60_000 {
             out.live = true;
-            elapsed.max(0.0)
+            f64::from(u32::try_from(elapsed_ms).unwrap_or(0)) / 60_000.0
         } else {
             1.0
         };
@@ -186,7 +211,7 @@ impl Model {
             .zip(&st.cumulative)
             .map(|(t, c)| FlowItem {
                 time: fmt_time(date, *t),
-                timestamp: Some(sched.at(date, *t).timestamp() as f64),
+                timestamp: Some(unix_secs(sched.at(date, *t))),
                 in_flow: c.total(),
                 main_in_flow: None,
                 split: *c,
@@ -196,14 +221,14 @@ impl Model {
             let local = sched.local(now);
             (
                 local.format("%Y-%m-%d %H:%M:%S").to_string(),
-                now.timestamp() as f64,
+                unix_secs(now),
             )
         } else if let Some(last) = items.last() {
             (last.time.clone(), last.timestamp.unwrap_or_default())
         } else {
             (
                 fmt_time(date, sched.sessions[0].0),
-                sched.at(date, sched.sessions[0].0).timestamp() as f64,
+                unix_secs(sched.at(date, sched.sessions[0].0)),
             )
         };
         CapitalFlow {
@@ -287,7 +312,7 @@ impl Model {
                 .into_iter()
                 .map(|(d, s)| FlowItem {
                     time: fmt_time(d, NaiveTime::MIN),
-                    timestamp: sched.map(|sc| sc.at(d, NaiveTime::MIN).timestamp() as f64),
+                    timestamp: sched.map(|sc| unix_secs(sc.at(d, NaiveTime::MIN))),
                     in_flow: s.total(),
                     main_in_flow: Some(s.main()),
                     split: s,
@@ -443,7 +468,7 @@ mod tests {
         assert_eq!(f.last_valid_time.as_deref(), Some("2026-11-25 10:15:30"));
         assert_eq!(
             f.items[0].timestamp,
-            Some(utc("2026-11-25T01:30:00Z").timestamp() as f64)
+            Some(unix_secs(utc("2026-11-25T01:30:00Z")))
         );
         for it in &f.items {
             assert_eq!(it.in_flow, it.split.total());

@@ -67,7 +67,8 @@ impl Listing {
 
     /// A stable numeric security id (FNV-1a of the code).
     pub fn id(&self) -> i64 {
-        (super::hash::fnv1a(0, &[self.code.as_bytes()]) >> 1) as i64
+        // The shift leaves 63 bits, so the conversion never fails.
+        i64::try_from(super::hash::fnv1a(0, &[self.code.as_bytes()]) >> 1).unwrap_or(i64::MAX)
     }
 
     /// The owner of a warrant (its underlying stock).
