@@ -95,6 +95,16 @@ impl StreamDecoder {
     }
 }
 
+/// The most room reserved ahead of the bytes that have arrived.
+const RESERVE_STEP: usize = 64 << 10;
+
+/// Makes room for the rest of a packet of `total` bytes, at most [`RESERVE_STEP`] ahead: the
+/// header's length is the peer's word, so memory grows with what actually arrives, never with
+/// what a header announces.
+fn reserve_step(buf: &mut BytesMut, total: usize) {
+    buf.reserve((total - buf.len()).min(RESERVE_STEP));
+}
+
 fn decode_from(buf: &mut BytesMut, cipher: &BodyCipher) -> Result<Option<Packet>> {
     if buf.len() < HEADER_LEN {
         return Ok(None);
@@ -105,7 +115,7 @@ fn decode_from(buf: &mut BytesMut, cipher: &BodyCipher) -> Result<Option<Packet>
     debug_assert!(header.body_len <= MAX_BODY_LEN);
     let total = HEADER_LEN + header.body_len as usize;
     if buf.len() < total {
-        buf.reserve(total - buf.len());
+        reserve_step(buf, total);
         return Ok(None);
     }
     buf.advance(HEADER_LEN);
@@ -204,7 +214,7 @@ impl tokio_util::codec::Decoder for RawCodec {
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
         let total = HEADER_LEN + header.body_len as usize;
         if src.len() < total {
-            src.reserve(total - src.len());
+            reserve_step(src, total);
             return Ok(None);
         }
         src.advance(HEADER_LEN);
@@ -404,6 +414,25 @@ mod tests {
             d.buf.capacity() < 1 << 20,
             "must not reserve the announced size"
         );
+    }
+
+    #[test]
+    fn an_announced_body_is_not_reserved_before_it_arrives() {
+        // 60 MiB announced (under the cap), 1 byte sent: memory follows the bytes, not the header.
+        let mut h = Header::new(3211, 9, b"", 0).to_bytes();
+        h[12..16].copy_from_slice(&(60u32 << 20).to_le_bytes());
+        let mut d = StreamDecoder::new();
+        d.extend(&h);
+        d.extend(&[0]);
+        assert!(d.next_packet().unwrap().is_none());
+        assert!(d.buf.capacity() < 1 << 20, "{}", d.buf.capacity());
+        let mut raw = BytesMut::from(&h[..]);
+        assert!(
+            tokio_util::codec::Decoder::decode(&mut RawCodec, &mut raw)
+                .unwrap()
+                .is_none()
+        );
+        assert!(raw.capacity() < 1 << 20, "{}", raw.capacity());
     }
 
     #[test]
