@@ -68,6 +68,10 @@ pub fn info_text(i: &StoreInfo) -> String {
     s
 }
 
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "a size shown to one decimal: 2^52 bytes is far beyond any store"
+)]
 fn size(bytes: u64) -> String {
     let b = bytes as f64;
     if b >= 1e9 {

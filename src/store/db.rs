@@ -33,6 +33,10 @@ use super::StoreError;
 use crate::flow::{CapitalFlow, Distribution, Period, SecurityCode};
 
 /// The schema version this binary writes (`PRAGMA user_version`).
+#[expect(
+    clippy::cast_possible_wrap,
+    reason = "a handful of migrations, far below i64::MAX"
+)]
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// `PRAGMA application_id` of a capflow store ("capf").
@@ -261,7 +265,10 @@ impl Store {
                     supported: SCHEMA_VERSION,
                 });
             }
-            let Some(step) = MIGRATIONS.get(version as usize) else {
+            let Some(step) = usize::try_from(version)
+                .ok()
+                .and_then(|v| MIGRATIONS.get(v))
+            else {
                 return Ok(());
             };
             tx.execute_batch(step).map_err(err)?;
@@ -360,7 +367,7 @@ pub(super) fn day_number(d: NaiveDate) -> i64 {
 /// The inverse of [`day_number`].
 pub(super) fn day_from_number(n: i64) -> Option<NaiveDate> {
     let n = u32::try_from(n).ok()?;
-    NaiveDate::from_ymd_opt((n / 10_000) as i32, n / 100 % 100, n % 100)
+    NaiveDate::from_ymd_opt(i32::try_from(n / 10_000).ok()?, n / 100 % 100, n % 100)
 }
 
 /// An OpenD time `YYYY-MM-DD HH:MM:SS` as (day number, seconds after that midnight), only when

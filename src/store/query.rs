@@ -262,7 +262,7 @@ impl Store {
         let count = |sql: &str| -> Result<u64, StoreError> {
             self.conn
                 .query_row(sql, [], |r| r.get::<_, i64>(0))
-                .map(|n| n.max(0) as u64)
+                .map(|n| u64::try_from(n).unwrap_or(0))
                 .map_err(|e| self.error(e))
         };
         let mut stmt = self
@@ -278,7 +278,7 @@ impl Store {
             .map_err(|e| self.error(e))?;
         let codes: Vec<CodeInfo> = stmt
             .query_map([], |r| {
-                let n = |i| r.get::<_, i64>(i).map(|v| v.max(0) as u64);
+                let n = |i| r.get::<_, i64>(i).map(|v| u64::try_from(v).unwrap_or(0));
                 Ok(CodeInfo {
                     code: r.get(0)?,
                     days: n(1)?,

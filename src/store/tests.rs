@@ -33,7 +33,8 @@ fn day(day: &str, n: usize, k: f64) -> CapitalFlow {
     let items = (0..n)
         .map(|i| {
             let t = format!("{day} {:02}:{:02}:00", 9 + (30 + i) / 60, (30 + i) % 60);
-            item(&t, [k * i as f64 + 0.1, -k, 3.5 * i as f64, -0.25])
+            let x = f64::from(u32::try_from(i).unwrap());
+            item(&t, [k * x + 0.1, -k, 3.5 * x, -0.25])
         })
         .collect::<Vec<_>>();
     let lvt = format!("{day} {:02}:{:02}:17", 9 + (29 + n) / 60, (29 + n) % 60);
@@ -182,8 +183,11 @@ fn history_and_distribution_rows_read_back_in_a_range() {
             .iter()
             .enumerate()
             .map(|(i, d)| FlowItem {
-                main_in_flow: Some(i as f64 * 2.0),
-                ..item(&format!("{d} 00:00:00"), [i as f64, 1.0, 2.0, 3.0])
+                main_in_flow: Some(f64::from(u32::try_from(i).unwrap()) * 2.0),
+                ..item(
+                    &format!("{d} 00:00:00"),
+                    [f64::from(u32::try_from(i).unwrap()), 1.0, 2.0, 3.0],
+                )
             })
             .collect(),
         ..CapitalFlow::default()
