@@ -37,10 +37,15 @@ pids+=($rec)
 sleep 5
 rss_start=$(awk '/VmRSS/ {print $2}' "/proc/$rec/status")
 rss_last=$rss_start
+rss_warm=
+elapsed=5
 while kill -0 "$rec" 2>/dev/null; do
   r=$(awk '/VmRSS/ {print $2}' "/proc/$rec/status" 2>/dev/null || true)
   [ -n "$r" ] && rss_last=$r
+  # After the first minute every stock has been fetched and the connection pool is warm.
+  [ -z "$rss_warm" ] && [ "$elapsed" -ge 60 ] && rss_warm=$rss_last
   sleep 5
+  elapsed=$((elapsed + 5))
 done
 wait "$rec" && status=0 || status=$?
 kill -TERM "$proxy_pid" 2>/dev/null || true
@@ -53,5 +58,5 @@ connections=$(echo "$summary" | grep -o 'connections [0-9]*' | awk '{print $2}')
 echo "duration $duration, 60 stocks, a fault every ${period}s; record exit $status"
 echo "requests $(field requests)  rejected $(field rejected)  errored $(field errored)  fresh $(field fresh)"
 echo "reconnects $((connections - 1))  faults applied $(echo "$summary" | grep -o 'applied [0-9]*' | awk '{print $2}')  worst 30-s window $(echo "$summary" | grep -o '30 s [0-9]*' | awk '{print $3}') capital-flow requests"
-echo "record RSS: start $((rss_start / 1024)) MB, end $((rss_last / 1024)) MB"
+echo "record RSS: ${rss_start} kB at 5 s, ${rss_warm:-?} kB at 1 min, ${rss_last} kB at the end"
 echo "$final"
