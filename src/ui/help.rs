@@ -39,7 +39,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         Span::styled("outflow", t.signed(-1.0)),
         Span::raw(" · ◂ main · age/stale/err"),
     ]));
-    let h = (lines.len() as u16 + 2).min(area.height);
+    let h = super::cells(lines.len()).saturating_add(2).min(area.height);
     let w = 50.min(area.width);
     let [v] = Layout::vertical([Constraint::Length(h)])
         .flex(Flex::Center)

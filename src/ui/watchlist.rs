@@ -16,6 +16,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
 
+use super::cells;
 use super::sparkline::{SignedSparkline, bucket};
 use super::theme::Theme;
 use crate::app::{App, StockData};
@@ -42,12 +43,16 @@ pub fn row_at(app: &App, x: u16, y: u16) -> Option<usize> {
     let n = app.rows().len();
     let a = super::areas(Rect::new(0, 0, app.size.0, app.size.1), n);
     let list = a.list;
-    let visible = usize::from(list.height.saturating_sub(4));
+    let visible = list.height.saturating_sub(4);
     let first_y = list.y + 2;
-    if x <= list.x || x + 1 >= list.right() || y < first_y || y >= first_y + visible as u16 {
+    if x <= list.x
+        || x.saturating_add(1) >= list.right()
+        || y < first_y
+        || y >= first_y.saturating_add(visible)
+    {
         return None;
     }
-    let i = offset(app.selected, visible) + usize::from(y - first_y);
+    let i = offset(app.selected, usize::from(visible)) + usize::from(y - first_y);
     (i < n).then_some(i)
 }
 
@@ -156,10 +161,13 @@ impl Columns {
     /// The columns of a panel whose inner area is `inner`: code, name, net, main, sparkline,
     /// age; the name takes 6 to 16 cells and the sparkline the rest.
     fn of(inner: Rect) -> Columns {
-        let width = inner.width as usize;
+        let width = usize::from(inner.width);
         let name_w = width.saturating_sub(36 + 20).clamp(6, 16);
         let spark_w = width.saturating_sub(36 + name_w);
-        let spark_x = inner.x + (10 + 1 + name_w + 1 + 8 + 1 + 8 + 1) as u16;
+        // Code, name, net and main, each with its space: at most 46 cells.
+        let spark_x = inner
+            .x
+            .saturating_add(cells(10 + 1 + name_w + 1 + 8 + 1 + 8 + 1));
         Columns {
             width,
             name_w,
@@ -258,12 +266,12 @@ fn render_row(
             up: t.up_color(),
             down: t.down_color(),
         };
-        let r = Rect::new(cols.spark_x, y, cols.spark_w.saturating_sub(1) as u16, 1);
+        let r = Rect::new(cols.spark_x, y, cells(cols.spark_w.saturating_sub(1)), 1);
         frame.render_widget(&spark, r);
     }
     if selected {
         let buf = frame.buffer_mut();
-        let spark_end = cols.spark_x + cols.spark_w as u16;
+        let spark_end = cols.spark_x.saturating_add(cells(cols.spark_w));
         for x in (row.x..cols.spark_x).chain(spark_end..row.right()) {
             if let Some(c) = buf.cell_mut((x, y)) {
                 c.set_style(t.selected());
@@ -316,17 +324,18 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         let (text, style) = empty_message(app, t);
         let lines = textwrap_cells(&text, cols.width);
         let room = usize::from(inner.height.saturating_sub(2));
-        for (k, l) in lines.iter().enumerate().take(room) {
+        for (y, l) in (inner.y + 1..inner.bottom()).zip(lines.iter().take(room)) {
             frame
                 .buffer_mut()
-                .set_stringn(inner.x, inner.y + 1 + k as u16, l, cols.width, style);
+                .set_stringn(inner.x, y, l, cols.width, style);
         }
         return;
     }
     let visible = usize::from(inner.height.saturating_sub(2));
     let first = offset(app.selected, visible);
-    for (i, code) in rows.iter().enumerate().skip(first).take(visible) {
-        let row = Rect::new(inner.x, inner.y + 1 + (i - first) as u16, inner.width, 1);
+    let ys = inner.y + 1..inner.bottom();
+    for (y, (i, code)) in ys.zip(rows.iter().enumerate().skip(first).take(visible)) {
+        let row = Rect::new(inner.x, y, inner.width, 1);
         render_row(frame, row, app, code, cols, i == app.selected);
     }
     frame.buffer_mut().set_line(
