@@ -22,6 +22,7 @@ pub mod status;
 pub mod theme;
 pub mod watchlist;
 
+use chrono::{DateTime, TimeDelta, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -129,8 +130,18 @@ pub(crate) fn round_clamped(x: f64, lo: i32, hi: i32) -> i32 {
     v
 }
 
+/// Whether `at` can be placed in a market's local time: not within two days of the ends of
+/// chrono's range, where converting it to a time zone panics. The clock never gets there; a
+/// render must not panic if it did.
+pub(crate) fn placeable(at: DateTime<Utc>) -> bool {
+    let margin = TimeDelta::days(2);
+    at.checked_sub_signed(margin).is_some() && at.checked_add_signed(margin).is_some()
+}
+
 /// Draws the whole dashboard.
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    // Only the part of `area` on screen: every position below is inside the buffer.
+    let area = area.intersection(frame.area());
     let a = areas(area, app.rows().len());
     render_header(frame, a.header, app);
     watchlist::render(frame, a.list, app);

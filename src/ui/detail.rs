@@ -26,7 +26,7 @@ use super::sparkline::{SignedSparkline, bucket};
 use super::stacked::StackedBars;
 use super::theme::Theme;
 use super::watchlist::right;
-use super::{cells, coord};
+use super::{cells, coord, placeable};
 use crate::app::App;
 use crate::flow::{CapitalFlow, Schedule, SecurityCode, SizeSplit, Units, human};
 
@@ -39,9 +39,11 @@ pub const SIZES: [&str; 4] = ["super", "big", "mid", "sml"];
 
 /// The market's time zone abbreviation at `now` ("HKT", "EST"), or "" when unknown.
 pub fn tz_label(code: &SecurityCode, now: DateTime<Utc>) -> String {
-    Schedule::of(code.market).map_or_else(String::new, |s| {
-        now.with_timezone(&s.tz).format("%Z").to_string()
-    })
+    Schedule::of(code.market)
+        .filter(|_| placeable(now))
+        .map_or_else(String::new, |s| {
+            now.with_timezone(&s.tz).format("%Z").to_string()
+        })
 }
 
 /// Axis labels for a session bucketed into columns of `group` minutes: (column, "HH:MM") at each
@@ -78,6 +80,8 @@ pub fn split_line(split: &SizeSplit, theme: Theme, units: Units) -> Vec<Span<'st
 
 /// Draws the panel.
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    // Only the part of `area` on screen: every position below is inside the buffer.
+    let area = area.intersection(frame.area());
     let t = Theme::of(app);
     let Some(code) = app.focused().cloned() else {
         frame.render_widget(Block::bordered().title(" no stocks "), area);
@@ -221,7 +225,7 @@ fn render_trend(
         return;
     }
     let shown = trend_points(flow.items.len(), usize::from(area.width));
-    let series: Vec<Vec<(f64, f64)>> = (0..5)
+    let mut series: Vec<Vec<(f64, f64)>> = (0..5)
         .map(|k| {
             shown
                 .clone()
@@ -242,10 +246,19 @@ fn render_trend(
         .iter()
         .flatten()
         .fold((0.0_f64, 0.0_f64), |(l, h), (_, v)| (l.min(*v), h.max(*v)));
-    // No padding when the span is too large for one (values near f64::MAX).
-    let pad = Some((hi - lo).max(1.0) * 0.05)
-        .filter(|p| (lo - p).is_finite() && (hi + p).is_finite())
-        .unwrap_or(0.0);
+    // The chart's canvas multiplies values by its resolution, which overflows to infinity for
+    // values near f64::MAX and then draws a line of 2^64 points (a frozen screen). Values that
+    // large are shown scaled to ±1; real amounts (far below 1e150) are drawn as they are.
+    let scale = Some(lo.abs().max(hi.abs()))
+        .filter(|m| *m > 1e150)
+        .unwrap_or(1.0);
+    if scale != 1.0 {
+        for (_, v) in series.iter_mut().flatten() {
+            *v /= scale;
+        }
+    }
+    let (y_lo, y_hi) = (lo / scale, hi / scale);
+    let pad = (y_hi - y_lo).max(1.0) * 0.05;
     let sched = Schedule::of(code.market);
     let slots = sched
         .map_or(flow.items.len(), |s| s.minutes().len())
@@ -286,7 +299,7 @@ fn render_trend(
         )
         .y_axis(
             Axis::default()
-                .bounds([lo - pad, hi + pad])
+                .bounds([y_lo - pad, y_hi + pad])
                 .labels([human(lo, app.units), human(hi, app.units)])
                 .style(t.dim()),
         )

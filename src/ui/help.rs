@@ -16,6 +16,8 @@ use crate::app::keymap::Keymap;
     reason = "x, y, w, h, t are the usual geometry and theme names"
 )]
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    // Only the part of `area` on screen: every position below is inside the buffer.
+    let area = area.intersection(frame.area());
     let t = Theme::of(app);
     let km = Keymap::default();
     let mut lines: Vec<Line<'_>> = km

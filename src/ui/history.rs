@@ -203,6 +203,8 @@ fn value_lines(item: &FlowItem, rows: u16, t: Theme, units: Units) -> Vec<Line<'
 /// Draws the panel: border and title, then the chart (bars, cursor and dates, the cursor's
 /// values), or why there is none yet.
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    // Only the part of `area` on screen: every position below is inside the buffer.
+    let area = area.intersection(frame.area());
     let t = Theme::of(app);
     let Some(code) = app.focused().cloned() else {
         frame.render_widget(Block::bordered().title(" no stocks "), area);

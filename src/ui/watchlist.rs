@@ -11,14 +11,15 @@
 //! ```
 
 use ratatui::Frame;
+use ratatui::buffer::CellWidth;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
 
-use super::cells;
 use super::sparkline::{SignedSparkline, bucket};
 use super::theme::Theme;
+use super::{cells, placeable};
 use crate::app::{App, StockData};
 use crate::flow::{Period, Schedule, SecurityCode, human};
 
@@ -80,7 +81,8 @@ pub fn freshness(app: &App, code: &SecurityCode, data: Option<&StockData>) -> (S
         return ("…".into(), t.dim());
     };
     let age = (app.now - at).num_seconds().max(0);
-    let trading = Schedule::of(code.market).is_some_and(|s| s.phase(app.now).is_trading());
+    let trading = Schedule::of(code.market)
+        .is_some_and(|s| placeable(app.now) && s.phase(app.now).is_trading());
     if trading && age > STALE_AFTER_S {
         return ("stale".into(), t.warn());
     }
@@ -118,24 +120,36 @@ pub fn textwrap_cells(text: &str, w: usize) -> Vec<String> {
         .collect()
 }
 
-/// Display width of a string in cells (CJK characters take two).
+/// Display width of a string in cells as the terminal buffer draws it (CJK characters take two;
+/// control characters and zero-width graphemes none).
 pub fn width(s: &str) -> usize {
-    Span::raw(s).width()
+    let span = Span::raw(s);
+    span.styled_graphemes(Style::default())
+        .map(|g| usize::from(g.symbol.cell_width()))
+        .sum()
 }
 
-/// `s` cut or padded to exactly `w` cells.
+/// `s` cut or padded to exactly `w` cells, whole graphemes only, measured as the terminal buffer
+/// draws them: a grapheme holding a control character, or taking no cell, is dropped (the buffer
+/// drops it too), and a wide one that does not fit is left out. So a column after a name from
+/// OpenD starts at the same cell whatever the name holds (CJK, emoji sequences, zero-width
+/// joiners, combining marks, escapes).
 pub fn cut(s: &str, w: usize) -> String {
+    let span = Span::raw(s);
     let mut out = String::new();
     let mut used = 0;
-    for c in s.chars() {
-        let cw = width(c.encode_utf8(&mut [0; 4]));
+    for g in span.styled_graphemes(Style::default()) {
+        let cw = usize::from(g.symbol.cell_width());
+        if cw == 0 {
+            continue;
+        }
         if used + cw > w {
             break;
         }
-        out.push(c);
+        out.push_str(g.symbol);
         used += cw;
     }
-    out.push_str(&" ".repeat(w - used));
+    out.push_str(&" ".repeat(w.saturating_sub(used)));
     out
 }
 
@@ -227,7 +241,7 @@ fn row_line(app: &App, code: &SecurityCode, cols: Columns, t: Theme) -> Line<'st
     let fmt = |v: Option<f64>| v.map_or_else(|| "—".to_string(), |v| human(v, app.units));
     let (fresh, fresh_style) = freshness(app, code, data);
     Line::from(vec![
-        Span::raw(format!("{:<10} ", code.to_string())),
+        Span::raw(format!("{} ", cut(&code.to_string(), 10))),
         Span::raw(format!("{} ", cut(&app.display_name(code), cols.name_w))),
         Span::styled(
             format!("{} ", right(&fmt(net), 8)),
@@ -308,6 +322,8 @@ fn summary_line(app: &App, rows: &[&SecurityCode], t: Theme) -> Line<'static> {
 /// Draws the panel: border and title, column header, then the visible rows and the summary
 /// line, or the empty list's message.
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    // Only the part of `area` on screen: every position below is inside the buffer.
+    let area = area.intersection(frame.area());
     let t = Theme::of(app);
     let block = Block::bordered().title(title(app, t));
     let inner = block.inner(area);
@@ -344,4 +360,28 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         &summary_line(app, &rows, t),
         inner.width,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cut_measures_what_the_buffer_draws() {
+        assert_eq!(cut("Tencent", 4), "Tenc");
+        assert_eq!(cut("AB", 4), "AB  ");
+        // CJK takes two cells; one that does not fit is left out, the gap padded.
+        assert_eq!(cut("腾讯控股", 5), "腾讯 ");
+        // Escapes and other controls draw nothing, so they take no room.
+        assert_eq!(cut("\u{1b}[2JAB\u{7}", 4), "[2JA");
+        assert_eq!(width("\u{1b}]0;x\u{7}"), 4);
+        // A zero-width space draws nothing; a combining accent stays on its letter.
+        assert_eq!(cut("A\u{200b}B", 3), "AB ");
+        assert_eq!(cut("e\u{301}x", 2), "e\u{301}x");
+        // An emoji sequence is one grapheme of two cells, never split.
+        let family = "👨\u{200d}👩\u{200d}👧";
+        assert_eq!(width(family), 2);
+        assert_eq!(cut(family, 1), " ");
+        assert_eq!(cut(family, 3), format!("{family} "));
+    }
 }
