@@ -277,7 +277,13 @@ impl App {
             SortMode::MainInflow => largest_first(StockData::main),
             SortMode::Name => {
                 let mut rows: Vec<&SecurityCode> = codes.iter().collect();
-                rows.sort_by_cached_key(|c| self.display_name(c).to_lowercase());
+                // The display name, lower-cased, without copying it first.
+                rows.sort_by_cached_key(|c| {
+                    match self.stocks.get(*c).and_then(|s| s.name.as_deref()) {
+                        Some(name) => name.to_lowercase(),
+                        None => c.to_string().to_lowercase(),
+                    }
+                });
                 rows
             }
         }

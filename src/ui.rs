@@ -142,7 +142,8 @@ pub(crate) fn placeable(at: DateTime<Utc>) -> bool {
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     // Only the part of `area` on screen: every position below is inside the buffer.
     let area = area.intersection(frame.area());
-    let a = areas(area, app.rows().len());
+    // As many rows as codes (sorting them only to count them would cost a sort per frame).
+    let a = areas(area, app.watchlists[app.active].codes.len());
     render_header(frame, a.header, app);
     watchlist::render(frame, a.list, app);
     if let Some(d) = a.detail {
