@@ -6,7 +6,14 @@
 //! a 1 Hz tick and cancellation. Each becomes an [`Action`] for [`App::update`]; the screen is
 //! redrawn only when an action arrived (the tick makes that at most once a second when idle).
 //! Nothing here prints while raw mode is on.
+//!
+//! The loop never waits for room in the poller's command channel: the poller may itself be
+//! waiting for room in the event channel, and two tasks each awaiting the other's full channel
+//! would freeze input and quit. Commands wait in a [`Pending`] queue that keeps only the latest
+//! of each kind (they are state: watchlist, focus, visible rows; or idempotent requests) and go
+//! out as room appears, from inside the `select!`.
 
+use std::collections::VecDeque;
 use std::io::stdout;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,10 +24,11 @@ use crossterm::event::{
     KeyModifiers, MouseButton, MouseEventKind,
 };
 use crossterm::execute;
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TrySendError;
 use tokio::task::JoinSet;
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
@@ -207,6 +215,7 @@ pub async fn run(opts: DashboardOptions) -> Result<(), Failure> {
     };
     let result = event_loop(
         &mut terminal,
+        EventStream::new(),
         &mut app,
         &opts.clock,
         channels,
@@ -316,9 +325,60 @@ struct Channels {
     side: mpsc::Receiver<Action>,
 }
 
-/// The event loop; generic over the backend so a whole-app test can run it headless.
-async fn event_loop<B: Backend>(
+/// Commands for the poller that did not fit in its channel yet, in order, at most one of each
+/// kind: a newer watchlist, focus or visible set replaces the pending one (the poller only needs
+/// the latest state), and a request (refresh, history) already pending moves to the back rather
+/// than being asked twice. Replacing by removing and appending keeps the latest commands in the
+/// order they were made, so the poller ends in the same state as if it had heard every one.
+#[derive(Debug, Default)]
+struct Pending {
+    queue: VecDeque<PollCommand>,
+}
+
+impl Pending {
+    /// Queues `c`, dropping the pending command it makes obsolete.
+    fn push(&mut self, c: PollCommand) {
+        let same_kind = |p: &PollCommand| match (p, &c) {
+            (PollCommand::SetWatchlist(_), PollCommand::SetWatchlist(_))
+            | (PollCommand::Focus(_), PollCommand::Focus(_))
+            | (PollCommand::Visible(_), PollCommand::Visible(_)) => true,
+            (PollCommand::Refresh(_), PollCommand::Refresh(_))
+            | (PollCommand::History(..), PollCommand::History(..)) => *p == c,
+            _ => false,
+        };
+        self.queue.retain(|p| !same_kind(p));
+        self.queue.push_back(c);
+    }
+
+    /// Sends what fits in `tx` without waiting; `false` once the poller is gone (its channel
+    /// closed), when nothing will ever be sent again and the queue is dropped.
+    fn flush(&mut self, tx: &mpsc::Sender<PollCommand>) -> bool {
+        while let Some(c) = self.queue.pop_front() {
+            match tx.try_send(c) {
+                Ok(()) => {}
+                Err(TrySendError::Full(c)) => {
+                    self.queue.push_front(c);
+                    return true;
+                }
+                Err(TrySendError::Closed(_)) => {
+                    self.queue.clear();
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+}
+
+/// The event loop; generic over the backend and the terminal's event stream so a whole-app test
+/// can run it headless, typing keys through a channel.
+async fn event_loop<B, I>(
     terminal: &mut Terminal<B>,
+    mut input: I,
     app: &mut App,
     clock: &SharedClock,
     channels: Channels,
@@ -326,7 +386,9 @@ async fn event_loop<B: Backend>(
     token: &CancellationToken,
 ) -> Result<(), Failure>
 where
+    B: Backend,
     B::Error: std::fmt::Display,
+    I: Stream<Item = std::io::Result<Event>> + Unpin,
 {
     let Channels {
         commands,
@@ -334,7 +396,6 @@ where
         mut side,
     } = channels;
     let keymap = Keymap::default();
-    let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let draw_err = |e: B::Error| Failure::Other(anyhow::anyhow!("cannot draw: {e}"));
@@ -343,11 +404,11 @@ where
     }
     let mut dirty = true;
     let mut visible: Vec<crate::flow::SecurityCode> = Vec::new();
+    let mut pending = Pending::default();
+    let mut poller_listens = true;
     loop {
         for c in app.drain_commands() {
-            if commands.send(c).await.is_err() {
-                tracing::warn!("the poller stopped listening");
-            }
+            pending.push(c);
         }
         if dirty {
             terminal
@@ -357,8 +418,12 @@ where
             let now_visible = visible_codes(app);
             if now_visible != visible {
                 visible.clone_from(&now_visible);
-                let _ = commands.send(PollCommand::Visible(now_visible)).await;
+                pending.push(PollCommand::Visible(now_visible));
             }
+        }
+        if poller_listens && !pending.flush(&commands) {
+            tracing::warn!("the poller stopped listening");
+            poller_listens = false;
         }
         if app.quit {
             return Ok(());
@@ -381,6 +446,14 @@ where
             }
             Some(a) = side.recv() => Some(a),
             _ = tick.tick() => Some(Action::Tick(clock.now())),
+            // Room in the poller's channel again: the oldest waiting command takes it, the top
+            // of the loop sends what else fits (or learns that the poller is gone).
+            room = commands.reserve(), if poller_listens && !pending.is_empty() => {
+                if let (Ok(permit), Some(c)) = (room, pending.queue.pop_front()) {
+                    permit.send(c);
+                }
+                None
+            }
         };
         let mut next = action;
         while let Some(a) = next {
@@ -463,6 +536,7 @@ mod tests {
 
     use super::*;
     use crate::app::fixture::{app, fixed_now};
+    use crate::flow::Period;
 
     fn mouse(kind: MouseEventKind, column: u16, row: u16) -> Event {
         Event::Mouse(MouseEvent {
@@ -552,6 +626,224 @@ mod tests {
         let mut repeat = KeyEvent::new(C::Char('j'), KeyModifiers::NONE);
         repeat.kind = KeyEventKind::Repeat;
         assert_eq!(key(&repeat), None, "presses only");
+    }
+
+    #[test]
+    fn pending_commands_keep_the_latest_of_each_kind_in_order() {
+        let code = |c: &str| c.parse::<SecurityCode>().unwrap();
+        let (a, b) = (code("HK.00700"), code("US.AAPL"));
+        let mut p = Pending::default();
+        p.push(PollCommand::SetWatchlist(vec![a.clone()]));
+        p.push(PollCommand::Focus(Some(a.clone())));
+        p.push(PollCommand::History(a.clone(), Period::Day));
+        p.push(PollCommand::Focus(Some(b.clone())));
+        p.push(PollCommand::History(b.clone(), Period::Day));
+        p.push(PollCommand::Visible(vec![a.clone()]));
+        p.push(PollCommand::Focus(Some(a.clone())));
+        p.push(PollCommand::History(a.clone(), Period::Day));
+        p.push(PollCommand::Refresh(b.clone()));
+        p.push(PollCommand::Visible(vec![b.clone()]));
+        assert_eq!(
+            Vec::from(p.queue.clone()),
+            [
+                PollCommand::SetWatchlist(vec![a.clone()]),
+                PollCommand::History(b.clone(), Period::Day),
+                PollCommand::Focus(Some(a.clone())),
+                PollCommand::History(a.clone(), Period::Day),
+                PollCommand::Refresh(b.clone()),
+                PollCommand::Visible(vec![b.clone()]),
+            ]
+        );
+        // Two fit; the rest waits. A closed channel drops the queue for good.
+        let (tx, mut rx) = mpsc::channel(2);
+        assert!(p.flush(&tx));
+        assert_eq!(p.queue.len(), 4);
+        assert_eq!(rx.try_recv().ok(), Some(PollCommand::SetWatchlist(vec![a])));
+        drop(rx);
+        assert!(!p.flush(&tx));
+        assert!(p.is_empty());
+    }
+
+    /// Key presses as the terminal sends them, through a channel the test types into.
+    fn keyboard() -> (
+        futures::channel::mpsc::UnboundedSender<std::io::Result<Event>>,
+        futures::channel::mpsc::UnboundedReceiver<std::io::Result<Event>>,
+    ) {
+        futures::channel::mpsc::unbounded()
+    }
+
+    fn type_keys(tx: &futures::channel::mpsc::UnboundedSender<std::io::Result<Event>>, keys: &str) {
+        for c in keys.chars() {
+            let ev = Event::Key(KeyEvent::new(C::Char(c), KeyModifiers::NONE));
+            tx.unbounded_send(Ok(ev)).unwrap();
+        }
+    }
+
+    fn clock() -> SharedClock {
+        Arc::new(crate::clock::ScaledClock::fixed(fixed_now()))
+    }
+
+    /// Runs the loop at most `limit` (paused) seconds; `Err` when it did not return by then.
+    async fn run_loop(
+        app: &mut App,
+        input: futures::channel::mpsc::UnboundedReceiver<std::io::Result<Event>>,
+        channels: Channels,
+        size: (u16, u16),
+        limit: u64,
+    ) -> Result<Result<(), Failure>, tokio::time::error::Elapsed> {
+        let mut terminal =
+            Terminal::new(ratatui::backend::TestBackend::new(size.0, size.1)).unwrap();
+        let token = CancellationToken::new();
+        let clock = clock();
+        tokio::time::timeout(
+            Duration::from_secs(limit),
+            event_loop(
+                &mut terminal,
+                input,
+                app,
+                &clock,
+                channels,
+                &mut None,
+                &token,
+            ),
+        )
+        .await
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_loop_quits_while_the_poller_is_stuck() {
+        // The poller reads no command (its channel is full) and floods events (so its side of
+        // the event channel is full whenever the loop is not reading): the old loop awaited
+        // room for a command here and never read the quit key.
+        let (cmd_tx, _cmd_rx) = mpsc::channel::<PollCommand>(1);
+        cmd_tx.try_send(PollCommand::Visible(Vec::new())).unwrap();
+        let (ev_tx, ev_rx) = mpsc::channel::<PollEvent>(1);
+        let flood = tokio::spawn(async move {
+            let status = crate::app::fixture::status(fixed_now());
+            while ev_tx.send(PollEvent::Status(status.clone())).await.is_ok() {}
+        });
+        let (_side_tx, side_rx) = mpsc::channel::<Action>(1);
+        let channels = Channels {
+            commands: cmd_tx,
+            events: ev_rx,
+            side: side_rx,
+        };
+        let (keys, input) = keyboard();
+        // Moves, views and help: each queues commands the poller will not take.
+        type_keys(&keys, "jjjdwm?ijkq");
+        let mut a = app(12, fixed_now(), (80, 24));
+        let r = run_loop(&mut a, input, channels, (80, 24), 30).await;
+        assert!(matches!(r, Ok(Ok(()))), "the loop did not quit: {r:?}");
+        assert!(a.quit);
+        flood.await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_poller_that_catches_up_hears_the_latest_state() {
+        let (cmd_tx, mut cmd_rx) = mpsc::channel::<PollCommand>(1);
+        cmd_tx.try_send(PollCommand::Visible(Vec::new())).unwrap();
+        let (_ev_tx, ev_rx) = mpsc::channel::<PollEvent>(1);
+        let (_side_tx, side_rx) = mpsc::channel::<Action>(1);
+        let channels = Channels {
+            commands: cmd_tx,
+            events: ev_rx,
+            side: side_rx,
+        };
+        let (keys, input) = keyboard();
+        type_keys(&keys, "jjjjd");
+        let mut a = app(12, fixed_now(), (80, 24));
+        let poller = async {
+            // Stuck for a while, then reads everything the loop has for it.
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            let mut heard = Vec::new();
+            while let Ok(Some(c)) =
+                tokio::time::timeout(Duration::from_secs(2), cmd_rx.recv()).await
+            {
+                heard.push(c);
+            }
+            type_keys(&keys, "q");
+            heard
+        };
+        let (r, heard) = tokio::join!(run_loop(&mut a, input, channels, (80, 24), 30), poller);
+        assert!(matches!(r, Ok(Ok(()))), "{r:?}");
+        let fifth = crate::app::fixture::codes(5).pop().unwrap().0;
+        let focus: Vec<&PollCommand> = heard
+            .iter()
+            .filter(|c| matches!(c, PollCommand::Focus(_)))
+            .collect();
+        assert_eq!(
+            focus,
+            [&PollCommand::Focus(Some(fifth.clone()))],
+            "{heard:?}"
+        );
+        assert_eq!(
+            heard.last(),
+            Some(&PollCommand::History(fifth, Period::Day)),
+            "{heard:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn every_view_renders_huge_replies_through_the_loop() {
+        use crate::flow::{CapitalFlow, FlowItem, Market, SizeSplit};
+        let mut a = app(12, fixed_now(), (120, 40));
+        let code = a.focused().cloned().unwrap();
+        // 100,000 rows of every period and a 70,000-stock group.
+        for period in [Period::Intraday, Period::Day, Period::Week, Period::Month] {
+            let items = (0..100_000_u32)
+                .map(|i| FlowItem {
+                    time: format!("2026-11-{:02} 10:{:02}:00", i % 28 + 1, i % 60),
+                    timestamp: None,
+                    in_flow: f64::from(i % 7) - 3.0,
+                    main_in_flow: Some(1.0),
+                    split: SizeSplit {
+                        super_: f64::from(i % 5) - 2.0,
+                        big: 1.0,
+                        mid: -1.0,
+                        sml: 0.5,
+                    },
+                })
+                .collect();
+            let flow = CapitalFlow {
+                code: Some(code.clone()),
+                period,
+                items,
+                ..CapitalFlow::default()
+            };
+            a.update(Action::Poll(PollEvent::Flow {
+                code: code.clone(),
+                flow,
+                fetched_at: fixed_now(),
+            }));
+        }
+        let mut group = vec![code];
+        group.extend((0..70_000).map(|i| SecurityCode::new(Market::Hk, format!("{i:05}"))));
+        a.update(Action::GroupRead {
+            index: 0,
+            result: Ok(group),
+        });
+        let (cmd_tx, mut cmd_rx) = mpsc::channel::<PollCommand>(64);
+        let drain = tokio::spawn(async move { while cmd_rx.recv().await.is_some() {} });
+        let (_ev_tx, ev_rx) = mpsc::channel::<PollEvent>(1);
+        let (_side_tx, side_rx) = mpsc::channel::<Action>(1);
+        let channels = Channels {
+            commands: cmd_tx,
+            events: ev_rx,
+            side: side_rx,
+        };
+        let (keys, input) = keyboard();
+        type_keys(&keys, "1hhl2hhl3hhl4hhl?");
+        let press = |k| Ok(Event::Key(KeyEvent::new(k, KeyModifiers::NONE)));
+        for k in [C::Esc, C::End, C::PageUp, C::Home, C::Tab, C::BackTab] {
+            keys.unbounded_send(press(k)).unwrap();
+        }
+        keys.unbounded_send(Ok(Event::Resize(200, 60))).unwrap();
+        type_keys(&keys, "ssssdjq");
+        let r = run_loop(&mut a, input, channels, (120, 40), 300).await;
+        assert!(matches!(r, Ok(Ok(()))), "{r:?}");
+        assert!(a.quit);
+        assert_eq!(a.size, (200, 60));
+        drain.await.unwrap();
     }
 
     #[test]

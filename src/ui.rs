@@ -22,6 +22,7 @@ pub mod status;
 pub mod theme;
 pub mod watchlist;
 
+use chrono::{DateTime, TimeDelta, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -58,7 +59,7 @@ pub struct Areas {
 pub fn areas(area: Rect, n: usize) -> Areas {
     let [header, body, status] = Layout::vertical(MAIN_LAYOUT).areas(area);
     // Borders, column header, summary; an empty list keeps three rows for its message.
-    let want = if n == 0 { 3 } else { n as u16 } + 4;
+    let want = cells(if n == 0 { 3 } else { n }).saturating_add(4);
     let (list, detail) = if area.width >= WIDE_FROM {
         let [l, d] =
             Layout::horizontal([Constraint::Length(WIDE_LIST), Constraint::Min(0)]).areas(body);
@@ -102,9 +103,47 @@ pub fn page_rows(size: (u16, u16)) -> u16 {
     watchlist_rows(size, usize::from(size.1.saturating_sub(4)))
 }
 
+/// A count (rows, periods, columns) as terminal cells: at most `u16::MAX`, which is more than any
+/// terminal has, so a count that large only ever means "more than fit".
+pub(crate) fn cells(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
+}
+
+/// An index as a chart coordinate: exact up to `u32::MAX` (far beyond any series that fits in
+/// memory), the largest value beyond.
+pub(crate) fn coord(i: usize) -> f64 {
+    u32::try_from(i).map_or(f64::from(u32::MAX), f64::from)
+}
+
+/// `x` rounded to the nearest integer in `lo..=hi`; NaN is `lo`. How the charts scale a value to
+/// rows or eighths of a cell, whatever OpenD sent (±inf, 1e300, NaN).
+pub(crate) fn round_clamped(x: f64, lo: i32, hi: i32) -> i32 {
+    if x.is_nan() {
+        return lo;
+    }
+    let r = x.round().clamp(f64::from(lo), f64::from(hi));
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "r is a whole number within lo..=hi, both i32: the cast is exact"
+    )]
+    let v = r as i32;
+    v
+}
+
+/// Whether `at` can be placed in a market's local time: not within two days of the ends of
+/// chrono's range, where converting it to a time zone panics. The clock never gets there; a
+/// render must not panic if it did.
+pub(crate) fn placeable(at: DateTime<Utc>) -> bool {
+    let margin = TimeDelta::days(2);
+    at.checked_sub_signed(margin).is_some() && at.checked_add_signed(margin).is_some()
+}
+
 /// Draws the whole dashboard.
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
-    let a = areas(area, app.rows().len());
+    // Only the part of `area` on screen: every position below is inside the buffer.
+    let area = area.intersection(frame.area());
+    // As many rows as codes (sorting them only to count them would cost a sort per frame).
+    let a = areas(area, app.watchlists[app.active].codes.len());
     render_header(frame, a.header, app);
     watchlist::render(frame, a.list, app);
     if let Some(d) = a.detail {

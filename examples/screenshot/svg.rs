@@ -62,6 +62,11 @@ fn css(c: Color) -> Option<String> {
     Some(named.to_string())
 }
 
+/// A count of cells as an f64 coordinate factor (a row holds a few hundred cells: exact).
+fn count(n: usize) -> f64 {
+    u32::try_from(n).map_or(f64::from(u32::MAX), f64::from)
+}
+
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -91,7 +96,7 @@ font-family=\"DejaVu Sans Mono, Menlo, Consolas, monospace\" font-size=\"15\">\n
                     out,
                     "<text x=\"{x}\" y=\"{}\" fill=\"{fill}\"{weight} textLength=\"{}\" lengthAdjust=\"spacing\" xml:space=\"preserve\">{}</text>",
                     py + CH * 0.75,
-                    run.chars().count() as f64 * CW,
+                    count(run.chars().count()) * CW,
                     esc(run)
                 );
             }
@@ -117,7 +122,7 @@ font-family=\"DejaVu Sans Mono, Menlo, Consolas, monospace\" font-size=\"15\">\n
             }
             let sym = cell.symbol();
             if let Some(k) = LEVELS.iter().position(|l| *l == sym).filter(|k| *k > 0) {
-                let fh = CH * k as f64 / 8.0;
+                let fh = CH * count(k) / 8.0;
                 let _ = writeln!(
                     out,
                     "<rect x=\"{px}\" y=\"{}\" width=\"{CW}\" height=\"{fh}\" fill=\"{fg}\"/>",

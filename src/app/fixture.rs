@@ -38,6 +38,14 @@ pub fn fixed_now() -> DateTime<Utc> {
 
 struct Rng(u64);
 
+/// 2^52: [`Rng::next`]'s 53 random bits over it span [0, 2).
+const TWO_POW_52: f64 = 4_503_599_627_370_496.0;
+
+/// An index as an f64 (the fixtures' indexes are a few hundred: exact).
+fn index(i: usize) -> f64 {
+    u32::try_from(i).map_or(f64::from(u32::MAX), f64::from)
+}
+
 impl Rng {
     fn new(seed: &str) -> Rng {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -52,7 +60,12 @@ impl Rng {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "a 53-bit value: exact in an f64's 53-bit mantissa"
+        )]
+        let top = (self.0 >> 11) as f64;
+        top / TWO_POW_52 - 1.0
     }
 }
 
@@ -90,11 +103,11 @@ pub fn intraday(code: &SecurityCode, now: DateTime<Utc>) -> CapitalFlow {
             break;
         }
         // Slow swings plus noise, so sparklines have runs of in- and outflow.
-        let wave = ((i as f64) / 23.0).sin() * 0.6;
+        let wave = (index(i) / 23.0).sin() * 0.6;
         cum = add(cum, split(&mut r, scale, drift + wave));
         items.push(FlowItem {
             time: format!("{date} {}", t.format("%H:%M:%S")),
-            timestamp: Some(at.timestamp() as f64),
+            timestamp: Some(unix_seconds(at)),
             in_flow: cum.total(),
             main_in_flow: None,
             split: cum,
@@ -108,6 +121,16 @@ pub fn intraday(code: &SecurityCode, now: DateTime<Utc>) -> CapitalFlow {
         last_valid_time: last,
         last_valid_timestamp: None,
     }
+}
+
+/// `at` in Unix seconds as OpenD sends timestamps.
+fn unix_seconds(at: DateTime<Utc>) -> f64 {
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "Unix seconds of any date chrono holds are far below 2^53: exact"
+    )]
+    let s = at.timestamp() as f64;
+    s
 }
 
 /// A year of day/week/month rows of `code` ending at `now`'s date.
@@ -145,7 +168,7 @@ pub fn history(code: &SecurityCode, period: Period, now: DateTime<Utc>) -> Capit
         .iter()
         .enumerate()
         .map(|(i, d)| {
-            let wave = ((i as f64) / 9.0).sin() * 0.5;
+            let wave = (index(i) / 9.0).sin() * 0.5;
             let s = split(&mut r, scale, wave);
             FlowItem {
                 time: format!("{d} 00:00:00"),
@@ -197,6 +220,12 @@ pub fn status(now: DateTime<Utc>) -> PollStatus {
             now + chrono::Duration::seconds(3),
         )),
     }
+}
+
+/// How many seconds older than the first stock's data stock `i`'s is: 0 to 49, in steps of 7.
+fn age_step(i: usize) -> i64 {
+    // (i * 7) % 50 without overflow: i % 50 < 50, so the product fits.
+    i64::try_from((i % 50) * 7 % 50).unwrap_or(0)
 }
 
 /// The page the fixture tells its app: a stand-in, since the layout is the ui's (the tui tells
@@ -251,7 +280,7 @@ pub fn app(n: usize, now: DateTime<Utc>, size: (u16, u16)) -> App {
         app.update(Action::Poll(PollEvent::Flow {
             code: code.clone(),
             flow: intraday(code, now),
-            fetched_at: now - chrono::Duration::seconds(2 + (i as i64 * 7) % 50),
+            fetched_at: now - chrono::Duration::seconds(2 + age_step(i)),
         }));
     }
     if let Some((code, _)) = list.first() {

@@ -26,6 +26,7 @@ use super::sparkline::{SignedSparkline, bucket};
 use super::stacked::StackedBars;
 use super::theme::Theme;
 use super::watchlist::right;
+use super::{cells, coord, placeable};
 use crate::app::App;
 use crate::flow::{CapitalFlow, Schedule, SecurityCode, SizeSplit, Units, human};
 
@@ -38,9 +39,11 @@ pub const SIZES: [&str; 4] = ["super", "big", "mid", "sml"];
 
 /// The market's time zone abbreviation at `now` ("HKT", "EST"), or "" when unknown.
 pub fn tz_label(code: &SecurityCode, now: DateTime<Utc>) -> String {
-    Schedule::of(code.market).map_or_else(String::new, |s| {
-        now.with_timezone(&s.tz).format("%Z").to_string()
-    })
+    Schedule::of(code.market)
+        .filter(|_| placeable(now))
+        .map_or_else(String::new, |s| {
+            now.with_timezone(&s.tz).format("%Z").to_string()
+        })
 }
 
 /// Axis labels for a session bucketed into columns of `group` minutes: (column, "HH:MM") at each
@@ -59,7 +62,7 @@ pub fn axis_labels(sched: &Schedule, group: usize) -> Vec<(usize, String)> {
 }
 
 fn minutes_between(a: NaiveTime, b: NaiveTime) -> usize {
-    (b - a).num_minutes().max(0) as usize
+    usize::try_from((b - a).num_minutes()).unwrap_or(0)
 }
 
 /// One line: "super +1.2M  big -300K  mid +5K  sml -2K".
@@ -77,6 +80,8 @@ pub fn split_line(split: &SizeSplit, theme: Theme, units: Units) -> Vec<Span<'st
 
 /// Draws the panel.
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    // Only the part of `area` on screen: every position below is inside the buffer.
+    let area = area.intersection(frame.area());
     let t = Theme::of(app);
     let Some(code) = app.focused().cloned() else {
         frame.render_widget(Block::bordered().title(" no stocks "), area);
@@ -189,10 +194,26 @@ fn render_bars(
         let buf = frame.buffer_mut();
         let y = chart.bottom();
         for (col, label) in axis_labels(&s, group) {
-            let x = (chart.x + col as u16).min(chart.right().saturating_sub(5));
+            let x = chart
+                .x
+                .saturating_add(cells(col))
+                .min(chart.right().saturating_sub(5));
             buf.set_stringn(x, y, label, 5, t.dim());
         }
     }
+}
+
+/// Items a real trend chart has at most: a day has 1,440 minutes. Up to this many (and up to
+/// four per column of a wider chart) every item is a point.
+const TREND_POINTS: usize = 1440;
+
+/// The indexes of `n` items the trend chart draws in `width` columns: all of them, or for longer
+/// series (only a broken or hostile OpenD sends them) evenly spaced ones and always the last, so
+/// that a frame costs the same for 100,000 items as for a day's.
+fn trend_points(n: usize, width: usize) -> impl Iterator<Item = usize> + Clone {
+    let stride = n.div_ceil(TREND_POINTS.max(width.saturating_mul(4))).max(1);
+    let last = n.checked_sub(1).filter(|l| l % stride != 0);
+    (0..n).step_by(stride).chain(last)
 }
 
 fn render_trend(
@@ -206,18 +227,20 @@ fn render_trend(
     if area.height < 4 {
         return;
     }
-    let series: Vec<Vec<(f64, f64)>> = (0..5)
+    let shown = trend_points(flow.items.len(), usize::from(area.width));
+    let mut series: Vec<Vec<(f64, f64)>> = (0..5)
         .map(|k| {
-            flow.items
-                .iter()
-                .enumerate()
-                .map(|(i, it)| {
+            shown
+                .clone()
+                .filter_map(|i| {
+                    let it = &flow.items[i];
                     let v = if k == 0 {
                         it.in_flow
                     } else {
                         it.split.as_array()[k - 1]
                     };
-                    (i as f64, v)
+                    // NaN or ±inf cannot be placed: a gap in the line.
+                    v.is_finite().then_some((coord(i), v))
                 })
                 .collect()
         })
@@ -226,7 +249,19 @@ fn render_trend(
         .iter()
         .flatten()
         .fold((0.0_f64, 0.0_f64), |(l, h), (_, v)| (l.min(*v), h.max(*v)));
-    let pad = (hi - lo).max(1.0) * 0.05;
+    // The chart's canvas multiplies values by its resolution, which overflows to infinity for
+    // values near f64::MAX and then draws a line of 2^64 points (a frozen screen). Values that
+    // large are shown scaled to ±1; real amounts (far below 1e150) are drawn as they are.
+    let scale = Some(lo.abs().max(hi.abs()))
+        .filter(|m| *m > 1e150)
+        .unwrap_or(1.0);
+    if scale != 1.0 {
+        for (_, v) in series.iter_mut().flatten() {
+            *v /= scale;
+        }
+    }
+    let (y_lo, y_hi) = (lo / scale, hi / scale);
+    let pad = (y_hi - y_lo).max(1.0) * 0.05;
     let sched = Schedule::of(code.market);
     let slots = sched
         .map_or(flow.items.len(), |s| s.minutes().len())
@@ -261,13 +296,13 @@ fn render_trend(
         .block(Block::default().title(Line::from(legend)))
         .x_axis(
             Axis::default()
-                .bounds([0.0, (slots.max(2) - 1) as f64])
+                .bounds([0.0, coord(slots.max(2) - 1)])
                 .labels(x_labels)
                 .style(t.dim()),
         )
         .y_axis(
             Axis::default()
-                .bounds([lo - pad, hi + pad])
+                .bounds([y_lo - pad, y_hi + pad])
                 .labels([human(lo, app.units), human(hi, app.units)])
                 .style(t.dim()),
         )
@@ -296,19 +331,17 @@ fn render_split(frame: &mut Frame<'_>, area: Rect, app: &App, split: &SizeSplit)
     };
     frame.render_widget(&w, bars);
     let buf = frame.buffer_mut();
-    for (i, (name, v)) in SIZES.iter().zip(split.as_array()).enumerate() {
+    for (i, (y, (name, v))) in (area.y + 1..area.bottom())
+        .zip(SIZES.iter().zip(split.as_array()))
+        .enumerate()
+    {
         let swatch = Style::default().fg(t.size_shade(i, v >= 0.0));
         let line = Line::from(vec![
             Span::styled("██ ", swatch),
             Span::raw(format!("{name:<6}")),
             Span::styled(right(&human(v, app.units), 9), t.signed(v)),
         ]);
-        buf.set_line(
-            area.x + 12,
-            area.y + 1 + i as u16,
-            &line,
-            area.width.saturating_sub(12),
-        );
+        buf.set_line(area.x + 12, y, &line, area.width.saturating_sub(12));
     }
     let total = split.total();
     let main = split.main();
@@ -324,4 +357,29 @@ fn render_split(frame: &mut Frame<'_>, area: Rect, app: &App, split: &SizeSplit)
         &line,
         area.width.saturating_sub(12),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trend_points_keep_real_days_whole_and_sample_long_series() {
+        assert!(trend_points(332, 120).eq(0..332));
+        assert!(trend_points(TREND_POINTS, 10).eq(0..TREND_POINTS));
+        assert_eq!(trend_points(0, 120).count(), 0);
+        // 100,000 items: every 70th, and the last.
+        let p: Vec<usize> = trend_points(100_000, 120).collect();
+        assert!(p.len() <= TREND_POINTS + 1, "{}", p.len());
+        assert_eq!(p.first(), Some(&0));
+        assert_eq!(p.last(), Some(&99_999));
+        assert!(p.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn minutes_between_is_zero_when_backwards() {
+        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap_or_default();
+        assert_eq!(minutes_between(t(9, 30), t(12, 0)), 150);
+        assert_eq!(minutes_between(t(12, 0), t(9, 30)), 0);
+    }
 }

@@ -16,6 +16,8 @@ use crate::app::keymap::Keymap;
     reason = "x, y, w, h, t are the usual geometry and theme names"
 )]
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    // Only the part of `area` on screen: every position below is inside the buffer.
+    let area = area.intersection(frame.area());
     let t = Theme::of(app);
     let km = Keymap::default();
     let mut lines: Vec<Line<'_>> = km
@@ -39,7 +41,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         Span::styled("outflow", t.signed(-1.0)),
         Span::raw(" · ◂ main · age/stale/err"),
     ]));
-    let h = (lines.len() as u16 + 2).min(area.height);
+    let h = super::cells(lines.len()).saturating_add(2).min(area.height);
     let w = 50.min(area.width);
     let [v] = Layout::vertical([Constraint::Length(h)])
         .flex(Flex::Center)

@@ -19,6 +19,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
+use super::cells;
 use super::detail::split_line;
 use super::stacked::StackedBars;
 use super::theme::Theme;
@@ -107,8 +108,9 @@ impl Chart {
         let value_rows = if inner.width < 100 { 2 } else { 1 };
         let bars_h = inner.height - 2 - value_rows;
         let chart_w = inner.width - GUTTER;
-        // Wider bars when few periods fit: 2 to 5 cells per period, one of them the gap.
-        let step = (chart_w / n.max(1) as u16).clamp(2, 5);
+        // Wider bars when few periods fit: 2 to 5 cells per period, one of them the gap. (Any
+        // count, 65,536 rows included, is at least one cell's worth: never a division by 0.)
+        let step = (chart_w / cells(n).max(1)).clamp(2, 5);
         let visible = usize::from(chart_w / step);
         let cursor = n - 1 - back.min(n - 1);
         Some(Chart {
@@ -158,15 +160,19 @@ fn render_bars(frame: &mut Frame<'_>, inner: Rect, chart: Chart, shown: &[FlowIt
 fn render_axis(buf: &mut Buffer, inner: Rect, chart: Chart, shown: &[FlowItem], app: &App) {
     let t = Theme::of(app);
     let bars = chart.bars;
-    let cx = bars.x + ((chart.cursor - chart.start) as u16) * chart.step;
+    // The cursor is within the shown window, so its column is within the bars.
+    let cx = cells(chart.cursor - chart.start)
+        .saturating_mul(chart.step)
+        .saturating_add(bars.x);
     buf.set_string(cx, bars.bottom(), "▲", t.title());
-    let label_w: usize = if app.view == Period::Month { 7 } else { 5 };
-    let every = (label_w + 2).div_ceil(usize::from(chart.step));
+    let label_w: u16 = if app.view == Period::Month { 7 } else { 5 };
+    let every = (label_w + 2).div_ceil(chart.step);
     let y = bars.bottom() + 1;
-    for (i, item) in shown.iter().enumerate().step_by(every.max(1)) {
-        let x = bars.x + i as u16 * chart.step;
-        if x + label_w as u16 <= inner.right() {
-            buf.set_string(x, y, date_label(&item.time, app.view), t.dim());
+    let columns = (bars.x..inner.right()).step_by(usize::from(chart.step));
+    for (x, item) in columns.zip(shown).step_by(usize::from(every.max(1))) {
+        if x.saturating_add(label_w) <= inner.right() {
+            let label = date_label(&item.time, app.view);
+            buf.set_stringn(x, y, label, usize::from(label_w), t.dim());
         }
     }
 }
@@ -200,6 +206,8 @@ fn value_lines(item: &FlowItem, rows: u16, t: Theme, units: Units) -> Vec<Line<'
 /// Draws the panel: border and title, then the chart (bars, cursor and dates, the cursor's
 /// values), or why there is none yet.
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    // Only the part of `area` on screen: every position below is inside the buffer.
+    let area = area.intersection(frame.area());
     let t = Theme::of(app);
     let Some(code) = app.focused().cloned() else {
         frame.render_widget(Block::bordered().title(" no stocks "), area);
@@ -223,10 +231,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     render_axis(frame.buffer_mut(), inner, chart, shown, app);
     let y = chart.bars.bottom() + 2;
     let lines = value_lines(&flow.items[chart.cursor], chart.value_rows, t, app.units);
-    for (k, line) in lines.iter().enumerate() {
-        frame
-            .buffer_mut()
-            .set_line(inner.x, y + k as u16, line, inner.width);
+    for (y, line) in (y..inner.bottom()).zip(&lines) {
+        frame.buffer_mut().set_line(inner.x, y, line, inner.width);
     }
 }
 

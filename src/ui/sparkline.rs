@@ -13,6 +13,8 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::Widget;
 
+use super::round_clamped;
+
 /// Lower block symbols by eighths filled (0..=8).
 pub const LEVELS: [&str; 9] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
 
@@ -43,13 +45,18 @@ pub fn eighths(v: f64, max: f64, rows: u16) -> i32 {
         return 0;
     }
     let full = i32::from(rows) * 8;
-    let e = ((v.abs() / max) * f64::from(full)).round() as i32;
-    e.clamp(1, full) * if v < 0.0 { -1 } else { 1 }
+    let e = round_clamped((v.abs() / max) * f64::from(full), 1, full);
+    e * if v < 0.0 { -1 } else { 1 }
+}
+
+/// The lower block of `k` eighths, `k` clamped to 0..=8.
+fn level(k: i32) -> &'static str {
+    usize::try_from(k.clamp(0, 8)).map_or(LEVELS[0], |k| LEVELS[k])
 }
 
 /// Draws a cell filled `k` eighths from the bottom in `fg` over `bg`.
 pub fn fill_bottom(cell: &mut ratatui::buffer::Cell, k: i32, fg: Color, bg: Color) {
-    cell.set_symbol(LEVELS[k.clamp(0, 8) as usize])
+    cell.set_symbol(level(k))
         .set_style(Style::default().fg(fg).bg(bg));
 }
 
@@ -61,7 +68,7 @@ pub fn fill_top(cell: &mut ratatui::buffer::Cell, k: i32, fg: Color, bg: Color) 
         fill_bottom(cell, 8, fg, bg);
         return;
     }
-    cell.set_symbol(LEVELS[(8 - k) as usize]).set_style(
+    cell.set_symbol(level(8 - k)).set_style(
         Style::default()
             .fg(fg)
             .bg(bg)
@@ -94,10 +101,6 @@ impl SignedSparkline<'_> {
 }
 
 impl Widget for &SignedSparkline<'_> {
-    #[expect(
-        clippy::many_single_char_names,
-        reason = "x, y, w, h, t are the usual geometry and theme names"
-    )]
     fn render(self, area: Rect, buf: &mut Buffer) {
         let area = area.intersection(buf.area);
         if area.is_empty() {
@@ -109,9 +112,8 @@ impl Widget for &SignedSparkline<'_> {
         } else {
             (area.height.div_ceil(2), area.height / 2)
         };
-        for (i, v) in self.values.iter().take(area.width as usize).enumerate() {
+        for (x, v) in (area.x..area.right()).zip(self.values) {
             let Some(v) = v else { continue };
-            let x = area.x + i as u16;
             if area.height == 1 {
                 let e = eighths(*v, max, 1);
                 if let Some(cell) = buf.cell_mut((x, area.y)) {

@@ -12,7 +12,12 @@ use ratatui::widgets::Widget;
 
 use super::sparkline::{fill_bottom, fill_top};
 use super::theme::Theme;
+use super::{cells, round_clamped};
 use crate::flow::SizeSplit;
+
+/// Eighths of the tallest stack any terminal can show (`u16::MAX` rows): the cap on a segment's
+/// end, so that values as large as 1e300 or infinite still draw as full bars.
+const MAX_EIGHTHS: i32 = 65_535 * 8;
 
 /// How many rows go above the zero line and the value of one row, for stacks whose positive
 /// sums reach `pos` and negative sums reach `neg` (both ≥ 0) in `height` rows.
@@ -23,7 +28,10 @@ pub fn baseline(pos: f64, neg: f64, height: u16) -> (u16, f64) {
     let h = f64::from(height);
     let min_up = u16::from(pos > 0.0);
     let max_up = height - u16::from(neg > 0.0 && height > 1);
-    let up = ((h * pos / (pos + neg)).round() as u16).clamp(min_up, max_up.max(min_up));
+    let hi = max_up.max(min_up);
+    // A share of `height` rows: within 0..=height (NaN, from inf / inf, counts as 0).
+    let share = round_clamped(h * pos / (pos + neg), 0, i32::from(height));
+    let up = u16::try_from(share).unwrap_or(0).clamp(min_up, hi);
     let down = height - up;
     let per_row = f64::max(
         if up > 0 { pos / f64::from(up) } else { 0.0 },
@@ -40,7 +48,7 @@ fn side(split: &SizeSplit, positive: bool, per_row: f64, theme: Theme) -> Vec<(i
         if (positive && v > 0.0) || (!positive && v < 0.0) {
             acc += v.abs();
             let end = if per_row > 0.0 {
-                (acc / per_row * 8.0).round() as i32
+                round_clamped(acc / per_row * 8.0, 0, MAX_EIGHTHS)
             } else {
                 0
             };
@@ -105,12 +113,16 @@ impl Widget for &StackedBars<'_> {
         let (pos, neg) = StackedBars::extent(self.columns);
         let (up, per_row) = baseline(pos, neg, area.height);
         let down = area.height - up;
-        let step = self.bar_width + self.gap;
+        let step = self.bar_width.saturating_add(self.gap);
         for (i, split) in self.columns.iter().enumerate() {
-            let x0 = area.x + i as u16 * step;
-            if x0 + self.bar_width > area.right() {
+            // Columns past the area's right edge are not drawn (however many there are).
+            let Some(x0) = cells(i)
+                .checked_mul(step)
+                .and_then(|dx| dx.checked_add(area.x))
+                .filter(|x0| x0.saturating_add(self.bar_width) <= area.right())
+            else {
                 break;
-            }
+            };
             let ups = side(split, true, per_row, self.theme);
             let downs = side(split, false, per_row, self.theme);
             for r in 0..up {
@@ -133,8 +145,8 @@ impl Widget for &StackedBars<'_> {
             }
             if let (Some(Some(m)), true) = (self.marks.get(i), self.gap > 0 && per_row > 0.0) {
                 // The cell holding the top eighth of the mark, rounded like the bars.
-                let e = (m.abs() / per_row * 8.0).round() as i32;
-                let rows = ((e - 1).max(0) / 8) as u16;
+                let e = round_clamped(m.abs() / per_row * 8.0, 0, MAX_EIGHTHS);
+                let rows = u16::try_from((e - 1).max(0) / 8).unwrap_or(u16::MAX);
                 let y = if *m >= 0.0 {
                     (area.y + up).saturating_sub(1 + rows.min(up.saturating_sub(1)))
                 } else {

@@ -44,6 +44,8 @@ fn connection(app: &App) -> Vec<Span<'static>> {
 
 /// Draws the bar.
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    // Only the part of `area` on screen: every position below is inside the buffer.
+    let area = area.intersection(frame.area());
     let t = Theme::of(app);
     let sep = || Span::styled(" │ ", t.dim());
     let mut spans = Vec::new();

@@ -138,8 +138,8 @@ fn net_cell(buf: &Buffer, code: &str) -> (Color, Color) {
             .map(|x| buf[(x, y)].symbol().to_string())
             .collect();
         if let Some(pos) = line.find(code) {
-            let start = line[..pos].chars().count() + 28;
-            for x in start as u16..area.width {
+            let start = u16::try_from(line[..pos].chars().count() + 28).unwrap();
+            for x in start..area.width {
                 let s = buf[(x, y)].symbol();
                 if s == "+" || s == "-" {
                     let fg = buf[(x, y)].fg;

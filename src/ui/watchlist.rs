@@ -11,6 +11,7 @@
 //! ```
 
 use ratatui::Frame;
+use ratatui::buffer::CellWidth;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -18,6 +19,7 @@ use ratatui::widgets::Block;
 
 use super::sparkline::{SignedSparkline, bucket};
 use super::theme::Theme;
+use super::{cells, placeable};
 use crate::app::{App, StockData};
 use crate::flow::{Period, Schedule, SecurityCode, human};
 
@@ -42,12 +44,16 @@ pub fn row_at(app: &App, x: u16, y: u16) -> Option<usize> {
     let n = app.rows().len();
     let a = super::areas(Rect::new(0, 0, app.size.0, app.size.1), n);
     let list = a.list;
-    let visible = usize::from(list.height.saturating_sub(4));
+    let visible = list.height.saturating_sub(4);
     let first_y = list.y + 2;
-    if x <= list.x || x + 1 >= list.right() || y < first_y || y >= first_y + visible as u16 {
+    if x <= list.x
+        || x.saturating_add(1) >= list.right()
+        || y < first_y
+        || y >= first_y.saturating_add(visible)
+    {
         return None;
     }
-    let i = offset(app.selected, visible) + usize::from(y - first_y);
+    let i = offset(app.selected, usize::from(visible)) + usize::from(y - first_y);
     (i < n).then_some(i)
 }
 
@@ -75,7 +81,8 @@ pub fn freshness(app: &App, code: &SecurityCode, data: Option<&StockData>) -> (S
         return ("…".into(), t.dim());
     };
     let age = (app.now - at).num_seconds().max(0);
-    let trading = Schedule::of(code.market).is_some_and(|s| s.phase(app.now).is_trading());
+    let trading = Schedule::of(code.market)
+        .is_some_and(|s| placeable(app.now) && s.phase(app.now).is_trading());
     if trading && age > STALE_AFTER_S {
         return ("stale".into(), t.warn());
     }
@@ -113,24 +120,36 @@ pub fn textwrap_cells(text: &str, w: usize) -> Vec<String> {
         .collect()
 }
 
-/// Display width of a string in cells (CJK characters take two).
+/// Display width of a string in cells as the terminal buffer draws it (CJK characters take two;
+/// control characters and zero-width graphemes none).
 pub fn width(s: &str) -> usize {
-    Span::raw(s).width()
+    let span = Span::raw(s);
+    span.styled_graphemes(Style::default())
+        .map(|g| usize::from(g.symbol.cell_width()))
+        .sum()
 }
 
-/// `s` cut or padded to exactly `w` cells.
+/// `s` cut or padded to exactly `w` cells, whole graphemes only, measured as the terminal buffer
+/// draws them: a grapheme holding a control character, or taking no cell, is dropped (the buffer
+/// drops it too), and a wide one that does not fit is left out. So a column after a name from
+/// OpenD starts at the same cell whatever the name holds (CJK, emoji sequences, zero-width
+/// joiners, combining marks, escapes).
 pub fn cut(s: &str, w: usize) -> String {
+    let span = Span::raw(s);
     let mut out = String::new();
     let mut used = 0;
-    for c in s.chars() {
-        let cw = width(c.encode_utf8(&mut [0; 4]));
+    for g in span.styled_graphemes(Style::default()) {
+        let cw = usize::from(g.symbol.cell_width());
+        if cw == 0 {
+            continue;
+        }
         if used + cw > w {
             break;
         }
-        out.push(c);
+        out.push_str(g.symbol);
         used += cw;
     }
-    out.push_str(&" ".repeat(w - used));
+    out.push_str(&" ".repeat(w.saturating_sub(used)));
     out
 }
 
@@ -156,10 +175,13 @@ impl Columns {
     /// The columns of a panel whose inner area is `inner`: code, name, net, main, sparkline,
     /// age; the name takes 6 to 16 cells and the sparkline the rest.
     fn of(inner: Rect) -> Columns {
-        let width = inner.width as usize;
+        let width = usize::from(inner.width);
         let name_w = width.saturating_sub(36 + 20).clamp(6, 16);
         let spark_w = width.saturating_sub(36 + name_w);
-        let spark_x = inner.x + (10 + 1 + name_w + 1 + 8 + 1 + 8 + 1) as u16;
+        // Code, name, net and main, each with its space: at most 46 cells.
+        let spark_x = inner
+            .x
+            .saturating_add(cells(10 + 1 + name_w + 1 + 8 + 1 + 8 + 1));
         Columns {
             width,
             name_w,
@@ -219,7 +241,7 @@ fn row_line(app: &App, code: &SecurityCode, cols: Columns, t: Theme) -> Line<'st
     let fmt = |v: Option<f64>| v.map_or_else(|| "—".to_string(), |v| human(v, app.units));
     let (fresh, fresh_style) = freshness(app, code, data);
     Line::from(vec![
-        Span::raw(format!("{:<10} ", code.to_string())),
+        Span::raw(format!("{} ", cut(&code.to_string(), 10))),
         Span::raw(format!("{} ", cut(&app.display_name(code), cols.name_w))),
         Span::styled(
             format!("{} ", right(&fmt(net), 8)),
@@ -258,12 +280,12 @@ fn render_row(
             up: t.up_color(),
             down: t.down_color(),
         };
-        let r = Rect::new(cols.spark_x, y, cols.spark_w.saturating_sub(1) as u16, 1);
+        let r = Rect::new(cols.spark_x, y, cells(cols.spark_w.saturating_sub(1)), 1);
         frame.render_widget(&spark, r);
     }
     if selected {
         let buf = frame.buffer_mut();
-        let spark_end = cols.spark_x + cols.spark_w as u16;
+        let spark_end = cols.spark_x.saturating_add(cells(cols.spark_w));
         for x in (row.x..cols.spark_x).chain(spark_end..row.right()) {
             if let Some(c) = buf.cell_mut((x, y)) {
                 c.set_style(t.selected());
@@ -300,6 +322,8 @@ fn summary_line(app: &App, rows: &[&SecurityCode], t: Theme) -> Line<'static> {
 /// Draws the panel: border and title, column header, then the visible rows and the summary
 /// line, or the empty list's message.
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    // Only the part of `area` on screen: every position below is inside the buffer.
+    let area = area.intersection(frame.area());
     let t = Theme::of(app);
     let block = Block::bordered().title(title(app, t));
     let inner = block.inner(area);
@@ -316,17 +340,18 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         let (text, style) = empty_message(app, t);
         let lines = textwrap_cells(&text, cols.width);
         let room = usize::from(inner.height.saturating_sub(2));
-        for (k, l) in lines.iter().enumerate().take(room) {
+        for (y, l) in (inner.y + 1..inner.bottom()).zip(lines.iter().take(room)) {
             frame
                 .buffer_mut()
-                .set_stringn(inner.x, inner.y + 1 + k as u16, l, cols.width, style);
+                .set_stringn(inner.x, y, l, cols.width, style);
         }
         return;
     }
     let visible = usize::from(inner.height.saturating_sub(2));
     let first = offset(app.selected, visible);
-    for (i, code) in rows.iter().enumerate().skip(first).take(visible) {
-        let row = Rect::new(inner.x, inner.y + 1 + (i - first) as u16, inner.width, 1);
+    let ys = inner.y + 1..inner.bottom();
+    for (y, (i, code)) in ys.zip(rows.iter().enumerate().skip(first).take(visible)) {
+        let row = Rect::new(inner.x, y, inner.width, 1);
         render_row(frame, row, app, code, cols, i == app.selected);
     }
     frame.buffer_mut().set_line(
@@ -335,4 +360,28 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         &summary_line(app, &rows, t),
         inner.width,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cut_measures_what_the_buffer_draws() {
+        assert_eq!(cut("Tencent", 4), "Tenc");
+        assert_eq!(cut("AB", 4), "AB  ");
+        // CJK takes two cells; one that does not fit is left out, the gap padded.
+        assert_eq!(cut("腾讯控股", 5), "腾讯 ");
+        // Escapes and other controls draw nothing, so they take no room.
+        assert_eq!(cut("\u{1b}[2JAB\u{7}", 4), "[2JA");
+        assert_eq!(width("\u{1b}]0;x\u{7}"), 4);
+        // A zero-width space draws nothing; a combining accent stays on its letter.
+        assert_eq!(cut("A\u{200b}B", 3), "AB ");
+        assert_eq!(cut("e\u{301}x", 2), "e\u{301}x");
+        // An emoji sequence is one grapheme of two cells, never split.
+        let family = "👨\u{200d}👩\u{200d}👧";
+        assert_eq!(width(family), 2);
+        assert_eq!(cut(family, 1), " ");
+        assert_eq!(cut(family, 3), format!("{family} "));
+    }
 }
