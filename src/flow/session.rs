@@ -77,13 +77,17 @@ impl Schedule {
         !matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
     }
 
-    /// `at` in the market's time zone.
+    /// `at` in the market's time zone (callers keep `at` within [`SANE_YEARS`]).
     pub fn local(&self, at: DateTime<Utc>) -> DateTime<Tz> {
         at.with_timezone(&self.tz)
     }
 
-    /// The market's phase at `at`.
+    /// The market's phase at `at` (closed for instants outside [`SANE_YEARS`], where the
+    /// time-zone arithmetic would overflow).
     pub fn phase(&self, at: DateTime<Utc>) -> Phase {
+        if !is_sane(at) {
+            return Phase::Closed;
+        }
         let local = self.local(at);
         if !Self::is_trading_day(local.date_naive()) {
             return Phase::Closed;
@@ -133,13 +137,19 @@ impl Schedule {
     /// The open of the session day that intraday data covers at `at`: today once the market has
     /// opened, otherwise the previous trading day (whole last session when closed).
     pub fn latest_session_date(&self, at: DateTime<Utc>) -> NaiveDate {
+        if !is_sane(at) {
+            return at.date_naive();
+        }
         let local = self.local(at);
         let mut d = local.date_naive();
         if Self::is_trading_day(d) && local.time() >= self.sessions[0].0 {
             return d;
         }
         loop {
-            d = d.checked_sub_days(Days::new(1)).unwrap_or(d);
+            let Some(prev) = d.checked_sub_days(Days::new(1)) else {
+                return d;
+            };
+            d = prev;
             if Self::is_trading_day(d) {
                 return d;
             }
@@ -148,6 +158,9 @@ impl Schedule {
 
     /// The next regular open strictly after `at`.
     pub fn next_open(&self, at: DateTime<Utc>) -> DateTime<Utc> {
+        if !is_sane(at) {
+            return at;
+        }
         let mut d = self.local(at).date_naive();
         loop {
             if Self::is_trading_day(d) {
@@ -158,7 +171,10 @@ impl Schedule {
                     }
                 }
             }
-            d = d.checked_add_days(Days::new(1)).unwrap_or(d);
+            let Some(next) = d.checked_add_days(Days::new(1)) else {
+                return at;
+            };
+            d = next;
         }
     }
 
@@ -166,6 +182,15 @@ impl Schedule {
     pub fn close_of(&self, date: NaiveDate) -> DateTime<Utc> {
         self.at(date, self.sessions[self.sessions.len() - 1].1)
     }
+}
+
+/// Years in which session arithmetic is done; instants outside (a hostile or broken clock) are
+/// treated as closed instead of overflowing chrono near its limits.
+pub const SANE_YEARS: std::ops::RangeInclusive<i32> = 1900..=9000;
+
+fn is_sane(at: DateTime<Utc>) -> bool {
+    use chrono::Datelike;
+    SANE_YEARS.contains(&at.year())
 }
 
 #[cfg(test)]
@@ -229,5 +254,20 @@ mod tests {
             hk.next_open(utc("2026-11-25T04:30:00Z")),
             utc("2026-11-25T05:00:00Z")
         );
+    }
+
+    #[test]
+    fn extreme_instants_neither_panic_nor_hang() {
+        let s = Schedule::of(Market::Hk).unwrap();
+        for at in [
+            DateTime::<Utc>::MIN_UTC,
+            DateTime::<Utc>::MAX_UTC,
+            DateTime::<Utc>::UNIX_EPOCH,
+        ] {
+            let _ = s.phase(at);
+            let _ = s.latest_session_date(at);
+            let _ = s.next_open(at);
+        }
+        assert_eq!(s.phase(DateTime::<Utc>::MAX_UTC), Phase::Closed);
     }
 }
