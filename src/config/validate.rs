@@ -16,7 +16,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
-use super::file::{ConfigFile, WatchlistFile};
+use super::file::{ConfigFile, OpendFile, StoreFile, UiFile, WatchlistFile};
 use super::{
     Brand, Colors, Config, Diagnostic, MAX_BUDGET, MAX_KEEP_DAYS, WatchlistConfig, WatchlistSource,
 };
@@ -222,108 +222,128 @@ fn explain(text: &str, span: Option<Range<usize>>, message: &str) -> String {
 fn build(file: ConfigFile, base: Option<&Path>, r: &mut Report<'_>) -> Config {
     let mut c = Config::default();
     if let Some(opend) = file.opend.map(Spanned::into_inner) {
-        if let Some(host) = opend.host {
-            let span = host.span();
-            let h = host.into_inner();
-            match check_host(&h) {
-                Ok(()) => c.opend.host = h,
-                Err(m) => r.at(Some(span), m),
-            }
-        }
-        if let Some(port) = opend.port {
-            match u16::try_from(*port.get_ref()) {
-                Ok(p) if p > 0 => c.opend.port = p,
-                _ => r.at(
-                    Some(port.span()),
-                    format!(
-                        "port = {} is out of range: expected 1 to 65535 (OpenD's API port, 11111 by default)",
-                        port.get_ref()
-                    ),
-                ),
-            }
-        }
-        if let Some(key) = opend.rsa_private_key {
-            match check_key_file(key.get_ref(), base) {
-                Ok(p) => c.opend.rsa_private_key = Some(p),
-                Err(m) => r.at(Some(key.span()), m),
-            }
-        }
-        if let Some(brand) = opend.brand {
-            match brand.get_ref().as_str() {
-                "futu" => c.opend.brand = Brand::Futu,
-                "moomoo" => c.opend.brand = Brand::Moomoo,
-                other => r.at(
-                    Some(brand.span()),
-                    format!("brand = {other:?} is not known: expected \"futu\" or \"moomoo\""),
-                ),
-            }
-        }
+        opend_section(opend, base, &mut c, r);
     }
     if let Some(n) = file.budget.and_then(|b| b.into_inner().requests_per_30s) {
-        match usize::try_from(*n.get_ref()) {
-            Ok(b) if (1..=MAX_BUDGET).contains(&b) => c.budget = b,
-            _ => r.at(
-                Some(n.span()),
-                format!(
-                    "requests_per_30s = {} is out of range: expected 1 to 30 (OpenD allows 30 capital-flow requests per 30 s; lower it if other programs share your OpenD)",
-                    n.get_ref()
-                ),
-            ),
-        }
+        budget_section(&n, &mut c, r);
     }
     if let Some(ui) = file.ui.map(Spanned::into_inner) {
-        if let Some(colors) = ui.colors {
-            match colors.get_ref().as_str() {
-                "green-up" => c.ui.colors = Colors::GreenUp,
-                "red-up" => c.ui.colors = Colors::RedUp,
-                other => r.at(
-                    Some(colors.span()),
-                    format!(
-                        "colors = {other:?} is not known: expected \"green-up\" (green = inflow) or \"red-up\" (red = inflow)"
-                    ),
-                ),
-            }
-        }
-        if let Some(units) = ui.units {
-            match units.get_ref().as_str() {
-                "western" => c.ui.units = Units::Western,
-                "cjk" => c.ui.units = Units::Cjk,
-                other => r.at(
-                    Some(units.span()),
-                    format!(
-                        "units = {other:?} is not known: expected \"western\" (K/M/B) or \"cjk\" (万/亿)"
-                    ),
-                ),
-            }
-        }
+        ui_section(ui, &mut c, r);
     }
     if let Some(store) = file.store.map(Spanned::into_inner) {
-        if let Some(path) = store.path {
-            match check_store_path(path.get_ref(), base) {
-                Ok(p) => c.store.path = Some(p),
-                Err(m) => r.at(Some(path.span()), m),
-            }
-        }
-        if let Some(enabled) = store.enabled {
-            c.store.enabled = enabled.into_inner();
-        }
-        if let Some(keep) = store.keep_days {
-            match u32::try_from(*keep.get_ref()) {
-                Ok(k) if k <= MAX_KEEP_DAYS => c.store.keep_days = k,
-                _ => r.at(
-                    Some(keep.span()),
-                    format!(
-                        "keep_days = {} is out of range: expected 0 (keep everything) to {MAX_KEEP_DAYS} days",
-                        keep.get_ref()
-                    ),
-                ),
-            }
-        }
+        store_section(store, base, &mut c, r);
     }
     if let Some(lists) = file.watchlist {
         c.watchlists = watchlists(lists.into_inner(), r);
     }
     c
+}
+
+/// `[opend]`: host, port, RSA key file, brand.
+fn opend_section(opend: OpendFile, base: Option<&Path>, c: &mut Config, r: &mut Report<'_>) {
+    if let Some(host) = opend.host {
+        let span = host.span();
+        let h = host.into_inner();
+        match check_host(&h) {
+            Ok(()) => c.opend.host = h,
+            Err(m) => r.at(Some(span), m),
+        }
+    }
+    if let Some(port) = opend.port {
+        match u16::try_from(*port.get_ref()) {
+            Ok(p) if p > 0 => c.opend.port = p,
+            _ => r.at(
+                Some(port.span()),
+                format!(
+                    "port = {} is out of range: expected 1 to 65535 (OpenD's API port, 11111 by default)",
+                    port.get_ref()
+                ),
+            ),
+        }
+    }
+    if let Some(key) = opend.rsa_private_key {
+        match check_key_file(key.get_ref(), base) {
+            Ok(p) => c.opend.rsa_private_key = Some(p),
+            Err(m) => r.at(Some(key.span()), m),
+        }
+    }
+    if let Some(brand) = opend.brand {
+        match brand.get_ref().as_str() {
+            "futu" => c.opend.brand = Brand::Futu,
+            "moomoo" => c.opend.brand = Brand::Moomoo,
+            other => r.at(
+                Some(brand.span()),
+                format!("brand = {other:?} is not known: expected \"futu\" or \"moomoo\""),
+            ),
+        }
+    }
+}
+
+/// `[budget] requests_per_30s`.
+fn budget_section(n: &Spanned<i64>, c: &mut Config, r: &mut Report<'_>) {
+    match usize::try_from(*n.get_ref()) {
+        Ok(b) if (1..=MAX_BUDGET).contains(&b) => c.budget = b,
+        _ => r.at(
+            Some(n.span()),
+            format!(
+                "requests_per_30s = {} is out of range: expected 1 to 30 (OpenD allows 30 capital-flow requests per 30 s; lower it if other programs share your OpenD)",
+                n.get_ref()
+            ),
+        ),
+    }
+}
+
+/// `[ui]`: colours and units.
+fn ui_section(ui: UiFile, c: &mut Config, r: &mut Report<'_>) {
+    if let Some(colors) = ui.colors {
+        match colors.get_ref().as_str() {
+            "green-up" => c.ui.colors = Colors::GreenUp,
+            "red-up" => c.ui.colors = Colors::RedUp,
+            other => r.at(
+                Some(colors.span()),
+                format!(
+                    "colors = {other:?} is not known: expected \"green-up\" (green = inflow) or \"red-up\" (red = inflow)"
+                ),
+            ),
+        }
+    }
+    if let Some(units) = ui.units {
+        match units.get_ref().as_str() {
+            "western" => c.ui.units = Units::Western,
+            "cjk" => c.ui.units = Units::Cjk,
+            other => r.at(
+                Some(units.span()),
+                format!(
+                    "units = {other:?} is not known: expected \"western\" (K/M/B) or \"cjk\" (万/亿)"
+                ),
+            ),
+        }
+    }
+}
+
+/// `[store]`: path, enabled, keep_days.
+fn store_section(store: StoreFile, base: Option<&Path>, c: &mut Config, r: &mut Report<'_>) {
+    if let Some(path) = store.path {
+        match check_store_path(path.get_ref(), base) {
+            Ok(p) => c.store.path = Some(p),
+            Err(m) => r.at(Some(path.span()), m),
+        }
+    }
+    if let Some(enabled) = store.enabled {
+        c.store.enabled = enabled.into_inner();
+    }
+    if let Some(keep) = store.keep_days {
+        match u32::try_from(*keep.get_ref()) {
+            Ok(k) if k <= MAX_KEEP_DAYS => c.store.keep_days = k,
+            _ => r.at(
+                Some(keep.span()),
+                format!(
+                    "keep_days = {} is out of range: expected 0 (keep everything) to {MAX_KEEP_DAYS} days",
+                    keep.get_ref()
+                ),
+            ),
+        }
+    }
 }
 
 fn check_host(h: &str) -> Result<(), String> {
