@@ -4,6 +4,7 @@
 # `capflow sim` with OpenD's rate limits on. Prints requests, rejections, reconnects, the worst
 # 30-s window, and the recorder's RSS at start and end (it must not grow).
 # Usage: scripts/soak.sh [DURATION=10m] [PERIOD=20]
+# SOAK_SPEED=0 freezes the market clock, so no series grows and any RSS growth is the program's.
 set -euo pipefail
 duration=${1:-10m}
 period=${2:-20}
@@ -19,7 +20,7 @@ export XDG_CONFIG_HOME=$work XDG_DATA_HOME=$work
 unset CAPFLOW_CONFIG
 
 # The simulator at 10:00 Hong Kong time on a Wednesday, running at real speed.
-"$bin" sim --listen 127.0.0.1:0 --now 2026-11-25T02:00:00Z --speed 1 > "$work/sim.out" 2>/dev/null &
+"$bin" sim --listen 127.0.0.1:0 --now 2026-11-25T02:00:00Z --speed "${SOAK_SPEED:-1}" > "$work/sim.out" 2>/dev/null &
 pids+=($!)
 until grep -q 'listening on' "$work/sim.out" 2>/dev/null; do sleep 0.1; done
 sim=$(sed -n 's/^listening on //p' "$work/sim.out")
@@ -55,7 +56,7 @@ final=$(grep '^final' "$work/record.out" || true)
 summary=$(tail -n 1 "$work/proxy.out")
 field() { echo "$final" | grep -o "$1 [0-9]*" | awk '{print $2}'; }
 connections=$(echo "$summary" | grep -o 'connections [0-9]*' | awk '{print $2}')
-echo "duration $duration, 60 stocks, a fault every ${period}s; record exit $status"
+echo "duration $duration, 60 stocks, a fault every ${period}s, market clock speed ${SOAK_SPEED:-1}; record exit $status"
 echo "requests $(field requests)  rejected $(field rejected)  errored $(field errored)  fresh $(field fresh)"
 echo "reconnects $((connections - 1))  faults applied $(echo "$summary" | grep -o 'applied [0-9]*' | awk '{print $2}')  worst 30-s window $(echo "$summary" | grep -o '30 s [0-9]*' | awk '{print $3}') capital-flow requests"
 echo "record RSS: ${rss_start} kB at 5 s, ${rss_warm:-?} kB at 1 min, ${rss_last} kB at the end"
