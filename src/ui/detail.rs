@@ -227,39 +227,8 @@ fn render_trend(
     if area.height < 4 {
         return;
     }
-    let shown = trend_points(flow.items.len(), usize::from(area.width));
-    let mut series: Vec<Vec<(f64, f64)>> = (0..5)
-        .map(|k| {
-            shown
-                .clone()
-                .filter_map(|i| {
-                    let it = &flow.items[i];
-                    let v = if k == 0 {
-                        it.in_flow
-                    } else {
-                        it.split.as_array()[k - 1]
-                    };
-                    // NaN or ±inf cannot be placed: a gap in the line.
-                    v.is_finite().then_some((coord(i), v))
-                })
-                .collect()
-        })
-        .collect();
-    let (lo, hi) = series
-        .iter()
-        .flatten()
-        .fold((0.0_f64, 0.0_f64), |(l, h), (_, v)| (l.min(*v), h.max(*v)));
-    // The chart's canvas multiplies values by its resolution, which overflows to infinity for
-    // values near f64::MAX and then draws a line of 2^64 points (a frozen screen). Values that
-    // large are shown scaled to ±1; real amounts (far below 1e150) are drawn as they are.
-    let scale = Some(lo.abs().max(hi.abs()))
-        .filter(|m| *m > 1e150)
-        .unwrap_or(1.0);
-    if scale != 1.0 {
-        for (_, v) in series.iter_mut().flatten() {
-            *v /= scale;
-        }
-    }
+    let mut series = trend_series(flow, usize::from(area.width));
+    let (lo, hi, scale) = fit_scale(&mut series);
     let (y_lo, y_hi) = (lo / scale, hi / scale);
     let pad = (y_hi - y_lo).max(1.0) * 0.05;
     let sched = Schedule::of(code.market);
@@ -279,15 +248,7 @@ fn render_trend(
                 .data(data)
         })
         .collect::<Vec<_>>();
-    let x_labels: Vec<Line<'_>> = sched.map_or_else(Vec::new, |s| {
-        let first = s.sessions.first().map(|x| x.0.format("%H:%M").to_string());
-        let last = s.sessions.last().map(|x| x.1.format("%H:%M").to_string());
-        [first, last]
-            .into_iter()
-            .flatten()
-            .map(Line::from)
-            .collect()
-    });
+    let x_labels = session_labels(sched.as_ref());
     let mut legend = vec![Span::styled("capital trend (cumulative): ", t.dim())];
     for (k, name) in names.iter().enumerate() {
         legend.push(Span::styled(format!("━ {name}  "), t.trend(k)));
@@ -308,6 +269,61 @@ fn render_trend(
         )
         .legend_position(None);
     frame.render_widget(chart, area);
+}
+
+/// The five cumulative lines (in_flow, super, big, mid, sml) at the points that fit `width`;
+/// NaN or ±inf cannot be placed and leave a gap in the line.
+fn trend_series(flow: &CapitalFlow, width: usize) -> Vec<Vec<(f64, f64)>> {
+    let shown = trend_points(flow.items.len(), width);
+    (0..5)
+        .map(|k| {
+            shown
+                .clone()
+                .filter_map(|i| {
+                    let it = &flow.items[i];
+                    let v = if k == 0 {
+                        it.in_flow
+                    } else {
+                        it.split.as_array()[k - 1]
+                    };
+                    v.is_finite().then_some((coord(i), v))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The lowest and highest value (zero included) and the scale the lines were divided by.
+/// The chart's canvas multiplies values by its resolution, which overflows to infinity for
+/// values near f64::MAX and then draws a line of 2^64 points (a frozen screen). Values that
+/// large are shown scaled to ±1; real amounts (far below 1e150) are drawn as they are.
+fn fit_scale(series: &mut [Vec<(f64, f64)>]) -> (f64, f64, f64) {
+    let (lo, hi) = series
+        .iter()
+        .flatten()
+        .fold((0.0_f64, 0.0_f64), |(l, h), (_, v)| (l.min(*v), h.max(*v)));
+    let scale = Some(lo.abs().max(hi.abs()))
+        .filter(|m| *m > 1e150)
+        .unwrap_or(1.0);
+    if scale != 1.0 {
+        for (_, v) in series.iter_mut().flatten() {
+            *v /= scale;
+        }
+    }
+    (lo, hi, scale)
+}
+
+/// The x axis labels: the first open and the last close of the market's sessions.
+fn session_labels(sched: Option<&Schedule>) -> Vec<Line<'static>> {
+    sched.map_or_else(Vec::new, |s| {
+        let first = s.sessions.first().map(|x| x.0.format("%H:%M").to_string());
+        let last = s.sessions.last().map(|x| x.1.format("%H:%M").to_string());
+        [first, last]
+            .into_iter()
+            .flatten()
+            .map(Line::from)
+            .collect()
+    })
 }
 
 fn render_split(frame: &mut Frame<'_>, area: Rect, app: &App, split: &SizeSplit) {
