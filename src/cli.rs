@@ -189,6 +189,13 @@ pub struct RecordArgs {
     /// Capital-flow requests per 30 s, 1..30 [default: from the config, else 30].
     #[arg(long, value_name = "N")]
     pub budget: Option<usize>,
+    /// Record into this store file [default: the config's store section, else capflow.db in the
+    /// data dir; never with --demo].
+    #[arg(long, value_name = "PATH", conflicts_with = "no_store")]
+    pub store: Option<PathBuf>,
+    /// Do not record into the store.
+    #[arg(long)]
+    pub no_store: bool,
 }
 
 /// `capflow config`.

@@ -12,6 +12,7 @@ mod output;
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,6 +28,7 @@ use crate::failure::Failure;
 use crate::flow::{CapitalFlow, Period, Schedule, SecurityCode};
 use crate::opend::{Client, Connector, Gateway, OpenDConnector};
 use crate::poller::{ConnState, PollCommand, PollEvent, PollStatus, PollerConfig};
+use crate::store::{Batch, Record, Store, Writer};
 
 /// Data younger than this counts as fresh while the stock's market trades.
 pub const FRESH: Duration = Duration::from_secs(120);
@@ -228,6 +230,24 @@ pub async fn record<C: Connector>(
     token: CancellationToken,
     out: &mut (impl Write + Send),
 ) -> Result<Tally, Failure> {
+    record_into(connector, clock, codes, budget, duration, token, out, None).await
+}
+
+/// [`record`], also handing every fetched flow to the store's writer (which never blocks).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "record's arguments plus the store"
+)]
+pub async fn record_into<C: Connector>(
+    connector: C,
+    clock: SharedClock,
+    codes: Vec<SecurityCode>,
+    budget: usize,
+    duration: Option<Duration>,
+    token: CancellationToken,
+    out: &mut (impl Write + Send),
+    store: Option<&Writer>,
+) -> Result<Tally, Failure> {
     let (cmd_tx, cmd_rx) = mpsc::channel(8);
     let (ev_tx, mut ev_rx) = mpsc::channel(1024);
     let poll_token = token.child_token();
@@ -258,7 +278,10 @@ pub async fn record<C: Connector>(
             () = token.cancelled() => break,
             () = tokio::time::sleep_until(deadline.unwrap_or(far)) => break,
             ev = ev_rx.recv() => match ev {
-                Some(ev) => tally.on_event(ev, Instant::now()),
+                Some(ev) => {
+                    keep(store, &ev);
+                    tally.on_event(ev, Instant::now());
+                }
                 None => break,
             },
             _ = lines.tick() => {
@@ -271,6 +294,7 @@ pub async fn record<C: Connector>(
     poll_token.cancel();
     let _ = task.await;
     while let Ok(ev) = ev_rx.try_recv() {
+        keep(store, &ev);
         tally.on_event(ev, Instant::now());
     }
     let market = clock.now();
@@ -281,6 +305,63 @@ pub async fn record<C: Connector>(
         write(out, format!("  {code}: {kind}: {msg}"))?;
     }
     Ok(tally)
+}
+
+/// Hands a fetched flow to the store's writer; a full queue is counted there and shown at the end.
+fn keep(store: Option<&Writer>, ev: &PollEvent) {
+    if let (Some(w), PollEvent::Flow { code, flow, .. }) = (store, ev) {
+        let _ = w.send(Batch {
+            fetched_at: chrono::Utc::now().timestamp(),
+            records: vec![Record::Flow {
+                code: code.clone(),
+                flow: flow.clone(),
+            }],
+        });
+    }
+}
+
+/// The store `record` writes to, if any: none with `--no-store`, `[store] enabled = false` or
+/// `--demo` (simulated data never enters a user's store; `--demo --store` is refused). A store
+/// asked for by name (`--store`, `[store] path`) that cannot be opened is exit 2; the default
+/// one is skipped with a line on stderr. `[store] keep_days` prunes older days at start.
+fn open_store(
+    args: &RecordArgs,
+    config: &Config,
+    demo: bool,
+) -> Result<Option<(Store, PathBuf)>, Failure> {
+    if demo {
+        if args.store.is_some() {
+            return Err(Failure::input(
+                "--store with --demo would mix simulated data into a store: drop one of them",
+            ));
+        }
+        return Ok(None);
+    }
+    if args.no_store || (!config.store.enabled && args.store.is_none()) {
+        return Ok(None);
+    }
+    let named = args.store.clone().or_else(|| config.store.path.clone());
+    let Some(path) = named.clone().or_else(|| config.store_path()) else {
+        return Ok(None);
+    };
+    let mut store = match Store::open(&path) {
+        Ok(s) => s,
+        Err(e) if named.is_some() => return Err(Failure::input(e)),
+        Err(e) => {
+            eprintln!("capflow: recording without the store: {e}");
+            return Ok(None);
+        }
+    };
+    if config.store.keep_days > 0 {
+        let today = chrono::Local::now().date_naive();
+        if let Some(before) =
+            today.checked_sub_days(chrono::Days::new(u64::from(config.store.keep_days)))
+            && let Err(e) = store.prune_before(before)
+        {
+            eprintln!("capflow: cannot prune the store: {e}");
+        }
+    }
+    Ok(Some((store, path)))
 }
 
 /// The watchlists of the config that `--watchlist` selects (all when none is named).
@@ -369,8 +450,16 @@ async fn watchlist_codes<G: Gateway>(
 /// until `--for` ends or Ctrl-C.
 pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
     let (budget, duration) = check_flags(&args, config)?;
+    let store = open_store(&args, config, args.opend.demo)?;
     let target = crate::target::Target::resolve(&args.opend, config).await?;
     let (codes, clock, clock_note) = probe(&args, config, &target).await?;
+    let (writer, store_path) = match store {
+        Some((store, path)) => (
+            Some(Writer::spawn(store).map_err(Failure::other)?),
+            Some(path),
+        ),
+        None => (None, None),
+    };
     // Standard output is written by its own thread: a slow terminal or pipe never blocks the
     // async task that keeps the poller's events flowing.
     let mut stdout = output::ThreadedOut::spawn(std::io::stdout()).map_err(Failure::other)?;
@@ -390,10 +479,42 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
     for line in header.into_iter().flatten() {
         writeln!(stdout, "{line}").map_err(write_err)?;
     }
+    if let Some(path) = &store_path {
+        writeln!(stdout, "storing into {}", path.display()).map_err(write_err)?;
+    }
     let connector = OpenDConnector {
         options: target.options.clone(),
     };
-    let result = record_until_stopped(connector, clock, codes, budget, duration, &mut stdout).await;
+    let result = record_until_stopped(
+        connector,
+        clock,
+        codes,
+        budget,
+        duration,
+        &mut stdout,
+        writer.as_ref(),
+    )
+    .await;
+    if let Some(w) = writer {
+        // Joining the writer waits for its last commits: off the async threads.
+        let status = tokio::task::spawn_blocking(move || w.close())
+            .await
+            .map_err(Failure::other)?;
+        let lost = if status.failed + status.dropped > 0 {
+            format!(", {} failed, {} dropped", status.failed, status.dropped)
+        } else {
+            String::new()
+        };
+        let last_error = status
+            .last_error
+            .map(|e| format!(" (last error: {e})"))
+            .unwrap_or_default();
+        let line = format!(
+            "store: {} fetches, {} rows written{lost}{last_error}",
+            status.batches, status.rows
+        );
+        writeln!(stdout, "{line}").map_err(write_err)?;
+    }
     let flushed = stdout.finish().await;
     if let Some(sim) = target.sim {
         sim.shutdown().await;
@@ -461,6 +582,7 @@ async fn record_until_stopped<C: Connector>(
     budget: usize,
     duration: Option<Duration>,
     out: &mut (impl Write + Send),
+    store: Option<&Writer>,
 ) -> Result<Tally, Failure> {
     let token = CancellationToken::new();
     let ctrl_c = token.clone();
@@ -469,7 +591,7 @@ async fn record_until_stopped<C: Connector>(
             ctrl_c.cancel();
         }
     });
-    let result = record(connector, clock, codes, budget, duration, token, out).await;
+    let result = record_into(connector, clock, codes, budget, duration, token, out, store).await;
     signal.abort();
     result
 }
