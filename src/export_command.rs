@@ -264,26 +264,20 @@ impl<'a, W: Write> Rows<'a, W> {
     }
 }
 
-/// One flow row as JSON: `code`, `period`, then the CSV's field names (and `timestamp`).
+/// One flow row as JSON: `code`, `period`, `last_valid_time`, then the flow item's fields
+/// ([`crate::flow::csv::flow_item_json`]).
 fn flow_json(
     code: &SecurityCode,
     period: Period,
     lvt: Option<&str>,
     it: &FlowItem,
 ) -> serde_json::Value {
-    json!({
-        "code": code.to_string(),
-        "period": period.name(),
-        "last_valid_time": lvt,
-        "in_flow": it.in_flow,
-        "super_in_flow": it.split.super_,
-        "big_in_flow": it.split.big,
-        "mid_in_flow": it.split.mid,
-        "sml_in_flow": it.split.sml,
-        "main_in_flow": it.main_in_flow,
-        "capital_flow_item_time": it.time,
-        "timestamp": it.timestamp,
-    })
+    let mut row = serde_json::Map::new();
+    row.insert("code".into(), code.to_string().into());
+    row.insert("period".into(), period.name().into());
+    row.insert("last_valid_time".into(), lvt.into());
+    row.extend(crate::flow::csv::flow_item_json(it));
+    serde_json::Value::Object(row)
 }
 
 #[cfg(test)]

@@ -134,18 +134,7 @@ pub fn to_json(req: &FlowRequest, flow: &CapitalFlow) -> String {
     let items: Vec<serde_json::Value> = flow
         .items
         .iter()
-        .map(|it| {
-            serde_json::json!({
-                "in_flow": it.in_flow,
-                "super_in_flow": it.split.super_,
-                "big_in_flow": it.split.big,
-                "mid_in_flow": it.split.mid,
-                "sml_in_flow": it.split.sml,
-                "main_in_flow": it.main_in_flow,
-                "capital_flow_item_time": it.time,
-                "timestamp": it.timestamp,
-            })
-        })
+        .map(|it| serde_json::Value::Object(crate::flow::csv::flow_item_json(it)))
         .collect();
     let v = serde_json::json!({
         "code": req.code.to_string(),

@@ -1,6 +1,7 @@
 //! CSV rows as the Python SDK's DataFrames print them (`to_csv(index=False)`), shared by every
 //! command that writes them (`capflow fetch` and `capflow export`), which must not import each
-//! other. Values use Python float formatting ([`py_float`]); absent values are `N/A`.
+//! other. Values use Python float formatting ([`py_float`]); absent values are `N/A`. The JSON
+//! of a flow item ([`flow_item_json`]) carries the same field names.
 
 use std::fmt::Write as _;
 
@@ -28,6 +29,21 @@ pub fn flow_row(last_valid_time: Option<&str>, item: &FlowItem) -> String {
         item.time
     );
     s
+}
+
+/// One capital-flow item as JSON fields, named like the CSV's columns (plus `timestamp`);
+/// absent values are `null`. Callers add what identifies the row (code, period, ...).
+pub fn flow_item_json(it: &FlowItem) -> serde_json::Map<String, serde_json::Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("in_flow".into(), it.in_flow.into());
+    m.insert("super_in_flow".into(), it.split.super_.into());
+    m.insert("big_in_flow".into(), it.split.big.into());
+    m.insert("mid_in_flow".into(), it.split.mid.into());
+    m.insert("sml_in_flow".into(), it.split.sml.into());
+    m.insert("main_in_flow".into(), it.main_in_flow.into());
+    m.insert("capital_flow_item_time".into(), it.time.clone().into());
+    m.insert("timestamp".into(), it.timestamp.into());
+    m
 }
 
 /// A whole capital-flow result: the header, then one row per item.
