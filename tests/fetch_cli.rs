@@ -42,21 +42,7 @@ async fn fake_opend(
                 let mut f = Framed::new(sock, PacketCodec::default());
                 while let Some(Ok(Ok(p))) = f.next().await {
                     let body = match p.proto_id {
-                        proto_id::INIT_CONNECT => pb::init_connect::Response {
-                            ret_type: 0,
-                            ret_msg: None,
-                            err_code: None,
-                            s2c: Some(pb::init_connect::S2c {
-                                server_ver: 1001,
-                                login_user_id: 1,
-                                conn_id: 99,
-                                conn_aes_key: "0123456789abcdef".into(),
-                                keep_alive_interval: 10,
-                                aes_cb_civ: None,
-                                user_attribution: None,
-                            }),
-                        }
-                        .encode_to_vec(),
+                        proto_id::INIT_CONNECT => common::init_connect_reply(99),
                         proto_id::QOT_GET_CAPITAL_FLOW => {
                             let req =
                                 pb::qot_get_capital_flow::Request::decode(p.body.clone()).unwrap();

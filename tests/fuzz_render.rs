@@ -17,6 +17,8 @@
     reason = "test helpers: a panic is the failure report"
 )]
 
+mod common;
+
 use capflow::app::fixture::{self, fixed_now};
 use capflow::app::{Action, App, SortMode};
 use capflow::flow::{CapitalFlow, FlowItem, Market, Period, SecurityCode, SizeSplit};
@@ -35,16 +37,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Color;
 use ratatui::widgets::Widget;
 
-fn config(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(cases),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
+use common::proptest_config as config;
 
 /// A value as OpenD could send it: the extremes more often than chance would pick them.
 fn value() -> impl Strategy<Value = f64> {

@@ -8,6 +8,8 @@
 //! Case counts are bounded so the file runs in a few seconds; `PROPTEST_CASES` raises them.
 #![allow(clippy::unwrap_used, reason = "test helpers panic on broken fixtures")]
 
+mod common;
+
 use capflow::sim::Model;
 use capflow::sim::handler::{Conn, PROTOCOLS, handle};
 use capflow::wire::pb::{self, qot_common};
@@ -264,18 +266,7 @@ fn answer(conn: &mut Conn, p: &Packet, now: DateTime<Utc>) -> Result<i32, TestCa
     Ok(common.ret_type)
 }
 
-/// `cases` cases, or `PROPTEST_CASES` when set (for a longer run by hand).
-fn config(cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(cases);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
+use common::proptest_config as config;
 
 proptest! {
     #![proptest_config(config(512))]

@@ -13,6 +13,8 @@
     reason = "test helpers: a panic is the failure report"
 )]
 
+mod common;
+
 use std::sync::{Arc, OnceLock};
 
 use capflow::flow::{Period, SecurityCode};
@@ -24,16 +26,7 @@ use proptest::prelude::*;
 use prost::Message;
 use tokio_util::codec::Framed;
 
-fn config(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(cases),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
+use common::proptest_config as config;
 
 /// Splits `bytes` at the given cut points (taken modulo the length).
 fn chunks(bytes: &[u8], cuts: &[usize]) -> Vec<Vec<u8>> {
@@ -154,25 +147,6 @@ proptest! {
 
 // --- The client against a scripted OpenD ---------------------------------------------------
 
-/// A plausible InitConnect reply.
-fn init_reply() -> Vec<u8> {
-    pb::init_connect::Response {
-        ret_type: 0,
-        ret_msg: None,
-        err_code: None,
-        s2c: Some(pb::init_connect::S2c {
-            server_ver: 1001,
-            login_user_id: 1,
-            conn_id: 7,
-            conn_aes_key: "0123456789abcdef".into(),
-            keep_alive_interval: 10,
-            aes_cb_civ: None,
-            user_attribution: None,
-        }),
-    }
-    .encode_to_vec()
-}
-
 /// Connects a client to an in-memory OpenD that answers InitConnect, then every other request
 /// with `body` (the same arbitrary bytes for each).
 async fn scripted_client(body: Vec<u8>) -> Client {
@@ -181,7 +155,7 @@ async fn scripted_client(body: Vec<u8>) -> Client {
         let mut f = Framed::new(theirs, PacketCodec::default());
         while let Some(Ok(Ok(p))) = f.next().await {
             let reply = if p.proto_id == proto_id::INIT_CONNECT {
-                init_reply()
+                common::init_connect_reply(7)
             } else {
                 body.clone()
             };

@@ -141,9 +141,8 @@ pub async fn scripted_opend<F>(reply: F) -> std::net::SocketAddr
 where
     F: Fn(&capflow::wire::Packet) -> Option<Vec<u8>> + Send + Sync + 'static,
 {
-    use capflow::wire::{Packet, PacketCodec, pb, proto_id};
+    use capflow::wire::{Packet, PacketCodec, proto_id};
     use futures::{SinkExt, StreamExt};
-    use prost::Message;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let reply = Arc::new(reply);
@@ -154,23 +153,7 @@ where
                 let mut f = tokio_util::codec::Framed::new(sock, PacketCodec::default());
                 while let Some(Ok(Ok(p))) = f.next().await {
                     let body = if p.proto_id == proto_id::INIT_CONNECT {
-                        Some(
-                            pb::init_connect::Response {
-                                ret_type: 0,
-                                ret_msg: None,
-                                err_code: None,
-                                s2c: Some(pb::init_connect::S2c {
-                                    server_ver: 1001,
-                                    login_user_id: 1,
-                                    conn_id: 42,
-                                    conn_aes_key: "0123456789abcdef".into(),
-                                    keep_alive_interval: 10,
-                                    aes_cb_civ: None,
-                                    user_attribution: None,
-                                }),
-                            }
-                            .encode_to_vec(),
-                        )
+                        Some(init_connect_reply(42))
                     } else {
                         reply(&p)
                     };
@@ -186,4 +169,38 @@ where
         }
     });
     addr
+}
+
+/// A plausible plaintext InitConnect reply (keep-alive 10 s, a fixed AES key) with `conn_id`.
+pub fn init_connect_reply(conn_id: u64) -> Vec<u8> {
+    use capflow::wire::pb;
+    use prost::Message;
+    pb::init_connect::Response {
+        ret_type: 0,
+        ret_msg: None,
+        err_code: None,
+        s2c: Some(pb::init_connect::S2c {
+            server_ver: 1001,
+            login_user_id: 1,
+            conn_id,
+            conn_aes_key: "0123456789abcdef".into(),
+            keep_alive_interval: 10,
+            aes_cb_civ: None,
+            user_attribution: None,
+        }),
+    }
+    .encode_to_vec()
+}
+
+/// Property-test settings: `cases` cases, or `PROPTEST_CASES` when set (a longer hunt by hand),
+/// and no failure files written into the tree.
+pub fn proptest_config(cases: u32) -> proptest::prelude::ProptestConfig {
+    proptest::prelude::ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(cases),
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    }
 }
