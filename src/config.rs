@@ -249,6 +249,18 @@ impl Config {
             .or_else(|| data_dir().map(|d| d.join(STORE_FILE_NAME)))
     }
 
+    /// The store file a store-reading command uses: `flag` (`--store PATH`) when given, else
+    /// [`Config::store_path`]; an input error when the platform has no data dir to default to.
+    pub fn store_path_or(&self, flag: Option<&Path>) -> Result<PathBuf, crate::failure::Failure> {
+        flag.map(Path::to_path_buf)
+            .or_else(|| self.store_path())
+            .ok_or_else(|| {
+                crate::failure::Failure::input(
+                    "no data directory on this platform: name the store with --store PATH",
+                )
+            })
+    }
+
     /// The watchlist with this name, if any.
     pub fn watchlist(&self, name: &str) -> Option<&WatchlistConfig> {
         self.watchlists.iter().find(|w| w.name == name)

@@ -76,13 +76,7 @@ pub fn plan(args: &ExportArgs, config: &Config) -> Result<ExportPlan, Failure> {
             "--from {f} is after --to {t}: swap them or drop one"
         )));
     }
-    let store = args
-        .store
-        .clone()
-        .or_else(|| config.store_path())
-        .ok_or_else(|| {
-            Failure::input("no data directory on this platform: name the store with --store PATH")
-        })?;
+    let store = config.store_path_or(args.store.as_deref())?;
     Ok(ExportPlan {
         store,
         codes,

@@ -12,13 +12,7 @@ use crate::store::{Store, StoreInfo};
 
 /// Runs `capflow store ...`.
 pub fn run(args: &StoreArgs, config: &Config) -> Result<(), Failure> {
-    let path: PathBuf = args
-        .store
-        .clone()
-        .or_else(|| config.store_path())
-        .ok_or_else(|| {
-            Failure::input("no data directory on this platform: name the store with --store PATH")
-        })?;
+    let path: PathBuf = config.store_path_or(args.store.as_deref())?;
     match &args.action {
         StoreAction::Info => {
             let store = Store::open_existing(&path)?;
