@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use crate::config::Colors;
-use crate::flow::{CapitalFlow, Period, SecurityCode, Units};
+use crate::flow::{CapitalFlow, Distribution, Period, Quote, SecurityCode, SizeSplit, Units};
 use crate::poller::{PollCommand, PollEvent, PollStatus};
 
 /// A named list of stocks, in config order.
@@ -92,17 +92,48 @@ pub struct StockData {
     pub fetched_at: Option<DateTime<Utc>>,
     /// The last error, cleared by the next success of the same period.
     pub error: Option<StockError>,
+    /// Today's capital distribution (3212): in and out per order size.
+    pub distribution: Option<Distribution>,
+    /// When the distribution was fetched (market clock).
+    pub distribution_at: Option<DateTime<Utc>>,
+    /// The last 3212 error (message, permanent), cleared by the next 3212 success.
+    pub distribution_error: Option<(String, bool)>,
+    /// The latest price snapshot (3203), if OpenD sent one for this stock.
+    pub quote: Option<Quote>,
+    /// When the quote was fetched (market clock).
+    pub quote_at: Option<DateTime<Utc>>,
 }
 
 impl StockData {
-    /// Net inflow today (latest cumulative in_flow).
-    pub fn net(&self) -> Option<f64> {
-        self.intraday.as_ref()?.latest().map(|i| i.in_flow)
+    /// Today's net inflow per order size and when it was fetched: from the newer of the capital
+    /// distribution (in − out per size) and the last minute of the intraday flow. Both say the same
+    /// thing at the same instant, so the newer one wins.
+    pub fn totals(&self) -> Option<(SizeSplit, DateTime<Utc>)> {
+        let flow = self
+            .intraday
+            .as_ref()
+            .and_then(|f| f.latest())
+            .zip(self.fetched_at)
+            .map(|(i, at)| (i.split, at));
+        let dist = self
+            .distribution
+            .as_ref()
+            .zip(self.distribution_at)
+            .map(|(d, at)| (d.net(), at));
+        match (flow, dist) {
+            (Some(f), Some(d)) => Some(if d.1 > f.1 { d } else { f }),
+            (f, d) => f.or(d),
+        }
     }
 
-    /// Main inflow today (super + big).
+    /// Net inflow today (super + big + mid + small), from [`StockData::totals`].
+    pub fn net(&self) -> Option<f64> {
+        self.totals().map(|(s, _)| s.total())
+    }
+
+    /// Main inflow today (super + big), from [`StockData::totals`].
     pub fn main(&self) -> Option<f64> {
-        self.intraday.as_ref()?.latest().map(|i| i.split.main())
+        self.totals().map(|(s, _)| s.main())
     }
 }
 
@@ -493,6 +524,31 @@ impl App {
             PollEvent::Names(infos) => {
                 for info in infos {
                     self.stocks.entry(info.code).or_default().name = Some(info.name);
+                }
+            }
+            PollEvent::Distribution {
+                code,
+                dist,
+                fetched_at,
+            } => {
+                let s = self.stocks.entry(code).or_default();
+                s.distribution = Some(dist);
+                s.distribution_at = Some(fetched_at);
+                s.distribution_error = None;
+            }
+            PollEvent::DistributionError {
+                code,
+                message,
+                permanent,
+            } => {
+                self.stocks.entry(code).or_default().distribution_error =
+                    Some((message, permanent));
+            }
+            PollEvent::Quotes { quotes, fetched_at } => {
+                for q in quotes {
+                    let s = self.stocks.entry(q.code.clone()).or_default();
+                    s.quote = Some(q);
+                    s.quote_at = Some(fetched_at);
                 }
             }
             PollEvent::Status(status) => self.status = Some(status),

@@ -20,7 +20,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::flow::{CapitalFlow, Period, SecurityCode};
+use crate::flow::{CapitalFlow, Distribution, Period, Quote, SecurityCode};
 use crate::opend::SecurityInfo;
 
 /// What the app asks of the poller.
@@ -59,6 +59,54 @@ pub enum ConnState {
     },
 }
 
+/// One of OpenD's request budgets the poller spends, each its own sliding window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Budget {
+    /// Qot_GetCapitalFlow (3211): 30 per 30 s.
+    Flow,
+    /// Qot_GetCapitalDistribution (3212): 30 per 30 s.
+    Distribution,
+    /// Qot_GetSecuritySnapshot (3203): 60 per 30 s.
+    Snapshot,
+}
+
+impl Budget {
+    /// Every budget, in the order the status bar shows them.
+    pub const ALL: [Budget; 3] = [Budget::Flow, Budget::Distribution, Budget::Snapshot];
+
+    /// The short label the status bar and `capflow record` use ("flow 28/30").
+    pub fn label(self) -> &'static str {
+        match self {
+            Budget::Flow => "flow",
+            Budget::Distribution => "dist",
+            Budget::Snapshot => "snap",
+        }
+    }
+
+    /// OpenD's own limit per 30 s for this request.
+    pub fn opend_limit(self) -> usize {
+        match self {
+            Budget::Flow | Budget::Distribution => 30,
+            Budget::Snapshot => 60,
+        }
+    }
+}
+
+/// How much of one budget is in use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BudgetUse {
+    /// Which budget.
+    pub kind: Budget,
+    /// Requests sent in the last 30 s.
+    pub used: usize,
+    /// The budget (requests per 30 s); 0 when this budget is switched off.
+    pub cap: usize,
+    /// Requests sent since start.
+    pub sent: u64,
+    /// Requests OpenD rejected for rate limiting since start.
+    pub rejected: u64,
+}
+
 /// The poller's published status.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PollStatus {
@@ -66,16 +114,27 @@ pub struct PollStatus {
     pub opend: String,
     /// Connection state.
     pub connection: ConnState,
-    /// Capital-flow requests sent in the last 30 s.
-    pub budget_used: usize,
-    /// The budget (requests per 30 s).
-    pub budget_cap: usize,
-    /// Requests sent since start.
-    pub requests_sent: u64,
-    /// Requests OpenD rejected for rate limiting since start.
-    pub rejected: u64,
+    /// Each budget's use, in [`Budget::ALL`] order (only the budgets the poller spends).
+    pub budgets: Vec<BudgetUse>,
     /// The next scheduled fetch, if any.
     pub next_fetch: Option<(SecurityCode, DateTime<Utc>)>,
+}
+
+impl PollStatus {
+    /// One budget's use, if the poller spends it.
+    pub fn budget(&self, kind: Budget) -> Option<&BudgetUse> {
+        self.budgets.iter().find(|b| b.kind == kind)
+    }
+
+    /// Requests of every kind sent since start.
+    pub fn requests_sent(&self) -> u64 {
+        self.budgets.iter().map(|b| b.sent).sum()
+    }
+
+    /// Requests of every kind OpenD rejected for rate limiting since start.
+    pub fn rejected(&self) -> u64 {
+        self.budgets.iter().map(|b| b.rejected).sum()
+    }
 }
 
 /// What the poller tells the app.
@@ -103,6 +162,33 @@ pub enum PollEvent {
         /// stock with backoff (5 s doubling to 60 s, within the budget), so it shows as
         /// retrying until data comes.
         permanent: bool,
+    },
+    /// Fresh capital distribution (3212) for a stock: today's in and out per order size.
+    Distribution {
+        /// The stock.
+        code: SecurityCode,
+        /// The data.
+        dist: Distribution,
+        /// Market-clock time it was fetched.
+        fetched_at: DateTime<Utc>,
+    },
+    /// A capital-distribution request for a stock failed (the stock's 3211 data is unaffected).
+    DistributionError {
+        /// The stock.
+        code: SecurityCode,
+        /// What OpenD or the connection said.
+        message: String,
+        /// True when OpenD refuses 3212 for this stock for good: the poller then keeps the stock
+        /// fresh through 3211 alone.
+        permanent: bool,
+    },
+    /// Fresh prices (3203) for some stocks of the list. A stock of the list that is missing here
+    /// keeps no price (the row shows `–`, never a zero).
+    Quotes {
+        /// One quote per stock OpenD answered for.
+        quotes: Vec<Quote>,
+        /// Market-clock time they were fetched.
+        fetched_at: DateTime<Utc>,
     },
     /// Names and kinds of stocks (from static info or snapshots).
     Names(Vec<SecurityInfo>),

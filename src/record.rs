@@ -27,7 +27,7 @@ use crate::config::{Config, WatchlistConfig, WatchlistSource};
 use crate::failure::Failure;
 use crate::flow::{CapitalFlow, Period, Schedule, SecurityCode};
 use crate::opend::{Client, Connector, Gateway, OpenDConnector};
-use crate::poller::{ConnState, PollCommand, PollEvent, PollStatus, PollerConfig};
+use crate::poller::{Budget, ConnState, PollCommand, PollEvent, PollStatus, PollerConfig};
 use crate::store::{Batch, Record, Store, Writer};
 
 /// Data younger than this counts as fresh while the stock's market trades.
@@ -169,7 +169,13 @@ impl Tally {
         }
         let (sent, budget_used, budget_cap, rejected) =
             self.status.as_ref().map_or((0, 0, 0, 0), |s| {
-                (s.requests_sent, s.budget_used, s.budget_cap, s.rejected)
+                let flow = s.budget(Budget::Flow);
+                (
+                    s.requests_sent(),
+                    flow.map_or(0, |b| b.used),
+                    flow.map_or(0, |b| b.cap),
+                    s.rejected(),
+                )
             });
         let sent_delta = sent.saturating_sub(self.sent_before);
         self.sent_before = sent;

@@ -64,14 +64,18 @@ impl Harness {
                 PollEvent::Flow { code, .. } => {
                     self.seen.flow_at.insert(code.clone(), Instant::now());
                 }
-                PollEvent::StockError { message, .. } => self.seen.errors.push(message.clone()),
+                PollEvent::StockError { message, .. }
+                | PollEvent::DistributionError { message, .. } => {
+                    self.seen.errors.push(message.clone());
+                }
                 PollEvent::Status(s) => {
                     if matches!(s.connection, ConnState::Reconnecting { .. }) {
                         self.seen.reconnects += 1;
                     }
-                    self.seen.rejected = s.rejected;
+                    self.seen.rejected = s.rejected();
                 }
-                PollEvent::Names(_) => {}
+                PollEvent::Names(_) | PollEvent::Distribution { .. } | PollEvent::Quotes { .. } => {
+                }
             }
             let mut next = Some(Action::Poll(ev));
             while let Some(a) = next {

@@ -259,9 +259,9 @@ fn dashboard(h: &Hostile, size: (u16, u16)) -> App {
             error: error.clone(),
         };
     }
-    status.budget_used = *used;
-    status.budget_cap = *cap;
-    status.rejected = *rejected;
+    status.budgets[0].used = *used;
+    status.budgets[0].cap = *cap;
+    status.budgets[0].rejected = *rejected;
     status.next_fetch = h.next_fetch.map(|at| (codes[0].clone(), at));
     app.update(Action::Poll(PollEvent::Status(status)));
     if let Some(group) = &h.group {

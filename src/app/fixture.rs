@@ -7,7 +7,7 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use super::{Action, App, Watchlist};
 use crate::flow::{CapitalFlow, FlowItem, Market, Period, Schedule, SecurityCode, SizeSplit};
 use crate::opend::{SecurityInfo, SecurityKind};
-use crate::poller::{ConnState, PollEvent, PollStatus};
+use crate::poller::{Budget, BudgetUse, ConnState, PollEvent, PollStatus};
 
 /// The built-in demo watchlist: (code, name).
 pub const DEMO: [(&str, &str); 12] = [
@@ -211,10 +211,13 @@ pub fn status(now: DateTime<Utc>) -> PollStatus {
     PollStatus {
         opend: "127.0.0.1:11111".into(),
         connection: ConnState::Connected { conn_id: 7 },
-        budget_used: 18,
-        budget_cap: 30,
-        requests_sent: 412,
-        rejected: 0,
+        budgets: vec![BudgetUse {
+            kind: Budget::Flow,
+            used: 18,
+            cap: 30,
+            sent: 412,
+            rejected: 0,
+        }],
         next_fetch: Some((
             SecurityCode::new(Market::Hk, "00700"),
             now + chrono::Duration::seconds(3),

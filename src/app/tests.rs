@@ -198,6 +198,7 @@ fn new_data_never_moves_the_selection_to_another_stock() {
     let mut flow = a.data(&last).unwrap().intraday.clone().unwrap();
     flow.items.push(FlowItem {
         in_flow: 1e12,
+        split: crate::flow::SizeSplit::from_array([1e12, 0.0, 0.0, 0.0]),
         ..FlowItem::default()
     });
     a.update(Action::Poll(PollEvent::Flow {
@@ -320,7 +321,7 @@ fn tick_resize_and_poll_events() {
     assert_eq!(d.fetched_at, Some(a.now));
     assert!(d.net().is_some());
     a.update(Action::Poll(PollEvent::Status(fixture::status(a.now))));
-    assert_eq!(a.status.as_ref().unwrap().budget_used, 18);
+    assert_eq!(a.status.as_ref().unwrap().budgets[0].used, 18);
     assert_eq!(a.display_name(&c), "HK.00700");
     a.update(Action::Poll(PollEvent::Names(vec![
         crate::opend::SecurityInfo {
@@ -395,4 +396,33 @@ fn opend_group_lists_fill_in_and_keep_the_last_good_list_on_error() {
         }),
         None
     );
+}
+
+#[test]
+fn totals_come_from_the_newer_of_distribution_and_flow() {
+    use crate::flow::{Distribution, SizeSplit};
+    let mut a = app();
+    let code = a.focused().unwrap().clone();
+    let flow_at = a.data(&code).unwrap().fetched_at.unwrap();
+    let from_flow = a.data(&code).unwrap().net().unwrap();
+    let dist = Distribution {
+        inflow: SizeSplit::from_array([10.0, 20.0, 30.0, 40.0]),
+        outflow: SizeSplit::from_array([1.0, 2.0, 3.0, 4.0]),
+        update_time: None,
+    };
+    // An older distribution does not replace the flow's figures.
+    a.update(Action::Poll(PollEvent::Distribution {
+        code: code.clone(),
+        dist: dist.clone(),
+        fetched_at: flow_at - chrono::Duration::seconds(5),
+    }));
+    assert_eq!(a.data(&code).unwrap().net(), Some(from_flow));
+    // A newer one does: net 90, main 27 (super 9 + big 18).
+    a.update(Action::Poll(PollEvent::Distribution {
+        code: code.clone(),
+        dist,
+        fetched_at: flow_at + chrono::Duration::seconds(5),
+    }));
+    assert_eq!(a.data(&code).unwrap().net(), Some(90.0));
+    assert_eq!(a.data(&code).unwrap().main(), Some(27.0));
 }

@@ -182,10 +182,13 @@ impl Poller {
         PollStatus {
             opend: self.opend.clone(),
             connection: self.conn.clone(),
-            budget_used: self.sched.log().count_within(now, SERVER_WINDOW),
-            budget_cap: self.cap,
-            requests_sent: self.requests_sent,
-            rejected: self.rejected,
+            budgets: vec![super::BudgetUse {
+                kind: super::Budget::Flow,
+                used: self.sched.log().count_within(now, SERVER_WINDOW),
+                cap: self.cap,
+                sent: self.requests_sent,
+                rejected: self.rejected,
+            }],
             next_fetch: self.next_fetch.clone(),
         }
     }

@@ -329,7 +329,7 @@ async fn rejections_back_off_without_a_storm() {
     let rejected = events
         .iter()
         .filter_map(|(_, e)| match e {
-            PollEvent::Status(s) => Some(s.rejected),
+            PollEvent::Status(s) => Some(s.rejected()),
             _ => None,
         })
         .max()

@@ -55,20 +55,19 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     spans.extend(connection(app));
     if let Some(s) = &app.status {
         spans.push(sep());
-        let style = if s.budget_used >= s.budget_cap {
-            t.warn()
-        } else {
-            t.dim()
-        };
-        spans.push(Span::styled(
-            format!("budget {}/{}", s.budget_used, s.budget_cap),
-            style,
-        ));
-        if s.rejected > 0 {
+        for (i, b) in s.budgets.iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::styled(" ", t.dim()));
+            }
+            let style = if b.used >= b.cap { t.warn() } else { t.dim() };
             spans.push(Span::styled(
-                format!(" ({} rejected)", s.rejected),
-                t.warn(),
+                format!("{} {}/{}", b.kind.label(), b.used, b.cap),
+                style,
             ));
+        }
+        let rejected = s.rejected();
+        if rejected > 0 {
+            spans.push(Span::styled(format!(" ({rejected} rejected)"), t.warn()));
         }
     }
     if let Some(code) = app.focused() {
