@@ -120,8 +120,8 @@ pub fn static_info(l: &Listing) -> qot_common::SecurityStaticInfo {
 }
 
 /// One 3203 `Snapshot` of a listing priced at `q`, taken at market time `now`: the required
-/// basic fields, `updateTime` in the market's local time, volume = turnover / price rounded down
-/// to whole lots, tick 0.001 below 10 and 0.01 above, and the name (41).
+/// basic fields, `updateTime` in the market's local time, the model's volume (whole lots), the
+/// listing's tick at the current price as `priceSpread`, and the name (41).
 pub fn snapshot(
     l: &Listing,
     q: &Quote,
@@ -132,27 +132,20 @@ pub fn snapshot(
         || now.format(FMT).to_string(),
         |s| s.local(now).format(FMT).to_string(),
     );
-    let lot = i64::from(l.lot.max(1));
-    #[expect(
-        clippy::cast_possible_truncation,
-        reason = "intended: whole shares; the float-to-int cast saturates (NaN is 0)"
-    )]
-    let shares = (q.turnover / q.cur) as i64;
-    let volume = if q.cur > 0.0 { shares / lot * lot } else { 0 };
     let basic = pb::qot_get_security_snapshot::SnapshotBasicData {
         security: security(&l.security_code()),
         r#type: l.kind.number(),
         is_suspend: false,
         list_time: LIST_DATE.to_owned(),
         lot_size: l.lot,
-        price_spread: if q.cur < 10.0 { 0.001 } else { 0.01 },
+        price_spread: l.tick(q.cur),
         update_time,
         high_price: q.high,
         open_price: q.open,
         low_price: q.low,
         last_close_price: q.last_close,
         cur_price: q.cur,
-        volume,
+        volume: q.volume,
         turnover: q.turnover,
         turnover_rate: 0.0,
         list_timestamp: Some(LIST_TIMESTAMP),
@@ -485,6 +478,7 @@ mod tests {
             high: 403.0,
             low: 399.0,
             turnover: 402.0 * 1234.0,
+            volume: 1200,
         };
         let snap = fields(&snapshot(l, &q, now()).encode_to_vec());
         let b = sub(&snap, 1);
@@ -492,7 +486,11 @@ mod tests {
         assert_eq!(int(&b, 2), Some(3), "type");
         assert_eq!(int(&b, 3), Some(0), "isSuspend");
         assert_eq!(int(&b, 5), Some(u64::try_from(l.lot).unwrap()), "lotSize");
-        assert_eq!(double(&b, 6), Some(0.01), "priceSpread");
+        assert_eq!(
+            double(&b, 6),
+            Some(0.2),
+            "priceSpread: HKEX's tick from 200 to 500"
+        );
         // 02:15:30 UTC is 10:15:30 in Hong Kong.
         assert_eq!(text(&b, 7).as_deref(), Some("2026-11-25 10:15:30"));
         assert_eq!(double(&b, 8), Some(403.0), "highPrice");
@@ -500,8 +498,7 @@ mod tests {
         assert_eq!(double(&b, 10), Some(399.0), "lowPrice");
         assert_eq!(double(&b, 11), Some(400.0), "lastClosePrice");
         assert_eq!(double(&b, 12), Some(402.0), "curPrice");
-        let lot = u64::try_from(l.lot).unwrap();
-        assert_eq!(int(&b, 13), Some(1234 / lot * lot), "volume in whole lots");
+        assert_eq!(int(&b, 13), Some(1200), "volume");
         assert_eq!(double(&b, 14), Some(402.0 * 1234.0), "turnover");
         assert_eq!(double(&b, 17), Some(unix_secs(now())));
         assert_eq!(text(&b, 41).as_deref(), Some(l.name), "name");

@@ -12,10 +12,24 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, Utc};
 
 use super::hash::fnv1a;
 use super::universe::Listing;
-use crate::flow::{CapitalFlow, Distribution, FlowItem, Period, Schedule, SizeSplit};
+use crate::flow::{CapitalFlow, Distribution, FlowItem, Period, Schedule, SecurityKind, SizeSplit};
 
 /// Share of turnover per order size (super, big, mid, small).
 const SHARES: [f64; 4] = [0.3, 0.25, 0.25, 0.2];
+
+/// Share of each size's turnover that 3212 classifies as active buying (in) or active selling
+/// (out); the rest (auction trades, trades at the mid) is neither, so in + out ≈ 90 % of turnover.
+pub const CLASSIFIED: f64 = 0.9;
+
+/// Price impact of the main force: the log-return for a main net inflow equal to the day's whole
+/// turnover. Main net inflow ends a day at about ±2 % (rms) of turnover, so the flow alone moves
+/// a price by about ±3 %; the other participants' random walk and the overnight gap are of the
+/// same order, which makes price and main flow disagree on about a fifth of the stocks at any
+/// moment (measured by `price_follows_main_flow_but_diverges_on_a_fifth_of_the_stocks`).
+const IMPACT: f64 = 1.5;
+
+/// The overnight gap (open against the previous close) in units of the day's volatility.
+const GAP: f64 = 0.35;
 
 /// How many days of history the model serves (back from the latest session).
 pub const HISTORY_DAYS: u64 = 365;
@@ -68,6 +82,8 @@ pub struct DayState {
     pub turnover: f64,
     /// Whether the last included minute is still in progress.
     pub live: bool,
+    /// The elapsed fraction of the last included minute (1 when it is complete).
+    pub frac: f64,
 }
 
 impl DayState {
@@ -138,6 +154,7 @@ pub fn day_state(path: &DayPath, sched: &Schedule, now: DateTime<Utc>) -> DaySta
         minutes: Vec::new(),
         turnover: 0.0,
         live: false,
+        frac: 1.0,
     };
     for (i, t) in path.minutes.iter().enumerate() {
         let start = sched.at(path.date, *t);
@@ -152,14 +169,13 @@ pub fn day_state(path: &DayPath, sched: &Schedule, now: DateTime<Utc>) -> DaySta
         } else {
             1.0
         };
+        // The live minute's net flows are truncated towards zero and its turnover rounded, so
+        // |net| stays below the turnover even a millisecond after the open.
         for (a, f) in acc.iter_mut().zip(path.flows[i]) {
-            *a += if frac < 1.0 { (f * frac).round() } else { f };
+            *a += if frac < 1.0 { (f * frac).trunc() } else { f };
         }
-        out.turnover += if frac < 1.0 {
-            (path.gross[i] * frac).round()
-        } else {
-            path.gross[i]
-        };
+        out.turnover += part(path.gross[i], frac);
+        out.frac = frac;
         out.minutes.push(*t);
         out.cumulative.push(SizeSplit {
             super_: acc[0],
@@ -169,6 +185,39 @@ pub fn day_state(path: &DayPath, sched: &Schedule, now: DateTime<Utc>) -> DaySta
         });
     }
     out
+}
+
+/// The elapsed part `frac` of a minute's whole turnover `gross`, a whole number.
+fn part(gross: f64, frac: f64) -> f64 {
+    if frac < 1.0 {
+        (gross * frac).round()
+    } else {
+        gross
+    }
+}
+
+/// A standard-normal-like draw (Irwin–Hall of four uniforms, mean 0, variance 1): no
+/// transcendental functions, so the same on every platform.
+fn normal(rng: &mut fastrand::Rng) -> f64 {
+    let sum: f64 = (0..4).map(|_| rng.f64()).sum();
+    (sum - 2.0) * 3f64.sqrt()
+}
+
+/// The other participants' daily volatility by kind (log-return standard deviation).
+fn day_vol(listing: &Listing) -> f64 {
+    match listing.kind {
+        SecurityKind::Warrant => 0.08,
+        SecurityKind::Etf => 0.01,
+        _ => 0.016,
+    }
+}
+
+/// `p` rounded to the listing's tick at that price, never below one tick, and to the nearest f64
+/// of its decimal value (every tick is a multiple of 0.0001).
+pub fn round_to_tick(listing: &Listing, p: f64) -> f64 {
+    let tick = listing.tick(p);
+    let v = (p / tick).round().max(1.0) * tick;
+    (v * 10_000.0).round() / 10_000.0
 }
 
 /// The model for one seed.
@@ -329,8 +378,13 @@ impl Model {
             return Distribution::default();
         };
         let net = st.total();
-        let base = |s: usize| (st.turnover * SHARES[s] / 2.0).round();
-        let side = |s: usize, v: f64| (base(s) + v.max(0.0), base(s) + (-v).max(0.0));
+        // in + out = the classified part of the size's turnover (never less than |net|), and
+        // in − out = net exactly: out is rounded to a whole number and in = out + net.
+        let side = |s: usize, v: f64| {
+            let gross = (st.turnover * SHARES[s] * CLASSIFIED).round().max(v.abs());
+            let out = ((gross - v) / 2.0).round();
+            (out + v, out)
+        };
         let [a, b, c, d] = [
             side(0, net.super_),
             side(1, net.big),
@@ -363,30 +417,71 @@ impl Model {
         }
     }
 
-    /// Price data at `now`: (last close, current, open, high, low, turnover).
+    /// Price data at `now`. The log-price from the open is `IMPACT` × main net inflow so far ÷
+    /// the day's turnover plus a random walk of the other participants (its own seed, one step a
+    /// minute, the live minute interpolated), clamped to the A-share price limits; the open is
+    /// the previous close with an overnight gap. High and low are the extremes of the minute
+    /// prices so far; volume is the minute turnovers divided by their prices, in whole lots.
     pub fn quote(&self, listing: &Listing, now: DateTime<Utc>) -> Quote {
-        let sched = sched_of(listing);
-        let date = sched.map_or_else(|| now.date_naive(), |s| s.latest_session_date(now));
+        let Some(sched) = sched_of(listing) else {
+            let p = round_to_tick(listing, listing.price);
+            return Quote {
+                last_close: p,
+                open: p,
+                cur: p,
+                high: p,
+                low: p,
+                turnover: 0.0,
+                volume: 0,
+            };
+        };
+        let date = sched.latest_session_date(now);
+        let path = day_path(self.seed, listing, &sched, date);
+        let st = day_state(&path, &sched, now);
         let ds = date.format("%Y-%m-%d").to_string();
         let mut rng = fastrand::Rng::with_seed(fnv1a(
             self.seed,
             &[listing.code.as_bytes(), ds.as_bytes(), b"px"],
         ));
-        let last_close = round_px(listing.price * (0.9 + 0.2 * rng.f64()));
-        let open = round_px(last_close * (0.99 + 0.02 * rng.f64()));
-        let (turnover, tilt) = match self.today(listing, now) {
-            Some(st) if st.turnover > 0.0 => (st.turnover, st.total().main() / st.turnover),
-            Some(_) | None => (0.0, 0.0),
+        let last_close = round_to_tick(listing, listing.price * (0.9 + 0.2 * rng.f64()));
+        let vol = day_vol(listing);
+        let (floor, cap) = listing.price_limit().map_or((0.0, f64::INFINITY), |l| {
+            (last_close * (1.0 - l), last_close * (1.0 + l))
+        });
+        let open = (last_close * (GAP * vol * normal(&mut rng)).exp()).clamp(floor, cap);
+        let sigma = vol / count_f64(path.minutes.len()).sqrt();
+        let day_turnover: f64 = path.gross.iter().sum();
+        let impact = if day_turnover > 0.0 {
+            IMPACT / day_turnover
+        } else {
+            0.0
         };
-        let cur = round_px(open * (1.0 + (tilt * 2.0).clamp(-0.08, 0.08)));
-        let spread = 0.004 + 0.006 * rng.f64();
+        let (mut walk, mut cur, mut high, mut low, mut shares) = (0.0, open, open, open, 0.0);
+        let last = st.cumulative.len().saturating_sub(1);
+        for (i, c) in st.cumulative.iter().enumerate() {
+            let frac = if i == last { st.frac } else { 1.0 };
+            walk += sigma * normal(&mut rng) * frac;
+            cur = (open * (impact * c.main() + walk).exp()).clamp(floor, cap);
+            high = high.max(cur);
+            low = low.min(cur);
+            shares += part(path.gross[i], frac) / cur;
+        }
+        let lot = f64::from(listing.lot.max(1));
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "intended: whole shares; the float-to-int cast saturates, and a day's shares \
+                      (turnover under 1e12 at prices over 0.001) are far below 2^63"
+        )]
+        let volume = ((shares / lot).floor() * lot) as i64;
+        let (open, cur) = (round_to_tick(listing, open), round_to_tick(listing, cur));
         Quote {
             last_close,
             open,
             cur,
-            high: round_px(open.max(cur) * (1.0 + spread)),
-            low: round_px(open.min(cur) * (1.0 - spread)),
-            turnover,
+            high: round_to_tick(listing, high).max(open).max(cur),
+            low: round_to_tick(listing, low).min(open).min(cur),
+            turnover: st.turnover,
+            volume,
         }
     }
 }
@@ -406,11 +501,8 @@ pub struct Quote {
     pub low: f64,
     /// Turnover so far.
     pub turnover: f64,
-}
-
-fn round_px(p: f64) -> f64 {
-    let scale = if p < 10.0 { 1000.0 } else { 100.0 };
-    (p * scale).round() / scale
+    /// Volume so far in shares, whole lots.
+    pub volume: i64,
 }
 
 #[cfg(test)]
@@ -561,6 +653,214 @@ mod tests {
         assert_ne!(
             day_path(1, l, &sched, date).flows,
             day_path(1, l, &sched, next).flows
+        );
+    }
+
+    /// (change against the previous close, main net inflow ÷ turnover) of every security with
+    /// capital flow, `pct` % of the way through its market's session on `date` (30 s into that
+    /// minute; 100 is after the close).
+    fn cross_section(m: Model, date: NaiveDate, pct: usize) -> Vec<(f64, f64)> {
+        crate::sim::universe::universe()
+            .iter()
+            .filter(|l| l.kind.has_capital_flow())
+            .map(|l| {
+                let sched = Schedule::of(l.market()).unwrap();
+                let mins = sched.minutes();
+                let at = sched.at(date, mins[(mins.len() - 1) * pct / 100])
+                    + chrono::Duration::seconds(30);
+                let q = m.quote(l, at);
+                let main = m.today(l, at).unwrap().total().main();
+                ((q.cur - q.last_close) / q.last_close, main / q.turnover)
+            })
+            .collect()
+    }
+
+    /// Share of pairs with opposite signs (both non-zero), and Pearson's correlation.
+    fn divergence_and_correlation(xs: &[(f64, f64)]) -> (f64, f64) {
+        let signed: Vec<_> = xs.iter().filter(|(a, b)| *a != 0.0 && *b != 0.0).collect();
+        let opposite = signed.iter().filter(|(a, b)| a * b < 0.0).count();
+        let n = count_f64(xs.len());
+        let mean = |f: fn(&(f64, f64)) -> f64| xs.iter().map(f).sum::<f64>() / n;
+        let (ma, mb) = (mean(|p| p.0), mean(|p| p.1));
+        let cov: f64 = xs.iter().map(|(a, b)| (a - ma) * (b - mb)).sum();
+        let va: f64 = xs.iter().map(|(a, _)| (a - ma).powi(2)).sum();
+        let vb: f64 = xs.iter().map(|(_, b)| (b - mb).powi(2)).sum();
+        (
+            count_f64(opposite) / count_f64(signed.len()),
+            cov / (va * vb).sqrt(),
+        )
+    }
+
+    #[test]
+    fn price_follows_main_flow_but_diverges_on_a_fifth_of_the_stocks() {
+        let mut shares = Vec::new();
+        for seed in [1, 7] {
+            for day in 16..=18 {
+                let date = NaiveDate::from_ymd_opt(2026, 11, day).unwrap();
+                for pct in [25, 60, 100] {
+                    let xs = cross_section(Model { seed }, date, pct);
+                    assert!(xs.len() > 250, "{}", xs.len());
+                    let (share, corr) = divergence_and_correlation(&xs);
+                    assert!((0.1..=0.35).contains(&share), "{seed} {day} {pct}: {share}");
+                    assert!(corr > 0.4, "{seed} {day} {pct}: correlation {corr}");
+                    shares.push(share);
+                }
+            }
+        }
+        let mean = shares.iter().sum::<f64>() / count_f64(shares.len());
+        eprintln!(
+            "divergent share: mean {mean:.3} over {} cross-sections",
+            shares.len()
+        );
+        assert!((0.15..=0.3).contains(&mean), "{mean}");
+    }
+
+    /// Instants across a few days: before the open, the open's first milliseconds, random
+    /// moments in and between sessions, after the close.
+    fn instants(l: &Listing, rng: &mut fastrand::Rng) -> Vec<DateTime<Utc>> {
+        let sched = Schedule::of(l.market()).unwrap();
+        let mins = sched.minutes();
+        let mut out = Vec::new();
+        for day in [23, 24, 25] {
+            let date = NaiveDate::from_ymd_opt(2026, 11, day).unwrap();
+            let open = sched.at(date, mins[0]);
+            for ms in [-60_000, 0, 1, 7, 250, 59_999, 60_000] {
+                out.push(open + chrono::Duration::milliseconds(ms));
+            }
+            for _ in 0..6 {
+                let m = mins[rng.usize(..mins.len())];
+                let ms = rng.i64(0..60_000);
+                out.push(sched.at(date, m) + chrono::Duration::milliseconds(ms));
+            }
+            out.push(sched.at(date, mins[mins.len() - 1]) + chrono::Duration::hours(1));
+        }
+        out
+    }
+
+    #[test]
+    fn quotes_are_on_the_tick_ordered_positive_and_in_whole_lots() {
+        let mut rng = fastrand::Rng::with_seed(3);
+        let mut checked = 0;
+        for l in crate::sim::universe::universe().iter().step_by(3) {
+            for at in instants(l, &mut rng) {
+                let q = M.quote(l, at);
+                let ctx = format!("{} at {at}: {q:?}", l.code);
+                for p in [q.last_close, q.open, q.cur, q.high, q.low] {
+                    assert!(p > 0.0, "{ctx}");
+                    let ticks = p / l.tick(p);
+                    assert!(
+                        (ticks - ticks.round()).abs() < 1e-6,
+                        "{p} off the tick: {ctx}"
+                    );
+                }
+                assert!(q.low <= q.open.min(q.cur), "{ctx}");
+                assert!(q.high >= q.open.max(q.cur), "{ctx}");
+                if let Some(limit) = l.price_limit() {
+                    let band = q.last_close * limit + 0.01;
+                    assert!((q.high - q.last_close).abs() <= band, "{ctx}");
+                    assert!((q.low - q.last_close).abs() <= band, "{ctx}");
+                }
+                assert!(q.volume >= 0 && q.volume % i64::from(l.lot) == 0, "{ctx}");
+                assert!(q.turnover > 0.0 || q.volume == 0, "{ctx}");
+                let lots = q.volume / i64::from(l.lot);
+                if lots >= 100 {
+                    // Turnover ÷ volume is the average price paid: inside the day's range, up to
+                    // the last partial lot and half a tick of rounding.
+                    #[expect(clippy::cast_precision_loss, reason = "a test's tolerance")]
+                    let vwap = q.turnover / q.volume as f64;
+                    let slack = l.tick(q.high) + q.high * 0.01;
+                    assert!(
+                        vwap >= q.low - slack && vwap <= q.high + slack,
+                        "{vwap}: {ctx}"
+                    );
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 2000, "{checked}");
+    }
+
+    #[test]
+    fn distribution_sides_are_realistic_shares_of_turnover() {
+        let mut rng = fastrand::Rng::with_seed(4);
+        for l in crate::sim::universe::universe()
+            .iter()
+            .filter(|l| l.kind.has_capital_flow())
+            .step_by(4)
+        {
+            for at in instants(l, &mut rng) {
+                let st = M.today(l, at).unwrap();
+                let d = M.distribution(l, at);
+                let ctx = format!("{} at {at}: {d:?}, turnover {}", l.code, st.turnover);
+                // The same moment's flow, exactly.
+                assert_eq!(d.net(), st.total(), "{ctx}");
+                assert_eq!(
+                    d.net(),
+                    M.intraday(l, at).items.last().unwrap().split,
+                    "{ctx}"
+                );
+                let (inflow, outflow) = (d.inflow.as_array(), d.outflow.as_array());
+                assert!(inflow.iter().chain(&outflow).all(|v| *v >= 0.0), "{ctx}");
+                let net = d.net().total();
+                if st.turnover > 0.0 {
+                    assert!(net.abs() < st.turnover, "{ctx}");
+                    assert!(d.net().main().abs() < st.turnover, "{ctx}");
+                } else {
+                    assert_eq!(net, 0.0, "{ctx}");
+                }
+                // Per size in + out is the classified share of that size's turnover.
+                for (s, share) in SHARES.iter().enumerate() {
+                    let want = (st.turnover * share * CLASSIFIED).round();
+                    let got = inflow[s] + outflow[s];
+                    assert!(
+                        (got - want).abs() <= 1.0,
+                        "size {s}: {got} vs {want}: {ctx}"
+                    );
+                }
+                if st.turnover > 1e4 {
+                    let both: f64 = inflow.iter().chain(&outflow).sum();
+                    let r = both / st.turnover;
+                    assert!((0.89..=0.91).contains(&r), "{r}: {ctx}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn prices_move_through_the_session_and_follow_the_seed() {
+        let l = listing("HK.00700");
+        let sched = Schedule::of(Market::Hk).unwrap();
+        let date = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        let mins = sched.minutes();
+        let prices: Vec<f64> = mins
+            .iter()
+            .map(|t| {
+                M.quote(l, sched.at(date, *t) + chrono::Duration::seconds(59))
+                    .cur
+            })
+            .collect();
+        let moves = prices.windows(2).filter(|w| w[0] != w[1]).count();
+        assert!(moves > mins.len() / 3, "{moves} of {}", mins.len());
+        let distinct: std::collections::BTreeSet<u64> =
+            prices.iter().map(|p| p.to_bits()).collect();
+        assert!(distinct.len() > 10, "{distinct:?}");
+        // The live minute moves too, and the same seed and instant give the same quote.
+        let at = utc("2026-11-25T02:15:05Z");
+        let later = utc("2026-11-25T02:15:55Z");
+        let big = listing("US.NVDA");
+        let us_at = utc("2026-11-25T17:15:05Z");
+        assert_eq!(M.quote(l, at), M.quote(l, at));
+        assert_ne!(
+            M.quote(big, us_at),
+            M.quote(big, us_at + chrono::Duration::seconds(50))
+        );
+        assert_ne!(M.quote(l, at).turnover, M.quote(l, later).turnover);
+        assert_ne!(M.quote(l, at), Model { seed: 8 }.quote(l, at));
+        // The day's quote after the close is the last minute's.
+        let close = sched.at(date, mins[mins.len() - 1]);
+        assert_eq!(
+            M.quote(l, close + chrono::Duration::seconds(59)).cur,
+            M.quote(l, close + chrono::Duration::hours(3)).cur
         );
     }
 }

@@ -71,6 +71,35 @@ impl Listing {
         i64::try_from(super::hash::fnv1a(0, &[self.code.as_bytes()]) >> 1).unwrap_or(i64::MAX)
     }
 
+    /// The minimum price step at `price`: HKEX's spread table (the same for stocks, ETFs and
+    /// warrants here), one cent in the US (0.0001 under a dollar), one fen for A-shares.
+    pub fn tick(&self, price: f64) -> f64 {
+        match self.market() {
+            Market::Hk => HK_TICKS
+                .iter()
+                .find(|(below, _)| price < *below)
+                .map_or(5.0, |(_, tick)| *tick),
+            Market::Us if price < 1.0 => 0.0001,
+            _ => 0.01,
+        }
+    }
+
+    /// The daily price limit as a fraction of the previous close: ±20 % on ChiNext (SZ.300xxx)
+    /// and the STAR market (SH.688xxx), ±10 % on the other A-shares, none in HK and the US.
+    pub fn price_limit(&self) -> Option<f64> {
+        match self.market() {
+            Market::Sh | Market::Sz => {
+                let c = self.security_code();
+                Some(if c.code.starts_with("300") || c.code.starts_with("688") {
+                    0.2
+                } else {
+                    0.1
+                })
+            }
+            _ => None,
+        }
+    }
+
     /// The owner of a warrant (its underlying stock).
     pub fn warrant_owner(&self) -> Option<&'static str> {
         WARRANT_OWNERS
@@ -119,6 +148,20 @@ const fn cn(code: &'static str, name: &'static str, turnover_m: f64, price: f64)
 const ETF: SecurityKind = SecurityKind::Etf;
 const WRT: SecurityKind = SecurityKind::Warrant;
 const IDX: SecurityKind = SecurityKind::Index;
+
+/// HKEX's spread table: (prices below this, tick); 5.00 from 5,000 up.
+const HK_TICKS: [(f64, f64); 10] = [
+    (0.25, 0.001),
+    (0.5, 0.005),
+    (10.0, 0.01),
+    (20.0, 0.02),
+    (100.0, 0.05),
+    (200.0, 0.1),
+    (500.0, 0.2),
+    (1000.0, 0.5),
+    (2000.0, 1.0),
+    (5000.0, 2.0),
+];
 
 static WARRANT_OWNERS: [(&str, &str); 4] = [
     ("HK.18001", "HK.00700"),
