@@ -1,7 +1,8 @@
 //! Interop with the official Python SDKs: `futu-api` (and `moomoo-api`) 10.11.7108 in a venv
 //! under the cargo target dir, against the real `capflow sim` binary. The SDK's DataFrames for
 //! INTRADAY, DAY, WEEK and MONTH, and get_capital_distribution's, must equal `capflow fetch
-//! --format csv` (`--distribution` for the latter) value for value, first in
+//! --format csv` (`--distribution` for the latter) value for value, and get_market_snapshot's
+//! prices, volume and turnover must equal the simulator's model (`Model::quote`), first in
 //! plaintext, then with protocol encryption on (a fresh 1024-bit RSA key; `capflow sim --rsa-key`
 //! with `--aes cbc` and `--aes ecb`, the SDK with `enable_proto_encrypt` + `set_init_rsa_file`,
 //! and `capflow fetch --rsa-key`). One sequential test: the venv is created once, never raced.
@@ -13,13 +14,21 @@
 
 mod common;
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use capflow::sim::Model;
+use capflow::sim::universe::lookup;
 use common::{KillOnDrop, isolate};
 
 const SDK_VERSION: &str = "10.11.7108";
+/// The model seed the simulator runs with.
+const SEED: &str = "1";
+/// The codes the SDK script asks a snapshot of (its SNAPSHOT_CODES): HK and CN in the morning
+/// session, the US after its close, a ChiNext stock, a warrant priced in thousandths.
+const SNAPSHOT_CODES: [&str; 5] = ["HK.00700", "US.AAPL", "SH.600519", "SZ.300750", "HK.18001"];
 /// Wednesday 2026-11-25 10:15:30 in Hong Kong (morning session).
 const NOW: &str = "2026-11-25T02:15:30Z";
 const START: &str = "2026-01-01";
@@ -105,7 +114,7 @@ fn prepare_venv() -> (PathBuf, Vec<&'static str>) {
 /// Starts `capflow sim` at [`NOW`], clock frozen (plus `extra` flags), and returns it with the
 /// address from its `listening on ADDR` line.
 fn start_sim(extra: &[&str]) -> (KillOnDrop, String) {
-    let mut args = vec!["--now", NOW, "--speed", "0"];
+    let mut args = vec!["--now", NOW, "--speed", "0", "--seed", SEED];
     args.extend_from_slice(extra);
     common::start_sim(&args)
 }
@@ -134,6 +143,38 @@ fn fetch_csv(addr: &str, period: &str, extra: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
+}
+
+/// SNAPSHOT.csv as the SDK script writes it, from the simulator's model at [`NOW`]: the
+/// get_market_snapshot columns code, last_price, prev_close_price, open_price, high_price,
+/// low_price, volume, turnover, price_spread, lot_size.
+fn model_snapshot_csv() -> String {
+    let model = Model {
+        seed: SEED.parse().unwrap(),
+    };
+    let now = common::utc(NOW);
+    let mut csv = String::from(
+        "code,last_price,prev_close_price,open_price,high_price,low_price,volume,turnover,price_spread,lot_size\n",
+    );
+    for code in SNAPSHOT_CODES {
+        let l = lookup(&code.parse().unwrap()).unwrap();
+        let q = model.quote(l, now);
+        writeln!(
+            csv,
+            "{code},{},{},{},{},{},{},{},{},{}",
+            q.cur,
+            q.last_close,
+            q.open,
+            q.high,
+            q.low,
+            q.volume,
+            q.turnover,
+            l.tick(q.cur),
+            l.lot
+        )
+        .unwrap();
+    }
+    csv
 }
 
 /// Same rows and columns; numbers equal as f64, everything else equal as strings.
@@ -207,6 +248,7 @@ fn sdk_equals_fetch(py: &Path, modules: &[&str], addr: &str, key: Option<&str>) 
         .into_iter()
         .map(|p| (p, fetch_csv(addr, p, &key_args)))
         .collect();
+    let snapshot = model_snapshot_csv();
     let mode = if key.is_some() { "encrypted" } else { "plain" };
     for module in modules {
         let tmp = tempfile::tempdir().unwrap();
@@ -240,5 +282,11 @@ fn sdk_equals_fetch(py: &Path, modules: &[&str], addr: &str, key: Option<&str>) 
                     .unwrap();
             assert_same_csv(&sdk_csv, csv, &format!("{module} {period} {mode}"));
         }
+        let sdk_snapshot = std::fs::read_to_string(out_dir.join("SNAPSHOT.csv")).unwrap();
+        assert_same_csv(
+            &sdk_snapshot,
+            &snapshot,
+            &format!("{module} snapshot {mode}"),
+        );
     }
 }

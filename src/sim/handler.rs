@@ -550,6 +550,39 @@ mod tests {
     }
 
     #[test]
+    fn snapshots_take_at_most_400_codes() {
+        let mut conn = Conn::new(1, false);
+        conn.ready = true;
+        let codes: Vec<_> = universe()
+            .iter()
+            .cycle()
+            .take(MAX_CODES + 1)
+            .map(|l| security(&l.security_code()))
+            .collect();
+        let mut ask = |n: usize| {
+            let body = pb::qot_get_security_snapshot::Request {
+                c2s: pb::qot_get_security_snapshot::C2s {
+                    security_list: codes[..n].to_vec(),
+                    header: None,
+                },
+            };
+            let p = Packet::new(proto_id::QOT_GET_SECURITY_SNAPSHOT, 1, body.encode_to_vec());
+            handle(&Model { seed: 1 }, &mut conn, &p, now(), Instant::now())
+        };
+        let r = ask(MAX_CODES);
+        assert_eq!(ret_of(&r).0, 0);
+        let list = pb::qot_get_security_snapshot::Response::decode(r.body)
+            .unwrap()
+            .s2c
+            .unwrap()
+            .snapshot_list;
+        assert_eq!(list.len(), MAX_CODES);
+        let (rt, msg) = ret_of(&ask(MAX_CODES + 1));
+        assert_eq!(rt, -1);
+        assert!(msg.unwrap().contains("at most 400 per request"));
+    }
+
+    #[test]
     fn date_shapes() {
         let d = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
         assert_eq!(parse_day("beginTime", "2026-01-05"), Ok(d));

@@ -173,6 +173,31 @@ mod tests {
         assert!(!w.admit(Instant::now()));
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn flow_distribution_and_snapshots_each_have_their_own_window() {
+        let mut l = Limits::new(true);
+        let budgets = [
+            (proto_id::QOT_GET_CAPITAL_FLOW, 30),
+            (proto_id::QOT_GET_CAPITAL_DISTRIBUTION, 30),
+            (proto_id::QOT_GET_SECURITY_SNAPSHOT, 60),
+        ];
+        // Each one filled to its cap: none of them takes from another.
+        for (proto, cap) in budgets {
+            for i in 0..cap {
+                assert!(l.check(proto, Instant::now()).is_ok(), "{proto} #{i}");
+            }
+        }
+        for (proto, cap) in budgets {
+            let e = l.check(proto, Instant::now()).unwrap_err();
+            assert!(e.contains(&format!("at most {cap} per 30 seconds")), "{e}");
+            assert!(e.contains(proto_id::name(proto)), "{e}");
+        }
+        tokio::time::advance(Duration::from_secs(30)).await;
+        for (proto, _) in budgets {
+            assert!(l.check(proto, Instant::now()).is_ok(), "{proto}");
+        }
+    }
+
     #[test]
     fn disabled_limits_admit_everything() {
         let mut l = Limits::new(false);

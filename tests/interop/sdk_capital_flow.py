@@ -7,14 +7,30 @@ SysConfig.set_init_rsa_file(KEYFILE)) before the context is created; SysConfig i
 so run one process per mode.
 
 Writes OUTDIR/<PERIOD>.csv (the get_capital_flow DataFrame, to_csv(index=False)) for INTRADAY,
-DAY, WEEK and MONTH, and OUTDIR/DISTRIBUTION.csv (get_capital_distribution's), checks the columns and the 'N/A' rules, and exercises the other calls
-capflow uses. Exits non-zero with a message on the first failure. Always closes the context:
+DAY, WEEK and MONTH, OUTDIR/DISTRIBUTION.csv (get_capital_distribution's) and OUTDIR/SNAPSHOT.csv
+(get_market_snapshot's price, volume and turnover columns for SNAPSHOT_CODES), checks the columns
+and the 'N/A' rules, and exercises the other calls capflow uses. Exits non-zero with a message on the first failure. Always closes the context:
 the SDK's threads are not daemons.
 """
 
 import importlib
 import os
 import sys
+
+# The codes and columns of SNAPSHOT.csv; tests/interop_python.rs writes the same from the model.
+SNAPSHOT_CODES = ["HK.00700", "US.AAPL", "SH.600519", "SZ.300750", "HK.18001"]
+SNAPSHOT_COLUMNS = [
+    "code",
+    "last_price",
+    "prev_close_price",
+    "open_price",
+    "high_price",
+    "low_price",
+    "volume",
+    "turnover",
+    "price_spread",
+    "lot_size",
+]
 
 COLUMNS = [
     "last_valid_time",
@@ -94,9 +110,13 @@ def run(sdk, ctx, outdir, start, end):
     check(ret == sdk.RET_OK, "get_stock_basicinfo: %r" % (df,))
     check(df["name"][0] == "TENCENT" and df["lot_size"][0] == 100, "basicinfo: %r" % (df,))
 
-    ret, df = ctx.get_market_snapshot([code, "US.AAPL"])
+    ret, df = ctx.get_market_snapshot(SNAPSHOT_CODES)
     check(ret == sdk.RET_OK, "get_market_snapshot: %r" % (df,))
-    check(len(df) == 2 and df["last_price"][0] > 0, "snapshot: %r" % (df,))
+    check(list(df["code"]) == SNAPSHOT_CODES, "snapshot codes: %r" % (df,))
+    check((df["low_price"] <= df["last_price"]).all(), "snapshot low > last: %r" % (df,))
+    check((df["last_price"] <= df["high_price"]).all(), "snapshot last > high: %r" % (df,))
+    check((df["volume"] % df["lot_size"] == 0).all(), "snapshot volume in lots: %r" % (df,))
+    df[SNAPSHOT_COLUMNS].to_csv(os.path.join(outdir, "SNAPSHOT.csv"), index=False)
 
     ret, df = ctx.get_user_security_group()
     check(ret == sdk.RET_OK, "get_user_security_group: %r" % (df,))
