@@ -609,4 +609,31 @@ mod tests {
             Size::Mega
         );
     }
+
+    #[test]
+    fn ticks_and_price_limits_per_market() {
+        let of = |c: &str| *lookup(&c.parse().unwrap()).unwrap();
+        let hk = of("HK.00700");
+        for (price, tick) in [
+            (0.2, 0.001),
+            (0.25, 0.005),
+            (9.99, 0.01),
+            (10.0, 0.02),
+            (99.95, 0.05),
+            (150.0, 0.1),
+            (620.0, 0.5),
+            (1500.0, 1.0),
+            (4000.0, 2.0),
+            (6000.0, 5.0),
+        ] {
+            assert_eq!(hk.tick(price), tick, "HK at {price}");
+        }
+        let us = of("US.AAPL");
+        assert_eq!((us.tick(0.5), us.tick(230.0)), (0.0001, 0.01));
+        assert_eq!(of("SH.600519").tick(1500.0), 0.01);
+        assert_eq!(of("SH.600519").price_limit(), Some(0.1));
+        assert_eq!(of("SZ.300750").price_limit(), Some(0.2));
+        assert_eq!(hk.price_limit(), None);
+        assert_eq!(us.price_limit(), None);
+    }
 }
