@@ -27,7 +27,7 @@ const MAX_WIDTH: u16 = 100;
 /// From this inner width the keys take two columns.
 const TWO_COLUMNS_FROM: usize = 64;
 /// Cells of the key names in a key line.
-const KEYS: usize = 12;
+const KEYS: usize = 10;
 
 /// What the data means, one paragraph each (wrapped to the overlay's width). The divergence
 /// paragraph names the thresholds `app` uses.
