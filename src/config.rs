@@ -439,6 +439,21 @@ mod tests {
     }
 
     #[test]
+    fn divergence_needs_price_and_main_flow_against_each_other() {
+        let d = Divergence::default();
+        assert!(
+            d.diverges(1.0, -5.0),
+            "up with main outflow, at the thresholds"
+        );
+        assert!(d.diverges(-2.0, 7.0), "down with main inflow");
+        assert!(!d.diverges(0.99, -50.0), "price move too small");
+        assert!(!d.diverges(3.0, -4.99), "main flow too small");
+        assert!(!d.diverges(3.0, 8.0), "price and flow agree");
+        assert!(!d.diverges(f64::NAN, -8.0));
+        assert!(!d.diverges(f64::INFINITY, f64::NEG_INFINITY));
+    }
+
+    #[test]
     fn ipv6_hosts_get_brackets() {
         let mut c = Config::default();
         c.opend.host = "::1".into();

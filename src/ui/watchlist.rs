@@ -459,6 +459,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn recent_sparklines_show_the_latest_minutes_one_column_each() {
+        let v: Vec<f64> = (1..=10).map(f64::from).collect();
+        // Wider than the data: right-aligned, the newest minute at the right edge.
+        let cols = spark_columns(&v[..3], 332, 5, Sparkline::Recent);
+        assert_eq!(cols, [None, None, Some(1.0), Some(2.0), Some(3.0)]);
+        // Narrower: the last minutes only, never summed.
+        let cols = spark_columns(&v, 332, 4, Sparkline::Recent);
+        assert_eq!(cols, [Some(7.0), Some(8.0), Some(9.0), Some(10.0)]);
+        assert!(spark_columns(&v, 332, 0, Sparkline::Recent).is_empty());
+        // The session view sums the session's minutes into the columns.
+        let cols = spark_columns(&v, 20, 4, Sparkline::Session);
+        assert_eq!(cols, [Some(15.0), Some(40.0), None, None]);
+    }
+
+    #[test]
+    fn fixed_columns_leave_the_sparkline_the_rest() {
+        let at80 = Columns::of(Rect::new(1, 0, 78, 1));
+        assert_eq!((at80.name_w, at80.spark_w), (9, 10));
+        assert_eq!(usize::from(at80.spark_x - 1), FIXED - 5 + 9);
+        let wide = Columns::of(Rect::new(1, 0, 94, 1));
+        assert_eq!((wide.name_w, wide.spark_w), (16, 19));
+        assert!(wide.header(Sparkline::Recent).contains("last 18m"));
+        assert_eq!(width(&wide.header(Sparkline::Recent)), 94);
+    }
+
+    #[test]
     fn cut_measures_what_the_buffer_draws() {
         assert_eq!(cut("Tencent", 4), "Tenc");
         assert_eq!(cut("AB", 4), "AB  ");
