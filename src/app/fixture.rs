@@ -1,5 +1,7 @@
 //! Deterministic sample data: the built-in demo watchlist, and an [`App`] filled with realistic
-//! intraday and history flows at a fixed clock. Used by the render snapshots, the benchmark and
+//! intraday and history flows at a fixed clock, capital distributions consistent with the flows
+//! (in − out per size = the flow's net) and price snapshots (none for US.TSLA and SZ.300750; HSBC
+//! up while main money leaves: the diverging row). Used by the render snapshots, the benchmark and
 //! the README screenshot. Pure: no IO, no clock, no randomness beyond a seeded generator.
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
@@ -196,7 +198,7 @@ const PRICES: [(&str, f64, f64); 10] = [
     ("HK.00700", 521.5, 514.0),
     ("HK.09988", 85.35, 84.9),
     ("HK.03690", 131.2, 130.8),
-    // Up 1.35% while main money leaves (about -10% of turnover): the diverging row.
+    // Up 1.34% while main money leaves (about -9% of turnover): the diverging row.
     ("HK.00005", 98.65, 97.35),
     ("HK.01299", 74.15, 72.6),
     ("US.AAPL", 232.87, 233.1),

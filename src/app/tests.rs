@@ -491,7 +491,7 @@ fn the_divergence_mark_follows_the_thresholds() {
             .map(ToString::to_string)
             .collect()
     };
-    // HSBC: price +1.35%, main about -10% of turnover.
+    // HSBC: price +1.34%, main about -9% of turnover.
     assert_eq!(diverging(&a), ["HK.00005"]);
     let hsbc = a.data(&code("HK.00005")).unwrap();
     let (c, m) = (hsbc.change_pct().unwrap(), hsbc.main_pct().unwrap());
