@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::Colors;
+use crate::config::{Colors, Divergence, Sparkline};
 use crate::flow::{CapitalFlow, Distribution, Period, Quote, SecurityCode, SizeSplit, Units};
 use crate::poller::{PollCommand, PollEvent, PollStatus};
 
@@ -41,6 +41,11 @@ pub enum SortMode {
     NetInflow,
     /// Main (super + big) inflow today, largest first.
     MainInflow,
+    /// Net inflow as a percentage of today's turnover, largest first (rows without a quote
+    /// last).
+    NetPct,
+    /// Price change against the previous close, largest first (rows without a quote last).
+    Change,
     /// By name (code when the name is unknown).
     Name,
 }
@@ -52,7 +57,9 @@ impl SortMode {
         match self {
             SortMode::Config => SortMode::NetInflow,
             SortMode::NetInflow => SortMode::MainInflow,
-            SortMode::MainInflow => SortMode::Name,
+            SortMode::MainInflow => SortMode::NetPct,
+            SortMode::NetPct => SortMode::Change,
+            SortMode::Change => SortMode::Name,
             SortMode::Name => SortMode::Config,
         }
     }
@@ -63,6 +70,8 @@ impl SortMode {
             SortMode::Config => "config",
             SortMode::NetInflow => "net inflow",
             SortMode::MainInflow => "main inflow",
+            SortMode::NetPct => "net % of turnover",
+            SortMode::Change => "chg %",
             SortMode::Name => "name",
         }
     }
@@ -134,6 +143,31 @@ impl StockData {
     /// Main inflow today (super + big), from [`StockData::totals`].
     pub fn main(&self) -> Option<f64> {
         self.totals().map(|(s, _)| s.main())
+    }
+
+    /// Price change against the previous close in percent, from the quote.
+    pub fn change_pct(&self) -> Option<f64> {
+        self.quote.as_ref().and_then(Quote::change_pct)
+    }
+
+    /// Net inflow today as a percentage of today's turnover (needs both a quote and totals).
+    pub fn net_pct(&self) -> Option<f64> {
+        let net = self.net()?;
+        self.quote.as_ref()?.percent_of_turnover(net)
+    }
+
+    /// Main inflow today as a percentage of today's turnover.
+    pub fn main_pct(&self) -> Option<f64> {
+        let main = self.main()?;
+        self.quote.as_ref()?.percent_of_turnover(main)
+    }
+
+    /// Whether price and main flow disagree beyond the thresholds of `d` (see
+    /// [`Divergence::diverges`]); false while either is unknown.
+    pub fn diverges(&self, d: &Divergence) -> bool {
+        self.change_pct()
+            .zip(self.main_pct())
+            .is_some_and(|(c, m)| d.diverges(c, m))
     }
 }
 
@@ -228,6 +262,10 @@ pub struct App {
     pub no_color: bool,
     /// Amount units.
     pub units: Units,
+    /// What the watchlist's sparkline shows (`[ui] sparkline`).
+    pub sparkline: Sparkline,
+    /// When a row gets the divergence mark (`[ui] divergence_*`).
+    pub divergence: Divergence,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     /// Set by [`Action::Quit`].
@@ -274,6 +312,8 @@ impl App {
             colors: Colors::GreenUp,
             no_color: false,
             units: Units::Western,
+            sparkline: Sparkline::default(),
+            divergence: Divergence::default(),
             size: (80, 24),
             quit: false,
             page_rows: 1,
@@ -306,6 +346,8 @@ impl App {
             SortMode::Config => codes.iter().collect(),
             SortMode::NetInflow => largest_first(StockData::net),
             SortMode::MainInflow => largest_first(StockData::main),
+            SortMode::NetPct => largest_first(StockData::net_pct),
+            SortMode::Change => largest_first(StockData::change_pct),
             SortMode::Name => {
                 let mut rows: Vec<&SecurityCode> = codes.iter().collect();
                 // The display name, lower-cased, without copying it first.

@@ -27,7 +27,7 @@ pub use discover::{Location, Source, data_dir, load, platform_config_path, resol
 pub const EXAMPLE: &str = include_str!("../config.example.toml");
 
 /// The validated configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// Where OpenD is and how to talk to it.
     pub opend: OpendConfig,
@@ -79,12 +79,66 @@ impl Brand {
 }
 
 /// `[ui]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct UiConfig {
     /// Which colour means "up" / inflow.
     pub colors: Colors,
     /// Units for amounts.
     pub units: Units,
+    /// What the watchlist's sparkline shows.
+    pub sparkline: Sparkline,
+    /// When a row gets the divergence mark.
+    pub divergence: Divergence,
+}
+
+/// `[ui] sparkline`: what the watchlist's per-minute sparkline shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sparkline {
+    /// The most recent minutes, one column each (as many as the column is wide).
+    #[default]
+    Recent,
+    /// The whole session compressed into the column (several minutes per column).
+    Session,
+}
+
+/// `[ui] divergence_change_pct` and `divergence_main_pct`: a row is marked when its price moved
+/// at least `change_pct` percent one way while its main (super + big) net inflow is at least
+/// `main_pct` percent of its turnover the other way.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Divergence {
+    /// Price change against the previous close, in percent (> 0).
+    pub change_pct: f64,
+    /// Main net inflow as a percentage of turnover (> 0).
+    pub main_pct: f64,
+}
+
+/// Default `[ui] divergence_change_pct`.
+pub const DEFAULT_DIVERGENCE_CHANGE_PCT: f64 = 1.0;
+/// Default `[ui] divergence_main_pct`.
+pub const DEFAULT_DIVERGENCE_MAIN_PCT: f64 = 5.0;
+/// The largest value either divergence threshold may take.
+pub const MAX_DIVERGENCE_PCT: f64 = 100.0;
+
+impl Default for Divergence {
+    fn default() -> Self {
+        Divergence {
+            change_pct: DEFAULT_DIVERGENCE_CHANGE_PCT,
+            main_pct: DEFAULT_DIVERGENCE_MAIN_PCT,
+        }
+    }
+}
+
+impl Divergence {
+    /// Whether a price change of `change_pct` percent and a main net inflow of `main_pct`
+    /// percent of turnover disagree beyond the thresholds: price up with main outflow, or price
+    /// down with main inflow. Never for a value that is not finite.
+    pub fn diverges(&self, change_pct: f64, main_pct: f64) -> bool {
+        if !change_pct.is_finite() || !main_pct.is_finite() {
+            return false;
+        }
+        (change_pct >= self.change_pct && main_pct <= -self.main_pct)
+            || (change_pct <= -self.change_pct && main_pct >= self.main_pct)
+    }
 }
 
 /// `[store]`: the local SQLite store of recorded capital flow.
@@ -382,6 +436,21 @@ mod tests {
         assert_eq!(all.len(), 15);
         assert_eq!(all[0], "HK.00700");
         assert_eq!(all[14], "US.META");
+    }
+
+    #[test]
+    fn divergence_needs_price_and_main_flow_against_each_other() {
+        let d = Divergence::default();
+        assert!(
+            d.diverges(1.0, -5.0),
+            "up with main outflow, at the thresholds"
+        );
+        assert!(d.diverges(-2.0, 7.0), "down with main inflow");
+        assert!(!d.diverges(0.99, -50.0), "price move too small");
+        assert!(!d.diverges(3.0, -4.99), "main flow too small");
+        assert!(!d.diverges(3.0, 8.0), "price and flow agree");
+        assert!(!d.diverges(f64::NAN, -8.0));
+        assert!(!d.diverges(f64::INFINITY, f64::NEG_INFINITY));
     }
 
     #[test]

@@ -41,6 +41,8 @@ pub async fn run(args: DashboardArgs) -> Result<(), Failure> {
         budget: cfg.budget,
         colors: cfg.ui.colors,
         units: cfg.ui.units,
+        sparkline: cfg.ui.sparkline,
+        divergence: cfg.ui.divergence,
         log_file: args.log_file,
     };
     let result = tui::run(opts).await;

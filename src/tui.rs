@@ -65,6 +65,10 @@ pub struct DashboardOptions {
     pub colors: Colors,
     /// Amount units.
     pub units: Units,
+    /// What the watchlist's sparkline shows.
+    pub sparkline: crate::config::Sparkline,
+    /// When a row gets the divergence mark.
+    pub divergence: crate::config::Divergence,
     /// Log file (default: capflow.log in the data directory).
     pub log_file: Option<PathBuf>,
 }
@@ -240,6 +244,8 @@ fn new_app(opts: &DashboardOptions) -> App {
     app.simulated.clone_from(&opts.simulated);
     app.colors = opts.colors;
     app.units = opts.units;
+    app.sparkline = opts.sparkline;
+    app.divergence = opts.divergence;
     app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     app
 }

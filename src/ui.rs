@@ -6,16 +6,23 @@
 //! ┌ header ─────────────────────────────┐  ┌ header ──────────────┐
 //! │┌ watchlist ──┐┌ detail ────────────┐│  │┌ watchlist ─────────┐│
 //! ││ rows        ││ per-minute bars    ││  ││ rows               ││
-//! ││             ││ five-line trend    ││  │└────────────────────┘│
-//! ││ summary     ││ split   (or history)│  │┌ detail ────────────┐│
-//! │└─────────────┘└────────────────────┘│  ││ (charts that fit)  ││
+//! ││ summary     ││ five-line trend    ││  │└────────────────────┘│
+//! │└─────────────┘│ split   (or history)│  │┌ detail ────────────┐│
+//! │┌ overview ───┐│                    ││  ││ bars, trend        ││
+//! ││ in/out/size ││                    ││  ││ trade overview     ││
+//! │└─────────────┘└────────────────────┘│  │└────────────────────┘│
 //! └ status bar ─────────────────────────┘  └ status bar ─────────┘
 //! ```
+//! The wide list is three fifths of the width (76 to 140 columns). The Trade Overview sits under
+//! a wide list that leaves it [`OVERVIEW_MIN`] rows; otherwise the intraday detail shows it in
+//! place of its split panel (folded to a table of figures when the detail is short).
 //! Below 6 rows for the detail it is hidden: list and status stay.
 
 pub mod detail;
+pub mod figures;
 pub mod help;
 pub mod history;
+pub mod overview;
 pub mod sparkline;
 pub mod stacked;
 pub mod status;
@@ -31,8 +38,13 @@ use ratatui::widgets::Paragraph;
 use crate::app::App;
 use theme::Theme;
 
-/// Width of the watchlist in the wide layout.
+/// Narrowest watchlist in the wide layout.
 pub const WIDE_LIST: u16 = 76;
+/// Widest watchlist in the wide layout.
+pub const WIDE_LIST_MAX: u16 = 140;
+/// Fewest rows the Trade Overview panel takes under the watchlist in the wide layout; with
+/// less room left under the list, the overview goes into the detail pane instead.
+pub const OVERVIEW_MIN: u16 = 10;
 /// From this width on, the watchlist and the detail sit side by side.
 pub const WIDE_FROM: u16 = 140;
 /// Header, body, status bar.
@@ -51,6 +63,9 @@ pub struct Areas {
     pub list: Rect,
     /// Detail panel, when there is room.
     pub detail: Option<Rect>,
+    /// The Trade Overview panel under the watchlist (wide layout, when the list leaves at least
+    /// [`OVERVIEW_MIN`] rows); `None`: the detail pane shows the overview itself.
+    pub overview: Option<Rect>,
     /// Status bar.
     pub status: Rect,
 }
@@ -60,31 +75,54 @@ pub fn areas(area: Rect, n: usize) -> Areas {
     let [header, body, status] = Layout::vertical(MAIN_LAYOUT).areas(area);
     // Borders, column header, summary; an empty list keeps three rows for its message.
     let want = cells(if n == 0 { 3 } else { n }).saturating_add(4);
-    let (list, detail) = if area.width >= WIDE_FROM {
-        let [l, d] =
-            Layout::horizontal([Constraint::Length(WIDE_LIST), Constraint::Min(0)]).areas(body);
-        (l, Some(d))
-    } else {
-        // Half the body for the list on small terminals, up to all its rows on tall ones.
-        let share = (body.height / 2).max(body.height.saturating_sub(20));
-        let list_h = want.min(share).max(want.min(body.height).min(6));
-        let [l, d] = Layout::vertical([Constraint::Length(list_h), Constraint::Min(0)]).areas(body);
-        (l, (d.height >= 6).then_some(d))
-    };
+    if area.width >= WIDE_FROM {
+        let [list, detail] = Layout::horizontal([
+            Constraint::Length(list_width(area.width)),
+            Constraint::Min(0),
+        ])
+        .areas(body);
+        // A list shorter than the body leaves room under it: the Trade Overview takes it.
+        let (list, overview) = if body.height.saturating_sub(want) >= OVERVIEW_MIN {
+            let [l, o] =
+                Layout::vertical([Constraint::Length(want), Constraint::Min(0)]).areas(list);
+            (l, Some(o))
+        } else {
+            (list, None)
+        };
+        return Areas {
+            header,
+            list,
+            detail: Some(detail),
+            overview,
+            status,
+        };
+    }
+    // Half the body for the list on small terminals, up to all its rows on tall ones.
+    let share = (body.height / 2).max(body.height.saturating_sub(20));
+    let list_h = want.min(share).max(want.min(body.height).min(6));
+    let [l, d] = Layout::vertical([Constraint::Length(list_h), Constraint::Min(0)]).areas(body);
+    let detail = (d.height >= 6).then_some(d);
     let list = if detail.is_none() {
         Rect {
             height: body.height,
-            ..list
+            ..l
         }
     } else {
-        list
+        l
     };
     Areas {
         header,
         list,
         detail,
+        overview: None,
         status,
     }
+}
+
+/// Width of the watchlist in the wide layout of a terminal `width` columns wide: three fifths
+/// of it, between [`WIDE_LIST`] and [`WIDE_LIST_MAX`] (the sparkline grows with it).
+pub fn list_width(width: u16) -> u16 {
+    (width / 5 * 3).clamp(WIDE_LIST, WIDE_LIST_MAX)
 }
 
 /// Stock rows visible at a terminal size with `n` rows in the watchlist.
@@ -150,8 +188,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         if app.view.is_history() {
             history::render(frame, d, app);
         } else {
-            detail::render(frame, d, app);
+            detail::render_parts(frame, d, app, a.overview.is_none());
         }
+    }
+    if let Some(o) = a.overview {
+        overview::render(frame, o, app);
     }
     status::render(frame, a.status, app);
     if app.help {

@@ -4,7 +4,8 @@
 //!
 //! - series of NaN, ±inf, ±1e300, f64::MAX and ordinary values, empty or long, with unsorted,
 //!   duplicate, empty, truncated or garbage times, in every period, injected as the poller would
-//!   (`Action::Poll(PollEvent::Flow {..})`) into the fixture's dashboard; names, errors and status
+//!   (`Action::Poll(PollEvent::Flow {..})`) into the fixture's dashboard, with capital
+//!   distributions and price snapshots of the same values (zero turnover included); names, errors and status
 //!   texts with control characters, escapes, zero-width and wide characters; every view, sort and
 //!   the help overlay rendered at sizes from 0×0 to 500×200: never a panic;
 //! - a few cases of 100,000 such rows;
@@ -21,7 +22,9 @@ mod common;
 
 use capflow::app::fixture::{self, fixed_now};
 use capflow::app::{Action, App, SortMode};
-use capflow::flow::{CapitalFlow, FlowItem, Market, Period, SecurityCode, SizeSplit};
+use capflow::flow::{
+    CapitalFlow, Distribution, FlowItem, Market, Period, Quote, SecurityCode, SizeSplit,
+};
 use capflow::opend::{SecurityInfo, SecurityKind};
 use capflow::poller::{ConnState, PollEvent};
 use capflow::ui;
@@ -167,6 +170,21 @@ struct Hostile {
     next_fetch: Option<DateTime<Utc>>,
     group: Option<Result<Vec<String>, String>>,
     now: Option<DateTime<Utc>>,
+    /// Capital distributions (3212) for the first stocks, and a 3212 error.
+    dists: Vec<(usize, Distribution, DateTime<Utc>)>,
+    dist_error: Option<(usize, String, bool)>,
+    /// Price snapshots: price, previous close, turnover (zero, NaN, inf, 1e300 included).
+    quotes: Vec<(usize, f64, f64, f64, i64)>,
+}
+
+fn distribution() -> impl Strategy<Value = Distribution> {
+    (split(), split(), proptest::option::of(time())).prop_map(|(inflow, outflow, update_time)| {
+        Distribution {
+            inflow,
+            outflow,
+            update_time,
+        }
+    })
 }
 
 fn hostile(max_rows: usize) -> impl Strategy<Value = Hostile> {
@@ -200,16 +218,29 @@ fn hostile(max_rows: usize) -> impl Strategy<Value = Hostile> {
             text().prop_map(Err),
         ]),
         proptest::option::of(date()),
+        (
+            proptest::collection::vec((0..4_usize, distribution(), date()), 0..4),
+            proptest::option::of((0..4_usize, text(), any::<bool>())),
+            proptest::collection::vec(
+                (0..12_usize, value(), value(), value(), any::<i64>()),
+                0..12,
+            ),
+        ),
     )
         .prop_map(
-            |(flows, names, error, status, next_fetch, group, now)| Hostile {
-                flows,
-                names,
-                error,
-                status,
-                next_fetch,
-                group,
-                now,
+            |(flows, names, error, status, next_fetch, group, now, (dists, dist_error, quotes))| {
+                Hostile {
+                    flows,
+                    names,
+                    error,
+                    status,
+                    next_fetch,
+                    group,
+                    now,
+                    dists,
+                    dist_error,
+                    quotes,
+                }
             },
         )
 }
@@ -249,6 +280,36 @@ fn dashboard(h: &Hostile, size: (u16, u16)) -> App {
             permanent: *permanent,
         }));
     }
+    for (i, dist, at) in &h.dists {
+        app.update(Action::Poll(PollEvent::Distribution {
+            code: codes[*i].clone(),
+            dist: dist.clone(),
+            fetched_at: *at,
+        }));
+    }
+    if let Some((i, message, permanent)) = &h.dist_error {
+        app.update(Action::Poll(PollEvent::DistributionError {
+            code: codes[*i].clone(),
+            message: message.clone(),
+            permanent: *permanent,
+        }));
+    }
+    let quotes = h
+        .quotes
+        .iter()
+        .map(|(i, price, last_close, turnover, volume)| Quote {
+            code: codes[*i].clone(),
+            price: *price,
+            last_close: *last_close,
+            turnover: *turnover,
+            volume: *volume,
+            update_time: None,
+        })
+        .collect();
+    app.update(Action::Poll(PollEvent::Quotes {
+        quotes,
+        fetched_at: fixed_now(),
+    }));
     let (opend, conn, used, cap, rejected) = &h.status;
     let mut status = fixture::status(fixed_now());
     status.opend.clone_from(opend);
@@ -293,7 +354,7 @@ fn every_view(app: &mut App, size: (u16, u16)) {
     app.update(Action::ScrollLeft);
     app.update(Action::ScrollLeft);
     draw(&mut terminal, app);
-    for _ in 0..3 {
+    for _ in 0..5 {
         app.update(Action::CycleSort);
         draw(&mut terminal, app);
     }
@@ -338,6 +399,7 @@ proptest! {
                 ui::history::render(f, r, &app);
                 ui::status::render(f, r, &app);
                 ui::help::render(f, r, &app);
+                ui::overview::render(f, r, &app);
             })
             .unwrap();
     }
@@ -404,9 +466,9 @@ proptest! {
         let plain = row_of("X");
         let hostile = row_of(&name);
         // The name column: after the border and "HK.00700   " (11 cells), 6 to 16 cells.
-        let list_w = if width >= ui::WIDE_FROM { ui::WIDE_LIST } else { width };
+        let list_w = if width >= ui::WIDE_FROM { ui::list_width(width) } else { width };
         let inner = usize::from(list_w) - 2;
-        let name_w = inner.saturating_sub(56).clamp(6, 16);
+        let name_w = ui::watchlist::name_width(inner);
         let after = 1 + 11 + name_w;
         prop_assert_eq!(&plain[after..], &hostile[after..], "name {:?}", name);
         prop_assert_eq!(&plain[..12], &hostile[..12], "name {:?}", name);

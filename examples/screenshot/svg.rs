@@ -17,7 +17,7 @@ use ratatui::style::{Color, Modifier};
 use capflow::ui::sparkline::LEVELS;
 
 /// Terminal size of the picture (columns, rows).
-pub const SIZE: (u16, u16) = (150, 44);
+pub const SIZE: (u16, u16) = (160, 48);
 
 /// The SVG of the README picture: the fixture dashboard (12 demo stocks at the fixed clock,
 /// simulated, green up) at [`SIZE`].

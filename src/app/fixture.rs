@@ -1,11 +1,15 @@
 //! Deterministic sample data: the built-in demo watchlist, and an [`App`] filled with realistic
-//! intraday and history flows at a fixed clock. Used by the render snapshots, the benchmark and
+//! intraday and history flows at a fixed clock, capital distributions consistent with the flows
+//! (in − out per size = the flow's net) and price snapshots (none for US.TSLA and SZ.300750; HSBC
+//! up while main money leaves: the diverging row). Used by the render snapshots, the benchmark and
 //! the README screenshot. Pure: no IO, no clock, no randomness beyond a seeded generator.
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 
 use super::{Action, App, Watchlist};
-use crate::flow::{CapitalFlow, FlowItem, Market, Period, Schedule, SecurityCode, SizeSplit};
+use crate::flow::{
+    CapitalFlow, Distribution, FlowItem, Market, Period, Quote, Schedule, SecurityCode, SizeSplit,
+};
 use crate::opend::{SecurityInfo, SecurityKind};
 use crate::poller::{Budget, BudgetUse, ConnState, PollEvent, PollStatus};
 
@@ -188,6 +192,79 @@ pub fn history(code: &SecurityCode, period: Period, now: DateTime<Utc>) -> Capit
     }
 }
 
+/// Prices of the demo list: (code, last price, previous close), in each market's own currency
+/// and tick size. US.TSLA and SZ.300750 have none: the fixture sends them no quote.
+const PRICES: [(&str, f64, f64); 10] = [
+    ("HK.00700", 521.5, 514.0),
+    ("HK.09988", 85.35, 84.9),
+    ("HK.03690", 131.2, 130.8),
+    // Up 1.34% while main money leaves (about -9% of turnover): the diverging row.
+    ("HK.00005", 98.65, 97.35),
+    ("HK.01299", 74.15, 72.6),
+    ("US.AAPL", 232.87, 233.1),
+    ("US.MSFT", 421.5, 414.78),
+    ("US.NVDA", 141.23, 143.71),
+    ("SH.600519", 1452.0, 1448.8),
+    ("SH.601318", 52.31, 51.94),
+];
+
+/// Today's capital distribution (3212) of `code` consistent with `flow`: per size, inflow minus
+/// outflow is the flow's last net figure, on top of a two-sided trading volume of its own.
+pub fn distribution(code: &SecurityCode, flow: &CapitalFlow) -> Distribution {
+    let net = flow.latest().map(|i| i.split).unwrap_or_default();
+    let mut r = Rng::new(&format!("{code}/distribution"));
+    // HSBC trades thinly in the fixture, so its main outflow is a large share of its turnover.
+    let gross = if code.code == "00005" {
+        1e8
+    } else {
+        2.5e8 * (2.0 + r.next())
+    };
+    let weights = [0.9, 1.1, 0.8, 0.7];
+    let both = |k: usize, v: f64| {
+        (
+            gross * weights[k] + v.max(0.0),
+            gross * weights[k] - v.min(0.0),
+        )
+    };
+    let parts: Vec<(f64, f64)> = net
+        .as_array()
+        .iter()
+        .enumerate()
+        .map(|(k, v)| both(k, *v))
+        .collect();
+    Distribution {
+        inflow: SizeSplit::from_array([parts[0].0, parts[1].0, parts[2].0, parts[3].0]),
+        outflow: SizeSplit::from_array([parts[0].1, parts[1].1, parts[2].1, parts[3].1]),
+        update_time: flow.last_valid_time.clone(),
+    }
+}
+
+/// A price snapshot of `code` whose turnover is its distribution's in + out, or `None` for the
+/// codes the fixture sends no quote (US.TSLA, SZ.300750 and every seventh made-up code).
+pub fn quote(code: &SecurityCode, dist: &Distribution) -> Option<Quote> {
+    let (price, last_close) = match PRICES.iter().find(|(c, _, _)| *c == code.to_string()) {
+        Some((_, p, c)) => (*p, *c),
+        None if code.market == Market::Hk => {
+            let k: u32 = code.code.parse().ok()?;
+            if k.is_multiple_of(7) {
+                return None;
+            }
+            // Made-up codes: penny stocks to three-digit prices, in HK tick sizes.
+            let p = f64::from(k % 97) * 1.37 + 0.385;
+            (p, p * (1.0 - f64::from(k % 11) / 200.0 + 0.025))
+        }
+        None => return None,
+    };
+    Some(Quote {
+        code: code.clone(),
+        price,
+        last_close,
+        turnover: dist.inflow.total() + dist.outflow.total(),
+        volume: 12_345_600,
+        update_time: dist.update_time.clone(),
+    })
+}
+
 /// `n` codes: the demo list first, then made-up HK codes.
 pub fn codes(n: usize) -> Vec<(SecurityCode, String)> {
     let mut out: Vec<(SecurityCode, String)> = DEMO
@@ -211,13 +288,29 @@ pub fn status(now: DateTime<Utc>) -> PollStatus {
     PollStatus {
         opend: "127.0.0.1:11111".into(),
         connection: ConnState::Connected { conn_id: 7 },
-        budgets: vec![BudgetUse {
-            kind: Budget::Flow,
-            used: 18,
-            cap: 30,
-            sent: 412,
-            rejected: 0,
-        }],
+        budgets: vec![
+            BudgetUse {
+                kind: Budget::Flow,
+                used: 28,
+                cap: 30,
+                sent: 412,
+                rejected: 0,
+            },
+            BudgetUse {
+                kind: Budget::Distribution,
+                used: 29,
+                cap: 30,
+                sent: 398,
+                rejected: 0,
+            },
+            BudgetUse {
+                kind: Budget::Snapshot,
+                used: 4,
+                cap: 60,
+                sent: 61,
+                rejected: 0,
+            },
+        ],
         next_fetch: Some((
             SecurityCode::new(Market::Hk, "00700"),
             now + chrono::Duration::seconds(3),
@@ -279,13 +372,27 @@ pub fn app(n: usize, now: DateTime<Utc>, size: (u16, u16)) -> App {
         })
         .collect();
     app.update(Action::Poll(PollEvent::Names(infos)));
+    let mut quotes = Vec::new();
     for (i, (code, _)) in list.iter().enumerate() {
+        let flow = intraday(code, now);
+        let dist = distribution(code, &flow);
+        quotes.extend(quote(code, &dist));
+        let fetched_at = now - chrono::Duration::seconds(2 + age_step(i));
         app.update(Action::Poll(PollEvent::Flow {
             code: code.clone(),
-            flow: intraday(code, now),
-            fetched_at: now - chrono::Duration::seconds(2 + age_step(i)),
+            flow,
+            fetched_at,
+        }));
+        app.update(Action::Poll(PollEvent::Distribution {
+            code: code.clone(),
+            dist,
+            fetched_at: fetched_at + chrono::Duration::seconds(1),
         }));
     }
+    app.update(Action::Poll(PollEvent::Quotes {
+        quotes,
+        fetched_at: now - chrono::Duration::seconds(1),
+    }));
     if let Some((code, _)) = list.first() {
         for p in [Period::Day, Period::Week, Period::Month] {
             app.update(Action::Poll(PollEvent::Flow {

@@ -179,6 +179,12 @@ fn sort_cycles_and_keeps_the_selected_stock() {
         .collect();
     assert!(mains.windows(2).all(|w| w[0] >= w[1]));
     a.update(Action::CycleSort);
+    assert_eq!(a.sort, SortMode::NetPct);
+    assert_eq!(focused(&a), sel);
+    a.update(Action::CycleSort);
+    assert_eq!(a.sort, SortMode::Change);
+    assert_eq!(focused(&a), sel);
+    a.update(Action::CycleSort);
     assert_eq!(a.sort, SortMode::Name);
     assert_eq!(a.display_name(a.rows()[0]), "AIA");
     a.update(Action::CycleSort);
@@ -321,7 +327,7 @@ fn tick_resize_and_poll_events() {
     assert_eq!(d.fetched_at, Some(a.now));
     assert!(d.net().is_some());
     a.update(Action::Poll(PollEvent::Status(fixture::status(a.now))));
-    assert_eq!(a.status.as_ref().unwrap().budgets[0].used, 18);
+    assert_eq!(a.status.as_ref().unwrap().budgets[0].used, 28);
     assert_eq!(a.display_name(&c), "HK.00700");
     a.update(Action::Poll(PollEvent::Names(vec![
         crate::opend::SecurityInfo {
@@ -403,6 +409,8 @@ fn totals_come_from_the_newer_of_distribution_and_flow() {
     use crate::flow::{Distribution, SizeSplit};
     let mut a = app();
     let code = a.focused().unwrap().clone();
+    // Without the fixture's own distribution, which is newer than its flow.
+    a.stocks.get_mut(&code).unwrap().distribution = None;
     let flow_at = a.data(&code).unwrap().fetched_at.unwrap();
     let from_flow = a.data(&code).unwrap().net().unwrap();
     let dist = Distribution {
@@ -425,4 +433,76 @@ fn totals_come_from_the_newer_of_distribution_and_flow() {
     }));
     assert_eq!(a.data(&code).unwrap().net(), Some(90.0));
     assert_eq!(a.data(&code).unwrap().main(), Some(27.0));
+}
+
+/// The keys of `a`'s rows under `f`, in display order.
+fn keys(a: &App, f: fn(&StockData) -> Option<f64>) -> Vec<Option<f64>> {
+    a.rows().iter().map(|c| a.data(c).and_then(f)).collect()
+}
+
+/// Known values largest first, then the rows without one (in config order).
+fn largest_first_then_unknown(v: &[Option<f64>]) -> bool {
+    let known = v.iter().take_while(|x| x.is_some()).count();
+    v[known..].iter().all(Option::is_none)
+        && v[..known]
+            .windows(2)
+            .all(|w| w[0].unwrap() >= w[1].unwrap())
+}
+
+#[test]
+fn sorting_by_net_percent_and_change_puts_rows_without_a_quote_last() {
+    let mut a = app();
+    a.sort = SortMode::NetPct;
+    let v = keys(&a, StockData::net_pct);
+    assert!(largest_first_then_unknown(&v), "{v:?}");
+    // US.TSLA and SZ.300750 have no quote in the fixture: last, in config order.
+    let tail: Vec<String> = a.rows()[10..].iter().map(ToString::to_string).collect();
+    assert_eq!(tail, ["US.TSLA", "SZ.300750"]);
+    a.sort = SortMode::Change;
+    let v = keys(&a, StockData::change_pct);
+    assert!(largest_first_then_unknown(&v), "{v:?}");
+    assert_eq!(a.rows()[0].to_string(), "HK.01299"); // +2.13%
+    // A quote for a row moves it, and the selection stays on its stock.
+    a.update(Action::Select(5));
+    let sel = focused(&a);
+    let quote = crate::flow::Quote {
+        code: code("US.TSLA"),
+        price: 400.0,
+        last_close: 200.0,
+        turnover: 1e10,
+        volume: 1,
+        update_time: None,
+    };
+    a.update(Action::Poll(PollEvent::Quotes {
+        quotes: vec![quote],
+        fetched_at: a.now,
+    }));
+    assert_eq!(a.rows()[0].to_string(), "US.TSLA");
+    assert_eq!(focused(&a), sel);
+}
+
+#[test]
+fn the_divergence_mark_follows_the_thresholds() {
+    let mut a = app();
+    let diverging = |a: &App| -> Vec<String> {
+        a.rows()
+            .iter()
+            .filter(|c| a.data(c).unwrap().diverges(&a.divergence))
+            .map(ToString::to_string)
+            .collect()
+    };
+    // HSBC: price +1.34%, main about -9% of turnover.
+    assert_eq!(diverging(&a), ["HK.00005"]);
+    let hsbc = a.data(&code("HK.00005")).unwrap();
+    let (c, m) = (hsbc.change_pct().unwrap(), hsbc.main_pct().unwrap());
+    assert!(c > 1.0 && m < -5.0, "{c} {m}");
+    a.divergence.change_pct = 2.0;
+    assert!(diverging(&a).is_empty());
+    a.divergence.change_pct = 1.0;
+    a.divergence.main_pct = -m + 0.1;
+    assert!(diverging(&a).is_empty());
+    // Without a quote nothing is known: no mark.
+    let mut d = a.data(&code("HK.00005")).unwrap().clone();
+    d.quote = None;
+    assert!(!d.diverges(&crate::config::Divergence::default()));
 }

@@ -55,6 +55,12 @@ pub struct UiFile {
     pub colors: Option<Spanned<String>>,
     /// "western" or "cjk".
     pub units: Option<Spanned<String>>,
+    /// "recent" or "session".
+    pub sparkline: Option<Spanned<String>>,
+    /// A percentage (integer or float), checked by `validate`.
+    pub divergence_change_pct: Option<Spanned<toml::Value>>,
+    /// A percentage (integer or float), checked by `validate`.
+    pub divergence_main_pct: Option<Spanned<toml::Value>>,
 }
 
 /// `[store]`.

@@ -18,7 +18,8 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::file::{ConfigFile, OpendFile, StoreFile, UiFile, WatchlistFile};
 use super::{
-    Brand, Colors, Config, Diagnostic, MAX_BUDGET, MAX_KEEP_DAYS, WatchlistConfig, WatchlistSource,
+    Brand, Colors, Config, Diagnostic, MAX_BUDGET, MAX_DIVERGENCE_PCT, MAX_KEEP_DAYS, Sparkline,
+    WatchlistConfig, WatchlistSource,
 };
 use crate::flow::{SecurityCode, Units};
 
@@ -318,6 +319,51 @@ fn ui_section(ui: UiFile, c: &mut Config, r: &mut Report<'_>) {
                 ),
             ),
         }
+    }
+    if let Some(spark) = ui.sparkline {
+        match spark.get_ref().as_str() {
+            "recent" => c.ui.sparkline = Sparkline::Recent,
+            "session" => c.ui.sparkline = Sparkline::Session,
+            other => r.at(
+                Some(spark.span()),
+                format!(
+                    "sparkline = {other:?} is not known: expected \"recent\" (the latest minutes, one column each) or \"session\" (the whole session)"
+                ),
+            ),
+        }
+    }
+    if let Some(v) = ui.divergence_change_pct {
+        match percent("divergence_change_pct", v.get_ref()) {
+            Ok(p) => c.ui.divergence.change_pct = p,
+            Err(m) => r.at(Some(v.span()), m),
+        }
+    }
+    if let Some(v) = ui.divergence_main_pct {
+        match percent("divergence_main_pct", v.get_ref()) {
+            Ok(p) => c.ui.divergence.main_pct = p,
+            Err(m) => r.at(Some(v.span()), m),
+        }
+    }
+}
+
+/// A divergence threshold: a number (integer or float) above 0 and at most
+/// [`MAX_DIVERGENCE_PCT`], in percent.
+fn percent(key: &str, v: &toml::Value) -> Result<f64, String> {
+    let p = match v {
+        toml::Value::Float(f) => *f,
+        toml::Value::Integer(i) => i32::try_from(*i).map_or(f64::INFINITY, f64::from),
+        other => {
+            return Err(format!(
+                "{key} = {other} is not a number: expected a percentage above 0 and at most 100, like 1.5"
+            ));
+        }
+    };
+    if p.is_finite() && p > 0.0 && p <= MAX_DIVERGENCE_PCT {
+        Ok(p)
+    } else {
+        Err(format!(
+            "{key} = {v} is out of range: expected a percentage above 0 and at most 100, like 1.5"
+        ))
     }
 }
 

@@ -1,7 +1,8 @@
 //! The intraday detail of the selected stock: per-minute net inflow bars across the session
 //! (signed, time axis in the market's local time), the five-line cumulative capital trend
-//! (in_flow, super, big, mid, sml) and stacked diverging bars of the current split with values.
-//! Pure: reads `&App`, never the clock.
+//! (in_flow, super, big, mid, sml) and either the Trade Overview ([`super::overview`]: in and out
+//! per order size) or, when the wide layout shows the overview under the watchlist, stacked
+//! diverging bars of the current split with values. Pure: reads `&App`, never the clock.
 //!
 //! ```text
 //! ┌ HK.00700 Tencent · intraday ─────────────┐
@@ -9,10 +10,11 @@
 //! │ ▂▅█▃ ▁▆▄  (baseline)  ▆ ▃                 │
 //! │ 09:30        13:00             16:00      │
 //! │ capital trend (cumulative)                │   TREND   (the rest)
-//! │ split now  █ super +…  █ big +…           │   SPLIT   (8 rows)
+//! │ trade overview (or split now)             │   OVERVIEW (10 rows) / SPLIT (8 rows)
 //! └───────────────────────────────────────────┘
 //! ```
-//! Under 20 rows only the bars and a one-line split remain.
+//! Under 20 rows only the bars and the overview folded to four lines of figures remain (a
+//! one-line split under 9 rows).
 
 use chrono::{DateTime, NaiveTime, Utc};
 use ratatui::Frame;
@@ -32,6 +34,8 @@ use crate::flow::{CapitalFlow, Schedule, SecurityCode, SizeSplit, Units, human};
 
 /// Rows of the split panel in the full layout.
 const SPLIT_ROWS: u16 = 8;
+/// Rows of the Trade Overview in the full layout (in place of the split panel).
+const OVERVIEW_ROWS: u16 = 10;
 /// Width of the value gutter left of the charts.
 const GUTTER: u16 = 8;
 /// Size names, largest first.
@@ -78,8 +82,15 @@ pub fn split_line(split: &SizeSplit, theme: Theme, units: Units) -> Vec<Span<'st
     spans
 }
 
-/// Draws the panel.
+/// Draws the panel with the Trade Overview in it.
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    render_parts(frame, area, app, true);
+}
+
+/// Draws the panel; with `overview` the Trade Overview takes the place of the split panel
+/// (folded to figures under the bars on a short pane), without it (the wide layout shows the
+/// overview under the watchlist) the split panel stays.
+pub fn render_parts(frame: &mut Frame<'_>, area: Rect, app: &App, overview: bool) {
     // Only the part of `area` on screen: every position below is inside the buffer.
     let area = area.intersection(frame.area());
     let t = Theme::of(app);
@@ -107,9 +118,29 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             None => Line::styled("waiting for data…", t.dim()),
         };
         frame.render_widget(Paragraph::new(msg), inner);
+        // The distribution may come before the flow, or without it.
+        let has_distribution = app
+            .data(&code)
+            .is_some_and(|d| d.distribution.is_some() || d.distribution_error.is_some());
+        if overview && has_distribution && inner.height > 2 {
+            let rest = Rect {
+                y: inner.y + 2,
+                height: inner.height - 2,
+                ..inner
+            };
+            super::overview::render_body(frame, rest, app, &code);
+        }
         return;
     };
     let latest = flow.latest().map(|i| i.split).unwrap_or_default();
+    if overview && inner.height < 20 && inner.height >= 9 {
+        // Bars above, the overview folded to four lines of figures below.
+        let [bars, table] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(4)]).areas(inner);
+        render_bars(frame, bars, app, &code, flow);
+        super::overview::render_body(frame, table, app, &code);
+        return;
+    }
     if inner.height < 20 {
         let [bars, split] =
             Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
@@ -121,15 +152,20 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         return;
     }
     let bars_h = inner.height * 3 / 10;
+    let bottom = if overview { OVERVIEW_ROWS } else { SPLIT_ROWS };
     let [bars, trend, split] = Layout::vertical([
         Constraint::Length(bars_h),
         Constraint::Min(0),
-        Constraint::Length(SPLIT_ROWS),
+        Constraint::Length(bottom),
     ])
     .areas(inner);
     render_bars(frame, bars, app, &code, flow);
     render_trend(frame, trend, app, &code, flow);
-    render_split(frame, split, app, &latest);
+    if overview {
+        super::overview::render_body(frame, split, app, &code);
+    } else {
+        render_split(frame, split, app, &latest);
+    }
 }
 
 fn render_bars(

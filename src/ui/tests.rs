@@ -138,7 +138,11 @@ fn net_cell(buf: &Buffer, code: &str) -> (Color, Color) {
             .map(|x| buf[(x, y)].symbol().to_string())
             .collect();
         if let Some(pos) = line.find(code) {
-            let start = u16::try_from(line[..pos].chars().count() + 28).unwrap();
+            // Code, name, last and chg %, each with its space.
+            let inner = usize::from(super::list_width(area.width)) - 2;
+            let name_w = super::watchlist::name_width(inner);
+            let start =
+                u16::try_from(line[..pos].chars().count() + 11 + name_w + 1 + 10 + 7).unwrap();
             for x in start..area.width {
                 let s = buf[(x, y)].symbol();
                 if s == "+" || s == "-" {
@@ -304,4 +308,59 @@ fn page_rows_pages_like_the_lists_own_rows() {
             }
         }
     }
+}
+
+#[test]
+fn trade_overview_shows_a_distribution_error_in_place() {
+    snap("overview_error", |a| {
+        let code: SecurityCode = "HK.00700".parse().unwrap();
+        a.stocks.get_mut(&code).unwrap().distribution = None;
+        a.update(Action::Poll(PollEvent::DistributionError {
+            code,
+            message: "OpenD: frequency limit".into(),
+            permanent: false,
+        }));
+    });
+}
+
+#[test]
+fn sorted_by_net_percent_with_session_sparklines() {
+    snap("netpct_session", |a| {
+        a.sparkline = crate::config::Sparkline::Session;
+        for _ in 0..3 {
+            a.update(Action::CycleSort);
+        }
+        assert_eq!(a.sort, crate::app::SortMode::NetPct);
+    });
+}
+
+#[test]
+fn the_two_sided_bars_use_the_down_colour_out_and_the_up_colour_in() {
+    let a = app((160, 48));
+    let buf = draw(&a).backend().buffer().clone();
+    let area = buf.area;
+    let row = (0..area.height)
+        .find(|&y| {
+            let line: String = (0..area.width).map(|x| buf[(x, y)].symbol()).collect();
+            line.contains("│super ")
+        })
+        .expect("a super row in the overview");
+    let divider = (1..area.width)
+        .find(|&x| buf[(x, row)].symbol() == "│" && buf[(x - 1, row)].symbol() == "█")
+        .expect("the divider with a bar left of it");
+    assert_eq!(buf[(divider - 1, row)].fg, Color::Red);
+    assert_eq!(buf[(divider + 1, row)].symbol(), "█");
+    assert_eq!(buf[(divider + 1, row)].fg, Color::Green);
+}
+
+#[test]
+fn the_status_bar_keeps_every_budget_at_80_columns() {
+    let mut a = app((80, 24));
+    a.simulated = Some("SIMULATED market (seed 1)".into());
+    a.opend_label = "simulated OpenD 127.0.0.1:41235".into();
+    let t = draw(&a);
+    let buf = t.backend().buffer();
+    let last: String = (0..80).map(|x| buf[(x, 23)].symbol()).collect();
+    assert!(last.contains("flow 28/30 dist 29/30 snap 4/60"), "{last}");
+    assert!(last.contains('●'), "{last}");
 }

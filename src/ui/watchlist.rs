@@ -17,11 +17,16 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
 
+use super::figures::{UNKNOWN, percent_or_unknown, price_or_unknown};
 use super::sparkline::{SignedSparkline, bucket};
 use super::theme::Theme;
 use super::{cells, placeable};
 use crate::app::{App, StockData};
+use crate::config::Sparkline;
 use crate::flow::{Period, Schedule, SecurityCode, human};
+
+/// The mark of a row whose price and main flow disagree (see [`crate::config::Divergence`]).
+pub const DIVERGENCE_MARK: &str = "◆";
 
 /// Seconds after which intraday data of a trading market counts as stale.
 pub const STALE_AFTER_S: i64 = 120;
@@ -77,7 +82,8 @@ pub fn freshness(app: &App, code: &SecurityCode, data: Option<&StockData>) -> (S
     {
         return (if e.permanent { "ERR" } else { "err" }.into(), t.error());
     }
-    let Some(at) = d.fetched_at else {
+    // The row's totals come from the newer of the distribution and the flow: so does its age.
+    let Some(at) = d.totals().map(|(_, at)| at).or(d.fetched_at) else {
         return ("…".into(), t.dim());
     };
     let age = (app.now - at).num_seconds().max(0);
@@ -153,9 +159,26 @@ pub fn cut(s: &str, w: usize) -> String {
     out
 }
 
+/// `s` right-aligned in exactly `w` cells, cut to them when longer (a figure from a hostile
+/// OpenD must not push the columns after it).
+pub fn fit(s: &str, w: usize) -> String {
+    cut(&right(s, w), w)
+}
+
 /// `s` right-aligned in `w` cells.
 pub fn right(s: &str, w: usize) -> String {
     format!("{}{s}", " ".repeat(w.saturating_sub(width(s))))
+}
+
+/// Cells of the fixed columns and their separators: code 10, last 9, chg 6, net 7, main 7,
+/// net % 6, the divergence mark 1, age 5, and the single spaces after the eight columns left of
+/// the sparkline (the name and the sparkline take the rest; the sparkline's last cell is a gap).
+const FIXED: usize = 10 + 9 + 6 + 7 + 7 + 6 + 1 + 5 + 8;
+
+/// Width of the name column in a panel whose inner area is `width` cells wide: 6 to 16 cells,
+/// what the fixed columns and a 10-cell sparkline leave.
+pub fn name_width(width: usize) -> usize {
+    width.saturating_sub(FIXED + 10).clamp(6, 16)
 }
 
 /// Where the row columns go inside the panel (the inner area, borders excluded).
@@ -172,16 +195,15 @@ struct Columns {
 }
 
 impl Columns {
-    /// The columns of a panel whose inner area is `inner`: code, name, net, main, sparkline,
-    /// age; the name takes 6 to 16 cells and the sparkline the rest.
+    /// The columns of a panel whose inner area is `inner`: code, name, last, chg %, net, main,
+    /// net % of turnover, the divergence mark, sparkline, age; the name takes 6 to 16 cells and
+    /// the sparkline the rest.
     fn of(inner: Rect) -> Columns {
         let width = usize::from(inner.width);
-        let name_w = width.saturating_sub(36 + 20).clamp(6, 16);
-        let spark_w = width.saturating_sub(36 + name_w);
-        // Code, name, net and main, each with its space: at most 46 cells.
-        let spark_x = inner
-            .x
-            .saturating_add(cells(10 + 1 + name_w + 1 + 8 + 1 + 8 + 1));
+        let name_w = name_width(width);
+        let spark_w = width.saturating_sub(FIXED + name_w);
+        // Everything left of the sparkline, each column with its space.
+        let spark_x = inner.x.saturating_add(cells(FIXED - 5 + name_w));
         Columns {
             width,
             name_w,
@@ -190,15 +212,30 @@ impl Columns {
         }
     }
 
-    /// The column header line.
-    fn header(self) -> String {
+    /// The column header line; the sparkline's says how many minutes it shows ("last 9 min")
+    /// or that it spans the session.
+    fn header(self, mode: Sparkline) -> String {
+        let minutes = self.spark_w.saturating_sub(1);
+        let spark = match mode {
+            Sparkline::Recent if width("net/min, last 999m") < self.spark_w => {
+                format!("net/min, last {minutes}m")
+            }
+            Sparkline::Recent => format!("last {minutes}m"),
+            Sparkline::Session if width("net/min, session") < self.spark_w => {
+                "net/min, session".to_owned()
+            }
+            Sparkline::Session => "session".to_owned(),
+        };
         format!(
-            "{:<10} {} {:>8} {:>8} {} {:>5}",
+            "{:<10} {} {:>9} {:>6} {:>7} {:>7} {:>6}   {}{:>5}",
             "Code",
             cut("Name", self.name_w),
+            "Last",
+            "Chg%",
             "Net",
             "Main",
-            cut("per-minute net inflow", self.spark_w),
+            "Net%",
+            cut(&spark, self.spark_w),
             "Age"
         )
     }
@@ -233,27 +270,61 @@ fn empty_message(app: &App, t: Theme) -> (String, Style) {
     }
 }
 
+/// `text` right-aligned in `w` cells and cut to them (a figure from a hostile OpenD can be
+/// longer than its column: it must not push the columns after it), then a space.
+fn cell(text: &str, w: usize) -> String {
+    format!("{} ", fit(text, w))
+}
+
 /// The text columns of a stock's row; the sparkline column is left blank for the sparkline.
 fn row_line(app: &App, code: &SecurityCode, cols: Columns, t: Theme) -> Line<'static> {
     let data = app.data(code);
     let net = data.and_then(StockData::net);
     let main = data.and_then(StockData::main);
-    let fmt = |v: Option<f64>| v.map_or_else(|| "—".to_string(), |v| human(v, app.units));
+    let change = data.and_then(StockData::change_pct);
+    let pct = data.and_then(StockData::net_pct);
+    let price = data.and_then(|d| d.quote.as_ref()).map(|q| q.price);
+    let fmt = |v: Option<f64>| v.map_or_else(|| UNKNOWN.to_string(), |v| human(v, app.units));
+    let signed = |v: Option<f64>| t.signed(v.unwrap_or(0.0));
     let (fresh, fresh_style) = freshness(app, code, data);
+    let mark = if data.is_some_and(|d| d.diverges(&app.divergence)) {
+        Span::styled(format!("{DIVERGENCE_MARK} "), t.warn())
+    } else {
+        Span::raw("  ")
+    };
     Line::from(vec![
         Span::raw(format!("{} ", cut(&code.to_string(), 10))),
         Span::raw(format!("{} ", cut(&app.display_name(code), cols.name_w))),
-        Span::styled(
-            format!("{} ", right(&fmt(net), 8)),
-            t.signed(net.unwrap_or(0.0)),
-        ),
-        Span::styled(
-            format!("{} ", right(&fmt(main), 8)),
-            t.signed(main.unwrap_or(0.0)),
-        ),
+        Span::styled(cell(&price_or_unknown(price), 9), signed(change)),
+        Span::styled(cell(&percent_or_unknown(change), 6), signed(change)),
+        Span::styled(cell(&fmt(net), 7), signed(net)),
+        Span::styled(cell(&fmt(main), 7), signed(main)),
+        Span::styled(cell(&percent_or_unknown(pct), 6), signed(pct)),
+        mark,
         Span::raw(" ".repeat(cols.spark_w)),
         Span::styled(format!("{fresh:>5}"), fresh_style),
     ])
+}
+
+/// The per-minute net inflow `values` of a session of `slots` minutes as `width` sparkline
+/// columns: the most recent minutes one column each, the newest at the right edge
+/// ([`Sparkline::Recent`]), or the whole session summed into the columns
+/// ([`Sparkline::Session`]).
+pub fn spark_columns(
+    values: &[f64],
+    slots: usize,
+    width: usize,
+    mode: Sparkline,
+) -> Vec<Option<f64>> {
+    match mode {
+        Sparkline::Session => bucket(values, slots, width),
+        Sparkline::Recent => {
+            let shown = &values[values.len().saturating_sub(width)..];
+            let mut cols = vec![None; width - shown.len()];
+            cols.extend(shown.iter().copied().map(Some));
+            cols
+        }
+    }
 }
 
 /// Draws a stock's row on the one-line `row`: text columns, the per-minute sparkline, and the
@@ -273,7 +344,12 @@ fn render_row(
         .set_line(row.x, y, &row_line(app, code, cols, t), row.width);
     if let Some(d) = app.data(code) {
         let (values, slots) = minute_values(code, d);
-        let spark_cols = bucket(&values, slots, cols.spark_w.saturating_sub(1));
+        let spark_cols = spark_columns(
+            &values,
+            slots,
+            cols.spark_w.saturating_sub(1),
+            app.sparkline,
+        );
         let spark = SignedSparkline {
             values: &spark_cols,
             max: None,
@@ -307,7 +383,11 @@ fn summary_line(app: &App, rows: &[&SecurityCode], t: Theme) -> Line<'static> {
     let total: f64 = nets.iter().sum();
     let ins = nets.iter().filter(|v| **v > 0.0).count();
     let outs = nets.iter().filter(|v| **v < 0.0).count();
-    Line::from(vec![
+    let diverging = rows
+        .iter()
+        .filter(|c| app.data(c).is_some_and(|d| d.diverges(&app.divergence)))
+        .count();
+    let mut spans = vec![
         Span::raw("Σ net "),
         Span::styled(human(total, app.units), t.signed(total)),
         Span::raw("  main "),
@@ -316,7 +396,15 @@ fn summary_line(app: &App, rows: &[&SecurityCode], t: Theme) -> Line<'static> {
         Span::styled(format!("{ins} inflow ▲"), t.signed(1.0)),
         Span::raw(" · "),
         Span::styled(format!("{outs} outflow ▼"), t.signed(-1.0)),
-    ])
+    ];
+    if diverging > 0 {
+        spans.push(Span::raw(" · "));
+        spans.push(Span::styled(
+            format!("{diverging} {DIVERGENCE_MARK} diverging"),
+            t.warn(),
+        ));
+    }
+    Line::from(spans)
 }
 
 /// Draws the panel: border and title, column header, then the visible rows and the summary
@@ -332,9 +420,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         return;
     }
     let cols = Columns::of(inner);
-    frame
-        .buffer_mut()
-        .set_stringn(inner.x, inner.y, cols.header(), cols.width, t.dim());
+    frame.buffer_mut().set_stringn(
+        inner.x,
+        inner.y,
+        cols.header(app.sparkline),
+        cols.width,
+        t.dim(),
+    );
     let rows = app.rows();
     if rows.is_empty() {
         let (text, style) = empty_message(app, t);
@@ -365,6 +457,32 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recent_sparklines_show_the_latest_minutes_one_column_each() {
+        let v: Vec<f64> = (1..=10).map(f64::from).collect();
+        // Wider than the data: right-aligned, the newest minute at the right edge.
+        let cols = spark_columns(&v[..3], 332, 5, Sparkline::Recent);
+        assert_eq!(cols, [None, None, Some(1.0), Some(2.0), Some(3.0)]);
+        // Narrower: the last minutes only, never summed.
+        let cols = spark_columns(&v, 332, 4, Sparkline::Recent);
+        assert_eq!(cols, [Some(7.0), Some(8.0), Some(9.0), Some(10.0)]);
+        assert!(spark_columns(&v, 332, 0, Sparkline::Recent).is_empty());
+        // The session view sums the session's minutes into the columns.
+        let cols = spark_columns(&v, 20, 4, Sparkline::Session);
+        assert_eq!(cols, [Some(15.0), Some(40.0), None, None]);
+    }
+
+    #[test]
+    fn fixed_columns_leave_the_sparkline_the_rest() {
+        let at80 = Columns::of(Rect::new(1, 0, 78, 1));
+        assert_eq!((at80.name_w, at80.spark_w), (9, 10));
+        assert_eq!(usize::from(at80.spark_x - 1), FIXED - 5 + 9);
+        let wide = Columns::of(Rect::new(1, 0, 94, 1));
+        assert_eq!((wide.name_w, wide.spark_w), (16, 19));
+        assert!(wide.header(Sparkline::Recent).contains("last 18m"));
+        assert_eq!(width(&wide.header(Sparkline::Recent)), 94);
+    }
 
     #[test]
     fn cut_measures_what_the_buffer_draws() {
