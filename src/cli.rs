@@ -160,6 +160,10 @@ pub struct SimArgs {
         value_parser = clap::value_parser!(u16).range(1..)
     )]
     pub max_connections: u16,
+    /// Answer like an OpenD that is not logged in: GetGlobalState says not logged in to quotes
+    /// and every quote request is refused (to try `capflow doctor` and the dashboard's guidance).
+    #[arg(long)]
+    pub logged_out: bool,
 }
 
 impl From<AesArg> for crate::wire::crypto::AesMode {
