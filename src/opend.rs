@@ -30,4 +30,4 @@ pub use gateway::{
     Connector, FlowRequest, Gateway, GlobalState, MarketState, OpenDConnector, SecurityInfo,
     SecurityKind, UserGroup,
 };
-pub use user_info::{QotRight, UserInfo};
+pub use user_info::{QotRight, UserInfo, names_not_logged_in};

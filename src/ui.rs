@@ -11,9 +11,11 @@
 //! │└─────────────┘└────────────────────┘│  ││ (charts that fit)  ││
 //! └ status bar ─────────────────────────┘  └ status bar ─────────┘
 //! ```
-//! Below 6 rows for the detail it is hidden: list and status stay.
+//! Below 6 rows for the detail it is hidden: list and status stay. Until OpenD answers (or while
+//! it is not logged in) the detail pane shows [`guide`]: what OpenD is and how to fix the setup.
 
 pub mod detail;
+pub mod guide;
 pub mod help;
 pub mod history;
 pub mod sparkline;
@@ -147,7 +149,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     render_header(frame, a.header, app);
     watchlist::render(frame, a.list, app);
     if let Some(d) = a.detail {
-        if app.view.is_history() {
+        // Until OpenD answers (or while it is not logged in), the detail pane says how to fix it.
+        if let Some(g) = guide::guide(app) {
+            guide::render(frame, d, app, &g);
+        } else if app.view.is_history() {
             history::render(frame, d, app);
         } else {
             detail::render(frame, d, app);

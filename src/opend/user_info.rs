@@ -100,6 +100,19 @@ impl UserInfo {
     }
 }
 
+/// Whether a message from OpenD (a retMsg, or an error's text) says it is not logged in to the
+/// quote server, in English or Chinese. OpenD's texts are not documented: this knows the
+/// simulator's ("not logged in") and the usual wordings.
+pub fn names_not_logged_in(msg: &str) -> bool {
+    let m = msg.to_lowercase();
+    m.contains("not logged in")
+        || m.contains("not login")
+        || m.contains("login required")
+        || ["未登录", "未登錄", "请先登录", "請先登錄"]
+            .iter()
+            .any(|p| msg.contains(p))
+}
+
 /// GetUserInfo's payload as [`UserInfo`].
 pub fn user_info_from_pb(s: &pb::get_user_info::S2c) -> UserInfo {
     let cn = s.cn_qot_right;
@@ -160,6 +173,20 @@ mod tests {
         assert_eq!(QotRight::from_wire(None), QotRight::Unknown);
         assert!(QotRight::Level1.has_quotes() && QotRight::Bmp.has_quotes());
         assert!(!QotRight::No.has_quotes() && !QotRight::Unknown.has_quotes());
+    }
+
+    #[test]
+    fn login_refusals_are_recognised() {
+        for yes in [
+            "OpenD is not logged in to the quote server: log in",
+            "Quote login required",
+            "行情未登录",
+        ] {
+            assert!(names_not_logged_in(yes), "{yes}");
+        }
+        for no in ["unknown stock HK.99999", "request too frequent", ""] {
+            assert!(!names_not_logged_in(no), "{no}");
+        }
     }
 
     #[test]

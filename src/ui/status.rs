@@ -1,6 +1,7 @@
-//! The status bar: OpenD address and connection state, budget used in the last 30 s, data "as
+//! The status bar: connection state first, then OpenD's address, budget used in the last 30 s, data "as
 //! of" (the focused stock's last valid time, market time), the next refresh, and a persistent
-//! SIMULATED badge with the simulator's note. Pure: reads `&App`, never the clock.
+//! SIMULATED badge with the simulator's note; a connection failure's detail comes last and is
+//! the part cut with "…" on a narrow terminal. Pure: reads `&App`, never the clock.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -12,8 +13,9 @@ use super::theme::Theme;
 use crate::app::App;
 use crate::poller::ConnState;
 
-/// The connection part: ("● connected", style) and friends.
-fn connection(app: &App) -> Vec<Span<'static>> {
+/// The connection part, state first ("● connected OpenD 127.0.0.1:11111"), and the failure's
+/// detail, which goes last on the bar and is the part cut when the bar is too narrow.
+fn connection(app: &App) -> (Vec<Span<'static>>, Option<String>) {
     let t = Theme::of(app);
     let label = if app.opend_label.is_empty() {
         format!(
@@ -23,23 +25,47 @@ fn connection(app: &App) -> Vec<Span<'static>> {
     } else {
         app.opend_label.clone()
     };
-    let mut spans = vec![Span::raw(format!(" {label} "))];
-    match app.status.as_ref().map(|s| &s.connection) {
-        None | Some(ConnState::Connecting) => spans.push(Span::styled("◌ connecting…", t.warn())),
-        Some(ConnState::Connected { .. }) => spans.push(Span::styled("● connected", t.signed(1.0))),
+    let (state, detail) = match app.status.as_ref().map(|s| &s.connection) {
+        None | Some(ConnState::Connecting) => (Span::styled(" ◌ connecting…", t.warn()), None),
+        Some(ConnState::Connected { .. }) => (Span::styled(" ● connected", t.signed(1.0)), None),
         Some(ConnState::Reconnecting {
             attempt,
             retry_at,
             error,
         }) => {
             let secs = (*retry_at - app.now).num_seconds().max(0);
-            spans.push(Span::styled(
-                format!("✖ disconnected, retry #{attempt} in {secs}s: {error}"),
-                t.error(),
-            ));
+            (
+                Span::styled(
+                    format!(" ✖ disconnected, retry #{attempt} in {secs}s"),
+                    t.error(),
+                ),
+                Some(error.clone()),
+            )
         }
+    };
+    (vec![state, Span::raw(format!(" {label}"))], detail)
+}
+
+/// `text` cut to `width` columns, with "…" when cut.
+fn truncate(text: &str, width: usize) -> String {
+    if Span::raw(text).width() <= width {
+        return text.to_owned();
     }
-    spans
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let mut buf = [0u8; 4];
+        let w = Span::raw(&*c.encode_utf8(&mut buf)).width();
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
 }
 
 /// Draws the bar.
@@ -52,7 +78,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     if app.simulated.is_some() {
         spans.push(Span::styled(" SIMULATED ", t.badge()));
     }
-    spans.extend(connection(app));
+    let (state, detail) = connection(app);
+    spans.extend(state);
     if let Some(s) = &app.status {
         spans.push(sep());
         for (i, b) in s.budgets.iter().enumerate() {
@@ -93,5 +120,27 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         spans.push(sep());
         spans.push(Span::styled(note.clone(), t.dim()));
     }
+    if let Some(error) = detail {
+        // The failure's detail goes last, cut to what is left: the state above is never cut.
+        let used: usize = spans.iter().map(Span::width).sum();
+        let left = usize::from(area.width).saturating_sub(used + 3);
+        if left > 0 {
+            spans.push(sep());
+            spans.push(Span::styled(truncate(&error, left), t.error()));
+        }
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::truncate;
+
+    #[test]
+    fn truncation_marks_the_cut() {
+        assert_eq!(truncate("connection refused", 40), "connection refused");
+        assert_eq!(truncate("connection refused", 8), "connect…");
+        assert_eq!(truncate("行情未登录", 5), "行情…");
+        assert_eq!(truncate("abc", 0), "");
+    }
 }
