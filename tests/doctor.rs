@@ -300,3 +300,107 @@ fn the_man_page_renders_and_names_every_subcommand() {
         "{shown}"
     );
 }
+
+/// An OpenD that answers like the simulator (through its request handler), counts the requests
+/// per protocol, and, when `rate_limit_flow`, refuses every capital-flow request as too frequent.
+async fn counting_opend(
+    rate_limit_flow: bool,
+) -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<u32, usize>>>,
+) {
+    use capflow::sim::handler::{Conn, error_body, handle};
+    use capflow::wire::proto_id;
+    let counts = std::sync::Arc::new(std::sync::Mutex::new(std::collections::BTreeMap::new()));
+    let seen = std::sync::Arc::clone(&counts);
+    let conn = std::sync::Mutex::new({
+        let mut c = Conn::new(42, false);
+        c.ready = true;
+        c
+    });
+    let addr = common::scripted_opend(move |p| {
+        *seen.lock().unwrap().entry(p.proto_id).or_insert(0) += 1;
+        if rate_limit_flow && p.proto_id == proto_id::QOT_GET_CAPITAL_FLOW {
+            return Some(error_body(
+                "Qot_GetCapitalFlow: request too frequent, at most 30 per 30 seconds",
+            ));
+        }
+        let now = chrono::Utc::now();
+        let model = capflow::sim::Model { seed: 1 };
+        let reply = handle(
+            &model,
+            &mut conn.lock().unwrap(),
+            p,
+            now,
+            tokio::time::Instant::now(),
+        );
+        Some(reply.body.to_vec())
+    })
+    .await;
+    (addr, counts)
+}
+
+async fn doctor_async(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let mut c = capflow();
+        c.arg("doctor").args(args);
+        run_within(&mut c, LIMIT, "capflow doctor")
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_doctor_spends_at_most_two_flow_requests_per_market() {
+    use capflow::wire::proto_id;
+    let (addr, counts) = counting_opend(false).await;
+    let out = doctor_async(vec!["--opend".into(), addr.to_string()]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let counts = counts.lock().unwrap().clone();
+    let n = |p| counts.get(&p).copied().unwrap_or(0);
+    // The default watchlists cover HK, US, SH and SZ: one 3211 and one 3212 each.
+    assert_eq!(n(proto_id::QOT_GET_CAPITAL_FLOW), 4, "{counts:?}");
+    assert_eq!(n(proto_id::QOT_GET_CAPITAL_DISTRIBUTION), 4, "{counts:?}");
+    assert_eq!(n(proto_id::QOT_GET_STATIC_INFO), 1, "{counts:?}");
+    assert_eq!(n(proto_id::GET_USER_INFO), 1, "{counts:?}");
+    assert_eq!(n(proto_id::GET_GLOBAL_STATE), 1, "{counts:?}");
+    // Nothing else but KeepAlive (InitConnect is answered by the script before counting).
+    let others: usize = counts
+        .iter()
+        .filter(|(p, _)| {
+            ![
+                proto_id::QOT_GET_CAPITAL_FLOW,
+                proto_id::QOT_GET_CAPITAL_DISTRIBUTION,
+                proto_id::QOT_GET_STATIC_INFO,
+                proto_id::GET_USER_INFO,
+                proto_id::GET_GLOBAL_STATE,
+                proto_id::KEEP_ALIVE,
+            ]
+            .contains(p)
+        })
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(others, 0, "{counts:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limited_opend_names_another_program() {
+    use capflow::wire::proto_id;
+    let (addr, counts) = counting_opend(true).await;
+    let out = doctor_async(vec!["--opend".into(), addr.to_string()]).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let (line, fix) = check_line(&stdout, "flow HK");
+    assert!(
+        line.starts_with('✗') && line.contains("rate-limited"),
+        "{line}"
+    );
+    assert!(fix.unwrap().contains("another program"), "{stdout}");
+    // A refused 3211 spares the 3212.
+    let counts = counts.lock().unwrap().clone();
+    assert_eq!(
+        counts.get(&proto_id::QOT_GET_CAPITAL_DISTRIBUTION),
+        None,
+        "{counts:?}"
+    );
+}
