@@ -1,10 +1,13 @@
 //! Command-line interface: clap definitions for `capflow` and its subcommands. Each subcommand's
-//! work lives in its module; this file only parses. The exit-code contract is
+//! work lives in its module; this file only parses ([`generate`] prints completions and the man
+//! page from these definitions). The exit-code contract is
 //! [`Failure`](crate::failure::Failure)'s.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub mod generate;
 
 /// Capital flow of your watchlist, live in the terminal, through Futu/moomoo OpenD.
 #[derive(Debug, Parser)]
@@ -36,6 +39,71 @@ pub enum Command {
     Export(ExportArgs),
     /// Show what the local store holds, or prune old days.
     Store(StoreArgs),
+    /// Check the setup step by step and say how to fix each failure.
+    ///
+    /// In order: the config file, OpenD's address, InitConnect (encryption and the RSA key), the
+    /// login to quotes and OpenD's clock, the account's quote rights (GetUserInfo), one capital
+    /// flow and one distribution request per market of the watchlists, the watchlists' codes and
+    /// OpenD groups. Exit 0 when all pass, 1 when any fails, 2 for bad flags.
+    Doctor(DoctorArgs),
+    /// Print a shell completion script to stdout.
+    ///
+    /// Bash: `source <(capflow completions bash)` in ~/.bashrc. Zsh: `capflow completions zsh >
+    /// ~/.zfunc/_capflow` with ~/.zfunc in $fpath. Fish: `capflow completions fish >
+    /// ~/.config/fish/completions/capflow.fish`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to stdout.
+    ///
+    /// Read it with `capflow man | man -l -`, or install it with `capflow man >
+    /// ~/.local/share/man/man1/capflow.1`.
+    Man,
+}
+
+/// Output format of `capflow doctor`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum DoctorFormat {
+    /// One line per check with ✓ or ✗, and the fix under each ✗.
+    #[default]
+    Text,
+    /// A JSON array: one object per check (name, ok, detail, fix).
+    Json,
+}
+
+/// `capflow doctor`.
+#[derive(Debug, Clone, Args)]
+pub struct DoctorArgs {
+    /// OpenD API address HOST:PORT [default: from the config, else 127.0.0.1:11111].
+    #[arg(long, value_name = "HOST:PORT")]
+    pub opend: Option<String>,
+    /// RSA private key (PEM) configured in OpenD as rsa_private_key [default: from the config].
+    #[arg(long, value_name = "PEM")]
+    pub rsa_key: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DoctorFormat::Text)]
+    pub format: DoctorFormat,
+}
+
+/// Shells `capflow completions` writes scripts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+    /// Elvish.
+    Elvish,
+}
+
+/// `capflow completions`.
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: Shell,
 }
 
 /// Where to find OpenD (shared by the dashboard, fetch and record).
@@ -160,6 +228,10 @@ pub struct SimArgs {
         value_parser = clap::value_parser!(u16).range(1..)
     )]
     pub max_connections: u16,
+    /// Answer like an OpenD that is not logged in: GetGlobalState says not logged in to quotes
+    /// and every quote request is refused (to try `capflow doctor` and the dashboard's guidance).
+    #[arg(long)]
+    pub logged_out: bool,
 }
 
 impl From<AesArg> for crate::wire::crypto::AesMode {

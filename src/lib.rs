@@ -8,7 +8,7 @@
 //!
 //! ```text
 //!  commands   fetch record sim_command config_command dashboard export_command store_command
-//!             (not each other)
+//!             doctor_command (not each other)
 //!                 │                    │
 //!  target         target: OpenD address and key, or the demo simulator
 //!  cli            cli: clap definitions
@@ -32,6 +32,7 @@ pub mod clock;
 pub mod config;
 pub mod config_command;
 pub mod dashboard;
+pub mod doctor_command;
 pub mod export_command;
 pub mod failure;
 pub mod fetch;
@@ -73,6 +74,11 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             let cfg = config::load(cli.dashboard.config.as_deref())?;
             store_command::run(&args, &cfg)
         }
+        Some(Command::Doctor(args)) => {
+            doctor_command::run(args, cli.dashboard.config.as_deref()).await
+        }
+        Some(Command::Completions(args)) => cli::generate::completions(args.shell),
+        Some(Command::Man) => cli::generate::man(),
         None => dashboard::run(cli.dashboard).await,
     }
 }

@@ -7,6 +7,7 @@
 //! - [`Gateway`]: typed calls (capital flow, static info, snapshots, user groups, global state)
 //!   implemented by the client and by fakes in tests. [`Connector`] makes new gateways, so the
 //!   poller can reconnect without knowing about sockets.
+//! - [`user_info`]: GetUserInfo (1005), the account's quote rights and quotas (a client call).
 //! - [`convert`]: wire messages ↔ `flow` types.
 //! - [`error`]: the typed [`Error`] callers branch on (reconnect, server refusal, timeout); each
 //!   keeps its cause (IO, codec, crypto, protobuf) as its `source`. [`Error::class`] says whether
@@ -18,6 +19,7 @@ pub mod client;
 pub mod convert;
 pub mod error;
 pub mod gateway;
+pub mod user_info;
 
 pub use client::{Client, ConnInfo, ConnectOptions};
 pub use error::{
@@ -28,3 +30,4 @@ pub use gateway::{
     Connector, FlowRequest, Gateway, GlobalState, MarketState, OpenDConnector, SecurityInfo,
     SecurityKind, UserGroup,
 };
+pub use user_info::{QotRight, UserInfo, names_not_logged_in};

@@ -13,6 +13,7 @@
 //! FNV-1a seed hash), [`universe`](mod@universe) (the securities, data only), [`model`] (flows and
 //! prices, pure), [`encode`] (flow results and listings → the prost payloads, written from the
 //! protocol notes and independent of the client's `opend` mapping), [`limits`] (sliding windows),
+//! `user_info` (GetUserInfo's rights, the logged-out refusal, data only),
 //! [`handler`] (one request → one reply, one function per protocol, no IO), `admission` (who
 //! holds a connection slot, no IO), `server` (TCP and the connection limits), and
 //! [`demo`] (the demo clock rule and `capflow sim`), which uses only this file's [`SimConfig`].
@@ -31,6 +32,7 @@ pub mod limits;
 pub mod model;
 mod server;
 pub mod universe;
+pub mod user_info;
 
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
@@ -72,6 +74,9 @@ pub struct SimConfig {
     /// What the server tolerates from a connection: handshake and idle timeouts, the number of
     /// connections, the body size.
     pub conn_limits: ConnectionLimits,
+    /// Answer like an OpenD that is not logged in (`capflow sim --logged-out`): GetGlobalState
+    /// says `qotLogined = false`, quote requests and GetUserInfo are refused.
+    pub logged_out: bool,
 }
 
 /// The simulator's defences against connections that hold resources without using them: each
@@ -145,6 +150,7 @@ impl SimConfig {
             rsa_key: None,
             aes: AesMode::Cbc,
             conn_limits: ConnectionLimits::default(),
+            logged_out: false,
         }
     }
 }
@@ -226,6 +232,7 @@ pub async fn start(cfg: SimConfig) -> std::io::Result<SimHandle> {
         rsa_key: cfg.rsa_key.clone(),
         aes: cfg.aes,
         limits: cfg.conn_limits,
+        logged_out: cfg.logged_out,
         slots: Mutex::new(Slots::new(cfg.conn_limits.max_connections)),
         conns: Mutex::new(shutdown.child_token()),
         shutdown,
@@ -233,7 +240,7 @@ pub async fn start(cfg: SimConfig) -> std::io::Result<SimHandle> {
         tracker: TaskTracker::new(),
     });
     let accept = tokio::spawn(server::accept_loop(listener, Arc::clone(&shared)));
-    tracing::debug!(%addr, seed = cfg.seed, start = %cfg.start, speed = cfg.speed, encrypted = cfg.rsa_key.is_some(), limits = ?cfg.conn_limits, "sim listening");
+    tracing::debug!(%addr, seed = cfg.seed, start = %cfg.start, speed = cfg.speed, encrypted = cfg.rsa_key.is_some(), logged_out = cfg.logged_out, limits = ?cfg.conn_limits, "sim listening");
     Ok(SimHandle {
         addr,
         shared,

@@ -66,6 +66,7 @@ pub fn config_from_args(args: &SimArgs, real_now: DateTime<Utc>) -> Result<SimCo
             max_connections: usize::from(args.max_connections),
             ..ConnectionLimits::default()
         },
+        logged_out: args.logged_out,
     })
 }
 
@@ -104,6 +105,11 @@ pub async fn run(args: SimArgs) -> Result<(), Failure> {
             path.display()
         );
     }
+    if args.logged_out {
+        eprintln!(
+            "logged out: answering as an OpenD that is not logged in to the quote server (quote requests are refused)"
+        );
+    }
     let r = tokio::signal::ctrl_c().await;
     sim.shutdown().await;
     r.map_err(|e| Failure::Other(anyhow::anyhow!("cannot wait for Ctrl-C: {e}")))
@@ -129,6 +135,7 @@ mod tests {
             aes: crate::cli::AesArg::Cbc,
             no_rate_limit: false,
             max_connections: 128,
+            logged_out: false,
         };
         let now = utc("2026-11-25T02:00:00Z");
         let ok =

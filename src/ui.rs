@@ -16,10 +16,12 @@
 //! The wide list is three fifths of the width (76 to 140 columns). The Trade Overview sits under
 //! a wide list that leaves it [`OVERVIEW_MIN`] rows; otherwise the intraday detail shows it in
 //! place of its split panel (folded to a table of figures when the detail is short).
-//! Below 6 rows for the detail it is hidden: list and status stay.
+//! Below 6 rows for the detail it is hidden: list and status stay. Until OpenD answers (or while
+//! it is not logged in) the detail pane shows [`guide`]: what OpenD is and how to fix the setup.
 
 pub mod detail;
 pub mod figures;
+pub mod guide;
 pub mod help;
 pub mod history;
 pub mod overview;
@@ -185,7 +187,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     render_header(frame, a.header, app);
     watchlist::render(frame, a.list, app);
     if let Some(d) = a.detail {
-        if app.view.is_history() {
+        // Until OpenD answers (or while it is not logged in), the detail pane says how to fix it.
+        if let Some(g) = guide::guide(app) {
+            guide::render(frame, d, app, &g);
+        } else if app.view.is_history() {
             history::render(frame, d, app);
         } else {
             detail::render_parts(frame, d, app, a.overview.is_none());

@@ -24,6 +24,9 @@ fn help_texts() {
         ("store", vec!["store", "--help"]),
         ("store_info", vec!["store", "info", "--help"]),
         ("store_prune", vec!["store", "prune", "--help"]),
+        ("doctor", vec!["doctor", "--help"]),
+        ("completions", vec!["completions", "--help"]),
+        ("man", vec!["man", "--help"]),
     ] {
         let out = run(&args);
         assert!(out.status.success(), "{args:?}");
@@ -43,6 +46,8 @@ fn usage_errors_are_one_line_exit_2() {
         vec!["config", "nope"],
         vec!["export", "--period", "hourly"],
         vec!["store", "prune"],
+        vec!["doctor", "--format", "xml"],
+        vec!["completions", "tcsh"],
     ] {
         let out = run(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");

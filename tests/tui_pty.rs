@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
+mod common;
+
 const DEADLINE: Duration = Duration::from_secs(20);
 
 struct Session {
@@ -228,9 +230,46 @@ fn dashboard_without_opend_shows_the_connection_state_and_quits_cleanly() {
             && t.contains(&format!("OpenD {addr}"))
             && (t.contains("connecting") || t.contains("disconnected"))
     });
+    // Once the first connect has failed, the detail pane says what OpenD is, the address tried,
+    // why it failed, and the two commands that help.
+    s.wait_for("the first-run guidance", |t| {
+        t.contains("OpenD is not reachable")
+            && t.contains(&format!("Tried {addr}: connection refused"))
+            && t.contains("Start OpenD and log in")
+            && t.contains("capflow doctor")
+            && t.contains("capflow --demo")
+    });
+    // The status bar leads with the state.
+    s.wait_for("the state first on the status bar", |t| {
+        t.lines()
+            .last()
+            .is_some_and(|l| l.trim_start().starts_with("✖ disconnected"))
+    });
     assert!(s.alternate_screen());
     assert!(s.mouse_captured());
-    drive(&mut s, "HK.00700", "HK.09988", "HK.03690");
+    // Keys still work: the help opens and closes over the guidance, then q quits cleanly.
+    s.keys("?");
+    s.wait_for("help", |t| t.contains("keys · ? or Esc closes"));
+    s.keys("?");
+    s.wait_for("help to close", |t| !t.contains("keys · ? or Esc closes"));
+    s.keys("q");
+    assert_eq!(s.wait_exit(), 0, "screen:\n{}", s.screen());
+    let (left_alternate, mouse_off) = s.restored();
+    assert!(left_alternate, "the alternate screen was left");
+    assert!(mouse_off, "mouse capture was turned off");
+}
+
+#[test]
+fn dashboard_on_a_logged_out_opend_says_log_in() {
+    let (_sim, addr) = common::start_sim(&["--logged-out"]);
+    let mut s = Session::start(&["--opend", &addr], 100, 30);
+    s.wait_for("the not-logged-in guidance", |t| {
+        t.contains("OpenD is not logged in")
+            && t.contains("Log in to OpenD")
+            && t.contains("capflow doctor")
+    });
+    s.keys("q");
+    assert_eq!(s.wait_exit(), 0, "screen:\n{}", s.screen());
 }
 
 /// The codes of the watchlist rows on screen, top down.

@@ -291,6 +291,7 @@ envelope!(
     init_connect,
     keep_alive,
     get_global_state,
+    get_user_info,
     qot_get_capital_flow,
     qot_get_capital_distribution,
     qot_get_static_info,

@@ -3,7 +3,7 @@
 //! bodies, unknown codes, indices and bad dates get retType -1 with an OpenD-like message.
 //!
 //! [`handle`] checks the format, InitConnect and the rate limits, then `dispatch` routes to one
-//! function per protocol (1001, 1002, 1004, 3202, 3203, 3211, 3212, 3213, 3222). Those decide
+//! function per protocol (1001, 1002, 1004, 1005, 3202, 3203, 3211, 3212, 3213, 3222). Those decide
 //! *what* to answer from the [`model`](super::model) and [`universe`](mod@super::universe); the
 //! payloads of flows, listings and quotes are laid out by [`encode`]. It must not do IO, read a
 //! clock (market time `now` and tokio time `at` come in), or borrow the client's `opend` mapping.
@@ -16,6 +16,7 @@ use super::encode;
 use super::limits::Limits;
 use super::model::{HISTORY_DAYS, Model, unix_millis_secs, unix_secs};
 use super::universe::{Listing, lookup, universe, user_groups};
+use super::user_info;
 use crate::flow::{Market, MarketState, Period, Phase, Schedule, SecurityCode};
 use crate::wire::pb::{self, qot_common};
 use crate::wire::{Packet, proto_id};
@@ -27,10 +28,11 @@ pub const LOGIN_USER_ID: u64 = 10_000_001;
 /// The default keepAliveInterval sent in InitConnect, in seconds (the SDK pings every 0.8 × this).
 pub const KEEP_ALIVE_INTERVAL: u16 = 10;
 /// The protocols the simulator answers (every other ID gets a "not supported" error reply).
-pub const PROTOCOLS: [u32; 9] = [
+pub const PROTOCOLS: [u32; 10] = [
     proto_id::INIT_CONNECT,
     proto_id::GET_GLOBAL_STATE,
     proto_id::KEEP_ALIVE,
+    proto_id::GET_USER_INFO,
     proto_id::QOT_GET_STATIC_INFO,
     proto_id::QOT_GET_SECURITY_SNAPSHOT,
     proto_id::QOT_GET_CAPITAL_FLOW,
@@ -56,6 +58,9 @@ pub struct Conn {
     pub aes_iv: Option<String>,
     /// keepAliveInterval sent in InitConnect, in seconds.
     pub keep_alive_interval: u16,
+    /// Answer as an OpenD that is not logged in: GetGlobalState says `qotLogined = false` and
+    /// quote requests and GetUserInfo are refused with [`user_info::NOT_LOGGED_IN`].
+    pub logged_out: bool,
 }
 
 impl Conn {
@@ -68,6 +73,7 @@ impl Conn {
             aes_key: aes_key(conn_id),
             aes_iv: None,
             keep_alive_interval: KEEP_ALIVE_INTERVAL,
+            logged_out: false,
         }
     }
 }
@@ -131,10 +137,14 @@ pub fn handle(
 
 /// Routes a packet to the answer of its protocol (after the InitConnect and rate-limit checks).
 fn dispatch(model: Model, conn: &mut Conn, p: &Packet, now: DateTime<Utc>) -> Reply {
+    if conn.logged_out && user_info::needs_login(p.proto_id) {
+        return Err(user_info::NOT_LOGGED_IN.to_owned());
+    }
     match p.proto_id {
         proto_id::INIT_CONNECT => init_connect(conn, p),
         proto_id::KEEP_ALIVE => keep_alive(p, now),
         proto_id::GET_GLOBAL_STATE => get_global_state(conn, p, now),
+        proto_id::GET_USER_INFO => get_user_info(p),
         proto_id::QOT_GET_CAPITAL_FLOW => capital_flow(model, p, now),
         proto_id::QOT_GET_CAPITAL_DISTRIBUTION => capital_distribution(model, p, now),
         proto_id::QOT_GET_STATIC_INFO => static_info(p),
@@ -183,10 +193,16 @@ fn keep_alive(p: &Packet, now: DateTime<Utc>) -> Reply {
     )
 }
 
-/// 1002: market states at `now`, logged in to quotes only.
+/// 1002: market states at `now`, logged in to quotes only (not even that when logged out).
 fn get_global_state(conn: &Conn, p: &Packet, now: DateTime<Utc>) -> Reply {
     decode::<pb::get_global_state::Request>(p)?;
     ok!(get_global_state, global_state(conn, now))
+}
+
+/// 1005: the simulated account's quote rights and quotas.
+fn get_user_info(p: &Packet) -> Reply {
+    decode::<pb::get_user_info::Request>(p)?;
+    ok!(get_user_info, user_info::user_info(LOGIN_USER_ID))
 }
 
 fn aes_key(conn_id: u64) -> String {
@@ -221,7 +237,7 @@ fn global_state(conn: &Conn, now: DateTime<Utc>) -> pb::get_global_state::S2c {
         market_sg: None,
         market_my: None,
         market_jp: None,
-        qot_logined: true,
+        qot_logined: !conn.logged_out,
         trd_logined: false,
         server_ver: SERVER_VER,
         server_build_no: 7108,
@@ -546,6 +562,63 @@ mod tests {
         }
         for proto in [0, 1003, 3001, 3223, u32::MAX] {
             assert!(!supported(proto), "{proto}");
+        }
+    }
+
+    fn user_info_packet() -> Packet {
+        let body = pb::get_user_info::Request {
+            c2s: pb::get_user_info::C2s { flag: None },
+        };
+        Packet::new(proto_id::GET_USER_INFO, 9, body.encode_to_vec())
+    }
+
+    fn global_state_of(model: Model, conn: &mut Conn) -> pb::get_global_state::S2c {
+        let body = pb::get_global_state::Request {
+            c2s: pb::get_global_state::C2s { user_id: 0 },
+        };
+        let p = Packet::new(proto_id::GET_GLOBAL_STATE, 4, body.encode_to_vec());
+        let r = handle(&model, conn, &p, now(), Instant::now());
+        pb::get_global_state::Response::decode(r.body)
+            .unwrap()
+            .s2c
+            .unwrap()
+    }
+
+    #[test]
+    fn user_info_names_the_rights() {
+        let model = Model { seed: 1 };
+        let mut conn = Conn::new(1, true);
+        handle(&model, &mut conn, &init(), now(), Instant::now());
+        let r = handle(
+            &model,
+            &mut conn,
+            &user_info_packet(),
+            now(),
+            Instant::now(),
+        );
+        assert_eq!((r.proto_id, r.serial), (1005, 9));
+        let s2c = pb::get_user_info::Response::decode(r.body)
+            .unwrap()
+            .s2c
+            .unwrap();
+        assert_eq!(s2c.hk_qot_right, Some(user_info::HK_RIGHT));
+        assert_eq!(s2c.sub_quota, Some(user_info::SUB_QUOTA));
+        assert!(global_state_of(model, &mut conn).qot_logined);
+    }
+
+    #[test]
+    fn logged_out_refuses_quotes_but_answers_the_state() {
+        let model = Model { seed: 1 };
+        let mut conn = Conn::new(1, true);
+        conn.logged_out = true;
+        let r = handle(&model, &mut conn, &init(), now(), Instant::now());
+        assert_eq!(ret_of(&r).0, 0, "InitConnect works without a login");
+        assert!(!global_state_of(model, &mut conn).qot_logined);
+        for p in [flow_packet(3), user_info_packet()] {
+            let r = handle(&model, &mut conn, &p, now(), Instant::now());
+            let (rt, msg) = ret_of(&r);
+            assert_eq!(rt, -1);
+            assert_eq!(msg.as_deref(), Some(user_info::NOT_LOGGED_IN));
         }
     }
 

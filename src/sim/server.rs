@@ -58,6 +58,8 @@ pub struct Shared {
     pub aes: AesMode,
     /// Timeouts, the connection cap and the body cap.
     pub limits: ConnectionLimits,
+    /// Answer as an OpenD that is not logged in.
+    pub logged_out: bool,
     /// Who holds a connection slot.
     pub slots: Mutex<Slots>,
     /// Cancelled on shutdown.
@@ -207,6 +209,7 @@ async fn serve(
     let limits = shared.limits;
     let mut conn = Conn::new(conn_id, shared.rate_limit);
     conn.keep_alive_interval = limits.keep_alive_secs;
+    conn.logged_out = shared.logged_out;
     let framed = Framed::new(stream, Capped::new(RawCodec, limits.max_body_len));
     let handshake = handshake(framed, &shared, &mut conn, &token);
     let mut framed = match tokio::time::timeout(limits.handshake_timeout, handshake).await {

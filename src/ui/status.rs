@@ -1,7 +1,9 @@
-//! The status bar: OpenD address and connection state, each budget's use in the last 30 s
-//! ("flow 28/30 dist 29/30 snap 4/60"), data "as of" (the focused stock's last valid time, market
-//! time), the next refresh, and a persistent SIMULATED badge with the simulator's note; what does
-//! not fit the width goes, least useful first. Pure: reads `&App`, never the clock.
+//! The status bar: the connection state first, then OpenD's address, each budget's use in the last
+//! 30 s ("flow 28/30 dist 29/30 snap 4/60"), data "as of" (the focused stock's last valid time,
+//! market time), the next refresh, and a persistent SIMULATED badge with the simulator's note; what
+//! does not fit the width goes, least useful first, and a connection failure's detail comes last,
+//! cut with "…" to the room left (the state itself is never cut). Pure: reads `&App`, never the
+//! clock.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -14,9 +16,10 @@ use super::watchlist::width;
 use crate::app::App;
 use crate::poller::ConnState;
 
-/// The connection part, longest first: the OpenD label and the state in words
-/// ("● connected"), the label and the state's mark alone ("●"), the mark alone.
-fn connection(app: &App) -> [Vec<Span<'static>>; 3] {
+/// The connection part, longest first, state first: the state in words and the OpenD label
+/// ("● connected OpenD 127.0.0.1:11111"), the state's mark and the label ("● OpenD …"), the mark
+/// alone; and a failure's detail, which goes last on the bar and is the part cut when it is narrow.
+fn connection(app: &App) -> ([Vec<Span<'static>>; 3], Option<String>) {
     let t = Theme::of(app);
     let label = if app.opend_label.is_empty() {
         format!(
@@ -26,14 +29,16 @@ fn connection(app: &App) -> [Vec<Span<'static>>; 3] {
     } else {
         app.opend_label.clone()
     };
-    let (long, short) = match app.status.as_ref().map(|s| &s.connection) {
+    let (long, short, detail) = match app.status.as_ref().map(|s| &s.connection) {
         None | Some(ConnState::Connecting) => (
-            Span::styled("◌ connecting…", t.warn()),
-            Span::styled("◌", t.warn()),
+            Span::styled(" ◌ connecting…", t.warn()),
+            Span::styled(" ◌", t.warn()),
+            None,
         ),
         Some(ConnState::Connected { .. }) => (
-            Span::styled("● connected", t.signed(1.0)),
-            Span::styled("●", t.signed(1.0)),
+            Span::styled(" ● connected", t.signed(1.0)),
+            Span::styled(" ●", t.signed(1.0)),
+            None,
         ),
         Some(ConnState::Reconnecting {
             attempt,
@@ -43,19 +48,23 @@ fn connection(app: &App) -> [Vec<Span<'static>>; 3] {
             let secs = (*retry_at - app.now).num_seconds().max(0);
             (
                 Span::styled(
-                    format!("✖ disconnected, retry #{attempt} in {secs}s: {error}"),
+                    format!(" ✖ disconnected, retry #{attempt} in {secs}s"),
                     t.error(),
                 ),
-                Span::styled(format!("✖ retry in {secs}s"), t.error()),
+                Span::styled(format!(" ✖ retry in {secs}s"), t.error()),
+                Some(error.clone()),
             )
         }
     };
-    let label = Span::raw(format!(" {label} "));
-    [
-        vec![label.clone(), long],
-        vec![label, short.clone()],
-        vec![Span::raw(" "), short],
-    ]
+    let label = Span::raw(format!(" {label}"));
+    (
+        [
+            vec![long, label.clone()],
+            vec![short.clone(), label],
+            vec![short],
+        ],
+        detail,
+    )
 }
 
 /// The budgets' use: "flow 28/30 dist 29/30 snap 4/60", a budget at its cap in the warning
@@ -83,6 +92,28 @@ fn budgets(app: &App) -> Vec<Span<'static>> {
     spans
 }
 
+/// `text` cut to `width` columns, with "…" when cut.
+fn truncate(text: &str, width: usize) -> String {
+    if Span::raw(text).width() <= width {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let mut buf = [0u8; 4];
+        let w = Span::raw(&*c.encode_utf8(&mut buf)).width();
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
 /// Cells a list of spans takes.
 fn spans_width(spans: &[Span<'_>]) -> usize {
     spans.iter().map(|s| width(&s.content)).sum()
@@ -90,7 +121,7 @@ fn spans_width(spans: &[Span<'_>]) -> usize {
 
 /// Draws the bar. What does not fit goes, least useful first: the simulator's note, the next
 /// refresh, the "as of" time, then the connection word ("● connected" keeps its dot) and the
-/// OpenD address; the budgets and the SIMULATED badge stay.
+/// OpenD address; the budgets and the SIMULATED badge stay. A failure's detail fills what is left.
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     // Only the part of `area` on screen: every position below is inside the buffer.
     let area = area.intersection(frame.area());
@@ -101,7 +132,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     } else {
         Vec::new()
     };
-    let [conn, shorter, shortest] = connection(app);
+    let ([conn, shorter, shortest], detail) = connection(app);
     let budget = budgets(app);
     let asof = app.focused().and_then(|code| {
         let a = app
@@ -158,5 +189,26 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         conn = shorter;
         spans = build(&conn, &parts);
     }
+    if let Some(error) = detail {
+        // The failure's detail goes last, cut to what is left: the state above is never cut.
+        let left = usize::from(area.width).saturating_sub(spans_width(&spans) + 3);
+        if left > 0 {
+            spans.push(sep());
+            spans.push(Span::styled(truncate(&error, left), t.error()));
+        }
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::truncate;
+
+    #[test]
+    fn truncation_marks_the_cut() {
+        assert_eq!(truncate("connection refused", 40), "connection refused");
+        assert_eq!(truncate("connection refused", 8), "connect…");
+        assert_eq!(truncate("行情未登录", 5), "行情…");
+        assert_eq!(truncate("abc", 0), "");
+    }
 }

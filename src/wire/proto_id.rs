@@ -11,6 +11,8 @@ pub const GET_GLOBAL_STATE: u32 = 1002;
 pub const NOTIFY: u32 = 1003;
 /// KeepAlive heartbeat.
 pub const KEEP_ALIVE: u32 = 1004;
+/// GetUserInfo: the account's quote rights and quotas (read-only).
+pub const GET_USER_INFO: u32 = 1005;
 /// Qot_GetStaticInfo: name, lot size, type.
 pub const QOT_GET_STATIC_INFO: u32 = 3202;
 /// Qot_GetSecuritySnapshot: price and name.
@@ -28,12 +30,12 @@ pub const QOT_GET_MARKET_STATE: u32 = 3223;
 
 /// Whether capflow may send a request with this protocol ID.
 ///
-/// Allowed: 1001, 1002, 1004 and quote requests (3000..=3999) that are not pushes.
+/// Allowed: 1001, 1002, 1004, 1005 and quote requests (3000..=3999) that are not pushes.
 /// Never allowed: anything in the trading range 2000..=2999, pushes, unknown system IDs.
 pub fn is_sendable(proto_id: u32) -> bool {
     const QUOTE_PUSHES: [u32; 10] = [3005, 3007, 3009, 3011, 3013, 3015, 3019, 3261, 3310, 3450];
     match proto_id {
-        INIT_CONNECT | GET_GLOBAL_STATE | KEEP_ALIVE => true,
+        INIT_CONNECT | GET_GLOBAL_STATE | KEEP_ALIVE | GET_USER_INFO => true,
         3000..=3999 => !QUOTE_PUSHES.contains(&proto_id) && !(3450..=3452).contains(&proto_id),
         _ => false,
     }
@@ -46,6 +48,7 @@ pub fn name(proto_id: u32) -> &'static str {
         GET_GLOBAL_STATE => "GetGlobalState",
         NOTIFY => "Notify",
         KEEP_ALIVE => "KeepAlive",
+        GET_USER_INFO => "GetUserInfo",
         QOT_GET_STATIC_INFO => "Qot_GetStaticInfo",
         QOT_GET_SECURITY_SNAPSHOT => "Qot_GetSecuritySnapshot",
         QOT_GET_CAPITAL_FLOW => "Qot_GetCapitalFlow",
@@ -71,10 +74,12 @@ mod tests {
 
     #[test]
     fn quote_and_system_requests_are_sendable() {
-        for id in [1001, 1002, 1004, 3202, 3203, 3211, 3212, 3213, 3222, 3223] {
+        for id in [
+            1001, 1002, 1004, 1005, 3202, 3203, 3211, 3212, 3213, 3222, 3223,
+        ] {
             assert!(is_sendable(id), "{id}");
         }
-        for id in [0, 1003, 1005, 3005, 3009, 4000, 9999] {
+        for id in [0, 1003, 1006, 1008, 3005, 3009, 4000, 9999] {
             assert!(!is_sendable(id), "{id}");
         }
     }
