@@ -9,6 +9,7 @@
 #[cfg(any(test, feature = "test-util"))]
 pub mod fixture;
 pub mod keymap;
+pub mod recorded;
 
 use std::collections::HashMap;
 
@@ -17,6 +18,7 @@ use chrono::{DateTime, Utc};
 use crate::config::Colors;
 use crate::flow::{CapitalFlow, Distribution, Period, Quote, SecurityCode, SizeSplit, Units};
 use crate::poller::{PollCommand, PollEvent, PollStatus};
+use recorded::{DayLoaded, Recorded, StoreRequest, StoreState};
 
 /// A named list of stocks, in config order.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -186,6 +188,29 @@ pub enum Action {
     Back,
     /// Something the poller reported.
     Poll(PollEvent),
+    /// Show the focused stock's previous recorded day (`[`).
+    PrevDay,
+    /// Show the focused stock's next recorded day, or today's live view after the last (`]`).
+    NextDay,
+    /// The store's answer to a [`StoreRequest::Step`] for `code`.
+    RecordedDay {
+        /// The stock asked about.
+        code: SecurityCode,
+        /// The day found and its flow, the live view, nothing earlier; or why the read failed.
+        result: Result<DayLoaded, String>,
+    },
+    /// Whether the store records, and its last write error.
+    Store(StoreState),
+    /// Today's intraday flow of `code` as the store last recorded it (at start, before OpenD
+    /// answers); ignored when a newer fetch already arrived.
+    Restored {
+        /// The stock.
+        code: SecurityCode,
+        /// The recorded series.
+        flow: CapitalFlow,
+        /// When it was fetched (its age shows on the row).
+        fetched_at: DateTime<Utc>,
+    },
     /// The stocks of watchlist `index` were read from its OpenD group (or could not be).
     GroupRead {
         /// Index into the watchlists.
@@ -232,9 +257,16 @@ pub struct App {
     pub size: (u16, u16),
     /// Set by [`Action::Quit`].
     pub quit: bool,
+    /// The local store: on, off (and why), its write error.
+    pub store: StoreState,
+    /// The recorded day shown in place of the focused stock's live intraday view (`[` / `]`).
+    pub recorded: Option<Recorded>,
+    /// What the last `[` / `]` could not do ("no earlier recorded day", a read error).
+    pub recorded_note: Option<String>,
     /// Watchlist rows on one page, from the last [`Action::Resize`].
     page_rows: u16,
     outbox: Vec<PollCommand>,
+    store_outbox: Vec<StoreRequest>,
 }
 
 impl Default for App {
@@ -276,8 +308,12 @@ impl App {
             units: Units::Western,
             size: (80, 24),
             quit: false,
+            store: StoreState::Unknown,
+            recorded: None,
+            recorded_note: None,
             page_rows: 1,
             outbox: Vec::new(),
+            store_outbox: Vec::new(),
         };
         app.announce_watchlist();
         app
@@ -349,6 +385,11 @@ impl App {
         std::mem::take(&mut self.outbox)
     }
 
+    /// Takes the reads queued for the store.
+    pub fn drain_store_requests(&mut self) -> Vec<StoreRequest> {
+        std::mem::take(&mut self.store_outbox)
+    }
+
     /// Applies an action; returns a follow-up action, if any (run `update` again with it).
     pub fn update(&mut self, action: Action) -> Option<Action> {
         let before = self.focused().cloned();
@@ -373,6 +414,8 @@ impl App {
                     (self.active + n - 1) % n
                 };
                 self.selected = 0;
+                self.recorded = None;
+                self.recorded_note = None;
                 self.announce_watchlist();
                 return None;
             }
@@ -428,6 +471,30 @@ impl App {
                 }
                 return None;
             }
+            Action::PrevDay | Action::NextDay => {
+                self.step_day(action == Action::PrevDay);
+                return None;
+            }
+            Action::RecordedDay { code, result } => {
+                self.day_loaded(code, result);
+                return None;
+            }
+            Action::Store(state) => {
+                self.store = state;
+                return None;
+            }
+            Action::Restored {
+                code,
+                flow,
+                fetched_at,
+            } => {
+                let s = self.stocks.entry(code).or_default();
+                if s.fetched_at.is_none_or(|at| at < fetched_at) {
+                    s.intraday = Some(flow);
+                    s.fetched_at = Some(fetched_at);
+                }
+                return None;
+            }
             Action::Poll(event) => {
                 self.apply_poll(event);
                 // Re-sorting on new data must not move the selection to another stock.
@@ -441,11 +508,59 @@ impl App {
         }
         if self.focused() != before.as_ref() {
             self.history_back = 0;
+            self.recorded = None;
+            self.recorded_note = None;
             self.outbox
                 .push(PollCommand::Focus(self.focused().cloned()));
             self.ask_history();
         }
         None
+    }
+
+    /// `[` (`back`) or `]`: asks the store for the focused stock's day next to the one shown.
+    fn step_day(&mut self, back: bool) {
+        let Some(code) = self.focused().cloned() else {
+            return;
+        };
+        self.recorded_note = None;
+        let today = recorded::today(&code, self.now);
+        let from = match &self.recorded {
+            Some(r) if r.code == code => r.day,
+            // Already live: `]` has nowhere to go.
+            _ if !back => return,
+            _ => today,
+        };
+        self.view = Period::Intraday;
+        self.store_outbox.push(StoreRequest::Step {
+            code,
+            from,
+            back,
+            today,
+        });
+    }
+
+    fn day_loaded(&mut self, code: SecurityCode, result: Result<DayLoaded, String>) {
+        // An answer for a stock no longer focused is stale.
+        if self.focused() != Some(&code) {
+            return;
+        }
+        match result {
+            Ok(DayLoaded::Day(day, flow)) => {
+                self.recorded = Some(Recorded { code, day, flow });
+                self.recorded_note = None;
+            }
+            Ok(DayLoaded::Live) => {
+                self.recorded = None;
+                self.recorded_note = None;
+            }
+            Ok(DayLoaded::NoEarlier) => {
+                self.recorded_note = Some(match &self.recorded {
+                    Some(r) => format!("no recorded day before {}", r.day),
+                    None => "no recorded day before today".into(),
+                });
+            }
+            Err(e) => self.recorded_note = Some(e),
+        }
     }
 
     fn len(&self) -> usize {

@@ -16,6 +16,7 @@
 pub mod detail;
 pub mod help;
 pub mod history;
+pub mod recorded;
 pub mod sparkline;
 pub mod stacked;
 pub mod status;

@@ -426,3 +426,137 @@ fn totals_come_from_the_newer_of_distribution_and_flow() {
     assert_eq!(a.data(&code).unwrap().net(), Some(90.0));
     assert_eq!(a.data(&code).unwrap().main(), Some(27.0));
 }
+
+/// A recorded day of `c`: the fixture's whole session of `day`.
+fn recorded_day(c: &SecurityCode, day: &str) -> (chrono::NaiveDate, CapitalFlow) {
+    let d = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+    let close = crate::flow::Schedule::of(c.market).unwrap().close_of(d);
+    (d, fixture::intraday(c, close))
+}
+
+#[test]
+fn brackets_step_through_recorded_days_and_back_to_live() {
+    use recorded::{DayLoaded, StoreRequest};
+    let mut a = app();
+    a.update(Action::View(Period::Day));
+    let c = a.focused().cloned().unwrap();
+    let today = recorded::today(&c, a.now);
+    // Live already: `]` asks nothing.
+    a.update(Action::NextDay);
+    assert!(a.drain_store_requests().is_empty());
+    a.update(Action::PrevDay);
+    assert_eq!(a.view, Period::Intraday, "`[` shows the intraday view");
+    assert_eq!(
+        a.drain_store_requests(),
+        [StoreRequest::Step {
+            code: c.clone(),
+            from: today,
+            back: true,
+            today
+        }]
+    );
+    let (d1, f1) = recorded_day(&c, "2026-11-24");
+    a.update(Action::RecordedDay {
+        code: c.clone(),
+        result: Ok(DayLoaded::Day(d1, f1.clone())),
+    });
+    assert_eq!(
+        a.recorded.as_ref().map(|r| (r.day, &r.flow)),
+        Some((d1, &f1))
+    );
+    // The next `[` steps back from the day shown; nothing earlier is said, the day stays.
+    a.update(Action::PrevDay);
+    assert!(
+        matches!(&a.drain_store_requests()[..], [StoreRequest::Step { from, back: true, .. }] if *from == d1)
+    );
+    a.update(Action::RecordedDay {
+        code: c.clone(),
+        result: Ok(DayLoaded::NoEarlier),
+    });
+    assert_eq!(a.recorded.as_ref().map(|r| r.day), Some(d1));
+    assert_eq!(
+        a.recorded_note.as_deref(),
+        Some("no recorded day before 2026-11-24")
+    );
+    // `]` from the day: forward, and the store says live.
+    a.update(Action::NextDay);
+    assert!(
+        matches!(&a.drain_store_requests()[..], [StoreRequest::Step { from, back: false, .. }] if *from == d1)
+    );
+    a.update(Action::RecordedDay {
+        code: c.clone(),
+        result: Ok(DayLoaded::Live),
+    });
+    assert_eq!(
+        (a.recorded.as_ref(), a.recorded_note.as_ref()),
+        (None, None)
+    );
+    // A read error is said, never a crash.
+    a.update(Action::PrevDay);
+    a.update(Action::RecordedDay {
+        code: c.clone(),
+        result: Err("store.db: the store is locked".into()),
+    });
+    assert_eq!(
+        a.recorded_note.as_deref(),
+        Some("store.db: the store is locked")
+    );
+}
+
+#[test]
+fn a_recorded_day_belongs_to_its_stock() {
+    use recorded::DayLoaded;
+    let mut a = app();
+    let c = a.focused().cloned().unwrap();
+    let (d, f) = recorded_day(&c, "2026-11-24");
+    a.update(Action::PrevDay);
+    a.update(Action::RecordedDay {
+        code: c.clone(),
+        result: Ok(DayLoaded::Day(d, f.clone())),
+    });
+    assert!(a.recorded.is_some());
+    // Moving to another stock goes back to its live view, and an answer about the old stock
+    // that arrives late is dropped.
+    a.update(Action::Down);
+    assert!(a.recorded.is_none());
+    a.update(Action::RecordedDay {
+        code: c,
+        result: Ok(DayLoaded::Day(d, f)),
+    });
+    assert!(a.recorded.is_none());
+}
+
+#[test]
+fn restored_series_show_until_a_newer_fetch() {
+    let mut a = App::new(
+        vec![Watchlist {
+            name: "x".into(),
+            codes: vec![code("HK.00700")],
+            ..Default::default()
+        }],
+        fixed_now(),
+    );
+    let c = code("HK.00700");
+    let old = fixed_now() - Duration::minutes(10);
+    let flow = fixture::intraday(&c, old);
+    a.update(Action::Restored {
+        code: c.clone(),
+        flow: flow.clone(),
+        fetched_at: old,
+    });
+    assert_eq!(a.data(&c).unwrap().fetched_at, Some(old));
+    assert_eq!(a.data(&c).unwrap().intraday.as_ref(), Some(&flow));
+    let fresh = fixture::intraday(&c, fixed_now());
+    a.update(Action::Poll(PollEvent::Flow {
+        code: c.clone(),
+        flow: fresh.clone(),
+        fetched_at: fixed_now(),
+    }));
+    // A restore that arrives after the fetch does not undo it.
+    a.update(Action::Restored {
+        code: c.clone(),
+        flow,
+        fetched_at: old,
+    });
+    assert_eq!(a.data(&c).unwrap().intraday.as_ref(), Some(&fresh));
+}

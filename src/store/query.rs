@@ -168,6 +168,52 @@ impl Store {
         Ok(days.into_iter().filter_map(day_from_number).collect())
     }
 
+    /// The recorded trade date of `code` nearest to `from` on one side of it: the latest day
+    /// before `from` (`back`), or the earliest day after it; `None` when there is none. One
+    /// probe of the primary key, so stepping through days costs no scan.
+    pub fn step_day(
+        &self,
+        code: &SecurityCode,
+        from: NaiveDate,
+        back: bool,
+    ) -> Result<Option<NaiveDate>, StoreError> {
+        let Some(stock) = self.stock(code)? else {
+            return Ok(None);
+        };
+        let sql = if back {
+            "SELECT max(day) FROM intraday WHERE stock = ?1 AND day < ?2"
+        } else {
+            "SELECT min(day) FROM intraday WHERE stock = ?1 AND day > ?2"
+        };
+        let day: Option<i64> = self
+            .conn
+            .prepare_cached(sql)
+            .and_then(|mut s| s.query_row(params![stock, day_number(from)], |r| r.get(0)))
+            .map_err(|e| self.error(e))?;
+        Ok(day.and_then(day_from_number))
+    }
+
+    /// [`Store::intraday`] of one stock-day with the time of its latest write (Unix seconds):
+    /// what the dashboard shows at start, with its age, before OpenD answers.
+    pub fn intraday_fetched(
+        &self,
+        code: &SecurityCode,
+        day: NaiveDate,
+    ) -> Result<Option<(CapitalFlow, i64)>, StoreError> {
+        let Some(flow) = self.intraday(code, day)? else {
+            return Ok(None);
+        };
+        let Some(stock) = self.stock(code)? else {
+            return Ok(None);
+        };
+        let at: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT max(fetched_at) FROM intraday WHERE stock = ?1 AND day = ?2")
+            .and_then(|mut s| s.query_row(params![stock, day_number(day)], |r| r.get(0)))
+            .map_err(|e| self.error(e))?;
+        Ok(at.map(|at| (flow, at)))
+    }
+
     /// Stored day/week/month rows of `code` between `from` and `to` (inclusive, either open),
     /// oldest first, as one [`CapitalFlow`] of that period.
     pub fn history(

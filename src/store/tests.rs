@@ -424,3 +424,27 @@ fn the_writer_gives_up_counts_and_never_blocks_the_sender() {
         "{st:?}"
     );
 }
+
+#[test]
+fn days_step_to_the_nearest_recorded_one_and_today_loads_with_its_fetch_time() {
+    let mut s = Store::open_in_memory().unwrap();
+    let c = code("HK.00700");
+    assert_eq!(s.step_day(&c, date("2026-11-25"), true).unwrap(), None);
+    s.write(&batch(vec![
+        flow("HK.00700", day("2026-11-20", 3, 1.0)),
+        flow("HK.00700", day("2026-11-24", 3, 1.0)),
+        flow("US.AAPL", day("2026-11-23", 3, 1.0)),
+    ]))
+    .unwrap();
+    let step = |from, back| s.step_day(&c, date(from), back).unwrap();
+    assert_eq!(step("2026-11-25", true), Some(date("2026-11-24")));
+    assert_eq!(step("2026-11-24", true), Some(date("2026-11-20")));
+    assert_eq!(step("2026-11-20", true), None);
+    assert_eq!(step("2026-11-20", false), Some(date("2026-11-24")));
+    assert_eq!(step("2026-11-24", false), None);
+    // Another stock's days are not this one's.
+    assert_eq!(step("2026-11-21", false), Some(date("2026-11-24")));
+    let (f, at) = s.intraday_fetched(&c, date("2026-11-24")).unwrap().unwrap();
+    assert_eq!((f.items.len(), at), (3, 1_764_034_300));
+    assert_eq!(s.intraday_fetched(&c, date("2026-11-23")).unwrap(), None);
+}

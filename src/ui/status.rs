@@ -89,6 +89,14 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         spans.push(sep());
         spans.push(Span::raw(format!("next {code} in {secs}s")));
     }
+    let store = crate::app::recorded::status_text(&app.store);
+    for note in [store.as_ref(), app.recorded_note.as_ref()]
+        .into_iter()
+        .flatten()
+    {
+        spans.push(sep());
+        spans.push(Span::styled(note.clone(), t.warn()));
+    }
     if let Some(note) = &app.simulated {
         spans.push(sep());
         spans.push(Span::styled(note.clone(), t.dim()));
