@@ -21,7 +21,7 @@ struct Session {
     master: Box<dyn MasterPty + Send>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn Child + Send + Sync>,
-    _home: tempfile::TempDir,
+    home: tempfile::TempDir,
 }
 
 fn nz(n: u16) -> std::num::NonZero<u16> {
@@ -76,7 +76,7 @@ impl Session {
             master: pair.master,
             writer,
             child,
-            _home: home,
+            home,
         }
     }
 
@@ -322,7 +322,7 @@ fn recorded_date(screen: &str) -> Option<String> {
 #[test]
 fn demo_brackets_step_through_recorded_days() {
     let mut s = Session::start(&["--demo"], 120, 40);
-    let tmp = s._home.path().join("tmp");
+    let tmp = s.home.path().join("tmp");
     s.wait_for("the live intraday view", |t| t.contains("· intraday"));
     s.keys("[");
     s.wait_for("[ to show a recorded day", |t| recorded_date(t).is_some());
@@ -352,7 +352,7 @@ fn demo_brackets_step_through_recorded_days() {
         left.is_empty(),
         "the demo's store is deleted at exit: {left:?}"
     );
-    let data = s._home.path().join("data");
+    let data = s.home.path().join("data");
     let stores: Vec<_> = walk(&data)
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "db"))
