@@ -201,6 +201,16 @@ pub enum Action {
     },
     /// Whether the store records, and its last write error.
     Store(StoreState),
+    /// Stored history rows of `code` older than what OpenD sent (answer to
+    /// [`StoreRequest::OlderHistory`]); they go in front of the history view's rows.
+    OlderHistory {
+        /// The stock.
+        code: SecurityCode,
+        /// Day, week or month.
+        period: Period,
+        /// The rows, oldest first (empty when none are stored, or the read failed).
+        items: Vec<crate::flow::FlowItem>,
+    },
     /// Today's intraday flow of `code` as the store last recorded it (at start, before OpenD
     /// answers); ignored when a newer fetch already arrived.
     Restored {
@@ -260,9 +270,11 @@ pub struct App {
     /// The local store: on, off (and why), its write error.
     pub store: StoreState,
     /// The recorded day shown in place of the focused stock's live intraday view (`[` / `]`).
-    pub recorded: Option<Recorded>,
+    pub recorded: Option<Box<Recorded>>,
     /// What the last `[` / `]` could not do ("no earlier recorded day", a read error).
     pub recorded_note: Option<String>,
+    /// Stored history rows older than OpenD's year, per stock and period, asked once per run.
+    older_history: HashMap<(SecurityCode, Period), Vec<crate::flow::FlowItem>>,
     /// Watchlist rows on one page, from the last [`Action::Resize`].
     page_rows: u16,
     outbox: Vec<PollCommand>,
@@ -311,6 +323,7 @@ impl App {
             store: StoreState::Unknown,
             recorded: None,
             recorded_note: None,
+            older_history: HashMap::new(),
             page_rows: 1,
             outbox: Vec::new(),
             store_outbox: Vec::new(),
@@ -483,6 +496,19 @@ impl App {
                 self.store = state;
                 return None;
             }
+            Action::OlderHistory {
+                code,
+                period,
+                items,
+            } => {
+                if let Some(s) = self.stocks.get_mut(&code)
+                    && let Some(flow) = s.history.remove(&period)
+                {
+                    s.history.insert(period, recorded::with_older(flow, &items));
+                }
+                self.older_history.insert((code, period), items);
+                return None;
+            }
             Action::Restored {
                 code,
                 flow,
@@ -546,7 +572,7 @@ impl App {
         }
         match result {
             Ok(DayLoaded::Day(day, flow)) => {
-                self.recorded = Some(Recorded { code, day, flow });
+                self.recorded = Some(Box::new(Recorded { code, day, flow }));
                 self.recorded_note = None;
             }
             Ok(DayLoaded::Live) => {
@@ -613,13 +639,50 @@ impl App {
                 flow,
                 fetched_at,
             } => {
-                let s = self.stocks.entry(code).or_default();
+                let s = self.stocks.entry(code.clone()).or_default();
                 if s.error.as_ref().is_some_and(|e| e.period == flow.period) {
                     s.error = None;
                 }
                 if flow.period.is_history() {
+                    let key = (code.clone(), flow.period);
+                    // Rows before OpenD's first: those shown so far (older stored rows, and
+                    // days the year has since slid past), else the stored ones.
+                    let shown = self
+                        .stocks
+                        .get(&code)
+                        .and_then(|s| s.history.get(&flow.period))
+                        .map(|f| f.items.as_slice());
+                    let flow = if let Some(older) =
+                        shown.or(self.older_history.get(&key).map(Vec::as_slice))
+                    {
+                        let asked = self.older_history.contains_key(&key);
+                        let flow = recorded::with_older(flow, older);
+                        if !asked && let Some(before) = recorded::first_date(&flow) {
+                            self.older_history.insert(key, Vec::new());
+                            self.store_outbox.push(StoreRequest::OlderHistory {
+                                code: code.clone(),
+                                period: flow.period,
+                                before,
+                            });
+                        }
+                        flow
+                    } else {
+                        // Ask the store once per stock and period for what OpenD no longer
+                        // serves.
+                        if let Some(before) = recorded::first_date(&flow) {
+                            self.older_history.insert(key, Vec::new());
+                            self.store_outbox.push(StoreRequest::OlderHistory {
+                                code: code.clone(),
+                                period: flow.period,
+                                before,
+                            });
+                        }
+                        flow
+                    };
+                    let s = self.stocks.entry(code).or_default();
                     s.history.insert(flow.period, flow);
                 } else {
+                    let s = self.stocks.entry(code).or_default();
                     s.intraday = Some(flow);
                     s.fetched_at = Some(fetched_at);
                 }

@@ -455,14 +455,16 @@ where
             if let Some(io) = store.as_ref() {
                 io.ask(r);
             } else {
-                let StoreRequest::Step { code, .. } = r;
-                let why = crate::app::recorded::status_text(&app.store)
-                    .unwrap_or_else(|| "store off".into());
-                app.update(Action::RecordedDay {
-                    code,
-                    result: Err(format!("no recorded days: {why}")),
-                });
-                dirty = true;
+                // No store: no recorded days, no older rows.
+                if let StoreRequest::Step { code, .. } = r {
+                    let why = crate::app::recorded::status_text(&app.store)
+                        .unwrap_or_else(|| "store off".into());
+                    app.update(Action::RecordedDay {
+                        code,
+                        result: Err(format!("no recorded days: {why}")),
+                    });
+                    dirty = true;
+                }
             }
         }
         if dirty {

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::flow::{CapitalFlow, Schedule, SecurityCode};
+use crate::flow::{CapitalFlow, FlowItem, Period, Schedule, SecurityCode};
 
 /// The store as the status bar shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -37,6 +37,44 @@ pub enum StoreRequest {
         /// Today's trade date of the stock's market.
         today: NaiveDate,
     },
+    /// Stored `period` rows of `code` dated before `before` (OpenD serves about a year; the
+    /// store may hold older rows).
+    OlderHistory {
+        /// The stock.
+        code: SecurityCode,
+        /// Day, week or month.
+        period: Period,
+        /// The first date OpenD sent.
+        before: NaiveDate,
+    },
+}
+
+/// The first date of a history flow's rows ("2025-11-25 00:00:00" → 2025-11-25), if readable.
+pub fn first_date(flow: &CapitalFlow) -> Option<NaiveDate> {
+    let t = flow.items.first()?.time.get(..10)?;
+    NaiveDate::parse_from_str(t, "%Y-%m-%d").ok()
+}
+
+/// `flow` (rows from OpenD) with the `older` stored rows dated before its first row put in
+/// front: the history view then reaches past OpenD's year.
+pub fn with_older(mut flow: CapitalFlow, older: &[FlowItem]) -> CapitalFlow {
+    let Some(first) = first_date(&flow) else {
+        return flow;
+    };
+    let before: Vec<FlowItem> = older
+        .iter()
+        .filter(|i| {
+            i.time
+                .get(..10)
+                .and_then(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
+                .is_some_and(|d| d < first)
+        })
+        .cloned()
+        .collect();
+    if !before.is_empty() {
+        flow.items.splice(0..0, before);
+    }
+    flow
 }
 
 /// The store's answer to a [`StoreRequest::Step`].

@@ -441,6 +441,8 @@ fn brackets_step_through_recorded_days_and_back_to_live() {
     a.update(Action::View(Period::Day));
     let c = a.focused().cloned().unwrap();
     let today = recorded::today(&c, a.now);
+    // (The fixture's history rows asked the store for older ones.)
+    a.drain_store_requests();
     // Live already: `]` asks nothing.
     a.update(Action::NextDay);
     assert!(a.drain_store_requests().is_empty());
@@ -559,4 +561,85 @@ fn restored_series_show_until_a_newer_fetch() {
         fetched_at: old,
     });
     assert_eq!(a.data(&c).unwrap().intraday.as_ref(), Some(&fresh));
+}
+
+#[test]
+fn history_reaches_past_opends_year_with_stored_rows() {
+    use recorded::StoreRequest;
+    let mut a = App::new(
+        vec![Watchlist {
+            name: "x".into(),
+            codes: vec![code("HK.00700")],
+            ..Default::default()
+        }],
+        fixed_now(),
+    );
+    let c = code("HK.00700");
+    let row = |t: &str, v: f64| FlowItem {
+        time: format!("{t} 00:00:00"),
+        timestamp: None,
+        in_flow: v,
+        main_in_flow: Some(v),
+        split: crate::flow::SizeSplit::default(),
+    };
+    let opend = |rows: Vec<FlowItem>| {
+        Action::Poll(PollEvent::Flow {
+            code: c.clone(),
+            flow: CapitalFlow {
+                code: Some(c.clone()),
+                period: Period::Day,
+                items: rows,
+                ..CapitalFlow::default()
+            },
+            fetched_at: fixed_now(),
+        })
+    };
+    let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    a.drain_store_requests();
+    a.update(opend(vec![row("2025-11-26", 1.0), row("2026-11-25", 2.0)]));
+    assert_eq!(
+        a.drain_store_requests(),
+        [StoreRequest::OlderHistory {
+            code: c.clone(),
+            period: Period::Day,
+            before: date("2025-11-26"),
+        }]
+    );
+    // The store's rows go in front.
+    a.update(Action::OlderHistory {
+        code: c.clone(),
+        period: Period::Day,
+        items: vec![row("2024-06-03", -1.0), row("2025-11-25", -2.0)],
+    });
+    let times = |a: &App| -> Vec<String> {
+        a.data(&c).unwrap().history[&Period::Day]
+            .items
+            .iter()
+            .map(|i| i.time[..10].to_owned())
+            .collect()
+    };
+    assert_eq!(
+        times(&a),
+        ["2024-06-03", "2025-11-25", "2025-11-26", "2026-11-25"]
+    );
+    // A refresh from OpenD, its year a day later, keeps them and the day it no longer sends,
+    // without asking the store again; the days it sends are its own.
+    a.update(opend(vec![row("2025-11-27", 3.0), row("2026-11-26", 4.0)]));
+    assert!(a.drain_store_requests().is_empty());
+    assert_eq!(
+        times(&a),
+        [
+            "2024-06-03",
+            "2025-11-25",
+            "2025-11-26",
+            "2025-11-27",
+            "2026-11-26"
+        ]
+    );
+    let values: Vec<f64> = a.data(&c).unwrap().history[&Period::Day]
+        .items
+        .iter()
+        .map(|i| i.in_flow)
+        .collect();
+    assert_eq!(values, [-1.0, -2.0, 1.0, 3.0, 4.0]);
 }

@@ -127,12 +127,34 @@ impl StoreIo {
 
 /// The store's answer to one request, as the action the app takes.
 pub fn answer(store: &Store, request: StoreRequest) -> Action {
-    let StoreRequest::Step {
-        code,
-        from,
-        back,
-        today,
-    } = request;
+    let (code, from, back, today) = match request {
+        StoreRequest::Step {
+            code,
+            from,
+            back,
+            today,
+        } => (code, from, back, today),
+        StoreRequest::OlderHistory {
+            code,
+            period,
+            before,
+        } => {
+            let to = before.pred_opt();
+            let items = match to.map(|to| store.history(&code, period, None, Some(to))) {
+                Some(Ok(flow)) => flow.items,
+                Some(Err(e)) => {
+                    tracing::warn!("cannot read stored history of {code}: {e}");
+                    Vec::new()
+                }
+                None => Vec::new(),
+            };
+            return Action::OlderHistory {
+                code,
+                period,
+                items,
+            };
+        }
+    };
     let found = || -> Result<DayLoaded, StoreError> {
         let Some(day) = store.step_day(&code, from, back)? else {
             return Ok(if back {
@@ -253,5 +275,40 @@ mod tests {
         };
         assert_eq!(flow.items.len(), live.items.len());
         assert_eq!(fetched_at.timestamp(), fixed_now().timestamp() - 90);
+    }
+
+    #[test]
+    fn older_history_is_the_stored_rows_before_opends_first() {
+        let code: SecurityCode = "HK.00700".parse().unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        let rows = crate::app::fixture::history(&code, crate::flow::Period::Day, fixed_now());
+        store
+            .write(&Batch {
+                fetched_at: 0,
+                records: vec![Record::Flow {
+                    code: code.clone(),
+                    flow: rows.clone(),
+                }],
+            })
+            .unwrap();
+        let before = recorded::first_date(&rows).unwrap() + chrono::Days::new(10);
+        let Action::OlderHistory { items, .. } = answer(
+            &store,
+            StoreRequest::OlderHistory {
+                code: code.clone(),
+                period: crate::flow::Period::Day,
+                before,
+            },
+        ) else {
+            panic!("not history")
+        };
+        let want: Vec<_> = rows
+            .items
+            .iter()
+            .filter(|i| i.time[..10] < *before.to_string())
+            .cloned()
+            .collect();
+        assert!(!want.is_empty() && want.len() < rows.items.len());
+        assert_eq!(items, want);
     }
 }

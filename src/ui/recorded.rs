@@ -10,7 +10,7 @@ use crate::flow::SecurityCode;
 /// The recorded day shown for `code`, when the intraday view shows one.
 pub fn shown<'a>(app: &'a App, code: &SecurityCode) -> Option<&'a Recorded> {
     app.recorded
-        .as_ref()
+        .as_deref()
         .filter(|r| !app.view.is_history() && r.code == *code)
 }
 
