@@ -1,4 +1,4 @@
-//! The dashboard's side of the local store: every fetched flow and distribution goes to the
+//! The dashboard's side of the local store: every fetched flow, distribution and snapshot goes to the
 //! store's [`Writer`] (its own thread: the event loop never waits on the disk); the app's reads
 //! ([`StoreRequest`]: `[` and `]`) and today's series at start run on blocking threads against a
 //! second connection, and come back to the app as actions. A store-day read takes about a third
@@ -13,7 +13,7 @@ use crate::app::Action;
 use crate::app::recorded::{self, DayLoaded, StoreRequest, StoreState};
 use crate::flow::SecurityCode;
 use crate::poller::PollEvent;
-use crate::store::{Batch, DistributionSample, Record, Store, StoreError, Writer};
+use crate::store::{Batch, DistributionSample, Record, SnapshotSample, Store, StoreError, Writer};
 
 /// The store as the dashboard gets it from its command: a writer and a reader on one file.
 pub struct DashboardStore {
@@ -76,8 +76,26 @@ impl StoreIo {
                     code: code.clone(),
                     time: fetched_at.timestamp(),
                     distribution: dist.clone(),
+                    // flow::Distribution holds 0.0 for an omitted super figure and does not
+                    // say it was omitted: stored as a number until it does.
+                    super_na: false,
                 }),
             ),
+            PollEvent::Quotes { quotes, fetched_at } => {
+                let _ = self.writer.send(Batch {
+                    fetched_at: fetched_at.timestamp(),
+                    records: quotes
+                        .iter()
+                        .map(|q| {
+                            Record::Snapshot(SnapshotSample {
+                                time: fetched_at.timestamp(),
+                                quote: q.clone(),
+                            })
+                        })
+                        .collect(),
+                });
+                return;
+            }
             _ => return,
         };
         let _ = self.writer.send(Batch {
