@@ -272,4 +272,37 @@ mod tests {
         assert_eq!(first("2026-11-25T15:00:00Z"), flow::Market::Us); // 10:00 in New York
         assert_eq!(demo_watchlists(at("2026-11-28T12:00:00Z")).len(), 3); // Saturday: all kept
     }
+
+    #[test]
+    fn the_demo_store_holds_the_last_sessions_as_the_simulator_served_them() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-25T02:15:30Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let lists = demo_watchlists(now);
+        let model = sim::Model { seed: 1 };
+        let batch = demo_sessions(model, &lists, now, 3);
+        let hk: Vec<&flow::CapitalFlow> = batch
+            .records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Flow { code, flow } if code.to_string() == "HK.00700" => Some(flow),
+                _ => None,
+            })
+            .collect();
+        // Wednesday: Tuesday, Monday, then Friday (the weekend skipped); whole sessions.
+        let days: Vec<&str> = hk.iter().map(|f| &f.items[0].time[..10]).collect();
+        assert_eq!(days, ["2026-11-24", "2026-11-23", "2026-11-20"]);
+        assert!(
+            hk.iter()
+                .all(|f| f.items.last().unwrap().time.ends_with("16:00:00"))
+        );
+        // Value for value what the simulator answers for that day once it has closed.
+        let listing = sim::universe::lookup(&"HK.00700".parse().unwrap()).unwrap();
+        let later = chrono::DateTime::parse_from_rfc3339("2026-11-24T12:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(*hk[0], model.intraday(listing, later));
+        let codes: usize = lists.iter().map(|w| w.codes.len()).sum();
+        assert_eq!(batch.records.len(), codes * 3);
+    }
 }

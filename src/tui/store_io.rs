@@ -329,4 +329,44 @@ mod tests {
         assert!(!want.is_empty() && want.len() < rows.items.len());
         assert_eq!(items, want);
     }
+
+    /// A write that fails (the file locked by another process) reaches the status bar while the
+    /// writer retries, and clears once a write succeeds; the dashboard never stops for it.
+    #[test]
+    fn a_failing_write_is_shown_then_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let store = Store::open(&path).unwrap();
+        store
+            .set_busy_timeout(std::time::Duration::from_millis(10))
+            .unwrap();
+        let writer = Writer::spawn_with(store, &[std::time::Duration::from_millis(1)]).unwrap();
+        let mut io = StoreIo::new(DashboardStore {
+            writer,
+            reader: Store::open(&path).unwrap(),
+        });
+        let code: SecurityCode = "HK.00700".parse().unwrap();
+        let ev = PollEvent::Flow {
+            code: code.clone(),
+            flow: intraday(&code, fixed_now()),
+            fetched_at: fixed_now(),
+        };
+        assert_eq!(io.poll_status(), None, "nothing to say yet");
+        let lock = rusqlite::Connection::open(&path).unwrap();
+        lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+        io.keep(&ev);
+        io.writer.flush();
+        let Some(Action::Store(StoreState::On { error: Some(e) })) = io.poll_status() else {
+            panic!("the error is not shown")
+        };
+        assert!(e.contains("locked"), "{e}");
+        assert_eq!(io.poll_status(), None, "said once");
+        drop(lock);
+        io.keep(&ev);
+        io.writer.flush();
+        assert_eq!(
+            io.poll_status(),
+            Some(Action::Store(StoreState::On { error: None }))
+        );
+    }
 }
