@@ -273,6 +273,9 @@ pub struct App {
     pub recorded: Option<Box<Recorded>>,
     /// What the last `[` / `]` could not do ("no earlier recorded day", a read error).
     pub recorded_note: Option<String>,
+    /// While a step is being read: the `[` / `]` pressed since (true: back), taken one by one
+    /// as the answers arrive, so holding `[` steps back one day per press. `None`: no read.
+    steps: Option<Vec<bool>>,
     /// Stored history rows older than OpenD's year, per stock and period, asked once per run.
     older_history: HashMap<(SecurityCode, Period), Vec<crate::flow::FlowItem>>,
     /// Watchlist rows on one page, from the last [`Action::Resize`].
@@ -324,6 +327,7 @@ impl App {
             recorded: None,
             recorded_note: None,
             older_history: HashMap::new(),
+            steps: None,
             page_rows: 1,
             outbox: Vec::new(),
             store_outbox: Vec::new(),
@@ -429,6 +433,7 @@ impl App {
                 self.selected = 0;
                 self.recorded = None;
                 self.recorded_note = None;
+                self.steps = None;
                 self.announce_watchlist();
                 return None;
             }
@@ -536,6 +541,7 @@ impl App {
             self.history_back = 0;
             self.recorded = None;
             self.recorded_note = None;
+            self.steps = None;
             self.outbox
                 .push(PollCommand::Focus(self.focused().cloned()));
             self.ask_history();
@@ -548,6 +554,10 @@ impl App {
         let Some(code) = self.focused().cloned() else {
             return;
         };
+        if let Some(queued) = &mut self.steps {
+            queued.push(back);
+            return;
+        }
         self.recorded_note = None;
         let today = recorded::today(&code, self.now);
         let from = match &self.recorded {
@@ -557,6 +567,7 @@ impl App {
             _ => today,
         };
         self.view = Period::Intraday;
+        self.steps = Some(Vec::new());
         self.store_outbox.push(StoreRequest::Step {
             code,
             from,
@@ -570,6 +581,8 @@ impl App {
         if self.focused() != Some(&code) {
             return;
         }
+        let mut queued = self.steps.take().unwrap_or_default();
+        let more = matches!(result, Ok(DayLoaded::Day(..) | DayLoaded::Live));
         match result {
             Ok(DayLoaded::Day(day, flow)) => {
                 self.recorded = Some(Box::new(Recorded { code, day, flow }));
@@ -586,6 +599,13 @@ impl App {
                 });
             }
             Err(e) => self.recorded_note = Some(e),
+        }
+        if more && !queued.is_empty() {
+            let back = queued.remove(0);
+            self.step_day(back);
+            if let Some(q) = &mut self.steps {
+                q.extend(queued);
+            }
         }
     }
 

@@ -643,3 +643,32 @@ fn history_reaches_past_opends_year_with_stored_rows() {
         .collect();
     assert_eq!(values, [-1.0, -2.0, 1.0, 3.0, 4.0]);
 }
+
+#[test]
+fn presses_while_a_step_is_read_are_taken_one_by_one() {
+    use recorded::{DayLoaded, StoreRequest};
+    let mut a = app();
+    a.drain_store_requests();
+    let c = a.focused().cloned().unwrap();
+    let (d1, f1) = recorded_day(&c, "2026-11-24");
+    // `[[[` before the first answer: one read, then one per answer.
+    for _ in 0..3 {
+        a.update(Action::PrevDay);
+    }
+    assert_eq!(a.drain_store_requests().len(), 1);
+    a.update(Action::RecordedDay {
+        code: c.clone(),
+        result: Ok(DayLoaded::Day(d1, f1)),
+    });
+    assert!(
+        matches!(&a.drain_store_requests()[..], [StoreRequest::Step { from, back: true, .. }] if *from == d1)
+    );
+    // Nothing earlier: the third press is dropped.
+    a.update(Action::RecordedDay {
+        code: c.clone(),
+        result: Ok(DayLoaded::NoEarlier),
+    });
+    assert!(a.drain_store_requests().is_empty());
+    a.update(Action::PrevDay);
+    assert_eq!(a.drain_store_requests().len(), 1, "not stuck");
+}
