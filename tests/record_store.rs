@@ -120,6 +120,7 @@ fn demo_and_unusable_stores() {
             vec!["record", "--demo", "--store", "x.db", "--for", "1s"],
             "--store with --demo",
         ),
+        (vec!["--demo", "--store", "x.db"], "--store with --demo"),
         (
             vec![
                 "record",
