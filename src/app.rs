@@ -9,6 +9,7 @@
 #[cfg(any(test, feature = "test-util"))]
 pub mod fixture;
 pub mod keymap;
+pub mod recorded;
 
 use std::collections::HashMap;
 
@@ -17,6 +18,7 @@ use chrono::{DateTime, Utc};
 use crate::config::{Colors, Divergence, Sparkline};
 use crate::flow::{CapitalFlow, Distribution, Period, Quote, SecurityCode, SizeSplit, Units};
 use crate::poller::{PollCommand, PollEvent, PollStatus};
+use recorded::{DayLoaded, Recorded, StoreRequest, StoreState};
 
 /// A named list of stocks, in config order.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -220,6 +222,39 @@ pub enum Action {
     Back,
     /// Something the poller reported.
     Poll(PollEvent),
+    /// Show the focused stock's previous recorded day (`[`).
+    PrevDay,
+    /// Show the focused stock's next recorded day, or today's live view after the last (`]`).
+    NextDay,
+    /// The store's answer to a [`StoreRequest::Step`] for `code`.
+    RecordedDay {
+        /// The stock asked about.
+        code: SecurityCode,
+        /// The day found and its flow, the live view, nothing earlier; or why the read failed.
+        result: Result<DayLoaded, String>,
+    },
+    /// Whether the store records, and its last write error.
+    Store(StoreState),
+    /// Stored history rows of `code` older than what OpenD sent (answer to
+    /// [`StoreRequest::OlderHistory`]); they go in front of the history view's rows.
+    OlderHistory {
+        /// The stock.
+        code: SecurityCode,
+        /// Day, week or month.
+        period: Period,
+        /// The rows, oldest first (empty when none are stored, or the read failed).
+        items: Vec<crate::flow::FlowItem>,
+    },
+    /// Today's intraday flow of `code` as the store last recorded it (at start, before OpenD
+    /// answers); ignored when a newer fetch already arrived.
+    Restored {
+        /// The stock.
+        code: SecurityCode,
+        /// The recorded series.
+        flow: CapitalFlow,
+        /// When it was fetched (its age shows on the row).
+        fetched_at: DateTime<Utc>,
+    },
     /// The stocks of watchlist `index` were read from its OpenD group (or could not be).
     GroupRead {
         /// Index into the watchlists.
@@ -270,9 +305,21 @@ pub struct App {
     pub size: (u16, u16),
     /// Set by [`Action::Quit`].
     pub quit: bool,
+    /// The local store: on, off (and why), its write error.
+    pub store: StoreState,
+    /// The recorded day shown in place of the focused stock's live intraday view (`[` / `]`).
+    pub recorded: Option<Box<Recorded>>,
+    /// What the last `[` / `]` could not do ("no earlier recorded day", a read error).
+    pub recorded_note: Option<String>,
+    /// While a step is being read: the `[` / `]` pressed since (true: back), taken one by one
+    /// as the answers arrive, so holding `[` steps back one day per press. `None`: no read.
+    steps: Option<Vec<bool>>,
+    /// Stored history rows older than OpenD's year, per stock and period, asked once per run.
+    older_history: HashMap<(SecurityCode, Period), Vec<crate::flow::FlowItem>>,
     /// Watchlist rows on one page, from the last [`Action::Resize`].
     page_rows: u16,
     outbox: Vec<PollCommand>,
+    store_outbox: Vec<StoreRequest>,
 }
 
 impl Default for App {
@@ -316,8 +363,14 @@ impl App {
             divergence: Divergence::default(),
             size: (80, 24),
             quit: false,
+            store: StoreState::Unknown,
+            recorded: None,
+            recorded_note: None,
+            older_history: HashMap::new(),
+            steps: None,
             page_rows: 1,
             outbox: Vec::new(),
+            store_outbox: Vec::new(),
         };
         app.announce_watchlist();
         app
@@ -391,6 +444,11 @@ impl App {
         std::mem::take(&mut self.outbox)
     }
 
+    /// Takes the reads queued for the store.
+    pub fn drain_store_requests(&mut self) -> Vec<StoreRequest> {
+        std::mem::take(&mut self.store_outbox)
+    }
+
     /// Applies an action; returns a follow-up action, if any (run `update` again with it).
     pub fn update(&mut self, action: Action) -> Option<Action> {
         let before = self.focused().cloned();
@@ -415,6 +473,9 @@ impl App {
                     (self.active + n - 1) % n
                 };
                 self.selected = 0;
+                self.recorded = None;
+                self.recorded_note = None;
+                self.steps = None;
                 self.announce_watchlist();
                 return None;
             }
@@ -470,6 +531,43 @@ impl App {
                 }
                 return None;
             }
+            Action::PrevDay | Action::NextDay => {
+                self.step_day(action == Action::PrevDay);
+                return None;
+            }
+            Action::RecordedDay { code, result } => {
+                self.day_loaded(code, result);
+                return None;
+            }
+            Action::Store(state) => {
+                self.store = state;
+                return None;
+            }
+            Action::OlderHistory {
+                code,
+                period,
+                items,
+            } => {
+                if let Some(s) = self.stocks.get_mut(&code)
+                    && let Some(flow) = s.history.remove(&period)
+                {
+                    s.history.insert(period, recorded::with_older(flow, &items));
+                }
+                self.older_history.insert((code, period), items);
+                return None;
+            }
+            Action::Restored {
+                code,
+                flow,
+                fetched_at,
+            } => {
+                let s = self.stocks.entry(code).or_default();
+                if s.fetched_at.is_none_or(|at| at < fetched_at) {
+                    s.intraday = Some(flow);
+                    s.fetched_at = Some(fetched_at);
+                }
+                return None;
+            }
             Action::Poll(event) => {
                 self.apply_poll(event);
                 // Re-sorting on new data must not move the selection to another stock.
@@ -483,11 +581,74 @@ impl App {
         }
         if self.focused() != before.as_ref() {
             self.history_back = 0;
+            self.recorded = None;
+            self.recorded_note = None;
+            self.steps = None;
             self.outbox
                 .push(PollCommand::Focus(self.focused().cloned()));
             self.ask_history();
         }
         None
+    }
+
+    /// `[` (`back`) or `]`: asks the store for the focused stock's day next to the one shown.
+    fn step_day(&mut self, back: bool) {
+        let Some(code) = self.focused().cloned() else {
+            return;
+        };
+        if let Some(queued) = &mut self.steps {
+            queued.push(back);
+            return;
+        }
+        self.recorded_note = None;
+        let today = recorded::today(&code, self.now);
+        let from = match &self.recorded {
+            Some(r) if r.code == code => r.day,
+            // Already live: `]` has nowhere to go.
+            _ if !back => return,
+            _ => today,
+        };
+        self.view = Period::Intraday;
+        self.steps = Some(Vec::new());
+        self.store_outbox.push(StoreRequest::Step {
+            code,
+            from,
+            back,
+            today,
+        });
+    }
+
+    fn day_loaded(&mut self, code: SecurityCode, result: Result<DayLoaded, String>) {
+        // An answer for a stock no longer focused is stale.
+        if self.focused() != Some(&code) {
+            return;
+        }
+        let mut queued = self.steps.take().unwrap_or_default();
+        let more = matches!(result, Ok(DayLoaded::Day(..) | DayLoaded::Live));
+        match result {
+            Ok(DayLoaded::Day(day, flow)) => {
+                self.recorded = Some(Box::new(Recorded { code, day, flow }));
+                self.recorded_note = None;
+            }
+            Ok(DayLoaded::Live) => {
+                self.recorded = None;
+                self.recorded_note = None;
+            }
+            Ok(DayLoaded::NoEarlier) => {
+                self.recorded_note = Some(match &self.recorded {
+                    Some(r) => format!("no recorded day before {}", r.day),
+                    None => "no recorded day before today".into(),
+                });
+            }
+            Err(e) => self.recorded_note = Some(e),
+        }
+        if more && !queued.is_empty() {
+            let back = queued.remove(0);
+            self.step_day(back);
+            if let Some(q) = &mut self.steps {
+                q.extend(queued);
+            }
+        }
     }
 
     fn len(&self) -> usize {
@@ -540,13 +701,50 @@ impl App {
                 flow,
                 fetched_at,
             } => {
-                let s = self.stocks.entry(code).or_default();
+                let s = self.stocks.entry(code.clone()).or_default();
                 if s.error.as_ref().is_some_and(|e| e.period == flow.period) {
                     s.error = None;
                 }
                 if flow.period.is_history() {
+                    let key = (code.clone(), flow.period);
+                    // Rows before OpenD's first: those shown so far (older stored rows, and
+                    // days the year has since slid past), else the stored ones.
+                    let shown = self
+                        .stocks
+                        .get(&code)
+                        .and_then(|s| s.history.get(&flow.period))
+                        .map(|f| f.items.as_slice());
+                    let flow = if let Some(older) =
+                        shown.or(self.older_history.get(&key).map(Vec::as_slice))
+                    {
+                        let asked = self.older_history.contains_key(&key);
+                        let flow = recorded::with_older(flow, older);
+                        if !asked && let Some(before) = recorded::first_date(&flow) {
+                            self.older_history.insert(key, Vec::new());
+                            self.store_outbox.push(StoreRequest::OlderHistory {
+                                code: code.clone(),
+                                period: flow.period,
+                                before,
+                            });
+                        }
+                        flow
+                    } else {
+                        // Ask the store once per stock and period for what OpenD no longer
+                        // serves.
+                        if let Some(before) = recorded::first_date(&flow) {
+                            self.older_history.insert(key, Vec::new());
+                            self.store_outbox.push(StoreRequest::OlderHistory {
+                                code: code.clone(),
+                                period: flow.period,
+                                before,
+                            });
+                        }
+                        flow
+                    };
+                    let s = self.stocks.entry(code).or_default();
                     s.history.insert(flow.period, flow);
                 } else {
+                    let s = self.stocks.entry(code).or_default();
                     s.intraday = Some(flow);
                     s.fetched_at = Some(fetched_at);
                 }

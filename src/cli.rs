@@ -132,6 +132,13 @@ pub struct DashboardArgs {
     /// Log file [default: capflow.log in the platform data dir].
     #[arg(long, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
+    /// Record into this store file [default: the config's store section, else capflow.db in the
+    /// data dir; the demo uses a throw-away store of its own].
+    #[arg(long, value_name = "PATH", conflicts_with = "no_store")]
+    pub store: Option<PathBuf>,
+    /// Run without the store: nothing is recorded, `[` and `]` have no days.
+    #[arg(long)]
+    pub no_store: bool,
 }
 
 /// Output format of `capflow fetch`.

@@ -1,10 +1,21 @@
 //! The dashboard command (`capflow` with no subcommand): reads the config, resolves the target
 //! (OpenD, or the demo simulator), picks the watchlists and the market clock, and hands it all to
 //! [`crate::tui::run`]. The wiring only: no state, no drawing.
+//!
+//! It also opens the local store the dashboard records into: the user's (`--store`, `[store]
+//! path`, else `capflow.db` in the data dir), or for `--demo` a throw-away file in the temp dir,
+//! pre-filled with the last [`DEMO_DAYS`] simulated sessions of the demo's stocks (computed from
+//! the simulator's own model) and deleted at exit. The demo never opens the user's store.
+
+use std::path::{Path, PathBuf};
 
 use crate::cli::DashboardArgs;
 use crate::failure::Failure;
+use crate::store::{Batch, Record, Store, Writer};
 use crate::{app, clock, config, flow, opend, sim, target, tui};
+
+/// Past sessions the demo's throw-away store holds at start.
+pub const DEMO_DAYS: u64 = 5;
 
 /// Builds the dashboard options from the command line and the config file, and runs it.
 /// `--demo` starts the simulator first (its market clock; its demo watchlists unless a config
@@ -15,6 +26,21 @@ pub async fn run(args: DashboardArgs) -> Result<(), Failure> {
     let watchlists = match &target.sim {
         Some(sim) if cfg.path.is_none() => demo_watchlists(sim.clock().now()),
         _ => dashboard_watchlists(&cfg),
+    };
+    let (store, demo_file) = match &target.sim {
+        Some(sim) => {
+            if args.store.is_some() {
+                sim_stop(target.sim).await;
+                return Err(Failure::input(
+                    "--store with --demo would mix simulated data into a store: drop one of them",
+                ));
+            }
+            demo_store(&args, sim, &watchlists)
+        }
+        None => match user_store(&args, &cfg) {
+            Ok(s) => (s, None),
+            Err(e) => return Err(e),
+        },
     };
     let label = target.options.addr.clone();
     // In the demo the simulator's clock; otherwise OpenD's, learned from GetGlobalState once
@@ -44,12 +70,152 @@ pub async fn run(args: DashboardArgs) -> Result<(), Failure> {
         sparkline: cfg.ui.sparkline,
         divergence: cfg.ui.divergence,
         log_file: args.log_file,
+        store,
     };
     let result = tui::run(opts).await;
-    if let Some(sim) = target.sim {
+    sim_stop(target.sim).await;
+    drop(demo_file);
+    result
+}
+
+async fn sim_stop(sim: Option<sim::SimHandle>) {
+    if let Some(sim) = sim {
         sim.shutdown().await;
     }
-    result
+}
+
+/// The user's store, or why the dashboard runs without it. A store named by `--store` or
+/// `[store] path` that cannot be opened is exit 2 (naming the path); the default one is skipped.
+/// `[store] keep_days` prunes older days at start.
+fn user_store(
+    args: &DashboardArgs,
+    cfg: &config::Config,
+) -> Result<Result<tui::DashboardStore, String>, Failure> {
+    if args.no_store {
+        return Ok(Err("--no-store".into()));
+    }
+    if !cfg.store.enabled && args.store.is_none() {
+        return Ok(Err("[store] enabled = false".into()));
+    }
+    let named = args.store.clone().or_else(|| cfg.store.path.clone());
+    let Some(path) = named.clone().or_else(|| cfg.store_path()) else {
+        return Ok(Err(
+            "no data directory on this platform (name one with --store)".into(),
+        ));
+    };
+    match open_pair(&path) {
+        Ok(mut s) => {
+            if cfg.store.keep_days > 0
+                && let Some(before) = chrono::Local::now()
+                    .date_naive()
+                    .checked_sub_days(chrono::Days::new(u64::from(cfg.store.keep_days)))
+                && let Err(e) = s.reader.prune_before(before)
+            {
+                tracing::warn!("cannot prune the store: {e}");
+            }
+            Ok(Ok(s))
+        }
+        Err(e) if named.is_some() => Err(Failure::input(e)),
+        Err(e) => Ok(Err(e.to_string())),
+    }
+}
+
+/// A writer and a reader on the store at `path`.
+fn open_pair(path: &Path) -> Result<tui::DashboardStore, crate::store::StoreError> {
+    let writer = Writer::spawn(Store::open(path)?)?;
+    let reader = Store::open(path)?;
+    Ok(tui::DashboardStore { writer, reader })
+}
+
+/// The demo's store file: deleted (with its WAL files) when dropped.
+#[derive(Debug)]
+pub struct DemoFile(PathBuf);
+
+impl DemoFile {
+    /// A fresh path in the temp dir, unique to this process.
+    fn new() -> DemoFile {
+        DemoFile(std::env::temp_dir().join(format!(
+            "capflow-demo-{}-{:08x}.db",
+            std::process::id(),
+            fastrand::u32(..)
+        )))
+    }
+}
+
+impl Drop for DemoFile {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut p = self.0.clone().into_os_string();
+            p.push(suffix);
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// The demo's throw-away store, pre-filled with past simulated sessions; `--no-store` or a temp
+/// dir that cannot hold it runs the demo without a store.
+fn demo_store(
+    args: &DashboardArgs,
+    sim: &sim::SimHandle,
+    watchlists: &[app::Watchlist],
+) -> (Result<tui::DashboardStore, String>, Option<DemoFile>) {
+    if args.no_store {
+        return (Err("--no-store".into()), None);
+    }
+    let file = DemoFile::new();
+    let opened = Store::open(&file.0).and_then(|mut s| {
+        s.write(&demo_sessions(
+            sim.model(),
+            watchlists,
+            sim.clock().now(),
+            DEMO_DAYS,
+        ))?;
+        drop(s);
+        open_pair(&file.0)
+    });
+    match opened {
+        Ok(s) => (Ok(s), Some(file)),
+        Err(e) => (Err(format!("demo store: {e}")), Some(file)),
+    }
+}
+
+/// The intraday flow of the last `days` sessions before today's (at `now`) of every stock of
+/// `watchlists` the simulator knows, exactly as the simulator served them at each day's close.
+pub fn demo_sessions(
+    model: sim::Model,
+    watchlists: &[app::Watchlist],
+    now: chrono::DateTime<chrono::Utc>,
+    days: u64,
+) -> Batch {
+    let mut records = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for code in watchlists.iter().flat_map(|w| &w.codes) {
+        if !seen.insert(code) {
+            continue;
+        }
+        let (Some(listing), Some(sched)) =
+            (sim::universe::lookup(code), flow::Schedule::of(code.market))
+        else {
+            continue;
+        };
+        let mut d = sched.latest_session_date(now);
+        let mut left = days;
+        while left > 0 {
+            let Some(prev) = d.pred_opt() else { break };
+            d = prev;
+            if flow::Schedule::is_trading_day(d) {
+                records.push(Record::Flow {
+                    code: code.clone(),
+                    flow: model.intraday(listing, sched.close_of(d)),
+                });
+                left -= 1;
+            }
+        }
+    }
+    Batch {
+        fetched_at: now.timestamp(),
+        records,
+    }
 }
 
 /// The simulator's demo lists, those whose market trades at `now` first, so the demo opens on
@@ -107,5 +273,38 @@ mod tests {
         assert_eq!(first("2026-11-25T02:00:00Z"), flow::Market::Hk); // 10:00 in Hong Kong
         assert_eq!(first("2026-11-25T15:00:00Z"), flow::Market::Us); // 10:00 in New York
         assert_eq!(demo_watchlists(at("2026-11-28T12:00:00Z")).len(), 3); // Saturday: all kept
+    }
+
+    #[test]
+    fn the_demo_store_holds_the_last_sessions_as_the_simulator_served_them() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-25T02:15:30Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let lists = demo_watchlists(now);
+        let model = sim::Model { seed: 1 };
+        let batch = demo_sessions(model, &lists, now, 3);
+        let hk: Vec<&flow::CapitalFlow> = batch
+            .records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Flow { code, flow } if code.to_string() == "HK.00700" => Some(flow),
+                _ => None,
+            })
+            .collect();
+        // Wednesday: Tuesday, Monday, then Friday (the weekend skipped); whole sessions.
+        let days: Vec<&str> = hk.iter().map(|f| &f.items[0].time[..10]).collect();
+        assert_eq!(days, ["2026-11-24", "2026-11-23", "2026-11-20"]);
+        assert!(
+            hk.iter()
+                .all(|f| f.items.last().unwrap().time.ends_with("16:00:00"))
+        );
+        // Value for value what the simulator answers for that day once it has closed.
+        let listing = sim::universe::lookup(&"HK.00700".parse().unwrap()).unwrap();
+        let later = chrono::DateTime::parse_from_rfc3339("2026-11-24T12:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(*hk[0], model.intraday(listing, later));
+        let codes: usize = lists.iter().map(|w| w.codes.len()).sum();
+        assert_eq!(batch.records.len(), codes * 3);
     }
 }

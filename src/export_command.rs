@@ -227,17 +227,29 @@ impl<'a, W: Write> Rows<'a, W> {
 
     fn distribution(&mut self, s: &DistributionSample) -> std::io::Result<()> {
         if self.format == ExportFormat::Csv {
-            writeln!(self.out, "{},{}", s.code, distribution_row(&s.distribution))?;
+            let row = distribution_row(&s.distribution);
+            if s.super_na {
+                // The SDK's 'N/A' for an omitted super figure (columns 1 and 5).
+                let mut cols: Vec<&str> = row.split(',').collect();
+                for i in [0, 4] {
+                    if let Some(c) = cols.get_mut(i) {
+                        *c = "N/A";
+                    }
+                }
+                writeln!(self.out, "{},{}", s.code, cols.join(","))?;
+            } else {
+                writeln!(self.out, "{},{}", s.code, row)?;
+            }
         } else {
             let d = &s.distribution;
             let sampled = chrono::DateTime::from_timestamp(s.time, 0).map(|t| t.to_rfc3339());
             self.json(&json!({
                 "code": s.code.to_string(),
-                "capital_in_super": d.inflow.super_,
+                "capital_in_super": (!s.super_na).then_some(d.inflow.super_),
                 "capital_in_big": d.inflow.big,
                 "capital_in_mid": d.inflow.mid,
                 "capital_in_small": d.inflow.sml,
-                "capital_out_super": d.outflow.super_,
+                "capital_out_super": (!s.super_na).then_some(d.outflow.super_),
                 "capital_out_big": d.outflow.big,
                 "capital_out_mid": d.outflow.mid,
                 "capital_out_small": d.outflow.sml,
@@ -404,5 +416,47 @@ mod tests {
         assert_eq!(run(&p), (0, "[]\n".to_owned()));
         p.format = ExportFormat::Csv;
         assert_eq!(run(&p).1, format!("code,{DISTRIBUTION_HEADER}\n"));
+    }
+
+    #[test]
+    fn omitted_super_figures_export_as_na() {
+        let mut store = Store::open_in_memory().unwrap();
+        let sample = |time, super_na| {
+            Record::Distribution(DistributionSample {
+                code: "HK.00700".parse().unwrap(),
+                time,
+                distribution: crate::flow::Distribution {
+                    inflow: SizeSplit::from_array([1.5, 2.0, 3.0, 4.0]),
+                    outflow: SizeSplit::from_array([0.5, 1.0, 1.0, 1.0]),
+                    update_time: Some("2026-11-25 10:00:00".into()),
+                },
+                super_na,
+            })
+        };
+        store
+            .write(&Batch {
+                fetched_at: 0,
+                records: vec![sample(1, false), sample(2, true)],
+            })
+            .unwrap();
+        let mut p = plan(&args(&[]), &Config::default()).unwrap();
+        p.period = ExportPeriod::Distribution;
+        let mut out = Vec::new();
+        write(&store, &p, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!(
+                "code,{DISTRIBUTION_HEADER}\n\
+                 HK.00700,1.5,2.0,3.0,4.0,0.5,1.0,1.0,1.0,2026-11-25 10:00:00\n\
+                 HK.00700,N/A,2.0,3.0,4.0,N/A,1.0,1.0,1.0,2026-11-25 10:00:00\n"
+            )
+        );
+        p.format = ExportFormat::Jsonl;
+        let mut out = Vec::new();
+        write(&store, &p, &mut out).unwrap();
+        let last: serde_json::Value =
+            serde_json::from_str(String::from_utf8(out).unwrap().lines().last().unwrap()).unwrap();
+        assert!(last["capital_in_super"].is_null() && last["capital_out_super"].is_null());
+        assert_eq!(last["capital_in_big"], 2.0);
     }
 }

@@ -456,9 +456,21 @@ async fn watchlist_codes<G: Gateway>(
 /// until `--for` ends or Ctrl-C.
 pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
     let (budget, duration) = check_flags(&args, config)?;
-    let store = open_store(&args, config, args.opend.demo)?;
+    // A store named by the user (and `--demo --store`) is checked before anything is sent; the
+    // default one is opened only once OpenD answered, so a failed connection leaves no empty
+    // capflow.db behind.
+    let named = args.opend.demo || args.store.is_some() || config.store.path.is_some();
+    let early = if named {
+        Some(open_store(&args, config, args.opend.demo)?)
+    } else {
+        None
+    };
     let target = crate::target::Target::resolve(&args.opend, config).await?;
     let (codes, clock, clock_note) = probe(&args, config, &target).await?;
+    let store = match early {
+        Some(s) => s,
+        None => open_store(&args, config, args.opend.demo)?,
+    };
     let (writer, store_path) = match store {
         Some((store, path)) => (
             Some(Writer::spawn(store).map_err(Failure::other)?),

@@ -192,6 +192,12 @@ impl SimHandle {
         Arc::clone(&self.shared.clock)
     }
 
+    /// The market model it answers from (deterministic: the same numbers for the same seed),
+    /// so a caller can compute past sessions the simulator would have served.
+    pub fn model(&self) -> Model {
+        self.shared.model
+    }
+
     /// Connections open now (in the handshake or past it).
     pub fn connections(&self) -> usize {
         self.shared.slots().len()

@@ -17,7 +17,7 @@ pub mod names;
 pub mod query;
 pub mod writer;
 
-pub use db::{Batch, DistributionSample, Record, SCHEMA_VERSION, Store, Written};
+pub use db::{Batch, DistributionSample, Record, SCHEMA_VERSION, SnapshotSample, Store, Written};
 pub use error::StoreError;
 pub use names::NameCache;
 pub use query::{CodeInfo, Pruned, StoreInfo};

@@ -34,6 +34,7 @@ use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::keymap::{Key, KeyCode, Keymap};
+use crate::app::recorded::{StoreRequest, StoreState};
 use crate::app::{Action, App, Watchlist};
 use crate::clock::{ServerClock, SharedClock};
 use crate::config::Colors;
@@ -44,6 +45,10 @@ use crate::opend::{Connector, Gateway, SecurityInfo, SecurityKind};
 use crate::poller::groups::GroupResolver;
 use crate::poller::{self, PollCommand, PollEvent, PollerConfig};
 use crate::store::NameCache;
+pub use store_io::DashboardStore;
+use store_io::StoreIo;
+
+mod store_io;
 
 /// Everything the dashboard needs (built by `lib::run` from the CLI and, later, the config).
 pub struct DashboardOptions {
@@ -71,6 +76,8 @@ pub struct DashboardOptions {
     pub divergence: crate::config::Divergence,
     /// Log file (default: capflow.log in the data directory).
     pub log_file: Option<PathBuf>,
+    /// The local store every fetch is recorded into, or why the dashboard runs without it.
+    pub store: Result<DashboardStore, String>,
 }
 
 /// How long shutdown waits for the poller.
@@ -193,7 +200,7 @@ async fn save_names(mut cache: NameCache) {
 
 /// Runs the dashboard until the user quits: logging, the app, the background tasks, the
 /// terminal, the event loop, then an orderly shutdown that restores the terminal on every path.
-pub async fn run(opts: DashboardOptions) -> Result<(), Failure> {
+pub async fn run(mut opts: DashboardOptions) -> Result<(), Failure> {
     // Creating the log directory and file is blocking IO: off the async threads.
     let log_file = opts.log_file.clone();
     let (_guard, log_path) = tokio::task::spawn_blocking(move || crate::logging::init(log_file))
@@ -208,12 +215,36 @@ pub async fn run(opts: DashboardOptions) -> Result<(), Failure> {
             app.update(Action::Poll(PollEvent::Names(known)));
         }
     }
+    let mut store = match std::mem::replace(&mut opts.store, Err(String::new())) {
+        Ok(s) => {
+            app.update(Action::Store(StoreState::On { error: None }));
+            let io = StoreIo::new(s);
+            // Today's series as last recorded, with their age, before OpenD answers.
+            let codes = opts
+                .watchlists
+                .iter()
+                .flat_map(|w| w.codes.clone())
+                .collect();
+            for a in io.today(codes, opts.clock.now()).await {
+                app.update(a);
+            }
+            Some(io)
+        }
+        Err(why) => {
+            tracing::info!("dashboard without the store: {why}");
+            app.update(Action::Store(StoreState::Off(why)));
+            None
+        }
+    };
     let token = CancellationToken::new();
     let (mut tasks, channels) = spawn_tasks(&opts, &token);
     let mut terminal = match init_terminal() {
         Ok(t) => t,
         Err(e) => {
             token.cancel();
+            if let Some(io) = store {
+                io.close().await;
+            }
             return Err(e);
         }
     };
@@ -224,9 +255,13 @@ pub async fn run(opts: DashboardOptions) -> Result<(), Failure> {
         &opts.clock,
         channels,
         &mut names,
+        &mut store,
         &token,
     )
     .await;
+    if let Some(io) = store {
+        io.close().await;
+    }
     if let Some(cache) = names.filter(NameCache::is_dirty) {
         save_names(cache).await;
     }
@@ -382,6 +417,10 @@ impl Pending {
 
 /// The event loop; generic over the backend and the terminal's event stream so a whole-app test
 /// can run it headless, typing keys through a channel.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the loop's inputs and the two files it keeps (names, store)"
+)]
 async fn event_loop<B, I>(
     terminal: &mut Terminal<B>,
     mut input: I,
@@ -389,6 +428,7 @@ async fn event_loop<B, I>(
     clock: &SharedClock,
     channels: Channels,
     names: &mut Option<NameCache>,
+    store: &mut Option<StoreIo>,
     token: &CancellationToken,
 ) -> Result<(), Failure>
 where
@@ -412,9 +452,26 @@ where
     let mut visible: Vec<crate::flow::SecurityCode> = Vec::new();
     let mut pending = Pending::default();
     let mut poller_listens = true;
+    let mut answers = store.as_mut().and_then(StoreIo::take_answers);
     loop {
         for c in app.drain_commands() {
             pending.push(c);
+        }
+        for r in app.drain_store_requests() {
+            if let Some(io) = store.as_ref() {
+                io.ask(r);
+            } else {
+                // No store: no recorded days, no older rows.
+                if let StoreRequest::Step { code, .. } = r {
+                    let why = crate::app::recorded::status_text(&app.store)
+                        .unwrap_or_else(|| "store off".into());
+                    app.update(Action::RecordedDay {
+                        code,
+                        result: Err(format!("no recorded days: {why}")),
+                    });
+                    dirty = true;
+                }
+            }
         }
         if dirty {
             terminal
@@ -448,10 +505,19 @@ where
                 if let (PollEvent::Names(infos), Some(cache)) = (&ev, names.as_mut()) {
                     cache.update(infos.iter().map(|i| (&i.code, i.name.as_str())));
                 }
+                if let Some(io) = store.as_ref() {
+                    io.keep(&ev);
+                }
                 Some(Action::Poll(ev))
             }
             Some(a) = side.recv() => Some(a),
-            _ = tick.tick() => Some(Action::Tick(clock.now())),
+            Some(a) = next_answer(&mut answers) => Some(a),
+            _ = tick.tick() => {
+                if let Some(a) = store.as_mut().and_then(StoreIo::poll_status) {
+                    app.update(a);
+                }
+                Some(Action::Tick(clock.now()))
+            }
             // Room in the poller's channel again: the oldest waiting command takes it, the top
             // of the loop sends what else fits (or learns that the poller is gone).
             room = commands.reserve(), if poller_listens && !pending.is_empty() => {
@@ -466,6 +532,14 @@ where
             dirty = true;
             next = app.update(a);
         }
+    }
+}
+
+/// The next answer of the store, or never when there is no store.
+async fn next_answer(answers: &mut Option<mpsc::Receiver<Action>>) -> Option<Action> {
+    match answers {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }
 
@@ -709,6 +783,7 @@ mod tests {
                 app,
                 &clock,
                 channels,
+                &mut None,
                 &mut None,
                 &token,
             ),

@@ -25,6 +25,7 @@ pub mod guide;
 pub mod help;
 pub mod history;
 pub mod overview;
+pub mod recorded;
 pub mod sparkline;
 pub mod stacked;
 pub mod status;

@@ -1,5 +1,5 @@
-//! `capflow record` into the store: what it recorded from `capflow sim` exports exactly as
-//! `capflow fetch --format csv` prints it; `--demo` never opens a store (and `--demo --store` is
+//! `capflow record` into the store: what it recorded from `capflow sim` on two days exports
+//! exactly as `capflow fetch --format csv` printed it on each day; `--demo` never opens a store (and `--demo --store` is
 //! refused); a store asked for by name that cannot be opened is exit 2 before anything is sent.
 //! Real processes on 127.0.0.1, the simulator's clock frozen.
 #![allow(
@@ -24,19 +24,21 @@ fn stdout(cmd: &mut std::process::Command, what: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-#[test]
-fn recorded_minutes_export_as_fetch_printed_them() {
-    let (_sim, addr) = common::start_sim(&["--now", NOW, "--speed", "0"]);
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("rec.db");
-    let db = db.to_str().unwrap();
+/// Thursday 2026-11-26 10:15:30 in Hong Kong: the next session.
+const NEXT_DAY: &str = "2026-11-26T02:15:30Z";
+
+/// Records `codes` from a simulator frozen at `now` into `db` for a few seconds; returns what
+/// `capflow fetch --format csv` printed for each code on that day, as export writes it (`code`
+/// column first; the header separately).
+fn record_day(now: &str, codes: &[&str], db: &str) -> (String, Vec<Vec<String>>) {
+    let (_sim, addr) = common::start_sim(&["--now", now, "--speed", "0"]);
     let text = stdout(
         common::capflow().args([
             "record",
             "--opend",
             &addr,
             "--codes",
-            "HK.00700,HK.00005",
+            &codes.join(","),
             "--for",
             "4s",
             "--store",
@@ -46,29 +48,64 @@ fn recorded_minutes_export_as_fetch_printed_them() {
     );
     assert!(text.contains(&format!("storing into {db}")), "{text}");
     assert!(text.contains("store: "), "{text}");
-    for code in ["HK.00700", "HK.00005"] {
-        let fetched = stdout(
-            common::capflow().args(["fetch", code, "--opend", &addr, "--format", "csv"]),
-            "capflow fetch",
-        );
+    let mut header = String::new();
+    let rows = codes
+        .iter()
+        .map(|code| {
+            let fetched = stdout(
+                common::capflow().args(["fetch", code, "--opend", &addr, "--format", "csv"]),
+                "capflow fetch",
+            );
+            let mut lines = fetched.lines();
+            header = format!("code,{}", lines.next().unwrap());
+            let rows: Vec<String> = lines.map(|l| format!("{code},{l}")).collect();
+            assert!(rows.len() > 10, "{fetched}");
+            rows
+        })
+        .collect();
+    (header, rows)
+}
+
+/// The "done when" of the store: two simulated days recorded into one file export value for
+/// value as `capflow fetch` printed them on each day.
+#[test]
+fn two_recorded_days_export_as_fetch_printed_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rec.db");
+    let db = db.to_str().unwrap();
+    let codes = ["HK.00700", "HK.00005"];
+    let (header, day1) = record_day(NOW, &codes, db);
+    let (_, day2) = record_day(NEXT_DAY, &codes, db);
+    for (i, code) in codes.iter().enumerate() {
+        assert!(day1[i][0].contains("2026-11-25") && day2[i][0].contains("2026-11-26"));
         let exported = stdout(
             common::capflow().args(["export", code, "--store", db, "--format", "csv"]),
             "capflow export",
         );
-        let want: Vec<String> = fetched
-            .lines()
-            .enumerate()
-            .map(|(i, l)| {
-                if i == 0 {
-                    format!("code,{l}")
-                } else {
-                    format!("{code},{l}")
-                }
-            })
-            .collect();
+        let mut want = vec![header.clone()];
+        want.extend(day1[i].iter().cloned());
+        want.extend(day2[i].iter().cloned());
         let got: Vec<&str> = exported.lines().collect();
-        assert!(want.len() > 10, "{fetched}");
         assert_eq!(got, want, "{code}");
+        // One day alone, by date.
+        let second = stdout(
+            common::capflow().args([
+                "export",
+                code,
+                "--store",
+                db,
+                "--format",
+                "csv",
+                "--from",
+                "2026-11-26",
+            ]),
+            "capflow export --from",
+        );
+        assert_eq!(
+            second.lines().skip(1).collect::<Vec<_>>(),
+            day2[i],
+            "{code}"
+        );
     }
 }
 
@@ -83,6 +120,7 @@ fn demo_and_unusable_stores() {
             vec!["record", "--demo", "--store", "x.db", "--for", "1s"],
             "--store with --demo",
         ),
+        (vec!["--demo", "--store", "x.db"], "--store with --demo"),
         (
             vec![
                 "record",
@@ -106,6 +144,41 @@ fn demo_and_unusable_stores() {
             "{args:?}: {err}"
         );
     }
+    // The dashboard too: a store asked for by name that cannot be opened is exit 2 naming it,
+    // before the terminal is touched.
+    let out = common::run_within(
+        common::capflow().args(["--store", under_a_file.to_str().unwrap()]),
+        Duration::from_secs(30),
+        "capflow --store",
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("rec.db") && err.lines().count() == 1, "{err}");
+    // The default store is opened only once OpenD answered: a failed connection leaves no empty
+    // capflow.db behind.
+    let unreachable = dir.path().join("unreachable");
+    let out = common::run_within(
+        common::capflow().env("XDG_DATA_HOME", &unreachable).args([
+            "record",
+            "--opend",
+            "127.0.0.1:9",
+            "--codes",
+            "HK.00700",
+        ]),
+        Duration::from_secs(30),
+        "capflow record without OpenD",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        db_files(&unreachable).is_empty(),
+        "{:?}",
+        db_files(&unreachable)
+    );
     // The demo records nothing anywhere: its data dir stays without a store.
     let home = dir.path().join("home");
     let out = common::run_within(

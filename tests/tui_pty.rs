@@ -1,7 +1,7 @@
 //! End-to-end: the real `capflow` binary in a pseudo-terminal (portable-pty), its output fed to a
 //! terminal emulator (vt100), keys typed, the screen polled with a deadline (never fixed sleeps
 //! for assertions), the pty resized, and the exit checked: status 0 and the alternate screen left.
-//! HOME and the XDG dirs point at a temp dir so logs never go to the machine's home.
+//! HOME, TMPDIR and the XDG dirs point at a temp dir so logs never go to the machine's home.
 
 #![expect(
     clippy::unwrap_used,
@@ -23,7 +23,7 @@ struct Session {
     master: Box<dyn MasterPty + Send>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn Child + Send + Sync>,
-    _home: tempfile::TempDir,
+    home: tempfile::TempDir,
 }
 
 fn nz(n: u16) -> std::num::NonZero<u16> {
@@ -52,6 +52,9 @@ impl Session {
         cmd.env("XDG_DATA_HOME", home.path().join("data"));
         cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
         cmd.env("XDG_CACHE_HOME", home.path().join("cache"));
+        // The demo's throw-away store goes to the temp dir: this one, so a test can see it.
+        std::fs::create_dir_all(home.path().join("tmp")).unwrap();
+        cmd.env("TMPDIR", home.path().join("tmp"));
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("NO_COLOR");
         cmd.env_remove("CAPFLOW_CONFIG");
@@ -75,7 +78,7 @@ impl Session {
             master: pair.master,
             writer,
             child,
-            _home: home,
+            home,
         }
     }
 
@@ -340,4 +343,74 @@ opend_group = "No such group"
     s.keys("q");
     assert_eq!(s.wait_exit(), 0, "screen:\n{}", s.screen());
     assert!(s.restored().0, "the alternate screen was left");
+}
+
+/// The date in the title of a recorded-day view ("· 2026-11-24 recorded"), if one is shown.
+fn recorded_date(screen: &str) -> Option<String> {
+    screen.lines().find_map(|l| {
+        let i = l.find(" recorded")?;
+        let date = l.get(i.checked_sub(10)?..i)?;
+        date.parse::<chrono::NaiveDate>().ok()?;
+        Some(date.to_owned())
+    })
+}
+
+/// `[` in the demo shows the previous simulated session from the demo's own throw-away store,
+/// a second `[` the one before, `]` walks forward and back to the live view; at exit the demo's
+/// store is gone and the user's data dir holds no store.
+#[test]
+fn demo_brackets_step_through_recorded_days() {
+    let mut s = Session::start(&["--demo"], 120, 40);
+    let tmp = s.home.path().join("tmp");
+    s.wait_for("the live intraday view", |t| t.contains("· intraday"));
+    s.keys("[");
+    s.wait_for("[ to show a recorded day", |t| recorded_date(t).is_some());
+    let first = recorded_date(&s.screen()).unwrap();
+    assert!(s.screen().contains("recorded SIMULATED"), "{}", s.screen());
+    s.keys("[");
+    s.wait_for("a second [ to show an earlier day", |t| {
+        recorded_date(t).is_some_and(|d| d < first)
+    });
+    s.keys("]");
+    s.wait_for("] to come forward again", |t| {
+        recorded_date(t).as_deref() == Some(first.as_str())
+    });
+    s.keys("]");
+    s.wait_for("] to reach the live view", |t| {
+        t.contains("· intraday") && recorded_date(t).is_none()
+    });
+    assert_eq!(
+        std::fs::read_dir(&tmp).unwrap().count(),
+        3,
+        "the demo's store and its WAL files, while it runs"
+    );
+    s.keys("q");
+    assert_eq!(s.wait_exit(), 0);
+    let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
+    assert!(
+        left.is_empty(),
+        "the demo's store is deleted at exit: {left:?}"
+    );
+    let data = s.home.path().join("data");
+    let stores: Vec<_> = walk(&data)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "db"))
+        .collect();
+    assert!(
+        stores.is_empty(),
+        "the demo opened a user store: {stores:?}"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }

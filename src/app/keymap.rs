@@ -130,6 +130,8 @@ impl Default for Keymap {
             b(c('h'), Action::ScrollLeft, "h", "history: older"),
             b(Right, Action::ScrollRight, "→", "history: newer"),
             b(c('l'), Action::ScrollRight, "l", "history: newer"),
+            b(c('['), Action::PrevDay, "[", "previous recorded day"),
+            b(c(']'), Action::NextDay, "]", "next recorded day, then live"),
             b(c('s'), Action::CycleSort, "s", "cycle sort"),
             b(c('r'), Action::Refresh, "r", "refresh focused stock"),
             b(c('?'), Action::ToggleHelp, "?", "help"),

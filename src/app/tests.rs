@@ -506,3 +506,249 @@ fn the_divergence_mark_follows_the_thresholds() {
     d.quote = None;
     assert!(!d.diverges(&crate::config::Divergence::default()));
 }
+
+/// A recorded day of `c`: the fixture's whole session of `day`.
+fn recorded_day(c: &SecurityCode, day: &str) -> (chrono::NaiveDate, CapitalFlow) {
+    let d = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+    let close = crate::flow::Schedule::of(c.market).unwrap().close_of(d);
+    (d, fixture::intraday(c, close))
+}
+
+#[test]
+fn brackets_step_through_recorded_days_and_back_to_live() {
+    use recorded::{DayLoaded, StoreRequest};
+    let mut a = app();
+    a.update(Action::View(Period::Day));
+    let c = a.focused().cloned().unwrap();
+    let today = recorded::today(&c, a.now);
+    // (The fixture's history rows asked the store for older ones.)
+    a.drain_store_requests();
+    // Live already: `]` asks nothing.
+    a.update(Action::NextDay);
+    assert!(a.drain_store_requests().is_empty());
+    a.update(Action::PrevDay);
+    assert_eq!(a.view, Period::Intraday, "`[` shows the intraday view");
+    assert_eq!(
+        a.drain_store_requests(),
+        [StoreRequest::Step {
+            code: c.clone(),
+            from: today,
+            back: true,
+            today
+        }]
+    );
+    let (d1, f1) = recorded_day(&c, "2026-11-24");
+    a.update(Action::RecordedDay {
+        code: c.clone(),
+        result: Ok(DayLoaded::Day(d1, f1.clone())),
+    });
+    assert_eq!(
+        a.recorded.as_ref().map(|r| (r.day, &r.flow)),
+        Some((d1, &f1))
+    );
+    // The next `[` steps back from the day shown; nothing earlier is said, the day stays.
+    a.update(Action::PrevDay);
+    assert!(
+        matches!(&a.drain_store_requests()[..], [StoreRequest::Step { from, back: true, .. }] if *from == d1)
+    );
+    a.update(Action::RecordedDay {
+        code: c.clone(),
+        result: Ok(DayLoaded::NoEarlier),
+    });
+    assert_eq!(a.recorded.as_ref().map(|r| r.day), Some(d1));
+    assert_eq!(
+        a.recorded_note.as_deref(),
+        Some("no recorded day before 2026-11-24")
+    );
+    // `]` from the day: forward, and the store says live.
+    a.update(Action::NextDay);
+    assert!(
+        matches!(&a.drain_store_requests()[..], [StoreRequest::Step { from, back: false, .. }] if *from == d1)
+    );
+    a.update(Action::RecordedDay {
+        code: c.clone(),
+        result: Ok(DayLoaded::Live),
+    });
+    assert_eq!(
+        (a.recorded.as_ref(), a.recorded_note.as_ref()),
+        (None, None)
+    );
+    // A read error is said, never a crash.
+    a.update(Action::PrevDay);
+    a.update(Action::RecordedDay {
+        code: c.clone(),
+        result: Err("store.db: the store is locked".into()),
+    });
+    assert_eq!(
+        a.recorded_note.as_deref(),
+        Some("store.db: the store is locked")
+    );
+}
+
+#[test]
+fn a_recorded_day_belongs_to_its_stock() {
+    use recorded::DayLoaded;
+    let mut a = app();
+    let c = a.focused().cloned().unwrap();
+    let (d, f) = recorded_day(&c, "2026-11-24");
+    a.update(Action::PrevDay);
+    a.update(Action::RecordedDay {
+        code: c.clone(),
+        result: Ok(DayLoaded::Day(d, f.clone())),
+    });
+    assert!(a.recorded.is_some());
+    // Moving to another stock goes back to its live view, and an answer about the old stock
+    // that arrives late is dropped.
+    a.update(Action::Down);
+    assert!(a.recorded.is_none());
+    a.update(Action::RecordedDay {
+        code: c,
+        result: Ok(DayLoaded::Day(d, f)),
+    });
+    assert!(a.recorded.is_none());
+}
+
+#[test]
+fn restored_series_show_until_a_newer_fetch() {
+    let mut a = App::new(
+        vec![Watchlist {
+            name: "x".into(),
+            codes: vec![code("HK.00700")],
+            ..Default::default()
+        }],
+        fixed_now(),
+    );
+    let c = code("HK.00700");
+    let old = fixed_now() - Duration::minutes(10);
+    let flow = fixture::intraday(&c, old);
+    a.update(Action::Restored {
+        code: c.clone(),
+        flow: flow.clone(),
+        fetched_at: old,
+    });
+    assert_eq!(a.data(&c).unwrap().fetched_at, Some(old));
+    assert_eq!(a.data(&c).unwrap().intraday.as_ref(), Some(&flow));
+    let fresh = fixture::intraday(&c, fixed_now());
+    a.update(Action::Poll(PollEvent::Flow {
+        code: c.clone(),
+        flow: fresh.clone(),
+        fetched_at: fixed_now(),
+    }));
+    // A restore that arrives after the fetch does not undo it.
+    a.update(Action::Restored {
+        code: c.clone(),
+        flow,
+        fetched_at: old,
+    });
+    assert_eq!(a.data(&c).unwrap().intraday.as_ref(), Some(&fresh));
+}
+
+#[test]
+fn history_reaches_past_opends_year_with_stored_rows() {
+    use recorded::StoreRequest;
+    let mut a = App::new(
+        vec![Watchlist {
+            name: "x".into(),
+            codes: vec![code("HK.00700")],
+            ..Default::default()
+        }],
+        fixed_now(),
+    );
+    let c = code("HK.00700");
+    let row = |t: &str, v: f64| FlowItem {
+        time: format!("{t} 00:00:00"),
+        timestamp: None,
+        in_flow: v,
+        main_in_flow: Some(v),
+        split: crate::flow::SizeSplit::default(),
+    };
+    let opend = |rows: Vec<FlowItem>| {
+        Action::Poll(PollEvent::Flow {
+            code: c.clone(),
+            flow: CapitalFlow {
+                code: Some(c.clone()),
+                period: Period::Day,
+                items: rows,
+                ..CapitalFlow::default()
+            },
+            fetched_at: fixed_now(),
+        })
+    };
+    let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    a.drain_store_requests();
+    a.update(opend(vec![row("2025-11-26", 1.0), row("2026-11-25", 2.0)]));
+    assert_eq!(
+        a.drain_store_requests(),
+        [StoreRequest::OlderHistory {
+            code: c.clone(),
+            period: Period::Day,
+            before: date("2025-11-26"),
+        }]
+    );
+    // The store's rows go in front.
+    a.update(Action::OlderHistory {
+        code: c.clone(),
+        period: Period::Day,
+        items: vec![row("2024-06-03", -1.0), row("2025-11-25", -2.0)],
+    });
+    let times = |a: &App| -> Vec<String> {
+        a.data(&c).unwrap().history[&Period::Day]
+            .items
+            .iter()
+            .map(|i| i.time[..10].to_owned())
+            .collect()
+    };
+    assert_eq!(
+        times(&a),
+        ["2024-06-03", "2025-11-25", "2025-11-26", "2026-11-25"]
+    );
+    // A refresh from OpenD, its year a day later, keeps them and the day it no longer sends,
+    // without asking the store again; the days it sends are its own.
+    a.update(opend(vec![row("2025-11-27", 3.0), row("2026-11-26", 4.0)]));
+    assert!(a.drain_store_requests().is_empty());
+    assert_eq!(
+        times(&a),
+        [
+            "2024-06-03",
+            "2025-11-25",
+            "2025-11-26",
+            "2025-11-27",
+            "2026-11-26"
+        ]
+    );
+    let values: Vec<f64> = a.data(&c).unwrap().history[&Period::Day]
+        .items
+        .iter()
+        .map(|i| i.in_flow)
+        .collect();
+    assert_eq!(values, [-1.0, -2.0, 1.0, 3.0, 4.0]);
+}
+
+#[test]
+fn presses_while_a_step_is_read_are_taken_one_by_one() {
+    use recorded::{DayLoaded, StoreRequest};
+    let mut a = app();
+    a.drain_store_requests();
+    let c = a.focused().cloned().unwrap();
+    let (d1, f1) = recorded_day(&c, "2026-11-24");
+    // `[[[` before the first answer: one read, then one per answer.
+    for _ in 0..3 {
+        a.update(Action::PrevDay);
+    }
+    assert_eq!(a.drain_store_requests().len(), 1);
+    a.update(Action::RecordedDay {
+        code: c.clone(),
+        result: Ok(DayLoaded::Day(d1, f1)),
+    });
+    assert!(
+        matches!(&a.drain_store_requests()[..], [StoreRequest::Step { from, back: true, .. }] if *from == d1)
+    );
+    // Nothing earlier: the third press is dropped.
+    a.update(Action::RecordedDay {
+        code: c.clone(),
+        result: Ok(DayLoaded::NoEarlier),
+    });
+    assert!(a.drain_store_requests().is_empty());
+    a.update(Action::PrevDay);
+    assert_eq!(a.drain_store_requests().len(), 1, "not stuck");
+}

@@ -2,7 +2,7 @@
 //! timeout, the schema and its forward migrations) and [`Store::write`] (one transaction per
 //! [`Batch`]). The reads are in [`super::query`].
 //!
-//! # Schema (version 1)
+//! # Schema (version 2)
 //!
 //! ```text
 //! stock(id, code)                                    codes once, rows refer to them by id
@@ -12,8 +12,13 @@
 //! history(stock, period, day, time, in_flow, super, big, mid, sml, main, ts, fetched_at)
 //!     PRIMARY KEY (stock, period, day)
 //! distribution(stock, time, day, in_super .. in_sml, out_super .. out_sml, update_time)
-//!     PRIMARY KEY (stock, time), INDEX (stock, day)
+//!     PRIMARY KEY (stock, time), INDEX (stock, day)  in_super/out_super NULL: N/A (version 2)
+//! snapshot(stock, time, day, price, last_close, turnover, volume, update_time)
+//!     PRIMARY KEY (stock, time), INDEX (stock, day)  3203 quotes (version 2)
 //! ```
+//!
+//! Version 1 had no `snapshot` table and NOT NULL super figures; migration 2 rebuilds
+//! `distribution` (rows kept) and adds `snapshot`.
 //!
 //! `day` is the trade date as the integer YYYYMMDD, taken from the item's own time (OpenD sends
 //! exchange-local times, so no time zone is involved); `minute` is the item's time in seconds
@@ -30,7 +35,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use rusqlite::{Connection, OpenFlags, Transaction, params};
 
 use super::StoreError;
-use crate::flow::{CapitalFlow, Distribution, Period, SecurityCode};
+use crate::flow::{CapitalFlow, Distribution, Period, Quote, SecurityCode};
 
 /// The schema version this binary writes (`PRAGMA user_version`).
 #[expect(
@@ -47,7 +52,8 @@ pub const APPLICATION_ID: i64 = 0x6361_7066;
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Forward migrations: entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[r"
+pub(super) const MIGRATIONS: &[&str] = &[
+    r"
 CREATE TABLE stock (
     id   INTEGER PRIMARY KEY,
     code TEXT NOT NULL UNIQUE
@@ -97,7 +103,43 @@ CREATE TABLE distribution (
     PRIMARY KEY (stock, time)
 ) WITHOUT ROWID;
 CREATE INDEX distribution_day ON distribution (stock, day);
-"];
+",
+    r"
+-- 2: the super figures of a distribution may be N/A (NULL: OpenD omitted them); snapshots.
+CREATE TABLE distribution_2 (
+    stock       INTEGER NOT NULL REFERENCES stock(id),
+    time        INTEGER NOT NULL,
+    day         INTEGER NOT NULL,
+    in_super    REAL,
+    in_big      REAL NOT NULL,
+    in_mid      REAL NOT NULL,
+    in_sml      REAL NOT NULL,
+    out_super   REAL,
+    out_big     REAL NOT NULL,
+    out_mid     REAL NOT NULL,
+    out_sml     REAL NOT NULL,
+    update_time TEXT,
+    PRIMARY KEY (stock, time)
+) WITHOUT ROWID;
+INSERT INTO distribution_2 SELECT stock, time, day, in_super, in_big, in_mid, in_sml,
+    out_super, out_big, out_mid, out_sml, update_time FROM distribution;
+DROP TABLE distribution;
+ALTER TABLE distribution_2 RENAME TO distribution;
+CREATE INDEX distribution_day ON distribution (stock, day);
+CREATE TABLE snapshot (
+    stock       INTEGER NOT NULL REFERENCES stock(id),
+    time        INTEGER NOT NULL,
+    day         INTEGER NOT NULL,
+    price       REAL NOT NULL,
+    last_close  REAL NOT NULL,
+    turnover    REAL NOT NULL,
+    volume      INTEGER NOT NULL,
+    update_time TEXT,
+    PRIMARY KEY (stock, time)
+) WITHOUT ROWID;
+CREATE INDEX snapshot_day ON snapshot (stock, day);
+",
+];
 
 /// One fetch's results, written in one transaction.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -120,6 +162,17 @@ pub enum Record {
     },
     /// A capital-distribution sample.
     Distribution(DistributionSample),
+    /// A price snapshot (3203).
+    Snapshot(SnapshotSample),
+}
+
+/// A price snapshot as sampled at one moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotSample {
+    /// When it was sampled, Unix seconds.
+    pub time: i64,
+    /// The quote (its code is the stock's).
+    pub quote: Quote,
 }
 
 /// A capital distribution as sampled at one moment.
@@ -131,6 +184,9 @@ pub struct DistributionSample {
     pub time: i64,
     /// The figures.
     pub distribution: Distribution,
+    /// OpenD omitted the super figures (the SDK shows them as 'N/A'); `distribution` holds
+    /// 0.0 in their place.
+    pub super_na: bool,
 }
 
 /// What a write did.
@@ -315,6 +371,7 @@ impl Store {
             let code = match record {
                 Record::Flow { code, .. } => code,
                 Record::Distribution(s) => &s.code,
+                Record::Snapshot(s) => &s.quote.code,
             };
             let stock = stock_id(&tx, &mut self.ids, code)
                 .map_err(|e| StoreError::from_sqlite(&self.path, e, false))?;
@@ -324,6 +381,7 @@ impl Store {
                 }
                 Record::Flow { flow, .. } => write_history(&tx, stock, flow, batch.fetched_at),
                 Record::Distribution(s) => write_distribution(&tx, stock, s),
+                Record::Snapshot(s) => write_snapshot(&tx, stock, s),
             }
             .map_err(|e| StoreError::from_sqlite(&self.path, e, false))?;
             done.rows += w.rows;
@@ -477,14 +535,9 @@ fn write_distribution(
     sample: &DistributionSample,
 ) -> rusqlite::Result<Written> {
     let d = &sample.distribution;
-    let day = d
-        .update_time
-        .as_deref()
-        .and_then(|t| t.get(..10))
-        .and_then(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
-        .or_else(|| chrono::DateTime::from_timestamp(sample.time, 0).map(|t| t.date_naive()))
-        .map_or(0, day_number);
+    let day = sample_day(d.update_time.as_deref(), sample.time);
     let (i, o) = (d.inflow.as_array(), d.outflow.as_array());
+    let super_of = |v: f64| (!sample.super_na).then_some(v);
     tx.prepare_cached(
         "INSERT OR REPLACE INTO distribution
          (stock, time, day, in_super, in_big, in_mid, in_sml,
@@ -495,15 +548,52 @@ fn write_distribution(
         stock,
         sample.time,
         day,
-        i[0],
+        super_of(i[0]),
         i[1],
         i[2],
         i[3],
-        o[0],
+        super_of(o[0]),
         o[1],
         o[2],
         o[3],
         d.update_time
+    ])?;
+    Ok(Written {
+        rows: 1,
+        skipped: 0,
+    })
+}
+
+/// The trade date of a sample: from OpenD's `updateTime` when it reads, else the UTC date of
+/// `time`.
+fn sample_day(update_time: Option<&str>, time: i64) -> i64 {
+    update_time
+        .and_then(|t| t.get(..10))
+        .and_then(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
+        .or_else(|| chrono::DateTime::from_timestamp(time, 0).map(|t| t.date_naive()))
+        .map_or(0, day_number)
+}
+
+fn write_snapshot(
+    tx: &Transaction<'_>,
+    stock: i64,
+    sample: &SnapshotSample,
+) -> rusqlite::Result<Written> {
+    let q = &sample.quote;
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO snapshot
+         (stock, time, day, price, last_close, turnover, volume, update_time)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        stock,
+        sample.time,
+        sample_day(q.update_time.as_deref(), sample.time),
+        q.price,
+        q.last_close,
+        q.turnover,
+        q.volume,
+        q.update_time
     ])?;
     Ok(Written {
         rows: 1,

@@ -9,9 +9,10 @@ use rusqlite::{OptionalExtension, params};
 
 use super::StoreError;
 use super::db::{
-    DistributionSample, SCHEMA_VERSION, Store, day_from_number, day_number, join_time,
+    DistributionSample, SCHEMA_VERSION, SnapshotSample, Store, day_from_number, day_number,
+    join_time,
 };
-use crate::flow::{CapitalFlow, Distribution, FlowItem, Period, SecurityCode, SizeSplit};
+use crate::flow::{CapitalFlow, Distribution, FlowItem, Period, Quote, SecurityCode, SizeSplit};
 
 /// What a store file holds (`capflow store info`).
 #[derive(Debug, Clone, PartialEq)]
@@ -60,7 +61,7 @@ pub struct Pruned {
     pub intraday_rows: usize,
     /// Day/week/month rows.
     pub history_rows: usize,
-    /// Distribution samples.
+    /// Distribution samples and price snapshots.
     pub distribution_rows: usize,
 }
 
@@ -168,6 +169,52 @@ impl Store {
         Ok(days.into_iter().filter_map(day_from_number).collect())
     }
 
+    /// The recorded trade date of `code` nearest to `from` on one side of it: the latest day
+    /// before `from` (`back`), or the earliest day after it; `None` when there is none. One
+    /// probe of the primary key, so stepping through days costs no scan.
+    pub fn step_day(
+        &self,
+        code: &SecurityCode,
+        from: NaiveDate,
+        back: bool,
+    ) -> Result<Option<NaiveDate>, StoreError> {
+        let Some(stock) = self.stock(code)? else {
+            return Ok(None);
+        };
+        let sql = if back {
+            "SELECT max(day) FROM intraday WHERE stock = ?1 AND day < ?2"
+        } else {
+            "SELECT min(day) FROM intraday WHERE stock = ?1 AND day > ?2"
+        };
+        let day: Option<i64> = self
+            .conn
+            .prepare_cached(sql)
+            .and_then(|mut s| s.query_row(params![stock, day_number(from)], |r| r.get(0)))
+            .map_err(|e| self.error(e))?;
+        Ok(day.and_then(day_from_number))
+    }
+
+    /// [`Store::intraday`] of one stock-day with the time of its latest write (Unix seconds):
+    /// what the dashboard shows at start, with its age, before OpenD answers.
+    pub fn intraday_fetched(
+        &self,
+        code: &SecurityCode,
+        day: NaiveDate,
+    ) -> Result<Option<(CapitalFlow, i64)>, StoreError> {
+        let Some(flow) = self.intraday(code, day)? else {
+            return Ok(None);
+        };
+        let Some(stock) = self.stock(code)? else {
+            return Ok(None);
+        };
+        let at: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT max(fetched_at) FROM intraday WHERE stock = ?1 AND day = ?2")
+            .and_then(|mut s| s.query_row(params![stock, day_number(day)], |r| r.get(0)))
+            .map_err(|e| self.error(e))?;
+        Ok(at.map(|at| (flow, at)))
+    }
+
     /// Stored day/week/month rows of `code` between `from` and `to` (inclusive, either open),
     /// oldest first, as one [`CapitalFlow`] of that period.
     pub fn history(
@@ -230,13 +277,59 @@ impl Store {
             )
             .map_err(|e| self.error(e))?;
         stmt.query_map(params![stock, bound(from, 0), bound(to, i64::MAX)], |r| {
+            let (in_super, out_super): (Option<f64>, Option<f64>) = (r.get(1)?, r.get(5)?);
             Ok(DistributionSample {
                 code: code.clone(),
                 time: r.get(0)?,
                 distribution: Distribution {
-                    inflow: SizeSplit::from_array([r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?]),
-                    outflow: SizeSplit::from_array([r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?]),
+                    inflow: SizeSplit::from_array([
+                        in_super.unwrap_or(0.0),
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                    ]),
+                    outflow: SizeSplit::from_array([
+                        out_super.unwrap_or(0.0),
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                    ]),
                     update_time: r.get(9)?,
+                },
+                super_na: in_super.is_none() || out_super.is_none(),
+            })
+        })
+        .and_then(Iterator::collect)
+        .map_err(|e| self.error(e))
+    }
+
+    /// Stored price snapshots of `code` whose day is between `from` and `to`, in time order.
+    pub fn snapshots(
+        &self,
+        code: &SecurityCode,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Vec<SnapshotSample>, StoreError> {
+        let Some(stock) = self.stock(code)? else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT time, price, last_close, turnover, volume, update_time
+                 FROM snapshot WHERE stock = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY time",
+            )
+            .map_err(|e| self.error(e))?;
+        stmt.query_map(params![stock, bound(from, 0), bound(to, i64::MAX)], |r| {
+            Ok(SnapshotSample {
+                time: r.get(0)?,
+                quote: Quote {
+                    code: code.clone(),
+                    price: r.get(1)?,
+                    last_close: r.get(2)?,
+                    turnover: r.get(3)?,
+                    volume: r.get(4)?,
+                    update_time: r.get(5)?,
                 },
             })
         })
@@ -334,7 +427,9 @@ impl Store {
                 .map_err(err)?,
             distribution_rows: tx
                 .execute("DELETE FROM distribution WHERE day < ?1", [n])
-                .map_err(err)?,
+                .map_err(err)?
+                + tx.execute("DELETE FROM snapshot WHERE day < ?1", [n])
+                    .map_err(err)?,
         };
         tx.commit().map_err(err)?;
         self.conn

@@ -201,6 +201,7 @@ fn history_and_distribution_rows_read_back_in_a_range() {
                 outflow: SizeSplit::from_array([0.5, 0.25, 0.0, 9.0]),
                 update_time: Some(up.into()),
             },
+            super_na: false,
         })
     };
     s.write(&batch(vec![
@@ -423,4 +424,101 @@ fn the_writer_gives_up_counts_and_never_blocks_the_sender() {
         (writer::QUEUE + 51) as u64,
         "{st:?}"
     );
+}
+
+#[test]
+fn days_step_to_the_nearest_recorded_one_and_today_loads_with_its_fetch_time() {
+    let mut s = Store::open_in_memory().unwrap();
+    let c = code("HK.00700");
+    assert_eq!(s.step_day(&c, date("2026-11-25"), true).unwrap(), None);
+    s.write(&batch(vec![
+        flow("HK.00700", day("2026-11-20", 3, 1.0)),
+        flow("HK.00700", day("2026-11-24", 3, 1.0)),
+        flow("US.AAPL", day("2026-11-23", 3, 1.0)),
+    ]))
+    .unwrap();
+    let step = |from, back| s.step_day(&c, date(from), back).unwrap();
+    assert_eq!(step("2026-11-25", true), Some(date("2026-11-24")));
+    assert_eq!(step("2026-11-24", true), Some(date("2026-11-20")));
+    assert_eq!(step("2026-11-20", true), None);
+    assert_eq!(step("2026-11-20", false), Some(date("2026-11-24")));
+    assert_eq!(step("2026-11-24", false), None);
+    // Another stock's days are not this one's.
+    assert_eq!(step("2026-11-21", false), Some(date("2026-11-24")));
+    let (f, at) = s.intraday_fetched(&c, date("2026-11-24")).unwrap().unwrap();
+    assert_eq!((f.items.len(), at), (3, 1_764_034_300));
+    assert_eq!(s.intraday_fetched(&c, date("2026-11-23")).unwrap(), None);
+}
+
+#[test]
+fn a_version_1_file_migrates_keeping_its_distributions_and_gains_snapshots_and_na() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    {
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(super::db::MIGRATIONS[0]).unwrap();
+        c.execute_batch(&format!(
+            "PRAGMA application_id = {}; PRAGMA user_version = 1;
+             INSERT INTO stock (id, code) VALUES (1, 'US.AAPL');
+             INSERT INTO distribution VALUES (1, 1764000000, 20261124, 1, 2, 3, 4, 5, 6, 7, 8,
+                 '2026-11-24 15:59:00');",
+            super::db::APPLICATION_ID
+        ))
+        .unwrap();
+    }
+    let mut s = Store::open(&path).unwrap();
+    let version: i64 = s
+        .conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!((version, SCHEMA_VERSION), (2, 2));
+    let aapl = code("US.AAPL");
+    let kept = s.distributions(&aapl, None, None).unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        kept[0].distribution.outflow.as_array(),
+        [5.0, 6.0, 7.0, 8.0]
+    );
+    assert!(!kept[0].super_na);
+    // An omitted super figure reads back as N/A; a snapshot reads back as written.
+    let quote = crate::flow::Quote {
+        code: aapl.clone(),
+        price: 231.5,
+        last_close: 229.0,
+        turnover: 1.25e10,
+        volume: 54_000_000,
+        update_time: Some("2026-11-25 15:59:58".into()),
+    };
+    s.write(&batch(vec![
+        Record::Distribution(DistributionSample {
+            code: aapl.clone(),
+            time: 1_764_100_000,
+            distribution: Distribution {
+                inflow: SizeSplit::from_array([0.0, 2.0, 3.0, 4.0]),
+                outflow: SizeSplit::from_array([0.0, 1.0, 1.0, 1.0]),
+                update_time: Some("2026-11-25 15:59:00".into()),
+            },
+            super_na: true,
+        }),
+        Record::Snapshot(SnapshotSample {
+            time: 1_764_100_001,
+            quote: quote.clone(),
+        }),
+    ]))
+    .unwrap();
+    let d = s
+        .distributions(&aapl, Some(date("2026-11-25")), None)
+        .unwrap();
+    assert_eq!((d.len(), d[0].super_na), (1, true));
+    let snaps = s.snapshots(&aapl, None, None).unwrap();
+    assert_eq!(
+        snaps,
+        [SnapshotSample {
+            time: 1_764_100_001,
+            quote
+        }]
+    );
+    let p = s.prune_before(date("2026-11-26")).unwrap();
+    assert_eq!(p.distribution_rows, 3, "two samples and the snapshot");
+    assert!(s.snapshots(&aapl, None, None).unwrap().is_empty());
 }

@@ -98,14 +98,22 @@ pub fn render_parts(frame: &mut Frame<'_>, area: Rect, app: &App, overview: bool
         frame.render_widget(Block::bordered().title(" no stocks "), area);
         return;
     };
-    let flow = app.data(&code).and_then(|d| d.intraday.as_ref());
+    let recorded = super::recorded::shown(app, &code);
+    // The Trade Overview is today's: a recorded day shows its own split instead.
+    let overview = overview && recorded.is_none();
+    let flow = recorded
+        .map(|r| &r.flow)
+        .or_else(|| app.data(&code).and_then(|d| d.intraday.as_ref()));
     let tz = tz_label(&code, app.now);
     let asof = flow
         .and_then(|f| f.last_valid_time.clone())
         .map_or_else(String::new, |s| {
             format!(" · as of {} {tz}", s.get(11..).unwrap_or(&s))
         });
-    let title = format!(" {} {} · intraday{asof} ", code, app.display_name(&code));
+    let title = match recorded {
+        Some(r) => super::recorded::title(app, &code, r),
+        None => format!(" {} {} · intraday{asof} ", code, app.display_name(&code)),
+    };
     let block = Block::bordered().title(Line::styled(title, t.title()));
     let inner = block.inner(area);
     frame.render_widget(block, area);

@@ -158,7 +158,14 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         .as_ref()
         .map(|n| Span::styled(n.clone(), t.dim()));
     let w = usize::from(area.width);
-    let mut parts: Vec<Option<Span<'static>>> = vec![asof, next, note];
+    // The store's state ("store off: …", a failed write) and a note from the recorded-day keys
+    // matter more than the times, so they go last.
+    let store = crate::app::recorded::status_text(&app.store).map(|n| Span::styled(n, t.warn()));
+    let recorded = app
+        .recorded_note
+        .as_ref()
+        .map(|n| Span::styled(n.clone(), t.warn()));
+    let mut parts: Vec<Option<Span<'static>>> = vec![store, recorded, asof, next, note];
     let mut conn = conn;
     let build = |conn: &[Span<'static>], parts: &[Option<Span<'static>>]| {
         let mut spans = badge.clone();

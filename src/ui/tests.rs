@@ -323,6 +323,25 @@ fn trade_overview_shows_a_distribution_error_in_place() {
     });
 }
 
+/// The focused stock's intraday view stepped back to a recorded day (`[`), in the demo.
+#[test]
+fn recorded_day_view() {
+    use crate::app::recorded::{DayLoaded, StoreState};
+    snap("recorded_day", |a| {
+        a.simulated = Some("SIMULATED market (seed 1)".into());
+        a.update(Action::Store(StoreState::On { error: None }));
+        let c = a.focused().cloned().unwrap();
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let close = crate::flow::Schedule::of(c.market).unwrap().close_of(d);
+        a.update(Action::PrevDay);
+        a.drain_store_requests();
+        a.update(Action::RecordedDay {
+            code: c.clone(),
+            result: Ok(DayLoaded::Day(d, fixture::intraday(&c, close))),
+        });
+    });
+}
+
 #[test]
 fn sorted_by_net_percent_with_session_sparklines() {
     snap("netpct_session", |a| {
@@ -363,4 +382,30 @@ fn the_status_bar_keeps_every_budget_at_80_columns() {
     let last: String = (0..80).map(|x| buf[(x, 23)].symbol()).collect();
     assert!(last.contains("flow 28/30 dist 29/30 snap 4/60"), "{last}");
     assert!(last.contains('●'), "{last}");
+}
+
+#[test]
+fn the_status_bar_says_when_the_store_is_off_or_failing() {
+    use crate::app::recorded::StoreState;
+    let line = |a: &App| {
+        let t = draw(a);
+        let buf = t.backend().buffer();
+        let y = buf.area.height - 1;
+        (0..buf.area.width)
+            .map(|x| buf[(x, y)].symbol().to_string())
+            .collect::<String>()
+    };
+    let mut a = app((160, 48));
+    a.update(Action::Store(StoreState::Off("--no-store".into())));
+    assert!(line(&a).contains("store off: --no-store"), "{}", line(&a));
+    a.update(Action::Store(StoreState::On {
+        error: Some("s.db: the disk is full".into()),
+    }));
+    assert!(
+        line(&a).contains("store write failed, retrying: s.db: the disk is full"),
+        "{}",
+        line(&a)
+    );
+    a.update(Action::Store(StoreState::On { error: None }));
+    assert!(!line(&a).contains("store"), "{}", line(&a));
 }

@@ -1,0 +1,372 @@
+//! The dashboard's side of the local store: every fetched flow, distribution and snapshot goes to the
+//! store's [`Writer`] (its own thread: the event loop never waits on the disk); the app's reads
+//! ([`StoreRequest`]: `[` and `]`) and today's series at start run on blocking threads against a
+//! second connection, and come back to the app as actions. A store-day read takes about a third
+//! of a millisecond, so answers arrive before the next frame.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+
+use crate::app::Action;
+use crate::app::recorded::{self, DayLoaded, StoreRequest, StoreState};
+use crate::flow::SecurityCode;
+use crate::poller::PollEvent;
+use crate::store::{Batch, DistributionSample, Record, SnapshotSample, Store, StoreError, Writer};
+
+/// The store as the dashboard gets it from its command: a writer and a reader on one file.
+pub struct DashboardStore {
+    /// Writes every fetch, on its own thread.
+    pub writer: Writer,
+    /// Answers the app's reads, on blocking threads.
+    pub reader: Store,
+}
+
+/// The store while the event loop runs.
+pub(super) struct StoreIo {
+    writer: Writer,
+    reader: Arc<Mutex<Store>>,
+    /// Answers of the reads, until the event loop takes them for its `select!`.
+    answers: Option<mpsc::Receiver<Action>>,
+    tx: mpsc::Sender<Action>,
+    /// The writer's last error as the app was last told it.
+    shown_error: Option<String>,
+}
+
+impl StoreIo {
+    pub(super) fn new(store: DashboardStore) -> StoreIo {
+        let (tx, answers) = mpsc::channel(64);
+        StoreIo {
+            writer: store.writer,
+            reader: Arc::new(Mutex::new(store.reader)),
+            answers: Some(answers),
+            tx,
+            shown_error: None,
+        }
+    }
+
+    /// The receiver of the reads' answers (once).
+    pub(super) fn take_answers(&mut self) -> Option<mpsc::Receiver<Action>> {
+        self.answers.take()
+    }
+
+    /// Queues what `ev` fetched for the writer (never waits; a full queue is counted by the
+    /// writer and shows as its error).
+    pub(super) fn keep(&self, ev: &PollEvent) {
+        let (at, record) = match ev {
+            PollEvent::Flow {
+                code,
+                flow,
+                fetched_at,
+            } => (
+                *fetched_at,
+                Record::Flow {
+                    code: code.clone(),
+                    flow: flow.clone(),
+                },
+            ),
+            PollEvent::Distribution {
+                code,
+                dist,
+                fetched_at,
+            } => (
+                *fetched_at,
+                Record::Distribution(DistributionSample {
+                    code: code.clone(),
+                    time: fetched_at.timestamp(),
+                    distribution: dist.clone(),
+                    // flow::Distribution holds 0.0 for an omitted super figure and does not
+                    // say it was omitted: stored as a number until it does.
+                    super_na: false,
+                }),
+            ),
+            PollEvent::Quotes { quotes, fetched_at } => {
+                let _ = self.writer.send(Batch {
+                    fetched_at: fetched_at.timestamp(),
+                    records: quotes
+                        .iter()
+                        .map(|q| {
+                            Record::Snapshot(SnapshotSample {
+                                time: fetched_at.timestamp(),
+                                quote: q.clone(),
+                            })
+                        })
+                        .collect(),
+                });
+                return;
+            }
+            _ => return,
+        };
+        let _ = self.writer.send(Batch {
+            fetched_at: at.timestamp(),
+            records: vec![record],
+        });
+    }
+
+    /// The writer's state for the app, when it changed since last asked.
+    pub(super) fn poll_status(&mut self) -> Option<Action> {
+        let error = self.writer.status().last_error;
+        (error != self.shown_error).then(|| {
+            self.shown_error.clone_from(&error);
+            Action::Store(StoreState::On { error })
+        })
+    }
+
+    /// Runs `request` on a blocking thread; its answer arrives on [`StoreIo::take_answers`]'s receiver.
+    pub(super) fn ask(&self, request: StoreRequest) {
+        let reader = Arc::clone(&self.reader);
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let store = reader.lock().unwrap_or_else(PoisonError::into_inner);
+            let answer = answer(&store, request);
+            let _ = tx.blocking_send(answer);
+        });
+    }
+
+    /// Today's recorded series of `codes` (at start, before OpenD answers), read off the async
+    /// threads.
+    pub(super) async fn today(&self, codes: Vec<SecurityCode>, now: DateTime<Utc>) -> Vec<Action> {
+        let reader = Arc::clone(&self.reader);
+        tokio::task::spawn_blocking(move || {
+            let store = reader.lock().unwrap_or_else(PoisonError::into_inner);
+            restored(&store, &codes, now)
+        })
+        .await
+        .unwrap_or_default()
+    }
+
+    /// Writes what is queued and stops the writer (blocking: off the async threads).
+    pub(super) async fn close(self) {
+        let writer = self.writer;
+        let _ = tokio::task::spawn_blocking(move || writer.close()).await;
+    }
+}
+
+/// The store's answer to one request, as the action the app takes.
+pub fn answer(store: &Store, request: StoreRequest) -> Action {
+    let (code, from, back, today) = match request {
+        StoreRequest::Step {
+            code,
+            from,
+            back,
+            today,
+        } => (code, from, back, today),
+        StoreRequest::OlderHistory {
+            code,
+            period,
+            before,
+        } => {
+            let to = before.pred_opt();
+            let items = match to.map(|to| store.history(&code, period, None, Some(to))) {
+                Some(Ok(flow)) => flow.items,
+                Some(Err(e)) => {
+                    tracing::warn!("cannot read stored history of {code}: {e}");
+                    Vec::new()
+                }
+                None => Vec::new(),
+            };
+            return Action::OlderHistory {
+                code,
+                period,
+                items,
+            };
+        }
+    };
+    let found = || -> Result<DayLoaded, StoreError> {
+        let Some(day) = store.step_day(&code, from, back)? else {
+            return Ok(if back {
+                DayLoaded::NoEarlier
+            } else {
+                DayLoaded::Live
+            });
+        };
+        if !back && day >= today {
+            return Ok(DayLoaded::Live);
+        }
+        Ok(match store.intraday(&code, day)? {
+            Some(flow) => DayLoaded::Day(day, flow),
+            None if back => DayLoaded::NoEarlier,
+            None => DayLoaded::Live,
+        })
+    };
+    Action::RecordedDay {
+        result: found().map_err(|e| e.to_string()),
+        code,
+    }
+}
+
+/// [`Action::Restored`] for each of `codes` with a recorded series of today (its market's
+/// latest session at `now`); codes that cannot be read are left to OpenD.
+pub fn restored(store: &Store, codes: &[SecurityCode], now: DateTime<Utc>) -> Vec<Action> {
+    let mut seen = std::collections::HashSet::new();
+    codes
+        .iter()
+        .filter(|c| seen.insert(*c))
+        .filter_map(|code| {
+            let (flow, at) = store
+                .intraday_fetched(code, recorded::today(code, now))
+                .ok()
+                .flatten()?;
+            Some(Action::Restored {
+                code: code.clone(),
+                flow,
+                fetched_at: DateTime::from_timestamp(at, 0)?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::app::fixture::{fixed_now, intraday};
+    use crate::flow::{CapitalFlow, Schedule};
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    /// The fixture's whole session of `d` for `code`.
+    fn session(code: &SecurityCode, d: &str) -> CapitalFlow {
+        intraday(code, Schedule::of(code.market).unwrap().close_of(day(d)))
+    }
+
+    #[test]
+    fn steps_are_answered_from_the_store_and_today_is_the_live_view() {
+        let code: SecurityCode = "HK.00700".parse().unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        let today = recorded::today(&code, fixed_now());
+        assert_eq!(today, day("2026-11-25"));
+        let (d1, d2) = (session(&code, "2026-11-20"), session(&code, "2026-11-24"));
+        let live = intraday(&code, fixed_now());
+        store
+            .write(&Batch {
+                fetched_at: fixed_now().timestamp() - 90,
+                records: [&d1, &d2, &live]
+                    .into_iter()
+                    .map(|f| Record::Flow {
+                        code: code.clone(),
+                        flow: f.clone(),
+                    })
+                    .collect(),
+            })
+            .unwrap();
+        let step = |from: &str, back| {
+            let Action::RecordedDay { code: c, result } = answer(
+                &store,
+                StoreRequest::Step {
+                    code: code.clone(),
+                    from: day(from),
+                    back,
+                    today,
+                },
+            ) else {
+                panic!("not a recorded day")
+            };
+            assert_eq!(c, code);
+            result.unwrap()
+        };
+        let mut d2_read = d2.clone();
+        d2_read.last_valid_timestamp = None;
+        assert_eq!(
+            step("2026-11-25", true),
+            DayLoaded::Day(day("2026-11-24"), d2_read)
+        );
+        assert!(matches!(step("2026-11-24", true), DayLoaded::Day(d, _) if d == day("2026-11-20")));
+        assert_eq!(step("2026-11-20", true), DayLoaded::NoEarlier);
+        assert!(
+            matches!(step("2026-11-20", false), DayLoaded::Day(d, _) if d == day("2026-11-24"))
+        );
+        // Forward from the last day before today: today's minutes are stored, yet it is live.
+        assert_eq!(step("2026-11-24", false), DayLoaded::Live);
+        // At start: today's series with the time it was fetched.
+        let [
+            Action::Restored {
+                flow, fetched_at, ..
+            },
+        ] = &restored(&store, &[code.clone(), code.clone()], fixed_now())[..]
+        else {
+            panic!("one restored series")
+        };
+        assert_eq!(flow.items.len(), live.items.len());
+        assert_eq!(fetched_at.timestamp(), fixed_now().timestamp() - 90);
+    }
+
+    #[test]
+    fn older_history_is_the_stored_rows_before_opends_first() {
+        let code: SecurityCode = "HK.00700".parse().unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        let rows = crate::app::fixture::history(&code, crate::flow::Period::Day, fixed_now());
+        store
+            .write(&Batch {
+                fetched_at: 0,
+                records: vec![Record::Flow {
+                    code: code.clone(),
+                    flow: rows.clone(),
+                }],
+            })
+            .unwrap();
+        let before = recorded::first_date(&rows).unwrap() + chrono::Days::new(10);
+        let Action::OlderHistory { items, .. } = answer(
+            &store,
+            StoreRequest::OlderHistory {
+                code: code.clone(),
+                period: crate::flow::Period::Day,
+                before,
+            },
+        ) else {
+            panic!("not history")
+        };
+        let want: Vec<_> = rows
+            .items
+            .iter()
+            .filter(|i| i.time[..10] < *before.to_string())
+            .cloned()
+            .collect();
+        assert!(!want.is_empty() && want.len() < rows.items.len());
+        assert_eq!(items, want);
+    }
+
+    /// A write that fails (the file locked by another process) reaches the status bar while the
+    /// writer retries, and clears once a write succeeds; the dashboard never stops for it.
+    #[test]
+    fn a_failing_write_is_shown_then_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let store = Store::open(&path).unwrap();
+        store
+            .set_busy_timeout(std::time::Duration::from_millis(10))
+            .unwrap();
+        let writer = Writer::spawn_with(store, &[std::time::Duration::from_millis(1)]).unwrap();
+        let mut io = StoreIo::new(DashboardStore {
+            writer,
+            reader: Store::open(&path).unwrap(),
+        });
+        let code: SecurityCode = "HK.00700".parse().unwrap();
+        let ev = PollEvent::Flow {
+            code: code.clone(),
+            flow: intraday(&code, fixed_now()),
+            fetched_at: fixed_now(),
+        };
+        assert_eq!(io.poll_status(), None, "nothing to say yet");
+        let lock = rusqlite::Connection::open(&path).unwrap();
+        lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+        io.keep(&ev);
+        io.writer.flush();
+        let Some(Action::Store(StoreState::On { error: Some(e) })) = io.poll_status() else {
+            panic!("the error is not shown")
+        };
+        assert!(e.contains("locked"), "{e}");
+        assert_eq!(io.poll_status(), None, "said once");
+        drop(lock);
+        io.keep(&ev);
+        io.writer.flush();
+        assert_eq!(
+            io.poll_status(),
+            Some(Action::Store(StoreState::On { error: None }))
+        );
+    }
+}
