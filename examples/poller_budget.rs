@@ -66,6 +66,8 @@ async fn simulate(sc: &Scenario) -> Row {
     let token = CancellationToken::new();
     let config = PollerConfig {
         budget: BUDGET,
+        distribution_budget: 30,
+        snapshot_budget: 60,
         clock: Arc::new(ScaledClock::new(start_market, 1.0)),
     };
     let task = tokio::spawn(capflow::poller::run(

@@ -26,5 +26,5 @@ pub use error::{
 };
 pub use gateway::{
     Connector, FlowRequest, Gateway, GlobalState, MarketState, OpenDConnector, SecurityInfo,
-    SecurityKind, UserGroup,
+    SecurityKind, Snapshot, UserGroup,
 };

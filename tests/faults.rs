@@ -123,6 +123,8 @@ async fn harness() -> (Harness, capflow::sim::SimHandle, CancellationToken) {
         },
         PollerConfig {
             budget: 30,
+            distribution_budget: 30,
+            snapshot_budget: 60,
             clock: sim.clock(),
         },
         cmd_rx,

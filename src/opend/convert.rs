@@ -8,10 +8,12 @@ use chrono::{DateTime, Utc};
 use super::Result;
 use super::client::Client;
 use super::gateway::{
-    FlowRequest, Gateway, GlobalState, MarketState, SecurityInfo, SecurityKind, UserGroup,
+    FlowRequest, Gateway, GlobalState, MarketState, SecurityInfo, SecurityKind, Snapshot, UserGroup,
 };
 use crate::flow::text::{clean, clean_owned};
-use crate::flow::{CapitalFlow, Distribution, FlowItem, Market, Period, SecurityCode, SizeSplit};
+use crate::flow::{
+    CapitalFlow, Distribution, FlowItem, Market, Period, Quote, SecurityCode, SizeSplit,
+};
 use crate::wire::pb::{self, qot_common};
 use crate::wire::proto_id;
 
@@ -114,6 +116,31 @@ pub fn distribution_from_pb(s: &pb::qot_get_capital_distribution::S2c) -> Distri
     }
 }
 
+/// A 3203 snapshot as a [`Snapshot`]: static facts and quote (an empty `updateTime` is `None`).
+pub fn snapshot_from_pb(s: pb::qot_get_security_snapshot::Snapshot) -> Snapshot {
+    let b = s.basic;
+    let code = SecurityCode::from_wire(b.security.market, &b.security.code);
+    let update_time = Some(clean_owned(b.update_time)).filter(|t| !t.is_empty());
+    Snapshot {
+        quote: Quote {
+            code: code.clone(),
+            price: b.cur_price,
+            last_close: b.last_close_price,
+            turnover: b.turnover,
+            volume: b.volume,
+            update_time,
+        },
+        info: SecurityInfo {
+            code,
+            name: b.name.map(clean_owned).unwrap_or_default(),
+            lot_size: b.lot_size,
+            kind: SecurityKind::from_number(b.r#type),
+            price: Some(b.cur_price),
+            last_close: Some(b.last_close_price),
+        },
+    }
+}
+
 /// `SecurityStaticInfo` as [`SecurityInfo`].
 pub fn static_info_from_pb(s: &qot_common::SecurityStaticInfo) -> SecurityInfo {
     let b = &s.basic;
@@ -203,7 +230,7 @@ impl Gateway for Client {
             .collect())
     }
 
-    async fn snapshots(&self, codes: &[SecurityCode]) -> Result<Vec<SecurityInfo>> {
+    async fn market_snapshots(&self, codes: &[SecurityCode]) -> Result<Vec<Snapshot>> {
         let req = pb::qot_get_security_snapshot::Request {
             c2s: pb::qot_get_security_snapshot::C2s {
                 security_list: codes.iter().map(security).collect(),
@@ -219,17 +246,7 @@ impl Gateway for Client {
         Ok(s2c
             .snapshot_list
             .into_iter()
-            .map(|s| {
-                let b = s.basic;
-                SecurityInfo {
-                    code: SecurityCode::from_wire(b.security.market, &b.security.code),
-                    name: b.name.map(clean_owned).unwrap_or_default(),
-                    lot_size: b.lot_size,
-                    kind: SecurityKind::from_number(b.r#type),
-                    price: Some(b.cur_price),
-                    last_close: Some(b.last_close_price),
-                }
-            })
+            .map(snapshot_from_pb)
             .collect())
     }
 
