@@ -1,20 +1,30 @@
 //! What to fetch next: the poller's pure decision logic (no IO, no sleeping, no channels).
 //!
-//! Order of service, one budget slot at a time:
-//! 1. *Priority* work: the focused stock's intraday flow when it is older than
-//!    [`Tuning::focus_every`], explicit refreshes, then missing or stale history of the focused
-//!    stock. Priority work may use every free slot, but while other stocks are due it takes at
-//!    most two thirds of a window (so a low `--budget` cannot starve the watchlist).
-//! 2. Everything else, oldest first, where visible stocks' ages count [`Tuning::visible_weight`]
-//!    times (so they come round about twice as often without starving the rest), and never-fetched
-//!    stocks come first. A non-focused stock is never refreshed twice within
+//! Three budgets, each its own sliding log ([`Lane`]): capital flow (3211: the per-minute series
+//! and the totals), capital distribution (3212: the totals, in and out per size) and snapshots
+//! (3203: prices of the whole list). [`Scheduler::pick`] asks them in that order and sends the
+//! first that has something due and a free slot.
+//!
+//! Order of service in 3211 and 3212, one slot at a time:
+//! 1. *Priority* work: the focused stock's totals every [`Tuning::focus_totals_every`] in turns
+//!    (3211 when its series is [`Tuning::focus_flow_every`] old, 3212 otherwise; 3211 alone
+//!    every [`Tuning::focus_every`] when its 3212 is refused), explicit refreshes, then missing or
+//!    stale history of the focused stock (3211). Priority work may use every free slot, but while
+//!    other stocks are due it takes at most two thirds of a window.
+//! 2. Everything else, oldest totals first (never-fetched stocks first, visible ones before
+//!    the rest), each row's turn mostly alternating between 3211 and 3212, the series' age
+//!    pulling in 3211 (see `due`). A non-focused stock is never refreshed twice within
 //!    [`Tuning::min_every`]. While a focused stock is live, this class leaves a reserve of slots
 //!    free in every window so a burst cannot lock the focused stock out for 30 s. It is also
 //!    paced: at most a tenth of the budget per tenth of the window (3 per 3.1 s), so ages stay
 //!    even and a new focus, refresh or history request waits at most ~3 s for a slot. Visible
 //!    stocks never fetched yet skip the pacing (first paint of the screen).
 //!
+//! Snapshots: a round every [`Tuning::quotes_every`], requests of at most
+//! [`Tuning::quotes_batch`] codes (`quotes`).
+//!
 //! Market sessions: a stock whose market is closed (lunch included) is fetched once at start-up
+//! (through each budget)
 //! and once [`Tuning::close_grace`] after each session ends (final figures), never in between.
 //! Markets without a known schedule are polled every [`Tuning::unscheduled_every`].
 //! History (day/week/month) is cached per (stock, period) and re-fetched only when its epoch
@@ -25,7 +35,9 @@
 //!   [`last_session_end`].
 //! - `pick`: what to send now ([`Scheduler::pick`]): priority share, focus reserve, pacing.
 //! - `history`: which history is wanted and whether the cached copy still holds.
-//! - `outcome`: what a reply means ([`Scheduler::on_result`]): cache, backoff, pause.
+//! - `outcome`: what a reply means ([`Scheduler::on_result`], [`Scheduler::on_distribution`],
+//!   [`Scheduler::on_snapshots`]): cache, backoff, pause (of that budget only).
+//! - `quotes`: the snapshot rounds.
 //!
 //! This file holds the types and the commands that change what is polled (watchlist, focus,
 //! visible stocks, refreshes). Nothing here does IO, sleeps or touches a channel.
@@ -71,6 +83,12 @@ pub struct Tuning {
     /// Never refresh a non-focused stock's series (3211), nor its totals (3212), more often
     /// than this.
     pub min_every: Duration,
+    /// How much a row's per-minute series age (3211) adds to its rank in the capital-flow
+    /// budget, on top of its totals age: keeps every series coming round.
+    pub series_weight: f64,
+    /// A row whose totals came last through the other request counts this much older: each
+    /// row's requests mostly alternate, which spreads the two budgets evenly over the list.
+    pub turn_bonus: Duration,
     /// Refresh interval for markets without a known schedule (SG, JP, ...).
     pub unscheduled_every: Duration,
     /// How much more a visible stock's age counts than a background one's (1: every row is
@@ -103,6 +121,8 @@ impl Default for Tuning {
             focus_settle: Duration::from_millis(400),
             pace_splits: 10,
             min_every: Duration::from_secs(10),
+            series_weight: 0.1,
+            turn_bonus: Duration::from_secs(3),
             unscheduled_every: Duration::from_secs(300),
             visible_weight: 1.0,
             quotes_every: Duration::from_secs(3),
@@ -184,11 +204,6 @@ impl Stock {
         } else {
             &mut self.flow
         }
-    }
-
-    /// When the totals were last fetched, through either request.
-    fn totals_at(&self) -> Option<Instant> {
-        self.flow.last_ok.max(self.dist.last_ok)
     }
 
     /// The last send of either request.

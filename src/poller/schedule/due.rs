@@ -123,7 +123,7 @@ impl Scheduler {
     /// send of either request): by 3211 when its series is
     /// [`Tuning::focus_flow_every`](super::Tuning::focus_flow_every) old (3211 is asked first),
     /// by 3212 otherwise. Other stocks: 3211 when the series is
-    /// [`Tuning::min_every`](super::Tuning::min_every) old, 3212 when the totals are.
+    /// [`Tuning::min_every`](super::Tuning::min_every) old, 3212 when the last send of either is.
     fn next_fetch_at(
         &self,
         s: &Stock,
@@ -146,7 +146,7 @@ impl Scheduler {
                     _ => s.totals_sent().map(|x| x + t.focus_totals_every),
                 }
             } else if kind == Budget::Distribution {
-                s.totals_at().map(|l| l + every)
+                s.totals_sent().map(|l| l + every)
             } else {
                 tr.last_ok.map(|l| l + every)
             };
@@ -184,31 +184,48 @@ impl Scheduler {
         }
     }
 
-    /// Stock `i`'s rank among due non-priority stocks in budget `kind`: never-fetched ones first
-    /// (visible ones, then watchlist order), then by age — of the series for 3211, of the totals
-    /// (from either request) for 3212 — a visible stock's age counting
+    /// Stock `i`'s rank among due non-priority stocks in budget `kind` (higher first):
+    /// never-fetched ones first (visible ones, then watchlist order; for 3211, a series never
+    /// fetched), then by the age of the row's totals, counted from the last send of either
+    /// request (so one never doubles the other in flight): both budgets serve the rows oldest
+    /// totals first, which spreads them evenly over the list. A row whose totals came last
+    /// through the other request counts [`Tuning::turn_bonus`](super::Tuning::turn_bonus)
+    /// older, so each row's requests mostly alternate (without that, both budgets end up
+    /// refreshing the same row a second apart: twice the requests for the freshness of one).
+    /// For 3211 the series' age adds [`Tuning::series_weight`](super::Tuning::series_weight)
+    /// times itself, so every series comes round. A visible stock's age counts
     /// [`Tuning::visible_weight`](super::Tuning::visible_weight) times.
     fn score(&self, i: usize, kind: Budget, now: Instant) -> f64 {
         let s = &self.stocks[i];
         let visible = self.visible.contains(&s.code);
-        let last = if kind == Budget::Distribution {
-            s.totals_at()
-        } else {
-            s.flow.last_ok
+        let never = |rank: usize| {
+            let rank = f64::from(u32::try_from(rank).unwrap_or(u32::MAX));
+            1e12 + if visible { 1e9 } else { 0.0 } - rank
         };
-        match last {
-            None => {
-                let rank = f64::from(u32::try_from(i).unwrap_or(u32::MAX));
-                1e12 + if visible { 1e9 } else { 0.0 } - rank
-            }
-            Some(l) => {
-                let age = now.saturating_duration_since(l).as_secs_f64();
-                if visible {
-                    age * self.tuning.visible_weight
-                } else {
-                    age
-                }
-            }
+        let weight = if visible {
+            self.tuning.visible_weight
+        } else {
+            1.0
+        };
+        let age = |l: Instant| now.saturating_duration_since(l).as_secs_f64();
+        // 3211 also keeps the per-minute series: its age pulls too.
+        let series = match (kind, s.flow.last_ok) {
+            (Budget::Flow, None) => return never(i),
+            (Budget::Flow, Some(l)) => age(l) * self.tuning.series_weight,
+            _ => 0.0,
+        };
+        // Turns: a row whose totals came last through the other request goes first, so each
+        // row's requests alternate and the two budgets spread evenly over the list.
+        let (mine, other) = if kind == Budget::Flow {
+            (s.flow.last_sent, s.dist.last_sent)
+        } else {
+            (s.dist.last_sent, s.flow.last_sent)
+        };
+        let my_turn = !s.has_dist() || mine.is_none() || mine < other;
+        match s.totals_sent() {
+            None => never(i),
+            Some(l) if my_turn => (age(l) + series) * weight + self.tuning.turn_bonus.as_secs_f64(),
+            Some(l) => (age(l) + series) * weight,
         }
     }
 }
