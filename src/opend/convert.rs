@@ -310,3 +310,68 @@ impl Gateway for Client {
         self.info().conn_id
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basic(update_time: &str) -> pb::qot_get_security_snapshot::SnapshotBasicData {
+        pb::qot_get_security_snapshot::SnapshotBasicData {
+            security: security(&SecurityCode::new(Market::Hk, "00700")),
+            r#type: 3,
+            is_suspend: false,
+            list_time: "2004-06-16".into(),
+            lot_size: 100,
+            price_spread: 0.2,
+            update_time: update_time.into(),
+            high_price: 412.0,
+            open_price: 401.0,
+            low_price: 399.0,
+            last_close_price: 400.0,
+            cur_price: 410.2,
+            volume: 12_345_600,
+            turnover: 5_061_234_567.5,
+            turnover_rate: 0.13,
+            list_timestamp: None,
+            update_timestamp: None,
+            ask_price: None,
+            bid_price: None,
+            ask_vol: None,
+            bid_vol: None,
+            amplitude: None,
+            avg_price: None,
+            bid_ask_ratio: None,
+            volume_ratio: None,
+            highest52_weeks_price: None,
+            lowest52_weeks_price: None,
+            sec_status: None,
+            name: Some("TENCENT\u{7}".into()),
+        }
+    }
+
+    #[test]
+    fn a_snapshot_brings_its_quote_and_its_facts() {
+        let s = snapshot_from_pb(pb::qot_get_security_snapshot::Snapshot {
+            basic: basic("2026-11-25 10:15:30"),
+        });
+        let code = SecurityCode::new(Market::Hk, "00700");
+        assert_eq!(
+            s.quote,
+            Quote {
+                code: code.clone(),
+                price: 410.2,
+                last_close: 400.0,
+                turnover: 5_061_234_567.5,
+                volume: 12_345_600,
+                update_time: Some("2026-11-25 10:15:30".into()),
+            }
+        );
+        assert_eq!(s.info.code, code);
+        assert_eq!(s.info.name, "TENCENT");
+        assert_eq!(s.info.kind, SecurityKind::Stock);
+        assert_eq!(s.info.price, Some(410.2));
+        assert_eq!(s.info.last_close, Some(400.0));
+        let empty = snapshot_from_pb(pb::qot_get_security_snapshot::Snapshot { basic: basic("") });
+        assert_eq!(empty.quote.update_time, None);
+    }
+}
