@@ -854,6 +854,7 @@ async fn snapshots_cover_the_list_in_rounds_and_missing_codes_have_no_quote() {
     let asked: usize = snaps.iter().map(|c| c.codes.len()).sum();
     assert!(snaps.len() >= 18, "{} snapshot calls", snaps.len());
     assert_eq!(asked % 450, 0, "whole rounds only");
+    assert!(snaps.iter().filter(|c| c.codes.contains(&codes[2])).count() >= 9);
     let quotes: Vec<&Vec<Quote>> = events
         .iter()
         .filter_map(|(_, e)| match e {
@@ -911,4 +912,34 @@ async fn the_focused_stock_is_fresh_from_both_requests() {
         let gap = w[1].0 - w[0].0;
         assert!(gap <= Duration::from_secs(3), "focused totals gap {gap:?}");
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stock_opend_does_not_know_leaves_the_snapshot_rounds() {
+    let mut codes = hk(5);
+    let bad = code("HK.99999");
+    codes.push(bad.clone());
+    let cfg = FakeConfig {
+        bad_codes: [bad.clone()].into(),
+        ..FakeConfig::default()
+    };
+    let h = Harness::start(cfg, 30, OPEN, 1.0);
+    h.send(PollCommand::SetWatchlist(codes.clone())).await;
+    sleep_s(30.0).await;
+    let fake = h.fake.clone();
+    let (calls, _) = h.stop().await;
+    let refused = calls
+        .iter()
+        .find(|c| c.request.code == bad)
+        .map(|c| c.arrived)
+        .unwrap();
+    let snaps = fake.budget_calls(Budget::Snapshot);
+    // Asked while unknown (at most the rounds until its 3211 came back), never after.
+    assert!(
+        snaps
+            .iter()
+            .filter(|c| c.sent > refused + Duration::from_secs(1))
+            .all(|c| !c.codes.contains(&bad) && c.codes.len() == 5)
+    );
+    assert!(snaps.len() >= 9);
 }

@@ -170,8 +170,13 @@ impl Scheduler {
     }
 
     /// Whether a snapshot round should ask for stock `s`: while its market trades (or has no
-    /// timetable), and when closed once at start-up and once after each session's end.
+    /// timetable), and when closed once at start-up and once after each session's end; never
+    /// once OpenD refused its capital flow as an unknown or unsupported security (an index,
+    /// which static info marks, keeps its price).
     pub(super) fn wants_quote(&self, s: &Stock, market_now: DateTime<Utc>) -> bool {
+        if s.flow.permanent.is_some() {
+            return false;
+        }
         match &s.schedule {
             None => true,
             Some(_) if self.trading(s, market_now) => true,

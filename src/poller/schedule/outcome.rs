@@ -200,6 +200,9 @@ impl Scheduler {
             let s = &mut self.stocks[i];
             if permanent {
                 s.permanent = Some(e.to_string());
+                // OpenD refused the stock itself: snapshot rounds leave it out too (one unknown
+                // code can make OpenD refuse a whole snapshot request).
+                s.flow.permanent = Some(e.to_string());
             } else {
                 s.flow.failures = s.flow.failures.saturating_add(1);
                 s.flow.retry_at = Some(now + backoff(t.retry_first, t.retry_max, s.flow.failures));
