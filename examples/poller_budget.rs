@@ -1,49 +1,66 @@
-//! How the poller spends OpenD's capital-flow budget (30 requests per 30 s): a paused-time
-//! simulation of `capflow::poller::run` against the fake gateway (latency 50–400 ms per request)
-//! during HK trading hours, for watchlists of 10, 30, 60 and 120 stocks.
+//! How the poller spends OpenD's three budgets — capital flow (3211, 30 per 30 s), capital
+//! distribution (3212, 30 per 30 s) and snapshots (3203, 60 per 30 s) — a paused-time simulation
+//! of `capflow::poller::run` against the fake gateway (latency 50–400 ms per request, each
+//! budget counted by the fake server per 30 s of arrivals) during HK trading hours, for
+//! watchlists of 10, 30, 60, 120 and 200 stocks, 1 focused, 15 visible.
 //!
-//! Run: `cargo run --release --example poller_budget` (it takes a second: time is simulated).
-//! Prints a markdown table: worst requests in any closed 30-s window (by send time) and what the
-//! fake server rejected (it counts 30 per 30 s by arrival time), budget utilisation
-//! (requests / 30 per 30 s), and the data age (time since the server produced the newest data the
-//! app holds, sampled every 100 ms; counted from the start before the first data) of the focused
-//! stock and of the others.
+//! Run: `cargo run --release --example poller_budget` (a few seconds: time is simulated).
+//! Prints a markdown table, then the arithmetic of the targets:
+//! - totals age: time since the server produced the newest totals the app holds for a row (from
+//!   3211 or 3212, whichever is newer), over every row but the focused one: max and p95;
+//! - focused: the same for the focused row (max);
+//! - series age: time since the server produced the newest per-minute series (3211), max over
+//!   every row;
+//! - windows over: 30-s windows (by send time) holding more requests than the budget, per budget,
+//!   and the fake server's rejections (by arrival time);
+//! - utilisation: requests sent ÷ (budget × minutes × 2), per budget, next to the demand (what
+//!   the scheduler would send without a budget: focused stock's turns, every other stock every
+//!   10 s through 3211 and 3212, a snapshot round every 3 s).
+//!
+//! Ages are sampled every 100 ms after the first 8 minutes (start-up fills the list first, and
+//! 200 stocks take a few rounds to settle: those are the "first paint", not the steady state).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use capflow::clock::ScaledClock;
 use capflow::flow::SecurityCode;
-use capflow::poller::budget::{SERVER_WINDOW, worst_window};
+use capflow::poller::budget::{SERVER_WINDOW, WINDOW};
 use capflow::poller::fake::{CallOutcome, FakeConfig, FakeConnector};
-use capflow::poller::{PollCommand, PollEvent, PollerConfig};
+use capflow::poller::schedule::Tuning;
+use capflow::poller::{Budget, PollCommand, PollEvent, PollerConfig};
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-const MINUTES: u64 = 10;
-const BUDGET: usize = 30;
+const MINUTES: u64 = 20;
+const WARMUP: Duration = Duration::from_secs(480);
+const VISIBLE: usize = 15;
+const SIZES: [usize; 5] = [10, 30, 60, 120, 200];
 
-struct Scenario {
-    stocks: usize,
-    focus: bool,
-    visible: usize,
+#[derive(Debug, Default)]
+struct PerBudget {
+    sent: usize,
+    over: usize,
+    worst: usize,
+    rejected: usize,
 }
 
 struct Row {
-    worst: usize,
-    rejected: usize,
-    requests: usize,
-    focus: Option<(f64, f64)>,
-    others: (f64, f64),
+    stocks: usize,
+    totals_max: f64,
+    totals_p95: f64,
+    focus_max: f64,
+    series_max: f64,
+    budgets: [PerBudget; 3],
 }
 
 #[expect(
     clippy::cast_precision_loss,
     clippy::cast_possible_truncation,
     clippy::cast_sign_loss,
-    reason = "an index into a short vector, from a fraction in 0..=1"
+    reason = "an index into a vector, from a fraction in 0..=1"
 )]
 fn percentile(v: &mut [f64], p: f64) -> f64 {
     if v.is_empty() {
@@ -54,18 +71,38 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
     v[i]
 }
 
-async fn simulate(sc: &Scenario) -> Row {
+/// Closed 30-s windows (starting at each send) holding more than `cap` sends, and the most in
+/// any of them.
+fn windows_over(times: &mut [Instant], cap: usize) -> (usize, usize) {
+    times.sort();
+    let mut over = 0;
+    let mut worst = 0;
+    let mut j = 0;
+    for (i, &t) in times.iter().enumerate() {
+        j = j.max(i);
+        while j < times.len() && times[j] <= t + SERVER_WINDOW {
+            j += 1;
+        }
+        worst = worst.max(j - i);
+        over += usize::from(j - i > cap);
+    }
+    (over, worst)
+}
+
+async fn simulate(stocks: usize) -> Row {
     let fake = FakeConnector::new(FakeConfig {
         latency: (Duration::from_millis(50), Duration::from_millis(400)),
-        seed: sc.stocks as u64,
+        seed: stocks as u64,
         ..FakeConfig::default()
     });
     let start_market: DateTime<Utc> = "2026-11-25T02:00:00Z".parse().expect("valid time");
     let (cmd, cmd_rx) = mpsc::channel(16);
-    let (ev_tx, mut ev_rx) = mpsc::channel(4096);
+    let (ev_tx, mut ev_rx) = mpsc::channel(8192);
     let token = CancellationToken::new();
     let config = PollerConfig {
-        budget: BUDGET,
+        budget: Budget::Flow.opend_limit(),
+        distribution_budget: Budget::Distribution.opend_limit(),
+        snapshot_budget: Budget::Snapshot.opend_limit(),
         clock: Arc::new(ScaledClock::new(start_market, 1.0)),
     };
     let task = tokio::spawn(capflow::poller::run(
@@ -75,63 +112,132 @@ async fn simulate(sc: &Scenario) -> Row {
         ev_tx,
         token.clone(),
     ));
-    let codes: Vec<SecurityCode> = (1..=sc.stocks)
+    let codes: Vec<SecurityCode> = (1..=stocks)
         .map(|i| format!("HK.{i:05}").parse().expect("valid code"))
         .collect();
     let start = Instant::now();
     let command = |c| cmd.try_send(c).expect("command channel has room");
     command(PollCommand::SetWatchlist(codes.clone()));
-    if sc.focus {
-        command(PollCommand::Focus(Some(codes[0].clone())));
-    }
-    command(PollCommand::Visible(codes[..sc.visible].to_vec()));
+    command(PollCommand::Focus(Some(codes[0].clone())));
+    command(PollCommand::Visible(codes[..VISIBLE.min(stocks)].to_vec()));
 
-    let mut served = vec![start; codes.len()];
-    let mut focus_ages = Vec::new();
-    let mut other_ages = Vec::new();
+    let mut series = vec![start; codes.len()];
+    let mut dist = vec![start; codes.len()];
+    let mut totals_ages = Vec::new();
+    let (mut focus_max, mut series_max) = (0.0f64, 0.0f64);
     let step = Duration::from_millis(100);
     let end = start + Duration::from_secs(MINUTES * 60);
     while Instant::now() < end {
         tokio::time::sleep(step).await;
         while let Ok(ev) = ev_rx.try_recv() {
-            if let PollEvent::Flow { code, flow, .. } = ev
-                && let Some(i) = codes.iter().position(|c| *c == code)
-                && let Some(at) = fake.served_at(&flow)
-            {
-                served[i] = served[i].max(at);
+            match ev {
+                PollEvent::Flow { code, flow, .. } => {
+                    if let Some(i) = codes.iter().position(|c| *c == code)
+                        && let Some(at) = fake.served_at(&flow)
+                    {
+                        series[i] = series[i].max(at);
+                    }
+                }
+                PollEvent::Distribution { code, dist: d, .. } => {
+                    if let Some(i) = codes.iter().position(|c| *c == code)
+                        && let Some(at) = fake.dist_served_at(&d)
+                    {
+                        dist[i] = dist[i].max(at);
+                    }
+                }
+                _ => {}
             }
         }
         let now = Instant::now();
-        for (i, s) in served.iter().enumerate() {
-            let age = now.duration_since(*s).as_secs_f64();
-            if sc.focus && i == 0 {
-                focus_ages.push(age);
+        if now < start + WARMUP {
+            continue;
+        }
+        for i in 0..codes.len() {
+            let totals = now.duration_since(series[i].max(dist[i])).as_secs_f64();
+            series_max = series_max.max(now.duration_since(series[i]).as_secs_f64());
+            if i == 0 {
+                focus_max = focus_max.max(totals);
             } else {
-                other_ages.push(age);
+                totals_ages.push(totals);
             }
         }
     }
     token.cancel();
     task.await.expect("poller task");
-    let calls = fake.calls();
-    let mut sent: Vec<Instant> = calls.iter().map(|c| c.sent).collect();
-    sent.sort();
-    let max = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
+    let flow_calls = fake.calls();
+    let mut budgets: [PerBudget; 3] = Default::default();
+    for (k, kind) in Budget::ALL.into_iter().enumerate() {
+        let (mut sent, rejected): (Vec<Instant>, usize) = if kind == Budget::Flow {
+            (
+                flow_calls.iter().map(|c| c.sent).collect(),
+                flow_calls
+                    .iter()
+                    .filter(|c| c.outcome == CallOutcome::Rejected)
+                    .count(),
+            )
+        } else {
+            let calls = fake.budget_calls(kind);
+            (
+                calls.iter().map(|c| c.sent).collect(),
+                calls
+                    .iter()
+                    .filter(|c| c.outcome == CallOutcome::Rejected)
+                    .count(),
+            )
+        };
+        let (over, worst) = windows_over(&mut sent, kind.opend_limit());
+        budgets[k] = PerBudget {
+            sent: sent.len(),
+            over,
+            worst,
+            rejected,
+        };
+    }
+    let totals_max = totals_ages.iter().copied().fold(0.0, f64::max);
     Row {
-        worst: worst_window(&sent, SERVER_WINDOW),
-        rejected: calls
-            .iter()
-            .filter(|c| c.outcome == CallOutcome::Rejected)
-            .count(),
-        requests: calls.len(),
-        focus: sc.focus.then(|| {
-            let m = max(&focus_ages);
-            (m, percentile(&mut focus_ages, 0.95))
-        }),
-        others: {
-            let m = max(&other_ages);
-            (m, percentile(&mut other_ages, 0.95))
-        },
+        stocks,
+        totals_max,
+        totals_p95: percentile(&mut totals_ages, 0.95),
+        focus_max,
+        series_max,
+        budgets,
+    }
+}
+
+/// Requests per second one budget allows the poller: its cap per [`WINDOW`] (OpenD's 30 s plus
+/// the 1-s margin).
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "small counts, exactly representable"
+)]
+fn rate(kind: Budget) -> f64 {
+    kind.opend_limit() as f64 / WINDOW.as_secs_f64()
+}
+
+/// The scheduler's wish per 30 s for budget `kind` with `stocks` stocks (1 focused), what it
+/// would send without a budget: 3211 the focused stock's turns and every other series every 10 s;
+/// 3212 the focused stock's other turns and every other row's totals every 10 s less what 3211
+/// already brings (at most its budget); snapshots a round every 3 s.
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "small counts, exactly representable"
+)]
+fn demand(kind: Budget, stocks: usize) -> f64 {
+    let tuning = Tuning::default();
+    let turn = tuning.focus_totals_every.as_secs_f64();
+    let turns = (tuning.focus_flow_every.as_secs_f64() / turn)
+        .ceil()
+        .max(2.0);
+    let focus_flow = 30.0 / (turn * turns);
+    let focus_dist = 30.0 / turn - focus_flow;
+    let others = (stocks - 1) as f64 * 30.0 / tuning.min_every.as_secs_f64();
+    let flow_cap = rate(Budget::Flow) * 30.0;
+    match kind {
+        Budget::Flow => focus_flow + others,
+        Budget::Distribution => focus_dist + (others - (flow_cap - focus_flow).min(others)),
+        Budget::Snapshot => {
+            (stocks.div_ceil(tuning.quotes_batch) as f64) * 30.0 / tuning.quotes_every.as_secs_f64()
+        }
     }
 }
 
@@ -145,52 +251,88 @@ fn main() {
         .start_paused(true)
         .build()
         .expect("tokio runtime");
-    let scenarios = [
-        (10, true, 10),
-        (30, true, 15),
-        (60, true, 15),
-        (120, true, 15),
-        (60, true, 0),
-        (60, false, 0),
-        (120, false, 0),
-    ]
-    .map(|(stocks, focus, visible)| Scenario {
-        stocks,
-        focus,
-        visible,
-    });
+    let warmup = WARMUP.as_secs() / 60;
     println!(
-        "Budget {BUDGET} requests / 30 s, {MINUTES} simulated minutes of HK trading, latency 50-400 ms.\n"
+        "Budgets per 30 s: capital flow 30, capital distribution 30, snapshots 60. {MINUTES} simulated minutes of HK trading, latency 50-400 ms, 1 focused stock, {VISIBLE} visible; ages after the first {warmup} minutes.\n"
     );
     println!(
-        "Requests are paced: at most 3 per 3.1 s outside priority work (focus, refresh, history).\n"
+        "| stocks | totals max / p95 | focused max | series max | windows over (flow / dist / snap) | rejected | worst in 30 s (flow / dist / snap) | utilisation flow / dist / snap | demand per 30 s flow / dist / snap |"
     );
-    println!(
-        "| stocks | focus / visible | demand per 30 s | requests | worst in any 30 s | server rejections | utilisation | focused max / p95 age | others max / p95 age |"
-    );
-    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
-    for sc in &scenarios {
-        let row = rt.block_on(simulate(sc));
-        // Wanted: the focused stock every 3.5 s, every other stock every 10 s (its minimum).
-        let others = sc.stocks - usize::from(sc.focus);
-        let demand = if sc.focus { 30.0 / 3.5 } else { 0.0 } + others as f64 * 3.0;
-        let capacity = BUDGET as f64 * (MINUTES * 60) as f64 / 30.0;
-        let focus = row
-            .focus
-            .map_or_else(|| "-".into(), |(m, p)| format!("{m:.1} s / {p:.1} s"));
+    println!("|---:|---:|---:|---:|---|---:|---|---|---|");
+    let minutes = MINUTES as f64;
+    for stocks in SIZES {
+        let row = rt.block_on(simulate(stocks));
+        let b = &row.budgets;
+        let util = |k: usize, kind: Budget| {
+            100.0 * b[k].sent as f64 / (kind.opend_limit() as f64 * minutes * 2.0)
+        };
         println!(
-            "| {} | {} / {} | {:.0} | {} | {} | {} | {:.1} % | {} | {:.1} s / {:.1} s |",
-            sc.stocks,
-            if sc.focus { "1" } else { "none" },
-            sc.visible,
-            demand,
-            row.requests,
-            row.worst,
-            row.rejected,
-            100.0 * row.requests as f64 / capacity,
-            focus,
-            row.others.0,
-            row.others.1,
+            "| {} | {:.1} s / {:.1} s | {:.1} s | {:.1} s | {} / {} / {} | {} | {} / {} / {} | {:.1} % / {:.1} % / {:.1} % | {:.0} / {:.0} / {:.0} |",
+            row.stocks,
+            row.totals_max,
+            row.totals_p95,
+            row.focus_max,
+            row.series_max,
+            b[0].over,
+            b[1].over,
+            b[2].over,
+            b[0].rejected + b[1].rejected + b[2].rejected,
+            b[0].worst,
+            b[1].worst,
+            b[2].worst,
+            util(0, Budget::Flow),
+            util(1, Budget::Distribution),
+            util(2, Budget::Snapshot),
+            demand(Budget::Flow, stocks),
+            demand(Budget::Distribution, stocks),
+            demand(Budget::Snapshot, stocks),
         );
     }
+    arithmetic();
+}
+
+/// The targets for 60 stocks, worked out: what any schedule can reach within OpenD's limits.
+fn arithmetic() {
+    let tuning = Tuning::default();
+    let (flow, dist) = (rate(Budget::Flow), rate(Budget::Distribution));
+    let turn = tuning.focus_totals_every.as_secs_f64();
+    let turns = (tuning.focus_flow_every.as_secs_f64() / turn)
+        .ceil()
+        .max(2.0);
+    let focus_flow = 1.0 / (turn * turns);
+    let focus_dist = 1.0 / turn - focus_flow;
+    let others = 59.0;
+    let flow_left = flow - focus_flow;
+    let dist_left = dist - focus_dist;
+    println!("\nThe targets for 60 stocks (59 others and 1 focused), worked out:\n");
+    println!(
+        "- Each of 3211 and 3212 allows 30 per 31 s (OpenD's 30 s plus the 1-s margin) = {flow:.4} requests/s; together {:.4}/s (OpenD itself: 2.0000/s).",
+        flow + dist
+    );
+    println!(
+        "- Focused totals at most 3 s old: one request every {turn} s = {:.4}/s (3211 every {:.1} s = {focus_flow:.4}/s, 3212 the other turns = {focus_dist:.4}/s).",
+        1.0 / turn,
+        turn * turns
+    );
+    let (per_flow, per_dist) = (flow_left / others, dist_left / others);
+    let period = 1.0 / (per_flow + per_dist);
+    println!(
+        "- Left for the 59 others: 3211 {flow_left:.4}/s and 3212 {dist_left:.4}/s, together {:.4}/s: each row's totals every {period:.1} s at best (a round robin over both budgets).",
+        flow_left + dist_left
+    );
+    println!(
+        "- The series (3211 only) and the totals pull against each other. Per row 3211 comes f = {per_flow:.5}/s and 3212 d = {per_dist:.5}/s. With series at most L old, every 3211 cycle is at most L long; for totals at most M old, a cycle holding a 3212 is at most min(2M, L) and one without at most M; they must cover the time: d * min(2M, L) + (f - d) * M >= 1. For M = {period:.1} s (the best) that needs L >= 2M = {:.1} s; for L = 75 s it needs M >= (1 - 75 d) / (f - d) = {:.1} s. capflow keeps the totals (every row shows them) and lets the series go to about 2M: each row's requests alternate.",
+        2.0 * period,
+        (1.0 - 75.0 * per_dist) / (per_flow - per_dist)
+    );
+    let need = others / 35.0 + 1.0 / 3.0;
+    println!(
+        "- Totals at most 35 s old for 59 rows need 59 / 35 = {:.4}/s, plus the focused stock's 1 / 3 = 0.3333/s: {need:.4}/s, more than OpenD's 2.0000/s even without the margin and with zero latency. The 35-s target is impossible with a focused stock kept within 3 s; the best is a round robin of {period:.1} s (max age that plus the latency and the jitter of two independent budgets).",
+        others / 35.0,
+    );
+    println!(
+        "- p95 <= 32 s: in a round robin of period T the ages spread evenly over [0, T], so p95 = 0.95 T; T <= 33.7 s needs {:.4}/s: impossible for the same reason (best p95 about {:.1} s).",
+        others / 33.7 + 1.0 / 3.0,
+        0.95 * period
+    );
 }

@@ -31,8 +31,12 @@ pub const EXAMPLE: &str = include_str!("../config.example.toml");
 pub struct Config {
     /// Where OpenD is and how to talk to it.
     pub opend: OpendConfig,
-    /// Capital-flow requests per 30 s (1..=30; OpenD allows 30 per connection).
+    /// Capital-flow requests (3211) per 30 s (1..=30; OpenD allows 30 per connection).
     pub budget: usize,
+    /// Capital-distribution requests (3212) per 30 s (1..=30; OpenD allows 30 per connection).
+    pub distribution_budget: usize,
+    /// Snapshot requests (3203) per 30 s (1..=60; OpenD allows 60 per connection).
+    pub snapshot_budget: usize,
     /// Display options.
     pub ui: UiConfig,
     /// The local store of recorded flow.
@@ -203,6 +207,10 @@ pub const DEFAULT_HOST: &str = "127.0.0.1";
 pub const DEFAULT_PORT: u16 = 11111;
 /// Default and maximum capital-flow requests per 30 s (OpenD's per-connection limit).
 pub const MAX_BUDGET: usize = 30;
+/// Default and maximum capital-distribution requests per 30 s (OpenD's per-connection limit).
+pub const MAX_DISTRIBUTION_BUDGET: usize = 30;
+/// Default and maximum snapshot requests per 30 s (OpenD's per-connection limit).
+pub const MAX_SNAPSHOT_BUDGET: usize = 60;
 
 fn codes(list: &[(Market, &str)]) -> WatchlistSource {
     WatchlistSource::Codes(list.iter().map(|&(m, c)| SecurityCode::new(m, c)).collect())
@@ -221,6 +229,8 @@ impl Default for Config {
                 brand: Brand::Futu,
             },
             budget: MAX_BUDGET,
+            distribution_budget: MAX_DISTRIBUTION_BUDGET,
+            snapshot_budget: MAX_SNAPSHOT_BUDGET,
             ui: UiConfig::default(),
             store: StoreConfig::default(),
             watchlists: vec![

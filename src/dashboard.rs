@@ -65,6 +65,8 @@ pub async fn run(args: DashboardArgs) -> Result<(), Failure> {
         clock,
         server_clock,
         budget: cfg.budget,
+        distribution_budget: cfg.distribution_budget,
+        snapshot_budget: cfg.snapshot_budget,
         colors: cfg.ui.colors,
         units: cfg.ui.units,
         sparkline: cfg.ui.sparkline,

@@ -28,6 +28,6 @@ pub use error::{
 };
 pub use gateway::{
     Connector, FlowRequest, Gateway, GlobalState, MarketState, OpenDConnector, SecurityInfo,
-    SecurityKind, UserGroup,
+    SecurityKind, Snapshot, UserGroup,
 };
 pub use user_info::{QotRight, UserInfo, names_not_logged_in};

@@ -1,12 +1,17 @@
-//! The poller: keeps a whole watchlist fresh inside OpenD's capital-flow budget.
+//! The poller: keeps a whole watchlist fresh inside three of OpenD's request budgets, each its
+//! own sliding window: capital flow (3211, 30 per 30 s: the per-minute series and the totals),
+//! capital distribution (3212, 30 per 30 s: the totals, in and out per size) and snapshots
+//! (3203, 60 per 30 s: the prices of the whole list, up to 400 codes a request).
 //!
-//! It owns the request budget (a sliding-window log), decides what to fetch next (focused stock
-//! first, then visible ones, then the rest round-robin), skips closed markets, backs off on
-//! rejections and reconnects through a [`Connector`](crate::opend::Connector). It never touches
-//! sockets. Failed requests follow [`Error::class`](crate::opend::Error::class): a rate limit
-//! pauses every send, a known-permanent error stops that stock, anything else retries it. The app talks to it with [`PollCommand`]s and hears back [`PollEvent`]s.
+//! It owns the budgets (sliding-window logs), decides what to fetch next (focused stock
+//! first, alternating 3211 and 3212, then the rest oldest first), skips closed markets, backs off
+//! on rejections and reconnects through a [`Connector`](crate::opend::Connector). It never
+//! touches sockets. Failed requests follow [`Error::class`](crate::opend::Error::class): a rate
+//! limit pauses that budget's sends, a known-permanent error stops that stock (for 3212: leaves
+//! it to 3211 alone), anything else retries it. The app talks to it with [`PollCommand`]s and hears back [`PollEvent`]s.
 //!
-//! - [`budget`]: the sliding log (N requests per 31 s: OpenD's 30 s plus a 1-s safety margin).
+//! - [`budget`]: the sliding log (N requests per 31 s: OpenD's 30 s plus a 1-s safety margin),
+//!   one per budget.
 //! - [`schedule`]: pure decisions, one concern per file: when each stock is due (sessions, focus,
 //!   ages), what to send now (priority share, focus reserve, pacing), the history cache, and what
 //!   a reply means (backoff, rejection pauses).
@@ -80,6 +85,15 @@ impl Budget {
             Budget::Flow => "flow",
             Budget::Distribution => "dist",
             Budget::Snapshot => "snap",
+        }
+    }
+
+    /// The request in words, with its protocol ID ("capital flow, 3211").
+    pub fn describe(self) -> &'static str {
+        match self {
+            Budget::Flow => "capital flow, 3211",
+            Budget::Distribution => "capital distribution, 3212",
+            Budget::Snapshot => "snapshots, 3203",
         }
     }
 
@@ -204,6 +218,7 @@ pub mod run;
 pub mod schedule;
 
 pub use run::run;
+pub use schedule::Caps;
 
 #[cfg(test)]
 mod tests;
@@ -211,8 +226,12 @@ mod tests;
 /// Poller settings.
 #[derive(Clone)]
 pub struct PollerConfig {
-    /// Capital-flow requests allowed per 30 s (1..=30).
+    /// Capital-flow requests (3211) allowed per 30 s (1..=30).
     pub budget: usize,
+    /// Capital-distribution requests (3212) allowed per 30 s (1..=30).
+    pub distribution_budget: usize,
+    /// Snapshot requests (3203) allowed per 30 s (1..=60).
+    pub snapshot_budget: usize,
     /// The market clock (the simulator's in the demo).
     pub clock: crate::clock::SharedClock,
 }
@@ -221,6 +240,8 @@ impl std::fmt::Debug for PollerConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PollerConfig")
             .field("budget", &self.budget)
+            .field("distribution_budget", &self.distribution_budget)
+            .field("snapshot_budget", &self.snapshot_budget)
             .field("now", &self.clock.now())
             .finish()
     }

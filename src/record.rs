@@ -1,7 +1,9 @@
 //! `capflow record`: the poller without the TUI, for servers and cron. It validates its flags,
 //! starts [`crate::poller::run()`], and prints one line per minute (and a final one) with requests
-//! sent, budget used in the last 30 s, stocks fresh / stale / errored (how many of them the poller
-//! is retrying) and rejections. The final line lists each errored stock's error, marked
+//! sent (all kinds), each budget's use in the last 30 s ("flow 28/30 dist 29/30 snap 10/60"),
+//! stocks fresh / stale / errored (how many of them the poller is retrying) and rejections. The
+//! final line adds each budget's requests sent and rejected since start, then lists each errored
+//! stock's error, marked
 //! "retrying" unless the poller gave up on it ("error": unknown code, unsupported type).
 //!
 //! It keeps only the latest flow per stock in memory (storage comes in a later issue) and never
@@ -27,7 +29,7 @@ use crate::config::{Config, WatchlistConfig, WatchlistSource};
 use crate::failure::Failure;
 use crate::flow::{CapitalFlow, Period, Schedule, SecurityCode};
 use crate::opend::{Client, Connector, Gateway, OpenDConnector};
-use crate::poller::{Budget, ConnState, PollCommand, PollEvent, PollStatus, PollerConfig};
+use crate::poller::{BudgetUse, Caps, ConnState, PollCommand, PollEvent, PollStatus, PollerConfig};
 use crate::store::{Batch, Record, Store, Writer};
 
 /// Data younger than this counts as fresh while the stock's market trades.
@@ -105,10 +107,8 @@ pub struct Counts {
     pub sent: u64,
     /// Requests since the previous line.
     pub sent_delta: u64,
-    /// Budget used in the last 30 s.
-    pub budget_used: usize,
-    /// Budget cap.
-    pub budget_cap: usize,
+    /// Each budget's use (in the last 30 s, and since start), in [`Budget::ALL`](crate::poller::Budget::ALL) order.
+    pub budgets: Vec<BudgetUse>,
     /// Stocks with fresh data.
     pub fresh: usize,
     /// Stocks with old or no data.
@@ -167,23 +167,16 @@ impl Tally {
                 _ => stale += 1,
             }
         }
-        let (sent, budget_used, budget_cap, rejected) =
-            self.status.as_ref().map_or((0, 0, 0, 0), |s| {
-                let flow = s.budget(Budget::Flow);
-                (
-                    s.requests_sent(),
-                    flow.map_or(0, |b| b.used),
-                    flow.map_or(0, |b| b.cap),
-                    s.rejected(),
-                )
-            });
+        let (sent, budgets, rejected) = self.status.as_ref().map_or_else(
+            || (0, Vec::new(), 0),
+            |s| (s.requests_sent(), s.budgets.clone(), s.rejected()),
+        );
         let sent_delta = sent.saturating_sub(self.sent_before);
         self.sent_before = sent;
         Counts {
             sent,
             sent_delta,
-            budget_used,
-            budget_cap,
+            budgets,
             fresh,
             stale,
             errored,
@@ -204,6 +197,36 @@ impl Tally {
     }
 }
 
+/// Each budget's use in the last 30 s: "flow 28/30 dist 29/30 snap 4/60" ("budget 0/0" before
+/// the poller's first status).
+pub fn format_budgets(budgets: &[BudgetUse]) -> String {
+    if budgets.is_empty() {
+        return "budget 0/0".into();
+    }
+    budgets
+        .iter()
+        .map(|b| format!("{} {}/{}", b.kind.label(), b.used, b.cap))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Each budget's requests since start, for the final line: "sent flow 78 dist 77 snap 27
+/// rejected flow 0 dist 0 snap 0".
+pub fn format_totals(budgets: &[BudgetUse]) -> String {
+    let list = |f: fn(&BudgetUse) -> u64| {
+        budgets
+            .iter()
+            .map(|b| format!("{} {}", b.kind.label(), f(b)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    format!(
+        "sent {}  rejected {}",
+        list(|b| b.sent),
+        list(|b| b.rejected)
+    )
+}
+
 /// One output line ("errored N" says "(M retrying)" after it when the poller retries some).
 pub fn format_line(label: &str, market_now: DateTime<Utc>, c: &Counts, conn: &str) -> String {
     let retrying = if c.retrying > 0 {
@@ -212,12 +235,11 @@ pub fn format_line(label: &str, market_now: DateTime<Utc>, c: &Counts, conn: &st
         String::new()
     };
     format!(
-        "{label} {}  requests {} (+{})  budget {}/{} in last 30 s  fresh {} stale {} errored {}{retrying}  rejected {}  {conn}",
+        "{label} {}  requests {} (+{})  {} in last 30 s  fresh {} stale {} errored {}{retrying}  rejected {}  {conn}",
         market_now.format("%Y-%m-%d %H:%M:%S UTC"),
         c.sent,
         c.sent_delta,
-        c.budget_used,
-        c.budget_cap,
+        format_budgets(&c.budgets),
         c.fresh,
         c.stale,
         c.errored,
@@ -231,12 +253,12 @@ pub async fn record<C: Connector>(
     connector: C,
     clock: SharedClock,
     codes: Vec<SecurityCode>,
-    budget: usize,
+    caps: Caps,
     duration: Option<Duration>,
     token: CancellationToken,
     out: &mut (impl Write + Send),
 ) -> Result<Tally, Failure> {
-    record_into(connector, clock, codes, budget, duration, token, out, None).await
+    record_into(connector, clock, codes, caps, duration, token, out, None).await
 }
 
 /// [`record`], also handing every fetched flow to the store's writer (which never blocks).
@@ -248,7 +270,7 @@ pub async fn record_into<C: Connector>(
     connector: C,
     clock: SharedClock,
     codes: Vec<SecurityCode>,
-    budget: usize,
+    caps: Caps,
     duration: Option<Duration>,
     token: CancellationToken,
     out: &mut (impl Write + Send),
@@ -258,7 +280,9 @@ pub async fn record_into<C: Connector>(
     let (ev_tx, mut ev_rx) = mpsc::channel(1024);
     let poll_token = token.child_token();
     let config = PollerConfig {
-        budget,
+        budget: caps.flow,
+        distribution_budget: caps.distribution,
+        snapshot_budget: caps.snapshot,
         clock: clock.clone(),
     };
     let task = tokio::spawn(crate::poller::run(
@@ -305,7 +329,8 @@ pub async fn record_into<C: Connector>(
     }
     let market = clock.now();
     let c = tally.counts(&codes, Instant::now(), market);
-    write(out, format_line("final", market, &c, &tally.connection()))?;
+    let line = format_line("final", market, &c, &tally.connection());
+    write(out, format!("{line}  {}", format_totals(&c.budgets)))?;
     for (code, (msg, permanent)) in &tally.errored {
         let kind = if *permanent { "error" } else { "retrying" };
         write(out, format!("  {code}: {kind}: {msg}"))?;
@@ -456,6 +481,11 @@ async fn watchlist_codes<G: Gateway>(
 /// until `--for` ends or Ctrl-C.
 pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
     let (budget, duration) = check_flags(&args, config)?;
+    let caps = Caps {
+        flow: budget,
+        distribution: config.distribution_budget,
+        snapshot: config.snapshot_budget,
+    };
     // A store named by the user (and `--demo --store`) is checked before anything is sent; the
     // default one is opened only once OpenD answered, so a failed connection leaves no empty
     // capflow.db behind.
@@ -485,9 +515,12 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
         clock_note,
         target.note.clone(),
         Some(format!(
-            "recording {} stocks through {} (budget {budget} requests / 30 s){}",
+            "recording {} stocks through {} (budgets per 30 s: capital flow {}, capital distribution {}, snapshots {}){}",
             codes.len(),
             target.options.addr,
+            caps.flow,
+            caps.distribution,
+            caps.snapshot,
             duration.map_or_else(
                 || ", Ctrl-C to stop".into(),
                 |d| format!(" for {} s", d.as_secs())
@@ -507,7 +540,7 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
         connector,
         clock,
         codes,
-        budget,
+        caps,
         duration,
         &mut stdout,
         writer.as_ref(),
@@ -597,7 +630,7 @@ async fn record_until_stopped<C: Connector>(
     connector: C,
     clock: SharedClock,
     codes: Vec<SecurityCode>,
-    budget: usize,
+    caps: Caps,
     duration: Option<Duration>,
     out: &mut (impl Write + Send),
     store: Option<&Writer>,
@@ -609,7 +642,7 @@ async fn record_until_stopped<C: Connector>(
             ctrl_c.cancel();
         }
     });
-    let result = record_into(connector, clock, codes, budget, duration, token, out, store).await;
+    let result = record_into(connector, clock, codes, caps, duration, token, out, store).await;
     signal.abort();
     result
 }

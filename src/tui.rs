@@ -64,8 +64,12 @@ pub struct DashboardOptions {
     pub clock: SharedClock,
     /// When the market clock is OpenD's server clock: taught OpenD's time once connected.
     pub server_clock: Option<Arc<ServerClock>>,
-    /// Capital-flow requests per 30 s.
+    /// Capital-flow requests (3211) per 30 s.
     pub budget: usize,
+    /// Capital-distribution requests (3212) per 30 s.
+    pub distribution_budget: usize,
+    /// Snapshot requests (3203) per 30 s.
+    pub snapshot_budget: usize,
     /// Up/down colours.
     pub colors: Colors,
     /// Amount units.
@@ -309,6 +313,8 @@ fn spawn_tasks(opts: &DashboardOptions, token: &CancellationToken) -> (JoinSet<(
         opts.connector.clone(),
         PollerConfig {
             budget: opts.budget,
+            distribution_budget: opts.distribution_budget,
+            snapshot_budget: opts.snapshot_budget,
             clock: opts.clock.clone(),
         },
         cmd_rx,

@@ -41,7 +41,7 @@ async fn run(fake: &FakeConnector, codes: Vec<SecurityCode>, secs: u64) -> Strin
         fake.clone(),
         hk_open(),
         codes,
-        30,
+        capflow::poller::Caps::full(),
         Some(Duration::from_secs(secs)),
         CancellationToken::new(),
         &mut out,

@@ -27,7 +27,7 @@ async fn seventy_stocks_for_80s_use_the_budget_without_rejections() {
         fake.clone(),
         hk_open(),
         codes.clone(),
-        30,
+        capflow::poller::Caps::full(),
         Some(Duration::from_secs(80)),
         CancellationToken::new(),
         &mut out,
@@ -50,8 +50,24 @@ async fn seventy_stocks_for_80s_use_the_budget_without_rejections() {
     // Paced at 3 per 3.1 s (30 per 31 s): about 0.97 requests per second.
     assert!(calls.len() >= 75, "{} requests", calls.len());
     assert!(calls.iter().all(|c| c.outcome == CallOutcome::Ok));
+    // Every budget on both lines; the final one counts each budget's requests.
+    assert!(lines[0].contains(" flow "), "{text}");
+    assert!(lines[0].contains(" dist "), "{text}");
+    assert!(lines[0].contains(" snap "), "{text}");
+    let dist = fake
+        .budget_calls(capflow::poller::Budget::Distribution)
+        .len();
+    let snap = fake.budget_calls(capflow::poller::Budget::Snapshot).len();
+    assert!(dist >= 75, "{dist} distribution requests");
     assert!(
-        lines[1].contains(&format!("requests {} ", calls.len())),
+        lines[1].contains(&format!(
+            "sent flow {} dist {dist} snap {snap}  rejected flow 0 dist 0 snap 0",
+            calls.len()
+        )),
+        "{text}"
+    );
+    assert!(
+        lines[1].contains(&format!("requests {} ", calls.len() + dist + snap)),
         "{text}"
     );
     // Every fetched stock keeps its latest flow.
@@ -74,9 +90,20 @@ async fn cancellation_prints_the_final_line_and_errors() {
     });
     let mut out = Vec::new();
     let codes = vec!["HK.00700".parse().unwrap(), bad];
-    record(fake, hk_open(), codes, 10, None, token, &mut out)
-        .await
-        .unwrap();
+    record(
+        fake,
+        hk_open(),
+        codes,
+        capflow::poller::Caps {
+            flow: 10,
+            ..capflow::poller::Caps::full()
+        },
+        None,
+        token,
+        &mut out,
+    )
+    .await
+    .unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(text.starts_with("final "), "{text}");
     assert!(text.contains("fresh 1 stale 0 errored 1"), "{text}");

@@ -43,8 +43,12 @@ pub struct OpendFile {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BudgetFile {
-    /// 1..=30.
+    /// Capital flow (3211), 1..=30.
     pub requests_per_30s: Option<Spanned<i64>>,
+    /// Capital distribution (3212), 1..=30.
+    pub distribution_per_30s: Option<Spanned<i64>>,
+    /// Snapshots (3203), 1..=60.
+    pub snapshots_per_30s: Option<Spanned<i64>>,
 }
 
 /// `[ui]`.

@@ -16,10 +16,10 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
-use super::file::{ConfigFile, OpendFile, StoreFile, UiFile, WatchlistFile};
+use super::file::{BudgetFile, ConfigFile, OpendFile, StoreFile, UiFile, WatchlistFile};
 use super::{
-    Brand, Colors, Config, Diagnostic, MAX_BUDGET, MAX_DIVERGENCE_PCT, MAX_KEEP_DAYS, Sparkline,
-    WatchlistConfig, WatchlistSource,
+    Brand, Colors, Config, Diagnostic, MAX_BUDGET, MAX_DISTRIBUTION_BUDGET, MAX_DIVERGENCE_PCT,
+    MAX_KEEP_DAYS, MAX_SNAPSHOT_BUDGET, Sparkline, WatchlistConfig, WatchlistSource,
 };
 use crate::flow::{SecurityCode, Units};
 
@@ -225,8 +225,8 @@ fn build(file: ConfigFile, base: Option<&Path>, r: &mut Report<'_>) -> Config {
     if let Some(opend) = file.opend.map(Spanned::into_inner) {
         opend_section(opend, base, &mut c, r);
     }
-    if let Some(n) = file.budget.and_then(|b| b.into_inner().requests_per_30s) {
-        budget_section(&n, &mut c, r);
+    if let Some(budget) = file.budget.map(Spanned::into_inner) {
+        budget_section(budget, &mut c, r);
     }
     if let Some(ui) = file.ui.map(Spanned::into_inner) {
         ui_section(ui, &mut c, r);
@@ -280,17 +280,48 @@ fn opend_section(opend: OpendFile, base: Option<&Path>, c: &mut Config, r: &mut 
     }
 }
 
-/// `[budget] requests_per_30s`.
-fn budget_section(n: &Spanned<i64>, c: &mut Config, r: &mut Report<'_>) {
+/// One `[budget]` key: `n` within 1..=`max`, else a located error saying why.
+fn budget_key(
+    n: &Spanned<i64>,
+    max: usize,
+    why: &str,
+    r: &mut Report<'_>,
+    key: &str,
+) -> Option<usize> {
     match usize::try_from(*n.get_ref()) {
-        Ok(b) if (1..=MAX_BUDGET).contains(&b) => c.budget = b,
-        _ => r.at(
-            Some(n.span()),
-            format!(
-                "requests_per_30s = {} is out of range: expected 1 to 30 (OpenD allows 30 capital-flow requests per 30 s; lower it if other programs share your OpenD)",
-                n.get_ref()
-            ),
-        ),
+        Ok(b) if (1..=max).contains(&b) => Some(b),
+        _ => {
+            r.at(
+                Some(n.span()),
+                format!(
+                    "{key} = {} is out of range: expected 1 to {max} ({why}; lower it if other programs share your OpenD)",
+                    n.get_ref()
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// `[budget]`: `requests_per_30s` (capital flow), `distribution_per_30s`, `snapshots_per_30s`.
+fn budget_section(b: BudgetFile, c: &mut Config, r: &mut Report<'_>) {
+    if let Some(n) = b.requests_per_30s {
+        let why = "OpenD allows 30 capital-flow requests per 30 s";
+        if let Some(v) = budget_key(&n, MAX_BUDGET, why, r, "requests_per_30s") {
+            c.budget = v;
+        }
+    }
+    if let Some(n) = b.distribution_per_30s {
+        let why = "OpenD allows 30 capital-distribution requests per 30 s";
+        if let Some(v) = budget_key(&n, MAX_DISTRIBUTION_BUDGET, why, r, "distribution_per_30s") {
+            c.distribution_budget = v;
+        }
+    }
+    if let Some(n) = b.snapshots_per_30s {
+        let why = "OpenD allows 60 snapshot requests per 30 s";
+        if let Some(v) = budget_key(&n, MAX_SNAPSHOT_BUDGET, why, r, "snapshots_per_30s") {
+            c.snapshot_budget = v;
+        }
     }
 }
 

@@ -8,10 +8,12 @@ use chrono::{DateTime, Utc};
 use super::Result;
 use super::client::Client;
 use super::gateway::{
-    FlowRequest, Gateway, GlobalState, MarketState, SecurityInfo, SecurityKind, UserGroup,
+    FlowRequest, Gateway, GlobalState, MarketState, SecurityInfo, SecurityKind, Snapshot, UserGroup,
 };
 use crate::flow::text::{clean, clean_owned};
-use crate::flow::{CapitalFlow, Distribution, FlowItem, Market, Period, SecurityCode, SizeSplit};
+use crate::flow::{
+    CapitalFlow, Distribution, FlowItem, Market, Period, Quote, SecurityCode, SizeSplit,
+};
 use crate::wire::pb::{self, qot_common};
 use crate::wire::proto_id;
 
@@ -114,6 +116,31 @@ pub fn distribution_from_pb(s: &pb::qot_get_capital_distribution::S2c) -> Distri
     }
 }
 
+/// A 3203 snapshot as a [`Snapshot`]: static facts and quote (an empty `updateTime` is `None`).
+pub fn snapshot_from_pb(s: pb::qot_get_security_snapshot::Snapshot) -> Snapshot {
+    let b = s.basic;
+    let code = SecurityCode::from_wire(b.security.market, &b.security.code);
+    let update_time = Some(clean_owned(b.update_time)).filter(|t| !t.is_empty());
+    Snapshot {
+        quote: Quote {
+            code: code.clone(),
+            price: b.cur_price,
+            last_close: b.last_close_price,
+            turnover: b.turnover,
+            volume: b.volume,
+            update_time,
+        },
+        info: SecurityInfo {
+            code,
+            name: b.name.map(clean_owned).unwrap_or_default(),
+            lot_size: b.lot_size,
+            kind: SecurityKind::from_number(b.r#type),
+            price: Some(b.cur_price),
+            last_close: Some(b.last_close_price),
+        },
+    }
+}
+
 /// `SecurityStaticInfo` as [`SecurityInfo`].
 pub fn static_info_from_pb(s: &qot_common::SecurityStaticInfo) -> SecurityInfo {
     let b = &s.basic;
@@ -203,7 +230,7 @@ impl Gateway for Client {
             .collect())
     }
 
-    async fn snapshots(&self, codes: &[SecurityCode]) -> Result<Vec<SecurityInfo>> {
+    async fn market_snapshots(&self, codes: &[SecurityCode]) -> Result<Vec<Snapshot>> {
         let req = pb::qot_get_security_snapshot::Request {
             c2s: pb::qot_get_security_snapshot::C2s {
                 security_list: codes.iter().map(security).collect(),
@@ -219,17 +246,7 @@ impl Gateway for Client {
         Ok(s2c
             .snapshot_list
             .into_iter()
-            .map(|s| {
-                let b = s.basic;
-                SecurityInfo {
-                    code: SecurityCode::from_wire(b.security.market, &b.security.code),
-                    name: b.name.map(clean_owned).unwrap_or_default(),
-                    lot_size: b.lot_size,
-                    kind: SecurityKind::from_number(b.r#type),
-                    price: Some(b.cur_price),
-                    last_close: Some(b.last_close_price),
-                }
-            })
+            .map(snapshot_from_pb)
             .collect())
     }
 
@@ -291,5 +308,70 @@ impl Gateway for Client {
 
     fn conn_id(&self) -> u64 {
         self.info().conn_id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basic(update_time: &str) -> pb::qot_get_security_snapshot::SnapshotBasicData {
+        pb::qot_get_security_snapshot::SnapshotBasicData {
+            security: security(&SecurityCode::new(Market::Hk, "00700")),
+            r#type: 3,
+            is_suspend: false,
+            list_time: "2004-06-16".into(),
+            lot_size: 100,
+            price_spread: 0.2,
+            update_time: update_time.into(),
+            high_price: 412.0,
+            open_price: 401.0,
+            low_price: 399.0,
+            last_close_price: 400.0,
+            cur_price: 410.2,
+            volume: 12_345_600,
+            turnover: 5_061_234_567.5,
+            turnover_rate: 0.13,
+            list_timestamp: None,
+            update_timestamp: None,
+            ask_price: None,
+            bid_price: None,
+            ask_vol: None,
+            bid_vol: None,
+            amplitude: None,
+            avg_price: None,
+            bid_ask_ratio: None,
+            volume_ratio: None,
+            highest52_weeks_price: None,
+            lowest52_weeks_price: None,
+            sec_status: None,
+            name: Some("TENCENT\u{7}".into()),
+        }
+    }
+
+    #[test]
+    fn a_snapshot_brings_its_quote_and_its_facts() {
+        let s = snapshot_from_pb(pb::qot_get_security_snapshot::Snapshot {
+            basic: basic("2026-11-25 10:15:30"),
+        });
+        let code = SecurityCode::new(Market::Hk, "00700");
+        assert_eq!(
+            s.quote,
+            Quote {
+                code: code.clone(),
+                price: 410.2,
+                last_close: 400.0,
+                turnover: 5_061_234_567.5,
+                volume: 12_345_600,
+                update_time: Some("2026-11-25 10:15:30".into()),
+            }
+        );
+        assert_eq!(s.info.code, code);
+        assert_eq!(s.info.name, "TENCENT");
+        assert_eq!(s.info.kind, SecurityKind::Stock);
+        assert_eq!(s.info.price, Some(410.2));
+        assert_eq!(s.info.last_close, Some(400.0));
+        let empty = snapshot_from_pb(pb::qot_get_security_snapshot::Snapshot { basic: basic("") });
+        assert_eq!(empty.quote.update_time, None);
     }
 }

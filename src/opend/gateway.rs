@@ -8,7 +8,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use super::Result;
-use crate::flow::{CapitalFlow, DateRange, Distribution, Market, Period, SecurityCode};
+use crate::flow::{CapitalFlow, DateRange, Distribution, Market, Period, Quote, SecurityCode};
 pub use crate::flow::{MarketState, SecurityKind};
 
 /// A capital-flow request: what `get_capital_flow(code, period, start, end)` sends.
@@ -37,6 +37,16 @@ pub struct SecurityInfo {
     pub price: Option<f64>,
     /// Previous close (snapshots only).
     pub last_close: Option<f64>,
+}
+
+/// One security's snapshot (3203): its static facts (name, kind, and `price` / `last_close` as in
+/// [`Gateway::snapshots`]) and its quote (price, turnover, volume, update time).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// Name, lot size, kind, price.
+    pub info: SecurityInfo,
+    /// Price and turnover.
+    pub quote: Quote,
 }
 
 /// A watchlist group (3222).
@@ -82,11 +92,20 @@ pub trait Gateway: Send + Sync + 'static {
         &self,
         codes: &[SecurityCode],
     ) -> impl Future<Output = Result<Vec<SecurityInfo>>> + Send;
-    /// Qot_GetSecuritySnapshot (3203) for a list of codes (name and price).
+    /// Qot_GetSecuritySnapshot (3203) for a list of codes (at most 400 per request): name, price,
+    /// turnover, volume and update time of each code OpenD answered for.
+    fn market_snapshots(
+        &self,
+        codes: &[SecurityCode],
+    ) -> impl Future<Output = Result<Vec<Snapshot>>> + Send;
+    /// Qot_GetSecuritySnapshot (3203) for a list of codes, the static facts only (name and price).
     fn snapshots(
         &self,
         codes: &[SecurityCode],
-    ) -> impl Future<Output = Result<Vec<SecurityInfo>>> + Send;
+    ) -> impl Future<Output = Result<Vec<SecurityInfo>>> + Send {
+        let snaps = self.market_snapshots(codes);
+        async move { Ok(snaps.await?.into_iter().map(|s| s.info).collect()) }
+    }
     /// Qot_GetUserSecurityGroup (3222), all groups.
     fn user_groups(&self) -> impl Future<Output = Result<Vec<UserGroup>>> + Send;
     /// Qot_GetUserSecurity (3213) for one group.

@@ -1,11 +1,15 @@
 //! A fake OpenD behind the [`Gateway`] / [`Connector`] traits, for the poller's tests and the
-//! `poller_budget` example: configurable latency (random, seeded), OpenD's 30-per-30-s limit
-//! counted per connection by *arrival* time, random rejections, per-code permanent errors,
-//! scripted errors for a code's first requests, failing connects and disconnects on demand. It records every capital-flow call.
+//! `poller_budget` example: configurable latency (random, seeded), OpenD's limits counted per
+//! connection and per request kind by *arrival* time (capital flow 30, capital distribution 30,
+//! snapshots 60 per 30 s), random rejections, per-code permanent errors, scripted errors for a
+//! code's first requests, 3212 refusals and errors, snapshot replies that leave codes out,
+//! failing connects and disconnects on demand. It records every call: capital flow in
+//! [`FakeConnector::calls`], 3212 and 3203 in [`FakeConnector::budget_calls`].
 //!
 //! It runs on tokio time (use it under paused time) and never touches sockets. It is not a
 //! market model: flows carry one item and `last_valid_timestamp` = seconds from the connector's
-//! creation to the moment the request "arrived", so callers can measure data age.
+//! creation to the moment the request "arrived", so callers can measure data age; a
+//! distribution carries that moment in `inflow.sml` ([`FakeConnector::dist_served_at`]).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
@@ -14,11 +18,12 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::flow::{CapitalFlow, Distribution, FlowItem, Market, SecurityCode};
+use crate::flow::{CapitalFlow, Distribution, FlowItem, Market, Quote, SecurityCode, SizeSplit};
 use crate::opend::{
     Connector, Error, FlowRequest, Gateway, GlobalState, MarketState, Result, SecurityInfo,
-    SecurityKind, UserGroup,
+    SecurityKind, Snapshot, UserGroup,
 };
+use crate::poller::Budget;
 use crate::wire::proto_id;
 
 /// How the fake behaves.
@@ -28,8 +33,21 @@ pub struct FakeConfig {
     pub latency: (Duration, Duration),
     /// Probability that a capital-flow request is rejected as "too frequent" anyway.
     pub reject_prob: f64,
-    /// Server-side limit per connection: (requests, window) by arrival time, closed window.
+    /// Server-side capital-flow limit per connection: (requests, window) by arrival time,
+    /// closed window.
     pub server_limit: Option<(usize, Duration)>,
+    /// The same for capital distribution (3212).
+    pub distribution_limit: Option<(usize, Duration)>,
+    /// The same for snapshots (3203).
+    pub snapshot_limit: Option<(usize, Duration)>,
+    /// Codes whose 3212 OpenD refuses for good (their 3211 is served).
+    pub dist_refused: HashSet<SecurityCode>,
+    /// Errors answered to a code's first 3212 requests (within the limit), in order.
+    pub dist_errors_first: HashMap<SecurityCode, VecDeque<Error>>,
+    /// Codes a snapshot reply leaves out.
+    pub snapshot_missing: HashSet<SecurityCode>,
+    /// Errors answered to the first snapshot requests (within the limit), in order.
+    pub snapshot_errors_first: VecDeque<Error>,
     /// Codes OpenD does not know (permanent error).
     pub bad_codes: HashSet<SecurityCode>,
     /// Errors answered to a code's first capital-flow requests, in order (one per request that
@@ -51,6 +69,12 @@ impl Default for FakeConfig {
             latency: (Duration::from_millis(50), Duration::from_millis(150)),
             reject_prob: 0.0,
             server_limit: Some((30, Duration::from_secs(30))),
+            distribution_limit: Some((30, Duration::from_secs(30))),
+            snapshot_limit: Some((60, Duration::from_secs(30))),
+            dist_refused: HashSet::new(),
+            dist_errors_first: HashMap::new(),
+            snapshot_missing: HashSet::new(),
+            snapshot_errors_first: VecDeque::new(),
             bad_codes: HashSet::new(),
             errors_first: HashMap::new(),
             index_codes: HashSet::new(),
@@ -93,6 +117,23 @@ pub struct FakeCall {
     pub outcome: CallOutcome,
 }
 
+/// One 3212 or 3203 call as the fake saw it.
+#[derive(Debug, Clone)]
+pub struct BudgetCall {
+    /// Capital distribution or snapshots.
+    pub kind: Budget,
+    /// When the poller called (send time).
+    pub sent: Instant,
+    /// When it "arrived" at the server.
+    pub arrived: Instant,
+    /// The codes asked for (one for 3212).
+    pub codes: Vec<SecurityCode>,
+    /// Connection number (1-based).
+    pub conn: u64,
+    /// Result.
+    pub outcome: CallOutcome,
+}
+
 #[derive(Debug)]
 struct State {
     cfg: FakeConfig,
@@ -102,7 +143,10 @@ struct State {
     alive: bool,
     connects: u32,
     arrivals: VecDeque<Instant>,
+    dist_arrivals: VecDeque<Instant>,
+    snap_arrivals: VecDeque<Instant>,
     calls: Vec<FakeCall>,
+    budget_calls: Vec<BudgetCall>,
     name_calls: usize,
 }
 
@@ -135,7 +179,10 @@ impl FakeConnector {
                 alive: false,
                 connects: 0,
                 arrivals: VecDeque::new(),
+                dist_arrivals: VecDeque::new(),
+                snap_arrivals: VecDeque::new(),
                 calls: Vec::new(),
+                budget_calls: Vec::new(),
                 name_calls: 0,
             })),
         }
@@ -144,6 +191,23 @@ impl FakeConnector {
     /// Every capital-flow call so far, in call order.
     pub fn calls(&self) -> Vec<FakeCall> {
         lock(&self.state).calls.clone()
+    }
+
+    /// Every 3212 or 3203 call of that kind so far, in call order.
+    pub fn budget_calls(&self, kind: Budget) -> Vec<BudgetCall> {
+        lock(&self.state)
+            .budget_calls
+            .iter()
+            .filter(|c| c.kind == kind)
+            .cloned()
+            .collect()
+    }
+
+    /// The arrival instant a distribution from this fake encodes in `inflow.sml`.
+    pub fn dist_served_at(&self, dist: &Distribution) -> Option<Instant> {
+        let epoch = lock(&self.state).epoch;
+        (dist.inflow.sml.is_finite() && dist.inflow.sml >= 0.0)
+            .then(|| epoch + Duration::from_secs_f64(dist.inflow.sml))
     }
 
     /// Successful connects so far.
@@ -193,6 +257,8 @@ impl Connector for FakeConnector {
             s.connects += 1;
             s.alive = true;
             s.arrivals.clear();
+            s.dist_arrivals.clear();
+            s.snap_arrivals.clear();
             Ok(FakeGateway {
                 conn: s.conn,
                 state: state.clone(),
@@ -214,6 +280,88 @@ impl FakeGateway {
     fn gone() -> Error {
         Error::Disconnected("fake connection closed".into())
     }
+
+    /// The random round trip (up, down), or an error when this connection is gone.
+    fn latency(&self) -> Result<(Duration, Duration)> {
+        let mut s = lock(&self.state);
+        if !(s.alive && s.conn == self.conn) {
+            return Err(Self::gone());
+        }
+        let (lo, hi) = s.cfg.latency;
+        let span = u64::try_from(hi.saturating_sub(lo).as_micros()).unwrap_or(u64::MAX);
+        let total = lo + Duration::from_micros(s.rng.u64(0..=span));
+        let up = total.mul_f64(s.rng.f64());
+        Ok((up, total.saturating_sub(up)))
+    }
+
+    /// One 3212 or 3203 call: travels up, is counted against its own limit on arrival (a call
+    /// over it is refused as too frequent), is answered by `answer`, travels back.
+    async fn budget_call<T>(
+        &self,
+        kind: Budget,
+        codes: Vec<SecurityCode>,
+        answer: impl FnOnce(&mut State, Instant) -> (CallOutcome, Result<T>),
+    ) -> Result<T> {
+        let sent = Instant::now();
+        let (up, down) = self.latency()?;
+        tokio::time::sleep(up).await;
+        let arrived = Instant::now();
+        let result = {
+            let mut guard = lock(&self.state);
+            let s = &mut *guard;
+            let alive = s.alive && s.conn == self.conn;
+            let (limit, arrivals) = if kind == Budget::Distribution {
+                (s.cfg.distribution_limit, &mut s.dist_arrivals)
+            } else {
+                (s.cfg.snapshot_limit, &mut s.snap_arrivals)
+            };
+            let over = limit.is_some_and(|(n, w)| {
+                while arrivals.front().is_some_and(|&t| arrived > t + w) {
+                    arrivals.pop_front();
+                }
+                arrivals.len() >= n
+            });
+            if alive {
+                arrivals.push_back(arrived);
+            }
+            let proto = if kind == Budget::Distribution {
+                proto_id::QOT_GET_CAPITAL_DISTRIBUTION
+            } else {
+                proto_id::QOT_GET_SECURITY_SNAPSHOT
+            };
+            let (outcome, result) = if !alive {
+                (CallOutcome::Disconnected, Err(Self::gone()))
+            } else if over {
+                (CallOutcome::Rejected, Err(too_frequent(proto)))
+            } else {
+                answer(s, arrived)
+            };
+            s.budget_calls.push(BudgetCall {
+                kind,
+                sent,
+                arrived,
+                codes,
+                conn: self.conn,
+                outcome,
+            });
+            result
+        };
+        tokio::time::sleep(down).await;
+        if result.is_ok() && !self.alive() {
+            return Err(Self::gone());
+        }
+        result
+    }
+}
+
+/// OpenD's "too frequent" refusal of request `proto_id`.
+fn too_frequent(proto_id: u32) -> Error {
+    Error::Server {
+        proto_id,
+        ret_type: -1,
+        msg: "request too frequent, please try again later".into(),
+        err_code: None,
+    }
 }
 
 impl Gateway for FakeGateway {
@@ -222,17 +370,7 @@ impl Gateway for FakeGateway {
         let me = self.clone();
         async move {
             let sent = Instant::now();
-            let (up, down) = {
-                let mut s = lock(&me.state);
-                if !(s.alive && s.conn == me.conn) {
-                    return Err(Self::gone());
-                }
-                let (lo, hi) = s.cfg.latency;
-                let span = u64::try_from(hi.saturating_sub(lo).as_micros()).unwrap_or(u64::MAX);
-                let total = lo + Duration::from_micros(s.rng.u64(0..=span));
-                let up = total.mul_f64(s.rng.f64());
-                (up, total.saturating_sub(up))
-            };
+            let (up, down) = me.latency()?;
             tokio::time::sleep(up).await;
             let arrived = Instant::now();
             let result = {
@@ -257,12 +395,7 @@ impl Gateway for FakeGateway {
                         } else {
                             CallOutcome::Injected
                         },
-                        Err(Error::Server {
-                            proto_id: proto_id::QOT_GET_CAPITAL_FLOW,
-                            ret_type: -1,
-                            msg: "request too frequent, please try again later".into(),
-                            err_code: None,
-                        }),
+                        Err(too_frequent(proto_id::QOT_GET_CAPITAL_FLOW)),
                     )
                 } else if let Some(e) = s
                     .cfg
@@ -314,9 +447,85 @@ impl Gateway for FakeGateway {
 
     fn capital_distribution(
         &self,
-        _code: &SecurityCode,
+        code: &SecurityCode,
     ) -> impl Future<Output = Result<Distribution>> + Send {
-        std::future::ready(Err(Error::Invalid("not faked".into())))
+        let code = code.clone();
+        let me = self.clone();
+        async move {
+            let codes = vec![code.clone()];
+            me.budget_call(Budget::Distribution, codes, |s, arrived| {
+                if let Some(e) = s
+                    .cfg
+                    .dist_errors_first
+                    .get_mut(&code)
+                    .and_then(VecDeque::pop_front)
+                {
+                    return (CallOutcome::Scripted, Err(e));
+                }
+                if s.cfg.bad_codes.contains(&code) || s.cfg.dist_refused.contains(&code) {
+                    let e = Error::Server {
+                        proto_id: proto_id::QOT_GET_CAPITAL_DISTRIBUTION,
+                        ret_type: -1,
+                        msg: format!("unknown stock {code}"),
+                        err_code: None,
+                    };
+                    return (CallOutcome::Failed, Err(e));
+                }
+                let secs = arrived.duration_since(s.epoch).as_secs_f64();
+                let dist = Distribution {
+                    inflow: SizeSplit {
+                        sml: secs,
+                        ..SizeSplit::default()
+                    },
+                    outflow: SizeSplit::default(),
+                    update_time: None,
+                };
+                (CallOutcome::Ok, Ok(dist))
+            })
+            .await
+        }
+    }
+
+    fn market_snapshots(
+        &self,
+        codes: &[SecurityCode],
+    ) -> impl Future<Output = Result<Vec<Snapshot>>> + Send {
+        let codes = codes.to_vec();
+        let me = self.clone();
+        async move {
+            me.budget_call(Budget::Snapshot, codes.clone(), |s, arrived| {
+                if let Some(e) = s.cfg.snapshot_errors_first.pop_front() {
+                    return (CallOutcome::Scripted, Err(e));
+                }
+                let secs = arrived.duration_since(s.epoch).as_secs_f64();
+                let snaps = codes
+                    .iter()
+                    .filter(|c| {
+                        !s.cfg.snapshot_missing.contains(*c) && !s.cfg.bad_codes.contains(*c)
+                    })
+                    .map(|c| Snapshot {
+                        info: SecurityInfo {
+                            code: c.clone(),
+                            name: format!("Fake {}", c.code),
+                            lot_size: 100,
+                            kind: SecurityKind::Stock,
+                            price: Some(10.0),
+                            last_close: Some(9.5),
+                        },
+                        quote: Quote {
+                            code: c.clone(),
+                            price: 10.0,
+                            last_close: 9.5,
+                            turnover: 1.0e6 + secs,
+                            volume: 100_000,
+                            update_time: None,
+                        },
+                    })
+                    .collect();
+                (CallOutcome::Ok, Ok(snaps))
+            })
+            .await
+        }
     }
 
     fn static_info(
@@ -349,13 +558,6 @@ impl Gateway for FakeGateway {
                 })
                 .collect())
         }
-    }
-
-    fn snapshots(
-        &self,
-        codes: &[SecurityCode],
-    ) -> impl Future<Output = Result<Vec<SecurityInfo>>> + Send {
-        self.static_info(codes)
     }
 
     fn user_groups(&self) -> impl Future<Output = Result<Vec<UserGroup>>> + Send {

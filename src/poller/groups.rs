@@ -199,7 +199,9 @@ mod tests {
 
     use super::*;
     use crate::flow::{CapitalFlow, Distribution, SecurityCode};
-    use crate::opend::{Error, FlowRequest, GlobalState, Result, SecurityKind, UserGroup};
+    use crate::opend::{
+        Error, FlowRequest, GlobalState, Result, SecurityKind, Snapshot, UserGroup,
+    };
 
     #[derive(Default)]
     struct Fake {
@@ -233,7 +235,7 @@ mod tests {
         async fn static_info(&self, _: &[SecurityCode]) -> Result<Vec<SecurityInfo>> {
             no()
         }
-        async fn snapshots(&self, _: &[SecurityCode]) -> Result<Vec<SecurityInfo>> {
+        async fn market_snapshots(&self, _: &[SecurityCode]) -> Result<Vec<Snapshot>> {
             no()
         }
         async fn user_groups(&self) -> Result<Vec<UserGroup>> {

@@ -1,5 +1,5 @@
 //! The poller task: connects through a [`Connector`], asks the [`Scheduler`] what to send, keeps
-//! at most [`MAX_IN_FLIGHT`] capital-flow requests in flight, publishes [`PollEvent`]s, and
+//! at most [`MAX_IN_FLIGHT`] requests of each budget in flight, publishes [`PollEvent`]s, and
 //! reconnects with capped exponential backoff and jitter.
 //!
 //! It never blocks forever on the event channel: every `send().await` races the cancellation
@@ -25,14 +25,13 @@ use tokio_util::sync::CancellationToken;
 
 use self::session::End;
 use super::budget::SERVER_WINDOW;
-use super::schedule::{Scheduler, Tuning};
-use super::{ConnState, PollCommand, PollEvent, PollStatus, PollerConfig};
+use super::schedule::{Caps, Scheduler, Tuning};
+use super::{Budget, BudgetUse, ConnState, PollCommand, PollEvent, PollStatus, PollerConfig};
 use crate::clock::SharedClock;
 use crate::flow::{Period, SecurityCode};
 use crate::opend::{Connector, SecurityInfo};
 
-/// Capital-flow requests in flight at once, at most.
-pub const MAX_IN_FLIGHT: usize = 4;
+pub use super::schedule::MAX_IN_FLIGHT;
 /// Codes per static-info request.
 pub const NAMES_BATCH: usize = 400;
 /// First reconnect delay (doubles per failed attempt, ±20 % jitter).
@@ -52,10 +51,8 @@ struct Poller {
     events: mpsc::Sender<PollEvent>,
     token: CancellationToken,
     opend: String,
-    cap: usize,
+    caps: Caps,
     conn: ConnState,
-    requests_sent: u64,
-    rejected: u64,
     next_fetch: Option<(SecurityCode, DateTime<Utc>)>,
     last_status: Option<PollStatus>,
     named: HashSet<SecurityCode>,
@@ -72,7 +69,8 @@ pub fn reconnect_delay(attempt: u32, rng: &mut fastrand::Rng) -> Duration {
 }
 
 /// Runs the poller until `token` is cancelled, the command channel closes or the event
-/// receiver is dropped. `config.budget` is clamped to 1..=30.
+/// receiver is dropped. `config.budget` and `config.distribution_budget` are clamped to 1..=30,
+/// `config.snapshot_budget` to 1..=60.
 pub async fn run<C: Connector>(
     connector: C,
     config: PollerConfig,
@@ -111,24 +109,30 @@ pub async fn run<C: Connector>(
 }
 
 impl Poller {
-    /// A poller not connected yet; the budget is clamped to 1..=30.
+    /// A poller not connected yet; the budgets are clamped to OpenD's limits (at least 1).
     fn new(
         opend: String,
         config: PollerConfig,
         events: mpsc::Sender<PollEvent>,
         token: CancellationToken,
     ) -> Self {
-        let cap = config.budget.clamp(1, 30);
+        let caps = Caps {
+            flow: config.budget.clamp(1, Budget::Flow.opend_limit()),
+            distribution: config
+                .distribution_budget
+                .clamp(1, Budget::Distribution.opend_limit()),
+            snapshot: config
+                .snapshot_budget
+                .clamp(1, Budget::Snapshot.opend_limit()),
+        };
         Poller {
-            sched: Scheduler::new(cap, Tuning::default()),
+            sched: Scheduler::new(caps, Tuning::default()),
             clock: config.clock,
             events,
             token,
             opend,
-            cap,
+            caps,
             conn: ConnState::Connecting,
-            requests_sent: 0,
-            rejected: 0,
             next_fetch: None,
             last_status: None,
             named: HashSet::new(),
@@ -182,13 +186,24 @@ impl Poller {
         PollStatus {
             opend: self.opend.clone(),
             connection: self.conn.clone(),
-            budgets: vec![super::BudgetUse {
-                kind: super::Budget::Flow,
-                used: self.sched.log().count_within(now, SERVER_WINDOW),
-                cap: self.cap,
-                sent: self.requests_sent,
-                rejected: self.rejected,
-            }],
+            budgets: Budget::ALL
+                .into_iter()
+                .map(|kind| {
+                    let cap = match kind {
+                        Budget::Flow => self.caps.flow,
+                        Budget::Distribution => self.caps.distribution,
+                        Budget::Snapshot => self.caps.snapshot,
+                    };
+                    let lane = self.sched.lane(kind);
+                    BudgetUse {
+                        kind,
+                        used: lane.log.count_within(now, SERVER_WINDOW),
+                        cap,
+                        sent: lane.sent,
+                        rejected: lane.rejected,
+                    }
+                })
+                .collect(),
             next_fetch: self.next_fetch.clone(),
         }
     }

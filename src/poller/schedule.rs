@@ -1,20 +1,30 @@
 //! What to fetch next: the poller's pure decision logic (no IO, no sleeping, no channels).
 //!
-//! Order of service, one budget slot at a time:
-//! 1. *Priority* work: the focused stock's intraday flow when it is older than
-//!    [`Tuning::focus_every`], explicit refreshes, then missing or stale history of the focused
-//!    stock. Priority work may use every free slot, but while other stocks are due it takes at
-//!    most two thirds of a window (so a low `--budget` cannot starve the watchlist).
-//! 2. Everything else, oldest first, where visible stocks' ages count [`Tuning::visible_weight`]
-//!    times (so they come round about twice as often without starving the rest), and never-fetched
-//!    stocks come first. A non-focused stock is never refreshed twice within
+//! Three budgets, each its own sliding log ([`Lane`]): capital flow (3211: the per-minute series
+//! and the totals), capital distribution (3212: the totals, in and out per size) and snapshots
+//! (3203: prices of the whole list). [`Scheduler::pick`] asks them in that order and sends the
+//! first that has something due and a free slot.
+//!
+//! Order of service in 3211 and 3212, one slot at a time:
+//! 1. *Priority* work: the focused stock's totals every [`Tuning::focus_totals_every`] in turns
+//!    (3211 when its series is [`Tuning::focus_flow_every`] old, 3212 otherwise; 3211 alone
+//!    every [`Tuning::focus_every`] when its 3212 is refused), explicit refreshes, then missing or
+//!    stale history of the focused stock (3211). Priority work may use every free slot, but while
+//!    other stocks are due it takes at most two thirds of a window.
+//! 2. Everything else, oldest totals first (never-fetched stocks first, visible ones before
+//!    the rest), each row's turn mostly alternating between 3211 and 3212, the series' age
+//!    pulling in 3211 (see `due`). A non-focused stock is never refreshed twice within
 //!    [`Tuning::min_every`]. While a focused stock is live, this class leaves a reserve of slots
 //!    free in every window so a burst cannot lock the focused stock out for 30 s. It is also
 //!    paced: at most a tenth of the budget per tenth of the window (3 per 3.1 s), so ages stay
 //!    even and a new focus, refresh or history request waits at most ~3 s for a slot. Visible
 //!    stocks never fetched yet skip the pacing (first paint of the screen).
 //!
+//! Snapshots: a round every [`Tuning::quotes_every`], requests of at most
+//! [`Tuning::quotes_batch`] codes (`quotes`).
+//!
 //! Market sessions: a stock whose market is closed (lunch included) is fetched once at start-up
+//! (through each budget)
 //! and once [`Tuning::close_grace`] after each session ends (final figures), never in between.
 //! Markets without a known schedule are polled every [`Tuning::unscheduled_every`].
 //! History (day/week/month) is cached per (stock, period) and re-fetched only when its epoch
@@ -25,7 +35,9 @@
 //!   [`last_session_end`].
 //! - `pick`: what to send now ([`Scheduler::pick`]): priority share, focus reserve, pacing.
 //! - `history`: which history is wanted and whether the cached copy still holds.
-//! - `outcome`: what a reply means ([`Scheduler::on_result`]): cache, backoff, pause.
+//! - `outcome`: what a reply means ([`Scheduler::on_result`], [`Scheduler::on_distribution`],
+//!   [`Scheduler::on_snapshots`]): cache, backoff, pause (of that budget only).
+//! - `quotes`: the snapshot rounds.
 //!
 //! This file holds the types and the commands that change what is polled (watchlist, focus,
 //! visible stocks, refreshes). Nothing here does IO, sleeps or touches a channel.
@@ -34,6 +46,7 @@ mod due;
 mod history;
 mod outcome;
 mod pick;
+mod quotes;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -41,8 +54,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 
+use super::Budget;
 use super::budget::{SlidingLog, WINDOW};
-use crate::flow::{CapitalFlow, Market, Schedule, SecurityCode};
+use crate::flow::{CapitalFlow, Distribution, Market, Quote, Schedule, SecurityCode};
 use crate::opend::FlowRequest;
 
 pub use due::last_session_end;
@@ -51,20 +65,39 @@ use history::{Cached, HistKey, Wanted};
 /// Knobs of the scheduler (the defaults are what the poller uses).
 #[derive(Debug, Clone)]
 pub struct Tuning {
-    /// Re-fetch the focused stock when its data is this old (live market).
+    /// Re-fetch the focused stock's capital flow when it is this old (live market) while its
+    /// capital distribution is refused (3211 alone).
     pub focus_every: Duration,
+    /// The focused stock's totals are refreshed when this old, through 3211 or 3212 in turn,
+    /// so they are always fresh within about this.
+    pub focus_totals_every: Duration,
+    /// While 3212 serves the focused stock, its 3211 (the series) takes a turn only when this
+    /// old: the rest of the turns go to 3212, which leaves 3211 to the other stocks' series.
+    pub focus_flow_every: Duration,
     /// A new focus gets priority only after it has stayed this long (scrolling through a list
     /// must not spend a request per row passed).
     pub focus_settle: Duration,
     /// Non-priority sends are spread over the window: at most `cap / pace_splits` per
     /// `window / pace_splits`.
     pub pace_splits: u32,
-    /// Never refresh a non-focused stock more often than this.
+    /// Never refresh a non-focused stock's series (3211), nor its totals (3212), more often
+    /// than this.
     pub min_every: Duration,
+    /// How much a row's per-minute series age (3211) adds to its rank in the capital-flow
+    /// budget, on top of its totals age: keeps every series coming round.
+    pub series_weight: f64,
+    /// A row whose totals came last through the other request counts this much older: each
+    /// row's requests mostly alternate, which spreads the two budgets evenly over the list.
+    pub turn_bonus: Duration,
     /// Refresh interval for markets without a known schedule (SG, JP, ...).
     pub unscheduled_every: Duration,
-    /// How much more a visible stock's age counts than a background one's.
+    /// How much more a visible stock's age counts than a background one's (1: every row is
+    /// served oldest first, which keeps the worst age of the whole list lowest).
     pub visible_weight: f64,
+    /// One snapshot round (3203, the prices of the whole list) this often.
+    pub quotes_every: Duration,
+    /// Codes per snapshot request (OpenD takes at most 400).
+    pub quotes_batch: usize,
     /// Market time after a session's end before the "final figures" fetch.
     pub close_grace: chrono::Duration,
     /// First retry delay after a transient error (doubles, capped by `retry_max`).
@@ -83,11 +116,17 @@ impl Default for Tuning {
     fn default() -> Self {
         Tuning {
             focus_every: Duration::from_millis(3500),
+            focus_totals_every: Duration::from_millis(2400),
+            focus_flow_every: Duration::from_secs(6),
             focus_settle: Duration::from_millis(400),
             pace_splits: 10,
             min_every: Duration::from_secs(10),
+            series_weight: 0.1,
+            turn_bonus: Duration::from_secs(3),
             unscheduled_every: Duration::from_secs(300),
-            visible_weight: 2.0,
+            visible_weight: 1.0,
+            quotes_every: Duration::from_secs(3),
+            quotes_batch: 400,
             close_grace: chrono::Duration::seconds(60),
             retry_first: Duration::from_secs(5),
             retry_max: Duration::from_secs(60),
@@ -100,9 +139,9 @@ impl Default for Tuning {
 
 impl Tuning {
     /// Slots kept free for priority work while a focused stock is live: what the focused stock
-    /// spends per window, at most a third of the budget.
-    pub fn focus_reserve(&self, cap: usize) -> usize {
-        let every = self.focus_every.as_nanos().max(100_000_000);
+    /// spends per window when sent every `every`, at most a third of the budget.
+    pub fn focus_reserve(&self, cap: usize, every: Duration) -> usize {
+        let every = every.as_nanos().max(100_000_000);
         let per_window = WINDOW.as_nanos().div_ceil(every);
         usize::try_from(per_window)
             .unwrap_or(usize::MAX)
@@ -110,17 +149,32 @@ impl Tuning {
     }
 }
 
-#[derive(Debug, Clone)]
-struct Stock {
-    code: SecurityCode,
-    schedule: Option<Schedule>,
+/// One stock's state in one of the per-stock budgets (3211 or 3212).
+#[derive(Debug, Clone, Default)]
+struct Track {
     last_ok: Option<Instant>,
+    /// The last send (answered or not): the focused stock's two requests take turns by it.
+    last_sent: Option<Instant>,
     last_ok_market: Option<DateTime<Utc>>,
     in_flight: bool,
     permanent: Option<String>,
     retry_at: Option<Instant>,
     failures: u32,
+}
+
+#[derive(Debug, Clone)]
+struct Stock {
+    code: SecurityCode,
+    schedule: Option<Schedule>,
+    /// Capital flow (3211): the per-minute series, and the totals.
+    flow: Track,
+    /// Capital distribution (3212): the totals.
+    dist: Track,
+    /// Not pollable at all (an index, an unknown code): set from 3211 or static info.
+    permanent: Option<String>,
     refresh: bool,
+    /// Market time of the last snapshot round that asked for this stock and succeeded.
+    quoted_market: Option<DateTime<Utc>>,
 }
 
 impl Stock {
@@ -128,13 +182,59 @@ impl Stock {
         Stock {
             schedule: Schedule::of(code.market),
             code,
-            last_ok: None,
-            last_ok_market: None,
-            in_flight: false,
+            flow: Track::default(),
+            dist: Track::default(),
             permanent: None,
-            retry_at: None,
-            failures: 0,
             refresh: false,
+            quoted_market: None,
+        }
+    }
+
+    fn track(&self, kind: Budget) -> &Track {
+        if kind == Budget::Distribution {
+            &self.dist
+        } else {
+            &self.flow
+        }
+    }
+
+    fn track_mut(&mut self, kind: Budget) -> &mut Track {
+        if kind == Budget::Distribution {
+            &mut self.dist
+        } else {
+            &mut self.flow
+        }
+    }
+
+    /// The last send of either request.
+    fn totals_sent(&self) -> Option<Instant> {
+        self.flow.last_sent.max(self.dist.last_sent)
+    }
+
+    /// Whether its totals may come from 3212 (not refused for good).
+    fn has_dist(&self) -> bool {
+        self.dist.permanent.is_none()
+    }
+}
+
+/// One request the scheduler wants sent.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Job {
+    /// Qot_GetCapitalFlow (3211).
+    Flow(FlowRequest),
+    /// Qot_GetCapitalDistribution (3212) for one stock.
+    Distribution(SecurityCode),
+    /// Qot_GetSecuritySnapshot (3203) for up to [`Tuning::quotes_batch`] stocks.
+    Snapshot(Vec<SecurityCode>),
+}
+
+impl Job {
+    /// The budget it spends.
+    pub fn budget(&self) -> Budget {
+        match self {
+            Job::Flow(_) => Budget::Flow,
+            Job::Distribution(_) => Budget::Distribution,
+            Job::Snapshot(_) => Budget::Snapshot,
         }
     }
 }
@@ -142,10 +242,10 @@ impl Stock {
 /// The scheduler's decision.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pick {
-    /// Send this request now (the slot is already recorded in the budget).
+    /// Send this request now (the slot is already recorded in its budget).
     Send {
         /// The request.
-        request: FlowRequest,
+        job: Job,
         /// Whether it is priority work (focus, refresh, history).
         priority: bool,
     },
@@ -161,26 +261,105 @@ pub enum Pick {
 /// What a finished request means.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    /// Data to publish.
+    /// Capital flow to publish.
     Flow(CapitalFlow),
-    /// A per-stock error to publish.
+    /// Capital distribution to publish.
+    Distribution(Distribution),
+    /// Quotes to publish (only the codes OpenD answered for).
+    Quotes(Vec<Quote>),
+    /// A per-stock error to publish (for a 3212 request: a distribution error).
     Error {
         /// OpenD's or the client's message.
         message: String,
         /// Not retried.
         permanent: bool,
     },
-    /// OpenD said "too frequent": the poller paused.
-    Rejected,
+    /// A snapshot round failed (retried later with backoff); nothing to publish.
+    Skipped(String),
+    /// OpenD said "too frequent": the poller paused this budget.
+    Rejected(Budget),
     /// The connection is gone.
     Reconnect(String),
 }
 
-/// The poller's state of the watchlist and its budget.
+/// One budget's sliding log and its state.
+#[derive(Debug, Clone)]
+pub struct Lane {
+    /// The sliding log of sends.
+    pub log: SlidingLog,
+    paused_until: Option<Instant>,
+    reject_streak: u32,
+    in_flight: usize,
+    max_in_flight: usize,
+    /// Requests sent since start.
+    pub sent: u64,
+    /// Requests OpenD rejected as too frequent since start.
+    pub rejected: u64,
+}
+
+impl Lane {
+    fn new(cap: usize, max_in_flight: usize) -> Self {
+        Lane {
+            log: SlidingLog::new(cap.max(1), WINDOW),
+            paused_until: None,
+            reject_streak: 0,
+            in_flight: 0,
+            max_in_flight,
+            sent: 0,
+            rejected: 0,
+        }
+    }
+
+    fn record(&mut self, now: Instant, priority: bool) {
+        self.log.record(now, priority);
+        self.in_flight += 1;
+        self.sent += 1;
+    }
+
+    fn land(&mut self) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+    }
+}
+
+/// Requests in flight at once per budget, at most: capital flow and distribution 4 each, two
+/// snapshot requests.
+pub const MAX_IN_FLIGHT: [usize; 3] = [4, 4, 2];
+
+/// The caps of the three budgets (requests per 30 s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caps {
+    /// Capital flow (3211), 1..=30.
+    pub flow: usize,
+    /// Capital distribution (3212), 1..=30.
+    pub distribution: usize,
+    /// Snapshots (3203), 1..=60.
+    pub snapshot: usize,
+}
+
+impl Caps {
+    /// Every budget at OpenD's limit.
+    pub fn full() -> Self {
+        Caps {
+            flow: Budget::Flow.opend_limit(),
+            distribution: Budget::Distribution.opend_limit(),
+            snapshot: Budget::Snapshot.opend_limit(),
+        }
+    }
+}
+
+fn lane_index(kind: Budget) -> usize {
+    match kind {
+        Budget::Flow => 0,
+        Budget::Distribution => 1,
+        Budget::Snapshot => 2,
+    }
+}
+
+/// The poller's state of the watchlist and its budgets.
 #[derive(Debug)]
 pub struct Scheduler {
     tuning: Tuning,
-    log: SlidingLog,
+    lanes: [Lane; 3],
     stocks: Vec<Stock>,
     focus: Option<SecurityCode>,
     focus_since: Instant,
@@ -189,17 +368,24 @@ pub struct Scheduler {
     history: HashMap<HistKey, Cached>,
     history_in_flight: HashSet<HistKey>,
     seq: u64,
-    paused_until: Option<Instant>,
-    reject_streak: u32,
     closed_markets: HashSet<Market>,
+    /// Snapshot requests of the current round not sent yet.
+    quotes_pending: Vec<Vec<SecurityCode>>,
+    /// When the next snapshot round starts.
+    quotes_next: Instant,
+    quotes_failures: u32,
 }
 
 impl Scheduler {
-    /// A scheduler spending at most `cap` capital-flow requests per [`WINDOW`].
-    pub fn new(cap: usize, tuning: Tuning) -> Self {
+    /// A scheduler spending at most `caps` requests of each kind per [`WINDOW`].
+    pub fn new(caps: Caps, tuning: Tuning) -> Self {
         Scheduler {
             tuning,
-            log: SlidingLog::new(cap.max(1), WINDOW),
+            lanes: [
+                Lane::new(caps.flow, MAX_IN_FLIGHT[0]),
+                Lane::new(caps.distribution, MAX_IN_FLIGHT[1]),
+                Lane::new(caps.snapshot, MAX_IN_FLIGHT[2]),
+            ],
             stocks: Vec::new(),
             focus: None,
             focus_since: Instant::now(),
@@ -208,15 +394,21 @@ impl Scheduler {
             history: HashMap::new(),
             history_in_flight: HashSet::new(),
             seq: 0,
-            paused_until: None,
-            reject_streak: 0,
             closed_markets: HashSet::new(),
+            quotes_pending: Vec::new(),
+            quotes_next: Instant::now(),
+            quotes_failures: 0,
         }
     }
 
-    /// The budget log (for status and tests).
+    /// The capital-flow budget log (for status and tests).
     pub fn log(&mut self) -> &mut SlidingLog {
-        &mut self.log
+        &mut self.lanes[0].log
+    }
+
+    /// One budget's lane (log and counters).
+    pub fn lane(&mut self, kind: Budget) -> &mut Lane {
+        &mut self.lanes[lane_index(kind)]
     }
 
     /// The stocks polled, in watchlist order.
@@ -290,8 +482,11 @@ impl Scheduler {
         let s = &mut self.stocks[i];
         s.refresh = true;
         s.permanent = None;
-        s.retry_at = None;
-        s.failures = 0;
+        for t in [&mut s.flow, &mut s.dist] {
+            t.permanent = None;
+            t.retry_at = None;
+            t.failures = 0;
+        }
     }
 
     /// Marks a stock as not pollable (e.g. an index: OpenD has no capital flow for it).
@@ -310,9 +505,14 @@ impl Scheduler {
     /// Forgets in-flight marks (after the connection dropped: those requests are gone).
     pub fn clear_in_flight(&mut self) {
         for s in &mut self.stocks {
-            s.in_flight = false;
+            s.flow.in_flight = false;
+            s.dist.in_flight = false;
         }
         self.history_in_flight.clear();
+        for lane in &mut self.lanes {
+            lane.in_flight = 0;
+        }
+        self.quotes_pending.clear();
     }
 
     /// Takes the markets OpenD (GetGlobalState) reports as closed: on a holiday the

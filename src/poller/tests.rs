@@ -13,8 +13,9 @@ use super::budget::{SERVER_WINDOW, worst_window};
 use super::fake::{CallOutcome, FakeCall, FakeConfig, FakeConnector};
 use super::*;
 use crate::clock::ScaledClock;
-use crate::flow::Market;
+use crate::flow::{Market, Quote};
 use crate::opend::Error;
+use crate::poller::schedule::Caps;
 
 fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -44,12 +45,22 @@ struct Harness {
 
 impl Harness {
     fn start(cfg: FakeConfig, budget: usize, market: &str, speed: f64) -> Self {
+        let caps = Caps {
+            flow: budget,
+            ..Caps::full()
+        };
+        Self::start_caps(cfg, caps, market, speed)
+    }
+
+    fn start_caps(cfg: FakeConfig, caps: Caps, market: &str, speed: f64) -> Self {
         let fake = FakeConnector::new(cfg);
         let (cmd, cmd_rx) = mpsc::channel(64);
         let (ev_tx, mut ev_rx) = mpsc::channel(256);
         let token = CancellationToken::new();
         let config = PollerConfig {
-            budget,
+            budget: caps.flow,
+            distribution_budget: caps.distribution,
+            snapshot_budget: caps.snapshot,
             clock: Arc::new(ScaledClock::new(utc(market), speed)),
         };
         let task = tokio::spawn(run(fake.clone(), config, cmd_rx, ev_tx, token.clone()));
@@ -102,6 +113,8 @@ async fn no_window_over_budget_for_random_seeds() {
         let mut rng = fastrand::Rng::with_seed(seed);
         let n = rng.usize(1..=150);
         let budget = if rng.bool() { 30 } else { rng.usize(1..=30) };
+        let dist_cap = if rng.bool() { 30 } else { rng.usize(1..=30) };
+        let snap_cap = if rng.bool() { 60 } else { rng.usize(1..=60) };
         let lo = Duration::from_millis(rng.u64(0..300));
         let hi = lo + Duration::from_millis(rng.u64(0..700));
         let reject_prob = if rng.u8(0..4) == 0 { 0.05 } else { 0.0 };
@@ -111,7 +124,13 @@ async fn no_window_over_budget_for_random_seeds() {
             seed,
             ..FakeConfig::default()
         };
-        let h = Harness::start(cfg, budget, OPEN, 1.0);
+        let caps = Caps {
+            flow: budget,
+            distribution: dist_cap,
+            snapshot: snap_cap,
+        };
+        let h = Harness::start_caps(cfg, caps, OPEN, 1.0);
+        let fake = h.fake.clone();
         let codes = hk(n);
         h.send(PollCommand::SetWatchlist(codes.clone())).await;
         let mut elapsed = 0.0;
@@ -167,11 +186,43 @@ async fn no_window_over_budget_for_random_seeds() {
                 calls.len()
             );
         }
+        // The other two budgets, each in its own window.
+        for (kind, cap) in [
+            (Budget::Distribution, dist_cap),
+            (Budget::Snapshot, snap_cap),
+        ] {
+            let calls = fake.budget_calls(kind);
+            for times in [
+                calls.iter().map(|c| c.sent).collect::<Vec<_>>(),
+                calls.iter().map(|c| c.arrived).collect(),
+            ] {
+                let mut times = times;
+                times.sort();
+                let worst = worst_window(&times, SERVER_WINDOW);
+                assert!(
+                    worst <= cap,
+                    "seed {seed}: {worst} {kind:?} requests in 30 s, budget {cap}"
+                );
+            }
+            let over = calls
+                .iter()
+                .filter(|c| c.outcome == CallOutcome::Rejected)
+                .count();
+            assert_eq!(over, 0, "seed {seed}: {kind:?} over the server's limit");
+            assert!(calls.iter().all(|c| c.codes.len() <= 400));
+        }
+        let dist = fake.budget_calls(Budget::Distribution).len();
+        if n >= 40 && dist_cap == 30 {
+            assert!(dist >= 120, "seed {seed}: only {dist} 3212 calls");
+        }
+        // Snapshots come round every few seconds (they are cheap: one request for the list).
+        let snaps = fake.budget_calls(Budget::Snapshot).len();
+        assert!(snaps >= 25, "seed {seed}: only {snaps} snapshot calls");
     }
 }
 
 #[tokio::test(start_paused = true)]
-async fn focused_stock_stays_within_five_seconds() {
+async fn focused_stock_series_stays_within_nine_seconds() {
     let h = Harness::start(FakeConfig::default(), 30, OPEN, 1.0);
     let codes = hk(80);
     h.send(PollCommand::SetWatchlist(codes.clone())).await;
@@ -179,13 +230,14 @@ async fn focused_stock_stays_within_five_seconds() {
     sleep_s(180.0).await;
     let (calls, _) = h.stop().await;
     let focus: Vec<&FakeCall> = sends_of(&calls, &codes[50]).collect();
-    // Among the first requests (after the 0.4-s focus settle time), then never more than 5 s
-    // between two (the data age bound).
+    // Among the first requests (after the 0.4-s focus settle time), then never more than 9 s
+    // between two: its series takes the first turn of 2.4 s after 6 s (3212 keeps its totals
+    // fresh in between, see the_focused_stock_is_fresh_from_both_requests).
     let first = calls.iter().map(|c| c.sent).min().unwrap();
     assert!(focus[0].sent <= first + Duration::from_millis(500));
     for w in focus.windows(2) {
         let gap = w[1].arrived - w[0].arrived;
-        assert!(gap <= Duration::from_secs(5), "focused gap {gap:?}");
+        assert!(gap <= Duration::from_secs(9), "focused gap {gap:?}");
     }
     // Others are not starved: every stock was fetched within the 3 minutes.
     for c in &codes {
@@ -245,22 +297,25 @@ async fn scrolling_focus_does_not_spend_a_request_per_row() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn visible_stocks_come_round_more_often() {
+async fn visible_stocks_are_painted_first_then_every_row_alike() {
     let h = Harness::start(FakeConfig::default(), 30, OPEN, 1.0);
     let codes = hk(90);
     h.send(PollCommand::SetWatchlist(codes.clone())).await;
     h.send(PollCommand::Visible(codes[60..75].to_vec())).await;
     sleep_s(900.0).await;
     let (calls, _) = h.stop().await;
-    let count = |r: std::ops::Range<usize>| -> f64 {
-        let n: usize = codes[r].iter().map(|c| sends_of(&calls, c).count()).sum();
-        f64::from(u32::try_from(n).unwrap())
-    };
-    let visible = count(60..75) / 15.0;
-    let others = count(0..60) / 60.0;
+    // First paint: every visible stock's first 3211 before any other stock's.
+    let first = |c: &SecurityCode| sends_of(&calls, c).map(|k| k.sent).min().unwrap();
+    let last_visible = codes[60..75].iter().map(first).max().unwrap();
+    let first_other = codes[..60].iter().map(first).min().unwrap();
+    assert!(last_visible <= first_other);
+    // Then oldest first: every row's series comes round about as often (the worst age of the
+    // list is what the budget is spent on).
+    let counts: Vec<usize> = codes.iter().map(|c| sends_of(&calls, c).count()).collect();
+    let (lo, hi) = (counts.iter().min().unwrap(), counts.iter().max().unwrap());
     assert!(
-        visible > others * 1.6,
-        "visible {visible} vs others {others}"
+        *lo >= 8 && hi - lo <= 2,
+        "sends per stock from {lo} to {hi}"
     );
 }
 
@@ -396,9 +451,9 @@ async fn reconnects_with_backoff_and_resumes() {
         states.last().unwrap().1,
         ConnState::Connected { conn_id: 7002 }
     ));
-    // Focused stock polled again on the new connection.
+    // Focused stock polled again on the new connection (its series about every 7 s).
     let resumed = sends_of(&calls, &codes[0]).filter(|c| c.conn == 2).count();
-    assert!(resumed >= 8, "{resumed}");
+    assert!(resumed >= 5, "{resumed}");
 }
 
 #[tokio::test(start_paused = true)]
@@ -549,6 +604,8 @@ async fn a_full_event_channel_does_not_block_cancellation() {
     let token = CancellationToken::new();
     let config = PollerConfig {
         budget: 30,
+        distribution_budget: 30,
+        snapshot_budget: 60,
         clock: Arc::new(ScaledClock::new(utc(OPEN), 1.0)),
     };
     let task = tokio::spawn(run(fake, config, cmd_rx, ev_tx, token.clone()));
@@ -620,4 +677,269 @@ async fn a_holiday_reported_by_opend_stops_polling_that_market() {
     }
     // Shanghai trades (10:00 there too) and keeps being polled.
     assert!(sends_of(&calls, &sh).count() > 10, "SH must be polled");
+}
+
+/// Distribution events and errors of one stock, in order.
+fn dist_events<'a>(
+    events: &'a [(Instant, PollEvent)],
+    c: &'a SecurityCode,
+) -> impl Iterator<Item = &'a PollEvent> {
+    events.iter().map(|(_, e)| e).filter(move |e| {
+        matches!(e, PollEvent::Distribution { code, .. } | PollEvent::DistributionError { code, .. } if code == c)
+    })
+}
+
+#[tokio::test(start_paused = true)]
+async fn refused_distribution_falls_back_to_capital_flow() {
+    let codes = hk(20);
+    let cfg = FakeConfig {
+        dist_refused: [codes[0].clone()].into(),
+        ..FakeConfig::default()
+    };
+    let h = Harness::start(cfg, 30, OPEN, 1.0);
+    h.send(PollCommand::SetWatchlist(codes.clone())).await;
+    h.send(PollCommand::Focus(Some(codes[0].clone()))).await;
+    sleep_s(120.0).await;
+    let fake = h.fake.clone();
+    let (calls, events) = h.stop().await;
+    // Refused once, never asked again.
+    let dist = fake.budget_calls(Budget::Distribution);
+    assert_eq!(dist.iter().filter(|c| c.codes[0] == codes[0]).count(), 1);
+    let errors: Vec<_> = dist_events(&events, &codes[0]).collect();
+    assert!(
+        matches!(
+            errors.as_slice(),
+            [PollEvent::DistributionError {
+                permanent: true,
+                ..
+            }]
+        ),
+        "{errors:?}"
+    );
+    // Its capital flow goes on, at the 3211-alone pace (every 3.5 s), and it is not an error.
+    let flow: Vec<&FakeCall> = sends_of(&calls, &codes[0]).collect();
+    assert!(flow.len() >= 30, "{} capital-flow calls", flow.len());
+    for w in flow.windows(2).skip(1) {
+        assert!(w[1].sent - w[0].sent <= Duration::from_secs(4));
+    }
+    assert!(
+        !events
+            .iter()
+            .any(|(_, e)| matches!(e, PollEvent::StockError { code, .. } if *code == codes[0]))
+    );
+    // The other stocks still get their distribution.
+    for c in &codes[1..] {
+        assert!(
+            dist_events(&events, c).any(|e| matches!(e, PollEvent::Distribution { .. })),
+            "{c}"
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn distribution_and_snapshot_errors_touch_nothing_else() {
+    let codes = hk(20);
+    let busy = || Error::Server {
+        proto_id: crate::wire::proto_id::QOT_GET_CAPITAL_DISTRIBUTION,
+        ret_type: -1,
+        msg: "server busy".into(),
+        err_code: None,
+    };
+    let cfg = FakeConfig {
+        dist_errors_first: [(codes[1].clone(), [busy(), busy()].into())].into(),
+        snapshot_errors_first: [busy()].into(),
+        ..FakeConfig::default()
+    };
+    let h = Harness::start(cfg, 30, OPEN, 1.0);
+    h.send(PollCommand::SetWatchlist(codes.clone())).await;
+    sleep_s(90.0).await;
+    let (calls, events) = h.stop().await;
+    // Two transient 3212 errors, then data: retried, never permanent.
+    let seen: Vec<_> = dist_events(&events, &codes[1]).collect();
+    assert!(
+        matches!(
+            seen.as_slice(),
+            [
+                PollEvent::DistributionError {
+                    permanent: false,
+                    ..
+                },
+                PollEvent::DistributionError {
+                    permanent: false,
+                    ..
+                },
+                PollEvent::Distribution { .. },
+                ..
+            ]
+        ),
+        "{seen:?}"
+    );
+    // 3211 of that stock and everything of the others unaffected.
+    assert!(
+        !events
+            .iter()
+            .any(|(_, e)| matches!(e, PollEvent::StockError { .. }))
+    );
+    assert!(calls.iter().all(|c| c.outcome == CallOutcome::Ok));
+    for c in &codes {
+        assert!(sends_of(&calls, c).count() >= 3, "{c}");
+    }
+    for c in codes.iter().filter(|c| **c != codes[1]) {
+        assert!(
+            dist_events(&events, c).all(|e| matches!(e, PollEvent::Distribution { .. })),
+            "{c}"
+        );
+    }
+    // The failed snapshot round is retried: prices keep coming.
+    let quotes = events
+        .iter()
+        .filter(|(_, e)| matches!(e, PollEvent::Quotes { .. }))
+        .count();
+    assert!(quotes >= 15, "{quotes} quote events");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_distribution_rate_limit_pauses_only_distribution() {
+    let codes = hk(60);
+    // OpenD allows only 10 3212 per 30 s here: the poller (at 30) runs into it.
+    let cfg = FakeConfig {
+        distribution_limit: Some((10, Duration::from_secs(30))),
+        ..FakeConfig::default()
+    };
+    let h = Harness::start(cfg, 30, OPEN, 1.0);
+    h.send(PollCommand::SetWatchlist(codes.clone())).await;
+    sleep_s(93.0).await;
+    let fake = h.fake.clone();
+    let (calls, events) = h.stop().await;
+    let dist = fake.budget_calls(Budget::Distribution);
+    let rejected = dist
+        .iter()
+        .filter(|c| c.outcome == CallOutcome::Rejected)
+        .count();
+    assert!(rejected >= 1);
+    // Paused with backoff: far fewer 3212 than a free budget (about 90) would send.
+    assert!(dist.len() < 60, "{} 3212 calls", dist.len());
+    // 3211 and snapshots went on at full pace, none rejected.
+    assert!(calls.len() >= 85, "{} 3211 calls", calls.len());
+    assert!(calls.iter().all(|c| c.outcome == CallOutcome::Ok));
+    assert!(fake.budget_calls(Budget::Snapshot).len() >= 28);
+    let st = events
+        .iter()
+        .rev()
+        .find_map(|(_, e)| match e {
+            PollEvent::Status(s) => Some(s.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(st.budget(Budget::Distribution).unwrap().rejected >= 1);
+    assert_eq!(st.budget(Budget::Flow).unwrap().rejected, 0);
+    assert_eq!(st.budgets.len(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn snapshots_cover_the_list_in_rounds_and_missing_codes_have_no_quote() {
+    let codes = hk(450);
+    let cfg = FakeConfig {
+        snapshot_missing: [codes[2].clone()].into(),
+        ..FakeConfig::default()
+    };
+    let h = Harness::start(cfg, 30, OPEN, 1.0);
+    h.send(PollCommand::SetWatchlist(codes.clone())).await;
+    sleep_s(30.0).await;
+    let fake = h.fake.clone();
+    let (_, events) = h.stop().await;
+    // 450 codes: each round is two requests (400 + 50), every 3 s.
+    let snaps = fake.budget_calls(Budget::Snapshot);
+    assert!(snaps.iter().all(|c| c.codes.len() <= 400));
+    let asked: usize = snaps.iter().map(|c| c.codes.len()).sum();
+    assert!(snaps.len() >= 18, "{} snapshot calls", snaps.len());
+    assert_eq!(asked % 450, 0, "whole rounds only");
+    assert!(snaps.iter().filter(|c| c.codes.contains(&codes[2])).count() >= 9);
+    let quotes: Vec<&Vec<Quote>> = events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            PollEvent::Quotes { quotes, .. } => Some(quotes),
+            _ => None,
+        })
+        .collect();
+    assert!(quotes.len() >= 18);
+    assert!(
+        quotes
+            .iter()
+            .flat_map(|q| q.iter())
+            .all(|q| q.code != codes[2])
+    );
+    assert!(
+        quotes
+            .iter()
+            .flat_map(|q| q.iter())
+            .any(|q| q.code == codes[3])
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_focused_stock_is_fresh_from_both_requests() {
+    let codes = hk(60);
+    let h = Harness::start(FakeConfig::default(), 30, OPEN, 1.0);
+    h.send(PollCommand::SetWatchlist(codes.clone())).await;
+    h.send(PollCommand::Focus(Some(codes[7].clone()))).await;
+    sleep_s(240.0).await;
+    let fake = h.fake.clone();
+    let (_, events) = h.stop().await;
+    // When the server produced each of its totals, through 3211 or 3212.
+    let mut served: Vec<(Instant, Budget)> = events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            PollEvent::Flow { code, flow, .. } if *code == codes[7] => {
+                fake.served_at(flow).map(|t| (t, Budget::Flow))
+            }
+            PollEvent::Distribution { code, dist, .. } if *code == codes[7] => {
+                fake.dist_served_at(dist).map(|t| (t, Budget::Distribution))
+            }
+            _ => None,
+        })
+        .collect();
+    served.sort();
+    let flows = served.iter().filter(|(_, k)| *k == Budget::Flow).count();
+    let dists = served.len() - flows;
+    // Turns of 2.4 s: 3211 in one of three (its series every ~7 s), 3212 in the others.
+    assert!(
+        flows >= 30 && dists >= 55,
+        "{flows} flows, {dists} distributions"
+    );
+    // After the first seconds, never more than 3 s between two.
+    for w in served.windows(2).skip(2) {
+        let gap = w[1].0 - w[0].0;
+        assert!(gap <= Duration::from_secs(3), "focused totals gap {gap:?}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stock_opend_does_not_know_leaves_the_snapshot_rounds() {
+    let mut codes = hk(5);
+    let bad = code("HK.99999");
+    codes.push(bad.clone());
+    let cfg = FakeConfig {
+        bad_codes: [bad.clone()].into(),
+        ..FakeConfig::default()
+    };
+    let h = Harness::start(cfg, 30, OPEN, 1.0);
+    h.send(PollCommand::SetWatchlist(codes.clone())).await;
+    sleep_s(30.0).await;
+    let fake = h.fake.clone();
+    let (calls, _) = h.stop().await;
+    let refused = calls
+        .iter()
+        .find(|c| c.request.code == bad)
+        .map(|c| c.arrived)
+        .unwrap();
+    let snaps = fake.budget_calls(Budget::Snapshot);
+    // Asked while unknown (at most the rounds until its 3211 came back), never after.
+    assert!(
+        snaps
+            .iter()
+            .filter(|c| c.sent > refused + Duration::from_secs(1))
+            .all(|c| !c.codes.contains(&bad) && c.codes.len() == 5)
+    );
+    assert!(snaps.len() >= 9);
 }

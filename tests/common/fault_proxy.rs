@@ -44,7 +44,7 @@ pub enum Fault {
 #[derive(Default)]
 struct Shared {
     faults: Mutex<VecDeque<Fault>>,
-    applied: Mutex<Vec<Fault>>,
+    applied: Mutex<Vec<(Fault, u32)>>,
     flow_requests: Mutex<Vec<Instant>>,
     connections: AtomicUsize,
 }
@@ -104,6 +104,11 @@ impl FaultProxy {
 
     /// Faults applied so far, in order.
     pub fn applied(&self) -> Vec<Fault> {
+        self.applied_to().into_iter().map(|(f, _)| f).collect()
+    }
+
+    /// Faults applied so far, in order, with the protocol ID of the reply each one hit.
+    pub fn applied_to(&self) -> Vec<(Fault, u32)> {
         self.shared
             .applied
             .lock()
@@ -214,7 +219,7 @@ async fn relay(client: TcpStream, upstream: TcpStream, shared: Arc<Shared>) {
                     .applied
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
-                    .push(f);
+                    .push((f, proto));
             }
             let mut out = Vec::with_capacity(HEADER + body.len());
             match fault {

@@ -1,6 +1,6 @@
 //! One OpenD connection's work: announce it and read names first, then in each turn start the
 //! side jobs (market states, names of new stocks), send what the scheduler picks (at most
-//! [`MAX_IN_FLIGHT`] capital-flow requests in flight) and wait for the next event, handing each
+//! [`MAX_IN_FLIGHT`](super::MAX_IN_FLIGHT) requests of each budget in flight) and wait for the next event, handing each
 //! reply back to the scheduler and publishing what it means.
 //!
 //! Everything here runs inside the poller task; it never sleeps except in the one `select!` of
@@ -17,10 +17,11 @@ use futures::stream::FuturesUnordered;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
-use super::{GLOBAL_STATE_EVERY, MAX_IN_FLIGHT, NAMES_BATCH, NAMES_WAIT, Poller, TICK};
-use crate::flow::{CapitalFlow, Schedule, SecurityCode};
-use crate::opend::{FlowRequest, Gateway, GlobalState, MarketState, SecurityInfo};
-use crate::poller::schedule::{Outcome, Pick};
+use super::{GLOBAL_STATE_EVERY, NAMES_BATCH, NAMES_WAIT, Poller, TICK};
+use crate::flow::{CapitalFlow, Distribution, Period, Schedule, SecurityCode};
+use crate::opend::{FlowRequest, Gateway, GlobalState, MarketState, SecurityInfo, Snapshot};
+use crate::poller::Budget;
+use crate::poller::schedule::{Job, Outcome, Pick};
 use crate::poller::{ConnState, PollCommand, PollEvent};
 
 enum Done {
@@ -29,6 +30,17 @@ enum Done {
         sent: Instant,
         sent_market: DateTime<Utc>,
         result: crate::opend::Result<CapitalFlow>,
+    },
+    Distribution {
+        code: SecurityCode,
+        sent: Instant,
+        sent_market: DateTime<Utc>,
+        result: crate::opend::Result<Distribution>,
+    },
+    Snapshots {
+        codes: Vec<SecurityCode>,
+        sent_market: DateTime<Utc>,
+        result: crate::opend::Result<Vec<Snapshot>>,
     },
     Names(crate::opend::Result<Vec<SecurityInfo>>),
     Global(crate::opend::Result<GlobalState>),
@@ -46,8 +58,6 @@ pub(super) enum End {
 struct Session<G> {
     gw: Arc<G>,
     inflight: FuturesUnordered<BoxFuture<'static, Done>>,
-    /// Capital-flow requests among `inflight`.
-    flows: usize,
     tick: Interval,
     next_global: Instant,
 }
@@ -59,7 +69,6 @@ impl<G> Session<G> {
         Session {
             gw,
             inflight: FuturesUnordered::new(),
-            flows: 0,
             tick,
             next_global: Instant::now(),
         }
@@ -81,6 +90,34 @@ fn flow_job<G: Gateway>(
             result,
         }
     })
+}
+
+fn job<G: Gateway>(
+    gw: Arc<G>,
+    job: Job,
+    sent: Instant,
+    sent_market: DateTime<Utc>,
+) -> BoxFuture<'static, Done> {
+    match job {
+        Job::Flow(request) => flow_job(gw, request, sent, sent_market),
+        Job::Distribution(code) => Box::pin(async move {
+            let result = gw.capital_distribution(&code).await;
+            Done::Distribution {
+                code,
+                sent,
+                sent_market,
+                result,
+            }
+        }),
+        Job::Snapshot(codes) => Box::pin(async move {
+            let result = gw.market_snapshots(&codes).await;
+            Done::Snapshots {
+                codes,
+                sent_market,
+                result,
+            }
+        }),
+    }
 }
 
 fn global_job<G: Gateway>(gw: Arc<G>) -> BoxFuture<'static, Done> {
@@ -170,26 +207,24 @@ impl Poller {
         }
     }
 
-    /// Sends what the scheduler picks, up to [`MAX_IN_FLIGHT`] capital-flow requests; returns
-    /// when to ask it again.
+    /// Sends what the scheduler picks (it keeps at most [`MAX_IN_FLIGHT`](super::MAX_IN_FLIGHT) requests of each
+    /// budget in flight); returns when to ask it again.
     fn send_due<G: Gateway>(&mut self, s: &mut Session<G>) -> Option<Instant> {
-        while s.flows < MAX_IN_FLIGHT {
+        loop {
             let now = Instant::now();
             let market = self.clock.now();
             match self.sched.pick(now, market) {
-                Pick::Send { request, .. } => {
-                    self.requests_sent += 1;
-                    s.flows += 1;
-                    s.inflight
-                        .push(flow_job(s.gw.clone(), request, now, market));
+                Pick::Send { job: j, .. } => {
+                    s.inflight.push(job(s.gw.clone(), j, now, market));
                 }
                 Pick::Wait { until, code } => {
-                    self.next_fetch = code.zip(until).map(|(c, u)| (c, self.market_at(u)));
+                    if code.is_some() || self.next_fetch.is_none() {
+                        self.next_fetch = code.zip(until).map(|(c, u)| (c, self.market_at(u)));
+                    }
                     return until;
                 }
             }
         }
-        None
     }
 
     /// Waits for the first of: cancellation, a finished request, a command, the moment to pick
@@ -205,7 +240,7 @@ impl Poller {
             biased;
             () = self.token.cancelled() => ControlFlow::Break(End::Stop),
             Some(done) = s.inflight.next(), if !s.inflight.is_empty() => {
-                self.on_done(done, &mut s.flows).await
+                self.on_done(done).await
             }
             c = commands.recv() => {
                 let Some(c) = c else { return ControlFlow::Break(End::Stop) };
@@ -223,8 +258,8 @@ impl Poller {
         }
     }
 
-    /// Handles a finished request (`flows` counts the capital-flow ones in flight).
-    async fn on_done(&mut self, done: Done, flows: &mut usize) -> ControlFlow<End> {
+    /// Handles a finished request.
+    async fn on_done(&mut self, done: Done) -> ControlFlow<End> {
         match done {
             Done::Global(Ok(state)) => {
                 self.on_global_state(&state);
@@ -246,9 +281,32 @@ impl Poller {
                 sent,
                 sent_market,
                 result,
+            } => self.on_flow_done(request, sent, sent_market, result).await,
+            Done::Distribution {
+                code,
+                sent,
+                sent_market,
+                result,
             } => {
-                *flows -= 1;
-                self.on_flow_done(request, sent, sent_market, result).await
+                let now = Instant::now();
+                let outcome = self
+                    .sched
+                    .on_distribution(&code, sent, sent_market, now, result);
+                self.publish(
+                    outcome,
+                    Some((&code, Period::Intraday)),
+                    Budget::Distribution,
+                )
+                .await
+            }
+            Done::Snapshots {
+                codes,
+                sent_market,
+                result,
+            } => {
+                let now = Instant::now();
+                let outcome = self.sched.on_snapshots(&codes, sent_market, now, result);
+                self.publish(outcome, None, Budget::Snapshot).await
             }
         }
     }
@@ -287,25 +345,65 @@ impl Poller {
         let outcome = self
             .sched
             .on_result(&request, sent, sent_market, now, result);
-        let ev = match outcome {
-            Outcome::Flow(flow) => PollEvent::Flow {
-                code: request.code,
+        self.publish(outcome, Some((&request.code, request.period)), Budget::Flow)
+            .await
+    }
+
+    /// Publishes what a reply of budget `kind` means; `about` is the stock it was for (and for
+    /// 3211 the period), `None` for a snapshot request.
+    async fn publish(
+        &mut self,
+        outcome: Outcome,
+        about: Option<(&SecurityCode, Period)>,
+        kind: Budget,
+    ) -> ControlFlow<End> {
+        let fetched_at = self.clock.now();
+        let ev = match (outcome, about) {
+            (Outcome::Quotes(quotes), _) => PollEvent::Quotes { quotes, fetched_at },
+            (Outcome::Flow(flow), Some((code, _))) => PollEvent::Flow {
+                code: code.clone(),
                 flow,
-                fetched_at: self.clock.now(),
+                fetched_at,
             },
-            Outcome::Error { message, permanent } => PollEvent::StockError {
-                code: request.code,
-                period: request.period,
-                message,
-                permanent,
+            (Outcome::Distribution(dist), Some((code, _))) => PollEvent::Distribution {
+                code: code.clone(),
+                dist,
+                fetched_at,
             },
-            Outcome::Rejected => {
-                self.rejected += 1;
-                tracing::warn!("OpenD rejected a capital-flow request as too frequent; pausing");
+            (Outcome::Error { message, permanent }, Some((code, _)))
+                if kind == Budget::Distribution =>
+            {
+                PollEvent::DistributionError {
+                    code: code.clone(),
+                    message,
+                    permanent,
+                }
+            }
+            (Outcome::Error { message, permanent }, Some((code, period))) => {
+                PollEvent::StockError {
+                    code: code.clone(),
+                    period,
+                    message,
+                    permanent,
+                }
+            }
+            (Outcome::Skipped(message), _) => {
+                tracing::warn!("snapshot request failed (prices retried later): {message}");
+                return ControlFlow::Continue(());
+            }
+            (Outcome::Rejected(kind), _) => {
+                tracing::warn!(
+                    "OpenD rejected a {} request as too frequent; pausing that budget",
+                    kind.describe()
+                );
                 self.publish_status();
                 return ControlFlow::Continue(());
             }
-            Outcome::Reconnect(e) => return ControlFlow::Break(End::Lost(e)),
+            (Outcome::Reconnect(e), _) => return ControlFlow::Break(End::Lost(e)),
+            // A stock's outcome without its stock: nothing to say.
+            (Outcome::Flow(_) | Outcome::Distribution(_) | Outcome::Error { .. }, None) => {
+                return ControlFlow::Continue(());
+            }
         };
         if self.emit(ev).await {
             ControlFlow::Continue(())

@@ -11,6 +11,7 @@ use tokio::time::Instant;
 
 use super::{Scheduler, Stock};
 use crate::flow::Schedule;
+use crate::poller::Budget;
 
 /// When a stock is next due.
 #[derive(Debug, Clone, Copy)]
@@ -57,15 +58,47 @@ impl Scheduler {
         s.permanent.is_none() && (s.schedule.is_none() || self.trading(s, market_now))
     }
 
-    /// When stock `i` is next due, whether that is priority work, and its rank among others;
-    /// `None` when it is not to be fetched at all for now.
-    pub(super) fn due(&self, i: usize, now: Instant, market_now: DateTime<Utc>) -> Option<Due> {
+    /// About how often the focused stock is sent through budget `kind` while live (what its
+    /// reserve is sized by): 3211 in the first turn of
+    /// [`Tuning::focus_totals_every`](super::Tuning::focus_totals_every) after
+    /// [`Tuning::focus_flow_every`](super::Tuning::focus_flow_every), 3212 in the other
+    /// turns; 3211 every
+    /// [`Tuning::focus_every`](super::Tuning::focus_every) alone when its 3212 is refused.
+    pub(super) fn focus_interval(&self, kind: Budget) -> Duration {
+        let t = &self.tuning;
+        let both = self
+            .focus
+            .as_ref()
+            .and_then(|f| self.index(f))
+            .is_none_or(|i| self.stocks[i].has_dist());
+        // 3211 takes the first turn after `focus_flow_every`: one turn in `n`.
+        let turn = t.focus_totals_every.max(Duration::from_millis(100));
+        let n = u32::try_from(t.focus_flow_every.as_nanos().div_ceil(turn.as_nanos()))
+            .unwrap_or(u32::MAX)
+            .max(2);
+        match kind {
+            Budget::Flow if both => turn.saturating_mul(n),
+            Budget::Flow => t.focus_every,
+            _ => turn.saturating_mul(n) / (n - 1),
+        }
+    }
+
+    /// When stock `i` is next due in budget `kind` (3211 or 3212), whether that is priority
+    /// work, and its rank among others; `None` when it is not to be fetched at all for now.
+    pub(super) fn due(
+        &self,
+        i: usize,
+        kind: Budget,
+        now: Instant,
+        market_now: DateTime<Utc>,
+    ) -> Option<Due> {
         let s = &self.stocks[i];
-        if s.permanent.is_some() || s.in_flight {
+        let tr = s.track(kind);
+        if s.permanent.is_some() || tr.permanent.is_some() || tr.in_flight {
             return None;
         }
-        let retry = s.retry_at.unwrap_or(now);
-        if s.refresh {
+        let retry = tr.retry_at.unwrap_or(now);
+        if s.refresh && kind == Budget::Flow {
             return Some(Due {
                 at: retry.max(now),
                 priority: true,
@@ -73,46 +106,59 @@ impl Scheduler {
             });
         }
         let focused = self.focus.as_ref() == Some(&s.code);
-        let at = self.next_fetch_at(s, focused, retry, market_now)?;
+        let at = self.next_fetch_at(s, kind, focused, retry, market_now)?;
         Some(Due {
             at: at.max(now),
             priority: focused,
-            score: self.score(i, now),
+            score: self.score(i, kind, now),
         })
     }
 
-    /// When stock `s` should next be fetched, given its market's session (no retry earlier than
-    /// `retry`); `None` when its market is closed and the last fetch already has the final figures.
+    /// When stock `s` should next be fetched through `kind`, given its market's session (no
+    /// retry earlier than `retry`); `None` when its market is closed and the last fetch already
+    /// has the final figures.
+    ///
+    /// Live, the focused stock's totals are refreshed every
+    /// [`Tuning::focus_totals_every`](super::Tuning::focus_totals_every) (counted from the last
+    /// send of either request): by 3211 when its series is
+    /// [`Tuning::focus_flow_every`](super::Tuning::focus_flow_every) old (3211 is asked first),
+    /// by 3212 otherwise. Other stocks: 3211 when the series is
+    /// [`Tuning::min_every`](super::Tuning::min_every) old, 3212 when the last send of either is.
     fn next_fetch_at(
         &self,
         s: &Stock,
+        kind: Budget,
         focused: bool,
         retry: Instant,
         market_now: DateTime<Utc>,
     ) -> Option<Instant> {
         let t = &self.tuning;
+        let tr = s.track(kind);
         let settled = self.focus_since + t.focus_settle;
         let live_every = |every: Duration| {
-            let at = match s.last_ok {
-                Some(l) => (l + every).max(retry),
-                None => retry,
+            let at = if focused {
+                match (kind, s.has_dist()) {
+                    (Budget::Flow, false) => tr.last_ok.map(|l| l + t.focus_every),
+                    (Budget::Flow, true) => tr.last_ok.map(|l| {
+                        let turn = s.totals_sent().map_or(l, |x| x + t.focus_totals_every);
+                        (l + t.focus_flow_every).max(turn)
+                    }),
+                    _ => s.totals_sent().map(|x| x + t.focus_totals_every),
+                }
+            } else if kind == Budget::Distribution {
+                s.totals_sent().map(|l| l + every)
+            } else {
+                tr.last_ok.map(|l| l + every)
             };
+            let at = at.map_or(retry, |a| a.max(retry));
             if focused { at.max(settled) } else { at }
         };
         match &s.schedule {
-            None => Some(live_every(if focused {
-                t.focus_every
-            } else {
-                t.unscheduled_every
-            })),
-            Some(_) if self.trading(s, market_now) => Some(live_every(if focused {
-                t.focus_every
-            } else {
-                t.min_every
-            })),
+            None => Some(live_every(t.unscheduled_every)),
+            Some(_) if self.trading(s, market_now) => Some(live_every(t.min_every)),
             Some(sch) => {
                 // Closed: once at start-up, once after each session's end.
-                let needed = match s.last_ok_market {
+                let needed = match tr.last_ok_market {
                     None => true,
                     Some(last) => last_session_end(sch, market_now)
                         .and_then(|end| end.checked_add_signed(t.close_grace))
@@ -123,25 +169,68 @@ impl Scheduler {
         }
     }
 
-    /// Stock `i`'s rank among due non-priority stocks: never-fetched ones first (visible ones,
-    /// then watchlist order), then by age, a visible stock's age counting
+    /// Whether a snapshot round should ask for stock `s`: while its market trades (or has no
+    /// timetable), and when closed once at start-up and once after each session's end; never
+    /// once OpenD refused its capital flow as an unknown or unsupported security (an index,
+    /// which static info marks, keeps its price).
+    pub(super) fn wants_quote(&self, s: &Stock, market_now: DateTime<Utc>) -> bool {
+        if s.flow.permanent.is_some() {
+            return false;
+        }
+        match &s.schedule {
+            None => true,
+            Some(_) if self.trading(s, market_now) => true,
+            Some(sch) => match s.quoted_market {
+                None => true,
+                Some(last) => last_session_end(sch, market_now)
+                    .and_then(|end| end.checked_add_signed(self.tuning.close_grace))
+                    .is_some_and(|ready| market_now >= ready && last < ready),
+            },
+        }
+    }
+
+    /// Stock `i`'s rank among due non-priority stocks in budget `kind` (higher first):
+    /// never-fetched ones first (visible ones, then watchlist order; for 3211, a series never
+    /// fetched), then by the age of the row's totals, counted from the last send of either
+    /// request (so one never doubles the other in flight): both budgets serve the rows oldest
+    /// totals first, which spreads them evenly over the list. A row whose totals came last
+    /// through the other request counts [`Tuning::turn_bonus`](super::Tuning::turn_bonus)
+    /// older, so each row's requests mostly alternate (without that, both budgets end up
+    /// refreshing the same row a second apart: twice the requests for the freshness of one).
+    /// For 3211 the series' age adds [`Tuning::series_weight`](super::Tuning::series_weight)
+    /// times itself, so every series comes round. A visible stock's age counts
     /// [`Tuning::visible_weight`](super::Tuning::visible_weight) times.
-    fn score(&self, i: usize, now: Instant) -> f64 {
+    fn score(&self, i: usize, kind: Budget, now: Instant) -> f64 {
         let s = &self.stocks[i];
         let visible = self.visible.contains(&s.code);
-        match s.last_ok {
-            None => {
-                let rank = f64::from(u32::try_from(i).unwrap_or(u32::MAX));
-                1e12 + if visible { 1e9 } else { 0.0 } - rank
-            }
-            Some(l) => {
-                let age = now.saturating_duration_since(l).as_secs_f64();
-                if visible {
-                    age * self.tuning.visible_weight
-                } else {
-                    age
-                }
-            }
+        let never = |rank: usize| {
+            let rank = f64::from(u32::try_from(rank).unwrap_or(u32::MAX));
+            1e12 + if visible { 1e9 } else { 0.0 } - rank
+        };
+        let weight = if visible {
+            self.tuning.visible_weight
+        } else {
+            1.0
+        };
+        let age = |l: Instant| now.saturating_duration_since(l).as_secs_f64();
+        // 3211 also keeps the per-minute series: its age pulls too.
+        let series = match (kind, s.flow.last_ok) {
+            (Budget::Flow, None) => return never(i),
+            (Budget::Flow, Some(l)) => age(l) * self.tuning.series_weight,
+            _ => 0.0,
+        };
+        // Turns: a row whose totals came last through the other request goes first, so each
+        // row's requests alternate and the two budgets spread evenly over the list.
+        let (mine, other) = if kind == Budget::Flow {
+            (s.flow.last_sent, s.dist.last_sent)
+        } else {
+            (s.dist.last_sent, s.flow.last_sent)
+        };
+        let my_turn = !s.has_dist() || mine.is_none() || mine < other;
+        match s.totals_sent() {
+            None => never(i),
+            Some(l) if my_turn => (age(l) + series) * weight + self.tuning.turn_bonus.as_secs_f64(),
+            Some(l) => (age(l) + series) * weight,
         }
     }
 }

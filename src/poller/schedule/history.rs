@@ -9,9 +9,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use tokio::time::Instant;
 
 use super::outcome::backoff;
-use super::{Pick, Scheduler};
+use super::{Job, Pick, Scheduler};
 use crate::flow::{CapitalFlow, Period, Schedule, SecurityCode, resolve_range};
 use crate::opend::FlowRequest;
+use crate::poller::Budget;
 
 /// A history entry's key: the stock and the period.
 pub(super) type HistKey = (SecurityCode, Period);
@@ -34,7 +35,7 @@ pub(super) struct Wanted {
 }
 
 /// The wanted history that may be sent now, and when the next one that may not becomes ready.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub(super) struct HistoryDue {
     /// Index into the wanted list of the first one ready now.
     pub(super) ready: Option<usize>,
@@ -129,8 +130,8 @@ impl Scheduler {
         soonest: Option<Instant>,
     ) -> Pick {
         let key = self.wanted[k].key.clone();
-        if !self.log.allows(now, 0) {
-            return self.wait_for_slot(now, soonest, key.0);
+        if !self.lane(Budget::Flow).log.allows(now, 0) {
+            return self.wait_for_slot(Budget::Flow, now, soonest, key.0);
         }
         let Some(request) = history_request(&key, market_now) else {
             self.wanted.remove(k);
@@ -139,10 +140,10 @@ impl Scheduler {
                 code: None,
             };
         };
-        self.log.record(now, true);
+        self.lane(Budget::Flow).record(now, true);
         self.history_in_flight.insert(key);
         Pick::Send {
-            request,
+            job: Job::Flow(request),
             priority: true,
         }
     }

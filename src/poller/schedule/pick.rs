@@ -9,9 +9,10 @@
 use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 
-use super::{Pick, Scheduler};
+use super::{Job, Pick, Scheduler};
 use crate::flow::{Period, SecurityCode};
 use crate::opend::FlowRequest;
+use crate::poller::Budget;
 
 /// What the scan of the stocks found at `now`.
 #[derive(Debug, Default)]
@@ -45,27 +46,91 @@ fn wait_for(until: Option<Instant>, soonest: Option<Instant>, code: SecurityCode
     }
 }
 
+/// The earlier of two waits, with the code of the earlier one.
+fn earlier_wait(a: Pick, b: Pick) -> Pick {
+    match (a, b) {
+        (
+            Pick::Wait {
+                until: ua,
+                code: ca,
+            },
+            Pick::Wait {
+                until: ub,
+                code: cb,
+            },
+        ) => {
+            let a_first = match (ua, ub) {
+                (Some(x), Some(y)) => x <= y,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => ca.is_some(),
+            };
+            if a_first {
+                Pick::Wait {
+                    until: ua,
+                    code: ca.or(cb),
+                }
+            } else {
+                Pick::Wait {
+                    until: ub,
+                    code: cb.or(ca),
+                }
+            }
+        }
+        (send @ Pick::Send { .. }, _) | (_, send) => send,
+    }
+}
+
 impl Scheduler {
-    /// Decides what to send at `now` (tokio time) / `market_now` (market clock). A `Send`
-    /// records the slot in the budget and marks the request in flight.
+    /// Decides what to send at `now` (tokio time) / `market_now` (market clock): the first of
+    /// capital flow (3211), capital distribution (3212) and snapshots (3203) that has something
+    /// due and a free slot in its own budget. A `Send` records the slot in that budget and marks
+    /// the request in flight; a `Wait` is the earliest moment any budget may send.
     pub fn pick(&mut self, now: Instant, market_now: DateTime<Utc>) -> Pick {
-        if let Some(wait) = self.paused(now) {
+        let flow = self.pick_stock(Budget::Flow, now, market_now);
+        if matches!(flow, Pick::Send { .. }) {
+            return flow;
+        }
+        let dist = self.pick_stock(Budget::Distribution, now, market_now);
+        if matches!(dist, Pick::Send { .. }) {
+            return dist;
+        }
+        let quotes = self.pick_quotes(now, market_now);
+        if matches!(quotes, Pick::Send { .. }) {
+            return quotes;
+        }
+        earlier_wait(earlier_wait(flow, dist), quotes)
+    }
+
+    /// What budget `kind` (3211 or 3212) sends now, if anything.
+    fn pick_stock(&mut self, kind: Budget, now: Instant, market_now: DateTime<Utc>) -> Pick {
+        if let Some(wait) = self.paused(kind, now) {
             return wait;
         }
-        let stocks = self.due_stocks(now, market_now);
-        // History of the focused stock (after its intraday flow).
-        let history = self.due_history(now);
+        if self.lane(kind).in_flight >= self.lane(kind).max_in_flight {
+            return Pick::Wait {
+                until: None,
+                code: None,
+            };
+        }
+        let stocks = self.due_stocks(kind, now, market_now);
+        // History of the focused stock (after its intraday flow), 3211 only.
+        let history = if kind == Budget::Flow {
+            self.due_history(now)
+        } else {
+            super::history::HistoryDue::default()
+        };
         // Something not due yet may become sendable before a budget slot frees.
         let soonest = earliest(stocks.next.map(|n| n.0), history.next);
-        let priority_ok = self.priority_allowed(now, stocks.background.is_some());
+        let priority_ok = self.priority_allowed(kind, now, stocks.background.is_some());
         if let Some((_, i)) = stocks.priority.filter(|_| priority_ok) {
-            return self.send_priority_stock(i, now, soonest);
+            return self.send_priority_stock(kind, i, now, soonest);
         }
         if let Some(k) = history.ready.filter(|_| priority_ok) {
             return self.send_history(k, now, market_now, soonest);
         }
         if let Some((_, i)) = stocks.background {
-            return self.send_background(i, now, market_now, soonest);
+            return self.send_background(kind, i, now, market_now, soonest);
         }
         Pick::Wait {
             until: soonest,
@@ -73,25 +138,27 @@ impl Scheduler {
         }
     }
 
-    /// While a rate-limit pause lasts, the wait until its end; ends the pause once it is over.
-    fn paused(&mut self, now: Instant) -> Option<Pick> {
-        let p = self.paused_until?;
+    /// While a rate-limit pause of budget `kind` lasts, the wait until its end; ends the pause
+    /// once it is over.
+    pub(super) fn paused(&mut self, kind: Budget, now: Instant) -> Option<Pick> {
+        let lane = self.lane(kind);
+        let p = lane.paused_until?;
         if now < p {
             return Some(Pick::Wait {
                 until: Some(p),
                 code: None,
             });
         }
-        self.paused_until = None;
+        lane.paused_until = None;
         None
     }
 
-    /// Sorts the stocks at `now`: the priority one to send, the background one to send, and the
-    /// one due next.
-    fn due_stocks(&self, now: Instant, market_now: DateTime<Utc>) -> DueStocks {
+    /// Sorts the stocks at `now` for budget `kind`: the priority one to send, the background
+    /// one to send, and the one due next.
+    fn due_stocks(&self, kind: Budget, now: Instant, market_now: DateTime<Utc>) -> DueStocks {
         let mut found = DueStocks::default();
         for i in 0..self.stocks.len() {
-            let Some(due) = self.due(i, now, market_now) else {
+            let Some(due) = self.due(i, kind, now, market_now) else {
                 continue;
             };
             if due.at > now {
@@ -99,7 +166,7 @@ impl Scheduler {
                     found.next = Some((due.at, i));
                 }
             } else if due.priority {
-                let key = self.stocks[i].last_ok.unwrap_or(now);
+                let key = self.stocks[i].track(kind).last_ok.unwrap_or(now);
                 if found.priority.is_none_or(|(k, _)| key < k) {
                     found.priority = Some((key, i));
                 }
@@ -110,83 +177,107 @@ impl Scheduler {
         found
     }
 
-    /// Whether priority work may be sent: always when no other stock is due, otherwise only while
-    /// it has taken less than two thirds of the window (so a low budget cannot starve the rest).
-    fn priority_allowed(&mut self, now: Instant, others_due: bool) -> bool {
-        !others_due || self.log.priority_count(now) < priority_limit(self.log.cap())
+    /// Whether priority work may be sent through `kind`: always when no other stock is due,
+    /// otherwise only while it has taken less than two thirds of the window (so a low budget
+    /// cannot starve the rest).
+    fn priority_allowed(&mut self, kind: Budget, now: Instant, others_due: bool) -> bool {
+        let log = &mut self.lane(kind).log;
+        !others_due || log.priority_count(now) < priority_limit(log.cap())
     }
 
-    /// The wait for the next free budget slot for `code` (or for `soonest`, if earlier).
+    /// The wait for the next free slot of budget `kind` for `code` (or for `soonest`, if
+    /// earlier).
     pub(super) fn wait_for_slot(
         &mut self,
+        kind: Budget,
         now: Instant,
         soonest: Option<Instant>,
         code: SecurityCode,
     ) -> Pick {
-        wait_for(self.log.next_expiry(now), soonest, code)
+        wait_for(self.lane(kind).log.next_expiry(now), soonest, code)
     }
 
-    /// Sends priority stock `i` if a budget slot is free.
-    fn send_priority_stock(&mut self, i: usize, now: Instant, soonest: Option<Instant>) -> Pick {
-        if !self.log.allows(now, 0) {
-            return self.wait_for_slot(now, soonest, self.stocks[i].code.clone());
+    /// Sends priority stock `i` through `kind` if a slot is free.
+    fn send_priority_stock(
+        &mut self,
+        kind: Budget,
+        i: usize,
+        now: Instant,
+        soonest: Option<Instant>,
+    ) -> Pick {
+        if !self.lane(kind).log.allows(now, 0) {
+            return self.wait_for_slot(kind, now, soonest, self.stocks[i].code.clone());
         }
-        self.send_stock(i, now, true)
+        self.send_stock(kind, i, now, true)
     }
 
-    /// Slots background work must leave free now: while the focused stock is live, what it
-    /// spends per window ([`Tuning::focus_reserve`](super::Tuning::focus_reserve)) less the
-    /// priority sends already in the window.
-    fn focus_reserve_left(&mut self, now: Instant, market_now: DateTime<Utc>) -> usize {
+    /// Slots background work of `kind` must leave free now: while the focused stock is live,
+    /// what it spends per window
+    /// ([`Tuning::focus_reserve`](super::Tuning::focus_reserve)) less the priority sends
+    /// already in the window.
+    fn focus_reserve_left(
+        &mut self,
+        kind: Budget,
+        now: Instant,
+        market_now: DateTime<Utc>,
+    ) -> usize {
         if self.focus_live(market_now) {
-            self.tuning
-                .focus_reserve(self.log.cap())
-                .saturating_sub(self.log.priority_count(now))
+            let every = self.focus_interval(kind);
+            let cap = self.lane(kind).log.cap();
+            let reserve = self.tuning.focus_reserve(cap, every);
+            reserve.saturating_sub(self.lane(kind).log.priority_count(now))
         } else {
             0
         }
     }
 
-    /// Whether stock `i` is a visible one never fetched yet (start-up, new rows): those skip
-    /// pacing, for the first paint of the screen.
-    fn first_paint(&self, i: usize) -> bool {
+    /// Whether stock `i` is a visible one never fetched yet through `kind` (start-up, new rows):
+    /// those skip pacing, for the first paint of the screen.
+    fn first_paint(&self, kind: Budget, i: usize) -> bool {
         let s = &self.stocks[i];
-        s.last_ok.is_none() && self.visible.contains(&s.code)
+        s.track(kind).last_ok.is_none() && self.visible.contains(&s.code)
     }
 
-    /// Sends background stock `i` if a slot is free beyond the focus reserve and pacing allows.
+    /// Sends background stock `i` through `kind` if a slot is free beyond the focus reserve and
+    /// pacing allows.
     fn send_background(
         &mut self,
+        kind: Budget,
         i: usize,
         now: Instant,
         market_now: DateTime<Utc>,
         soonest: Option<Instant>,
     ) -> Pick {
-        let reserve = self.focus_reserve_left(now, market_now);
-        if !self.log.allows(now, reserve) {
-            return self.wait_for_slot(now, soonest, self.stocks[i].code.clone());
+        let reserve = self.focus_reserve_left(kind, now, market_now);
+        if !self.lane(kind).log.allows(now, reserve) {
+            return self.wait_for_slot(kind, now, soonest, self.stocks[i].code.clone());
         }
-        if !self.first_paint(i)
-            && let Some(until) = self.log.paced_until(now, self.tuning.pace_splits)
+        let splits = self.tuning.pace_splits;
+        if !self.first_paint(kind, i)
+            && let Some(until) = self.lane(kind).log.paced_until(now, splits)
         {
             return wait_for(Some(until), soonest, self.stocks[i].code.clone());
         }
-        self.send_stock(i, now, false)
+        self.send_stock(kind, i, now, false)
     }
 
-    /// Records the slot and marks stock `i`'s intraday request in flight.
-    fn send_stock(&mut self, i: usize, now: Instant, priority: bool) -> Pick {
-        self.log.record(now, priority);
+    /// Records the slot and marks stock `i`'s request through `kind` in flight.
+    fn send_stock(&mut self, kind: Budget, i: usize, now: Instant, priority: bool) -> Pick {
+        self.lane(kind).record(now, priority);
         let s = &mut self.stocks[i];
-        s.in_flight = true;
-        s.refresh = false;
-        Pick::Send {
-            request: FlowRequest {
+        let tr = s.track_mut(kind);
+        tr.in_flight = true;
+        tr.last_sent = Some(now);
+        let job = if kind == Budget::Distribution {
+            Job::Distribution(s.code.clone())
+        } else {
+            s.refresh = false;
+            Job::Flow(FlowRequest {
                 code: s.code.clone(),
                 period: Period::Intraday,
                 range: None,
-            },
-            priority,
-        }
+            })
+        };
+        Pick::Send { job, priority }
     }
 }
