@@ -429,6 +429,7 @@ mod tests {
                     inflow: SizeSplit::from_array([1.5, 2.0, 3.0, 4.0]),
                     outflow: SizeSplit::from_array([0.5, 1.0, 1.0, 1.0]),
                     update_time: Some("2026-11-25 10:00:00".into()),
+                    super_omitted: false,
                 },
                 super_na,
             })

@@ -178,13 +178,20 @@ struct Hostile {
 }
 
 fn distribution() -> impl Strategy<Value = Distribution> {
-    (split(), split(), proptest::option::of(time())).prop_map(|(inflow, outflow, update_time)| {
-        Distribution {
-            inflow,
-            outflow,
-            update_time,
-        }
-    })
+    (
+        split(),
+        split(),
+        proptest::option::of(time()),
+        proptest::bool::ANY,
+    )
+        .prop_map(
+            |(inflow, outflow, update_time, super_omitted)| Distribution {
+                inflow,
+                outflow,
+                update_time,
+                super_omitted,
+            },
+        )
 }
 
 fn hostile(max_rows: usize) -> impl Strategy<Value = Hostile> {

@@ -236,6 +236,7 @@ pub fn distribution(code: &SecurityCode, flow: &CapitalFlow) -> Distribution {
         inflow: SizeSplit::from_array([parts[0].0, parts[1].0, parts[2].0, parts[3].0]),
         outflow: SizeSplit::from_array([parts[0].1, parts[1].1, parts[2].1, parts[3].1]),
         update_time: flow.last_valid_time.clone(),
+        super_omitted: false,
     }
 }
 

@@ -417,6 +417,7 @@ fn totals_come_from_the_newer_of_distribution_and_flow() {
         inflow: SizeSplit::from_array([10.0, 20.0, 30.0, 40.0]),
         outflow: SizeSplit::from_array([1.0, 2.0, 3.0, 4.0]),
         update_time: None,
+        super_omitted: false,
     };
     // An older distribution does not replace the flow's figures.
     a.update(Action::Poll(PollEvent::Distribution {

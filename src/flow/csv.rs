@@ -91,6 +91,7 @@ mod tests {
             inflow: SizeSplit::from_array([1.0, 2.0, 3.0, 4.0]),
             outflow: SizeSplit::from_array([5.0, 6.0, 7.0, 8.5]),
             update_time: Some("2026-11-25 10:00:00".into()),
+            super_omitted: false,
         };
         assert_eq!(
             distribution_row(&d),

@@ -130,6 +130,9 @@ pub struct Distribution {
     pub outflow: SizeSplit,
     /// `updateTime`, when sent.
     pub update_time: Option<String>,
+    /// OpenD omitted the (optional) super fields: `super_` is then 0.0 in both splits and means
+    /// "not known" (`N/A` in the SDK's DataFrame and in exports).
+    pub super_omitted: bool,
 }
 
 impl Distribution {
@@ -192,6 +195,7 @@ mod tests {
                 sml: 0.5,
             },
             update_time: None,
+            super_omitted: false,
         };
         assert_eq!(d.net().as_array(), [4.0, -2.0, 0.0, 1.5]);
     }

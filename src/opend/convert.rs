@@ -113,6 +113,7 @@ pub fn distribution_from_pb(s: &pb::qot_get_capital_distribution::S2c) -> Distri
             sml: s.capital_out_small,
         },
         update_time: s.update_time.as_deref().map(|t| clean(t).into_owned()),
+        super_omitted: s.capital_in_super.is_none() || s.capital_out_super.is_none(),
     }
 }
 
@@ -373,5 +374,26 @@ mod tests {
         assert_eq!(s.info.last_close, Some(400.0));
         let empty = snapshot_from_pb(pb::qot_get_security_snapshot::Snapshot { basic: basic("") });
         assert_eq!(empty.quote.update_time, None);
+    }
+
+    #[test]
+    fn a_distribution_without_super_says_so() {
+        let mut s2c = pb::qot_get_capital_distribution::S2c {
+            capital_in_super: Some(5.0),
+            capital_in_big: 1.0,
+            capital_in_mid: 2.0,
+            capital_in_small: 3.0,
+            capital_out_super: Some(4.0),
+            capital_out_big: 1.5,
+            capital_out_mid: 2.5,
+            capital_out_small: 3.5,
+            update_time: Some("2026-11-25 10:00:00".into()),
+            update_timestamp: None,
+        };
+        let d = distribution_from_pb(&s2c);
+        assert!(!d.super_omitted);
+        assert_eq!((d.inflow.super_, d.outflow.super_), (5.0, 4.0));
+        s2c.capital_out_super = None;
+        assert!(distribution_from_pb(&s2c).super_omitted);
     }
 }

@@ -479,6 +479,7 @@ impl Gateway for FakeGateway {
                     },
                     outflow: SizeSplit::default(),
                     update_time: None,
+                    super_omitted: false,
                 };
                 (CallOutcome::Ok, Ok(dist))
             })

@@ -394,6 +394,7 @@ mod tests {
             inflow: SizeSplit::from_array([1.0, 2.0, 3.0, 4.0]),
             outflow: SizeSplit::from_array([5.0, 6.0, 7.0, 8.0]),
             update_time: Some("2026-11-25 10:15:30".into()),
+            super_omitted: false,
         };
         let m = fields(&capital_distribution(&d, 99.0).encode_to_vec());
         assert_eq!(double(&m, 9), Some(1.0), "capitalInSuper");

@@ -414,6 +414,7 @@ impl Model {
                 sml: d.1,
             },
             update_time: update,
+            super_omitted: false,
         }
     }
 

@@ -295,6 +295,7 @@ impl Store {
                         r.get(8)?,
                     ]),
                     update_time: r.get(9)?,
+                    super_omitted: in_super.is_none() || out_super.is_none(),
                 },
                 super_na: in_super.is_none() || out_super.is_none(),
             })

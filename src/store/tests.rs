@@ -200,6 +200,7 @@ fn history_and_distribution_rows_read_back_in_a_range() {
                 inflow: SizeSplit::from_array([1.0, 2.0, 3.0, 4.0]),
                 outflow: SizeSplit::from_array([0.5, 0.25, 0.0, 9.0]),
                 update_time: Some(up.into()),
+                super_omitted: false,
             },
             super_na: false,
         })
@@ -497,6 +498,7 @@ fn a_version_1_file_migrates_keeping_its_distributions_and_gains_snapshots_and_n
                 inflow: SizeSplit::from_array([0.0, 2.0, 3.0, 4.0]),
                 outflow: SizeSplit::from_array([0.0, 1.0, 1.0, 1.0]),
                 update_time: Some("2026-11-25 15:59:00".into()),
+                super_omitted: true,
             },
             super_na: true,
         }),

@@ -76,9 +76,7 @@ impl StoreIo {
                     code: code.clone(),
                     time: fetched_at.timestamp(),
                     distribution: dist.clone(),
-                    // flow::Distribution holds 0.0 for an omitted super figure and does not
-                    // say it was omitted: stored as a number until it does.
-                    super_na: false,
+                    super_na: dist.super_omitted,
                 }),
             ),
             PollEvent::Quotes { quotes, fetched_at } => {

@@ -192,6 +192,7 @@ fn full_lines(app: &App, code: &SecurityCode, width: u16, height: u16) -> Vec<Li
     let (inflow, outflow) = k
         .dist
         .map_or((None, None), |d| (Some(d.inflow), Some(d.outflow)));
+    let omitted = k.dist.is_some_and(|d| d.super_omitted);
     let max = inflow
         .iter()
         .chain(outflow.iter())
@@ -222,8 +223,10 @@ fn full_lines(app: &App, code: &SecurityCode, width: u16, height: u16) -> Vec<Li
     let spaced = room >= 2 + 4 + 3 + 1 + 1 + extras.len();
     let mut sizes = Vec::new();
     for (i, name) in SIZE_NAMES.iter().enumerate() {
-        let in_v = inflow.map(|s| s.as_array()[i]);
-        let out_v = outflow.map(|s| s.as_array()[i]);
+        // OpenD may omit the super fields: then they are not known, never a zero.
+        let known = !(omitted && i == 0);
+        let in_v = inflow.map(|s| s.as_array()[i]).filter(|_| known);
+        let out_v = outflow.map(|s| s.as_array()[i]).filter(|_| known);
         let net = k.net.map(|s| s.as_array()[i]);
         let text = |v: Option<f64>| v.map_or_else(|| UNKNOWN.to_owned(), |v| amount(v, u));
         let bars = |figures: bool| {
@@ -260,8 +263,8 @@ fn full_lines(app: &App, code: &SecurityCode, width: u16, height: u16) -> Vec<Li
         };
         sizes.push((0..thick).map(|r| bars(r == thick / 2)).collect::<Vec<_>>());
     }
-    let total_in = inflow.map(|s| s.total());
-    let total_out = outflow.map(|s| s.total());
+    let total_in = inflow.map(|s| s.total()).filter(|_| !omitted);
+    let total_out = outflow.map(|s| s.total()).filter(|_| !omitted);
     let net = k.net.map(|s| s.total());
     let text = |v: Option<f64>| v.map_or_else(|| UNKNOWN.to_owned(), |v| amount(v, u));
     let totals = Line::from(vec![
@@ -385,11 +388,14 @@ fn compact_lines(app: &App, code: &SecurityCode, width: u16) -> Vec<Line<'static
         header.push_str(&right(name, COL));
     }
     let mut lines = vec![Line::styled(header, t.dim())];
+    // OpenD may omit the super fields: then super, total and main of in and out are not known.
+    let omitted = k.dist.is_some_and(|d| d.super_omitted);
     let row = |name: &str, v: Option<SizeSplit>, signed: bool| -> Line<'static> {
         let mut spans = vec![Span::raw(format!("{name:<HEAD$}"))];
         let vals = v.map(pick);
         for i in 0..n {
-            let x = vals.map(|a| a[i]);
+            let partial = omitted && !signed && matches!(i, 0 | 4 | 5);
+            let x = vals.map(|a| a[i]).filter(|_| !partial);
             let (text, style) = match x {
                 Some(x) if signed => (human(x, u), t.signed(x)),
                 Some(x) => (amount(x, u), Style::default()),
@@ -440,5 +446,33 @@ mod tests {
         assert_eq!(amount(1.2e9, Units::Western), "1.20B");
         assert_eq!(amount(-5e6, Units::Western), "-5.00M");
         assert_eq!(amount(f64::NAN, Units::Western), "n/a");
+    }
+
+    #[test]
+    fn omitted_super_fields_are_not_known_never_zero() {
+        let now = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 25, 6, 10, 0).unwrap();
+        let mut app = crate::app::fixture::app(12, now, (80, 24));
+        let code = app.focused().cloned().unwrap();
+        let text = |app: &App| -> Vec<String> {
+            compact_lines(app, &code, 60)
+                .iter()
+                .map(|l| l.spans.iter().map(|s| s.content.to_string()).collect())
+                .collect()
+        };
+        let known = text(&app);
+        assert!(!known[1].contains(UNKNOWN), "{known:?}");
+        let d = app.stocks.get_mut(&code).unwrap();
+        let dist = d.distribution.as_mut().unwrap();
+        dist.super_omitted = true;
+        dist.inflow.super_ = 0.0;
+        dist.outflow.super_ = 0.0;
+        let lines = text(&app);
+        // in and out: super, total and main are not known; big, mid and small still are.
+        for row in &lines[1..3] {
+            let cells: Vec<&str> = row.split_whitespace().collect();
+            assert_eq!(cells[1], UNKNOWN, "{lines:?}");
+            assert_ne!(cells[2], UNKNOWN, "{lines:?}");
+            assert_eq!(&cells[5..], [UNKNOWN, UNKNOWN], "{lines:?}");
+        }
     }
 }
