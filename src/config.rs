@@ -12,6 +12,7 @@
 //! This module never talks to OpenD, never writes a file, never panics on bad input and never
 //! silently replaces a bad value with a default. It imports only `flow` and `failure`.
 
+pub mod alert;
 pub mod discover;
 pub mod file;
 pub mod validate;
@@ -39,6 +40,8 @@ pub struct Config {
     pub store: StoreConfig,
     /// The named watchlists, in file order (never empty).
     pub watchlists: Vec<WatchlistConfig>,
+    /// The `[[alert]]` rules, in file order (none by default).
+    pub alerts: Vec<alert::AlertRule>,
     /// The file this came from; `None` for the built-in defaults.
     pub path: Option<PathBuf>,
 }
@@ -196,6 +199,7 @@ impl Default for Config {
                     source: codes(&[(Sh, "600519"), (Sz, "300750"), (Sh, "601318")]),
                 },
             ],
+            alerts: Vec::new(),
             path: None,
         }
     }

@@ -23,6 +23,8 @@ pub struct ConfigFile {
     pub store: Option<Spanned<StoreFile>>,
     /// `[[watchlist]]` tables.
     pub watchlist: Option<Spanned<Vec<Spanned<WatchlistFile>>>>,
+    /// `[[alert]]` tables.
+    pub alert: Option<Vec<Spanned<super::alert::AlertFile>>>,
 }
 
 /// `[opend]`.

@@ -111,9 +111,10 @@ fn decompose(text: &str, r: &mut Report<'_>) -> Option<ConfigFile> {
             "ui" => file.ui = section(value, text, r),
             "store" => file.store = section(value, text, r),
             "watchlist" => file.watchlist = watchlist_tables(value, text, r),
+            "alert" => file.alert = alert_tables(&value, text, r),
             other => r.at(
                 Some(key.span()),
-                format!("unknown field `{other}`, expected one of `opend`, `budget`, `ui`, `store`, `watchlist` (see config.example.toml for every option)"),
+                format!("unknown field `{other}`, expected one of `opend`, `budget`, `ui`, `store`, `watchlist`, `alert` (see config.example.toml for every option)"),
             ),
         }
     }
@@ -236,7 +237,37 @@ fn build(file: ConfigFile, base: Option<&Path>, r: &mut Report<'_>) -> Config {
     if let Some(lists) = file.watchlist {
         c.watchlists = watchlists(lists.into_inner(), r);
     }
+    if let Some(tables) = file.alert {
+        let (rules, problems) = super::alert::rules(tables, &c.watchlists, |s| r.line_col(s));
+        c.alerts = rules;
+        for (span, m) in problems {
+            r.at(span, m);
+        }
+    }
     c
+}
+
+/// `[[alert]]`: each table deserialized on its own, like the watchlists.
+fn alert_tables(
+    value: &Spanned<DeValue<'_>>,
+    text: &str,
+    r: &mut Report<'_>,
+) -> Option<Vec<Spanned<super::alert::AlertFile>>> {
+    let DeValue::Array(items) = value.get_ref() else {
+        r.at(
+            Some(value.span()),
+            "alert must be a list of tables: write each rule as an [[alert]] table".to_owned(),
+        );
+        return None;
+    };
+    let mut ok = Vec::new();
+    for item in items {
+        let span = item.span();
+        if let Some(a) = section(item.clone(), text, r) {
+            ok.push(Spanned::new(span, a));
+        }
+    }
+    Some(ok)
 }
 
 /// `[opend]`: host, port, RSA key file, brand.
@@ -610,7 +641,7 @@ mod tests {
                 "c.toml:7:20: requests_per_30s = 99 is out of range: expected 1 to 30 (OpenD allows 30 capital-flow requests per 30 s; lower it if other programs share your OpenD)",
                 "c.toml:9:8: name: wrong type: found integer `1`, expected a string",
                 "c.toml:12:10: invalid security code \"HK\": expected MARKET.CODE such as HK.00700, US.AAPL or SH.600519",
-                "c.toml:13:2: unknown field `nope`, expected one of `opend`, `budget`, `ui`, `store`, `watchlist` (see config.example.toml for every option)",
+                "c.toml:13:2: unknown field `nope`, expected one of `opend`, `budget`, `ui`, `store`, `watchlist`, `alert` (see config.example.toml for every option)",
             ]
         );
     }
