@@ -109,7 +109,7 @@ impl Alert {
     /// `value`, `threshold` (numbers as numbers; a ratio in percent).
     pub fn json(&self) -> serde_json::Value {
         serde_json::json!({
-            "time": self.market_time().to_rfc3339(),
+            "time": self.market_time().to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
             "code": self.code.to_string(),
             "stock": self.stock,
             "rule": self.rule,

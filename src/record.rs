@@ -8,6 +8,7 @@
 //! talks to OpenD itself beyond a start-up probe: all capital-flow requests go through the poller's
 //! budget.
 
+pub mod alerts;
 mod output;
 
 use std::collections::HashMap;
@@ -236,13 +237,17 @@ pub async fn record<C: Connector>(
     token: CancellationToken,
     out: &mut (impl Write + Send),
 ) -> Result<Tally, Failure> {
-    record_into(connector, clock, codes, budget, duration, token, out, None).await
+    record_into(
+        connector, clock, codes, budget, duration, token, out, None, None,
+    )
+    .await
 }
 
-/// [`record`], also handing every fetched flow to the store's writer (which never blocks).
+/// [`record`], also handing every fetched flow to the store's writer (which never blocks) and
+/// every event to the alert rules, if any (their lines go to their own output, else to `out`).
 #[expect(
     clippy::too_many_arguments,
-    reason = "record's arguments plus the store"
+    reason = "record's arguments plus the store and the alerts"
 )]
 pub async fn record_into<C: Connector>(
     connector: C,
@@ -253,6 +258,7 @@ pub async fn record_into<C: Connector>(
     token: CancellationToken,
     out: &mut (impl Write + Send),
     store: Option<&Writer>,
+    mut alerts: Option<&mut alerts::Alerting>,
 ) -> Result<Tally, Failure> {
     let (cmd_tx, cmd_rx) = mpsc::channel(8);
     let (ev_tx, mut ev_rx) = mpsc::channel(1024);
@@ -286,6 +292,9 @@ pub async fn record_into<C: Connector>(
             ev = ev_rx.recv() => match ev {
                 Some(ev) => {
                     keep(store, &ev);
+                    if let Some(a) = alerts.as_deref_mut() {
+                        a.emit(&ev, clock.now(), out)?;
+                    }
                     tally.on_event(ev, Instant::now());
                 }
                 None => break,
@@ -301,6 +310,9 @@ pub async fn record_into<C: Connector>(
     let _ = task.await;
     while let Ok(ev) = ev_rx.try_recv() {
         keep(store, &ev);
+        if let Some(a) = alerts.as_deref_mut() {
+            a.emit(&ev, clock.now(), out)?;
+        }
         tally.on_event(ev, Instant::now());
     }
     let market = clock.now();
@@ -467,8 +479,20 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
         None => (None, None),
     };
     // Standard output is written by its own thread: a slow terminal or pipe never blocks the
-    // async task that keeps the poller's events flowing.
-    let mut stdout = output::ThreadedOut::spawn(std::io::stdout()).map_err(Failure::other)?;
+    // async task that keeps the poller's events flowing. With --alerts-json stdout carries only
+    // the alerts, and the status lines go to stderr.
+    let (mut stdout, alerts_out) = if args.alerts_json {
+        (
+            output::ThreadedOut::spawn(std::io::stderr()).map_err(Failure::other)?,
+            Some(output::ThreadedOut::spawn(std::io::stdout()).map_err(Failure::other)?),
+        )
+    } else {
+        (
+            output::ThreadedOut::spawn(std::io::stdout()).map_err(Failure::other)?,
+            None,
+        )
+    };
+    let mut alerting = alerts::Alerting::new(config, args.alerts_json, alerts_out);
     let header = [
         clock_note,
         target.note.clone(),
@@ -488,6 +512,11 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
     if let Some(path) = &store_path {
         writeln!(stdout, "storing into {}", path.display()).map_err(write_err)?;
     }
+    if !config.alerts.is_empty() {
+        let n = config.alerts.len();
+        let s = if n == 1 { "" } else { "s" };
+        writeln!(stdout, "watching {n} alert rule{s}").map_err(write_err)?;
+    }
     let connector = OpenDConnector {
         options: target.options.clone(),
     };
@@ -499,8 +528,15 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
         duration,
         &mut stdout,
         writer.as_ref(),
+        alerting.as_mut(),
     )
     .await;
+    if let Some(a) = alerting {
+        let fired = a.fired;
+        let flushed = a.finish().await;
+        writeln!(stdout, "alerts: {fired}").map_err(write_err)?;
+        flushed.map_err(write_err)?;
+    }
     if let Some(w) = writer {
         // Joining the writer waits for its last commits: off the async threads.
         let status = tokio::task::spawn_blocking(move || w.close())
@@ -552,6 +588,11 @@ fn check_flags(args: &RecordArgs, config: &Config) -> Result<(usize, Option<Dura
         parse_codes(&args.codes)?;
     }
     select_watchlists(config, &args.watchlist)?;
+    if args.alerts_json && config.alerts.is_empty() {
+        return Err(Failure::input(
+            "--alerts-json: the config has no [[alert]] rules; add some (see config.example.toml) or drop the flag",
+        ));
+    }
     Ok((budget, duration))
 }
 
@@ -581,6 +622,10 @@ async fn probe(
 }
 
 /// Records until `duration` passes or Ctrl-C.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "record_into's arguments but the token"
+)]
 async fn record_until_stopped<C: Connector>(
     connector: C,
     clock: SharedClock,
@@ -589,6 +634,7 @@ async fn record_until_stopped<C: Connector>(
     duration: Option<Duration>,
     out: &mut (impl Write + Send),
     store: Option<&Writer>,
+    alerts: Option<&mut alerts::Alerting>,
 ) -> Result<Tally, Failure> {
     let token = CancellationToken::new();
     let ctrl_c = token.clone();
@@ -597,7 +643,10 @@ async fn record_until_stopped<C: Connector>(
             ctrl_c.cancel();
         }
     });
-    let result = record_into(connector, clock, codes, budget, duration, token, out, store).await;
+    let result = record_into(
+        connector, clock, codes, budget, duration, token, out, store, alerts,
+    )
+    .await;
     signal.abort();
     result
 }

@@ -39,7 +39,9 @@ pub fn argv(template: &[String], alert: &Alert, units: Units) -> Vec<String> {
             "kind" => alert.kind.name().to_owned(),
             "value" => alert.value_text(units),
             "threshold" => alert.threshold_text(units),
-            "time" => alert.market_time().to_rfc3339(),
+            "time" => alert
+                .market_time()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
             _ => return None,
         })
     };
