@@ -6,6 +6,7 @@
 //! clock (the time arrives with [`Action::Tick`]) and knows nothing about the terminal, so
 //! `App::default()` works in a plain `#[test]`.
 
+pub mod alerts;
 #[cfg(any(test, feature = "test-util"))]
 pub mod fixture;
 pub mod keymap;
@@ -180,9 +181,11 @@ pub enum Action {
     Refresh,
     /// Show or hide the help overlay.
     ToggleHelp,
+    /// Open or close the day's alert log.
+    ToggleAlerts,
     /// Leave the dashboard.
     Quit,
-    /// Close the help overlay if it is open, else quit (Esc).
+    /// Close the help overlay or the alert log if one is open, else quit (Esc).
     Back,
     /// Something the poller reported.
     Poll(PollEvent),
@@ -232,6 +235,8 @@ pub struct App {
     pub size: (u16, u16),
     /// Set by [`Action::Quit`].
     pub quit: bool,
+    /// The `[[alert]]` rules, their log and overlay.
+    pub alerts: alerts::Alerts,
     /// Watchlist rows on one page, from the last [`Action::Resize`].
     page_rows: u16,
     outbox: Vec<PollCommand>,
@@ -276,11 +281,28 @@ impl App {
             units: Units::Western,
             size: (80, 24),
             quit: false,
+            alerts: alerts::Alerts::default(),
             page_rows: 1,
             outbox: Vec::new(),
         };
         app.announce_watchlist();
         app
+    }
+
+    /// Evaluates these `[[alert]]` rules from now on (over every watchlist's stocks).
+    pub fn set_alert_rules(&mut self, rules: Vec<crate::alert::AlertRule>) {
+        let mut a = alerts::Alerts::new(rules);
+        for w in &self.watchlists {
+            a.set_watchlist(&w.name, &w.codes);
+        }
+        for (code, s) in &self.stocks {
+            if let Some(name) = &s.name {
+                a.set_name(code.clone(), name.clone());
+            }
+        }
+        a.restore(std::mem::take(&mut self.alerts.log));
+        a.open = self.alerts.open;
+        self.alerts = a;
     }
 
     /// The rows of the active watchlist in display order (stable sort, config order on ties).
@@ -404,10 +426,16 @@ impl App {
                 }
             }
             Action::ToggleHelp => self.help = !self.help,
+            Action::ToggleAlerts => {
+                self.alerts.open = !self.alerts.open;
+                self.alerts.scroll = 0;
+            }
             Action::Quit => self.quit = true,
             Action::Back => {
                 if self.help {
                     self.help = false;
+                } else if self.alerts.open {
+                    self.alerts.open = false;
                 } else {
                     self.quit = true;
                 }
@@ -416,6 +444,7 @@ impl App {
                 let wl = self.watchlists.get_mut(index)?;
                 match result {
                     Ok(codes) => {
+                        self.alerts.set_watchlist(&wl.name, &codes);
                         wl.codes = codes;
                         wl.error = None;
                     }
@@ -429,6 +458,7 @@ impl App {
                 return None;
             }
             Action::Poll(event) => {
+                self.alerts.on_poll(&event, self.units);
                 self.apply_poll(event);
                 // Re-sorting on new data must not move the selection to another stock.
                 if let Some(code) = &before

@@ -17,6 +17,7 @@ pub async fn run(args: DashboardArgs) -> Result<(), Failure> {
         _ => dashboard_watchlists(&cfg),
     };
     let label = target.options.addr.clone();
+    let target_is_demo = target.sim.is_some();
     // In the demo the simulator's clock; otherwise OpenD's, learned from GetGlobalState once
     // connected (this machine's clock for a real OpenD).
     let (clock, server_clock): (clock::SharedClock, _) = if let Some(sim) = &target.sim {
@@ -42,6 +43,12 @@ pub async fn run(args: DashboardArgs) -> Result<(), Failure> {
         colors: cfg.ui.colors,
         units: cfg.ui.units,
         log_file: args.log_file,
+        // The demo shows alerts within a minute: its own rules unless the config has some.
+        alerts: if target_is_demo && cfg.alerts.is_empty() {
+            config::alert::demo_rules()
+        } else {
+            cfg.alerts.clone()
+        },
     };
     let result = tui::run(opts).await;
     if let Some(sim) = target.sim {

@@ -67,6 +67,8 @@ pub struct DashboardOptions {
     pub units: Units,
     /// Log file (default: capflow.log in the data directory).
     pub log_file: Option<PathBuf>,
+    /// The `[[alert]]` rules (the demo's own set in `--demo`).
+    pub alerts: Vec<crate::alert::AlertRule>,
 }
 
 /// How long shutdown waits for the poller.
@@ -240,6 +242,7 @@ fn new_app(opts: &DashboardOptions) -> App {
     app.simulated.clone_from(&opts.simulated);
     app.colors = opts.colors;
     app.units = opts.units;
+    app.set_alert_rules(opts.alerts.clone());
     app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     app
 }
@@ -460,7 +463,29 @@ where
             dirty = true;
             next = app.update(a);
         }
+        alert_effects(app);
     }
+}
+
+/// What new alerts ask of the terminal and the system: their command hooks start on their own
+/// tasks (never awaited here), and the bell rings (BEL on a terminal stdout only, so a test's
+/// captured output stays clean).
+fn alert_effects(app: &mut App) {
+    use std::io::{IsTerminal, Write};
+    for argv in app.alerts.take_hooks() {
+        drop(crate::alert::command::spawn(
+            argv,
+            crate::alert::command::TIMEOUT,
+        ));
+    }
+    if app.alerts.take_bell() {
+        let mut out = stdout();
+        if out.is_terminal() {
+            let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+        }
+    }
+    // Saved by the store once the dashboard records (see the report of issue 14).
+    let _ = app.alerts.take_fresh();
 }
 
 /// The stocks in the visible part of the watchlist.

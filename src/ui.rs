@@ -13,6 +13,7 @@
 //! ```
 //! Below 6 rows for the detail it is hidden: list and status stay.
 
+pub mod alerts;
 pub mod detail;
 pub mod help;
 pub mod history;
@@ -154,6 +155,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         }
     }
     status::render(frame, a.status, app);
+    if app.alerts.open {
+        alerts::render(frame, area, app);
+    }
     if app.help {
         help::render(frame, area, app);
     }

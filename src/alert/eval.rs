@@ -73,7 +73,7 @@ impl Default for State {
 }
 
 /// The evaluator: rules, the latest data per stock, and each (rule, stock) state.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Evaluator {
     rules: Vec<AlertRule>,
     /// The stocks of each `[[watchlist]]` a rule names (OpenD groups once resolved).

@@ -132,9 +132,10 @@ impl Default for Keymap {
             b(c('l'), Action::ScrollRight, "l", "history: newer"),
             b(c('s'), Action::CycleSort, "s", "cycle sort"),
             b(c('r'), Action::Refresh, "r", "refresh focused stock"),
+            b(c('a'), Action::ToggleAlerts, "a", "alert log"),
             b(c('?'), Action::ToggleHelp, "?", "help"),
             b(c('q'), Action::Quit, "q", "quit"),
-            b(Esc, Action::Back, "Esc", "close help, else quit"),
+            b(Esc, Action::Back, "Esc", "close help or log, else quit"),
         ];
         bindings.push(Binding {
             key: Key::ctrl(c('c')),

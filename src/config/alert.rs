@@ -165,6 +165,48 @@ pub const PLACEHOLDERS: [&str; 7] = [
     "time",
 ];
 
+/// The rules `capflow --demo` runs when the config has none: every kind, with thresholds the
+/// simulated market crosses within a minute (every stock, labelled SIMULATED like the demo).
+pub const DEMO_RULES: &str = r#"
+[[alert]]
+name = "demo: main inflow"
+kind = "main_above"
+threshold = "+20M"
+
+[[alert]]
+name = "demo: net outflow"
+kind = "net_below"
+threshold = "-20M"
+
+[[alert]]
+name = "demo: 5-min burst"
+kind = "burst"
+threshold = "10M"
+window = "5m"
+
+[[alert]]
+name = "demo: flow flips"
+kind = "flip"
+threshold = "2M"
+
+[[alert]]
+name = "demo: intense"
+kind = "intensity"
+threshold = "5%"
+
+[[alert]]
+name = "demo: divergence"
+kind = "divergence"
+threshold = "1%"
+"#;
+
+/// [`DEMO_RULES`], validated.
+pub fn demo_rules() -> Vec<AlertRule> {
+    super::Config::from_toml(DEMO_RULES, None)
+        .map(|c| c.alerts)
+        .unwrap_or_default()
+}
+
 /// Parses a threshold: a number with an optional sign and unit. Amounts take K/M/B (1e3/1e6/1e9)
 /// or 万/亿 (1e4/1e8), or none; ratios (`percent`) must end in `%`.
 pub fn parse_threshold(s: &str, percent: bool) -> Result<Threshold, String> {
@@ -617,6 +659,19 @@ mod tests {
         );
         assert!(substitute("{code", v).unwrap_err().contains("unclosed"));
         assert!(substitute("a}b", v).unwrap_err().contains("stray"));
+    }
+
+    #[test]
+    fn the_demo_rules_are_valid_and_cover_every_kind() {
+        let r = demo_rules();
+        let kinds: Vec<AlertKind> = r.iter().map(|r| r.kind).collect();
+        for k in AlertKind::ALL
+            .into_iter()
+            .filter(|k| !matches!(k, AlertKind::NetAbove | AlertKind::MainBelow))
+        {
+            assert!(kinds.contains(&k), "{k:?}");
+        }
+        assert!(r.iter().all(|r| r.scope == AlertScope::All));
     }
 
     #[test]

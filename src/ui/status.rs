@@ -52,6 +52,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     if app.simulated.is_some() {
         spans.push(Span::styled(" SIMULATED ", t.badge()));
     }
+    if let Some(alert) = super::alerts::newest(app) {
+        spans.extend(alert);
+        spans.push(sep());
+    }
     spans.extend(connection(app));
     if let Some(s) = &app.status {
         spans.push(sep());
