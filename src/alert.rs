@@ -38,6 +38,8 @@ pub struct Alert {
     pub value: f64,
     /// The rule's threshold (same unit as `value`).
     pub threshold: f64,
+    /// The threshold counts in both directions (an unsigned `burst` or `intensity` threshold).
+    pub both_ways: bool,
     /// Whether the rule asks for the terminal bell.
     pub bell: bool,
 }
@@ -66,9 +68,14 @@ impl Alert {
         self.show(self.value, units)
     }
 
-    /// The threshold as shown.
+    /// The threshold as shown ("±10.0M" when it counts both ways).
     pub fn threshold_text(&self, units: Units) -> String {
-        self.show(self.threshold, units)
+        let t = self.show(self.threshold.abs(), units);
+        if self.both_ways {
+            format!("±{}", t.trim_start_matches('+'))
+        } else {
+            self.show(self.threshold, units)
+        }
     }
 
     /// The time in the stock's market time zone (UTC for a market capflow has no schedule for).

@@ -125,6 +125,7 @@ mod tests {
             kind: AlertKind::MainAbove,
             value: 5.234e8,
             threshold: 5e8,
+            both_ways: false,
             bell: false,
         }
     }

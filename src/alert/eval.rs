@@ -193,6 +193,8 @@ impl Evaluator {
                     kind: rule.kind,
                     value,
                     threshold: rule.threshold.value,
+                    both_ways: !rule.threshold.signed
+                        && matches!(rule.kind, AlertKind::Burst | AlertKind::Intensity),
                     bell: rule.bell,
                 });
             }

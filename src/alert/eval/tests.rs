@@ -180,6 +180,11 @@ fn burst_looks_at_the_last_window_minutes_in_either_direction_unless_signed() {
         "20 - 70: an outflow burst counts too when unsigned"
     );
 
+    let a = ev(rule(AlertKind::Burst, 50.0, false))
+        .on_flow(&hk(), &flow(&[60.0], 1.0), at(0))
+        .remove(0);
+    assert_eq!(a.threshold_text(crate::flow::Units::Western), "±50.0");
+
     let mut e = ev(rule(AlertKind::Burst, 50.0, true));
     assert!(
         e.on_flow(&hk(), &flow(&[0.0, 0.0, 0.0, -80.0], 1.0), at(0))
