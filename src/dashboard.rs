@@ -49,6 +49,12 @@ pub async fn run(args: DashboardArgs) -> Result<(), Failure> {
         } else {
             cfg.alerts.clone()
         },
+        // Simulated alerts never enter a user's store.
+        alert_store: if target_is_demo || !cfg.store.enabled {
+            None
+        } else {
+            cfg.store_path()
+        },
     };
     let result = tui::run(opts).await;
     if let Some(sim) = target.sim {

@@ -293,7 +293,7 @@ pub async fn record_into<C: Connector>(
                 Some(ev) => {
                     keep(store, &ev);
                     if let Some(a) = alerts.as_deref_mut() {
-                        a.emit(&ev, clock.now(), out)?;
+                        a.emit(&ev, clock.now(), out, store)?;
                     }
                     tally.on_event(ev, Instant::now());
                 }
@@ -311,7 +311,7 @@ pub async fn record_into<C: Connector>(
     while let Ok(ev) = ev_rx.try_recv() {
         keep(store, &ev);
         if let Some(a) = alerts.as_deref_mut() {
-            a.emit(&ev, clock.now(), out)?;
+            a.emit(&ev, clock.now(), out, store)?;
         }
         tally.on_event(ev, Instant::now());
     }

@@ -154,9 +154,10 @@ fn record_prints_alert_lines_with_the_status() {
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,
-        "[store]\nenabled = false\n[[alert]]\nname = \"all\"\nkind = \"net_above\"\nthreshold = \"-1000B\"\n",
+        "[[alert]]\nname = \"all\"\nkind = \"net_above\"\nthreshold = \"-1000B\"\n",
     )
     .unwrap();
+    let store = dir.path().join("capflow.db");
     let out = common::run_within(
         common::capflow().args([
             "--config",
@@ -168,6 +169,8 @@ fn record_prints_alert_lines_with_the_status() {
             "HK.00700",
             "--for",
             "5s",
+            "--store",
+            store.to_str().unwrap(),
         ]),
         Duration::from_secs(60),
         "capflow record",
@@ -187,6 +190,16 @@ fn record_prints_alert_lines_with_the_status() {
         alerts[0]
     );
     assert!(alerts[0].ends_with("threshold -1.00T"), "{}", alerts[0]);
+    // The alert is in the store, for the dashboard's log after a restart.
+    let kept = capflow::store::Store::open(&store)
+        .unwrap()
+        .alerts_since(0)
+        .unwrap();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(
+        (kept[0].rule.as_str(), kept[0].kind.as_str()),
+        ("all", "net_above")
+    );
 }
 
 #[test]

@@ -13,6 +13,7 @@ use crate::alert::{Alert, Evaluator};
 use crate::config::Config;
 use crate::flow::Units;
 use crate::poller::PollEvent;
+use crate::store::{Batch, Record, Writer};
 
 /// The evaluator, how alerts are printed, and the hooks still running.
 pub struct Alerting {
@@ -40,14 +41,27 @@ impl Alerting {
         })
     }
 
-    /// [`Alerting::on_event`], writing the lines to this alerting's own output, else to `status`.
+    /// [`Alerting::on_event`], writing the lines to this alerting's own output, else to `status`,
+    /// and handing the alerts to the store's writer, if any.
     pub fn emit(
         &mut self,
         ev: &PollEvent,
         now: DateTime<Utc>,
         status: &mut (dyn Write + Send),
+        store: Option<&Writer>,
     ) -> Result<(), crate::failure::Failure> {
-        let lines = self.on_event(ev, now);
+        let (alerts, lines) = self.on_event(ev, now);
+        if let Some(w) = store
+            && !alerts.is_empty()
+        {
+            let _ = w.send(Batch {
+                fetched_at: now.timestamp(),
+                records: alerts
+                    .iter()
+                    .map(|a| Record::Alert(crate::app::alerts::to_stored(a)))
+                    .collect(),
+            });
+        }
         if lines.is_empty() {
             return Ok(());
         }
@@ -62,9 +76,9 @@ impl Alerting {
             .map_err(|e| crate::failure::Failure::other_msg(format!("cannot write an alert: {e}")))
     }
 
-    /// Feeds one poller event at market time `now`; returns the lines to print, one per alert
-    /// (a hook that has failed since is reported on stderr).
-    pub fn on_event(&mut self, ev: &PollEvent, now: DateTime<Utc>) -> Vec<String> {
+    /// Feeds one poller event at market time `now`; returns the alerts and the lines to print,
+    /// one per alert (a hook that has failed since is reported on stderr).
+    pub fn on_event(&mut self, ev: &PollEvent, now: DateTime<Utc>) -> (Vec<Alert>, Vec<String>) {
         let alerts = match ev {
             PollEvent::Flow { code, flow, .. } => self.eval.on_flow(code, flow, now),
             PollEvent::Distribution { code, dist, .. } => {
@@ -81,7 +95,7 @@ impl Alerting {
         };
         let lines = alerts.iter().map(|a| self.fire(a)).collect();
         self.reap();
-        lines
+        (alerts, lines)
     }
 
     /// Formats one alert and starts its hook.

@@ -47,7 +47,8 @@ pub const APPLICATION_ID: i64 = 0x6361_7066;
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Forward migrations: entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
 CREATE TABLE stock (
     id   INTEGER PRIMARY KEY,
     code TEXT NOT NULL UNIQUE
@@ -97,7 +98,11 @@ CREATE TABLE distribution (
     PRIMARY KEY (stock, time)
 ) WITHOUT ROWID;
 CREATE INDEX distribution_day ON distribution (stock, day);
-"];
+",
+    // Step 2 (issue 14): the alert log. Its own entry, so merging with other new steps is a
+    // reordering of this list.
+    super::alerts::MIGRATION,
+];
 
 /// One fetch's results, written in one transaction.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -120,6 +125,8 @@ pub enum Record {
     },
     /// A capital-distribution sample.
     Distribution(DistributionSample),
+    /// An alert that fired.
+    Alert(super::StoredAlert),
 }
 
 /// A capital distribution as sampled at one moment.
@@ -315,6 +322,7 @@ impl Store {
             let code = match record {
                 Record::Flow { code, .. } => code,
                 Record::Distribution(s) => &s.code,
+                Record::Alert(a) => &a.code,
             };
             let stock = stock_id(&tx, &mut self.ids, code)
                 .map_err(|e| StoreError::from_sqlite(&self.path, e, false))?;
@@ -324,6 +332,7 @@ impl Store {
                 }
                 Record::Flow { flow, .. } => write_history(&tx, stock, flow, batch.fetched_at),
                 Record::Distribution(s) => write_distribution(&tx, stock, s),
+                Record::Alert(a) => super::alerts::write_alert(&tx, a),
             }
             .map_err(|e| StoreError::from_sqlite(&self.path, e, false))?;
             done.rows += w.rows;
