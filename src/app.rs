@@ -237,6 +237,8 @@ pub struct App {
     pub quit: bool,
     /// The `[[alert]]` rules, their log and overlay.
     pub alerts: alerts::Alerts,
+    /// The key table (the config's `[keys]`); help is generated from it.
+    pub keymap: keymap::Keymap,
     /// Watchlist rows on one page, from the last [`Action::Resize`].
     page_rows: u16,
     outbox: Vec<PollCommand>,
@@ -282,6 +284,7 @@ impl App {
             size: (80, 24),
             quit: false,
             alerts: alerts::Alerts::default(),
+            keymap: keymap::Keymap::default(),
             page_rows: 1,
             outbox: Vec::new(),
         };

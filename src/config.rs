@@ -15,6 +15,7 @@
 pub mod alert;
 pub mod discover;
 pub mod file;
+pub mod keys;
 pub mod validate;
 
 use std::fmt;
@@ -42,6 +43,8 @@ pub struct Config {
     pub watchlists: Vec<WatchlistConfig>,
     /// The `[[alert]]` rules, in file order (none by default).
     pub alerts: Vec<alert::AlertRule>,
+    /// The dashboard's keys after `[keys]`.
+    pub keys: keys::KeysConfig,
     /// The file this came from; `None` for the built-in defaults.
     pub path: Option<PathBuf>,
 }
@@ -200,6 +203,7 @@ impl Default for Config {
                 },
             ],
             alerts: Vec::new(),
+            keys: keys::KeysConfig::default(),
             path: None,
         }
     }

@@ -49,6 +49,7 @@ pub async fn run(args: DashboardArgs) -> Result<(), Failure> {
         } else {
             cfg.alerts.clone()
         },
+        keys: cfg.keys.clone(),
         // Simulated alerts never enter a user's store.
         alert_store: if target_is_demo || !cfg.store.enabled {
             None

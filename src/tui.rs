@@ -71,6 +71,8 @@ pub struct DashboardOptions {
     pub alerts: Vec<crate::alert::AlertRule>,
     /// The store that keeps the alert log across restarts (`None`: the demo, or no store).
     pub alert_store: Option<PathBuf>,
+    /// The keys (the config's `[keys]`).
+    pub keys: crate::config::keys::KeysConfig,
 }
 
 /// How long shutdown waits for the poller.
@@ -264,6 +266,7 @@ fn new_app(opts: &DashboardOptions) -> App {
     app.colors = opts.colors;
     app.units = opts.units;
     app.set_alert_rules(opts.alerts.clone());
+    app.keymap = Keymap::from_config(&opts.keys);
     app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     app
 }
@@ -423,7 +426,7 @@ where
         mut side,
         alert_store,
     } = channels;
-    let keymap = Keymap::default();
+    let keymap = app.keymap.clone();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let draw_err = |e: B::Error| Failure::Other(anyhow::anyhow!("cannot draw: {e}"));

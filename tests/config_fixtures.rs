@@ -196,6 +196,7 @@ fn the_examples_commented_keys_are_valid_keys() {
             Some(rest)
                 if rest.starts_with("[[watchlist]]")
                     || rest.starts_with("[[alert]]")
+                    || rest.starts_with("[keys]")
                     || [
                         "name",
                         "opend_group",
@@ -207,6 +208,8 @@ fn the_examples_commented_keys_are_valid_keys() {
                         "command",
                         "window",
                         "watchlist",
+                        "alert_log",
+                        "quit",
                     ]
                     .iter()
                     .any(|k| rest.starts_with(&format!("{k} = "))) =>
@@ -220,6 +223,7 @@ fn the_examples_commented_keys_are_valid_keys() {
     let c = Config::from_toml(&uncommented, None).unwrap();
     assert_eq!(c.watchlists.len(), 4);
     assert_eq!(c.alerts.len(), 3, "the example's alert rules");
+    assert_ne!(c.keys, Config::default().keys, "the example's [keys]");
     assert_eq!(
         c.watchlists[3].source,
         WatchlistSource::OpendGroup("Tech".into())

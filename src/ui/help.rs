@@ -1,4 +1,4 @@
-//! The help overlay, generated from the key table ([`Keymap::help_lines`]) so it can never
+//! The help overlay, generated from the app's key table ([`crate::app::keymap::Keymap::help_lines`]) so it can never
 //! disagree with what the keys do; also explains the colours and marks. Pure.
 
 use ratatui::Frame;
@@ -8,7 +8,6 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::theme::Theme;
 use crate::app::App;
-use crate::app::keymap::Keymap;
 
 /// Draws the overlay centred in `area`.
 #[expect(
@@ -19,7 +18,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     // Only the part of `area` on screen: every position below is inside the buffer.
     let area = area.intersection(frame.area());
     let t = Theme::of(app);
-    let km = Keymap::default();
+    let km = &app.keymap;
     let mut lines: Vec<Line<'_>> = km
         .help_lines()
         .into_iter()
