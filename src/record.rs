@@ -4,6 +4,10 @@
 //! is retrying) and rejections. The final line lists each errored stock's error, marked
 //! "retrying" unless the poller gave up on it ("error": unknown code, unsupported type).
 //!
+//! With `[[alert]]` rules in the config it also prints each alert as an `ALERT …` line (or, with
+//! `--alerts-json`, JSON lines on stdout while the status lines go to stderr), runs the rules'
+//! command hooks and stores the alerts ([`alerts`]).
+//!
 //! It keeps only the latest flow per stock in memory (storage comes in a later issue) and never
 //! talks to OpenD itself beyond a start-up probe: all capital-flow requests go through the poller's
 //! budget.

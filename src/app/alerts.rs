@@ -103,7 +103,10 @@ impl Alerts {
 
     /// Whether `code` alerted in the [`MARK_MINUTES`] before `now`.
     pub fn recent(&self, code: &SecurityCode, now: DateTime<Utc>) -> bool {
-        let since = now - Duration::minutes(MARK_MINUTES);
+        // Saturating: a render at the ends of chrono's range must not panic.
+        let since = now
+            .checked_sub_signed(Duration::minutes(MARK_MINUTES))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
         self.log
             .iter()
             .rev()
@@ -227,6 +230,14 @@ pub(crate) mod tests {
             fetched_at: a.now,
         }));
         assert_eq!(a.alerts.log.len(), 3);
+    }
+
+    #[test]
+    fn marks_never_overflow_at_the_ends_of_time() {
+        let a = alerted(vec![rule("r", false, &[])], &[1], (80, 24));
+        let code = a.alerts.log[0].code.clone();
+        assert!(!a.alerts.recent(&code, DateTime::<Utc>::MIN_UTC));
+        assert!(!a.alerts.recent(&code, DateTime::<Utc>::MAX_UTC));
     }
 
     #[test]

@@ -140,7 +140,7 @@ pub struct AlertRule {
     pub command: Vec<String>,
 }
 
-/// Thresholds are checked finite, so bitwise-free float equality is an equivalence here and the
+/// Thresholds are checked finite (never NaN), so float equality is reflexive here and the
 /// validated [`super::Config`] can stay `Eq`.
 impl Eq for AlertRule {}
 
