@@ -376,6 +376,9 @@ impl App {
 
     /// Applies an action; returns a follow-up action, if any (run `update` again with it).
     pub fn update(&mut self, action: Action) -> Option<Action> {
+        if self.alerts.scroll(&action, self.page()) {
+            return None;
+        }
         let before = self.focused().cloned();
         match action {
             Action::Tick(now) => self.now = now,

@@ -22,7 +22,7 @@ pub struct Alerts {
     pub log: Vec<Alert>,
     /// The log overlay is open.
     pub open: bool,
-    /// Rows scrolled back from the newest in the overlay.
+    /// Alerts scrolled back from the newest in the overlay.
     pub scroll: usize,
     bell: bool,
     hooks: Vec<Vec<String>>,
@@ -94,6 +94,27 @@ impl Alerts {
             self.fresh.push(a.clone());
             self.log.push(a);
         }
+    }
+
+    /// While the log is open, moves it instead of the watchlist: ↓/PgDn go to older alerts,
+    /// ↑/PgUp to newer ones, Home to the newest, End to the oldest. Returns whether it did.
+    pub fn scroll(&mut self, action: &super::Action, page: usize) -> bool {
+        use super::Action;
+        if !self.open {
+            return false;
+        }
+        let last = self.log.len().saturating_sub(1);
+        self.scroll = match action {
+            Action::Up => self.scroll.saturating_sub(1),
+            Action::Down => self.scroll.saturating_add(1),
+            Action::PageUp => self.scroll.saturating_sub(page),
+            Action::PageDown => self.scroll.saturating_add(page),
+            Action::Home => 0,
+            Action::End => last,
+            _ => return false,
+        }
+        .min(last);
+        true
     }
 
     /// The newest alert, if any.
@@ -230,6 +251,28 @@ pub(crate) mod tests {
             fetched_at: a.now,
         }));
         assert_eq!(a.alerts.log.len(), 3);
+    }
+
+    #[test]
+    fn the_open_log_takes_the_moves() {
+        let mut a = alerted(vec![rule("r", false, &[])], &[9, 8, 7, 6, 5], (80, 24));
+        let selected = a.selected;
+        a.update(Action::Down);
+        assert_eq!(a.alerts.scroll, 0, "closed: the watchlist moves");
+        assert_ne!(a.selected, selected);
+        a.update(Action::ToggleAlerts);
+        let selected = a.selected;
+        a.update(Action::Down);
+        a.update(Action::Down);
+        assert_eq!((a.alerts.scroll, a.selected), (2, selected));
+        a.update(Action::End);
+        assert_eq!(a.alerts.scroll, 4, "the oldest of five");
+        a.update(Action::PageDown);
+        assert_eq!(a.alerts.scroll, 4, "never past it");
+        a.update(Action::Up);
+        assert_eq!(a.alerts.scroll, 3);
+        a.update(Action::Home);
+        assert_eq!(a.alerts.scroll, 0);
     }
 
     #[test]

@@ -141,7 +141,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     if app.simulated.is_some() {
         title.push(Span::styled(" SIMULATED ", t.badge()));
     }
-    title.push(Span::styled(" a or Esc closes ", t.title()));
+    title.push(Span::styled(" ↑↓ scroll · a or Esc closes ", t.title()));
     frame.render_widget(Clear, r);
     frame.render_widget(
         Paragraph::new(lines).block(Block::bordered().title(Line::from(title))),
