@@ -6,6 +6,7 @@
 //! clock (the time arrives with [`Action::Tick`]) and knows nothing about the terminal, so
 //! `App::default()` works in a plain `#[test]`.
 
+pub mod alerts;
 #[cfg(any(test, feature = "test-util"))]
 pub mod fixture;
 pub mod keymap;
@@ -216,9 +217,11 @@ pub enum Action {
     Refresh,
     /// Show or hide the help overlay.
     ToggleHelp,
+    /// Open or close the day's alert log.
+    ToggleAlerts,
     /// Leave the dashboard.
     Quit,
-    /// Close the help overlay if it is open, else quit (Esc).
+    /// Close the help overlay or the alert log if one is open, else quit (Esc).
     Back,
     /// Something the poller reported.
     Poll(PollEvent),
@@ -316,6 +319,10 @@ pub struct App {
     steps: Option<Vec<bool>>,
     /// Stored history rows older than OpenD's year, per stock and period, asked once per run.
     older_history: HashMap<(SecurityCode, Period), Vec<crate::flow::FlowItem>>,
+    /// The `[[alert]]` rules, their log and overlay.
+    pub alerts: alerts::Alerts,
+    /// The key table (the config's `[keys]`); help is generated from it.
+    pub keymap: keymap::Keymap,
     /// Watchlist rows on one page, from the last [`Action::Resize`].
     page_rows: u16,
     outbox: Vec<PollCommand>,
@@ -368,12 +375,30 @@ impl App {
             recorded_note: None,
             older_history: HashMap::new(),
             steps: None,
+            alerts: alerts::Alerts::default(),
+            keymap: keymap::Keymap::default(),
             page_rows: 1,
             outbox: Vec::new(),
             store_outbox: Vec::new(),
         };
         app.announce_watchlist();
         app
+    }
+
+    /// Evaluates these `[[alert]]` rules from now on (over every watchlist's stocks).
+    pub fn set_alert_rules(&mut self, rules: Vec<crate::alert::AlertRule>) {
+        let mut a = alerts::Alerts::new(rules);
+        for w in &self.watchlists {
+            a.set_watchlist(&w.name, &w.codes);
+        }
+        for (code, s) in &self.stocks {
+            if let Some(name) = &s.name {
+                a.set_name(code.clone(), name.clone());
+            }
+        }
+        a.restore(std::mem::take(&mut self.alerts.log));
+        a.open = self.alerts.open;
+        self.alerts = a;
     }
 
     /// The rows of the active watchlist in display order (stable sort, config order on ties).
@@ -451,6 +476,9 @@ impl App {
 
     /// Applies an action; returns a follow-up action, if any (run `update` again with it).
     pub fn update(&mut self, action: Action) -> Option<Action> {
+        if self.alerts.scroll(&action, self.page()) {
+            return None;
+        }
         let before = self.focused().cloned();
         match action {
             Action::Tick(now) => self.now = now,
@@ -507,10 +535,16 @@ impl App {
                 }
             }
             Action::ToggleHelp => self.help = !self.help,
+            Action::ToggleAlerts => {
+                self.alerts.open = !self.alerts.open;
+                self.alerts.scroll = 0;
+            }
             Action::Quit => self.quit = true,
             Action::Back => {
                 if self.help {
                     self.help = false;
+                } else if self.alerts.open {
+                    self.alerts.open = false;
                 } else {
                     self.quit = true;
                 }
@@ -519,6 +553,7 @@ impl App {
                 let wl = self.watchlists.get_mut(index)?;
                 match result {
                     Ok(codes) => {
+                        self.alerts.set_watchlist(&wl.name, &codes);
                         wl.codes = codes;
                         wl.error = None;
                     }
@@ -569,6 +604,7 @@ impl App {
                 return None;
             }
             Action::Poll(event) => {
+                self.alerts.on_poll(&event, self.units);
                 self.apply_poll(event);
                 // Re-sorting on new data must not move the selection to another stock.
                 if let Some(code) = &before

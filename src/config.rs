@@ -12,8 +12,10 @@
 //! This module never talks to OpenD, never writes a file, never panics on bad input and never
 //! silently replaces a bad value with a default. It imports only `flow` and `failure`.
 
+pub mod alert;
 pub mod discover;
 pub mod file;
+pub mod keys;
 pub mod validate;
 
 use std::fmt;
@@ -43,6 +45,10 @@ pub struct Config {
     pub store: StoreConfig,
     /// The named watchlists, in file order (never empty).
     pub watchlists: Vec<WatchlistConfig>,
+    /// The `[[alert]]` rules, in file order (none by default).
+    pub alerts: Vec<alert::AlertRule>,
+    /// The dashboard's keys after `[keys]`.
+    pub keys: keys::KeysConfig,
     /// The file this came from; `None` for the built-in defaults.
     pub path: Option<PathBuf>,
 }
@@ -260,6 +266,8 @@ impl Default for Config {
                     source: codes(&[(Sh, "600519"), (Sz, "300750"), (Sh, "601318")]),
                 },
             ],
+            alerts: Vec::new(),
+            keys: keys::KeysConfig::default(),
             path: None,
         }
     }

@@ -16,6 +16,7 @@
 //!  ui             ui: pure render functions                         ratatui: ui and tui only
 //!  app            app: state changed only by actions, its own key type
 //!  poller store   poller: the request budget, group resolution   store: names, SQLite (flow only)
+//!  alert          alert: rules evaluated over the poller's data (flow, clock, config only)
 //!  opend sim      opend: client + Gateway trait   sim: simulated OpenD (wire, flow, clock only)
 //!  config logging config: data and validation (flow only)   logging: the log file
 //!  wire flow      wire: IO-free codec   flow: the domain   clock: time sources
@@ -26,6 +27,7 @@
 //! decoding ([`opend::convert`]) is checked against an independent encoder. Test doubles (the
 //! fake gateway, the app fixture) exist only under `cfg(test)` or the `test-util` feature.
 
+pub mod alert;
 pub mod app;
 pub mod cli;
 pub mod clock;

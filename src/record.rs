@@ -6,10 +6,15 @@
 //! stock's error, marked
 //! "retrying" unless the poller gave up on it ("error": unknown code, unsupported type).
 //!
+//! With `[[alert]]` rules in the config it also prints each alert as an `ALERT …` line (or, with
+//! `--alerts-json`, JSON lines on stdout while the status lines go to stderr), runs the rules'
+//! command hooks and stores the alerts ([`alerts`]).
+//!
 //! It keeps only the latest flow per stock in memory (storage comes in a later issue) and never
 //! talks to OpenD itself beyond a start-up probe: all capital-flow requests go through the poller's
 //! budget.
 
+pub mod alerts;
 mod output;
 
 use std::collections::HashMap;
@@ -258,13 +263,17 @@ pub async fn record<C: Connector>(
     token: CancellationToken,
     out: &mut (impl Write + Send),
 ) -> Result<Tally, Failure> {
-    record_into(connector, clock, codes, caps, duration, token, out, None).await
+    record_into(
+        connector, clock, codes, caps, duration, token, out, None, None,
+    )
+    .await
 }
 
-/// [`record`], also handing every fetched flow to the store's writer (which never blocks).
+/// [`record`], also handing every fetched flow to the store's writer (which never blocks) and
+/// every event to the alert rules, if any (their lines go to their own output, else to `out`).
 #[expect(
     clippy::too_many_arguments,
-    reason = "record's arguments plus the store"
+    reason = "record's arguments plus the store and the alerts"
 )]
 pub async fn record_into<C: Connector>(
     connector: C,
@@ -275,6 +284,7 @@ pub async fn record_into<C: Connector>(
     token: CancellationToken,
     out: &mut (impl Write + Send),
     store: Option<&Writer>,
+    mut alerts: Option<&mut alerts::Alerting>,
 ) -> Result<Tally, Failure> {
     let (cmd_tx, cmd_rx) = mpsc::channel(8);
     let (ev_tx, mut ev_rx) = mpsc::channel(1024);
@@ -310,6 +320,9 @@ pub async fn record_into<C: Connector>(
             ev = ev_rx.recv() => match ev {
                 Some(ev) => {
                     keep(store, &ev);
+                    if let Some(a) = alerts.as_deref_mut() {
+                        a.emit(&ev, clock.now(), out, store)?;
+                    }
                     tally.on_event(ev, Instant::now());
                 }
                 None => break,
@@ -325,6 +338,9 @@ pub async fn record_into<C: Connector>(
     let _ = task.await;
     while let Ok(ev) = ev_rx.try_recv() {
         keep(store, &ev);
+        if let Some(a) = alerts.as_deref_mut() {
+            a.emit(&ev, clock.now(), out, store)?;
+        }
         tally.on_event(ev, Instant::now());
     }
     let market = clock.now();
@@ -509,8 +525,20 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
         None => (None, None),
     };
     // Standard output is written by its own thread: a slow terminal or pipe never blocks the
-    // async task that keeps the poller's events flowing.
-    let mut stdout = output::ThreadedOut::spawn(std::io::stdout()).map_err(Failure::other)?;
+    // async task that keeps the poller's events flowing. With --alerts-json stdout carries only
+    // the alerts, and the status lines go to stderr.
+    let (mut stdout, alerts_out) = if args.alerts_json {
+        (
+            output::ThreadedOut::spawn(std::io::stderr()).map_err(Failure::other)?,
+            Some(output::ThreadedOut::spawn(std::io::stdout()).map_err(Failure::other)?),
+        )
+    } else {
+        (
+            output::ThreadedOut::spawn(std::io::stdout()).map_err(Failure::other)?,
+            None,
+        )
+    };
+    let mut alerting = alerts::Alerting::new(config, args.alerts_json, alerts_out);
     let header = [
         clock_note,
         target.note.clone(),
@@ -533,6 +561,11 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
     if let Some(path) = &store_path {
         writeln!(stdout, "storing into {}", path.display()).map_err(write_err)?;
     }
+    if !config.alerts.is_empty() {
+        let n = config.alerts.len();
+        let s = if n == 1 { "" } else { "s" };
+        writeln!(stdout, "watching {n} alert rule{s}").map_err(write_err)?;
+    }
     let connector = OpenDConnector {
         options: target.options.clone(),
     };
@@ -544,8 +577,15 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
         duration,
         &mut stdout,
         writer.as_ref(),
+        alerting.as_mut(),
     )
     .await;
+    if let Some(a) = alerting {
+        let fired = a.fired;
+        let flushed = a.finish().await;
+        writeln!(stdout, "alerts: {fired}").map_err(write_err)?;
+        flushed.map_err(write_err)?;
+    }
     if let Some(w) = writer {
         // Joining the writer waits for its last commits: off the async threads.
         let status = tokio::task::spawn_blocking(move || w.close())
@@ -597,6 +637,11 @@ fn check_flags(args: &RecordArgs, config: &Config) -> Result<(usize, Option<Dura
         parse_codes(&args.codes)?;
     }
     select_watchlists(config, &args.watchlist)?;
+    if args.alerts_json && config.alerts.is_empty() {
+        return Err(Failure::input(
+            "--alerts-json: the config has no [[alert]] rules; add some (see config.example.toml) or drop the flag",
+        ));
+    }
     Ok((budget, duration))
 }
 
@@ -626,6 +671,10 @@ async fn probe(
 }
 
 /// Records until `duration` passes or Ctrl-C.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "record_into's arguments but the token"
+)]
 async fn record_until_stopped<C: Connector>(
     connector: C,
     clock: SharedClock,
@@ -634,6 +683,7 @@ async fn record_until_stopped<C: Connector>(
     duration: Option<Duration>,
     out: &mut (impl Write + Send),
     store: Option<&Writer>,
+    alerts: Option<&mut alerts::Alerting>,
 ) -> Result<Tally, Failure> {
     let token = CancellationToken::new();
     let ctrl_c = token.clone();
@@ -642,7 +692,10 @@ async fn record_until_stopped<C: Connector>(
             ctrl_c.cancel();
         }
     });
-    let result = record_into(connector, clock, codes, caps, duration, token, out, store).await;
+    let result = record_into(
+        connector, clock, codes, caps, duration, token, out, store, alerts,
+    )
+    .await;
     signal.abort();
     result
 }

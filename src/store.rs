@@ -11,12 +11,14 @@
 //! Submodules: `names` (the name cache), `error` ([`StoreError`]), `db` (open, schema,
 //! migrations, writes), `query` (reads, info, prune), `writer` (the writer thread).
 
+pub mod alerts;
 pub mod db;
 mod error;
 pub mod names;
 pub mod query;
 pub mod writer;
 
+pub use alerts::StoredAlert;
 pub use db::{Batch, DistributionSample, Record, SCHEMA_VERSION, SnapshotSample, Store, Written};
 pub use error::StoreError;
 pub use names::NameCache;

@@ -82,6 +82,12 @@ pub struct DashboardOptions {
     pub log_file: Option<PathBuf>,
     /// The local store every fetch is recorded into, or why the dashboard runs without it.
     pub store: Result<DashboardStore, String>,
+    /// The `[[alert]]` rules (the demo's own set in `--demo`).
+    pub alerts: Vec<crate::alert::AlertRule>,
+    /// The store that keeps the alert log across restarts (`None`: the demo, or no store).
+    pub alert_store: Option<PathBuf>,
+    /// The keys (the config's `[keys]`).
+    pub keys: crate::config::keys::KeysConfig,
 }
 
 /// How long shutdown waits for the poller.
@@ -240,8 +246,23 @@ pub async fn run(mut opts: DashboardOptions) -> Result<(), Failure> {
             None
         }
     };
+    let alert_writer = match opts.alert_store.clone() {
+        Some(path) if app.alerts.has_rules() => {
+            let now = opts.clock.now();
+            tokio::task::spawn_blocking(move || open_alert_store(&path, now))
+                .await
+                .ok()
+                .flatten()
+                .map(|(writer, past)| {
+                    app.alerts.restore(past);
+                    Arc::new(writer)
+                })
+        }
+        _ => None,
+    };
     let token = CancellationToken::new();
-    let (mut tasks, channels) = spawn_tasks(&opts, &token);
+    let (mut tasks, mut channels) = spawn_tasks(&opts, &token);
+    channels.alert_store.clone_from(&alert_writer);
     let mut terminal = match init_terminal() {
         Ok(t) => t,
         Err(e) => {
@@ -270,6 +291,10 @@ pub async fn run(mut opts: DashboardOptions) -> Result<(), Failure> {
         save_names(cache).await;
     }
     stop_tasks(&mut tasks, &token).await;
+    if let Some(w) = alert_writer.and_then(|w| Arc::try_unwrap(w).ok()) {
+        // Joining the writer waits for its last commit: off the async threads.
+        let _ = tokio::task::spawn_blocking(move || w.close()).await;
+    }
     let _ = execute!(stdout(), DisableMouseCapture);
     ratatui::restore();
     tracing::info!("dashboard stopped");
@@ -285,6 +310,8 @@ fn new_app(opts: &DashboardOptions) -> App {
     app.units = opts.units;
     app.sparkline = opts.sparkline;
     app.divergence = opts.divergence;
+    app.set_alert_rules(opts.alerts.clone());
+    app.keymap = Keymap::from_config(&opts.keys);
     app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     app
 }
@@ -325,6 +352,7 @@ fn spawn_tasks(opts: &DashboardOptions, token: &CancellationToken) -> (JoinSet<(
         commands: cmd_tx,
         events: ev_rx,
         side: side_rx,
+        alert_store: None,
     };
     (tasks, channels)
 }
@@ -370,6 +398,8 @@ struct Channels {
     events: mpsc::Receiver<PollEvent>,
     /// Actions from side tasks (OpenD watchlist groups).
     side: mpsc::Receiver<Action>,
+    /// The store's writer new alerts go to, if the alert log is kept.
+    alert_store: Option<Arc<crate::store::Writer>>,
 }
 
 /// Commands for the poller that did not fit in its channel yet, in order, at most one of each
@@ -446,8 +476,9 @@ where
         commands,
         mut events,
         mut side,
+        alert_store,
     } = channels;
-    let keymap = Keymap::default();
+    let keymap = app.keymap.clone();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let draw_err = |e: B::Error| Failure::Other(anyhow::anyhow!("cannot draw: {e}"));
@@ -538,6 +569,7 @@ where
             dirty = true;
             next = app.update(a);
         }
+        alert_effects(app, alert_store.as_deref());
     }
 }
 
@@ -547,6 +579,64 @@ async fn next_answer(answers: &mut Option<mpsc::Receiver<Action>>) -> Option<Act
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,
     }
+}
+
+/// What new alerts ask of the terminal and the system: their command hooks start on their own
+/// tasks (never awaited here), and the bell rings (BEL on a terminal stdout only, so a test's
+/// captured output stays clean).
+fn alert_effects(app: &mut App, store: Option<&crate::store::Writer>) {
+    use std::io::{IsTerminal, Write};
+    for argv in app.alerts.take_hooks() {
+        drop(crate::alert::command::spawn(
+            argv,
+            crate::alert::command::TIMEOUT,
+        ));
+    }
+    if app.alerts.take_bell() {
+        let mut out = stdout();
+        if out.is_terminal() {
+            let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+        }
+    }
+    let fresh = app.alerts.take_fresh();
+    if let Some(w) = store
+        && let Some(last) = fresh.last()
+    {
+        let _ = w.send(crate::store::Batch {
+            fetched_at: last.time.timestamp(),
+            records: fresh
+                .iter()
+                .map(|a| crate::store::Record::Alert(crate::app::alerts::to_stored(a)))
+                .collect(),
+        });
+    }
+}
+
+/// How far back the alert log is restored at start: the day's alerts.
+const ALERT_LOG_HOURS: i64 = 24;
+
+/// Opens the store for the alert log (blocking: call through `spawn_blocking`): its writer and
+/// the alerts of the last [`ALERT_LOG_HOURS`] before `now`. A store that cannot be opened is
+/// logged and the log is kept for this run only.
+fn open_alert_store(
+    path: &std::path::Path,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<(crate::store::Writer, Vec<crate::alert::Alert>)> {
+    let store = crate::store::Store::open(path)
+        .map_err(|e| tracing::warn!("alert log not kept: {e}"))
+        .ok()?;
+    let since = now.timestamp() - ALERT_LOG_HOURS * 3600;
+    let past = store
+        .alerts_since(since)
+        .map_err(|e| tracing::warn!("cannot read past alerts: {e}"))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(crate::app::alerts::from_stored)
+        .collect();
+    let writer = crate::store::Writer::spawn(store)
+        .map_err(|e| tracing::warn!("alert log not kept: {e}"))
+        .ok()?;
+    Some((writer, past))
 }
 
 /// The stocks in the visible part of the watchlist.
@@ -814,6 +904,7 @@ mod tests {
             commands: cmd_tx,
             events: ev_rx,
             side: side_rx,
+            alert_store: None,
         };
         let (keys, input) = keyboard();
         // Moves, views and help: each queues commands the poller will not take.
@@ -835,6 +926,7 @@ mod tests {
             commands: cmd_tx,
             events: ev_rx,
             side: side_rx,
+            alert_store: None,
         };
         let (keys, input) = keyboard();
         type_keys(&keys, "jjjjd");
@@ -917,6 +1009,7 @@ mod tests {
             commands: cmd_tx,
             events: ev_rx,
             side: side_rx,
+            alert_store: None,
         };
         let (keys, input) = keyboard();
         type_keys(&keys, "1hhl2hhl3hhl4hhl?");
@@ -945,5 +1038,44 @@ mod tests {
             last.last().map(ToString::to_string).as_deref(),
             Some("SH.601318")
         );
+    }
+
+    #[test]
+    fn the_alert_log_survives_a_restart_through_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("capflow.db");
+        let now = fixed_now();
+        let mut a = app(12, now, (80, 24));
+        a.set_alert_rules(crate::config::alert::demo_rules());
+        a.update(Action::Poll(PollEvent::Flow {
+            code: a.watchlists[0].codes[0].clone(),
+            flow: crate::app::fixture::intraday(&a.watchlists[0].codes[0], now),
+            fetched_at: now - chrono::Duration::minutes(3),
+        }));
+        assert!(
+            !a.alerts.log.is_empty(),
+            "the demo rules fire on the fixture"
+        );
+        let fired = a.alerts.log.clone();
+        // First run: an empty store; the new alerts go to its writer.
+        let (writer, past) = open_alert_store(&path, now).unwrap();
+        assert!(past.is_empty());
+        alert_effects(&mut a, Some(&writer));
+        writer.close();
+        // Next run: the log comes back (names, rules, values), as the dashboard restores it.
+        let (writer, past) = open_alert_store(&path, now).unwrap();
+        drop(writer);
+        let strip = |v: &[crate::alert::Alert]| -> Vec<(String, String, i64)> {
+            let mut v: Vec<_> = v
+                .iter()
+                .map(|a| (a.code.to_string(), a.rule.clone(), a.time.timestamp()))
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(strip(&past), strip(&fired));
+        // A day later it is not today's log any more.
+        let (_, later) = open_alert_store(&path, now + chrono::Duration::hours(25)).unwrap();
+        assert!(later.is_empty());
     }
 }

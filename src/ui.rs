@@ -19,6 +19,7 @@
 //! Below 6 rows for the detail it is hidden: list and status stay. Until OpenD answers (or while
 //! it is not logged in) the detail pane shows [`guide`]: what OpenD is and how to fix the setup.
 
+pub mod alerts;
 pub mod detail;
 pub mod figures;
 pub mod guide;
@@ -201,6 +202,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         overview::render(frame, o, app);
     }
     status::render(frame, a.status, app);
+    if app.alerts.open {
+        alerts::render(frame, area, app);
+    }
     if app.help {
         help::render(frame, area, app);
     }

@@ -195,8 +195,24 @@ fn the_examples_commented_keys_are_valid_keys() {
         .map(|l| match l.strip_prefix("# ") {
             Some(rest)
                 if rest.starts_with("[[watchlist]]")
-                    || rest.starts_with("name = ")
-                    || rest.starts_with("opend_group = ") =>
+                    || rest.starts_with("[[alert]]")
+                    || rest.starts_with("[keys]")
+                    || [
+                        "name",
+                        "opend_group",
+                        "kind",
+                        "threshold",
+                        "codes",
+                        "cooldown",
+                        "bell",
+                        "command",
+                        "window",
+                        "watchlist",
+                        "alert_log",
+                        "quit",
+                    ]
+                    .iter()
+                    .any(|k| rest.starts_with(&format!("{k} = "))) =>
             {
                 rest.to_owned()
             }
@@ -206,6 +222,8 @@ fn the_examples_commented_keys_are_valid_keys() {
         .join("\n");
     let c = Config::from_toml(&uncommented, None).unwrap();
     assert_eq!(c.watchlists.len(), 4);
+    assert_eq!(c.alerts.len(), 3, "the example's alert rules");
+    assert_ne!(c.keys, Config::default().keys, "the example's [keys]");
     assert_eq!(
         c.watchlists[3].source,
         WatchlistSource::OpendGroup("Tech".into())

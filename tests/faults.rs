@@ -220,18 +220,19 @@ async fn scenario(fault: Fault, breaks: bool) {
     sim.shutdown().await;
 }
 
-/// All faults at once, each on its own sim: the test takes as long as the slowest recovery.
+/// All faults at once, each on its own sim: the test takes as long as the slowest recovery. Each
+/// scenario is boxed: eight of them inline would be a large array on the stack.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_poller_recovers_from_every_fault() {
     futures::future::join_all([
-        scenario(Fault::FlipSha1, false),
-        scenario(Fault::UnknownSerial, false),
-        scenario(Fault::OutOfOrder, false),
-        scenario(Fault::WrongProtoId, false),
-        scenario(Fault::Garbage, true),
-        scenario(Fault::DropMidPacket, true),
-        scenario(Fault::TruncateAndClose, true),
-        scenario(Fault::Stall(Duration::from_secs(40)), true),
+        Box::pin(scenario(Fault::FlipSha1, false)),
+        Box::pin(scenario(Fault::UnknownSerial, false)),
+        Box::pin(scenario(Fault::OutOfOrder, false)),
+        Box::pin(scenario(Fault::WrongProtoId, false)),
+        Box::pin(scenario(Fault::Garbage, true)),
+        Box::pin(scenario(Fault::DropMidPacket, true)),
+        Box::pin(scenario(Fault::TruncateAndClose, true)),
+        Box::pin(scenario(Fault::Stall(Duration::from_secs(40)), true)),
     ])
     .await;
 }

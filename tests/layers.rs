@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | 0 | `wire`, `flow`, `clock`, `failure` | anything of capflow |
 //! | 1 | `opend`, `sim`, `config`, `logging` | `sim`: only `wire`, `flow`, `clock`, `failure`; `config`: only `flow`, `failure`; `logging`: only `failure` |
-//! | 2 | `poller`, `store` | `store`: only `flow`, `failure` |
+//! | 2 | `poller`, `store`, `alert` | `store`: only `flow`, `failure`; `alert`: only `flow`, `clock`, `config`, `failure` |
 //! | 3 | `app` | |
 //! | 4 | `ui` | |
 //! | 5 | `tui` | |
@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     &["wire", "flow", "clock", "failure"],
     &["opend", "sim", "config", "logging"],
-    &["poller", "store"],
+    &["poller", "store", "alert"],
     &["app"],
     &["ui"],
     &["tui"],
@@ -55,6 +55,7 @@ const ONLY: &[(&str, &[&str])] = &[
     ("config", &["flow", "failure"]),
     ("logging", &["failure"]),
     ("store", &["flow", "failure"]),
+    ("alert", &["flow", "clock", "config", "failure"]),
 ];
 
 /// External crates and the modules that may use them.

@@ -414,3 +414,27 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// Issue 14: the demo's own alert rules fire within a minute; the newest alert shows in the
+/// status bar, rows get their mark, `a` opens the log (SIMULATED like the rest), Esc closes it
+/// and a second Esc quits.
+#[test]
+fn demo_alerts_show_in_the_status_bar_and_the_log() {
+    let mut s = Session::start(&["--demo"], 120, 32);
+    s.wait_for("a demo alert in the status bar", |t| t.contains("(a: log)"));
+    assert!(
+        // "│HK.00700  !TENCENT …": the mark takes the cell after the code.
+        s.screen().lines().any(|l| l.chars().nth(11) == Some('!')),
+        "a row is marked:\n{}",
+        s.screen()
+    );
+    s.keys("a");
+    s.wait_for("the alert log", |t| {
+        t.contains(" alerts · ") && t.contains("demo: ")
+    });
+    assert!(s.screen().contains("a or Esc closes"));
+    s.keys("\x1b");
+    s.wait_for("the log closed", |t| !t.contains(" alerts · "));
+    s.keys("q");
+    assert_eq!(s.wait_exit(), 0, "screen:\n{}", s.screen());
+}

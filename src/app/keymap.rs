@@ -3,6 +3,7 @@
 //! presses into them, so nothing here knows the terminal or its input library.
 
 use super::Action;
+use crate::config::keys::{KeyName, KeySpec, KeysConfig};
 use crate::flow::Period;
 
 /// A key the dashboard can bind. The tui maps terminal keys onto these; any other key is
@@ -75,7 +76,7 @@ pub struct Binding {
     /// The action.
     pub action: Action,
     /// How help writes the key ("↑", "k", "Ctrl-C").
-    pub key_label: &'static str,
+    pub key_label: String,
     /// What it does, for help.
     pub description: &'static str,
 }
@@ -91,7 +92,7 @@ fn b(code: KeyCode, action: Action, key_label: &'static str, description: &'stat
     Binding {
         key: Key::plain(code),
         action,
-        key_label,
+        key_label: key_label.to_owned(),
         description,
     }
 }
@@ -134,21 +135,94 @@ impl Default for Keymap {
             b(c(']'), Action::NextDay, "]", "next recorded day, then live"),
             b(c('s'), Action::CycleSort, "s", "cycle sort"),
             b(c('r'), Action::Refresh, "r", "refresh focused stock"),
+            b(c('a'), Action::ToggleAlerts, "a", "alert log"),
             b(c('?'), Action::ToggleHelp, "?", "help"),
             b(c('q'), Action::Quit, "q", "quit"),
-            b(Esc, Action::Back, "Esc", "close help, else quit"),
+            b(Esc, Action::Back, "Esc", "close help or log, else quit"),
         ];
         bindings.push(Binding {
             key: Key::ctrl(c('c')),
             action: Action::Quit,
-            key_label: "Ctrl-C",
+            key_label: "Ctrl-C".to_owned(),
             description: "quit",
         });
         Keymap { bindings }
     }
 }
 
+/// What a `[keys]` action name does, and how help describes it.
+fn action_of(name: &str) -> Option<(Action, &'static str)> {
+    Some(match name {
+        "up" => (Action::Up, "previous stock"),
+        "down" => (Action::Down, "next stock"),
+        "page_up" => (Action::PageUp, "page up"),
+        "page_down" => (Action::PageDown, "page down"),
+        "first" => (Action::Home, "first stock"),
+        "last" => (Action::End, "last stock"),
+        "next_watchlist" => (Action::NextWatchlist, "next watchlist"),
+        "previous_watchlist" => (Action::PrevWatchlist, "previous watchlist"),
+        "intraday" => (Action::View(Period::Intraday), "intraday view"),
+        "day" => (Action::View(Period::Day), "daily history"),
+        "week" => (Action::View(Period::Week), "weekly history"),
+        "month" => (Action::View(Period::Month), "monthly history"),
+        "older" => (Action::ScrollLeft, "history: older"),
+        "newer" => (Action::ScrollRight, "history: newer"),
+        "previous_day" => (Action::PrevDay, "previous recorded day"),
+        "next_day" => (Action::NextDay, "next recorded day, then live"),
+        "sort" => (Action::CycleSort, "cycle sort"),
+        "refresh" => (Action::Refresh, "refresh focused stock"),
+        "alert_log" => (Action::ToggleAlerts, "alert log"),
+        "help" => (Action::ToggleHelp, "help"),
+        "quit" => (Action::Quit, "quit"),
+        "back" => (Action::Back, "close help or log, else quit"),
+        _ => return None,
+    })
+}
+
+/// The app's key for a config key.
+fn key_of(k: KeySpec) -> Key {
+    let code = match k.key {
+        KeyName::Char(c) => KeyCode::Char(c),
+        KeyName::Up => KeyCode::Up,
+        KeyName::Down => KeyCode::Down,
+        KeyName::Left => KeyCode::Left,
+        KeyName::Right => KeyCode::Right,
+        KeyName::PageUp => KeyCode::PageUp,
+        KeyName::PageDown => KeyCode::PageDown,
+        KeyName::Home => KeyCode::Home,
+        KeyName::End => KeyCode::End,
+        KeyName::Tab => KeyCode::Tab,
+        KeyName::BackTab => KeyCode::BackTab,
+        KeyName::Esc => KeyCode::Esc,
+    };
+    Key {
+        code,
+        ctrl: k.ctrl,
+        alt: k.alt,
+    }
+}
+
 impl Keymap {
+    /// The key table of the config's `[keys]` (validated there: every key has one action).
+    /// Help lists the actions in their usual order, each with its keys.
+    pub fn from_config(keys: &KeysConfig) -> Keymap {
+        let mut bindings = Vec::new();
+        for (name, specs) in &keys.bindings {
+            let Some((action, description)) = action_of(name) else {
+                continue;
+            };
+            for spec in specs {
+                bindings.push(Binding {
+                    key: key_of(*spec),
+                    action: action.clone(),
+                    key_label: spec.to_string(),
+                    description,
+                });
+            }
+        }
+        Keymap { bindings }
+    }
+
     /// The action of a key press, if the key (with exactly its modifiers) is bound.
     pub fn lookup(&self, key: Key) -> Option<Action> {
         self.bindings
@@ -164,9 +238,9 @@ impl Keymap {
             match out.iter_mut().find(|(_, d)| *d == b.description) {
                 Some((keys, _)) => {
                     keys.push(' ');
-                    keys.push_str(b.key_label);
+                    keys.push_str(&b.key_label);
                 }
-                None => out.push((b.key_label.to_string(), b.description)),
+                None => out.push((b.key_label.clone(), b.description)),
             }
         }
         out
@@ -200,6 +274,49 @@ mod tests {
         };
         assert_eq!(km.lookup(alt_j), None);
         assert_eq!(km.lookup(Key::ctrl(KeyCode::Char('j'))), None);
+    }
+
+    #[test]
+    fn the_default_config_keys_are_the_built_in_table() {
+        let from_config = Keymap::from_config(&KeysConfig::default());
+        let built_in = Keymap::default();
+        assert_eq!(from_config.help_lines(), built_in.help_lines());
+        let key = |b: &Binding| (format!("{:?}", b.key), b.key_label.clone());
+        let mut a: Vec<_> = from_config.bindings.iter().map(key).collect();
+        let mut b: Vec<_> = built_in.bindings.iter().map(key).collect();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "the same keys");
+        for k in &built_in.bindings {
+            assert_eq!(from_config.lookup(k.key), Some(k.action.clone()), "{k:?}");
+        }
+    }
+
+    #[test]
+    fn config_keys_replace_an_actions_keys_and_help_follows() {
+        let mut keys = KeysConfig::default();
+        for (action, specs) in &mut keys.bindings {
+            if action == "alert_log" {
+                *specs = vec![
+                    KeySpec::parse("A").unwrap(),
+                    KeySpec::parse("Ctrl-a").unwrap(),
+                ];
+            }
+        }
+        let km = Keymap::from_config(&keys);
+        assert_eq!(km.lookup(Key::plain(KeyCode::Char('a'))), None);
+        assert_eq!(
+            km.lookup(Key::plain(KeyCode::Char('A'))),
+            Some(Action::ToggleAlerts)
+        );
+        assert_eq!(
+            km.lookup(Key::ctrl(KeyCode::Char('a'))),
+            Some(Action::ToggleAlerts)
+        );
+        assert!(
+            km.help_lines()
+                .contains(&("A Ctrl-A".to_string(), "alert log"))
+        );
     }
 
     #[test]

@@ -23,6 +23,11 @@ pub struct ConfigFile {
     pub store: Option<Spanned<StoreFile>>,
     /// `[[watchlist]]` tables.
     pub watchlist: Option<Spanned<Vec<Spanned<WatchlistFile>>>>,
+    /// `[[alert]]` tables.
+    pub alert: Option<Vec<Spanned<super::alert::AlertFile>>>,
+    /// `[keys]`: action → key or keys (filled by `validate`, which reads the table itself).
+    #[serde(skip)]
+    pub keys: Option<Vec<(Spanned<String>, super::keys::KeysValue)>>,
 }
 
 /// `[opend]`.

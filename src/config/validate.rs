@@ -112,9 +112,11 @@ fn decompose(text: &str, r: &mut Report<'_>) -> Option<ConfigFile> {
             "ui" => file.ui = section(value, text, r),
             "store" => file.store = section(value, text, r),
             "watchlist" => file.watchlist = watchlist_tables(value, text, r),
+            "alert" => file.alert = alert_tables(&value, text, r),
+            "keys" => file.keys = keys_table(&value, r),
             other => r.at(
                 Some(key.span()),
-                format!("unknown field `{other}`, expected one of `opend`, `budget`, `ui`, `store`, `watchlist` (see config.example.toml for every option)"),
+                format!("unknown field `{other}`, expected one of `opend`, `budget`, `ui`, `store`, `watchlist`, `alert`, `keys` (see config.example.toml for every option)"),
             ),
         }
     }
@@ -237,7 +239,85 @@ fn build(file: ConfigFile, base: Option<&Path>, r: &mut Report<'_>) -> Config {
     if let Some(lists) = file.watchlist {
         c.watchlists = watchlists(lists.into_inner(), r);
     }
+    if let Some(table) = file.keys {
+        let (keys, problems) = super::keys::keys(table, |s| r.line_col(s));
+        c.keys = keys;
+        for (span, m) in problems {
+            r.at(span, m);
+        }
+    }
+    if let Some(tables) = file.alert {
+        let (rules, problems) = super::alert::rules(tables, &c.watchlists, |s| r.line_col(s));
+        c.alerts = rules;
+        for (span, m) in problems {
+            r.at(span, m);
+        }
+    }
     c
+}
+
+/// `[keys]`: each entry deserialized on its own (a key or a list of keys).
+fn keys_table(
+    value: &Spanned<DeValue<'_>>,
+    r: &mut Report<'_>,
+) -> Option<Vec<(Spanned<String>, super::keys::KeysValue)>> {
+    let DeValue::Table(table) = value.get_ref() else {
+        r.at(
+            Some(value.span()),
+            "keys must be a table: write [keys] and then action = \"key\" lines".to_owned(),
+        );
+        return None;
+    };
+    let mut out = Vec::new();
+    let string = |v: &Spanned<DeValue<'_>>| match v.get_ref() {
+        DeValue::String(s) => Some(Spanned::new(v.span(), s.to_string())),
+        _ => None,
+    };
+    for (k, v) in table {
+        let value = match v.get_ref() {
+            DeValue::String(_) => string(v).map(super::keys::KeysValue::One),
+            DeValue::Array(items) => items
+                .iter()
+                .map(string)
+                .collect::<Option<Vec<_>>>()
+                .map(|l| super::keys::KeysValue::Many(Spanned::new(v.span(), l))),
+            _ => None,
+        };
+        match value {
+            Some(keys) => out.push((Spanned::new(k.span(), k.get_ref().to_string()), keys)),
+            None => r.at(
+                Some(v.span()),
+                format!(
+                    "{}: wrong type: expected a key such as \"x\" or a list of keys such as [\"x\", \"Ctrl-x\"]",
+                    k.get_ref()
+                ),
+            ),
+        }
+    }
+    Some(out)
+}
+
+/// `[[alert]]`: each table deserialized on its own, like the watchlists.
+fn alert_tables(
+    value: &Spanned<DeValue<'_>>,
+    text: &str,
+    r: &mut Report<'_>,
+) -> Option<Vec<Spanned<super::alert::AlertFile>>> {
+    let DeValue::Array(items) = value.get_ref() else {
+        r.at(
+            Some(value.span()),
+            "alert must be a list of tables: write each rule as an [[alert]] table".to_owned(),
+        );
+        return None;
+    };
+    let mut ok = Vec::new();
+    for item in items {
+        let span = item.span();
+        if let Some(a) = section(item.clone(), text, r) {
+            ok.push(Spanned::new(span, a));
+        }
+    }
+    Some(ok)
 }
 
 /// `[opend]`: host, port, RSA key file, brand.
@@ -687,7 +767,7 @@ mod tests {
                 "c.toml:7:20: requests_per_30s = 99 is out of range: expected 1 to 30 (OpenD allows 30 capital-flow requests per 30 s; lower it if other programs share your OpenD)",
                 "c.toml:9:8: name: wrong type: found integer `1`, expected a string",
                 "c.toml:12:10: invalid security code \"HK\": expected MARKET.CODE such as HK.00700, US.AAPL or SH.600519",
-                "c.toml:13:2: unknown field `nope`, expected one of `opend`, `budget`, `ui`, `store`, `watchlist` (see config.example.toml for every option)",
+                "c.toml:13:2: unknown field `nope`, expected one of `opend`, `budget`, `ui`, `store`, `watchlist`, `alert`, `keys` (see config.example.toml for every option)",
             ]
         );
     }

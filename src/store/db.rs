@@ -139,6 +139,8 @@ CREATE TABLE snapshot (
 ) WITHOUT ROWID;
 CREATE INDEX snapshot_day ON snapshot (stock, day);
 ",
+    // 3: the alert log (issue 14), in src/store/alerts.rs.
+    super::alerts::MIGRATION,
 ];
 
 /// One fetch's results, written in one transaction.
@@ -164,6 +166,8 @@ pub enum Record {
     Distribution(DistributionSample),
     /// A price snapshot (3203).
     Snapshot(SnapshotSample),
+    /// An alert that fired.
+    Alert(super::StoredAlert),
 }
 
 /// A price snapshot as sampled at one moment.
@@ -372,6 +376,7 @@ impl Store {
                 Record::Flow { code, .. } => code,
                 Record::Distribution(s) => &s.code,
                 Record::Snapshot(s) => &s.quote.code,
+                Record::Alert(a) => &a.code,
             };
             let stock = stock_id(&tx, &mut self.ids, code)
                 .map_err(|e| StoreError::from_sqlite(&self.path, e, false))?;
@@ -382,6 +387,7 @@ impl Store {
                 Record::Flow { flow, .. } => write_history(&tx, stock, flow, batch.fetched_at),
                 Record::Distribution(s) => write_distribution(&tx, stock, s),
                 Record::Snapshot(s) => write_snapshot(&tx, stock, s),
+                Record::Alert(a) => super::alerts::write_alert(&tx, a),
             }
             .map_err(|e| StoreError::from_sqlite(&self.path, e, false))?;
             done.rows += w.rows;

@@ -1,6 +1,6 @@
-//! The help overlay: the keys, generated from the key table ([`Keymap::help_lines`]) so it can
-//! never disagree with what the keys do, in two columns when the overlay is wide enough; then
-//! what the data means (order sizes, main, net, regular hours, Net % of turnover, the divergence
+//! The help overlay: the keys, generated from the app's key table (the config's `[keys]` applied,
+//! [`crate::app::keymap::Keymap::help_lines`]) so it can never disagree with what the keys do,
+//! in two columns when the overlay is wide enough; then what the data means (order sizes, main, net, regular hours, Net % of turnover, the divergence
 //! mark with the thresholds in use) and the colours and marks. Pure.
 //!
 //! ```text
@@ -20,7 +20,6 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use super::theme::Theme;
 use super::watchlist::{DIVERGENCE_MARK, cut, textwrap_cells};
 use crate::app::App;
-use crate::app::keymap::Keymap;
 
 /// The widest the overlay gets.
 const MAX_WIDTH: u16 = 100;
@@ -36,7 +35,7 @@ pub fn data_paragraphs(app: &App) -> Vec<String> {
     vec![
         "super / big / mid / small: trades sorted by the size of the order (Futu's thresholds per market). Inflow is what buyers paid when they took the offer, outflow what sellers got when they hit the bid; net = inflow − outflow.".to_owned(),
         "main = super + big, the large orders. Regular trading hours only; amounts and prices in the market's own currency.".to_owned(),
-        "Net% = net inflow ÷ today's turnover: how strong the flow is for the stock's size, comparable across large and small caps. – = not known yet (no price snapshot).".to_owned(),
+        "Net% = net inflow ÷ today's turnover: how strong the flow is for the stock's size, comparable across large and small caps. – = not known yet.".to_owned(),
         format!(
             "{DIVERGENCE_MARK} divergence: price up ≥ {}% with main outflow ≥ {}% of turnover, or down as much with main inflow ([ui] divergence_change_pct, divergence_main_pct).",
             d.change_pct, d.main_pct
@@ -47,7 +46,7 @@ pub fn data_paragraphs(app: &App) -> Vec<String> {
 /// The key lines, in one column of `w` cells or two of `w / 2`.
 fn key_lines(app: &App, w: usize) -> Vec<Line<'static>> {
     let t = Theme::of(app);
-    let mut keys: Vec<(String, &'static str)> = Keymap::default().help_lines();
+    let mut keys: Vec<(String, &'static str)> = app.keymap.help_lines();
     keys.push(("mouse".to_owned(), "click selects, wheel scrolls"));
     let one = |(k, what): &(String, &'static str), w: usize| -> Vec<Span<'static>> {
         vec![

@@ -1,5 +1,6 @@
 //! The status bar: the connection state first, then OpenD's address, each budget's use in the last
-//! 30 s ("flow 28/30 dist 29/30 snap 4/60"), data "as of" (the focused stock's last valid time,
+//! 30 s ("flow 28/30 dist 29/30 snap 4/60"), the newest alert of the last 15 minutes, the store's
+//! state, data "as of" (the focused stock's last valid time,
 //! market time), the next refresh, and a persistent SIMULATED badge with the simulator's note; what
 //! does not fit the width goes, least useful first, and a connection failure's detail comes last,
 //! cut with "…" to the room left (the state itself is never cut). Pure: reads `&App`, never the
@@ -165,9 +166,19 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         .recorded_note
         .as_ref()
         .map(|n| Span::styled(n.clone(), t.warn()));
-    let mut parts: Vec<Option<Span<'static>>> = vec![store, recorded, asof, next, note];
+    // The newest alert (of the last 15 minutes) is worth the most of these.
+    let alert = super::alerts::newest(app);
+    let one = |s: Option<Span<'static>>| s.map(|s| vec![s]);
+    let mut parts: Vec<Option<Vec<Span<'static>>>> = vec![
+        alert,
+        one(store),
+        one(recorded),
+        one(asof),
+        one(next),
+        one(note),
+    ];
     let mut conn = conn;
-    let build = |conn: &[Span<'static>], parts: &[Option<Span<'static>>]| {
+    let build = |conn: &[Span<'static>], parts: &[Option<Vec<Span<'static>>>]| {
         let mut spans = badge.clone();
         spans.extend(conn.iter().cloned());
         if !budget.is_empty() {
@@ -176,24 +187,30 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         }
         for p in parts.iter().flatten() {
             spans.push(sep());
-            spans.push(p.clone());
+            spans.extend(p.iter().cloned());
         }
         spans
     };
     let mut spans = build(&conn, &parts);
-    // Drop the least useful part until the rest fits.
-    for drop in (0..parts.len()).rev() {
+    // Drop the least useful part until the rest fits; the newest alert goes only after the
+    // connection's words, and before its address.
+    for drop in (1..parts.len()).rev() {
         if spans_width(&spans) <= w {
             break;
         }
         parts[drop] = None;
         spans = build(&conn, &parts);
     }
-    for shorter in [shorter, shortest] {
-        if spans_width(&spans) <= w {
-            break;
-        }
+    if spans_width(&spans) > w {
         conn = shorter;
+        spans = build(&conn, &parts);
+    }
+    if spans_width(&spans) > w {
+        parts[0] = None;
+        spans = build(&conn, &parts);
+    }
+    if spans_width(&spans) > w {
+        conn = shortest;
         spans = build(&conn, &parts);
     }
     if let Some(error) = detail {

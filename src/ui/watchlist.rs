@@ -359,6 +359,8 @@ fn render_row(
         let r = Rect::new(cols.spark_x, y, cells(cols.spark_w.saturating_sub(1)), 1);
         frame.render_widget(&spark, r);
     }
+    // The alert mark takes the space after the code.
+    super::alerts::mark(frame, row.x.saturating_add(10), y, app, code);
     if selected {
         let buf = frame.buffer_mut();
         let spark_end = cols.spark_x.saturating_add(cells(cols.spark_w));

@@ -1,0 +1,322 @@
+//! The dashboard's alerts: the [`Evaluator`] fed with every poller event (at the event's
+//! market-clock time), the day's log, whether the log overlay is open, and what the tui must do
+//! for new alerts (ring the bell, start command hooks, store them), queued here because the app
+//! does no IO.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::alert::{Alert, AlertKind, AlertRule, Evaluator, command};
+use crate::flow::{SecurityCode, Units};
+use crate::poller::PollEvent;
+use crate::store::StoredAlert;
+
+/// A row is marked this long after its stock's latest alert.
+pub const MARK_MINUTES: i64 = 15;
+
+/// Alert state of the dashboard.
+#[derive(Debug, Clone, Default)]
+pub struct Alerts {
+    /// Boxed: the app stays small (it is moved into every test harness's future).
+    eval: Box<Evaluator>,
+    /// Alerts so far, oldest first (restored ones included).
+    pub log: Vec<Alert>,
+    /// The log overlay is open.
+    pub open: bool,
+    /// Alerts scrolled back from the newest in the overlay.
+    pub scroll: usize,
+    bell: bool,
+    hooks: Vec<Vec<String>>,
+    fresh: Vec<Alert>,
+}
+
+impl Alerts {
+    /// Alerts over `rules`.
+    pub fn new(rules: Vec<AlertRule>) -> Alerts {
+        Alerts {
+            eval: Box::new(Evaluator::new(rules, &[])),
+            ..Alerts::default()
+        }
+    }
+
+    /// Whether any rule is configured.
+    pub fn has_rules(&self) -> bool {
+        !self.eval.is_empty()
+    }
+
+    /// The stocks of a watchlist rules may name.
+    pub fn set_watchlist(&mut self, name: &str, codes: &[SecurityCode]) {
+        self.eval.set_watchlist(name, codes);
+    }
+
+    /// A stock's name, shown with its alerts.
+    pub fn set_name(&mut self, code: SecurityCode, name: String) {
+        self.eval.set_name(code, name);
+    }
+
+    /// Alerts from earlier runs (the store), oldest first, put before the new ones.
+    pub fn restore(&mut self, mut past: Vec<Alert>) {
+        past.append(&mut self.log);
+        self.log = past;
+    }
+
+    /// Feeds a poller event, at the market-clock time it was fetched.
+    pub fn on_poll(&mut self, event: &PollEvent, units: Units) {
+        if self.eval.is_empty() {
+            return;
+        }
+        let new = match event {
+            PollEvent::Flow {
+                code,
+                flow,
+                fetched_at,
+            } => self.eval.on_flow(code, flow, *fetched_at),
+            PollEvent::Distribution {
+                code,
+                dist,
+                fetched_at,
+            } => self.eval.on_distribution(code, dist, *fetched_at),
+            PollEvent::Quotes { quotes, fetched_at } => self.eval.on_quotes(quotes, *fetched_at),
+            PollEvent::Names(infos) => {
+                for i in infos {
+                    self.eval.set_name(i.code.clone(), i.name.clone());
+                }
+                Vec::new()
+            }
+            _ => Vec::new(),
+        };
+        for a in new {
+            if let Some(rule) = self.eval.rules().iter().find(|r| r.name == a.rule) {
+                if !rule.command.is_empty() {
+                    self.hooks.push(command::argv(&rule.command, &a, units));
+                }
+                self.bell |= rule.bell;
+            }
+            self.fresh.push(a.clone());
+            self.log.push(a);
+        }
+    }
+
+    /// While the log is open, moves it instead of the watchlist: ↓/PgDn go to older alerts,
+    /// ↑/PgUp to newer ones, Home to the newest, End to the oldest. Returns whether it did.
+    pub fn scroll(&mut self, action: &super::Action, page: usize) -> bool {
+        use super::Action;
+        if !self.open {
+            return false;
+        }
+        let last = self.log.len().saturating_sub(1);
+        self.scroll = match action {
+            Action::Up => self.scroll.saturating_sub(1),
+            Action::Down => self.scroll.saturating_add(1),
+            Action::PageUp => self.scroll.saturating_sub(page),
+            Action::PageDown => self.scroll.saturating_add(page),
+            Action::Home => 0,
+            Action::End => last,
+            _ => return false,
+        }
+        .min(last);
+        true
+    }
+
+    /// The newest alert, if any.
+    pub fn newest(&self) -> Option<&Alert> {
+        self.log.last()
+    }
+
+    /// Whether `code` alerted in the [`MARK_MINUTES`] before `now`.
+    pub fn recent(&self, code: &SecurityCode, now: DateTime<Utc>) -> bool {
+        // Saturating: a render at the ends of chrono's range must not panic.
+        let since = now
+            .checked_sub_signed(Duration::minutes(MARK_MINUTES))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        self.log
+            .iter()
+            .rev()
+            .any(|a| &a.code == code && a.time >= since && a.time <= now)
+    }
+
+    /// Takes the bell request (true once per batch of alerts whose rule asks for it).
+    pub fn take_bell(&mut self) -> bool {
+        std::mem::take(&mut self.bell)
+    }
+
+    /// Takes the command hooks to start (argv, placeholders substituted).
+    pub fn take_hooks(&mut self) -> Vec<Vec<String>> {
+        std::mem::take(&mut self.hooks)
+    }
+
+    /// Takes the alerts that fired since the last call (to store them).
+    pub fn take_fresh(&mut self) -> Vec<Alert> {
+        std::mem::take(&mut self.fresh)
+    }
+}
+
+/// An alert as the store keeps it.
+pub fn to_stored(a: &Alert) -> StoredAlert {
+    StoredAlert {
+        time: a.time.timestamp(),
+        code: a.code.clone(),
+        stock: a.stock.clone(),
+        rule: a.rule.clone(),
+        kind: a.kind.name().to_owned(),
+        value: a.value,
+        threshold: a.threshold,
+    }
+}
+
+/// A stored alert back (`None` for a kind or time this build does not know).
+pub fn from_stored(s: StoredAlert) -> Option<Alert> {
+    Some(Alert {
+        time: DateTime::from_timestamp(s.time, 0)?,
+        kind: AlertKind::from_name(&s.kind)?,
+        code: s.code,
+        stock: s.stock,
+        rule: s.rule,
+        value: s.value,
+        threshold: s.threshold,
+        both_ways: false,
+        bell: false,
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::alert::{AlertKind, AlertScope, Threshold};
+    use crate::app::fixture::{self, fixed_now};
+    use crate::app::{Action, App};
+
+    fn rule(name: &str, bell: bool, command: &[&str]) -> AlertRule {
+        AlertRule {
+            name: name.into(),
+            kind: AlertKind::NetAbove,
+            threshold: Threshold {
+                value: -1e12,
+                signed: true,
+            },
+            scope: AlertScope::Watchlist("HK".into()),
+            window_minutes: None,
+            cooldown_secs: 600,
+            bell,
+            command: command.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    /// The fixture app with `rules`, then each HK stock's flow again at `now - minutes_ago`.
+    pub(crate) fn alerted(rules: Vec<AlertRule>, minutes_ago: &[i64], size: (u16, u16)) -> App {
+        let now = fixed_now();
+        let mut a = fixture::app(12, now, size);
+        a.set_alert_rules(rules);
+        let hk: Vec<SecurityCode> = a.watchlists[1].codes.clone();
+        for (code, ago) in hk.iter().zip(minutes_ago) {
+            a.update(Action::Poll(PollEvent::Flow {
+                code: code.clone(),
+                flow: fixture::intraday(code, now),
+                fetched_at: now - Duration::minutes(*ago),
+            }));
+        }
+        a
+    }
+
+    #[test]
+    fn poll_events_fire_rules_over_the_watchlists_and_queue_effects() {
+        let mut a = alerted(
+            vec![rule("all HK", true, &["hook", "{code}", "{rule}"])],
+            &[20, 5, 1],
+            (80, 24),
+        );
+        assert_eq!(a.alerts.log.len(), 3);
+        assert_eq!(
+            a.alerts.log[0].stock, "Tencent",
+            "names known before the rules"
+        );
+        let codes: Vec<SecurityCode> = a.watchlists[1].codes.clone();
+        assert!(
+            !a.alerts.recent(&codes[0], a.now),
+            "20 minutes ago: no mark"
+        );
+        assert!(a.alerts.recent(&codes[1], a.now));
+        assert!(a.alerts.recent(&codes[2], a.now));
+        assert!(!a.alerts.recent(&codes[3], a.now), "no alert");
+        assert!(a.alerts.take_bell());
+        assert!(!a.alerts.take_bell(), "rung once");
+        let hooks = a.alerts.take_hooks();
+        assert_eq!(hooks.len(), 3);
+        assert_eq!(hooks[0], ["hook", "HK.00700", "all HK"]);
+        assert_eq!(a.alerts.take_fresh().len(), 3);
+        assert!(a.alerts.take_hooks().is_empty());
+        // Still true: no new alert on the next poll.
+        a.update(Action::Poll(PollEvent::Flow {
+            code: codes[1].clone(),
+            flow: fixture::intraday(&codes[1], a.now),
+            fetched_at: a.now,
+        }));
+        assert_eq!(a.alerts.log.len(), 3);
+    }
+
+    #[test]
+    fn the_open_log_takes_the_moves() {
+        let mut a = alerted(vec![rule("r", false, &[])], &[9, 8, 7, 6, 5], (80, 24));
+        let selected = a.selected;
+        a.update(Action::Down);
+        assert_eq!(a.alerts.scroll, 0, "closed: the watchlist moves");
+        assert_ne!(a.selected, selected);
+        a.update(Action::ToggleAlerts);
+        let selected = a.selected;
+        a.update(Action::Down);
+        a.update(Action::Down);
+        assert_eq!((a.alerts.scroll, a.selected), (2, selected));
+        a.update(Action::End);
+        assert_eq!(a.alerts.scroll, 4, "the oldest of five");
+        a.update(Action::PageDown);
+        assert_eq!(a.alerts.scroll, 4, "never past it");
+        a.update(Action::Up);
+        assert_eq!(a.alerts.scroll, 3);
+        a.update(Action::Home);
+        assert_eq!(a.alerts.scroll, 0);
+    }
+
+    #[test]
+    fn marks_never_overflow_at_the_ends_of_time() {
+        let a = alerted(vec![rule("r", false, &[])], &[1], (80, 24));
+        let code = a.alerts.log[0].code.clone();
+        assert!(!a.alerts.recent(&code, DateTime::<Utc>::MIN_UTC));
+        assert!(!a.alerts.recent(&code, DateTime::<Utc>::MAX_UTC));
+    }
+
+    #[test]
+    fn a_toggles_the_log_and_esc_closes_it_before_quitting() {
+        let mut a = alerted(vec![rule("r", false, &[])], &[1], (80, 24));
+        assert!(!a.alerts.take_bell(), "no bell unless asked");
+        a.update(Action::ToggleAlerts);
+        assert!(a.alerts.open);
+        a.update(Action::Back);
+        assert!(!a.alerts.open && !a.quit);
+        a.update(Action::ToggleAlerts);
+        a.update(Action::ToggleAlerts);
+        assert!(!a.alerts.open);
+        a.update(Action::Back);
+        assert!(a.quit);
+    }
+
+    #[test]
+    fn alerts_round_trip_through_the_store_form() {
+        let a = alerted(vec![rule("r", false, &[])], &[1], (80, 24));
+        let one = a.alerts.log[0].clone();
+        assert_eq!(from_stored(to_stored(&one)), Some(one));
+        let mut bad = to_stored(&a.alerts.log[0]);
+        bad.kind = "from_the_future".into();
+        assert_eq!(from_stored(bad), None);
+    }
+
+    #[test]
+    fn restored_alerts_come_first_and_rules_keep_the_log() {
+        let mut a = alerted(vec![rule("r", false, &[])], &[1], (80, 24));
+        let mut old = a.alerts.log[0].clone();
+        old.rule = "yesterday's".into();
+        a.alerts.restore(vec![old]);
+        assert_eq!(a.alerts.log.len(), 2);
+        assert_eq!(a.alerts.log[0].rule, "yesterday's");
+        a.set_alert_rules(vec![rule("other", false, &[])]);
+        assert_eq!(a.alerts.log.len(), 2, "new rules keep the log");
+    }
+}
