@@ -730,6 +730,32 @@ impl App {
         self.ask_history();
     }
 
+    /// A history fetch with the rows before OpenD's first in front: those shown so far (older
+    /// stored rows, and days the year has since slid past), else the stored ones. The store is
+    /// asked once per stock and period for what OpenD no longer serves.
+    fn with_older_history(&mut self, code: &SecurityCode, flow: CapitalFlow) -> CapitalFlow {
+        let key = (code.clone(), flow.period);
+        let asked = self.older_history.contains_key(&key);
+        let shown = self
+            .stocks
+            .get(code)
+            .and_then(|s| s.history.get(&flow.period))
+            .map(|f| f.items.as_slice());
+        let flow = match shown.or(self.older_history.get(&key).map(Vec::as_slice)) {
+            Some(older) => recorded::with_older(flow, older),
+            None => flow,
+        };
+        if !asked && let Some(before) = recorded::first_date(&flow) {
+            self.older_history.insert(key, Vec::new());
+            self.store_outbox.push(StoreRequest::OlderHistory {
+                code: code.clone(),
+                period: flow.period,
+                before,
+            });
+        }
+        flow
+    }
+
     fn apply_poll(&mut self, event: PollEvent) {
         match event {
             PollEvent::Flow {
@@ -742,41 +768,7 @@ impl App {
                     s.error = None;
                 }
                 if flow.period.is_history() {
-                    let key = (code.clone(), flow.period);
-                    // Rows before OpenD's first: those shown so far (older stored rows, and
-                    // days the year has since slid past), else the stored ones.
-                    let shown = self
-                        .stocks
-                        .get(&code)
-                        .and_then(|s| s.history.get(&flow.period))
-                        .map(|f| f.items.as_slice());
-                    let flow = if let Some(older) =
-                        shown.or(self.older_history.get(&key).map(Vec::as_slice))
-                    {
-                        let asked = self.older_history.contains_key(&key);
-                        let flow = recorded::with_older(flow, older);
-                        if !asked && let Some(before) = recorded::first_date(&flow) {
-                            self.older_history.insert(key, Vec::new());
-                            self.store_outbox.push(StoreRequest::OlderHistory {
-                                code: code.clone(),
-                                period: flow.period,
-                                before,
-                            });
-                        }
-                        flow
-                    } else {
-                        // Ask the store once per stock and period for what OpenD no longer
-                        // serves.
-                        if let Some(before) = recorded::first_date(&flow) {
-                            self.older_history.insert(key, Vec::new());
-                            self.store_outbox.push(StoreRequest::OlderHistory {
-                                code: code.clone(),
-                                period: flow.period,
-                                before,
-                            });
-                        }
-                        flow
-                    };
+                    let flow = self.with_older_history(&code, flow);
                     let s = self.stocks.entry(code).or_default();
                     s.history.insert(flow.period, flow);
                 } else {

@@ -444,16 +444,20 @@ async fn watchlist_codes<G: Gateway>(
     args: &RecordArgs,
     config: &Config,
     gateway: &G,
-) -> Result<Vec<SecurityCode>, Failure> {
+) -> Result<Picked, Failure> {
     if !args.codes.is_empty() {
         if !args.watchlist.is_empty() {
             return Err(Failure::input(
                 "give either --codes or --watchlist, not both",
             ));
         }
-        return parse_codes(&args.codes);
+        return Ok(Picked {
+            codes: parse_codes(&args.codes)?,
+            groups: Vec::new(),
+        });
     }
     let lists = select_watchlists(config, &args.watchlist)?;
+    let mut groups_out = Vec::new();
     let mut out: Vec<SecurityCode> = Vec::new();
     let groups: Vec<(&str, &str)> = lists
         .iter()
@@ -470,7 +474,11 @@ async fn watchlist_codes<G: Gateway>(
         let codes: Vec<SecurityCode> = match &w.source {
             WatchlistSource::Codes(c) => c.clone(),
             WatchlistSource::OpendGroup(_) => match resolved.next() {
-                Some(Ok(infos)) => infos.into_iter().map(|i| i.code).collect(),
+                Some(Ok(infos)) => {
+                    let codes: Vec<SecurityCode> = infos.into_iter().map(|i| i.code).collect();
+                    groups_out.push((w.name.clone(), codes.clone()));
+                    codes
+                }
                 Some(Err(e)) => {
                     eprintln!("capflow: watchlist {:?}: {e}", w.name);
                     Vec::new()
@@ -489,7 +497,17 @@ async fn watchlist_codes<G: Gateway>(
             "nothing to record: the selected watchlists are empty; pass --codes C1,C2,...",
         ));
     }
-    Ok(out)
+    Ok(Picked {
+        codes: out,
+        groups: groups_out,
+    })
+}
+
+/// What to record: the codes, and the stocks each OpenD-group watchlist resolved to (for the
+/// alert rules that name one).
+struct Picked {
+    codes: Vec<SecurityCode>,
+    groups: Vec<(String, Vec<SecurityCode>)>,
 }
 
 /// Runs `capflow record` with the loaded config (flags override it): check the flags, connect
@@ -512,7 +530,7 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
         None
     };
     let target = crate::target::Target::resolve(&args.opend, config).await?;
-    let (codes, clock, clock_note) = probe(&args, config, &target).await?;
+    let (Picked { codes, groups }, clock, clock_note) = probe(&args, config, &target).await?;
     let store = match early {
         Some(s) => s,
         None => open_store(&args, config, args.opend.demo)?,
@@ -539,6 +557,11 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
         )
     };
     let mut alerting = alerts::Alerting::new(config, args.alerts_json, alerts_out);
+    if let Some(a) = alerting.as_mut() {
+        for (name, codes) in &groups {
+            a.set_watchlist(name, codes);
+        }
+    }
     let header = [
         clock_note,
         target.note.clone(),
@@ -648,12 +671,12 @@ fn check_flags(args: &RecordArgs, config: &Config) -> Result<(usize, Option<Dura
 /// Connects once (an unreachable OpenD is exit 3 at start; later losses are reconnected), reads
 /// the codes to record and picks the market clock: the simulator's in the demo; otherwise
 /// OpenD's (GetGlobalState), which is this machine's clock for a real OpenD and the simulated one
-/// for `capflow sim --now`. Returns the codes, the clock and a note about it.
+/// for `capflow sim --now`. Returns what to record, the clock and a note about it.
 async fn probe(
     args: &RecordArgs,
     config: &Config,
     target: &crate::target::Target,
-) -> Result<(Vec<SecurityCode>, SharedClock, Option<String>), Failure> {
+) -> Result<(Picked, SharedClock, Option<String>), Failure> {
     let probe = Client::connect(target.options.clone()).await?;
     let codes = watchlist_codes(args, config, &probe).await;
     let (clock, note): (SharedClock, Option<String>) = if let Some(sim) = &target.sim {

@@ -246,3 +246,65 @@ fn config_check_reports_bad_rules_with_positions() {
         assert!(text.contains(&want), "{want}\n---\n{text}");
     }
 }
+
+/// A rule scoped to an OpenD-group watchlist fires for the group's stocks in `capflow record`
+/// (the group is resolved through OpenD at start), and only for them.
+#[test]
+fn record_fires_rules_scoped_to_an_opend_group() {
+    let (_sim, addr) = common::start_sim(&["--now", "2026-11-25T02:00:00Z", "--speed", "0"]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        r#"[store]
+enabled = false
+
+[[watchlist]]
+name = "fixed"
+codes = ["HK.00005"]
+
+[[watchlist]]
+name = "my tech"
+opend_group = "Tech"
+
+[[alert]]
+name = "tech flow"
+kind = "net_above"
+threshold = "-1000B"
+watchlist = "my tech"
+"#,
+    )
+    .unwrap();
+    let out = common::run_within(
+        common::capflow().args([
+            "--config",
+            config.to_str().unwrap(),
+            "record",
+            "--opend",
+            &addr,
+            "--for",
+            "6s",
+            "--alerts-json",
+        ]),
+        Duration::from_secs(60),
+        "capflow record --alerts-json with a group-scoped rule",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let codes: BTreeSet<String> = stdout
+        .lines()
+        .map(|l| {
+            let a: serde_json::Value = serde_json::from_str(l).unwrap();
+            a["code"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert!(
+        codes.contains("HK.00700"),
+        "a Tech stock alerts: {stdout}\n{stderr}"
+    );
+    assert!(
+        !codes.contains("HK.00005"),
+        "a stock outside the group never alerts: {stdout}"
+    );
+}

@@ -11,7 +11,7 @@ use super::output::ThreadedOut;
 use crate::alert::command::{self, Outcome};
 use crate::alert::{Alert, Evaluator};
 use crate::config::Config;
-use crate::flow::Units;
+use crate::flow::{SecurityCode, Units};
 use crate::poller::PollEvent;
 use crate::store::{Batch, Record, Writer};
 
@@ -39,6 +39,11 @@ impl Alerting {
             out,
             fired: 0,
         })
+    }
+
+    /// The stocks an OpenD-group watchlist resolved to, for the rules that name it.
+    pub fn set_watchlist(&mut self, name: &str, codes: &[SecurityCode]) {
+        self.eval.set_watchlist(name, codes);
     }
 
     /// [`Alerting::on_event`], writing the lines to this alerting's own output, else to `status`,

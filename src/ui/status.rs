@@ -121,8 +121,9 @@ fn spans_width(spans: &[Span<'_>]) -> usize {
 }
 
 /// Draws the bar. What does not fit goes, least useful first: the simulator's note, the next
-/// refresh, the "as of" time, then the connection word ("● connected" keeps its dot) and the
-/// OpenD address; the budgets and the SIMULATED badge stay. A failure's detail fills what is left.
+/// refresh, the "as of" time, the recorded-day note, the store's state, then the connection word
+/// ("● connected" keeps its dot) and the OpenD address, then the newest alert; the budgets and
+/// the SIMULATED badge stay. A failure's detail fills what is left.
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     // Only the part of `area` on screen: every position below is inside the buffer.
     let area = area.intersection(frame.area());
@@ -177,7 +178,6 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         one(next),
         one(note),
     ];
-    let mut conn = conn;
     let build = |conn: &[Span<'static>], parts: &[Option<Vec<Span<'static>>>]| {
         let mut spans = badge.clone();
         spans.extend(conn.iter().cloned());
@@ -192,8 +192,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         spans
     };
     let mut spans = build(&conn, &parts);
-    // Drop the least useful part until the rest fits; the newest alert goes only after the
-    // connection's words, and before its address.
+    // Drop the least useful part until the rest fits; the newest alert goes last, after the
+    // connection's words and address (its mark stays).
     for drop in (1..parts.len()).rev() {
         if spans_width(&spans) <= w {
             break;
@@ -201,17 +201,25 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         parts[drop] = None;
         spans = build(&conn, &parts);
     }
+    // Then the connection's words, its address, and only then the alert (with the words back).
     if spans_width(&spans) > w {
-        conn = shorter;
-        spans = build(&conn, &parts);
-    }
-    if spans_width(&spans) > w {
-        parts[0] = None;
-        spans = build(&conn, &parts);
-    }
-    if spans_width(&spans) > w {
-        conn = shortest;
-        spans = build(&conn, &parts);
+        let alert = parts[0].take();
+        let mut tries = Vec::new();
+        if let Some(a) = &alert {
+            for c in [&shorter, &shortest] {
+                tries.push((c.clone(), Some(a.clone())));
+            }
+        }
+        for c in [&conn, &shorter, &shortest] {
+            tries.push((c.clone(), None));
+        }
+        for (c, a) in tries {
+            parts[0] = a;
+            spans = build(&c, &parts);
+            if spans_width(&spans) <= w {
+                break;
+            }
+        }
     }
     if let Some(error) = detail {
         // The failure's detail goes last, cut to what is left: the state above is never cut.
