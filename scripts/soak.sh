@@ -10,6 +10,7 @@
 # Usage: scripts/soak.sh [DURATION=10m] [PERIOD=20]
 # SOAK_SPEED=0 freezes the market clock, so no series grows and any RSS growth is the program's.
 # SOAK_NO_STORE=1 records with --no-store (nothing written to SQLite), to compare.
+# SOAK_LOG=FILE keeps the recorder's output (a line per minute: requests, fresh, connection).
 set -euo pipefail
 duration=${1:-10m}
 period=${2:-20}
@@ -94,6 +95,7 @@ wait "$rec" && status=0 || status=$?
 kill -TERM "$proxy_pid" 2>/dev/null || true
 wait "$proxy_pid" 2>/dev/null || true
 
+[ -n "${SOAK_LOG:-}" ] && cp "$work/record.out" "$SOAK_LOG"
 final=$(grep '^final' "$work/record.out" || true)
 summary=$(tail -n 1 "$work/proxy.out")
 field() { echo "$final" | grep -o "$1 [0-9]*" | awk '{print $2}'; }
