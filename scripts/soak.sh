@@ -10,6 +10,8 @@
 # Usage: scripts/soak.sh [DURATION=10m] [PERIOD=20]
 # SOAK_SPEED=0 freezes the market clock, so no series grows and any RSS growth is the program's.
 # SOAK_NO_STORE=1 records with --no-store (nothing written to SQLite), to compare.
+# SOAK_NOW=TIME starts the simulated market elsewhere than 10:00 Hong Kong time on a Wednesday
+# (2026-11-25T02:00:00Z), e.g. 2026-11-25T07:50:00Z for full-day series (320 minutes each).
 # SOAK_LOG=FILE keeps the recorder's output (a line per minute: requests, fresh, connection).
 set -euo pipefail
 duration=${1:-10m}
@@ -33,8 +35,8 @@ unset CAPFLOW_CONFIG
 store_flag=()
 [ "${SOAK_NO_STORE:-0}" = 1 ] && store_flag=(--no-store)
 
-# The simulator at 10:00 Hong Kong time on a Wednesday, running at real speed.
-"$bin" sim --listen 127.0.0.1:0 --now 2026-11-25T02:00:00Z --speed "${SOAK_SPEED:-1}" > "$work/sim.out" 2>/dev/null &
+# The simulator at 10:00 Hong Kong time on a Wednesday (or SOAK_NOW), running at real speed.
+"$bin" sim --listen 127.0.0.1:0 --now "${SOAK_NOW:-2026-11-25T02:00:00Z}" --speed "${SOAK_SPEED:-1}" > "$work/sim.out" 2>/dev/null &
 sim_pid=$!
 pids+=($sim_pid)
 until grep -q 'listening on' "$work/sim.out" 2>/dev/null; do sleep 0.1; done
@@ -102,7 +104,7 @@ field() { echo "$final" | grep -o "$1 [0-9]*" | awk '{print $2}'; }
 connections=$(echo "$summary" | grep -o 'connections [0-9]*' | awk '{print $2}')
 store=on
 [ "${#store_flag[@]}" -gt 0 ] && store=off
-echo "duration $duration, 60 stocks, a fault every ${period}s, market clock speed ${SOAK_SPEED:-1}, store $store; record exit $status"
+echo "duration $duration, 60 stocks, a fault every ${period}s, market from ${SOAK_NOW:-2026-11-25T02:00:00Z} at speed ${SOAK_SPEED:-1}, store $store; record exit $status"
 echo "requests $(field requests)  rejected $(field rejected)  errored $(field errored)  fresh $(field fresh)"
 echo "reconnects $((connections - 1))  faults applied $(echo "$summary" | grep -o 'applied [0-9]*' | awk '{print $2}')  worst 30-s window $(echo "$summary" | grep -o '30 s [0-9]*' | awk '{print $3}') capital-flow requests"
 echo "record RSS: ${rss_start} kB at 5 s, ${rss_warm:-?} kB at 1 min, ${rss_half:-?} kB half-way, ${rss_last} kB at the end, ${rss_peak} kB peak"
