@@ -95,6 +95,15 @@ fn open_creates_directories_wal_and_the_schema() {
         .pragma_query_value(None, "synchronous", |r| r.get(0))
         .unwrap();
     assert_eq!(sync, 1, "NORMAL");
+    let cache: i64 = s
+        .conn
+        .pragma_query_value(None, "cache_size", |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        cache,
+        -db::PAGE_CACHE_KIB,
+        "the page cache is bounded in KiB"
+    );
     drop(s);
     // Reopening is a no-op; the version and the application id are set.
     let c = Connection::open(&path).unwrap();
