@@ -10,8 +10,8 @@
 //! `--alerts-json`, JSON lines on stdout while the status lines go to stderr), runs the rules'
 //! command hooks and stores the alerts ([`alerts`]).
 //!
-//! It keeps only the latest flow per stock in memory (storage comes in a later issue) and never
-//! talks to OpenD itself beyond a start-up probe: all capital-flow requests go through the poller's
+//! It keeps no series in memory (the store keeps them: [`crate::store`]), only when each stock's
+//! last came, and never talks to OpenD itself beyond a start-up probe: all capital-flow requests go through the poller's
 //! budget.
 
 pub mod alerts;
@@ -32,7 +32,7 @@ use crate::cli::RecordArgs;
 use crate::clock::{ServerClock, SharedClock};
 use crate::config::{Config, WatchlistConfig, WatchlistSource};
 use crate::failure::Failure;
-use crate::flow::{CapitalFlow, Period, Schedule, SecurityCode};
+use crate::flow::{Period, Schedule, SecurityCode};
 use crate::opend::{Client, Connector, Gateway, OpenDConnector};
 use crate::poller::{BudgetUse, Caps, ConnState, PollCommand, PollEvent, PollStatus, PollerConfig};
 use crate::store::{Batch, Record, Store, Writer};
@@ -96,13 +96,24 @@ pub fn parse_codes(codes: &[String]) -> Result<Vec<SecurityCode>, Failure> {
     Ok(out)
 }
 
-/// What `record` knows about each stock, from the poller's events.
+/// What `record` knows about each stock, from the poller's events: when its intraday flow last
+/// came and how many minutes it held (the flow itself goes to the store, not kept here: 60 full
+/// HK days would be about 2.6 MB).
 #[derive(Debug, Default)]
 pub struct Tally {
-    latest: HashMap<SecurityCode, (Instant, CapitalFlow)>,
+    latest: HashMap<SecurityCode, Fetched>,
     errored: HashMap<SecurityCode, (String, bool)>,
     status: Option<PollStatus>,
     sent_before: u64,
+}
+
+/// The last intraday fetch of one stock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fetched {
+    /// When it came (tokio time).
+    pub at: Instant,
+    /// Minutes (items) it held.
+    pub minutes: usize,
 }
 
 /// Counts for one printed line.
@@ -132,7 +143,8 @@ impl Tally {
         match ev {
             PollEvent::Flow { code, flow, .. } if flow.period == Period::Intraday => {
                 self.errored.remove(&code);
-                self.latest.insert(code, (now, flow));
+                let minutes = flow.items.len();
+                self.latest.insert(code, Fetched { at: now, minutes });
             }
             PollEvent::StockError {
                 code,
@@ -147,9 +159,9 @@ impl Tally {
         }
     }
 
-    /// The latest intraday flow of a stock.
-    pub fn latest(&self, code: &SecurityCode) -> Option<&CapitalFlow> {
-        self.latest.get(code).map(|(_, f)| f)
+    /// The last intraday fetch of a stock.
+    pub fn fetched(&self, code: &SecurityCode) -> Option<Fetched> {
+        self.latest.get(code).copied()
     }
 
     /// Counts for the watchlist at `now` / `market_now`; advances the "since last line" mark.
@@ -168,7 +180,7 @@ impl Tally {
             }
             let trading = Schedule::of(c.market).is_none_or(|s| s.phase(market_now).is_trading());
             match self.latest.get(c) {
-                Some((at, _)) if !trading || now.duration_since(*at) <= FRESH => fresh += 1,
+                Some(f) if !trading || now.duration_since(f.at) <= FRESH => fresh += 1,
                 _ => stale += 1,
             }
         }

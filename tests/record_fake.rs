@@ -70,8 +70,11 @@ async fn seventy_stocks_for_80s_use_the_budget_without_rejections() {
         lines[1].contains(&format!("requests {} ", calls.len() + dist + snap)),
         "{text}"
     );
-    // Every fetched stock keeps its latest flow.
-    let fetched = codes.iter().filter(|c| tally.latest(c).is_some()).count();
+    // Every fetched stock's last flow is known, with its minutes.
+    let fetched = codes
+        .iter()
+        .filter(|c| tally.fetched(c).is_some_and(|f| f.minutes > 0))
+        .count();
     assert!(fetched >= 68, "{fetched}");
 }
 
