@@ -136,7 +136,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     };
     let ([conn, shorter, shortest], detail) = connection(app);
     let budget = budgets(app);
+    // The data on screen: a recorded day's own time (with its date), else today's live data.
     let asof = app.focused().and_then(|code| {
+        if let Some(r) = super::recorded::shown(app, code) {
+            let a = r.flow.last_valid_time.clone()?;
+            return Some(Span::raw(format!(
+                "recorded, as of {a} {}",
+                tz_label(code, app.now)
+            )));
+        }
         let a = app
             .data(code)
             .and_then(|d| d.intraday.as_ref())
