@@ -44,16 +44,6 @@ pub async fn run(args: DashboardArgs) -> Result<(), Failure> {
     };
     let label = target.options.addr.clone();
     let target_is_demo = target.sim.is_some();
-    // The alert log goes into the store the dashboard records into, when it has one (the same
-    // rules as `user_store`). Simulated alerts never enter a user's store.
-    let alert_store = if target_is_demo || store.is_err() {
-        None
-    } else {
-        args.store
-            .clone()
-            .or_else(|| cfg.store.path.clone())
-            .or_else(|| cfg.store_path())
-    };
     // In the demo the simulator's clock; otherwise OpenD's, learned from GetGlobalState once
     // connected (this machine's clock for a real OpenD).
     let (clock, server_clock): (clock::SharedClock, _) = if let Some(sim) = &target.sim {
@@ -91,7 +81,6 @@ pub async fn run(args: DashboardArgs) -> Result<(), Failure> {
             cfg.alerts.clone()
         },
         keys: cfg.keys.clone(),
-        alert_store,
     };
     let result = tui::run(opts).await;
     sim_stop(target.sim).await;

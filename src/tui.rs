@@ -80,12 +80,11 @@ pub struct DashboardOptions {
     pub divergence: crate::config::Divergence,
     /// Log file (default: capflow.log in the data directory).
     pub log_file: Option<PathBuf>,
-    /// The local store every fetch is recorded into, or why the dashboard runs without it.
+    /// The local store every fetch and alert is recorded into (the demo's own throw-away one in
+    /// `--demo`), or why the dashboard runs without it.
     pub store: Result<DashboardStore, String>,
     /// The `[[alert]]` rules (the demo's own set in `--demo`).
     pub alerts: Vec<crate::alert::AlertRule>,
-    /// The store that keeps the alert log across restarts (`None`: the demo, or no store).
-    pub alert_store: Option<PathBuf>,
     /// The keys (the config's `[keys]`).
     pub keys: crate::config::keys::KeysConfig,
 }
@@ -238,6 +237,10 @@ pub async fn run(mut opts: DashboardOptions) -> Result<(), Failure> {
             for a in io.today(codes, opts.clock.now()).await {
                 app.update(a);
             }
+            // The day's alert log, as the last runs left it.
+            if app.alerts.has_rules() {
+                app.alerts.restore(io.past_alerts(opts.clock.now()).await);
+            }
             Some(io)
         }
         Err(why) => {
@@ -246,23 +249,8 @@ pub async fn run(mut opts: DashboardOptions) -> Result<(), Failure> {
             None
         }
     };
-    let alert_writer = match opts.alert_store.clone() {
-        Some(path) if app.alerts.has_rules() => {
-            let now = opts.clock.now();
-            tokio::task::spawn_blocking(move || open_alert_store(&path, now))
-                .await
-                .ok()
-                .flatten()
-                .map(|(writer, past)| {
-                    app.alerts.restore(past);
-                    Arc::new(writer)
-                })
-        }
-        _ => None,
-    };
     let token = CancellationToken::new();
-    let (mut tasks, mut channels) = spawn_tasks(&opts, &token);
-    channels.alert_store.clone_from(&alert_writer);
+    let (mut tasks, channels) = spawn_tasks(&opts, &token);
     let mut terminal = match init_terminal() {
         Ok(t) => t,
         Err(e) => {
@@ -291,10 +279,6 @@ pub async fn run(mut opts: DashboardOptions) -> Result<(), Failure> {
         save_names(cache).await;
     }
     stop_tasks(&mut tasks, &token).await;
-    if let Some(w) = alert_writer.and_then(|w| Arc::try_unwrap(w).ok()) {
-        // Joining the writer waits for its last commit: off the async threads.
-        let _ = tokio::task::spawn_blocking(move || w.close()).await;
-    }
     let _ = execute!(stdout(), DisableMouseCapture);
     ratatui::restore();
     tracing::info!("dashboard stopped");
@@ -352,7 +336,6 @@ fn spawn_tasks(opts: &DashboardOptions, token: &CancellationToken) -> (JoinSet<(
         commands: cmd_tx,
         events: ev_rx,
         side: side_rx,
-        alert_store: None,
     };
     (tasks, channels)
 }
@@ -398,8 +381,6 @@ struct Channels {
     events: mpsc::Receiver<PollEvent>,
     /// Actions from side tasks (OpenD watchlist groups).
     side: mpsc::Receiver<Action>,
-    /// The store's writer new alerts go to, if the alert log is kept.
-    alert_store: Option<Arc<crate::store::Writer>>,
 }
 
 /// Commands for the poller that did not fit in its channel yet, in order, at most one of each
@@ -476,7 +457,6 @@ where
         commands,
         mut events,
         mut side,
-        alert_store,
     } = channels;
     let keymap = app.keymap.clone();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -569,7 +549,7 @@ where
             dirty = true;
             next = app.update(a);
         }
-        alert_effects(app, alert_store.as_deref());
+        alert_effects(app, store.as_ref());
     }
 }
 
@@ -584,7 +564,7 @@ async fn next_answer(answers: &mut Option<mpsc::Receiver<Action>>) -> Option<Act
 /// What new alerts ask of the terminal and the system: their command hooks start on their own
 /// tasks (never awaited here), and the bell rings (BEL on a terminal stdout only, so a test's
 /// captured output stays clean).
-fn alert_effects(app: &mut App, store: Option<&crate::store::Writer>) {
+fn alert_effects(app: &mut App, store: Option<&StoreIo>) {
     use std::io::{IsTerminal, Write};
     for argv in app.alerts.take_hooks() {
         drop(crate::alert::command::spawn(
@@ -599,44 +579,9 @@ fn alert_effects(app: &mut App, store: Option<&crate::store::Writer>) {
         }
     }
     let fresh = app.alerts.take_fresh();
-    if let Some(w) = store
-        && let Some(last) = fresh.last()
-    {
-        let _ = w.send(crate::store::Batch {
-            fetched_at: last.time.timestamp(),
-            records: fresh
-                .iter()
-                .map(|a| crate::store::Record::Alert(crate::app::alerts::to_stored(a)))
-                .collect(),
-        });
+    if let Some(io) = store {
+        io.keep_alerts(&fresh);
     }
-}
-
-/// How far back the alert log is restored at start: the day's alerts.
-const ALERT_LOG_HOURS: i64 = 24;
-
-/// Opens the store for the alert log (blocking: call through `spawn_blocking`): its writer and
-/// the alerts of the last [`ALERT_LOG_HOURS`] before `now`. A store that cannot be opened is
-/// logged and the log is kept for this run only.
-fn open_alert_store(
-    path: &std::path::Path,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Option<(crate::store::Writer, Vec<crate::alert::Alert>)> {
-    let store = crate::store::Store::open(path)
-        .map_err(|e| tracing::warn!("alert log not kept: {e}"))
-        .ok()?;
-    let since = now.timestamp() - ALERT_LOG_HOURS * 3600;
-    let past = store
-        .alerts_since(since)
-        .map_err(|e| tracing::warn!("cannot read past alerts: {e}"))
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(crate::app::alerts::from_stored)
-        .collect();
-    let writer = crate::store::Writer::spawn(store)
-        .map_err(|e| tracing::warn!("alert log not kept: {e}"))
-        .ok()?;
-    Some((writer, past))
 }
 
 /// The stocks in the visible part of the watchlist.
@@ -904,7 +849,6 @@ mod tests {
             commands: cmd_tx,
             events: ev_rx,
             side: side_rx,
-            alert_store: None,
         };
         let (keys, input) = keyboard();
         // Moves, views and help: each queues commands the poller will not take.
@@ -926,7 +870,6 @@ mod tests {
             commands: cmd_tx,
             events: ev_rx,
             side: side_rx,
-            alert_store: None,
         };
         let (keys, input) = keyboard();
         type_keys(&keys, "jjjjd");
@@ -1009,7 +952,6 @@ mod tests {
             commands: cmd_tx,
             events: ev_rx,
             side: side_rx,
-            alert_store: None,
         };
         let (keys, input) = keyboard();
         type_keys(&keys, "1hhl2hhl3hhl4hhl?");
@@ -1040,8 +982,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn the_alert_log_survives_a_restart_through_the_store() {
+    #[tokio::test]
+    async fn the_alert_log_survives_a_restart_through_the_store() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("capflow.db");
         let now = fixed_now();
@@ -1058,13 +1000,20 @@ mod tests {
         );
         let fired = a.alerts.log.clone();
         // First run: an empty store; the new alerts go to its writer.
-        let (writer, past) = open_alert_store(&path, now).unwrap();
-        assert!(past.is_empty());
-        alert_effects(&mut a, Some(&writer));
-        writer.close();
+        let open = || {
+            StoreIo::new(DashboardStore {
+                writer: crate::store::Writer::spawn(crate::store::Store::open(&path).unwrap())
+                    .unwrap(),
+                reader: crate::store::Store::open(&path).unwrap(),
+            })
+        };
+        let io = open();
+        assert!(io.past_alerts(now).await.is_empty());
+        alert_effects(&mut a, Some(&io));
+        io.close().await;
         // Next run: the log comes back (names, rules, values), as the dashboard restores it.
-        let (writer, past) = open_alert_store(&path, now).unwrap();
-        drop(writer);
+        let io = open();
+        let past = io.past_alerts(now).await;
         let strip = |v: &[crate::alert::Alert]| -> Vec<(String, String, i64)> {
             let mut v: Vec<_> = v
                 .iter()
@@ -1075,7 +1024,8 @@ mod tests {
         };
         assert_eq!(strip(&past), strip(&fired));
         // A day later it is not today's log any more.
-        let (_, later) = open_alert_store(&path, now + chrono::Duration::hours(25)).unwrap();
+        let later = io.past_alerts(now + chrono::Duration::hours(25)).await;
         assert!(later.is_empty());
+        io.close().await;
     }
 }

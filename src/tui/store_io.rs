@@ -1,7 +1,7 @@
-//! The dashboard's side of the local store: every fetched flow, distribution and snapshot goes to the
-//! store's [`Writer`] (its own thread: the event loop never waits on the disk); the app's reads
-//! ([`StoreRequest`]: `[` and `]`) and today's series at start run on blocking threads against a
-//! second connection, and come back to the app as actions. A store-day read takes about a third
+//! The dashboard's side of the local store: every fetched flow, distribution and snapshot, and
+//! every alert, goes to the store's [`Writer`] (its own thread: the event loop never waits on the
+//! disk); the app's reads ([`StoreRequest`]: `[` and `]`), today's series and the day's alert log
+//! at start run on blocking threads against a second connection, and come back to the app. A store-day read takes about a third
 //! of a millisecond, so answers arrive before the next frame.
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -14,6 +14,9 @@ use crate::app::recorded::{self, DayLoaded, StoreRequest, StoreState};
 use crate::flow::SecurityCode;
 use crate::poller::PollEvent;
 use crate::store::{Batch, DistributionSample, Record, SnapshotSample, Store, StoreError, Writer};
+
+/// How far back the alert log is restored at start: the day's alerts.
+const ALERT_LOG_HOURS: i64 = 24;
 
 /// The store as the dashboard gets it from its command: a writer and a reader on one file.
 pub struct DashboardStore {
@@ -135,6 +138,38 @@ impl StoreIo {
     }
 
     /// Writes what is queued and stops the writer (blocking: off the async threads).
+    /// Queues alerts that fired for the writer (the alert log survives restarts).
+    pub(super) fn keep_alerts(&self, alerts: &[crate::alert::Alert]) {
+        if let Some(last) = alerts.last() {
+            let _ = self.writer.send(Batch {
+                fetched_at: last.time.timestamp(),
+                records: alerts
+                    .iter()
+                    .map(|a| Record::Alert(crate::app::alerts::to_stored(a)))
+                    .collect(),
+            });
+        }
+    }
+
+    /// The alerts of the last [`ALERT_LOG_HOURS`] before `now` (the day's log at start), read off
+    /// the async threads; a read error is logged and the log starts empty.
+    pub(super) async fn past_alerts(&self, now: DateTime<Utc>) -> Vec<crate::alert::Alert> {
+        let reader = Arc::clone(&self.reader);
+        let since = now.timestamp() - ALERT_LOG_HOURS * 3600;
+        tokio::task::spawn_blocking(move || {
+            let store = reader.lock().unwrap_or_else(PoisonError::into_inner);
+            store
+                .alerts_since(since)
+                .map_err(|e| tracing::warn!("cannot read past alerts: {e}"))
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(crate::app::alerts::from_stored)
+                .collect()
+        })
+        .await
+        .unwrap_or_default()
+    }
+
     pub(super) async fn close(self) {
         let writer = self.writer;
         let _ = tokio::task::spawn_blocking(move || writer.close()).await;
