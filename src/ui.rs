@@ -35,7 +35,7 @@ pub mod watchlist;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -149,6 +149,19 @@ pub fn page_rows(size: (u16, u16)) -> u16 {
 /// terminal has, so a count that large only ever means "more than fit".
 pub(crate) fn cells(n: usize) -> u16 {
     u16::try_from(n).unwrap_or(u16::MAX)
+}
+
+/// An overlay's box centred in `area`: `width` columns, and room for `rows` lines inside its
+/// border, both cut to `area`.
+pub(crate) fn centered(area: Rect, width: u16, rows: usize) -> Rect {
+    let h = cells(rows).saturating_add(2).min(area.height);
+    let [v] = Layout::vertical([Constraint::Length(h)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [r] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(v);
+    r
 }
 
 /// An index as a chart coordinate: exact up to `u32::MAX` (far beyond any series that fits in

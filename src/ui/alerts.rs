@@ -10,13 +10,13 @@
 //! ```
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
+use super::placeable;
 use super::theme::Theme;
 use super::watchlist::{cut, right};
-use super::{cells, placeable};
 use crate::alert::Alert;
 use crate::app::App;
 use crate::flow::{Schedule, SecurityCode};
@@ -71,10 +71,6 @@ pub fn newest(app: &App) -> Option<Vec<Span<'static>>> {
 }
 
 /// Draws the alert log centred in `area`, newest first.
-#[expect(
-    clippy::many_single_char_names,
-    reason = "x, y, w, h, t are the usual geometry and theme names"
-)]
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     // Only the part of `area` on screen: every position below is inside the buffer.
     let area = area.intersection(frame.area());
@@ -130,13 +126,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             Span::styled(right(&value, 9), style),
         ]));
     }
-    let h = cells(lines.len()).saturating_add(2).min(area.height);
-    let [v] = Layout::vertical([Constraint::Length(h)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [r] = Layout::horizontal([Constraint::Length(w)])
-        .flex(Flex::Center)
-        .areas(v);
+    let r = super::centered(area, w, lines.len());
     let mut title = vec![Span::styled(format!(" alerts · {} ", log.len()), t.title())];
     if app.simulated.is_some() {
         title.push(Span::styled(" SIMULATED ", t.badge()));

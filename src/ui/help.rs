@@ -13,7 +13,7 @@
 //! ```
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
@@ -71,10 +71,6 @@ fn key_lines(app: &App, w: usize) -> Vec<Line<'static>> {
 }
 
 /// Draws the overlay centred in `area`.
-#[expect(
-    clippy::many_single_char_names,
-    reason = "x, y, w, h, t are the usual geometry and theme names"
-)]
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     // Only the part of `area` on screen: every position below is inside the buffer.
     let area = area.intersection(frame.area());
@@ -98,13 +94,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         Span::styled("outflow", t.signed(-1.0)),
         Span::raw(" · ◂ main · age/stale/err"),
     ]));
-    let h = super::cells(lines.len()).saturating_add(2).min(area.height);
-    let [v] = Layout::vertical([Constraint::Length(h)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [r] = Layout::horizontal([Constraint::Length(w)])
-        .flex(Flex::Center)
-        .areas(v);
+    let r = super::centered(area, w, lines.len());
     frame.render_widget(Clear, r);
     frame.render_widget(
         Paragraph::new(lines)
