@@ -10,6 +10,38 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+/// `capflow record --alerts-json --for DURATION` with `config` against the sim at `addr`: it must
+/// exit 0, and its stdout must be only alerts, one JSON object per line. Returns them, with
+/// stdout and stderr for the failure messages.
+fn record_alerts_json(
+    config: &std::path::Path,
+    addr: &str,
+    duration: &str,
+) -> (Vec<serde_json::Value>, String, String) {
+    let out = common::run_within(
+        common::capflow().args([
+            "--config",
+            config.to_str().unwrap(),
+            "record",
+            "--opend",
+            addr,
+            "--for",
+            duration,
+            "--alerts-json",
+        ]),
+        Duration::from_secs(60),
+        "capflow record --alerts-json",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let alerts = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
+        .collect();
+    (alerts, stdout, stderr)
+}
+
 #[cfg(unix)]
 #[test]
 fn record_prints_each_alert_once_as_json_and_runs_the_hook() {
@@ -64,28 +96,7 @@ command = ["{}", "{{code}}", "{{stock}}", "{{rule}}", "{{kind}}", "{{value}}", "
         ),
     )
     .unwrap();
-    let out = common::run_within(
-        common::capflow().args([
-            "--config",
-            config.to_str().unwrap(),
-            "record",
-            "--opend",
-            &addr,
-            "--for",
-            "8s",
-            "--alerts-json",
-        ]),
-        Duration::from_secs(60),
-        "capflow record --alerts-json",
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
-    // stdout is only the alerts: one JSON object per line.
-    let alerts: Vec<serde_json::Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
-        .collect();
+    let (alerts, stdout, stderr) = record_alerts_json(&config, &addr, "8s");
     let seen: Vec<(String, String, String)> = alerts
         .iter()
         .map(|a| {
@@ -275,29 +286,10 @@ watchlist = "my tech"
 "#,
     )
     .unwrap();
-    let out = common::run_within(
-        common::capflow().args([
-            "--config",
-            config.to_str().unwrap(),
-            "record",
-            "--opend",
-            &addr,
-            "--for",
-            "6s",
-            "--alerts-json",
-        ]),
-        Duration::from_secs(60),
-        "capflow record --alerts-json with a group-scoped rule",
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
-    let codes: BTreeSet<String> = stdout
-        .lines()
-        .map(|l| {
-            let a: serde_json::Value = serde_json::from_str(l).unwrap();
-            a["code"].as_str().unwrap().to_owned()
-        })
+    let (alerts, stdout, stderr) = record_alerts_json(&config, &addr, "6s");
+    let codes: BTreeSet<String> = alerts
+        .iter()
+        .map(|a| a["code"].as_str().unwrap().to_owned())
         .collect();
     assert!(
         codes.contains("HK.00700"),
