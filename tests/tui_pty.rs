@@ -134,6 +134,15 @@ impl Session {
     /// After the child exited: waits (up to the deadline) for the reader thread to hand the last
     /// bytes to the emulator, then says whether the terminal was restored — the alternate
     /// screen left and mouse capture off. The check is on the emulator, which lags the child.
+    /// `q` quits with exit 0, leaving the alternate screen and turning mouse capture off.
+    fn quit_cleanly(&mut self) {
+        self.keys("q");
+        assert_eq!(self.wait_exit(), 0, "screen:\n{}", self.screen());
+        let (left_alternate, mouse_off) = self.restored();
+        assert!(left_alternate, "the alternate screen was left");
+        assert!(mouse_off, "mouse capture was turned off");
+    }
+
     fn restored(&self) -> (bool, bool) {
         let start = Instant::now();
         loop {
@@ -212,11 +221,7 @@ fn drive(s: &mut Session, first: &str, second: &str, third: &str) {
     s.wait_for("the narrow layout after a resize", |t| {
         !wide(t) && t.contains("· intraday")
     });
-    s.keys("q");
-    assert_eq!(s.wait_exit(), 0, "screen:\n{}", s.screen());
-    let (left_alternate, mouse_off) = s.restored();
-    assert!(left_alternate, "the alternate screen was left");
-    assert!(mouse_off, "mouse capture was turned off");
+    s.quit_cleanly();
 }
 
 #[test]
@@ -255,11 +260,7 @@ fn dashboard_without_opend_shows_the_connection_state_and_quits_cleanly() {
     s.wait_for("help", |t| t.contains("keys · ? or Esc closes"));
     s.keys("?");
     s.wait_for("help to close", |t| !t.contains("keys · ? or Esc closes"));
-    s.keys("q");
-    assert_eq!(s.wait_exit(), 0, "screen:\n{}", s.screen());
-    let (left_alternate, mouse_off) = s.restored();
-    assert!(left_alternate, "the alternate screen was left");
-    assert!(mouse_off, "mouse capture was turned off");
+    s.quit_cleanly();
 }
 
 #[test]
