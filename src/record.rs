@@ -35,7 +35,7 @@ use crate::failure::Failure;
 use crate::flow::{Period, Schedule, SecurityCode};
 use crate::opend::{Client, Connector, Gateway, OpenDConnector};
 use crate::poller::{BudgetUse, Caps, ConnState, PollCommand, PollEvent, PollStatus, PollerConfig};
-use crate::store::{Batch, Record, Store, Writer};
+use crate::store::{Store, Writer};
 
 /// Data younger than this counts as fresh while the stock's market trades.
 pub const FRESH: Duration = Duration::from_secs(120);
@@ -281,8 +281,8 @@ pub async fn record<C: Connector>(
     .await
 }
 
-/// [`record`], also handing every fetched flow to the store's writer (which never blocks) and
-/// every event to the alert rules, if any (their lines go to their own output, else to `out`).
+/// [`record`], also handing everything fetched (flow, distribution, snapshots) to the store's
+/// writer (which never blocks) and every event to the alert rules, if any (their lines go to their own output, else to `out`).
 #[expect(
     clippy::too_many_arguments,
     reason = "record's arguments plus the store and the alerts"
@@ -366,16 +366,11 @@ pub async fn record_into<C: Connector>(
     Ok(tally)
 }
 
-/// Hands a fetched flow to the store's writer; a full queue is counted there and shown at the end.
+/// Hands what `ev` fetched (flow, distribution, snapshots: [`crate::app::stored::batch`]) to the
+/// store's writer; a full queue is counted there and shown at the end.
 fn keep(store: Option<&Writer>, ev: &PollEvent) {
-    if let (Some(w), PollEvent::Flow { code, flow, .. }) = (store, ev) {
-        let _ = w.send(Batch {
-            fetched_at: chrono::Utc::now().timestamp(),
-            records: vec![Record::Flow {
-                code: code.clone(),
-                flow: flow.clone(),
-            }],
-        });
+    if let (Some(w), Some(batch)) = (store, crate::app::stored::batch(ev)) {
+        let _ = w.send(batch);
     }
 }
 

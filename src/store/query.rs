@@ -23,7 +23,7 @@ pub struct StoreInfo {
     pub bytes: u64,
     /// `PRAGMA user_version`.
     pub schema_version: i64,
-    /// Per code: intraday days, intraday rows, history rows, distribution samples.
+    /// Per code: intraday days, intraday rows, history rows, distribution samples, snapshots.
     pub codes: Vec<CodeInfo>,
     /// Stock-days of intraday flow (a stock on a day).
     pub stock_days: u64,
@@ -37,6 +37,10 @@ pub struct StoreInfo {
     pub history_rows: u64,
     /// Distribution samples.
     pub distribution_rows: u64,
+    /// Price snapshots.
+    pub snapshot_rows: u64,
+    /// Alerts.
+    pub alert_rows: u64,
 }
 
 /// One code in [`StoreInfo`].
@@ -52,6 +56,8 @@ pub struct CodeInfo {
     pub history_rows: u64,
     /// Distribution samples.
     pub distribution_rows: u64,
+    /// Price snapshots.
+    pub snapshot_rows: u64,
 }
 
 /// What [`Store::prune_before`] deleted.
@@ -366,7 +372,8 @@ impl Store {
                    (SELECT count(DISTINCT day) FROM intraday WHERE stock = s.id),
                    (SELECT count(*) FROM intraday WHERE stock = s.id),
                    (SELECT count(*) FROM history WHERE stock = s.id),
-                   (SELECT count(*) FROM distribution WHERE stock = s.id)
+                   (SELECT count(*) FROM distribution WHERE stock = s.id),
+                   (SELECT count(*) FROM snapshot WHERE stock = s.id)
                  FROM stock s ORDER BY s.code",
             )
             .map_err(|e| self.error(e))?;
@@ -379,6 +386,7 @@ impl Store {
                     intraday_rows: n(2)?,
                     history_rows: n(3)?,
                     distribution_rows: n(4)?,
+                    snapshot_rows: n(5)?,
                 })
             })
             .and_then(Iterator::collect)
@@ -399,13 +407,17 @@ impl Store {
             stock_days: codes.iter().map(|c| c.days).sum(),
             codes: codes
                 .into_iter()
-                .filter(|c| c.intraday_rows + c.history_rows + c.distribution_rows > 0)
+                .filter(|c| {
+                    c.intraday_rows + c.history_rows + c.distribution_rows + c.snapshot_rows > 0
+                })
                 .collect(),
             first_day: first.and_then(day_from_number),
             last_day: last.and_then(day_from_number),
             intraday_rows: count("SELECT count(*) FROM intraday")?,
             history_rows: count("SELECT count(*) FROM history")?,
             distribution_rows: count("SELECT count(*) FROM distribution")?,
+            snapshot_rows: count("SELECT count(*) FROM snapshot")?,
+            alert_rows: count("SELECT count(*) FROM alert")?,
         })
     }
 
