@@ -36,6 +36,7 @@ use crate::flow::{Period, Schedule, SecurityCode};
 use crate::opend::{Client, Connector, Gateway, OpenDConnector};
 use crate::poller::{BudgetUse, Caps, ConnState, PollCommand, PollEvent, PollStatus, PollerConfig};
 use crate::store::{Store, Writer};
+use crate::target::store::{Recording, StoreFlags};
 
 /// Data younger than this counts as fresh while the stock's market trades.
 pub const FRESH: Duration = Duration::from_secs(120);
@@ -282,7 +283,8 @@ pub async fn record<C: Connector>(
 }
 
 /// [`record`], also handing everything fetched (flow, distribution, snapshots) to the store's
-/// writer (which never blocks) and every event to the alert rules, if any (their lines go to their own output, else to `out`).
+/// writer (which never blocks) and every event to the alert rules, if any (their lines go to
+/// their own output, else to `out`).
 #[expect(
     clippy::too_many_arguments,
     reason = "record's arguments plus the store and the alerts"
@@ -374,48 +376,40 @@ fn keep(store: Option<&Writer>, ev: &PollEvent) {
     }
 }
 
-/// The store `record` writes to, if any: none with `--no-store`, `[store] enabled = false` or
-/// `--demo` (simulated data never enters a user's store; `--demo --store` is refused). A store
-/// asked for by name (`--store`, `[store] path`) that cannot be opened is exit 2; the default
-/// one is skipped with a line on stderr. `[store] keep_days` prunes older days at start.
-fn open_store(
+/// The store `record` writes to, if any ([`crate::target::store::open`]: the dashboard's policy):
+/// none with `--no-store`, `[store] enabled = false` or `--demo`; a store named by `--store` or
+/// `[store] path` that cannot be opened is exit 2; the default one is skipped with a line on
+/// stderr, and so is a prune that fails. `[store] keep_days` prunes older days at start.
+async fn open_store(
     args: &RecordArgs,
     config: &Config,
-    demo: bool,
 ) -> Result<Option<(Store, PathBuf)>, Failure> {
-    if demo {
-        if args.store.is_some() {
-            return Err(Failure::input(
-                "--store with --demo would mix simulated data into a store: drop one of them",
-            ));
+    match crate::target::store::open(store_flags(args), config, chrono::Utc::now()).await? {
+        Recording::On {
+            store,
+            path,
+            pruned,
+        } => {
+            if let Some(Err(e)) = pruned {
+                eprintln!("capflow: cannot prune the store: {e}");
+            }
+            Ok(Some((store, path)))
         }
-        return Ok(None);
-    }
-    if args.no_store || (!config.store.enabled && args.store.is_none()) {
-        return Ok(None);
-    }
-    let named = args.store.clone().or_else(|| config.store.path.clone());
-    let Some(path) = named.clone().or_else(|| config.store_path()) else {
-        return Ok(None);
-    };
-    let mut store = match Store::open(&path) {
-        Ok(s) => s,
-        Err(e) if named.is_some() => return Err(Failure::input(e)),
-        Err(e) => {
-            eprintln!("capflow: recording without the store: {e}");
-            return Ok(None);
-        }
-    };
-    if config.store.keep_days > 0 {
-        let today = chrono::Local::now().date_naive();
-        if let Some(before) =
-            today.checked_sub_days(chrono::Days::new(u64::from(config.store.keep_days)))
-            && let Err(e) = store.prune_before(before)
-        {
-            eprintln!("capflow: cannot prune the store: {e}");
+        Recording::Off { why, failed } => {
+            if failed {
+                eprintln!("capflow: recording without the store: {why}");
+            }
+            Ok(None)
         }
     }
-    Ok(Some((store, path)))
+}
+
+fn store_flags(args: &RecordArgs) -> StoreFlags<'_> {
+    StoreFlags {
+        store: args.store.as_deref(),
+        no_store: args.no_store,
+        demo: args.opend.demo,
+    }
 }
 
 /// The watchlists of the config that `--watchlist` selects (all when none is named).
@@ -530,9 +524,8 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
     // A store named by the user (and `--demo --store`) is checked before anything is sent; the
     // default one is opened only once OpenD answered, so a failed connection leaves no empty
     // capflow.db behind.
-    let named = args.opend.demo || args.store.is_some() || config.store.path.is_some();
-    let early = if named {
-        Some(open_store(&args, config, args.opend.demo)?)
+    let early = if crate::target::store::named(store_flags(&args), config) {
+        Some(open_store(&args, config).await?)
     } else {
         None
     };
@@ -540,7 +533,7 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
     let (Picked { codes, groups }, clock, clock_note) = probe(&args, config, &target).await?;
     let store = match early {
         Some(s) => s,
-        None => open_store(&args, config, args.opend.demo)?,
+        None => open_store(&args, config).await?,
     };
     let (writer, store_path) = match store {
         Some((store, path)) => (

@@ -23,11 +23,13 @@ pub fn run(args: &StoreArgs, config: &Config) -> Result<(), Failure> {
             let mut store = Store::open_existing(&path)?;
             let p = store.prune_before(day)?;
             println!(
-                "{}: pruned everything before {day}: {} intraday minutes, {} history rows, {} distribution samples",
+                "{}: pruned everything before {day}: {} intraday minutes, {} history rows, {} distribution samples, {} snapshots, {} alerts",
                 path.display(),
                 p.intraday_rows,
                 p.history_rows,
-                p.distribution_rows
+                p.distribution_rows,
+                p.snapshot_rows,
+                p.alert_rows
             );
         }
     }

@@ -1,6 +1,6 @@
 //! Reading the store: one stock-day of intraday flow as a [`CapitalFlow`], the recorded days of
 //! a stock, history rows and distribution samples in a date range, what the file holds
-//! ([`StoreInfo`]), and pruning old days.
+//! ([`StoreInfo`]). Pruning old days is in [`super::prune`].
 
 use std::path::PathBuf;
 
@@ -58,17 +58,6 @@ pub struct CodeInfo {
     pub distribution_rows: u64,
     /// Price snapshots.
     pub snapshot_rows: u64,
-}
-
-/// What [`Store::prune_before`] deleted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Pruned {
-    /// Intraday minutes.
-    pub intraday_rows: usize,
-    /// Day/week/month rows.
-    pub history_rows: usize,
-    /// Distribution samples and price snapshots.
-    pub distribution_rows: usize,
 }
 
 fn bound(d: Option<NaiveDate>, or: i64) -> i64 {
@@ -419,35 +408,5 @@ impl Store {
             snapshot_rows: count("SELECT count(*) FROM snapshot")?,
             alert_rows: count("SELECT count(*) FROM alert")?,
         })
-    }
-
-    /// Deletes everything dated before `day` (intraday minutes, history rows, distribution
-    /// samples) in one transaction, then gives the freed pages back to the file system.
-    pub fn prune_before(&mut self, day: NaiveDate) -> Result<Pruned, StoreError> {
-        let n = day_number(day);
-        let path = self.path.clone();
-        let err = |e| super::StoreError::from_sqlite(&path, e, false);
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(err)?;
-        let pruned = Pruned {
-            intraday_rows: tx
-                .execute("DELETE FROM intraday WHERE day < ?1", [n])
-                .map_err(err)?,
-            history_rows: tx
-                .execute("DELETE FROM history WHERE day < ?1", [n])
-                .map_err(err)?,
-            distribution_rows: tx
-                .execute("DELETE FROM distribution WHERE day < ?1", [n])
-                .map_err(err)?
-                + tx.execute("DELETE FROM snapshot WHERE day < ?1", [n])
-                    .map_err(err)?,
-        };
-        tx.commit().map_err(err)?;
-        self.conn
-            .execute_batch("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);")
-            .map_err(err)?;
-        Ok(pruned)
     }
 }
