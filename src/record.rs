@@ -15,7 +15,10 @@
 //! budget.
 
 pub mod alerts;
+pub mod duration;
 mod output;
+
+pub use duration::parse_duration;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -43,28 +46,6 @@ pub const FRESH: Duration = Duration::from_secs(120);
 
 /// How often a line is printed.
 pub const LINE_EVERY: Duration = Duration::from_secs(60);
-
-/// Parses `--for`: a positive whole number with a unit, `s`, `m` or `h` (e.g. 80s, 5m, 1h).
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let bad = || {
-        format!(
-            "invalid duration {s:?}: expected a positive number with a unit, e.g. 80s, 5m or 1h"
-        )
-    };
-    let t = s.trim();
-    let unit_at = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-    let (num, unit) = t.split_at(unit_at);
-    let n: u64 = num.parse().map_err(|_| bad())?;
-    let secs = match unit {
-        "s" => Some(n),
-        "m" => n.checked_mul(60),
-        "h" => n.checked_mul(3600),
-        _ => None,
-    }
-    .filter(|&x| x > 0)
-    .ok_or_else(bad)?;
-    Ok(Duration::from_secs(secs))
-}
 
 /// Checks `--budget` (1..=30); without it, the config's budget.
 pub fn check_budget(b: Option<usize>, default: usize) -> Result<usize, Failure> {
@@ -317,8 +298,15 @@ pub async fn record_into<C: Connector>(
         poll_token.clone(),
     ));
     let _ = cmd_tx.send(PollCommand::SetWatchlist(codes.clone())).await;
-    let deadline = duration.map(|d| Instant::now() + d);
-    let far = Instant::now() + Duration::from_secs(100 * 365 * 86_400);
+    // No deadline for a duration past the end of time (a library caller's; `--for` is bounded).
+    let deadline = duration.and_then(|d| Instant::now().checked_add(d));
+    let ends = async move {
+        match deadline {
+            Some(at) => tokio::time::sleep_until(at).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(ends);
     let mut lines = tokio::time::interval_at(Instant::now() + LINE_EVERY, LINE_EVERY);
     lines.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut tally = Tally::default();
@@ -330,7 +318,7 @@ pub async fn record_into<C: Connector>(
     loop {
         tokio::select! {
             () = token.cancelled() => break,
-            () = tokio::time::sleep_until(deadline.unwrap_or(far)) => break,
+            () = &mut ends => break,
             ev = ev_rx.recv() => match ev {
                 Some(ev) => {
                     keep(store, &ev);
