@@ -370,7 +370,7 @@ pub struct StoreArgs {
 pub enum StoreAction {
     /// Print the file, its size and schema version, and the codes, days and rows stored.
     Info,
-    /// Delete everything dated before a day (intraday minutes, history rows, distribution).
+    /// Delete everything dated before a day (minutes, history, distribution, snapshots, alerts).
     Prune {
         /// The first day to keep, YYYY-MM-DD.
         #[arg(long, value_name = "YYYY-MM-DD")]

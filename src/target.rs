@@ -171,7 +171,7 @@ pub mod store {
         },
         /// Not recording.
         Off {
-            /// Why: "--no-store", "[store] enabled = false", "--demo", or the default store's
+            /// Why: `--no-store`, `[store] enabled = false`, `--demo`, or the default store's
             /// open error.
             why: String,
             /// The default store could not be opened (not a choice of the user's).
