@@ -262,7 +262,7 @@ pub struct RecordArgs {
     /// Only these watchlists of the config (repeatable).
     #[arg(long, value_name = "NAME")]
     pub watchlist: Vec<String>,
-    /// Stop after this long, e.g. 80s, 5m, 1h [default: run until Ctrl-C].
+    /// Stop after this long, e.g. 80s, 5m, 1h30m; at most a year [default: run until Ctrl-C].
     #[arg(long = "for", value_name = "DURATION")]
     pub duration: Option<String>,
     /// Capital-flow requests per 30 s, 1..30 [default: from the config, else 30].
@@ -370,7 +370,7 @@ pub struct StoreArgs {
 pub enum StoreAction {
     /// Print the file, its size and schema version, and the codes, days and rows stored.
     Info,
-    /// Delete everything dated before a day (intraday minutes, history rows, distribution).
+    /// Delete everything dated before a day (minutes, history, distribution, snapshots, alerts).
     Prune {
         /// The first day to keep, YYYY-MM-DD.
         #[arg(long, value_name = "YYYY-MM-DD")]

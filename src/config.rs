@@ -159,7 +159,8 @@ pub struct StoreConfig {
     pub path: Option<PathBuf>,
     /// Whether the dashboard and `capflow record` record what they fetch.
     pub enabled: bool,
-    /// Days to keep before older ones are pruned; 0 keeps everything.
+    /// Days to keep before each market's current trade date (older ones are pruned at start,
+    /// [`crate::store::Store::prune_kept`]); 0 keeps everything.
     pub keep_days: u32,
 }
 

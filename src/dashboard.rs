@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::DashboardArgs;
 use crate::failure::Failure;
 use crate::store::{Batch, Record, Store, Writer};
+use crate::target::store::{Recording, StoreFlags};
 use crate::{app, clock, config, flow, opend, sim, target, tui};
 
 /// Past sessions the demo's throw-away store holds at start.
@@ -27,20 +28,22 @@ pub async fn run(args: DashboardArgs) -> Result<(), Failure> {
         Some(sim) if cfg.path.is_none() => demo_watchlists(sim.clock().now()),
         _ => dashboard_watchlists(&cfg),
     };
-    let (store, demo_file) = match &target.sim {
-        Some(sim) => {
-            if args.store.is_some() {
-                sim_stop(target.sim).await;
-                return Err(Failure::input(
-                    "--store with --demo would mix simulated data into a store: drop one of them",
-                ));
-            }
-            demo_store(&args, sim, &watchlists)
+    let flags = StoreFlags {
+        store: args.store.as_deref(),
+        no_store: args.no_store,
+        demo: target.sim.is_some(),
+    };
+    let recording = match crate::target::store::open(flags, &cfg, chrono::Utc::now()).await {
+        Ok(r) => r,
+        Err(e) => {
+            sim_stop(target.sim).await;
+            return Err(e);
         }
-        None => match user_store(&args, &cfg) {
-            Ok(s) => (s, None),
-            Err(e) => return Err(e),
-        },
+    };
+    let (store, demo_file) = match (&target.sim, recording) {
+        (Some(sim), Recording::Off { .. }) if !args.no_store => demo_store(sim, &watchlists).await,
+        (_, Recording::Off { why, .. }) => (Err(why), None),
+        (_, Recording::On { store, path, .. }) => (with_reader(store, path).await, None),
     };
     let label = target.options.addr.clone();
     let target_is_demo = target.sim.is_some();
@@ -94,40 +97,17 @@ async fn sim_stop(sim: Option<sim::SimHandle>) {
     }
 }
 
-/// The user's store, or why the dashboard runs without it. A store named by `--store` or
-/// `[store] path` that cannot be opened is exit 2 (naming the path); the default one is skipped.
-/// `[store] keep_days` prunes older days at start.
-fn user_store(
-    args: &DashboardArgs,
-    cfg: &config::Config,
-) -> Result<Result<tui::DashboardStore, String>, Failure> {
-    if args.no_store {
-        return Ok(Err("--no-store".into()));
-    }
-    if !cfg.store.enabled && args.store.is_none() {
-        return Ok(Err("[store] enabled = false".into()));
-    }
-    let named = args.store.clone().or_else(|| cfg.store.path.clone());
-    let Some(path) = named.clone().or_else(|| cfg.store_path()) else {
-        return Ok(Err(
-            "no data directory on this platform (name one with --store)".into(),
-        ));
-    };
-    match open_pair(&path) {
-        Ok(mut s) => {
-            if cfg.store.keep_days > 0
-                && let Some(before) = chrono::Local::now()
-                    .date_naive()
-                    .checked_sub_days(chrono::Days::new(u64::from(cfg.store.keep_days)))
-                && let Err(e) = s.reader.prune_before(before)
-            {
-                tracing::warn!("cannot prune the store: {e}");
-            }
-            Ok(Ok(s))
-        }
-        Err(e) if named.is_some() => Err(Failure::input(e)),
-        Err(e) => Ok(Err(e.to_string())),
-    }
+/// The dashboard's writer on `store`, and a second connection to `path` for its reads (opened
+/// on a blocking thread).
+async fn with_reader(store: Store, path: PathBuf) -> Result<tui::DashboardStore, String> {
+    tokio::task::spawn_blocking(move || {
+        let reader = Store::open(&path)?;
+        let writer = Writer::spawn(store)?;
+        Ok(tui::DashboardStore { writer, reader })
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e: crate::store::StoreError| e.to_string())
 }
 
 /// A writer and a reader on the store at `path`.
@@ -162,29 +142,26 @@ impl Drop for DemoFile {
     }
 }
 
-/// The demo's throw-away store, pre-filled with past simulated sessions; `--no-store` or a temp
-/// dir that cannot hold it runs the demo without a store.
-fn demo_store(
-    args: &DashboardArgs,
+/// The demo's throw-away store, pre-filled with past simulated sessions (on a blocking thread);
+/// a temp dir that cannot hold it runs the demo without a store.
+async fn demo_store(
     sim: &sim::SimHandle,
     watchlists: &[app::Watchlist],
 ) -> (Result<tui::DashboardStore, String>, Option<DemoFile>) {
-    if args.no_store {
-        return (Err("--no-store".into()), None);
-    }
     let file = DemoFile::new();
-    let opened = Store::open(&file.0).and_then(|mut s| {
-        s.write(&demo_sessions(
-            sim.model(),
-            watchlists,
-            sim.clock().now(),
-            DEMO_DAYS,
-        ))?;
-        drop(s);
-        open_pair(&file.0)
-    });
+    let path = file.0.clone();
+    let sessions = demo_sessions(sim.model(), watchlists, sim.clock().now(), DEMO_DAYS);
+    let opened = tokio::task::spawn_blocking(move || {
+        Store::open(&path).and_then(|mut s| {
+            s.write(&sessions)?;
+            drop(s);
+            open_pair(&path)
+        })
+    })
+    .await;
     match opened {
-        Ok(s) => (Ok(s), Some(file)),
+        Ok(Ok(s)) => (Ok(s), Some(file)),
+        Ok(Err(e)) => (Err(format!("demo store: {e}")), Some(file)),
         Err(e) => (Err(format!("demo store: {e}")), Some(file)),
     }
 }

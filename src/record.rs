@@ -15,7 +15,10 @@
 //! budget.
 
 pub mod alerts;
+pub mod duration;
 mod output;
+
+pub use duration::parse_duration;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -35,35 +38,14 @@ use crate::failure::Failure;
 use crate::flow::{Period, Schedule, SecurityCode};
 use crate::opend::{Client, Connector, Gateway, OpenDConnector};
 use crate::poller::{BudgetUse, Caps, ConnState, PollCommand, PollEvent, PollStatus, PollerConfig};
-use crate::store::{Batch, Record, Store, Writer};
+use crate::store::{Store, Writer};
+use crate::target::store::{Recording, StoreFlags};
 
 /// Data younger than this counts as fresh while the stock's market trades.
 pub const FRESH: Duration = Duration::from_secs(120);
 
 /// How often a line is printed.
 pub const LINE_EVERY: Duration = Duration::from_secs(60);
-
-/// Parses `--for`: a positive whole number with a unit, `s`, `m` or `h` (e.g. 80s, 5m, 1h).
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let bad = || {
-        format!(
-            "invalid duration {s:?}: expected a positive number with a unit, e.g. 80s, 5m or 1h"
-        )
-    };
-    let t = s.trim();
-    let unit_at = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-    let (num, unit) = t.split_at(unit_at);
-    let n: u64 = num.parse().map_err(|_| bad())?;
-    let secs = match unit {
-        "s" => Some(n),
-        "m" => n.checked_mul(60),
-        "h" => n.checked_mul(3600),
-        _ => None,
-    }
-    .filter(|&x| x > 0)
-    .ok_or_else(bad)?;
-    Ok(Duration::from_secs(secs))
-}
 
 /// Checks `--budget` (1..=30); without it, the config's budget.
 pub fn check_budget(b: Option<usize>, default: usize) -> Result<usize, Failure> {
@@ -281,8 +263,9 @@ pub async fn record<C: Connector>(
     .await
 }
 
-/// [`record`], also handing every fetched flow to the store's writer (which never blocks) and
-/// every event to the alert rules, if any (their lines go to their own output, else to `out`).
+/// [`record`], also handing everything fetched (flow, distribution, snapshots) to the store's
+/// writer (which never blocks) and every event to the alert rules, if any (their lines go to
+/// their own output, else to `out`).
 #[expect(
     clippy::too_many_arguments,
     reason = "record's arguments plus the store and the alerts"
@@ -315,8 +298,15 @@ pub async fn record_into<C: Connector>(
         poll_token.clone(),
     ));
     let _ = cmd_tx.send(PollCommand::SetWatchlist(codes.clone())).await;
-    let deadline = duration.map(|d| Instant::now() + d);
-    let far = Instant::now() + Duration::from_secs(100 * 365 * 86_400);
+    // No deadline for a duration past the end of time (a library caller's; `--for` is bounded).
+    let deadline = duration.and_then(|d| Instant::now().checked_add(d));
+    let ends = async move {
+        match deadline {
+            Some(at) => tokio::time::sleep_until(at).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(ends);
     let mut lines = tokio::time::interval_at(Instant::now() + LINE_EVERY, LINE_EVERY);
     lines.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut tally = Tally::default();
@@ -328,7 +318,7 @@ pub async fn record_into<C: Connector>(
     loop {
         tokio::select! {
             () = token.cancelled() => break,
-            () = tokio::time::sleep_until(deadline.unwrap_or(far)) => break,
+            () = &mut ends => break,
             ev = ev_rx.recv() => match ev {
                 Some(ev) => {
                     keep(store, &ev);
@@ -366,61 +356,48 @@ pub async fn record_into<C: Connector>(
     Ok(tally)
 }
 
-/// Hands a fetched flow to the store's writer; a full queue is counted there and shown at the end.
+/// Hands what `ev` fetched (flow, distribution, snapshots: [`crate::app::stored::batch`]) to the
+/// store's writer; a full queue is counted there and shown at the end.
 fn keep(store: Option<&Writer>, ev: &PollEvent) {
-    if let (Some(w), PollEvent::Flow { code, flow, .. }) = (store, ev) {
-        let _ = w.send(Batch {
-            fetched_at: chrono::Utc::now().timestamp(),
-            records: vec![Record::Flow {
-                code: code.clone(),
-                flow: flow.clone(),
-            }],
-        });
+    if let (Some(w), Some(batch)) = (store, crate::app::stored::batch(ev)) {
+        let _ = w.send(batch);
     }
 }
 
-/// The store `record` writes to, if any: none with `--no-store`, `[store] enabled = false` or
-/// `--demo` (simulated data never enters a user's store; `--demo --store` is refused). A store
-/// asked for by name (`--store`, `[store] path`) that cannot be opened is exit 2; the default
-/// one is skipped with a line on stderr. `[store] keep_days` prunes older days at start.
-fn open_store(
+/// The store `record` writes to, if any ([`crate::target::store::open`]: the dashboard's policy):
+/// none with `--no-store`, `[store] enabled = false` or `--demo`; a store named by `--store` or
+/// `[store] path` that cannot be opened is exit 2; the default one is skipped with a line on
+/// stderr, and so is a prune that fails. `[store] keep_days` prunes older days at start.
+async fn open_store(
     args: &RecordArgs,
     config: &Config,
-    demo: bool,
 ) -> Result<Option<(Store, PathBuf)>, Failure> {
-    if demo {
-        if args.store.is_some() {
-            return Err(Failure::input(
-                "--store with --demo would mix simulated data into a store: drop one of them",
-            ));
+    match crate::target::store::open(store_flags(args), config, chrono::Utc::now()).await? {
+        Recording::On {
+            store,
+            path,
+            pruned,
+        } => {
+            if let Some(Err(e)) = pruned {
+                eprintln!("capflow: cannot prune the store: {e}");
+            }
+            Ok(Some((store, path)))
         }
-        return Ok(None);
-    }
-    if args.no_store || (!config.store.enabled && args.store.is_none()) {
-        return Ok(None);
-    }
-    let named = args.store.clone().or_else(|| config.store.path.clone());
-    let Some(path) = named.clone().or_else(|| config.store_path()) else {
-        return Ok(None);
-    };
-    let mut store = match Store::open(&path) {
-        Ok(s) => s,
-        Err(e) if named.is_some() => return Err(Failure::input(e)),
-        Err(e) => {
-            eprintln!("capflow: recording without the store: {e}");
-            return Ok(None);
-        }
-    };
-    if config.store.keep_days > 0 {
-        let today = chrono::Local::now().date_naive();
-        if let Some(before) =
-            today.checked_sub_days(chrono::Days::new(u64::from(config.store.keep_days)))
-            && let Err(e) = store.prune_before(before)
-        {
-            eprintln!("capflow: cannot prune the store: {e}");
+        Recording::Off { why, failed } => {
+            if failed {
+                eprintln!("capflow: recording without the store: {why}");
+            }
+            Ok(None)
         }
     }
-    Ok(Some((store, path)))
+}
+
+fn store_flags(args: &RecordArgs) -> StoreFlags<'_> {
+    StoreFlags {
+        store: args.store.as_deref(),
+        no_store: args.no_store,
+        demo: args.opend.demo,
+    }
 }
 
 /// The watchlists of the config that `--watchlist` selects (all when none is named).
@@ -535,9 +512,8 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
     // A store named by the user (and `--demo --store`) is checked before anything is sent; the
     // default one is opened only once OpenD answered, so a failed connection leaves no empty
     // capflow.db behind.
-    let named = args.opend.demo || args.store.is_some() || config.store.path.is_some();
-    let early = if named {
-        Some(open_store(&args, config, args.opend.demo)?)
+    let early = if crate::target::store::named(store_flags(&args), config) {
+        Some(open_store(&args, config).await?)
     } else {
         None
     };
@@ -545,7 +521,7 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
     let (Picked { codes, groups }, clock, clock_note) = probe(&args, config, &target).await?;
     let store = match early {
         Some(s) => s,
-        None => open_store(&args, config, args.opend.demo)?,
+        None => open_store(&args, config).await?,
     };
     let (writer, store_path) = match store {
         Some((store, path)) => (

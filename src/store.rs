@@ -9,12 +9,14 @@
 //! `tokio::task::spawn_blocking`.
 //!
 //! Submodules: `names` (the name cache), `error` ([`StoreError`]), `db` (open, schema,
-//! migrations, writes), `query` (reads, info, prune), `writer` (the writer thread).
+//! migrations, writes), `query` (reads, info), `prune` (old days, by each market's trade date),
+//! `alerts` (the alert log), `writer` (the writer thread).
 
 pub mod alerts;
 pub mod db;
 mod error;
 pub mod names;
+pub mod prune;
 pub mod query;
 pub mod writer;
 
@@ -22,7 +24,8 @@ pub use alerts::StoredAlert;
 pub use db::{Batch, DistributionSample, Record, SCHEMA_VERSION, SnapshotSample, Store, Written};
 pub use error::StoreError;
 pub use names::NameCache;
-pub use query::{CodeInfo, Pruned, StoreInfo};
+pub use prune::Pruned;
+pub use query::{CodeInfo, StoreInfo};
 pub use writer::{Writer, WriterStatus};
 
 #[cfg(test)]

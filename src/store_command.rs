@@ -23,11 +23,13 @@ pub fn run(args: &StoreArgs, config: &Config) -> Result<(), Failure> {
             let mut store = Store::open_existing(&path)?;
             let p = store.prune_before(day)?;
             println!(
-                "{}: pruned everything before {day}: {} intraday minutes, {} history rows, {} distribution samples",
+                "{}: pruned everything before {day}: {} intraday minutes, {} history rows, {} distribution samples, {} snapshots, {} alerts",
                 path.display(),
                 p.intraday_rows,
                 p.history_rows,
-                p.distribution_rows
+                p.distribution_rows,
+                p.snapshot_rows,
+                p.alert_rows
             );
         }
     }
@@ -47,16 +49,16 @@ pub fn info_text(i: &StoreInfo) -> String {
     let _ = writeln!(s, "days:    {days}");
     let _ = writeln!(
         s,
-        "rows:    {} intraday minutes, {} history rows, {} distribution samples",
-        i.intraday_rows, i.history_rows, i.distribution_rows
+        "rows:    {} intraday minutes, {} history rows, {} distribution samples, {} snapshots, {} alerts",
+        i.intraday_rows, i.history_rows, i.distribution_rows, i.snapshot_rows, i.alert_rows
     );
     let _ = writeln!(s, "codes:   {}", i.codes.len());
     let w = i.codes.iter().map(|c| c.code.len()).max().unwrap_or(0);
     for c in &i.codes {
         let _ = writeln!(
             s,
-            "  {:<w$}  {:>5} days  {:>8} minutes  {:>6} history  {:>6} distribution",
-            c.code, c.days, c.intraday_rows, c.history_rows, c.distribution_rows
+            "  {:<w$}  {:>5} days  {:>8} minutes  {:>6} history  {:>6} distribution  {:>6} snapshots",
+            c.code, c.days, c.intraday_rows, c.history_rows, c.distribution_rows, c.snapshot_rows
         );
     }
     s
@@ -94,6 +96,7 @@ mod tests {
                 intraday_rows: 660,
                 history_rows: 0,
                 distribution_rows: 3,
+                snapshot_rows: 12,
             }],
             stock_days: 2,
             first_day: chrono::NaiveDate::from_ymd_opt(2026, 11, 24),
@@ -101,6 +104,8 @@ mod tests {
             intraday_rows: 660,
             history_rows: 0,
             distribution_rows: 3,
+            snapshot_rows: 12,
+            alert_rows: 1,
         };
         assert_eq!(
             info_text(&i),
@@ -108,9 +113,9 @@ mod tests {
              size:    1.2 MB (1234567 bytes)\n\
              schema:  version 1\n\
              days:    2026-11-24 .. 2026-11-25, 2 stock-days\n\
-             rows:    660 intraday minutes, 0 history rows, 3 distribution samples\n\
+             rows:    660 intraday minutes, 0 history rows, 3 distribution samples, 12 snapshots, 1 alerts\n\
              codes:   1\n\
-             \x20 HK.00700      2 days       660 minutes       0 history       3 distribution\n"
+             \x20 HK.00700      2 days       660 minutes       0 history       3 distribution      12 snapshots\n"
         );
     }
 }

@@ -1,6 +1,7 @@
 //! Where the commands connect: a real OpenD (address and RSA key from the flags, else the
 //! config), or the embedded simulator for `--demo`. `capflow fetch`, `capflow record` and the
-//! dashboard all resolve their target here, so `--demo` means the same thing everywhere.
+//! dashboard all resolve their target here, so `--demo` means the same thing everywhere. The
+//! recording commands also pick and open their store here ([`store`]), under one policy.
 //!
 //! This module reads files (the RSA key) and starts the demo simulator: it sits with the commands
 //! at the top of the layers, never below them.
@@ -116,6 +117,251 @@ pub fn check_addr(addr: &str) -> Result<(), Failure> {
         return Err(bad());
     }
     Ok(())
+}
+
+pub mod store {
+    //! Where the recording commands (the dashboard and `capflow record`) store what they fetch: one
+    //! policy for both, [`open`].
+    //!
+    //! - No store with `--no-store`, or `[store] enabled = false` unless `--store` names one; never
+    //!   with `--demo` (simulated data never enters a user's store; `--demo --store` is refused).
+    //! - The file: `--store PATH`, else `[store] path`, else `capflow.db` in the data dir.
+    //! - A store named by `--store` or `[store] path` that cannot be opened is an input error (exit
+    //!   2, naming the file); the default one is skipped, and the caller says why.
+    //! - `[store] keep_days` prunes at open, by each market's trade date
+    //!   ([`Store::prune_kept`](crate::store::Store::prune_kept)), alerts included.
+    //!
+    //! Opening (schema migrations) and pruning (DELETE, vacuum, checkpoint) block on the disk: they
+    //! run on a blocking thread, never on the async ones.
+
+    use std::path::{Path, PathBuf};
+
+    use chrono::{DateTime, Utc};
+
+    use crate::config::Config;
+    use crate::failure::Failure;
+    use crate::store::{Pruned, Store, StoreError};
+
+    /// The store flags of a recording command.
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct StoreFlags<'a> {
+        /// `--store PATH`.
+        pub store: Option<&'a Path>,
+        /// `--no-store`.
+        pub no_store: bool,
+        /// `--demo`.
+        pub demo: bool,
+    }
+
+    /// What [`open`] left the command with.
+    #[derive(Debug)]
+    #[expect(
+        clippy::large_enum_variant,
+        reason = "made once per run and taken apart at once"
+    )]
+    pub enum Recording {
+        /// The store is open and pruned.
+        On {
+            /// The open store.
+            store: Store,
+            /// Its file.
+            path: PathBuf,
+            /// What `keep_days` pruned (`None`: `keep_days` is 0), or why it could not.
+            pruned: Option<Result<Pruned, StoreError>>,
+        },
+        /// Not recording.
+        Off {
+            /// Why: `--no-store`, `[store] enabled = false`, `--demo`, or the default store's
+            /// open error.
+            why: String,
+            /// The default store could not be opened (not a choice of the user's).
+            failed: bool,
+        },
+    }
+
+    /// Where the store is, as the flags and the config say.
+    enum Choice {
+        Off(String),
+        File { path: PathBuf, named: bool },
+    }
+
+    fn choose(flags: StoreFlags<'_>, config: &Config) -> Result<Choice, Failure> {
+        if flags.demo && flags.store.is_some() {
+            return Err(Failure::input(
+                "--store with --demo would mix simulated data into a store: drop one of them",
+            ));
+        }
+        if flags.no_store {
+            return Ok(Choice::Off("--no-store".into()));
+        }
+        if flags.demo {
+            return Ok(Choice::Off("--demo".into()));
+        }
+        if !config.store.enabled && flags.store.is_none() {
+            return Ok(Choice::Off("[store] enabled = false".into()));
+        }
+        let named = flags
+            .store
+            .map(Path::to_path_buf)
+            .or_else(|| config.store.path.clone());
+        Ok(match (named, config.store_path()) {
+            (Some(path), _) => Choice::File { path, named: true },
+            (None, Some(path)) => Choice::File { path, named: false },
+            (None, None) => {
+                Choice::Off("no data directory on this platform (name one with --store)".into())
+            }
+        })
+    }
+
+    /// Whether the store is one the user named (`--store`, `[store] path`) or `--demo` refuses:
+    /// those are checked before anything is sent to OpenD; the default store is opened only once
+    /// OpenD answered, so a failed connection leaves no empty file behind.
+    pub fn named(flags: StoreFlags<'_>, config: &Config) -> bool {
+        flags.demo || flags.store.is_some() || config.store.path.is_some()
+    }
+
+    /// Opens the store the flags and config choose, and prunes it by `[store] keep_days` counted
+    /// back from each market's trade date at `now` (on a blocking thread).
+    pub async fn open(
+        flags: StoreFlags<'_>,
+        config: &Config,
+        now: DateTime<Utc>,
+    ) -> Result<Recording, Failure> {
+        let (path, named) = match choose(flags, config)? {
+            Choice::Off(why) => return Ok(Recording::Off { why, failed: false }),
+            Choice::File { path, named } => (path, named),
+        };
+        let keep_days = config.store.keep_days;
+        let file = path.clone();
+        let opened = tokio::task::spawn_blocking(move || {
+            let mut store = Store::open(&file)?;
+            let pruned = (keep_days > 0).then(|| store.prune_kept(keep_days, now));
+            Ok::<_, StoreError>((store, pruned))
+        })
+        .await
+        .map_err(Failure::other)?;
+        match opened {
+            Ok((store, pruned)) => {
+                match &pruned {
+                    Some(Ok(p)) if p.total() > 0 => {
+                        tracing::info!(path = %path.display(), keep_days, ?p, "store pruned");
+                    }
+                    Some(Err(e)) => tracing::warn!("cannot prune the store: {e}"),
+                    _ => {}
+                }
+                Ok(Recording::On {
+                    store,
+                    path,
+                    pruned,
+                })
+            }
+            Err(e) if named => Err(Failure::input(e)),
+            Err(e) => Ok(Recording::Off {
+                why: e.to_string(),
+                failed: true,
+            }),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use crate::store::{Batch, Record};
+
+        fn config(text: &str) -> Config {
+            Config::from_toml(text, None).unwrap()
+        }
+
+        fn now() -> DateTime<Utc> {
+            chrono::DateTime::parse_from_rfc3339("2026-11-25T20:00:00Z")
+                .unwrap()
+                .with_timezone(&Utc)
+        }
+
+        #[tokio::test]
+        async fn the_flags_and_the_config_choose_the_store() {
+            let dir = tempfile::tempdir().unwrap();
+            let db = dir.path().join("s.db");
+            let on = config("");
+            let off = config("[store]\nenabled = false\n");
+            let flags = |store, no_store, demo| StoreFlags {
+                store,
+                no_store,
+                demo,
+            };
+            let why = |r: Recording| match r {
+                Recording::Off { why, failed } => (why, failed),
+                Recording::On { .. } => panic!("on"),
+            };
+            let r = open(flags(None, true, false), &on, now()).await.unwrap();
+            assert_eq!(why(r), ("--no-store".into(), false));
+            let r = open(flags(None, false, false), &off, now()).await.unwrap();
+            assert_eq!(why(r), ("[store] enabled = false".into(), false));
+            let r = open(flags(None, false, true), &on, now()).await.unwrap();
+            assert_eq!(why(r), ("--demo".into(), false));
+            let r = open(flags(None, true, true), &on, now()).await.unwrap();
+            assert_eq!(why(r), ("--no-store".into(), false));
+            let e = open(flags(Some(&db), false, true), &on, now())
+                .await
+                .unwrap_err();
+            assert_eq!(e.exit_code(), 2);
+            // --store overrides `enabled = false`.
+            let r = open(flags(Some(&db), false, false), &off, now())
+                .await
+                .unwrap();
+            assert!(matches!(r, Recording::On { ref path, pruned: None, .. } if *path == db));
+            // A named store that cannot be opened is exit 2 naming it.
+            let blocker = dir.path().join("file");
+            std::fs::write(&blocker, "x").unwrap();
+            let bad = blocker.join("s.db");
+            let e = open(flags(Some(&bad), false, false), &on, now())
+                .await
+                .unwrap_err();
+            assert_eq!(e.exit_code(), 2);
+            assert!(e.to_string().contains("s.db"), "{e}");
+        }
+
+        /// `keep_days` prunes at open, by each market's trade date at `now` (20:00 UTC: already
+        /// the 26th in Hong Kong, still the 25th in New York).
+        #[tokio::test]
+        async fn keep_days_prunes_at_open_by_each_markets_trade_date() {
+            let dir = tempfile::tempdir().unwrap();
+            let db = dir.path().join("s.db");
+            let mut s = Store::open(&db).unwrap();
+            let flow = |code: &str, day: &str| Record::Flow {
+                code: code.parse().unwrap(),
+                flow: crate::flow::CapitalFlow {
+                    period: crate::flow::Period::Intraday,
+                    items: vec![crate::flow::FlowItem {
+                        time: format!("{day} 10:00:00"),
+                        ..crate::flow::FlowItem::default()
+                    }],
+                    ..crate::flow::CapitalFlow::default()
+                },
+            };
+            s.write(&Batch {
+                fetched_at: 0,
+                records: vec![
+                    flow("HK.00700", "2026-11-24"),
+                    flow("US.AAPL", "2026-11-24"),
+                ],
+            })
+            .unwrap();
+            drop(s);
+            let cfg = config("[store]\nkeep_days = 1\n");
+            let flags = StoreFlags {
+                store: Some(&db),
+                ..StoreFlags::default()
+            };
+            let Recording::On { store, pruned, .. } = open(flags, &cfg, now()).await.unwrap()
+            else {
+                panic!("off")
+            };
+            assert_eq!(pruned.unwrap().unwrap().intraday_rows, 1);
+            let days = |c: &str| store.intraday_days(&c.parse().unwrap()).unwrap().len();
+            assert_eq!((days("HK.00700"), days("US.AAPL")), (0, 1));
+        }
+    }
 }
 
 #[cfg(test)]

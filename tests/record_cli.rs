@@ -13,13 +13,46 @@ fn record(args: &[&str]) -> (i32, String) {
 
 #[test]
 fn bad_duration_is_input_error() {
-    for bad in ["80", "5x", "0s", "-3m", "1.5h", ""] {
+    for bad in ["80", "5x", "0s", "-3m", "1.5x", "", "367d"] {
         let flag = format!("--for={bad}");
         let (code, err) = record(&[&flag, "--opend", "127.0.0.1:1"]);
         assert_eq!(code, 2, "{bad}: {err}");
         assert!(err.contains("--for: invalid duration"), "{bad}: {err}");
         assert_eq!(err.trim().lines().count(), 1, "{err}");
     }
+}
+
+/// `--for` is bounded (at most a year) and checked before anything connects: a typed
+/// `5000000000000000h` used to pass, connect, and panic overflowing the deadline (exit 101).
+#[test]
+fn an_overlong_duration_is_refused_before_connecting() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let out = common::run_within(
+        common::capflow().args([
+            "record",
+            "--opend",
+            &addr,
+            "--codes",
+            "HK.00700",
+            "--for",
+            "5000000000000000h",
+        ]),
+        std::time::Duration::from_secs(30),
+        "capflow record --for 5000000000000000h",
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("--for") && err.contains("longer than a year"),
+        "{err}"
+    );
+    assert!(
+        matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "record connected before refusing --for"
+    );
 }
 
 #[test]

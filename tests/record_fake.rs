@@ -115,3 +115,32 @@ async fn cancellation_prints_the_final_line_and_errors() {
         "{text}"
     );
 }
+
+/// A duration past the end of time (the library's `record` takes any `Duration`; `--for` is
+/// bounded) means no deadline, not an overflow panic: the token stops it.
+#[tokio::test(start_paused = true)]
+async fn a_duration_past_the_end_of_time_runs_until_cancelled() {
+    let fake = FakeConnector::new(FakeConfig::default());
+    let token = CancellationToken::new();
+    let stop = token.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(90)).await;
+        stop.cancel();
+    });
+    let mut out = Vec::new();
+    let start = tokio::time::Instant::now();
+    record(
+        fake,
+        hk_open(),
+        parse_codes(&["HK.00700".into()]).unwrap(),
+        capflow::poller::Caps::full(),
+        Some(Duration::MAX),
+        token,
+        &mut out,
+    )
+    .await
+    .unwrap();
+    assert!(start.elapsed() >= Duration::from_secs(90));
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.lines().last().unwrap().starts_with("final "), "{text}");
+}

@@ -109,6 +109,69 @@ fn two_recorded_days_export_as_fetch_printed_them() {
     }
 }
 
+/// Tuesday 2024-11-26 17:00 in Hong Kong: after the close, so the poller fetches every kind
+/// (flow, distribution, snapshots) once at start; years from this machine's clock.
+const CLOSED: &str = "2024-11-26T09:00:00Z";
+
+/// `record` keeps all it fetches, as the dashboard does: flow, distribution and snapshot rows,
+/// each stamped with the market clock's time (the simulator's, not this machine's); `capflow
+/// store info` counts them all.
+#[test]
+fn record_stores_flow_distribution_and_snapshots_at_market_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rec.db");
+    let (_sim, addr) = common::start_sim(&["--now", CLOSED, "--speed", "0"]);
+    stdout(
+        common::capflow().args([
+            "record",
+            "--opend",
+            &addr,
+            "--codes",
+            "HK.00700,HK.00005",
+            "--for",
+            "4s",
+            "--store",
+            db.to_str().unwrap(),
+        ]),
+        "capflow record",
+    );
+    let store = capflow::store::Store::open_existing(&db).unwrap();
+    let market = common::utc(CLOSED);
+    // Within a minute of the simulator's clock (record follows it from its start-up probe).
+    let near = |t: i64| (t - market.timestamp()).abs() <= 60;
+    for code in ["HK.00700", "HK.00005"] {
+        let code: capflow::flow::SecurityCode = code.parse().unwrap();
+        let (flow, fetched_at) = store
+            .intraday_fetched(&code, market.date_naive())
+            .unwrap()
+            .unwrap();
+        assert!(flow.items.len() > 10, "{code}");
+        assert!(
+            near(fetched_at),
+            "{code}: flow stamped {fetched_at}, not by the market clock"
+        );
+        let dists = store.distributions(&code, None, None).unwrap();
+        assert!(!dists.is_empty(), "{code}: no distribution row");
+        assert!(dists.iter().all(|d| near(d.time)), "{code}: {dists:?}");
+        let snaps = store.snapshots(&code, None, None).unwrap();
+        assert!(!snaps.is_empty(), "{code}: no snapshot row");
+        assert!(snaps.iter().all(|s| near(s.time)), "{code}: {snaps:?}");
+    }
+    let info = store.info().unwrap();
+    assert!(
+        info.distribution_rows >= 2 && info.snapshot_rows >= 2,
+        "{info:?}"
+    );
+    let text = stdout(
+        common::capflow().args(["store", "info", "--store", db.to_str().unwrap()]),
+        "capflow store info",
+    );
+    assert!(
+        text.contains(&format!("{} snapshots", info.snapshot_rows)),
+        "{text}"
+    );
+}
+
 #[test]
 fn demo_and_unusable_stores() {
     let dir = tempfile::tempdir().unwrap();

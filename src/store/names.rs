@@ -8,6 +8,7 @@
 //! through `spawn_blocking`.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -104,25 +105,33 @@ impl NameCache {
         self.dirty
     }
 
-    /// Writes the cache if it changed: creates the directory, writes a temporary file and
-    /// renames it over the old one, so a crash never leaves a half-written cache.
+    /// Writes the cache if it changed: creates the directory, writes a temporary file of this
+    /// save's own in it, flushes it to the disk and renames it over the old one. A crash, or
+    /// another capflow saving at the same time, never leaves a half-written or mixed cache: the
+    /// file is always one whole save (the last one renamed).
     pub fn save(&mut self) -> std::io::Result<()> {
         if !self.dirty {
             return Ok(());
         }
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
-        }
+        let dir = match self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            Some(dir) => {
+                std::fs::create_dir_all(dir)?;
+                dir
+            }
+            None => Path::new("."),
+        };
         let body = serde_json::to_vec_pretty(&OnDisk {
             version: VERSION,
             names: self.names.clone(),
         })
         .map_err(std::io::Error::other)?;
-        let mut tmp = self.path.clone().into_os_string();
-        tmp.push(".tmp");
-        let tmp = PathBuf::from(tmp);
-        std::fs::write(&tmp, body)?;
-        std::fs::rename(&tmp, &self.path)?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".names.")
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
+        tmp.write_all(&body)?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(&self.path).map_err(|e| e.error)?;
         self.dirty = false;
         Ok(())
     }
@@ -175,5 +184,66 @@ mod tests {
             let body = std::fs::read_to_string(&path).unwrap();
             assert!(body.contains("\"version\": 1"), "{body}");
         }
+    }
+
+    /// Two dashboards saving at once: every save succeeds, and the file is always one of the
+    /// saved caches, whole (never a mix, never cut short, never missing once written).
+    #[test]
+    fn concurrent_saves_never_leave_a_partial_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("names.json");
+        let big: Vec<(SecurityCode, String)> = (0..1000)
+            .map(|i| info(&format!("HK.{i:05}"), &"N".repeat(40)))
+            .collect();
+        let small = vec![info("US.AAPL", "Apple")];
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writers: Vec<_> = [big, small]
+            .into_iter()
+            .enumerate()
+            .map(|(w, names)| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let mut c = NameCache::load(&path);
+                    c.update(pairs(&names));
+                    for round in 0..60 {
+                        let renamed = info("SH.600000", &format!("w{w} r{round}"));
+                        c.update(pairs(std::slice::from_ref(&renamed)));
+                        c.save().unwrap();
+                    }
+                })
+            })
+            .collect();
+        let reader = {
+            let (path, stop) = (path.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut seen = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    match std::fs::read(&path) {
+                        Ok(bytes) => {
+                            let d: OnDisk = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                                panic!("a partial or mixed file ({} bytes): {e}", bytes.len())
+                            });
+                            let n = d.names.len();
+                            assert!(n == 1001 || n == 2, "{n} names: a mix of two caches");
+                            seen += 1;
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound && seen == 0 => {}
+                        Err(e) => panic!("the file went missing: {e}"),
+                    }
+                }
+                seen
+            })
+        };
+        for w in writers {
+            w.join().unwrap();
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert!(reader.join().unwrap() > 0);
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .filter(|n| n != "names.json")
+            .collect();
+        assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
     }
 }

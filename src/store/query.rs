@@ -1,6 +1,6 @@
 //! Reading the store: one stock-day of intraday flow as a [`CapitalFlow`], the recorded days of
 //! a stock, history rows and distribution samples in a date range, what the file holds
-//! ([`StoreInfo`]), and pruning old days.
+//! ([`StoreInfo`]). Pruning old days is in [`super::prune`].
 
 use std::path::PathBuf;
 
@@ -23,7 +23,7 @@ pub struct StoreInfo {
     pub bytes: u64,
     /// `PRAGMA user_version`.
     pub schema_version: i64,
-    /// Per code: intraday days, intraday rows, history rows, distribution samples.
+    /// Per code: intraday days, intraday rows, history rows, distribution samples, snapshots.
     pub codes: Vec<CodeInfo>,
     /// Stock-days of intraday flow (a stock on a day).
     pub stock_days: u64,
@@ -37,6 +37,10 @@ pub struct StoreInfo {
     pub history_rows: u64,
     /// Distribution samples.
     pub distribution_rows: u64,
+    /// Price snapshots.
+    pub snapshot_rows: u64,
+    /// Alerts.
+    pub alert_rows: u64,
 }
 
 /// One code in [`StoreInfo`].
@@ -52,17 +56,8 @@ pub struct CodeInfo {
     pub history_rows: u64,
     /// Distribution samples.
     pub distribution_rows: u64,
-}
-
-/// What [`Store::prune_before`] deleted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Pruned {
-    /// Intraday minutes.
-    pub intraday_rows: usize,
-    /// Day/week/month rows.
-    pub history_rows: usize,
-    /// Distribution samples and price snapshots.
-    pub distribution_rows: usize,
+    /// Price snapshots.
+    pub snapshot_rows: u64,
 }
 
 fn bound(d: Option<NaiveDate>, or: i64) -> i64 {
@@ -366,7 +361,8 @@ impl Store {
                    (SELECT count(DISTINCT day) FROM intraday WHERE stock = s.id),
                    (SELECT count(*) FROM intraday WHERE stock = s.id),
                    (SELECT count(*) FROM history WHERE stock = s.id),
-                   (SELECT count(*) FROM distribution WHERE stock = s.id)
+                   (SELECT count(*) FROM distribution WHERE stock = s.id),
+                   (SELECT count(*) FROM snapshot WHERE stock = s.id)
                  FROM stock s ORDER BY s.code",
             )
             .map_err(|e| self.error(e))?;
@@ -379,6 +375,7 @@ impl Store {
                     intraday_rows: n(2)?,
                     history_rows: n(3)?,
                     distribution_rows: n(4)?,
+                    snapshot_rows: n(5)?,
                 })
             })
             .and_then(Iterator::collect)
@@ -399,43 +396,17 @@ impl Store {
             stock_days: codes.iter().map(|c| c.days).sum(),
             codes: codes
                 .into_iter()
-                .filter(|c| c.intraday_rows + c.history_rows + c.distribution_rows > 0)
+                .filter(|c| {
+                    c.intraday_rows + c.history_rows + c.distribution_rows + c.snapshot_rows > 0
+                })
                 .collect(),
             first_day: first.and_then(day_from_number),
             last_day: last.and_then(day_from_number),
             intraday_rows: count("SELECT count(*) FROM intraday")?,
             history_rows: count("SELECT count(*) FROM history")?,
             distribution_rows: count("SELECT count(*) FROM distribution")?,
+            snapshot_rows: count("SELECT count(*) FROM snapshot")?,
+            alert_rows: count("SELECT count(*) FROM alert")?,
         })
-    }
-
-    /// Deletes everything dated before `day` (intraday minutes, history rows, distribution
-    /// samples) in one transaction, then gives the freed pages back to the file system.
-    pub fn prune_before(&mut self, day: NaiveDate) -> Result<Pruned, StoreError> {
-        let n = day_number(day);
-        let path = self.path.clone();
-        let err = |e| super::StoreError::from_sqlite(&path, e, false);
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(err)?;
-        let pruned = Pruned {
-            intraday_rows: tx
-                .execute("DELETE FROM intraday WHERE day < ?1", [n])
-                .map_err(err)?,
-            history_rows: tx
-                .execute("DELETE FROM history WHERE day < ?1", [n])
-                .map_err(err)?,
-            distribution_rows: tx
-                .execute("DELETE FROM distribution WHERE day < ?1", [n])
-                .map_err(err)?
-                + tx.execute("DELETE FROM snapshot WHERE day < ?1", [n])
-                    .map_err(err)?,
-        };
-        tx.commit().map_err(err)?;
-        self.conn
-            .execute_batch("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);")
-            .map_err(err)?;
-        Ok(pruned)
     }
 }

@@ -13,7 +13,7 @@ use crate::app::Action;
 use crate::app::recorded::{self, DayLoaded, StoreRequest, StoreState};
 use crate::flow::SecurityCode;
 use crate::poller::PollEvent;
-use crate::store::{Batch, DistributionSample, Record, SnapshotSample, Store, StoreError, Writer};
+use crate::store::{Batch, Record, Store, StoreError, Writer};
 
 /// How far back the alert log is restored at start: the day's alerts.
 const ALERT_LOG_HOURS: i64 = 24;
@@ -54,55 +54,12 @@ impl StoreIo {
         self.answers.take()
     }
 
-    /// Queues what `ev` fetched for the writer (never waits; a full queue is counted by the
-    /// writer and shows as its error).
+    /// Queues what `ev` fetched for the writer ([`crate::app::stored::batch`]; never waits: a
+    /// full queue is counted by the writer and shows as its error).
     pub(super) fn keep(&self, ev: &PollEvent) {
-        let (at, record) = match ev {
-            PollEvent::Flow {
-                code,
-                flow,
-                fetched_at,
-            } => (
-                *fetched_at,
-                Record::Flow {
-                    code: code.clone(),
-                    flow: flow.clone(),
-                },
-            ),
-            PollEvent::Distribution {
-                code,
-                dist,
-                fetched_at,
-            } => (
-                *fetched_at,
-                Record::Distribution(DistributionSample {
-                    code: code.clone(),
-                    time: fetched_at.timestamp(),
-                    distribution: dist.clone(),
-                    super_na: dist.super_omitted,
-                }),
-            ),
-            PollEvent::Quotes { quotes, fetched_at } => {
-                let _ = self.writer.send(Batch {
-                    fetched_at: fetched_at.timestamp(),
-                    records: quotes
-                        .iter()
-                        .map(|q| {
-                            Record::Snapshot(SnapshotSample {
-                                time: fetched_at.timestamp(),
-                                quote: q.clone(),
-                            })
-                        })
-                        .collect(),
-                });
-                return;
-            }
-            _ => return,
-        };
-        let _ = self.writer.send(Batch {
-            fetched_at: at.timestamp(),
-            records: vec![record],
-        });
+        if let Some(batch) = crate::app::stored::batch(ev) {
+            let _ = self.writer.send(batch);
+        }
     }
 
     /// The writer's state for the app, when it changed since last asked.
