@@ -151,6 +151,7 @@ impl Tally {
                 period: Period::Intraday,
                 message,
                 permanent,
+                ..
             } => {
                 self.errored.insert(code, (message, permanent));
             }

@@ -218,8 +218,7 @@ async fn rights(client: &Client, needed: &[Market]) -> Check {
         Err(e) => {
             let fix = if e.is_connection() || matches!(e, crate::opend::Error::Timeout { .. }) {
                 fix::TRANSIENT
-            } else if matches!(&e, crate::opend::Error::Server { msg, .. } if fix::names_login(msg))
-            {
+            } else if e.problem() == Some(crate::flow::ConnProblem::NotLoggedIn) {
                 fix::NOT_LOGGED_IN
             } else {
                 fix::NO_USER_INFO
