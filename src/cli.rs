@@ -1,17 +1,26 @@
 //! Command-line interface: clap definitions for `capflow` and its subcommands. Each subcommand's
 //! work lives in its module; this file only parses ([`generate`] prints completions and the man
-//! page from these definitions). The exit-code contract is
+//! page from these definitions; [`before`] applies the dashboard's options given before a
+//! subcommand to it, or refuses them). The exit-code contract is
 //! [`Failure`](crate::failure::Failure)'s.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod before;
 pub mod generate;
 
 /// Capital flow of your watchlist, live in the terminal, through Futu/moomoo OpenD.
 #[derive(Debug, Parser)]
-#[command(name = "capflow", version, about, long_about = None)]
+#[command(
+    name = "capflow",
+    version,
+    about,
+    long_about = None,
+    after_help = "Options given before a subcommand apply to it when it has the same option \
+                  (capflow --opend HOST:PORT fetch CODE); any other is refused."
+)]
 pub struct Cli {
     /// Subcommand; without one, capflow opens the dashboard.
     #[command(subcommand)]

@@ -57,6 +57,9 @@ use failure::Failure;
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<(), Failure> {
+    // The dashboard's options given before a subcommand apply to it, or are refused: never
+    // silently ignored.
+    let cli = cli.apply_options_before().map_err(Failure::input)?;
     match cli.command {
         Some(Command::Fetch(args)) => {
             let cfg = config::load(cli.dashboard.config.as_deref())?;
