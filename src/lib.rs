@@ -21,6 +21,7 @@
 //!  config logging config: data and validation (flow only)   logging: the log file
 //!  wire flow      wire: IO-free codec   flow: the domain   clock: time sources
 //!  clock failure  failure: the exit-code error type
+//!  shutdown       shutdown: the signals that end a long-running command, in order
 //! ```
 //!
 //! The simulator encodes its replies with its own code ([`sim::encode`]), so the client's
@@ -43,6 +44,7 @@ pub mod logging;
 pub mod opend;
 pub mod poller;
 pub mod record;
+pub mod shutdown;
 pub mod sim;
 pub mod sim_command;
 pub mod store;

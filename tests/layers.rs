@@ -4,7 +4,7 @@
 //!
 //! | layer | modules | may also not import |
 //! |---|---|---|
-//! | 0 | `wire`, `flow`, `clock`, `failure` | anything of capflow |
+//! | 0 | `wire`, `flow`, `clock`, `failure`, `shutdown` | anything of capflow |
 //! | 1 | `opend`, `sim`, `config`, `logging` | `sim`: only `wire`, `flow`, `clock`, `failure`; `config`: only `flow`, `failure`; `logging`: only `failure` |
 //! | 2 | `poller`, `store`, `alert` | `store`: only `flow`, `failure`; `alert`: only `flow`, `clock`, `config`, `failure` |
 //! | 3 | `app` | |
@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 
 /// Bottom to top. Same-layer imports are refused.
 const LAYERS: &[&[&str]] = &[
-    &["wire", "flow", "clock", "failure"],
+    &["wire", "flow", "clock", "failure", "shutdown"],
     &["opend", "sim", "config", "logging"],
     &["poller", "store", "alert"],
     &["app"],
