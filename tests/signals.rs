@@ -96,13 +96,14 @@ fn record_ends_in_order_on_sigterm() {
     let pid = child.id();
     let mut guard = common::KillOnDrop(child);
     until(&rx, "storing into", |l| l.starts_with("storing into"));
-    // Wait for the first fetches to reach the store, then stop it as systemd would.
+    // Wait for both stocks' first fetches to reach the store, then stop it as systemd would.
     let start = Instant::now();
-    while capflow::store::Store::open(&db)
-        .and_then(|s| s.info())
-        .map_or(0, |i| i.intraday_rows)
-        == 0
-    {
+    let both_stored = || {
+        capflow::store::Store::open(&db)
+            .and_then(|s| s.info())
+            .is_ok_and(|i| i.codes.len() == 2 && i.codes.iter().all(|c| c.intraday_rows > 0))
+    };
+    while !both_stored() {
         assert!(start.elapsed() < DEADLINE, "nothing recorded");
         std::thread::sleep(Duration::from_millis(20));
     }

@@ -472,8 +472,13 @@ fn dashboard_ends_in_order_on(signal: &str) {
     let (_sim, addr) = common::start_sim(&["--now", "2026-11-25T02:15:30Z", "--speed", "0"]);
     let mut s = Session::start(&["--opend", &addr, "--store", "rec.db"], 100, 30);
     let db = s.home.path().join("rec.db");
+    // Names, flow and the focused stock's distribution (3212's "in" row has figures) have come.
     s.wait_for("data and names from the simulator", |t| {
-        t.contains("TENCENT") && t.contains("connected")
+        t.contains("TENCENT")
+            && t.lines().any(|l| {
+                l.strip_prefix("│in ")
+                    .is_some_and(|r| r.chars().any(|c| c.is_ascii_digit()))
+            })
     });
     assert!(s.alternate_screen() && s.mouse_captured() && s.cursor_hidden());
     assert!(!s.canonical(), "raw mode while the dashboard runs");
