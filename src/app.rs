@@ -291,6 +291,9 @@ pub struct App {
     pub help: bool,
     /// The poller's last status.
     pub status: Option<PollStatus>,
+    /// What OpenD's latest refusal of a request said about the connection as a whole (it is not
+    /// logged in to quotes), until OpenD next sends today's data or prices.
+    pub refusal: Option<crate::flow::ConnProblem>,
     /// How the status bar names OpenD ("Futu OpenD 127.0.0.1:11111").
     pub opend_label: String,
     /// The note of the simulator, when the data is simulated.
@@ -362,6 +365,7 @@ impl App {
             history_back: 0,
             help: false,
             status: None,
+            refusal: None,
             opend_label: String::new(),
             simulated: None,
             colors: Colors::GreenUp,
@@ -773,6 +777,7 @@ impl App {
                     let s = self.stocks.entry(code).or_default();
                     s.history.insert(flow.period, flow);
                 } else {
+                    self.refusal = None;
                     let s = self.stocks.entry(code).or_default();
                     s.intraday = Some(flow);
                     s.fetched_at = Some(fetched_at);
@@ -783,7 +788,9 @@ impl App {
                 period,
                 message,
                 permanent,
+                problem,
             } => {
+                self.refusal = problem.or(self.refusal);
                 self.stocks.entry(code).or_default().error = Some(StockError {
                     message,
                     permanent,
@@ -800,6 +807,7 @@ impl App {
                 dist,
                 fetched_at,
             } => {
+                self.refusal = None;
                 let s = self.stocks.entry(code).or_default();
                 s.distribution = Some(dist);
                 s.distribution_at = Some(fetched_at);
@@ -809,11 +817,16 @@ impl App {
                 code,
                 message,
                 permanent,
+                problem,
             } => {
+                self.refusal = problem.or(self.refusal);
                 self.stocks.entry(code).or_default().distribution_error =
                     Some((message, permanent));
             }
             PollEvent::Quotes { quotes, fetched_at } => {
+                if !quotes.is_empty() {
+                    self.refusal = None;
+                }
                 for q in quotes {
                     let s = self.stocks.entry(q.code.clone()).or_default();
                     s.quote = Some(q);

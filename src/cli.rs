@@ -1,17 +1,26 @@
 //! Command-line interface: clap definitions for `capflow` and its subcommands. Each subcommand's
 //! work lives in its module; this file only parses ([`generate`] prints completions and the man
-//! page from these definitions). The exit-code contract is
+//! page from these definitions; [`before`] applies the dashboard's options given before a
+//! subcommand to it, or refuses them). The exit-code contract is
 //! [`Failure`](crate::failure::Failure)'s.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod before;
 pub mod generate;
 
 /// Capital flow of your watchlist, live in the terminal, through Futu/moomoo OpenD.
 #[derive(Debug, Parser)]
-#[command(name = "capflow", version, about, long_about = None)]
+#[command(
+    name = "capflow",
+    version,
+    about,
+    long_about = None,
+    after_help = "Options given before a subcommand apply to it when it has the same option \
+                  (capflow --opend HOST:PORT fetch CODE); any other is refused."
+)]
 pub struct Cli {
     /// Subcommand; without one, capflow opens the dashboard.
     #[command(subcommand)]
@@ -262,7 +271,7 @@ pub struct RecordArgs {
     /// Only these watchlists of the config (repeatable).
     #[arg(long, value_name = "NAME")]
     pub watchlist: Vec<String>,
-    /// Stop after this long, e.g. 80s, 5m, 1h30m; at most a year [default: run until Ctrl-C].
+    /// Stop after this long, e.g. 80s, 5m, 1h30m; at most a year [default: until Ctrl-C or a signal].
     #[arg(long = "for", value_name = "DURATION")]
     pub duration: Option<String>,
     /// Capital-flow requests per 30 s, 1..30 [default: from the config, else 30].

@@ -6,6 +6,7 @@
 pub mod code;
 pub mod csv;
 pub mod period;
+pub mod problem;
 pub mod quote;
 pub mod security;
 pub mod series;
@@ -15,6 +16,7 @@ pub mod units;
 
 pub use code::{CodeError, Market, SecurityCode};
 pub use period::{DateRange, Period, PeriodError, resolve_range};
+pub use problem::ConnProblem;
 pub use quote::Quote;
 pub use security::{MarketState, SecurityKind};
 pub use series::{CapitalFlow, Distribution, FlowItem, MinuteFlow, SizeSplit};

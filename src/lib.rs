@@ -21,6 +21,7 @@
 //!  config logging config: data and validation (flow only)   logging: the log file
 //!  wire flow      wire: IO-free codec   flow: the domain   clock: time sources
 //!  clock failure  failure: the exit-code error type
+//!  shutdown       shutdown: the signals that end a long-running command, in order
 //! ```
 //!
 //! The simulator encodes its replies with its own code ([`sim::encode`]), so the client's
@@ -43,6 +44,7 @@ pub mod logging;
 pub mod opend;
 pub mod poller;
 pub mod record;
+pub mod shutdown;
 pub mod sim;
 pub mod sim_command;
 pub mod store;
@@ -57,6 +59,9 @@ use failure::Failure;
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<(), Failure> {
+    // The dashboard's options given before a subcommand apply to it, or are refused: never
+    // silently ignored.
+    let cli = cli.apply_options_before().map_err(Failure::input)?;
     match cli.command {
         Some(Command::Fetch(args)) => {
             let cfg = config::load(cli.dashboard.config.as_deref())?;

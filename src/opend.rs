@@ -12,6 +12,8 @@
 //! - [`error`]: the typed [`Error`] callers branch on (reconnect, server refusal, timeout); each
 //!   keeps its cause (IO, codec, crypto, protobuf) as its `source`. [`Error::class`] says whether
 //!   a failure is a rate limit, permanent, or worth retrying ([`ErrorClass`]).
+//! - [`problem`]: [`Error::problem`], what a failure says about the connection as a whole, as
+//!   the typed [`ConnProblem`](crate::flow::ConnProblem) the guidance and the doctor speak of.
 //!
 //! It builds on `wire` (and `flow`, `failure`) only: no poller, UI or command-line knowledge.
 
@@ -19,6 +21,7 @@ pub mod client;
 pub mod convert;
 pub mod error;
 pub mod gateway;
+pub mod problem;
 pub mod user_info;
 
 pub use client::{Client, ConnInfo, ConnectOptions};

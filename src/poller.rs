@@ -25,7 +25,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::flow::{CapitalFlow, Distribution, Period, Quote, SecurityCode};
+use crate::flow::{CapitalFlow, ConnProblem, Distribution, Period, Quote, SecurityCode};
 use crate::opend::SecurityInfo;
 
 /// What the app asks of the poller.
@@ -61,6 +61,8 @@ pub enum ConnState {
         retry_at: DateTime<Utc>,
         /// The last error.
         error: String,
+        /// What the last error says about the connection, typed (the guidance matches on it).
+        problem: ConnProblem,
     },
 }
 
@@ -176,6 +178,9 @@ pub enum PollEvent {
         /// stock with backoff (5 s doubling to 60 s, within the budget), so it shows as
         /// retrying until data comes.
         permanent: bool,
+        /// What the refusal says about the connection as a whole (OpenD not logged in), if
+        /// anything.
+        problem: Option<ConnProblem>,
     },
     /// Fresh capital distribution (3212) for a stock: today's in and out per order size.
     Distribution {
@@ -195,6 +200,9 @@ pub enum PollEvent {
         /// True when OpenD refuses 3212 for this stock for good: the poller then keeps the stock
         /// fresh through 3211 alone.
         permanent: bool,
+        /// What the refusal says about the connection as a whole (OpenD not logged in), if
+        /// anything.
+        problem: Option<ConnProblem>,
     },
     /// Fresh prices (3203) for some stocks of the list. A stock of the list that is missing here
     /// keeps no price (the row shows `–`, never a zero).

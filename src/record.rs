@@ -133,6 +133,7 @@ impl Tally {
                 period: Period::Intraday,
                 message,
                 permanent,
+                ..
             } => {
                 self.errored.insert(code, (message, permanent));
             }
@@ -501,9 +502,13 @@ struct Picked {
 
 /// Runs `capflow record` with the loaded config (flags override it): check the flags, connect
 /// once to fail fast and read the codes and OpenD's clock, say what will be recorded, then record
-/// until `--for` ends or Ctrl-C.
+/// until `--for` ends or a signal ([`crate::shutdown`]: SIGINT, SIGTERM, SIGHUP; Ctrl-C and
+/// Ctrl-Break on Windows) stops it in order: the final line, the store's queue written, exit 0.
 pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
     let (budget, duration) = check_flags(&args, config)?;
+    let token = CancellationToken::new();
+    crate::shutdown::watch(token.clone(), false, || {})
+        .map_err(|e| Failure::other_msg(format!("cannot listen for signals: {e}")))?;
     let caps = Caps {
         flow: budget,
         distribution: config.distribution_budget,
@@ -561,7 +566,7 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
             caps.distribution,
             caps.snapshot,
             duration.map_or_else(
-                || ", Ctrl-C to stop".into(),
+                || ", Ctrl-C or SIGTERM to stop".into(),
                 |d| format!(" for {} s", d.as_secs())
             )
         )),
@@ -580,12 +585,13 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
     let connector = OpenDConnector {
         options: target.options.clone(),
     };
-    let result = record_until_stopped(
+    let result = record_into(
         connector,
         clock,
         codes,
         caps,
         duration,
+        token,
         &mut stdout,
         writer.as_ref(),
         alerting.as_mut(),
@@ -679,34 +685,4 @@ async fn probe(
     };
     probe.close();
     Ok((codes?, clock, note))
-}
-
-/// Records until `duration` passes or Ctrl-C.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "record_into's arguments but the token"
-)]
-async fn record_until_stopped<C: Connector>(
-    connector: C,
-    clock: SharedClock,
-    codes: Vec<SecurityCode>,
-    caps: Caps,
-    duration: Option<Duration>,
-    out: &mut (impl Write + Send),
-    store: Option<&Writer>,
-    alerts: Option<&mut alerts::Alerting>,
-) -> Result<Tally, Failure> {
-    let token = CancellationToken::new();
-    let ctrl_c = token.clone();
-    let signal = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            ctrl_c.cancel();
-        }
-    });
-    let result = record_into(
-        connector, clock, codes, caps, duration, token, out, store, alerts,
-    )
-    .await;
-    signal.abort();
-    result
 }

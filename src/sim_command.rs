@@ -1,5 +1,7 @@
 //! `capflow sim`: the simulated OpenD as a command. Checks the flags, turns them into the
-//! simulator's own [`SimConfig`], prints `listening on ADDR` and serves until Ctrl-C.
+//! simulator's own [`SimConfig`], prints `listening on ADDR` and serves until a signal
+//! ([`crate::shutdown`]: SIGINT, SIGTERM, SIGHUP; Ctrl-C and Ctrl-Break on Windows) stops it
+//! in order, exit 0.
 //!
 //! The simulator itself ([`crate::sim`]) knows nothing of the command line: this module is the
 //! only place where `SimArgs` and [`SimConfig`] meet.
@@ -70,8 +72,11 @@ pub fn config_from_args(args: &SimArgs, real_now: DateTime<Utc>) -> Result<SimCo
     })
 }
 
-/// Runs `capflow sim` until Ctrl-C.
+/// Runs `capflow sim` until a signal.
 pub async fn run(args: SimArgs) -> Result<(), Failure> {
+    let token = tokio_util::sync::CancellationToken::new();
+    crate::shutdown::watch(token.clone(), false, || {})
+        .map_err(|e| Failure::other_msg(format!("cannot listen for signals: {e}")))?;
     // Warnings (such as the connection cap refusing clients) show without RUST_LOG.
     let filter = tracing_subscriber::EnvFilter::builder()
         .with_default_directive(tracing_subscriber::filter::LevelFilter::WARN.into())
@@ -110,9 +115,9 @@ pub async fn run(args: SimArgs) -> Result<(), Failure> {
             "logged out: answering as an OpenD that is not logged in to the quote server (quote requests are refused)"
         );
     }
-    let r = tokio::signal::ctrl_c().await;
+    token.cancelled().await;
     sim.shutdown().await;
-    r.map_err(|e| Failure::Other(anyhow::anyhow!("cannot wait for Ctrl-C: {e}")))
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,6 +1,9 @@
-//! The dashboard's terminal side: logging first, then `ratatui::try_init()` (which chains a panic
-//! hook that restores the terminal), mouse capture, the event loop, and on every exit path:
-//! cancel the poller, await it for at most 500 ms, disable mouse capture, `ratatui::restore()`.
+//! The dashboard's terminal side: the signals first ([`crate::shutdown`]: SIGINT, SIGTERM, SIGHUP
+//! and SIGQUIT cancel the same token as `q`; a second one restores the terminal and exits at
+//! once), logging, then `ratatui::try_init()` (which chains a panic hook that restores the
+//! terminal), mouse capture, the event loop, and on every exit path: write the store's queue and
+//! the name cache, cancel the poller, await it for at most 500 ms, disable mouse capture,
+//! `ratatui::restore()`.
 //!
 //! The loop is one `tokio::select!` over terminal events (key presses only), the poller's events,
 //! a 1 Hz tick and cancellation. Each becomes an [`Action`] for [`App::update`]; the screen is
@@ -210,6 +213,11 @@ async fn save_names(mut cache: NameCache) {
 /// Runs the dashboard until the user quits: logging, the app, the background tasks, the
 /// terminal, the event loop, then an orderly shutdown that restores the terminal on every path.
 pub async fn run(mut opts: DashboardOptions) -> Result<(), Failure> {
+    // Signals first: from here on they end the dashboard in order, like `q` (the terminal in raw
+    // mode turns Ctrl-C into a key; `kill -INT` is a signal all the same).
+    let token = CancellationToken::new();
+    crate::shutdown::watch(token.clone(), true, restore_terminal)
+        .map_err(|e| Failure::other_msg(format!("cannot listen for signals: {e}")))?;
     // Creating the log directory and file is blocking IO: off the async threads.
     let log_file = opts.log_file.clone();
     let (_guard, log_path) = tokio::task::spawn_blocking(move || crate::logging::init(log_file))
@@ -249,7 +257,6 @@ pub async fn run(mut opts: DashboardOptions) -> Result<(), Failure> {
             None
         }
     };
-    let token = CancellationToken::new();
     let (mut tasks, channels) = spawn_tasks(&opts, &token);
     let mut terminal = match init_terminal() {
         Ok(t) => t,
@@ -279,10 +286,15 @@ pub async fn run(mut opts: DashboardOptions) -> Result<(), Failure> {
         save_names(cache).await;
     }
     stop_tasks(&mut tasks, &token).await;
-    let _ = execute!(stdout(), DisableMouseCapture);
-    ratatui::restore();
+    restore_terminal();
     tracing::info!("dashboard stopped");
     result
+}
+
+/// Mouse capture off, then `ratatui::restore()`: raw mode off, the alternate screen left.
+fn restore_terminal() {
+    let _ = execute!(stdout(), DisableMouseCapture);
+    ratatui::restore();
 }
 
 /// The app as the options describe it, before any data.

@@ -170,6 +170,55 @@ fn a_missing_or_wrong_key_is_named() {
     );
 }
 
+/// Issue 21: the simulator a new user was just told to try, started in the past, is recognised
+/// (its GetGlobalState says so), and its clock is reported as simulated, not as a failure.
+#[test]
+fn the_simulators_clock_is_simulated_not_wrong() {
+    let (_sim, addr) = start_sim(&["--now", "2026-01-05T02:15:00Z", "--speed", "0"]);
+    let out = doctor(&["--opend", &addr]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    let (clock, fix) = check_line(&stdout, "clock");
+    assert!(clock.starts_with('✓'), "{clock}");
+    assert!(
+        clock.contains("simulated market clock of capflow sim: 2026-01-05 02:15:00 UTC"),
+        "{clock}"
+    );
+    assert!(fix.is_none(), "{stdout}");
+}
+
+/// Issue 21: an OpenD that takes the connection but never answers InitConnect (as one with an
+/// rsa_private_key may do with a plaintext one) gets the RSA key among the fixes, first.
+#[test]
+fn no_answer_to_init_connect_names_the_rsa_key() {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for mut sock in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 1024];
+                while sock.read(&mut buf).is_ok_and(|n| n > 0) {}
+            });
+        }
+    });
+    let out = doctor(&["--opend", &addr]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(check_line(&stdout, "tcp").0.starts_with('✓'), "{stdout}");
+    let (line, fix) = check_line(&stdout, "handshake");
+    assert!(
+        line.starts_with('✗') && line.contains("InitConnect got no answer"),
+        "{line}"
+    );
+    let fix = fix.unwrap();
+    assert!(
+        fix.contains("rsa_private_key") && fix.contains("--rsa-key PEM"),
+        "{fix}"
+    );
+    assert!(fix.contains("API port"), "{fix}");
+}
+
 #[test]
 fn watchlist_problems_are_named_with_their_fix() {
     let dir = tempfile::tempdir().unwrap();

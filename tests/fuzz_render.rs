@@ -285,6 +285,7 @@ fn dashboard(h: &Hostile, size: (u16, u16)) -> App {
             period: *period,
             message: message.clone(),
             permanent: *permanent,
+            problem: None,
         }));
     }
     for (i, dist, at) in &h.dists {
@@ -299,6 +300,7 @@ fn dashboard(h: &Hostile, size: (u16, u16)) -> App {
             code: codes[*i].clone(),
             message: message.clone(),
             permanent: *permanent,
+            problem: None,
         }));
     }
     let quotes = h
@@ -325,6 +327,7 @@ fn dashboard(h: &Hostile, size: (u16, u16)) -> App {
             attempt: *attempt,
             retry_at: *retry_at,
             error: error.clone(),
+            problem: capflow::flow::ConnProblem::Other,
         };
     }
     status.budgets[0].used = *used;

@@ -4,18 +4,19 @@
 //!
 //! | layer | modules | may also not import |
 //! |---|---|---|
-//! | 0 | `wire`, `flow`, `clock`, `failure` | anything of capflow |
+//! | 0 | `wire`, `flow`, `clock`, `failure`, `shutdown` | anything of capflow |
 //! | 1 | `opend`, `sim`, `config`, `logging` | `sim`: only `wire`, `flow`, `clock`, `failure`; `config`: only `flow`, `failure`; `logging`: only `failure` |
 //! | 2 | `poller`, `store`, `alert` | `store`: only `flow`, `failure`; `alert`: only `flow`, `clock`, `config`, `failure` |
 //! | 3 | `app` | |
-//! | 4 | `ui` | |
+//! | 4 | `ui` | `opend` (the guidance matches on `flow::ConnProblem`, never on the client's errors) |
 //! | 5 | `tui` | |
 //! | 6 | `cli` | |
 //! | 7 | `target` | |
 //! | 8 | `fetch`, `record`, `sim_command`, `config_command`, `dashboard`, `export_command`, `store_command`, `doctor_command` | each other |
 //!
 //! A module may import modules of lower layers only (never its own layer, never a higher one),
-//! narrowed by the third column. `crossterm` belongs to `tui` alone, `ratatui` to `ui` and `tui`,
+//! narrowed by the third column: "only" lists what a module may import, otherwise the column
+//! lists lower modules it may not. `crossterm` belongs to `tui` alone, `ratatui` to `ui` and `tui`,
 //! `clap` to `cli`. The crate root (`lib.rs`) dispatches the commands and may import anything.
 //!
 //! The checker reads the sources as text: it drops comments and string literals, skips items
@@ -29,7 +30,7 @@ use std::path::{Path, PathBuf};
 
 /// Bottom to top. Same-layer imports are refused.
 const LAYERS: &[&[&str]] = &[
-    &["wire", "flow", "clock", "failure"],
+    &["wire", "flow", "clock", "failure", "shutdown"],
     &["opend", "sim", "config", "logging"],
     &["poller", "store", "alert"],
     &["app"],
@@ -58,6 +59,9 @@ const ONLY: &[(&str, &[&str])] = &[
     ("alert", &["flow", "clock", "config", "failure"]),
 ];
 
+/// Lower modules that a module may not import all the same.
+const NOT: &[(&str, &[&str])] = &[("ui", &["opend"])];
+
 /// External crates and the modules that may use them.
 const EXTERNAL: &[(&str, &[&str])] = &[
     ("crossterm", &["tui"]),
@@ -80,6 +84,9 @@ fn allowed(from: &str, to: &str) -> bool {
         return false;
     };
     if b >= a {
+        return false;
+    }
+    if NOT.iter().any(|(m, not)| *m == from && not.contains(&to)) {
         return false;
     }
     ONLY.iter()
@@ -509,6 +516,22 @@ fn checker_catches_upward_imports() {
     );
     assert_eq!(bad("record.rs", "use crate::fetch::Target;").len(), 1);
     assert_eq!(bad("logging.rs", "use crate::cli::Failure;").len(), 1);
+    // Lower, but ruled out: the UI matches on typed problems, not on the client's errors.
+    assert_eq!(
+        bad("ui/guide.rs", "use crate::opend::names_not_logged_in;"),
+        ["src/ui/guide.rs:1: `ui` imports `opend`, which is not below it"]
+    );
+    assert_eq!(
+        bad("ui.rs", "fn f() { crate::opend::Error::problem(); }").len(),
+        1
+    );
+    assert!(
+        bad(
+            "ui/guide.rs",
+            "use crate::{flow::ConnProblem, poller::ConnState};"
+        )
+        .is_empty()
+    );
     // Not imports: comments, strings, unit tests, the module's own paths, lower layers.
     assert!(
         bad(

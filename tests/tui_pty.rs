@@ -161,6 +161,30 @@ impl Session {
     fn mouse_captured(&self) -> bool {
         self.parser.lock().unwrap().screen().mouse_protocol_mode() != vt100::MouseProtocolMode::None
     }
+
+    fn cursor_hidden(&self) -> bool {
+        self.parser.lock().unwrap().screen().hide_cursor()
+    }
+
+    /// Whether the terminal is in canonical (line) mode, as the pty's line discipline says:
+    /// raw mode turns it off, restoring the terminal turns it on again.
+    #[cfg(unix)]
+    fn canonical(&self) -> bool {
+        let t = self.master.get_termios().unwrap();
+        format!("{:?}", t.local_flags).contains("ICANON")
+    }
+
+    /// Sends `signal` (a name `kill` knows: TERM, HUP, INT, QUIT) to capflow.
+    #[cfg(unix)]
+    fn signal(&self, signal: &str) {
+        let pid = self.child.process_id().unwrap();
+        let ok = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &pid.to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -{signal} {pid}");
+    }
 }
 
 /// A line of the wide layout: the watchlist's border and the detail's title side by side.
@@ -438,4 +462,82 @@ fn demo_alerts_show_in_the_status_bar_and_the_log() {
     s.wait_for("the log closed", |t| !t.contains(" alerts · "));
     s.keys("q");
     assert_eq!(s.wait_exit(), 0, "screen:\n{}", s.screen());
+}
+
+/// Issue 21: a signal (`kill`, systemd's stop, a closed terminal) ends the dashboard as `q` does:
+/// exit 0, the terminal restored (alternate screen left, mouse capture off, cursor shown, line
+/// mode back), the store's queue written and the name cache saved.
+#[cfg(unix)]
+fn dashboard_ends_in_order_on(signal: &str) {
+    let (_sim, addr) = common::start_sim(&["--now", "2026-11-25T02:15:30Z", "--speed", "0"]);
+    let mut s = Session::start(&["--opend", &addr, "--store", "rec.db"], 100, 30);
+    let db = s.home.path().join("rec.db");
+    // Names, flow and the focused stock's distribution (3212's "in" row has figures) have come.
+    s.wait_for("data and names from the simulator", |t| {
+        t.contains("TENCENT")
+            && t.lines().any(|l| {
+                l.strip_prefix("│in ")
+                    .is_some_and(|r| r.chars().any(|c| c.is_ascii_digit()))
+            })
+    });
+    assert!(s.alternate_screen() && s.mouse_captured() && s.cursor_hidden());
+    assert!(!s.canonical(), "raw mode while the dashboard runs");
+    s.signal(signal);
+    assert_eq!(
+        s.wait_exit(),
+        0,
+        "exit after SIG{signal}; screen:\n{}",
+        s.screen()
+    );
+    let (left_alternate, mouse_off) = s.restored();
+    assert!(left_alternate, "the alternate screen was left");
+    assert!(mouse_off, "mouse capture was turned off");
+    assert!(!s.cursor_hidden(), "the cursor is shown again");
+    assert!(s.canonical(), "raw mode is off");
+    let info = capflow::store::Store::open(&db).unwrap().info().unwrap();
+    assert!(
+        info.intraday_rows > 0 && info.distribution_rows > 0,
+        "the store holds what was fetched: {info:?}"
+    );
+    let names = s.home.path().join("data/capflow/names.json");
+    let saved = std::fs::read_to_string(&names).unwrap_or_default();
+    assert!(
+        saved.contains("TENCENT"),
+        "the name cache was saved: {saved:?}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_ends_the_dashboard_in_order() {
+    dashboard_ends_in_order_on("TERM");
+}
+
+#[cfg(unix)]
+#[test]
+fn sighup_ends_the_dashboard_in_order() {
+    dashboard_ends_in_order_on("HUP");
+}
+
+/// SIGINT from `kill` (not the Ctrl-C key, which raw mode delivers as a key) and SIGQUIT end it
+/// the same way.
+#[cfg(unix)]
+#[test]
+fn sigint_and_sigquit_end_the_dashboard_in_order() {
+    for signal in ["INT", "QUIT"] {
+        let mut s = Session::start(&["--demo"], 100, 30);
+        s.wait_for("the demo", |t| t.contains("SIMULATED"));
+        s.signal(signal);
+        assert_eq!(
+            s.wait_exit(),
+            0,
+            "exit after SIG{signal}; screen:\n{}",
+            s.screen()
+        );
+        assert!(
+            s.restored().0,
+            "the alternate screen was left after SIG{signal}"
+        );
+        assert!(s.canonical(), "raw mode is off after SIG{signal}");
+    }
 }

@@ -159,6 +159,7 @@ mod tests {
                 code: code(),
                 message: "x".into(),
                 permanent: false,
+                problem: None,
             },
         ] {
             assert_eq!(batch(&nothing), None, "{nothing:?}");

@@ -304,6 +304,7 @@ fn tick_resize_and_poll_events() {
         period: Period::Intraday,
         message: "timeout".into(),
         permanent: false,
+        problem: None,
     }));
     assert_eq!(
         a.data(&c).unwrap().error.as_ref().unwrap().message,

@@ -1,8 +1,9 @@
 //! What `capflow doctor` tells the user to do about each failure: the wording in one place, and
-//! the mapping from the client's typed errors to a finding and its fix.
+//! the mapping from the client's typed errors (through [`ConnProblem`], as the dashboard's
+//! guidance does) to a finding and its fix.
 
-use crate::flow::Market;
-use crate::opend::{ConnectError, Error, HandshakeError, RefusedHint};
+use crate::flow::{ConnProblem, Market};
+use crate::opend::Error;
 
 /// The config file does not parse or validate.
 pub const BAD_CONFIG: &str = "correct the file as the message says (capflow config check shows the same), or move it away to use the built-in defaults";
@@ -21,6 +22,8 @@ pub const NEEDS_KEY: &str = "OpenD has an rsa_private_key, so connections must b
 pub const KEY_MISMATCH: &str = "the RSA key is not OpenD's: use the PEM file that rsa_private_key names in OpenD's OpenD.xml (--rsa-key PEM or [opend] rsa_private_key); the same key on both sides";
 /// We encrypted and OpenD has no key.
 pub const NO_KEY_IN_OPEND: &str = "OpenD has no rsa_private_key: drop --rsa-key and [opend] rsa_private_key, or configure the same key in OpenD (rsa_private_key in OpenD.xml) and restart it";
+/// TCP connected, but InitConnect got no answer.
+pub const NO_INIT_REPLY: &str = "OpenD did not answer InitConnect: an OpenD with an rsa_private_key may ignore a connection that is not encrypted, so if OpenD.xml has one, pass the same PEM file with --rsa-key PEM or set [opend] rsa_private_key; otherwise check that the port is OpenD's API port (api_port in OpenD.xml, 11111 by default) and not another program's, and restart OpenD";
 /// Some other handshake failure.
 pub const HANDSHAKE_OTHER: &str = "is the port OpenD's API port (api_port in OpenD.xml, 11111 by default) and not another program's? Restart OpenD and try again";
 /// OpenD is not logged in to the quote server.
@@ -59,62 +62,25 @@ pub fn tcp(addr: &str, e: &std::io::Error) -> (String, &'static str) {
 
 /// A finding and a fix for a failed `Client::connect` (the TCP part already passed).
 pub fn handshake(e: &Error) -> (String, &'static str) {
-    let fix = match e {
-        Error::Handshake(h) => match h {
-            HandshakeError::Refused {
-                hint: RefusedHint::PassKey,
-                ..
-            }
-            | HandshakeError::Packet(_)
-            | HandshakeError::Undecodable {
-                encrypted: false, ..
-            } => NEEDS_KEY,
-            HandshakeError::Refused {
-                hint: RefusedHint::CheckKey,
-                msg,
-            } if names_no_key(msg) => NO_KEY_IN_OPEND,
-            HandshakeError::Refused {
-                hint: RefusedHint::CheckKey,
-                ..
-            }
-            | HandshakeError::KeyMismatch(_)
-            | HandshakeError::Closed { encrypted: true }
-            | HandshakeError::Read {
-                encrypted: true, ..
-            }
-            | HandshakeError::NoReply {
-                encrypted: true, ..
-            } => KEY_MISMATCH,
-            HandshakeError::PlaintextReply => NO_KEY_IN_OPEND,
-            _ => HANDSHAKE_OTHER,
-        },
-        Error::Connect {
-            reason: ConnectError::Timeout(_),
-            ..
-        } => TIMED_OUT,
-        Error::Connect { .. } => REFUSED,
-        _ => HANDSHAKE_OTHER,
-    };
-    let what = match fix {
-        NEEDS_KEY => "encryption required",
-        KEY_MISMATCH => "key mismatch",
-        NO_KEY_IN_OPEND => "encryption refused",
-        _ => "failed",
+    let (what, fix) = match e.problem() {
+        Some(ConnProblem::KeyRequired) => ("encryption required", NEEDS_KEY),
+        Some(ConnProblem::KeyMismatch) => ("key mismatch", KEY_MISMATCH),
+        Some(ConnProblem::KeyNotInOpenD) => ("encryption refused", NO_KEY_IN_OPEND),
+        Some(ConnProblem::NoInitReply) => ("got no answer", NO_INIT_REPLY),
+        Some(ConnProblem::TimedOut) => ("failed", TIMED_OUT),
+        Some(ConnProblem::Refused) => ("failed", REFUSED),
+        Some(ConnProblem::Unresolvable) => ("failed", DNS),
+        Some(ConnProblem::NotLoggedIn) => ("failed", NOT_LOGGED_IN),
+        Some(ConnProblem::Other) | None => ("failed", HANDSHAKE_OTHER),
     };
     (format!("InitConnect {what}: {e}"), fix)
-}
-
-/// Whether OpenD's refusal of an encrypted InitConnect says it has no key of its own.
-fn names_no_key(msg: &str) -> bool {
-    let m = msg.to_lowercase();
-    m.contains("no rsa") || m.contains("without encryption") || m.contains("not encrypt")
 }
 
 /// A fix for a refused or failed quote request.
 pub fn request(e: &Error) -> &'static str {
     if e.is_rate_limited() {
         RATE_LIMITED
-    } else if matches!(e, Error::Server { msg, .. } if names_login(msg)) {
+    } else if e.problem() == Some(ConnProblem::NotLoggedIn) {
         NOT_LOGGED_IN
     } else if matches!(e, Error::Server { .. }) {
         REFUSED_OTHER
@@ -123,18 +89,10 @@ pub fn request(e: &Error) -> &'static str {
     }
 }
 
-/// Whether OpenD's message says it is not logged in (English or Chinese).
-pub fn names_login(msg: &str) -> bool {
-    let m = msg.to_lowercase();
-    m.contains("not logged in")
-        || m.contains("not login")
-        || msg.contains("未登录")
-        || msg.contains("未登錄")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::opend::{HandshakeError, RefusedHint};
 
     #[test]
     fn handshake_failures_name_the_key_side() {
@@ -164,6 +122,17 @@ mod tests {
             handshake(&Error::Handshake(HandshakeError::NoS2c)).1,
             HANDSHAKE_OTHER
         );
+        let silent = handshake(&Error::Handshake(HandshakeError::NoReply {
+            after: std::time::Duration::from_secs(5),
+            encrypted: false,
+        }));
+        assert_eq!(silent.1, NO_INIT_REPLY);
+        assert!(
+            silent.0.starts_with("InitConnect got no answer: "),
+            "{}",
+            silent.0
+        );
+        assert!(NO_INIT_REPLY.contains("--rsa-key PEM"));
     }
 
     #[test]

@@ -14,7 +14,9 @@ use super::Check;
 use super::fix;
 use crate::config::{Config, WatchlistSource};
 use crate::flow::{Market, Period, SecurityCode, SecurityKind};
-use crate::opend::{Client, ConnectOptions, ErrorClass, FlowRequest, Gateway, QotRight};
+use crate::opend::{
+    Client, ConnectOptions, ErrorClass, FlowRequest, Gateway, GlobalState, QotRight,
+};
 
 /// Limit for DNS plus the TCP connect, and for TCP plus InitConnect.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -180,6 +182,17 @@ async fn login(client: &Client, checks: &mut Vec<Check>) -> bool {
         ));
     }
     let ours = Utc::now();
+    if is_simulator(&state) {
+        checks.push(Check::pass(
+            "clock",
+            format!(
+                "simulated market clock of capflow sim: {} UTC, this machine {} UTC (not compared: the simulator runs its own clock, from --now at --speed)",
+                state.server_time.format("%Y-%m-%d %H:%M:%S"),
+                ours.format("%Y-%m-%d %H:%M:%S"),
+            ),
+        ));
+        return state.qot_logined;
+    }
     let skew = state.server_time.signed_duration_since(ours);
     let secs = skew.num_seconds();
     let detail = format!(
@@ -200,6 +213,14 @@ async fn login(client: &Client, checks: &mut Vec<Check>) -> bool {
     state.qot_logined
 }
 
+/// Whether OpenD is `capflow sim`: its GetGlobalState says so in the program status text.
+fn is_simulator(state: &GlobalState) -> bool {
+    state
+        .program_desc
+        .as_deref()
+        .is_some_and(|d| d.starts_with(crate::sim::handler::SIM_MARK))
+}
+
 /// The markets of the watchlists' fixed codes, in order of first appearance.
 fn watchlist_markets(config: &Config) -> Vec<Market> {
     let mut out = Vec::new();
@@ -218,8 +239,7 @@ async fn rights(client: &Client, needed: &[Market]) -> Check {
         Err(e) => {
             let fix = if e.is_connection() || matches!(e, crate::opend::Error::Timeout { .. }) {
                 fix::TRANSIENT
-            } else if matches!(&e, crate::opend::Error::Server { msg, .. } if fix::names_login(msg))
-            {
+            } else if e.problem() == Some(crate::flow::ConnProblem::NotLoggedIn) {
                 fix::NOT_LOGGED_IN
             } else {
                 fix::NO_USER_INFO

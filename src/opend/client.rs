@@ -118,10 +118,25 @@ impl Client {
             addr: opts.addr.clone(),
             reason,
         };
-        let stream = tokio::time::timeout(opts.connect_timeout, TcpStream::connect(&opts.addr))
+        // The name is resolved first, so that a host that does not resolve is told apart from
+        // one that refuses or does not answer.
+        let open = async {
+            let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host(&opts.addr)
+                .await
+                .map_err(|e| ConnectError::Resolve(e.into()))?
+                .collect();
+            if addrs.is_empty() {
+                let none = std::io::Error::other("the host name resolves to no address");
+                return Err(ConnectError::Resolve(none.into()));
+            }
+            TcpStream::connect(&addrs[..])
+                .await
+                .map_err(|e| ConnectError::Io(e.into()))
+        };
+        let stream = tokio::time::timeout(opts.connect_timeout, open)
             .await
             .map_err(|_| connect_err(ConnectError::Timeout(opts.connect_timeout)))?
-            .map_err(|e| connect_err(ConnectError::Io(e.into())))?;
+            .map_err(connect_err)?;
         let _ = stream.set_nodelay(true);
         Client::handshake(stream, &opts).await
     }

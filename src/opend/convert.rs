@@ -178,6 +178,11 @@ pub fn global_state_from_pb(s: &pb::get_global_state::S2c) -> GlobalState {
         qot_logined: s.qot_logined,
         server_time: DateTime::<Utc>::from_timestamp(s.time, 0).unwrap_or_default(),
         server_ver: s.server_ver,
+        program_desc: s
+            .program_status
+            .as_ref()
+            .and_then(|p| p.str_ext_desc.clone())
+            .map(clean_owned),
     }
 }
 

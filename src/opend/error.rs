@@ -228,7 +228,10 @@ pub enum ConnectError {
     /// Nothing answered within the connect timeout.
     #[error("no answer within {} s; is OpenD running and is the address right?", .0.as_secs())]
     Timeout(Duration),
-    /// The connect call failed (refused, unreachable, bad address).
+    /// The host name does not resolve (or resolves to no address).
+    #[error("cannot resolve the host name: {0}")]
+    Resolve(#[source] IoError),
+    /// The connect call failed (refused, unreachable).
     #[error("{0}; is OpenD running and listening there?")]
     Io(#[source] IoError),
     /// A reason described by something other than the client (a test double, a wrapper).

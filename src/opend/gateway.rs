@@ -69,6 +69,9 @@ pub struct GlobalState {
     pub server_time: DateTime<Utc>,
     /// OpenD version.
     pub server_ver: i32,
+    /// OpenD's description of its program status (`programStatus.strExtDesc`), control
+    /// characters removed, if it sent one. `capflow sim` says there that it is the simulator.
+    pub program_desc: Option<String>,
 }
 
 impl GlobalState {

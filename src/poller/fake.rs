@@ -585,6 +585,7 @@ impl Gateway for FakeGateway {
                     qot_logined: true,
                     server_time: chrono::Utc::now(),
                     server_ver: 1,
+                    program_desc: None,
                 })
             },
         ))

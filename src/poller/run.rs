@@ -96,7 +96,7 @@ pub async fn run<C: Connector>(
                     End::Lost(e) => e,
                 }
             }
-            Err(e) => e.to_string(),
+            Err(e) => e,
         };
         attempt += 1;
         if !p
@@ -145,18 +145,20 @@ impl Poller {
     async fn wait_to_reconnect(
         &mut self,
         commands: &mut mpsc::Receiver<PollCommand>,
-        error: String,
+        error: crate::opend::Error,
         attempt: u32,
         rng: &mut fastrand::Rng,
     ) -> bool {
         tracing::warn!("OpenD connection: {error}");
+        let problem = error.problem().unwrap_or(crate::flow::ConnProblem::Other);
         self.sched.clear_in_flight();
         let delay = reconnect_delay(attempt, rng);
         let retry_at = self.market_at(Instant::now() + delay);
         let state = ConnState::Reconnecting {
             attempt,
             retry_at,
-            error,
+            error: error.to_string(),
+            problem,
         };
         if !self.set_conn(state).await {
             return false;
@@ -300,6 +302,7 @@ impl Poller {
                     period: Period::Intraday,
                     message,
                     permanent: true,
+                    problem: None,
                 };
                 if !self.emit(ev).await {
                     return false;

@@ -273,13 +273,15 @@ pub enum Outcome {
         message: String,
         /// Not retried.
         permanent: bool,
+        /// What the error says about the connection as a whole, if anything.
+        problem: Option<crate::flow::ConnProblem>,
     },
     /// A snapshot round failed (retried later with backoff); nothing to publish.
     Skipped(String),
     /// OpenD said "too frequent": the poller paused this budget.
     Rejected(Budget),
-    /// The connection is gone.
-    Reconnect(String),
+    /// The connection is gone (why).
+    Reconnect(crate::opend::Error),
 }
 
 /// One budget's sliding log and its state.

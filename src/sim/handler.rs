@@ -23,6 +23,11 @@ use crate::wire::{Packet, proto_id};
 
 /// The simulated OpenD version.
 pub const SERVER_VER: i32 = 1011;
+/// How the simulator's GetGlobalState starts its `programStatus.strExtDesc` (OpenD's free text
+/// about its program status, which a real OpenD never starts with these words): the hint that
+/// tells `capflow doctor` it is talking to the simulator, whose clock is simulated (`--now`,
+/// `--speed`) and not a clock to set. The SDKs show it as `program_status_desc`.
+pub const SIM_MARK: &str = "capflow sim";
 /// The simulated logged-in user.
 pub const LOGIN_USER_ID: u64 = 10_000_001;
 /// The default keepAliveInterval sent in InitConnect, in seconds (the SDK pings every 0.8 × this).
@@ -245,7 +250,9 @@ fn global_state(conn: &Conn, now: DateTime<Utc>) -> pb::get_global_state::S2c {
         local_time: Some(unix_millis_secs(now)),
         program_status: Some(pb::common::ProgramStatus {
             r#type: 10,
-            str_ext_desc: None,
+            str_ext_desc: Some(format!(
+                "{SIM_MARK}: a simulated OpenD (SIMULATED data; its clock is the simulated market clock)"
+            )),
         }),
         qot_svr_ip_addr: None,
         trd_svr_ip_addr: None,

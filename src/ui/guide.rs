@@ -2,10 +2,10 @@
 //! fixes, and the two commands that help (`capflow doctor`, `capflow --demo`).
 //!
 //! Shown while no data has arrived and the connection has failed (refused, timed out, a host
-//! that does not resolve, encryption or key trouble), and whenever OpenD says it is not logged in
-//! to quotes. The failure is read from the text the poller publishes (its `ConnState` carries
-//! the client error's message), so the classification is pinned by tests that build the client's
-//! real errors.
+//! that does not resolve, no answer to InitConnect, encryption or key trouble), and whenever
+//! OpenD says it is not logged in to quotes. The failure comes typed: the client derives a
+//! [`ConnProblem`] from its own error, the poller carries it in its `ConnState` and its refusal
+//! events, and this module matches on it; the error's text is shown, never searched.
 //!
 //! ```text
 //! ┌ OpenD is not reachable ─────────────────────────────┐
@@ -24,25 +24,8 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::theme::Theme;
 use crate::app::{App, StockData};
-use crate::opend::names_not_logged_in;
+use crate::flow::ConnProblem;
 use crate::poller::ConnState;
-
-/// Why capflow has no data from OpenD.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Problem {
-    /// Nothing listens at the address.
-    Refused,
-    /// No answer within the connect timeout.
-    TimedOut,
-    /// The host name does not resolve.
-    BadAddress,
-    /// InitConnect failed over encryption: a key needed, a wrong key, or a key OpenD lacks.
-    Encryption,
-    /// OpenD runs but is not logged in to the quote server.
-    NotLoggedIn,
-    /// Anything else, with the error's text.
-    Other(String),
-}
 
 /// What the guidance says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,61 +33,33 @@ pub struct Guide {
     /// The address tried ("127.0.0.1:11111").
     pub addr: String,
     /// Why there is no data.
-    pub problem: Problem,
-}
-
-/// Reads a connection error's text (the client error's `Display`).
-pub fn classify(error: &str) -> Problem {
-    let e = error.to_lowercase();
-    if names_not_logged_in(error) {
-        Problem::NotLoggedIn
-    } else if e.contains("rsa") || e.contains("encrypt") {
-        Problem::Encryption
-    } else if e.contains("refused") {
-        Problem::Refused
-    } else if e.contains("no answer within") || e.contains("timed out") {
-        Problem::TimedOut
-    } else if e.contains("lookup")
-        || e.contains("resolve")
-        || e.contains("name or service not known")
-        || e.contains("nodename")
-        || e.contains("no such host")
-    {
-        Problem::BadAddress
-    } else {
-        Problem::Other(error.to_owned())
-    }
+    pub problem: ConnProblem,
+    /// The error's own words (shown for a problem capflow has no words for).
+    pub error: String,
 }
 
 fn has_data(d: &StockData) -> bool {
     d.intraday.is_some() || !d.history.is_empty() || d.distribution.is_some() || d.quote.is_some()
 }
 
-fn says_not_logged_in(d: &StockData) -> bool {
-    d.error
-        .as_ref()
-        .is_some_and(|e| names_not_logged_in(&e.message))
-        || d.distribution_error
-            .as_ref()
-            .is_some_and(|(m, _)| names_not_logged_in(m))
-}
-
-/// The guidance to show, if any: when OpenD says it is not logged in, or when the connection
-/// failed and no data has arrived yet.
+/// The guidance to show, if any: when OpenD's refusals say it is not logged in, or when the
+/// connection failed and no data has arrived yet.
 pub fn guide(app: &App) -> Option<Guide> {
     let status = app.status.as_ref()?;
     let addr = status.opend.clone();
-    if app.stocks.values().any(says_not_logged_in) {
+    if let Some(problem) = app.refusal {
         return Some(Guide {
             addr,
-            problem: Problem::NotLoggedIn,
+            problem,
+            error: String::new(),
         });
     }
     match &status.connection {
-        ConnState::Reconnecting { error, .. } if !app.stocks.values().any(has_data) => {
+        ConnState::Reconnecting { error, problem, .. } if !app.stocks.values().any(has_data) => {
             Some(Guide {
                 addr,
-                problem: classify(error),
+                problem: *problem,
+                error: error.clone(),
             })
         }
         _ => None,
@@ -114,6 +69,8 @@ pub fn guide(app: &App) -> Option<Guide> {
 const START: &str = "Start OpenD and log in with your Futu/moomoo account.";
 const ADDRESS: &str = "OpenD elsewhere? Set [opend] host and port in the config, or pass --opend HOST:PORT (OpenD's api_port, 11111 by default).";
 const KEY: &str = "RSA key: if OpenD has an rsa_private_key, give capflow the same PEM ([opend] rsa_private_key or --rsa-key PEM); if it has none, give capflow none.";
+const SILENT_KEY: &str = "RSA key: an OpenD with an rsa_private_key may ignore a connection that is not encrypted; give capflow the same PEM ([opend] rsa_private_key or --rsa-key PEM).";
+const PORT: &str = "Is the port OpenD's API port (api_port in OpenD.xml, 11111 by default) and not another program's? Set [opend] port or pass --opend HOST:PORT.";
 const LOG_IN: &str = "Log in to OpenD (its window, or login_account and login_pwd in OpenD.xml) with your Futu/moomoo account; capflow picks the data up by itself.";
 const RIGHTS: &str =
     "Logged in but still refused? The account may lack quote rights for the market.";
@@ -121,28 +78,38 @@ const RIGHTS: &str =
 /// The title, the one-line finding, and the fixes, most likely first.
 fn texts(g: &Guide) -> (&'static str, String, Vec<&'static str>) {
     let tried = |why: &str| format!("Tried {}: {why}.", g.addr);
-    match &g.problem {
-        Problem::Refused => (
+    let key = |why: &str| {
+        (
+            " OpenD refused the encryption ",
+            tried(&format!("InitConnect failed over the RSA key ({why})")),
+            vec![KEY, ADDRESS],
+        )
+    };
+    match g.problem {
+        ConnProblem::Refused => (
             " OpenD is not reachable ",
             tried("connection refused, nothing listens there"),
             vec![START, ADDRESS, KEY],
         ),
-        Problem::TimedOut => (
+        ConnProblem::TimedOut => (
             " OpenD does not answer ",
             tried("no answer (timed out)"),
             vec![ADDRESS, START, KEY],
         ),
-        Problem::BadAddress => (
+        ConnProblem::Unresolvable => (
             " OpenD's address does not resolve ",
             tried("the host name does not resolve"),
             vec![ADDRESS, START],
         ),
-        Problem::Encryption => (
-            " OpenD refused the encryption ",
-            tried("InitConnect failed over the RSA key (required, wrong, or not in OpenD)"),
-            vec![KEY, ADDRESS],
+        ConnProblem::NoInitReply => (
+            " OpenD does not answer InitConnect ",
+            tried("connected, but InitConnect got no answer"),
+            vec![SILENT_KEY, PORT, START],
         ),
-        Problem::NotLoggedIn => (
+        ConnProblem::KeyRequired => key("OpenD encrypts, and capflow has no key"),
+        ConnProblem::KeyMismatch => key("capflow's key is not OpenD's"),
+        ConnProblem::KeyNotInOpenD => key("capflow encrypts, OpenD has no key"),
+        ConnProblem::NotLoggedIn => (
             " OpenD is not logged in ",
             format!(
                 "OpenD at {} runs, but is not logged in to the quote server.",
@@ -150,9 +117,9 @@ fn texts(g: &Guide) -> (&'static str, String, Vec<&'static str>) {
             ),
             vec![LOG_IN, RIGHTS],
         ),
-        Problem::Other(e) => (
+        ConnProblem::Other => (
             " No data from OpenD ",
-            tried(e.trim_end_matches('.')),
+            tried(g.error.trim_end_matches('.')),
             vec![START, ADDRESS, KEY],
         ),
     }
@@ -215,46 +182,95 @@ mod tests {
     use crate::opend::{ConnectError, Error, HandshakeError, RefusedHint};
     use crate::poller::PollEvent;
 
-    fn connect_error(kind: std::io::ErrorKind) -> String {
+    fn connect_error(kind: std::io::ErrorKind) -> Error {
         Error::Connect {
             addr: "127.0.0.1:11111".into(),
             reason: ConnectError::Io(std::io::Error::from(kind).into()),
         }
-        .to_string()
+    }
+
+    /// The guidance for the client's own error `e`, as the poller publishes it.
+    fn guided(e: &Error) -> Option<Guide> {
+        let mut a = new_app((80, 24));
+        failing(&mut a, e);
+        guide(&a)
     }
 
     #[test]
-    fn the_clients_own_errors_are_classified() {
+    fn the_clients_own_errors_lead_to_their_guidance() {
+        let problem = |e: &Error| guided(e).map(|g| g.problem);
         assert_eq!(
-            classify(&connect_error(std::io::ErrorKind::ConnectionRefused)),
-            Problem::Refused
+            problem(&connect_error(std::io::ErrorKind::ConnectionRefused)),
+            Some(ConnProblem::Refused)
         );
         let timeout = Error::Connect {
             addr: "10.0.0.1:11111".into(),
             reason: ConnectError::Timeout(Duration::from_secs(10)),
         };
-        assert_eq!(classify(&timeout.to_string()), Problem::TimedOut);
-        for h in [
-            HandshakeError::Refused {
-                msg: "this OpenD requires encryption".into(),
-                hint: RefusedHint::PassKey,
-            },
-            HandshakeError::PlaintextReply,
-            HandshakeError::Closed { encrypted: true },
+        assert_eq!(problem(&timeout), Some(ConnProblem::TimedOut));
+        let dns = Error::Connect {
+            addr: "nohost.invalid:11111".into(),
+            reason: ConnectError::Resolve(std::io::Error::other("no such host").into()),
+        };
+        assert_eq!(problem(&dns), Some(ConnProblem::Unresolvable));
+        let silent = Error::Handshake(HandshakeError::NoReply {
+            after: Duration::from_secs(10),
+            encrypted: false,
+        });
+        assert_eq!(problem(&silent), Some(ConnProblem::NoInitReply));
+        for (h, p) in [
+            (
+                HandshakeError::Refused {
+                    msg: "this OpenD requires encryption".into(),
+                    hint: RefusedHint::PassKey,
+                },
+                ConnProblem::KeyRequired,
+            ),
+            (HandshakeError::PlaintextReply, ConnProblem::KeyNotInOpenD),
+            (
+                HandshakeError::Closed { encrypted: true },
+                ConnProblem::KeyMismatch,
+            ),
         ] {
-            let e = Error::Handshake(h).to_string();
-            assert_eq!(classify(&e), Problem::Encryption, "{e}");
+            assert_eq!(problem(&Error::Handshake(h)), Some(p));
         }
-        let dns = "cannot connect to OpenD at nohost.invalid:11111: failed to lookup address information: Name or service not known; is OpenD running and listening there?";
-        assert_eq!(classify(dns), Problem::BadAddress);
+        let closed = Error::Disconnected(crate::opend::DisconnectReason::PeerClosed);
+        let g = guided(&closed).unwrap();
+        assert_eq!(g.problem, ConnProblem::Other);
         assert_eq!(
-            classify("OpenD is not logged in to the quote server: log in"),
-            Problem::NotLoggedIn
+            texts(&g).1,
+            "Tried 127.0.0.1:11111: disconnected from OpenD: OpenD closed the connection."
         );
-        assert_eq!(
-            classify("disconnected from OpenD: OpenD closed the connection"),
-            Problem::Other("disconnected from OpenD: OpenD closed the connection".into())
+    }
+
+    #[test]
+    fn the_guidance_follows_the_type_not_the_words() {
+        let mut a = new_app((80, 24));
+        let mut status = fixture::status(a.now);
+        status.connection = ConnState::Reconnecting {
+            attempt: 1,
+            retry_at: a.now,
+            error: "connection refused by the RSA lookup".into(),
+            problem: ConnProblem::TimedOut,
+        };
+        a.update(Action::Poll(PollEvent::Status(status)));
+        assert_eq!(guide(&a).map(|g| g.problem), Some(ConnProblem::TimedOut));
+    }
+
+    #[test]
+    fn no_answer_to_init_connect_names_the_rsa_key_first() {
+        let silent = Error::Handshake(HandshakeError::NoReply {
+            after: Duration::from_secs(10),
+            encrypted: false,
+        });
+        let (title, finding, fixes) = texts(&guided(&silent).unwrap());
+        assert_eq!(title, " OpenD does not answer InitConnect ");
+        assert!(finding.contains("InitConnect got no answer"), "{finding}");
+        assert!(
+            fixes[0].contains("rsa_private_key") && fixes[0].contains("--rsa-key"),
+            "{fixes:?}"
         );
+        assert!(fixes[1].contains("API port"), "{fixes:?}");
     }
 
     fn new_app(size: (u16, u16)) -> App {
@@ -277,13 +293,14 @@ mod tests {
         a
     }
 
-    fn failing(a: &mut App, error: &str) {
+    fn failing(a: &mut App, e: &Error) {
         let mut status = fixture::status(a.now);
         status.opend = "127.0.0.1:11111".into();
         status.connection = ConnState::Reconnecting {
             attempt: 2,
             retry_at: a.now + chrono::Duration::seconds(4),
-            error: error.into(),
+            error: e.to_string(),
+            problem: e.problem().unwrap_or(ConnProblem::Other),
         };
         status.next_fetch = None;
         a.update(Action::Poll(PollEvent::Status(status)));
@@ -334,12 +351,7 @@ mod tests {
             let mut status = fixture::status(a.now);
             status.opend = "127.0.0.1:11111".into();
             a.update(Action::Poll(PollEvent::Status(status)));
-            a.update(Action::Poll(PollEvent::StockError {
-                code: "HK.00700".parse().unwrap(),
-                period: crate::flow::Period::Intraday,
-                message: "OpenD is not logged in to the quote server: log in to OpenD with your Futu/moomoo account, then try again".into(),
-                permanent: false,
-            }));
+            a.update(refused(NOT_LOGGED_IN));
             let t = draw(&a);
             let s = screen(&t);
             assert!(s.contains("OpenD is not logged in"), "{s}");
@@ -351,6 +363,46 @@ mod tests {
         }
     }
 
+    const NOT_LOGGED_IN: &str = "OpenD is not logged in to the quote server: log in to OpenD with your Futu/moomoo account, then try again";
+
+    /// OpenD's refusal of HK.00700's intraday flow, as the poller publishes it.
+    fn refused(msg: &str) -> Action {
+        let e = Error::Server {
+            proto_id: crate::wire::proto_id::QOT_GET_CAPITAL_FLOW,
+            ret_type: -1,
+            msg: msg.into(),
+            err_code: None,
+        };
+        Action::Poll(PollEvent::StockError {
+            code: "HK.00700".parse().unwrap(),
+            period: crate::flow::Period::Intraday,
+            message: e.to_string(),
+            permanent: false,
+            problem: e.problem(),
+        })
+    }
+
+    #[test]
+    fn a_login_refusal_guides_until_data_comes() {
+        let mut a = fixture::app(12, fixed_now(), (80, 24));
+        a.update(refused("unknown stock HK.00700"));
+        assert_eq!(
+            guide(&a),
+            None,
+            "a refusal of one stock says nothing of OpenD"
+        );
+        a.update(refused(NOT_LOGGED_IN));
+        assert_eq!(guide(&a).map(|g| g.problem), Some(ConnProblem::NotLoggedIn));
+        let code: crate::flow::SecurityCode = "HK.00700".parse().unwrap();
+        let flow = a.stocks[&code].intraday.clone().unwrap();
+        a.update(Action::Poll(PollEvent::Flow {
+            code,
+            flow,
+            fetched_at: a.now,
+        }));
+        assert_eq!(guide(&a), None, "data came: OpenD is logged in again");
+    }
+
     #[test]
     fn encryption_at_80x24() {
         let mut a = new_app((80, 24));
@@ -358,7 +410,7 @@ mod tests {
             proto_id: 1001,
             serial: 1,
         }));
-        failing(&mut a, &e.to_string());
+        failing(&mut a, &e);
         let t = draw(&a);
         let s = screen(&t);
         assert!(s.contains("OpenD refused the encryption"), "{s}");

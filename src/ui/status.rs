@@ -45,6 +45,7 @@ fn connection(app: &App) -> ([Vec<Span<'static>>; 3], Option<String>) {
             attempt,
             retry_at,
             error,
+            ..
         }) => {
             let secs = (*retry_at - app.now).num_seconds().max(0);
             (

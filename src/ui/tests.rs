@@ -78,6 +78,7 @@ fn disconnected_with_errors() {
             attempt: 3,
             retry_at: a.now + Duration::seconds(184),
             error: "connection refused".into(),
+            problem: crate::flow::ConnProblem::Refused,
         };
         status.next_fetch = None;
         a.update(Action::Poll(PollEvent::Status(status)));
@@ -86,12 +87,14 @@ fn disconnected_with_errors() {
             period: Period::Intraday,
             message: "timed out".into(),
             permanent: false,
+            problem: None,
         }));
         a.update(Action::Poll(PollEvent::StockError {
             code: "HK.00700".parse().unwrap(),
             period: Period::Intraday,
             message: "unknown stock".into(),
             permanent: true,
+            problem: None,
         }));
         // Three minutes later without fresh data: trading rows turn stale.
         a.update(Action::Tick(a.now + Duration::minutes(3)));
@@ -319,6 +322,7 @@ fn trade_overview_shows_a_distribution_error_in_place() {
             code,
             message: "OpenD: frequency limit".into(),
             permanent: false,
+            problem: None,
         }));
     });
 }

@@ -129,6 +129,8 @@ def run(sdk, ctx, outdir, start, end):
     ret, state = ctx.get_global_state()
     check(ret == sdk.RET_OK, "get_global_state: %r" % (state,))
     check(state["market_hk"] == "MORNING", "global state: %r" % (state,))
+    # The simulator's hint (capflow doctor reads it): the SDK shows it as program_status_desc.
+    check(str(state.get("program_status_desc")).startswith("capflow sim"), "global state: %r" % (state,))
 
     ret, msg = ctx.get_capital_flow("HK.800000")
     check(ret != sdk.RET_OK and "only available" in msg, "index must be refused: %r" % (msg,))

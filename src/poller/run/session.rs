@@ -51,7 +51,7 @@ pub(super) enum End {
     /// The poller must stop (cancelled, or a channel closed).
     Stop,
     /// The connection is gone (why): reconnect.
-    Lost(String),
+    Lost(crate::opend::Error),
 }
 
 /// One connection's work: the gateway, the requests in flight and the session's timers.
@@ -153,7 +153,9 @@ impl Poller {
         let mut s = Session::new(gw);
         loop {
             if !s.gw.is_alive() {
-                return End::Lost("connection to OpenD lost".into());
+                return End::Lost(crate::opend::Error::Disconnected(
+                    crate::opend::DisconnectReason::Closed,
+                ));
             }
             self.start_side_jobs(&mut s);
             let wake = self.send_due(&mut s);
@@ -370,23 +372,33 @@ impl Poller {
                 dist,
                 fetched_at,
             },
-            (Outcome::Error { message, permanent }, Some((code, _)))
-                if kind == Budget::Distribution =>
-            {
-                PollEvent::DistributionError {
-                    code: code.clone(),
+            (
+                Outcome::Error {
                     message,
                     permanent,
-                }
-            }
-            (Outcome::Error { message, permanent }, Some((code, period))) => {
-                PollEvent::StockError {
-                    code: code.clone(),
-                    period,
+                    problem,
+                },
+                Some((code, _)),
+            ) if kind == Budget::Distribution => PollEvent::DistributionError {
+                code: code.clone(),
+                message,
+                permanent,
+                problem,
+            },
+            (
+                Outcome::Error {
                     message,
                     permanent,
-                }
-            }
+                    problem,
+                },
+                Some((code, period)),
+            ) => PollEvent::StockError {
+                code: code.clone(),
+                period,
+                message,
+                permanent,
+                problem,
+            },
             (Outcome::Skipped(message), _) => {
                 tracing::warn!("snapshot request failed (prices retried later): {message}");
                 return ControlFlow::Continue(());

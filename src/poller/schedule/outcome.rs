@@ -78,7 +78,7 @@ impl Scheduler {
             Err(e) => e,
         };
         if e.is_connection() {
-            return Outcome::Reconnect(e.to_string());
+            return Outcome::Reconnect(e);
         }
         let permanent = match e.class() {
             ErrorClass::RateLimited => {
@@ -101,6 +101,7 @@ impl Scheduler {
         Outcome::Error {
             message: e.to_string(),
             permanent,
+            problem: e.problem(),
         }
     }
 
@@ -135,7 +136,7 @@ impl Scheduler {
             Err(e) => e,
         };
         if e.is_connection() {
-            return Outcome::Reconnect(e.to_string());
+            return Outcome::Reconnect(e);
         }
         if e.class() == ErrorClass::RateLimited {
             self.pause_after_rejection(Budget::Snapshot, now);
@@ -183,7 +184,7 @@ impl Scheduler {
     /// An error came: reconnect, pause on a rejection, or retry / give up on this request.
     fn on_error(&mut self, req: &FlowRequest, e: &Error, now: Instant) -> Outcome {
         if e.is_connection() {
-            return Outcome::Reconnect(e.to_string());
+            return Outcome::Reconnect(e.clone());
         }
         let permanent = match e.class() {
             ErrorClass::RateLimited => {
@@ -211,6 +212,7 @@ impl Scheduler {
         Outcome::Error {
             message: e.to_string(),
             permanent,
+            problem: e.problem(),
         }
     }
 
