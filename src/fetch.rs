@@ -340,6 +340,40 @@ mod tests {
     }
 
     #[test]
+    fn csv_keeps_the_server_order_like_the_sdk() {
+        // A reply out of time order, with a repeated minute: `fetch` shows it as OpenD sent it
+        // (only the live series is put in order).
+        let times = [
+            "2026-11-25 09:32:00",
+            "2026-11-25 09:31:00",
+            "2026-11-25 09:31:00",
+        ];
+        let s2c = crate::wire::pb::qot_get_capital_flow::S2c {
+            flow_item_list: times
+                .iter()
+                .enumerate()
+                .map(
+                    |(i, t)| crate::wire::pb::qot_get_capital_flow::CapitalFlowItem {
+                        in_flow: f64::from(u32::try_from(i).unwrap()),
+                        time: Some((*t).to_owned()),
+                        ..Default::default()
+                    },
+                )
+                .collect(),
+            last_valid_time: None,
+            last_valid_timestamp: None,
+        };
+        let flow = crate::opend::convert::capital_flow_from_pb(s2c, None, Period::Intraday);
+        let csv = to_csv(&flow);
+        let rows: Vec<&str> = csv
+            .lines()
+            .skip(1)
+            .map(|l| l.rsplit(',').next().unwrap())
+            .collect();
+        assert_eq!(rows, times);
+    }
+
+    #[test]
     fn json_has_the_same_fields() {
         let p = plan(
             &args("HK.00700", "day", Some("2026-11-01"), Some("2026-11-24")),

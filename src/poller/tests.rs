@@ -943,3 +943,44 @@ async fn a_stock_opend_does_not_know_leaves_the_snapshot_rounds() {
     );
     assert!(snaps.len() >= 9);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_reply_out_of_time_order_becomes_an_ordered_series() {
+    let item = |time: &str, in_flow: f64| crate::flow::FlowItem {
+        time: time.into(),
+        in_flow,
+        ..crate::flow::FlowItem::default()
+    };
+    let sorted = vec![
+        item("2026-11-25 09:30:00", 1.0),
+        item("2026-11-25 09:31:00", 3.0),
+        item("2026-11-25 09:32:00", 6.0),
+    ];
+    // 09:31 after 09:32, and 09:32 twice (the last received is the one kept).
+    let reply = vec![
+        sorted[0].clone(),
+        item("2026-11-25 09:32:00", 5.0),
+        sorted[1].clone(),
+        sorted[2].clone(),
+    ];
+    let c = code("HK.00700");
+    let cfg = FakeConfig {
+        flow_items: [(c.clone(), reply)].into(),
+        ..FakeConfig::default()
+    };
+    let h = Harness::start(cfg, 30, OPEN, 1.0);
+    h.send(PollCommand::SetWatchlist(vec![c.clone()])).await;
+    sleep_s(5.0).await;
+    let (_, events) = h.stop().await;
+    let flows: Vec<&crate::flow::CapitalFlow> = events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            PollEvent::Flow { code, flow, .. } if *code == c => Some(flow),
+            _ => None,
+        })
+        .collect();
+    assert!(!flows.is_empty());
+    for f in flows {
+        assert_eq!(f.items, sorted);
+    }
+}
