@@ -1013,3 +1013,51 @@ async fn a_reply_out_of_time_order_becomes_an_ordered_series() {
         assert_eq!(f.items, sorted);
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_short_hong_kong_code_opend_refuses_is_shown_with_the_padded_one() {
+    let short = code("HK.700");
+    let cfg = FakeConfig {
+        bad_codes: [short.clone()].into(),
+        dist_refused: [short.clone()].into(),
+        ..FakeConfig::default()
+    };
+    let h = Harness::start(cfg, 30, OPEN, 1.0);
+    h.send(PollCommand::SetWatchlist(vec![
+        short.clone(),
+        code("HK.00700"),
+    ]))
+    .await;
+    sleep_s(30.0).await;
+    let (_, events) = h.stop().await;
+    let messages: Vec<&String> = events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            PollEvent::StockError {
+                code,
+                message,
+                permanent: true,
+                ..
+            }
+            | PollEvent::DistributionError {
+                code,
+                message,
+                permanent: true,
+            } if *code == short => Some(message),
+            _ => None,
+        })
+        .collect();
+    assert!(!messages.is_empty());
+    for m in messages {
+        assert!(
+            m.ends_with(": did you mean HK.00700? (Hong Kong codes have 5 digits)"),
+            "{m}"
+        );
+    }
+    // Other errors say what OpenD said, nothing more.
+    assert!(events.iter().all(|(_, e)| match e {
+        PollEvent::StockError { code, message, .. } if *code != short =>
+            !message.contains("did you mean"),
+        _ => true,
+    }));
+}
