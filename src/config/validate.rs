@@ -3,8 +3,9 @@
 //!
 //! Every problem found is reported, sorted by position: all TOML syntax errors (the parser
 //! recovers); else every unknown key and wrong type (each key of each section is deserialized on
-//! its own) plus every semantic problem of the sections that typed fine (codes, ranges,
-//! duplicates, missing or conflicting keys, the key file). Values not given take the built-in defaults of
+//! its own) plus every semantic problem (codes, ranges, duplicates, missing or conflicting keys,
+//! the key file) of every key that typed fine, also in a table where another key did not (a key
+//! set aside, or misspelt, is not also reported missing: [`SetAside`]). Values not given take the built-in defaults of
 //! [`Config::default`]; a value given but wrong is always an error, never replaced by a default.
 //! No IO except checking that `rsa_private_key` is a readable file.
 
@@ -16,6 +17,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
+use super::aside::{SetAside, set_aside};
 use super::file::{BudgetFile, ConfigFile, OpendFile, StoreFile, UiFile, WatchlistFile};
 use super::{
     Brand, Colors, Config, Diagnostic, MAX_BUDGET, MAX_DISTRIBUTION_BUDGET, MAX_DIVERGENCE_PCT,
@@ -38,6 +40,7 @@ struct Report<'a> {
     text: &'a str,
     file: String,
     found: Vec<(usize, Diagnostic)>,
+    aside: SetAside,
 }
 
 impl Report<'_> {
@@ -76,6 +79,7 @@ pub fn parse(text: &str, path: Option<&Path>) -> Result<Config, Vec<Diagnostic>>
         text,
         file: file_label(path),
         found: Vec::new(),
+        aside: SetAside::new(),
     };
     let Some(file) = decompose(text, &mut r) else {
         return Err(r.finish());
@@ -123,32 +127,40 @@ fn decompose(text: &str, r: &mut Report<'_>) -> Option<ConfigFile> {
     Some(file)
 }
 
-/// Deserializes one section. For a table, each key is first tried on its own (the struct's
-/// fields are all optional), so every unknown key and every wrong type in it is reported.
+/// Deserializes one section. For a table, each key is tried on its own (the struct's fields are
+/// all optional), so every unknown key and every wrong type in it is reported; the keys that
+/// typed fine make the section (the others are set aside in [`Report::aside`]), so their values
+/// are checked too.
 fn section<'i, T: Deserialize<'i>>(
     value: Spanned<DeValue<'i>>,
     text: &str,
     r: &mut Report<'_>,
 ) -> Option<T> {
-    let mut report = |e: &toml::de::Error| r.at(e.span(), explain(text, e.span(), e.message()));
-    if let DeValue::Table(table) = value.get_ref()
-        && table.len() > 1
-    {
-        let mut failed = false;
-        for (k, v) in table {
-            let one: DeTable<'i> = std::iter::once((k.clone(), v.clone())).collect();
-            let one = Spanned::new(value.span(), DeValue::Table(one));
-            if let Err(e) = T::deserialize(ValueDeserializer::from(one)) {
-                report(&e);
-                failed = true;
+    let span = value.span();
+    let value = match value.into_inner() {
+        DeValue::Table(table) => {
+            let mut good = Vec::new();
+            let mut aside = Vec::new();
+            for (k, v) in table {
+                let one: DeTable<'i> = std::iter::once((k.clone(), v.clone())).collect();
+                let one = Spanned::new(span.clone(), DeValue::Table(one));
+                match T::deserialize(ValueDeserializer::from(one)) {
+                    Ok(_) => good.push((k, v)),
+                    Err(e) => {
+                        r.at(e.span(), explain(text, e.span(), e.message()));
+                        aside.push(k.get_ref().to_string());
+                    }
+                }
             }
+            if !aside.is_empty() {
+                r.aside.insert(span.start, aside);
+            }
+            DeValue::Table(good.into_iter().collect())
         }
-        if failed {
-            return None;
-        }
-    }
-    T::deserialize(ValueDeserializer::from(value))
-        .map_err(|e| report(&e))
+        other => other,
+    };
+    T::deserialize(ValueDeserializer::from(Spanned::new(span, value)))
+        .map_err(|e| r.at(e.span(), explain(text, e.span(), e.message())))
         .ok()
 }
 
@@ -247,7 +259,8 @@ fn build(file: ConfigFile, base: Option<&Path>, r: &mut Report<'_>) -> Config {
         }
     }
     if let Some(tables) = file.alert {
-        let (rules, problems) = super::alert::rules(tables, &c.watchlists, |s| r.line_col(s));
+        let (rules, problems) =
+            super::alert::rules(tables, &c.watchlists, &r.aside, |s| r.line_col(s));
         c.alerts = rules;
         for (span, m) in problems {
             r.at(span, m);
@@ -607,6 +620,8 @@ fn watchlists(lists: Vec<Spanned<WatchlistFile>>, r: &mut Report<'_>) -> Vec<Wat
     for (i, w) in lists.into_iter().enumerate() {
         let table = w.span();
         let w = w.into_inner();
+        let aside = |key: &str| set_aside(&r.aside, &table, key);
+        let (name_aside, source_aside) = (aside("name"), aside("codes") || aside("opend_group"));
         let name = match w.name {
             Some(n) if n.get_ref().trim().is_empty() => {
                 r.at(
@@ -630,6 +645,7 @@ fn watchlists(lists: Vec<Spanned<WatchlistFile>>, r: &mut Report<'_>) -> Vec<Wat
                 }
                 Some(n.into_inner())
             }
+            None if name_aside => None,
             None => {
                 r.at(
                     Some(table.clone()),
@@ -652,6 +668,7 @@ fn watchlists(lists: Vec<Spanned<WatchlistFile>>, r: &mut Report<'_>) -> Vec<Wat
                 );
                 None
             }
+            (None, None) if source_aside => None,
             (None, None) => {
                 r.at(
                     Some(table),
@@ -695,7 +712,7 @@ fn code_list(
     let mut out = Vec::new();
     let mut ok = true;
     for raw in codes.into_inner() {
-        match raw.get_ref().parse::<SecurityCode>() {
+        match super::security_code(raw.get_ref()) {
             Ok(code) => {
                 if let Some(first) = seen.get(&code) {
                     r.at(
@@ -712,7 +729,7 @@ fn code_list(
                 }
             }
             Err(e) => {
-                r.at(Some(raw.span()), e.to_string());
+                r.at(Some(raw.span()), e);
                 ok = false;
             }
         }
@@ -765,6 +782,8 @@ mod tests {
                 "c.toml:3:1: unknown field `hots`, expected one of `host`, `port`, `rsa_private_key`, `brand` (see config.example.toml for every option)",
                 "c.toml:5:10: colors: wrong type: found integer `1`, expected a string",
                 "c.toml:7:20: requests_per_30s = 99 is out of range: expected 1 to 30 (OpenD allows 30 capital-flow requests per 30 s; lower it if other programs share your OpenD)",
+                // The watchlist's name has the wrong type, and it has no codes either.
+                "c.toml:8:1: watchlist #1 has neither codes nor opend_group: add codes = [\"HK.00700\", ...] or opend_group = \"<group in your app>\"",
                 "c.toml:9:8: name: wrong type: found integer `1`, expected a string",
                 "c.toml:12:10: invalid security code \"HK\": expected MARKET.CODE such as HK.00700, US.AAPL or SH.600519",
                 "c.toml:13:2: unknown field `nope`, expected one of `opend`, `budget`, `ui`, `store`, `watchlist`, `alert`, `keys` (see config.example.toml for every option)",
@@ -798,7 +817,7 @@ mod tests {
     #[test]
     fn all_semantic_errors_are_reported_in_file_order() {
         let e = errs(
-            "[budget]\nrequests_per_30s = 0\n[opend]\nport = 70000\n[[watchlist]]\nname = \"a\"\ncodes = [\"HK.1\", \"XX.2\", \"HK.1\"]\n",
+            "[budget]\nrequests_per_30s = 0\n[opend]\nport = 70000\n[[watchlist]]\nname = \"a\"\ncodes = [\"HK.00001\", \"XX.2\", \"HK.00001\"]\n",
         );
         assert_eq!(e.len(), 4, "{e:#?}");
         assert!(
@@ -807,12 +826,12 @@ mod tests {
         );
         assert!(e[1].starts_with("c.toml:4:8: port = 70000"), "{e:#?}");
         assert!(
-            e[2].starts_with("c.toml:7:18: invalid security code \"XX.2\""),
+            e[2].starts_with("c.toml:7:22: invalid security code \"XX.2\""),
             "{e:#?}"
         );
         assert!(
             e[3].starts_with(
-                "c.toml:7:26: duplicate code HK.1 in watchlist \"a\" (first at line 7, column 10)"
+                "c.toml:7:30: duplicate code HK.00001 in watchlist \"a\" (first at line 7, column 10)"
             ),
             "{e:#?}"
         );
