@@ -18,6 +18,7 @@ pub mod discover;
 pub mod file;
 pub mod keys;
 pub mod validate;
+mod watchlist;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
