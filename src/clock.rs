@@ -3,6 +3,13 @@
 //!
 //! No clock here panics: time arithmetic saturates at chrono's limits ([`add_secs`]), and
 //! [`ServerClock`] ignores an OpenD time more than [`MAX_SERVER_SKEW`] away from this machine's.
+//!
+//! - [`ServerClock`] (`server`): OpenD's clock, learned again from every reading of its time
+//!   (GetGlobalState, KeepAlive): offset and rate, so a simulator at 10× is followed at 10×.
+//! - `estimate`: the pure estimate behind it (rate, offset, doubt of outliers and jumps).
+
+mod estimate;
+mod server;
 
 use std::sync::Arc;
 
@@ -85,54 +92,7 @@ impl Clock for ScaledClock {
 /// zero or garbage `time` from GetGlobalState, a year-200000 timestamp) is not a clock.
 pub const MAX_SERVER_SKEW: Duration = Duration::days(3653);
 
-/// Skews at most this large are taken for the same clock (network delay, drift).
-const SAME_CLOCK_MS: i64 = 10_000;
-
-/// The system clock, shifted to OpenD's once its server time is known ([`ServerClock::learn`]):
-/// the dashboard's clock, which must work before (and without) a connection.
-#[derive(Debug, Default)]
-pub struct ServerClock {
-    offset_ms: std::sync::atomic::AtomicI64,
-}
-
-impl ServerClock {
-    /// Takes OpenD's time (GetGlobalState) read when ours was `local_now`: follows it when the
-    /// two differ by more than 10 s (a simulator on another day), else stays on the system
-    /// clock. An OpenD time more than [`MAX_SERVER_SKEW`] away is ignored (the clock keeps what
-    /// it had). Returns a note for the log when it shifts or ignores OpenD's time.
-    pub fn learn(&self, server_now: DateTime<Utc>, local_now: DateTime<Utc>) -> Option<String> {
-        let skew = server_now.signed_duration_since(local_now);
-        if skew.abs() > MAX_SERVER_SKEW {
-            return Some(format!(
-                "OpenD's clock reads {}, more than {} days from this machine's: ignored; market sessions follow this machine's clock",
-                server_now.format("%Y-%m-%d %H:%M:%S UTC"),
-                MAX_SERVER_SKEW.num_days()
-            ));
-        }
-        let skew = skew.num_milliseconds();
-        let offset = if skew.abs() > SAME_CLOCK_MS { skew } else { 0 };
-        let old = self
-            .offset_ms
-            .swap(offset, std::sync::atomic::Ordering::Relaxed);
-        (offset != 0 && offset.abs_diff(old) > SAME_CLOCK_MS.unsigned_abs()).then(|| {
-            format!(
-                "OpenD's clock reads {} (differs from this machine's by {} s): market sessions follow OpenD's clock",
-                server_now.format("%Y-%m-%d %H:%M:%S UTC"),
-                skew / 1000
-            )
-        })
-    }
-}
-
-impl Clock for ServerClock {
-    fn now(&self) -> DateTime<Utc> {
-        let offset = self.offset_ms.load(std::sync::atomic::Ordering::Relaxed);
-        let now = Utc::now();
-        Duration::try_milliseconds(offset)
-            .and_then(|d| now.checked_add_signed(d))
-            .unwrap_or(now)
-    }
-}
+pub use server::ServerClock;
 
 /// A shared clock handle.
 pub type SharedClock = Arc<dyn Clock>;
@@ -140,64 +100,6 @@ pub type SharedClock = Arc<dyn Clock>;
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn server_clock_learns_large_skews_only() {
-        let c = ServerClock::default();
-        let local = Utc::now();
-        assert!(c.learn(local + Duration::seconds(5), local).is_none());
-        assert!((c.now() - Utc::now()).num_seconds().abs() <= 1);
-        let server = local - Duration::hours(30);
-        let note = c.learn(server, local).unwrap();
-        assert!(
-            note.contains(&server.format("%Y-%m-%d %H:%M:%S UTC").to_string()),
-            "{note}"
-        );
-        assert!((c.now() - server).num_seconds().abs() <= 1);
-        assert!(
-            c.learn(server, local).is_none(),
-            "no note when nothing changed"
-        );
-    }
-
-    #[test]
-    fn server_clock_ignores_times_too_far_away() {
-        let c = ServerClock::default();
-        let local = Utc::now();
-        let server = local - Duration::days(400);
-        assert!(c.learn(server, local).is_some());
-        // Garbage never panics, never moves the clock, and says so.
-        for t in [
-            DateTime::<Utc>::MAX_UTC,
-            DateTime::<Utc>::MIN_UTC,
-            DateTime::<Utc>::UNIX_EPOCH,
-            DateTime::from_timestamp(-1, 0).unwrap(),
-            DateTime::from_timestamp(-62_135_596_800, 0).unwrap(),
-            local + MAX_SERVER_SKEW + Duration::seconds(1),
-        ] {
-            let note = c.learn(t, local).unwrap();
-            assert!(note.contains("ignored"), "{note}");
-            assert!((c.now() - server).num_seconds().abs() <= 1, "{t}");
-        }
-        // Local clocks at chrono's limits do not panic either.
-        assert!(
-            c.learn(DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC)
-                .is_some()
-        );
-        assert!(
-            c.learn(DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC)
-                .is_some()
-        );
-        // An offset stored out of range (never by `learn`) still reads a time.
-        let wild = ServerClock {
-            offset_ms: std::sync::atomic::AtomicI64::new(i64::MIN),
-        };
-        assert!((wild.now() - Utc::now()).num_seconds().abs() <= 1);
-        let wild = ServerClock {
-            offset_ms: std::sync::atomic::AtomicI64::new(i64::MAX),
-        };
-        assert!((wild.now() - Utc::now()).num_seconds().abs() <= 1);
-    }
 
     #[test]
     fn add_secs_saturates() {

@@ -13,10 +13,12 @@
 //! silently replaces a bad value with a default. It imports only `flow` and `failure`.
 
 pub mod alert;
+pub mod aside;
 pub mod discover;
 pub mod file;
 pub mod keys;
 pub mod validate;
+mod watchlist;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -419,6 +421,16 @@ impl ConfigError {
 impl From<ConfigError> for crate::failure::Failure {
     fn from(e: ConfigError) -> Self {
         crate::failure::Failure::input(e)
+    }
+}
+
+/// A code of the config: a security code, and for Hong Kong one of 5 digits (OpenD does not
+/// know "HK.700": the message names "HK.00700").
+pub fn security_code(raw: &str) -> Result<SecurityCode, String> {
+    let code = raw.parse::<SecurityCode>().map_err(|e| e.to_string())?;
+    match code.padding_hint() {
+        Some(hint) => Err(format!("invalid security code {raw:?}: {hint}")),
+        None => Ok(code),
     }
 }
 

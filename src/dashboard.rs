@@ -23,7 +23,7 @@ pub const DEMO_DAYS: u64 = 5;
 /// file is in use): if that fails it is a clean error before the terminal is touched.
 pub async fn run(args: DashboardArgs) -> Result<(), Failure> {
     let cfg = config::load(args.config.as_deref())?;
-    let target = target::Target::resolve(&args.opend, &cfg).await?;
+    let mut target = target::Target::resolve(&args.opend, &cfg).await?;
     let watchlists = match &target.sim {
         Some(sim) if cfg.path.is_none() => demo_watchlists(sim.clock().now()),
         _ => dashboard_watchlists(&cfg),
@@ -47,12 +47,13 @@ pub async fn run(args: DashboardArgs) -> Result<(), Failure> {
     };
     let label = target.options.addr.clone();
     let target_is_demo = target.sim.is_some();
-    // In the demo the simulator's clock; otherwise OpenD's, learned from GetGlobalState once
-    // connected (this machine's clock for a real OpenD).
+    // In the demo the simulator's clock; otherwise OpenD's, learned from every GetGlobalState
+    // and KeepAlive reply (this machine's clock for a real OpenD).
     let (clock, server_clock): (clock::SharedClock, _) = if let Some(sim) = &target.sim {
         (sim.clock(), None)
     } else {
         let c = std::sync::Arc::new(clock::ServerClock::default());
+        target.options.server_clock = Some(c.clone());
         (c.clone() as clock::SharedClock, Some(c))
     };
     let opts = tui::DashboardOptions {

@@ -59,15 +59,43 @@ pub fn plan(args: &FetchArgs, today: chrono::NaiveDate) -> Result<FetchPlan, Fai
     })
 }
 
+/// OpenD refused a short Hong Kong code for good: its error, and the padded code to try.
+#[derive(Debug, thiserror::Error)]
+#[error("{error}: {hint}")]
+struct Refused {
+    #[source]
+    error: crate::opend::Error,
+    hint: String,
+}
+
+/// `e` as the command's failure; when OpenD refused `code` for good and a padded form exists
+/// ("HK.700" → "HK.00700"), the message says so.
+fn refused(code: &SecurityCode, e: crate::opend::Error) -> Failure {
+    let permanent = e.class() == crate::opend::ErrorClass::Permanent;
+    match code.padding_hint() {
+        Some(hint) if permanent && matches!(e, crate::opend::Error::Server { .. }) => {
+            Failure::server(Refused { error: e, hint })
+        }
+        _ => e.into(),
+    }
+}
+
 /// Runs `capflow fetch`.
 pub async fn run(args: FetchArgs, config: &crate::config::Config) -> Result<(), Failure> {
     let plan = plan(&args, Local::now().date_naive())?;
     let target = Target::resolve(&args.opend, config).await?;
     let client = Client::connect(target.options.clone()).await?;
+    let code = &plan.request.code;
     let data = if plan.distribution {
-        Data::Distribution(distribution::request(&client, &plan.request.code).await?)
+        let reply = distribution::request(&client, code).await;
+        Data::Distribution(reply.map_err(|e| refused(code, e))?)
     } else {
-        Data::Flow(client.capital_flow(&plan.request).await?)
+        Data::Flow(
+            client
+                .capital_flow(&plan.request)
+                .await
+                .map_err(|e| refused(code, e))?,
+        )
     };
     let name = if plan.format == Format::Table {
         client
@@ -88,7 +116,6 @@ pub async fn run(args: FetchArgs, config: &crate::config::Config) -> Result<(), 
         // Keep stdout machine-readable; still say the data is simulated.
         eprintln!("{note}");
     }
-    let code = &plan.request.code;
     let out = match (plan.format, &data) {
         (Format::Csv, Data::Flow(flow)) => to_csv(flow),
         (Format::Json, Data::Flow(flow)) => to_json(&plan.request, flow),
@@ -337,6 +364,40 @@ mod tests {
             "N/A,10.0,5.0,6.0,7.0,-8.0,11.0,2026-11-24 00:00:00"
         );
         assert_eq!(to_csv(&CapitalFlow::default()), format!("{CSV_HEADER}\n"));
+    }
+
+    #[test]
+    fn csv_keeps_the_server_order_like_the_sdk() {
+        // A reply out of time order, with a repeated minute: `fetch` shows it as OpenD sent it
+        // (only the live series is put in order).
+        let times = [
+            "2026-11-25 09:32:00",
+            "2026-11-25 09:31:00",
+            "2026-11-25 09:31:00",
+        ];
+        let s2c = crate::wire::pb::qot_get_capital_flow::S2c {
+            flow_item_list: times
+                .iter()
+                .enumerate()
+                .map(
+                    |(i, t)| crate::wire::pb::qot_get_capital_flow::CapitalFlowItem {
+                        in_flow: f64::from(u32::try_from(i).unwrap()),
+                        time: Some((*t).to_owned()),
+                        ..Default::default()
+                    },
+                )
+                .collect(),
+            last_valid_time: None,
+            last_valid_timestamp: None,
+        };
+        let flow = crate::opend::convert::capital_flow_from_pb(s2c, None, Period::Intraday);
+        let csv = to_csv(&flow);
+        let rows: Vec<&str> = csv
+            .lines()
+            .skip(1)
+            .map(|l| l.rsplit(',').next().unwrap())
+            .collect();
+        assert_eq!(rows, times);
     }
 
     #[test]

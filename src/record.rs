@@ -522,8 +522,8 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
     } else {
         None
     };
-    let target = crate::target::Target::resolve(&args.opend, config).await?;
-    let (Picked { codes, groups }, clock, clock_note) = probe(&args, config, &target).await?;
+    let mut target = crate::target::Target::resolve(&args.opend, config).await?;
+    let (Picked { codes, groups }, clock, clock_note) = probe(&args, config, &mut target).await?;
     let store = match early {
         Some(s) => s,
         None => open_store(&args, config).await?,
@@ -665,11 +665,13 @@ fn check_flags(args: &RecordArgs, config: &Config) -> Result<(usize, Option<Dura
 /// Connects once (an unreachable OpenD is exit 3 at start; later losses are reconnected), reads
 /// the codes to record and picks the market clock: the simulator's in the demo; otherwise
 /// OpenD's (GetGlobalState), which is this machine's clock for a real OpenD and the simulated one
-/// for `capflow sim --now`. Returns what to record, the clock and a note about it.
+/// for `capflow sim --now`. The poller's connections then keep teaching it OpenD's time (every
+/// KeepAlive and GetGlobalState reply: `target`'s options carry it), so a simulator at `--speed
+/// 10` is followed at 10×. Returns what to record, the clock and a note about it.
 async fn probe(
     args: &RecordArgs,
     config: &Config,
-    target: &crate::target::Target,
+    target: &mut crate::target::Target,
 ) -> Result<(Picked, SharedClock, Option<String>), Failure> {
     let probe = Client::connect(target.options.clone()).await?;
     let codes = watchlist_codes(args, config, &probe).await;
@@ -681,6 +683,7 @@ async fn probe(
             Ok(state) => clock.learn(state.server_time, chrono::Utc::now()),
             Err(_) => None,
         };
+        target.options.server_clock = Some(clock.clone());
         (clock, note)
     };
     probe.close();

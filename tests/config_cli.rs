@@ -263,3 +263,27 @@ fn check_lists_every_problem_and_exits_2() {
     );
     assert_eq!(lines[2], "2 problems found");
 }
+
+#[test]
+fn check_reports_every_bad_key_of_one_table_and_suggests_padded_hk_codes() {
+    let env = Env::new();
+    write(
+        &env.root.join("bad.toml"),
+        "[opend]\nhost = 1\nport = 0\nbrnd = \"futu\"\n[[watchlist]]\nname = \"HK\"\ncodes = [\"HK.700\"]\n",
+    );
+    let o = env.run(&["config", "check", "--config", "bad.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "capflow: bad.toml:2:8: host: wrong type: found integer `1`, expected a string",
+            "bad.toml:3:8: port = 0 is out of range: expected 1 to 65535 (OpenD's API port, 11111 by default)",
+            "bad.toml:4:1: unknown field `brnd`, expected one of `host`, `port`, `rsa_private_key`, `brand` (see config.example.toml for every option)",
+            "bad.toml:7:10: invalid security code \"HK.700\": did you mean HK.00700? (Hong Kong codes have 5 digits)",
+            "4 problems found",
+        ],
+        "{err}"
+    );
+}

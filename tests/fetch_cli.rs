@@ -481,3 +481,30 @@ async fn distribution_csv_is_the_sdk_dataframe() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(seen.lock().unwrap().len(), 1);
 }
+
+#[test]
+fn a_short_hong_kong_code_that_opend_refuses_gets_the_padded_one_suggested() {
+    for extra in [&[][..], &["--distribution"][..]] {
+        let out = capflow()
+            .args(["fetch", "--demo", "HK.700"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(4), "{extra:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "capflow: unknown stock HK.700: did you mean HK.00700? (Hong Kong codes have 5 digits)\n",
+            "{extra:?}"
+        );
+    }
+    // A full-length code OpenD does not know has nothing to suggest.
+    let out = capflow()
+        .args(["fetch", "--demo", "HK.99999"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "capflow: unknown stock HK.99999\n"
+    );
+}

@@ -12,7 +12,10 @@ use std::ops::Range;
 use serde::Deserialize;
 use toml::Spanned;
 
+mod scope;
+
 use super::WatchlistConfig;
+use super::aside::{SetAside, set_aside};
 use crate::flow::SecurityCode;
 
 /// One `[[alert]]` table as written.
@@ -328,6 +331,7 @@ pub type Problem = (Option<Range<usize>>, String);
 pub fn rules(
     tables: Vec<Spanned<AlertFile>>,
     watchlists: &[WatchlistConfig],
+    aside: &SetAside,
     line_col: impl Fn(&Range<usize>) -> String,
 ) -> (Vec<AlertRule>, Vec<Problem>) {
     let mut out = Vec::new();
@@ -336,6 +340,8 @@ pub fn rules(
     for (i, t) in tables.into_iter().enumerate() {
         let span = t.span();
         let a = t.into_inner();
+        // A key set aside (wrong type, misspelt) has its message: it is not missing too.
+        let aside = |key: &str| set_aside(aside, &span, key);
         let mut err = |s: Range<usize>, m: String| problems.push((Some(s), m));
         let name = match a.name {
             Some(n) if n.get_ref().trim().is_empty() => {
@@ -363,6 +369,7 @@ pub fn rules(
                 }
                 Some(n.into_inner())
             }
+            None if aside("name") => None,
             None => {
                 err(
                     span.clone(),
@@ -379,6 +386,7 @@ pub fn rules(
             .map_or_else(|| format!("#{}", i + 1), |n| format!("{n:?}"));
         let kinds = AlertKind::ALL.map(AlertKind::name).join(", ");
         let kind = match a.kind {
+            None if aside("kind") => None,
             None => {
                 err(
                     span.clone(),
@@ -401,7 +409,15 @@ pub fn rules(
             }
         };
         let threshold = match (kind, a.threshold) {
-            (_, Some(t)) => {
+            // Without a kind the unit cannot be judged: only a threshold of neither unit is wrong.
+            (None, Some(t)) => {
+                let amount = parse_threshold(t.get_ref(), false);
+                if let (Err(m), Err(_)) = (amount, parse_threshold(t.get_ref(), true)) {
+                    err(t.span(), format!("alert {label}: {m}"));
+                }
+                None
+            }
+            (Some(_), Some(t)) => {
                 match parse_threshold(t.get_ref(), kind.is_some_and(AlertKind::is_ratio)) {
                     Ok(th) => match kind {
                         Some(AlertKind::Flip | AlertKind::Divergence) if th.value < 0.0 => {
@@ -432,6 +448,7 @@ pub fn rules(
                 value: DEFAULT_FLIP_BAND,
                 signed: false,
             }),
+            (Some(_), None) if aside("threshold") => None,
             (Some(k), None) => {
                 err(
                     span.clone(),
@@ -494,66 +511,10 @@ pub fn rules(
                 secs
             }
         };
-        let scope = match (a.codes, a.watchlist) {
-            (Some(_), Some(w)) => {
-                err(
-                    w.span(),
-                    format!(
-                        "alert {label} has both codes and watchlist: keep one (or neither, to watch every stock)"
-                    ),
-                );
-                None
-            }
-            (None, None) => Some(AlertScope::All),
-            (None, Some(w)) => {
-                if watchlists.iter().any(|l| &l.name == w.get_ref()) {
-                    Some(AlertScope::Watchlist(w.into_inner()))
-                } else {
-                    let known: Vec<&str> = watchlists.iter().map(|l| l.name.as_str()).collect();
-                    err(
-                        w.span(),
-                        format!(
-                            "alert {label}: watchlist = {:?} is not a [[watchlist]] of this config: expected one of {}",
-                            w.get_ref(),
-                            known.join(", ")
-                        ),
-                    );
-                    None
-                }
-            }
-            (Some(codes), None) => {
-                if codes.get_ref().is_empty() {
-                    err(
-                        codes.span(),
-                        format!(
-                            "alert {label} has an empty codes list: add codes such as \"HK.00700\", or remove codes to watch every stock"
-                        ),
-                    );
-                    None
-                } else {
-                    let mut ok = Vec::new();
-                    let mut good = true;
-                    for raw in codes.into_inner() {
-                        match raw.get_ref().parse::<SecurityCode>() {
-                            Ok(c) if !ok.contains(&c) => ok.push(c),
-                            Ok(c) => {
-                                err(
-                                    raw.span(),
-                                    format!(
-                                        "duplicate code {c} in alert {label}: list each code once"
-                                    ),
-                                );
-                                good = false;
-                            }
-                            Err(e) => {
-                                err(raw.span(), e.to_string());
-                                good = false;
-                            }
-                        }
-                    }
-                    good.then_some(AlertScope::Codes(ok))
-                }
-            }
+        let scope = if aside("codes") || aside("watchlist") {
+            None
+        } else {
+            scope::scope(a.codes, a.watchlist, watchlists, &label, &mut err)
         };
         let command = match a.command {
             None => Some(Vec::new()),

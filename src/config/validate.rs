@@ -3,12 +3,12 @@
 //!
 //! Every problem found is reported, sorted by position: all TOML syntax errors (the parser
 //! recovers); else every unknown key and wrong type (each key of each section is deserialized on
-//! its own) plus every semantic problem of the sections that typed fine (codes, ranges,
-//! duplicates, missing or conflicting keys, the key file). Values not given take the built-in defaults of
+//! its own) plus every semantic problem (codes, ranges, duplicates, missing or conflicting keys,
+//! the key file) of every key that typed fine, also in a table where another key did not (a key
+//! set aside, or misspelt, is not also reported missing: [`SetAside`]). Values not given take the built-in defaults of
 //! [`Config::default`]; a value given but wrong is always an error, never replaced by a default.
 //! No IO except checking that `rsa_private_key` is a readable file.
 
-use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -16,12 +16,13 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
+use super::aside::SetAside;
 use super::file::{BudgetFile, ConfigFile, OpendFile, StoreFile, UiFile, WatchlistFile};
 use super::{
     Brand, Colors, Config, Diagnostic, MAX_BUDGET, MAX_DISTRIBUTION_BUDGET, MAX_DIVERGENCE_PCT,
-    MAX_KEEP_DAYS, MAX_SNAPSHOT_BUDGET, Sparkline, WatchlistConfig, WatchlistSource,
+    MAX_KEEP_DAYS, MAX_SNAPSHOT_BUDGET, Sparkline,
 };
-use crate::flow::{SecurityCode, Units};
+use crate::flow::Units;
 
 /// Byte offset → (line, column), both 1-based, column in characters.
 fn position(text: &str, offset: usize) -> (usize, usize) {
@@ -34,14 +35,15 @@ fn position(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// Collects diagnostics for one file.
-struct Report<'a> {
+pub(super) struct Report<'a> {
     text: &'a str,
     file: String,
     found: Vec<(usize, Diagnostic)>,
+    pub(super) aside: SetAside,
 }
 
 impl Report<'_> {
-    fn at(&mut self, span: Option<Range<usize>>, message: String) {
+    pub(super) fn at(&mut self, span: Option<Range<usize>>, message: String) {
         let offset = span.as_ref().map_or(usize::MAX, |s| s.start);
         let pos = span.map(|s| position(self.text, s.start));
         self.found.push((
@@ -54,7 +56,7 @@ impl Report<'_> {
         ));
     }
 
-    fn line_col(&self, span: &Range<usize>) -> String {
+    pub(super) fn line_col(&self, span: &Range<usize>) -> String {
         let (l, c) = position(self.text, span.start);
         format!("line {l}, column {c}")
     }
@@ -76,6 +78,7 @@ pub fn parse(text: &str, path: Option<&Path>) -> Result<Config, Vec<Diagnostic>>
         text,
         file: file_label(path),
         found: Vec::new(),
+        aside: SetAside::new(),
     };
     let Some(file) = decompose(text, &mut r) else {
         return Err(r.finish());
@@ -123,32 +126,40 @@ fn decompose(text: &str, r: &mut Report<'_>) -> Option<ConfigFile> {
     Some(file)
 }
 
-/// Deserializes one section. For a table, each key is first tried on its own (the struct's
-/// fields are all optional), so every unknown key and every wrong type in it is reported.
+/// Deserializes one section. For a table, each key is tried on its own (the struct's fields are
+/// all optional), so every unknown key and every wrong type in it is reported; the keys that
+/// typed fine make the section (the others are set aside in [`Report::aside`]), so their values
+/// are checked too.
 fn section<'i, T: Deserialize<'i>>(
     value: Spanned<DeValue<'i>>,
     text: &str,
     r: &mut Report<'_>,
 ) -> Option<T> {
-    let mut report = |e: &toml::de::Error| r.at(e.span(), explain(text, e.span(), e.message()));
-    if let DeValue::Table(table) = value.get_ref()
-        && table.len() > 1
-    {
-        let mut failed = false;
-        for (k, v) in table {
-            let one: DeTable<'i> = std::iter::once((k.clone(), v.clone())).collect();
-            let one = Spanned::new(value.span(), DeValue::Table(one));
-            if let Err(e) = T::deserialize(ValueDeserializer::from(one)) {
-                report(&e);
-                failed = true;
+    let span = value.span();
+    let value = match value.into_inner() {
+        DeValue::Table(table) => {
+            let mut good = Vec::new();
+            let mut aside = Vec::new();
+            for (k, v) in table {
+                let one: DeTable<'i> = std::iter::once((k.clone(), v.clone())).collect();
+                let one = Spanned::new(span.clone(), DeValue::Table(one));
+                match T::deserialize(ValueDeserializer::from(one)) {
+                    Ok(_) => good.push((k, v)),
+                    Err(e) => {
+                        r.at(e.span(), explain(text, e.span(), e.message()));
+                        aside.push(k.get_ref().to_string());
+                    }
+                }
             }
+            if !aside.is_empty() {
+                r.aside.insert(span.start, aside);
+            }
+            DeValue::Table(good.into_iter().collect())
         }
-        if failed {
-            return None;
-        }
-    }
-    T::deserialize(ValueDeserializer::from(value))
-        .map_err(|e| report(&e))
+        other => other,
+    };
+    T::deserialize(ValueDeserializer::from(Spanned::new(span, value)))
+        .map_err(|e| r.at(e.span(), explain(text, e.span(), e.message())))
         .ok()
 }
 
@@ -237,7 +248,7 @@ fn build(file: ConfigFile, base: Option<&Path>, r: &mut Report<'_>) -> Config {
         store_section(store, base, &mut c, r);
     }
     if let Some(lists) = file.watchlist {
-        c.watchlists = watchlists(lists.into_inner(), r);
+        c.watchlists = super::watchlist::watchlists(lists.into_inner(), r);
     }
     if let Some(table) = file.keys {
         let (keys, problems) = super::keys::keys(table, |s| r.line_col(s));
@@ -247,7 +258,8 @@ fn build(file: ConfigFile, base: Option<&Path>, r: &mut Report<'_>) -> Config {
         }
     }
     if let Some(tables) = file.alert {
-        let (rules, problems) = super::alert::rules(tables, &c.watchlists, |s| r.line_col(s));
+        let (rules, problems) =
+            super::alert::rules(tables, &c.watchlists, &r.aside, |s| r.line_col(s));
         c.alerts = rules;
         for (span, m) in problems {
             r.at(span, m);
@@ -601,128 +613,10 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-fn watchlists(lists: Vec<Spanned<WatchlistFile>>, r: &mut Report<'_>) -> Vec<WatchlistConfig> {
-    let mut out = Vec::new();
-    let mut names: HashMap<String, Range<usize>> = HashMap::new();
-    for (i, w) in lists.into_iter().enumerate() {
-        let table = w.span();
-        let w = w.into_inner();
-        let name = match w.name {
-            Some(n) if n.get_ref().trim().is_empty() => {
-                r.at(
-                    Some(n.span()),
-                    format!("watchlist #{} has an empty name: expected a short name for its tab, e.g. name = \"HK tech\"", i + 1),
-                );
-                None
-            }
-            Some(n) => {
-                if let Some(first) = names.get(n.get_ref()) {
-                    r.at(
-                        Some(n.span()),
-                        format!(
-                            "duplicate watchlist name {:?} (first at {}): names must be unique",
-                            n.get_ref(),
-                            r.line_col(first)
-                        ),
-                    );
-                } else {
-                    names.insert(n.get_ref().clone(), n.span());
-                }
-                Some(n.into_inner())
-            }
-            None => {
-                r.at(
-                    Some(table.clone()),
-                    format!(
-                        "watchlist #{} has no name: add name = \"...\" (shown on its tab)",
-                        i + 1
-                    ),
-                );
-                None
-            }
-        };
-        let label = name
-            .as_ref()
-            .map_or_else(|| format!("#{}", i + 1), |n| format!("{n:?}"));
-        let source = match (w.codes, w.opend_group) {
-            (Some(_), Some(g)) => {
-                r.at(
-                    Some(g.span()),
-                    format!("watchlist {label} has both codes and opend_group: keep one (codes = a fixed list, opend_group = a watchlist group of your Futu/moomoo app)"),
-                );
-                None
-            }
-            (None, None) => {
-                r.at(
-                    Some(table),
-                    format!("watchlist {label} has neither codes nor opend_group: add codes = [\"HK.00700\", ...] or opend_group = \"<group in your app>\""),
-                );
-                None
-            }
-            (Some(codes), None) => code_list(codes, &label, r).map(WatchlistSource::Codes),
-            (None, Some(g)) => {
-                if g.get_ref().trim().is_empty() {
-                    r.at(
-                        Some(g.span()),
-                        format!("watchlist {label} has an empty opend_group: expected the name of a watchlist group in your Futu/moomoo app"),
-                    );
-                    None
-                } else {
-                    Some(WatchlistSource::OpendGroup(g.into_inner()))
-                }
-            }
-        };
-        if let (Some(name), Some(source)) = (name, source) {
-            out.push(WatchlistConfig { name, source });
-        }
-    }
-    out
-}
-
-fn code_list(
-    codes: Spanned<Vec<Spanned<String>>>,
-    label: &str,
-    r: &mut Report<'_>,
-) -> Option<Vec<SecurityCode>> {
-    if codes.get_ref().is_empty() {
-        r.at(
-            Some(codes.span()),
-            format!("watchlist {label} has an empty codes list: add at least one code such as \"HK.00700\", or remove the watchlist"),
-        );
-        return None;
-    }
-    let mut seen: HashMap<SecurityCode, Range<usize>> = HashMap::new();
-    let mut out = Vec::new();
-    let mut ok = true;
-    for raw in codes.into_inner() {
-        match raw.get_ref().parse::<SecurityCode>() {
-            Ok(code) => {
-                if let Some(first) = seen.get(&code) {
-                    r.at(
-                        Some(raw.span()),
-                        format!(
-                            "duplicate code {code} in watchlist {label} (first at {}): list each code once",
-                            r.line_col(first)
-                        ),
-                    );
-                    ok = false;
-                } else {
-                    seen.insert(code.clone(), raw.span());
-                    out.push(code);
-                }
-            }
-            Err(e) => {
-                r.at(Some(raw.span()), e.to_string());
-                ok = false;
-            }
-        }
-    }
-    ok.then_some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{WatchlistConfig, WatchlistSource};
 
     fn errs(text: &str) -> Vec<String> {
         parse(text, Some(Path::new("c.toml")))
@@ -765,6 +659,8 @@ mod tests {
                 "c.toml:3:1: unknown field `hots`, expected one of `host`, `port`, `rsa_private_key`, `brand` (see config.example.toml for every option)",
                 "c.toml:5:10: colors: wrong type: found integer `1`, expected a string",
                 "c.toml:7:20: requests_per_30s = 99 is out of range: expected 1 to 30 (OpenD allows 30 capital-flow requests per 30 s; lower it if other programs share your OpenD)",
+                // The watchlist's name has the wrong type, and it has no codes either.
+                "c.toml:8:1: watchlist #1 has neither codes nor opend_group: add codes = [\"HK.00700\", ...] or opend_group = \"<group in your app>\"",
                 "c.toml:9:8: name: wrong type: found integer `1`, expected a string",
                 "c.toml:12:10: invalid security code \"HK\": expected MARKET.CODE such as HK.00700, US.AAPL or SH.600519",
                 "c.toml:13:2: unknown field `nope`, expected one of `opend`, `budget`, `ui`, `store`, `watchlist`, `alert`, `keys` (see config.example.toml for every option)",
@@ -798,7 +694,7 @@ mod tests {
     #[test]
     fn all_semantic_errors_are_reported_in_file_order() {
         let e = errs(
-            "[budget]\nrequests_per_30s = 0\n[opend]\nport = 70000\n[[watchlist]]\nname = \"a\"\ncodes = [\"HK.1\", \"XX.2\", \"HK.1\"]\n",
+            "[budget]\nrequests_per_30s = 0\n[opend]\nport = 70000\n[[watchlist]]\nname = \"a\"\ncodes = [\"HK.00001\", \"XX.2\", \"HK.00001\"]\n",
         );
         assert_eq!(e.len(), 4, "{e:#?}");
         assert!(
@@ -807,12 +703,12 @@ mod tests {
         );
         assert!(e[1].starts_with("c.toml:4:8: port = 70000"), "{e:#?}");
         assert!(
-            e[2].starts_with("c.toml:7:18: invalid security code \"XX.2\""),
+            e[2].starts_with("c.toml:7:22: invalid security code \"XX.2\""),
             "{e:#?}"
         );
         assert!(
             e[3].starts_with(
-                "c.toml:7:26: duplicate code HK.1 in watchlist \"a\" (first at line 7, column 10)"
+                "c.toml:7:30: duplicate code HK.00001 in watchlist \"a\" (first at line 7, column 10)"
             ),
             "{e:#?}"
         );

@@ -137,6 +137,23 @@ impl SecurityCode {
         }
     }
 
+    /// The code as Hong Kong writes it when this one is too short: an all-digit HK code of 1 to
+    /// 4 digits padded to 5 ("HK.700" → "HK.00700"), which OpenD does not know unpadded. `None`
+    /// for every other code.
+    pub fn padded(&self) -> Option<SecurityCode> {
+        let short = self.market == Market::Hk
+            && (1..5).contains(&self.code.len())
+            && self.code.bytes().all(|b| b.is_ascii_digit());
+        short.then(|| SecurityCode::new(Market::Hk, format!("{:0>5}", self.code)))
+    }
+
+    /// "did you mean HK.00700? (Hong Kong codes have 5 digits)" when [`SecurityCode::padded`]
+    /// has a suggestion.
+    pub fn padding_hint(&self) -> Option<String> {
+        self.padded()
+            .map(|p| format!("did you mean {p}? (Hong Kong codes have 5 digits)"))
+    }
+
     /// From the wire `Security` (market number, code).
     /// Control characters in the code are dropped (see [`crate::flow::text`]).
     pub fn from_wire(market: i32, code: &str) -> Self {
@@ -173,6 +190,32 @@ impl fmt::Display for SecurityCode {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn short_hong_kong_codes_have_a_padded_form() {
+        let p = |s: &str| s.parse::<super::SecurityCode>().unwrap().padded();
+        assert_eq!(p("HK.700").unwrap().to_string(), "HK.00700");
+        assert_eq!(p("HK.5").unwrap().to_string(), "HK.00005");
+        assert_eq!(p("HK.9988").unwrap().to_string(), "HK.09988");
+        for none in [
+            "HK.00700",
+            "HK.800000",
+            "HK.7A",
+            "US.700",
+            "SH.700",
+            "HK_FUTURE.700",
+        ] {
+            assert_eq!(p(none), None, "{none}");
+        }
+        let hint = "HK.700"
+            .parse::<super::SecurityCode>()
+            .unwrap()
+            .padding_hint();
+        assert_eq!(
+            hint.as_deref(),
+            Some("did you mean HK.00700? (Hong Kong codes have 5 digits)")
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -3,6 +3,12 @@
 //! Intraday values are cumulative from the open; the flow of one minute is the difference of
 //! neighbours. `in_flow = super + big + mid + sml`; `main_in_flow` (= super + big) is sent by
 //! OpenD only for day/week/month and is `None` for intraday.
+//!
+//! OpenD's items are taken as they come (`capflow fetch` prints them in server order, like the
+//! SDK); where a reply becomes a series (the poller), [`CapitalFlow::put_in_order`] sorts them
+//! by time and keeps one item per time, the last one received, which is also what the store keeps
+//! of a repeated key. Without it a repeated minute would make a zero bar and an out-of-order one
+//! a bar of the wrong sign.
 
 use super::{Period, SecurityCode};
 
@@ -77,12 +83,28 @@ pub struct CapitalFlow {
     pub code: Option<SecurityCode>,
     /// The period asked for.
     pub period: Period,
-    /// Rows in server order.
+    /// Rows in server order, or in time order once [`CapitalFlow::put_in_order`] ran.
     pub items: Vec<FlowItem>,
     /// `lastValidTime` (intraday only), e.g. "2026-11-25 10:43:44".
     pub last_valid_time: Option<String>,
     /// `lastValidTimestamp`, when sent.
     pub last_valid_timestamp: Option<f64>,
+}
+
+/// What [`CapitalFlow::put_in_order`] changed in a reply.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reordered {
+    /// Items that came after a later one (each place where the time went back).
+    pub out_of_order: usize,
+    /// Items dropped because a later-received item had the same time.
+    pub repeated: usize,
+}
+
+impl Reordered {
+    /// Nothing changed: the reply was already in time order, one item per time.
+    pub fn is_empty(&self) -> bool {
+        *self == Reordered::default()
+    }
 }
 
 /// The flow of one minute (difference of neighbouring cumulative items).
@@ -100,6 +122,52 @@ impl CapitalFlow {
     /// The latest (cumulative) item, if any.
     pub fn latest(&self) -> Option<&FlowItem> {
         self.items.last()
+    }
+
+    /// The time an item is kept under: the minute's full text for intraday, the date for
+    /// day/week/month (the store's keys). OpenD writes times as fixed-width
+    /// `YYYY-MM-DD HH:MM:SS`, so the text's order is the time's order.
+    fn order_key(period: Period, item: &FlowItem) -> &str {
+        if period.is_history() {
+            item.time.get(..10).unwrap_or(&item.time)
+        } else {
+            &item.time
+        }
+    }
+
+    /// Sorts the items by time (stable) and keeps one per time: the last one received, as the
+    /// store does (a later write of the same key replaces the row). Returns what it changed.
+    pub fn put_in_order(&mut self) -> Reordered {
+        let period = self.period;
+        let (mut out_of_order, mut ties) = (0, 0);
+        for w in self.items.windows(2) {
+            match Self::order_key(period, &w[1]).cmp(Self::order_key(period, &w[0])) {
+                std::cmp::Ordering::Less => out_of_order += 1,
+                std::cmp::Ordering::Equal => ties += 1,
+                std::cmp::Ordering::Greater => {}
+            }
+        }
+        if out_of_order == 0 && ties == 0 {
+            return Reordered::default();
+        }
+        let mut items = std::mem::take(&mut self.items);
+        items.sort_by_cached_key(|it| Self::order_key(period, it).to_owned());
+        let mut kept: Vec<FlowItem> = Vec::with_capacity(items.len());
+        let mut repeated = 0;
+        for it in items {
+            match kept.last_mut() {
+                Some(last) if Self::order_key(period, last) == Self::order_key(period, &it) => {
+                    *last = it;
+                    repeated += 1;
+                }
+                _ => kept.push(it),
+            }
+        }
+        self.items = kept;
+        Reordered {
+            out_of_order,
+            repeated,
+        }
     }
 
     /// Per-minute flows of a cumulative intraday series: the first minute is its own value (flow
@@ -177,6 +245,68 @@ mod tests {
         let sum: f64 = d.iter().map(|m| m.in_flow).sum();
         assert_eq!(sum, f.latest().unwrap().in_flow);
         assert!(CapitalFlow::default().minute_deltas().is_empty());
+    }
+
+    fn intraday(items: Vec<FlowItem>) -> CapitalFlow {
+        CapitalFlow {
+            items,
+            ..CapitalFlow::default()
+        }
+    }
+
+    #[test]
+    fn a_repeated_and_an_out_of_order_minute_give_the_sorted_series() {
+        let sorted = intraday(vec![
+            item("2026-11-25 09:30:00", [10.0, 5.0, -1.0, 2.0]),
+            item("2026-11-25 09:31:00", [12.0, 4.0, -3.0, 2.0]),
+            item("2026-11-25 09:32:00", [9.0, 4.0, -3.0, 7.0]),
+            item("2026-11-25 09:33:00", [11.0, 4.0, -3.0, 7.0]),
+        ]);
+        // 09:32 comes before 09:31, and 09:33 twice: the earlier copy is stale, the later one
+        // is the minute as the store keeps it (the last received).
+        let mut stale = sorted.items[3].clone();
+        stale.in_flow = -99.0;
+        let mut disordered = intraday(vec![
+            sorted.items[0].clone(),
+            sorted.items[2].clone(),
+            sorted.items[1].clone(),
+            stale,
+            sorted.items[3].clone(),
+        ]);
+        let changed = disordered.put_in_order();
+        assert_eq!(
+            changed,
+            Reordered {
+                out_of_order: 1,
+                repeated: 1
+            }
+        );
+        assert_eq!(disordered, sorted);
+        assert_eq!(disordered.minute_deltas(), sorted.minute_deltas());
+        // No delta of the wrong sign, no zero bar.
+        assert!(disordered.minute_deltas().iter().all(|m| m.in_flow != 0.0));
+        // A series in order is left alone.
+        let mut again = sorted.clone();
+        assert!(again.put_in_order().is_empty());
+        assert_eq!(again, sorted);
+        assert!(CapitalFlow::default().put_in_order().is_empty());
+    }
+
+    #[test]
+    fn history_rows_are_kept_one_per_date() {
+        let mut f = CapitalFlow {
+            period: Period::Day,
+            items: vec![
+                item("2026-11-25 00:00:00", [1.0, 0.0, 0.0, 0.0]),
+                item("2026-11-24 00:00:00", [2.0, 0.0, 0.0, 0.0]),
+                item("2026-11-25", [3.0, 0.0, 0.0, 0.0]),
+            ],
+            ..CapitalFlow::default()
+        };
+        let r = f.put_in_order();
+        assert_eq!((r.out_of_order, r.repeated), (1, 1));
+        let times: Vec<&str> = f.items.iter().map(|i| i.time.as_str()).collect();
+        assert_eq!(times, ["2026-11-24 00:00:00", "2026-11-25"]);
     }
 
     #[test]

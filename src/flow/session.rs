@@ -4,6 +4,11 @@
 //! SH/SZ 09:30–11:30 and 13:00–15:00 (Asia/Shanghai); weekends closed (no holiday calendar).
 //! Intraday capital flow has one item per minute from each session's open through its close,
 //! both ends included: a full HK day is 151 + 181 = 332 minutes.
+//!
+//! HK's day goes on after its 16:00 close: the closing auction session matches at random between
+//! 16:08 and 16:10, and its turnover belongs to the day. A session's figures are final at its
+//! [`Schedule::session_ends`]: its close, or for HK's last session the auction's end (16:10).
+//! SH/SZ's closing call auction (14:57–15:00) and the US closing cross end at the close.
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
@@ -39,6 +44,9 @@ pub struct Schedule {
     pub tz: Tz,
     /// Sessions as (open, close) local times, in order.
     pub sessions: &'static [(NaiveTime, NaiveTime)],
+    /// When a closing auction after the last session ends (HK 16:10), if the market has one
+    /// after its close: only then are the day's figures final.
+    pub closing_auction_end: Option<NaiveTime>,
 }
 
 const fn t(h: u32, m: u32) -> NaiveTime {
@@ -59,14 +67,17 @@ impl Schedule {
             Market::Hk => Some(Schedule {
                 tz: chrono_tz::Asia::Hong_Kong,
                 sessions: &HK,
+                closing_auction_end: Some(t(16, 10)),
             }),
             Market::Us => Some(Schedule {
                 tz: chrono_tz::America::New_York,
                 sessions: &US,
+                closing_auction_end: None,
             }),
             Market::Sh | Market::Sz => Some(Schedule {
                 tz: chrono_tz::Asia::Shanghai,
                 sessions: &CN,
+                closing_auction_end: None,
             }),
             _ => None,
         }
@@ -182,6 +193,25 @@ impl Schedule {
     pub fn close_of(&self, date: NaiveDate) -> DateTime<Utc> {
         self.at(date, self.sessions[self.sessions.len() - 1].1)
     }
+
+    /// When each session's figures are final (local times, in order): its close, and for the
+    /// last session the end of a closing auction after it (HK 16:10).
+    pub fn session_ends(&self) -> impl DoubleEndedIterator<Item = NaiveTime> + '_ {
+        let last = self.sessions.len() - 1;
+        self.sessions
+            .iter()
+            .enumerate()
+            .map(move |(i, (_, close))| match self.closing_auction_end {
+                Some(end) if i == last => end,
+                _ => *close,
+            })
+    }
+
+    /// When the figures of `date` are final: the last of [`Schedule::session_ends`].
+    pub fn final_of(&self, date: NaiveDate) -> DateTime<Utc> {
+        let (_, close) = self.sessions[self.sessions.len() - 1];
+        self.at(date, self.closing_auction_end.unwrap_or(close))
+    }
 }
 
 /// Years in which session arithmetic is done; instants outside (a hostile or broken clock) are
@@ -254,6 +284,22 @@ mod tests {
             hk.next_open(utc("2026-11-25T04:30:00Z")),
             utc("2026-11-25T05:00:00Z")
         );
+    }
+
+    #[test]
+    fn hk_figures_are_final_after_the_closing_auction() {
+        let hk = Schedule::of(Market::Hk).unwrap();
+        let ends: Vec<NaiveTime> = hk.session_ends().collect();
+        assert_eq!(ends, [t(12, 0), t(16, 10)]);
+        let d = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        assert_eq!(hk.final_of(d), utc("2026-11-25T08:10:00Z"));
+        assert_eq!(hk.close_of(d), utc("2026-11-25T08:00:00Z"));
+        // SH/SZ's closing call auction ends at the close; so does the US closing cross.
+        let sh = Schedule::of(Market::Sh).unwrap();
+        assert_eq!(sh.session_ends().collect::<Vec<_>>(), [t(11, 30), t(15, 0)]);
+        assert_eq!(sh.final_of(d), sh.close_of(d));
+        let us = Schedule::of(Market::Us).unwrap();
+        assert_eq!(us.final_of(d), us.close_of(d));
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! Failures there are [`Error::Handshake`] with a typed [`HandshakeError`](super::HandshakeError).
 //!
 //! Tasks per connection: a reader (dispatches replies to waiting requests by (protocol ID,
-//! serial)), a writer (the only owner of the sink), and a keepalive ticker. They stop when the
+//! serial)), a writer (the only owner of the sink), and a keepalive ticker. KeepAlive and
+//! GetGlobalState replies hand OpenD's time to [`ConnectOptions::server_clock`], if any. They stop when the
 //! last [`Client`] clone is dropped, when [`Client::close`] is called, or when the peer dies;
 //! every pending request then fails at once with [`Error::Disconnected`], whose
 //! [`DisconnectReason`] says why. This module never sends a protocol
@@ -25,6 +26,7 @@ use tracing::debug;
 
 use super::error::{BadReply, ConnectError, DisconnectReason};
 use super::{Error, Result};
+use crate::clock::ServerClock;
 use crate::flow::text::clean_owned;
 use crate::wire::crypto::RsaKey;
 use crate::wire::{Packet, pb, proto_id};
@@ -49,6 +51,9 @@ pub struct ConnectOptions {
     pub request_timeout: Duration,
     /// OpenD's RSA key (`rsa_private_key`): when set, the connection is encrypted.
     pub rsa_key: Option<Arc<RsaKey>>,
+    /// A clock that follows OpenD's: every KeepAlive and GetGlobalState reply on the connection
+    /// hands it OpenD's time (the dashboard's and `record`'s market clock).
+    pub server_clock: Option<Arc<ServerClock>>,
 }
 
 impl ConnectOptions {
@@ -59,6 +64,7 @@ impl ConnectOptions {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(12),
             rsa_key: None,
+            server_clock: None,
         }
     }
 }
@@ -148,7 +154,7 @@ impl Client {
         S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
         let encrypted = opts.rsa_key.is_some();
-        let shared = Arc::new(Shared::new());
+        let shared = Arc::new(Shared::new(opts.server_clock.clone()));
         let request = init::request(encrypted);
         let (mut framed, rsp) =
             init::exchange(stream, &request, shared.next_serial(), opts).await?;
@@ -188,6 +194,11 @@ impl Client {
     /// Waits until the connection is closed (by either side).
     pub async fn closed(&self) {
         self.inner.shared.token.cancelled().await;
+    }
+
+    /// Hands OpenD's time (from a reply) to the server clock, if the connection has one.
+    pub(super) fn learn_time(&self, server_time: chrono::DateTime<chrono::Utc>) {
+        self.inner.shared.learn_time(server_time);
     }
 
     /// Closes the connection; pending requests fail with [`Error::Disconnected`].

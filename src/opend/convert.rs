@@ -305,7 +305,9 @@ impl Gateway for Client {
         let s2c = self
             .call::<_, pb::get_global_state::Response>(proto_id::GET_GLOBAL_STATE, &req)
             .await?;
-        Ok(global_state_from_pb(&s2c))
+        let state = global_state_from_pb(&s2c);
+        self.learn_time(state.server_time);
+        Ok(state)
     }
 
     fn is_alive(&self) -> bool {

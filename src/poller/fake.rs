@@ -7,9 +7,10 @@
 //! [`FakeConnector::calls`], 3212 and 3203 in [`FakeConnector::budget_calls`].
 //!
 //! It runs on tokio time (use it under paused time) and never touches sockets. It is not a
-//! market model: flows carry one item and `last_valid_timestamp` = seconds from the connector's
-//! creation to the moment the request "arrived", so callers can measure data age; a
-//! distribution carries that moment in `inflow.sml` ([`FakeConnector::dist_served_at`]).
+//! market model: flows carry one item (or [`FakeConfig::flow_items`]) and `last_valid_timestamp`
+//! = seconds from the connector's creation to the moment the request "arrived", so callers can
+//! measure data age; a distribution carries that moment in `inflow.sml`
+//! ([`FakeConnector::dist_served_at`]).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
@@ -53,6 +54,8 @@ pub struct FakeConfig {
     /// Errors answered to a code's first capital-flow requests, in order (one per request that
     /// reaches the server within its limit); the code is served normally afterwards.
     pub errors_first: HashMap<SecurityCode, VecDeque<Error>>,
+    /// Items a code's capital-flow replies carry instead of the one synthetic item, in order.
+    pub flow_items: HashMap<SecurityCode, Vec<FlowItem>>,
     /// Codes that are indices (static info says so).
     pub index_codes: HashSet<SecurityCode>,
     /// The first this-many connects fail.
@@ -77,6 +80,7 @@ impl Default for FakeConfig {
             snapshot_errors_first: VecDeque::new(),
             bad_codes: HashSet::new(),
             errors_first: HashMap::new(),
+            flow_items: HashMap::new(),
             index_codes: HashSet::new(),
             connect_failures: 0,
             closed_markets: None,
@@ -419,10 +423,12 @@ impl Gateway for FakeGateway {
                     let flow = CapitalFlow {
                         code: Some(req.code.clone()),
                         period: req.period,
-                        items: vec![FlowItem {
-                            in_flow: secs,
-                            ..FlowItem::default()
-                        }],
+                        items: s.cfg.flow_items.get(&req.code).cloned().unwrap_or_else(|| {
+                            vec![FlowItem {
+                                in_flow: secs,
+                                ..FlowItem::default()
+                            }]
+                        }),
                         last_valid_time: None,
                         last_valid_timestamp: Some(secs),
                     };

@@ -24,8 +24,9 @@
 //! [`Tuning::quotes_batch`] codes (`quotes`).
 //!
 //! Market sessions: a stock whose market is closed (lunch included) is fetched once at start-up
-//! (through each budget)
-//! and once [`Tuning::close_grace`] after each session ends (final figures), never in between.
+//! (through each budget) and once [`Tuning::close_grace`] after each session ends (final
+//! figures: HK's day ends with its closing auction at 16:10, so its last fetch is at 16:11),
+//! never in between.
 //! Markets without a known schedule are polled every [`Tuning::unscheduled_every`].
 //! History (day/week/month) is cached per (stock, period) and re-fetched only when its epoch
 //! (latest session date, and whether that session has closed) changes.
@@ -98,7 +99,8 @@ pub struct Tuning {
     pub quotes_every: Duration,
     /// Codes per snapshot request (OpenD takes at most 400).
     pub quotes_batch: usize,
-    /// Market time after a session's end before the "final figures" fetch.
+    /// Market time after a session's end (HK's day: after its closing auction) before the
+    /// "final figures" fetch.
     pub close_grace: chrono::Duration,
     /// First retry delay after a transient error (doubles, capped by `retry_max`).
     pub retry_first: Duration,

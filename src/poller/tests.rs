@@ -321,15 +321,18 @@ async fn visible_stocks_are_painted_first_then_every_row_alike() {
 
 #[tokio::test(start_paused = true)]
 async fn closed_market_fetched_at_start_and_after_close_only() {
-    // HK 15:58 on a Wednesday: two minutes of trading, then the close.
+    // HK 15:58 on a Wednesday: two minutes of trading, the close, then the closing auction
+    // (16:00-16:10, matched at random from 16:08): the day's last fetch comes after it.
     let h = Harness::start(FakeConfig::default(), 30, "2026-11-25T07:58:00Z", 1.0);
     // SG has no known schedule: low-rate polling (every 5 min).
     let codes = vec![code("HK.00700"), code("HK.00005"), code("SG.D05")];
     h.send(PollCommand::SetWatchlist(codes.clone())).await;
-    sleep_s(600.0).await;
+    sleep_s(1500.0).await;
     let start = h.at(0.0);
     let close = h.at(120.0);
-    let final_fetch = h.at(180.0);
+    let auction_end = h.at(720.0);
+    let final_fetch = h.at(780.0);
+    let fake = h.fake.clone();
     let (calls, _) = h.stop().await;
     for c in &codes[..2] {
         let s: Vec<&FakeCall> = sends_of(&calls, c).collect();
@@ -337,10 +340,25 @@ async fn closed_market_fetched_at_start_and_after_close_only() {
         assert!((10..=13).contains(&live), "{c}: {live} live fetches");
         let closed: Vec<&&FakeCall> = s.iter().filter(|k| k.sent >= close).collect();
         assert_eq!(closed.len(), 1, "{c}: after-close fetches {closed:?}");
+        assert!(closed[0].sent > auction_end, "{c}: before 16:10 HKT");
         assert!(closed[0].sent >= final_fetch && closed[0].sent < final_fetch + SERVER_WINDOW);
+        // The totals (3212) and the price (3203) follow the same rule: nothing between the
+        // close and 16:11 HKT (a 3212 never answered while the market traded is sent at the
+        // close, like any stock never fetched), then one final fetch.
+        for kind in [Budget::Distribution, Budget::Snapshot] {
+            let sends: Vec<Instant> = fake
+                .budget_calls(kind)
+                .iter()
+                .filter(|k| k.codes.contains(c) && k.sent >= close + Duration::from_secs(1))
+                .map(|k| k.sent)
+                .collect();
+            let early = sends.iter().filter(|&&t| t < final_fetch).count();
+            assert_eq!(early, 0, "{c} {kind:?}: sent before 16:11 HKT: {sends:?}");
+            assert_eq!(sends.len(), 1, "{c} {kind:?}: after-close sends {sends:?}");
+        }
     }
     let sg: Vec<&FakeCall> = sends_of(&calls, &codes[2]).collect();
-    assert_eq!(sg.len(), 2, "SG fetched at start and after 5 min");
+    assert_eq!(sg.len(), 5, "SG fetched at start and every 5 min");
     assert!(sg[0].sent < start + Duration::from_secs(1));
 
     // Closed all along (HK 20:00): one fetch each at start-up, nothing more.
@@ -643,15 +661,26 @@ fn last_session_end_covers_lunch_close_and_weekends() {
         end("2026-11-25T04:30:00Z"),
         Some(utc("2026-11-25T04:00:00Z"))
     );
-    // Evening → 16:00 HKT.
+    // Evening → 16:10 HKT, the end of the closing auction.
     assert_eq!(
         end("2026-11-25T12:00:00Z"),
-        Some(utc("2026-11-25T08:00:00Z"))
+        Some(utc("2026-11-25T08:10:00Z"))
     );
-    // Monday before the open → Friday's close.
+    // During the closing auction (16:05 HKT) the day has not ended: the lunch close is the last.
+    assert_eq!(
+        end("2026-11-25T08:05:00Z"),
+        Some(utc("2026-11-25T04:00:00Z"))
+    );
+    // Monday before the open → Friday's closing auction.
     assert_eq!(
         end("2026-11-30T00:00:00Z"),
-        Some(utc("2026-11-27T08:00:00Z"))
+        Some(utc("2026-11-27T08:10:00Z"))
+    );
+    // Shanghai: its closing call auction ends at the 15:00 close.
+    let sh = Schedule::of(Market::Sh).unwrap();
+    assert_eq!(
+        schedule::last_session_end(&sh, utc("2026-11-25T12:00:00Z")),
+        Some(utc("2026-11-25T07:00:00Z"))
     );
 }
 
@@ -942,4 +971,94 @@ async fn a_stock_opend_does_not_know_leaves_the_snapshot_rounds() {
             .all(|c| !c.codes.contains(&bad) && c.codes.len() == 5)
     );
     assert!(snaps.len() >= 9);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_reply_out_of_time_order_becomes_an_ordered_series() {
+    let item = |time: &str, in_flow: f64| crate::flow::FlowItem {
+        time: time.into(),
+        in_flow,
+        ..crate::flow::FlowItem::default()
+    };
+    let sorted = vec![
+        item("2026-11-25 09:30:00", 1.0),
+        item("2026-11-25 09:31:00", 3.0),
+        item("2026-11-25 09:32:00", 6.0),
+    ];
+    // 09:31 after 09:32, and 09:32 twice (the last received is the one kept).
+    let reply = vec![
+        sorted[0].clone(),
+        item("2026-11-25 09:32:00", 5.0),
+        sorted[1].clone(),
+        sorted[2].clone(),
+    ];
+    let c = code("HK.00700");
+    let cfg = FakeConfig {
+        flow_items: [(c.clone(), reply)].into(),
+        ..FakeConfig::default()
+    };
+    let h = Harness::start(cfg, 30, OPEN, 1.0);
+    h.send(PollCommand::SetWatchlist(vec![c.clone()])).await;
+    sleep_s(5.0).await;
+    let (_, events) = h.stop().await;
+    let flows: Vec<&crate::flow::CapitalFlow> = events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            PollEvent::Flow { code, flow, .. } if *code == c => Some(flow),
+            _ => None,
+        })
+        .collect();
+    assert!(!flows.is_empty());
+    for f in flows {
+        assert_eq!(f.items, sorted);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_short_hong_kong_code_opend_refuses_is_shown_with_the_padded_one() {
+    let short = code("HK.700");
+    let cfg = FakeConfig {
+        bad_codes: [short.clone()].into(),
+        dist_refused: [short.clone()].into(),
+        ..FakeConfig::default()
+    };
+    let h = Harness::start(cfg, 30, OPEN, 1.0);
+    h.send(PollCommand::SetWatchlist(vec![
+        short.clone(),
+        code("HK.00700"),
+    ]))
+    .await;
+    sleep_s(30.0).await;
+    let (_, events) = h.stop().await;
+    let messages: Vec<&String> = events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            PollEvent::StockError {
+                code,
+                message,
+                permanent: true,
+                ..
+            }
+            | PollEvent::DistributionError {
+                code,
+                message,
+                permanent: true,
+                ..
+            } if *code == short => Some(message),
+            _ => None,
+        })
+        .collect();
+    assert!(!messages.is_empty());
+    for m in messages {
+        assert!(
+            m.ends_with(": did you mean HK.00700? (Hong Kong codes have 5 digits)"),
+            "{m}"
+        );
+    }
+    // Other errors say what OpenD said, nothing more.
+    assert!(events.iter().all(|(_, e)| match e {
+        PollEvent::StockError { code, message, .. } if *code != short =>
+            !message.contains("did you mean"),
+        _ => true,
+    }));
 }

@@ -169,6 +169,35 @@ fn an_intraday_day_reads_back_as_written_and_later_writes_replace_minutes() {
 }
 
 #[test]
+fn a_reply_out_of_time_order_is_recorded_as_the_live_series_shows_it() {
+    // What OpenD sent: 09:32 before 09:31, and 09:33 twice (a stale copy first).
+    let sorted = day("2026-11-25", 4, 3.0);
+    let mut stale = sorted.items[3].clone();
+    stale.in_flow = -1.0;
+    let mut reply = sorted.clone();
+    reply.items = vec![
+        sorted.items[0].clone(),
+        sorted.items[2].clone(),
+        sorted.items[1].clone(),
+        stale,
+        sorted.items[3].clone(),
+    ];
+    // The recorder stores the reply as it came; the live view puts it in order.
+    let mut s = Store::open_in_memory().unwrap();
+    s.write(&batch(vec![flow("HK.00700", reply.clone())]))
+        .unwrap();
+    let recorded = s
+        .intraday(&code("HK.00700"), date("2026-11-25"))
+        .unwrap()
+        .unwrap();
+    let mut live = reply;
+    live.put_in_order();
+    assert_eq!(live.items, sorted.items);
+    assert_eq!(recorded.items, live.items);
+    assert_eq!(recorded.minute_deltas(), live.minute_deltas());
+}
+
+#[test]
 fn items_with_unreadable_times_are_skipped_and_counted() {
     let mut s = Store::open_in_memory().unwrap();
     let mut f = day("2026-11-24", 2, 1.0);

@@ -3,7 +3,8 @@
 //! [`spawn`] starts three tasks: a reader (dispatches replies to waiting requests by (protocol
 //! ID, serial)), a writer (the only owner of the sink), and a keepalive ticker (also the dead-peer
 //! detector). The first to hit a fatal condition records a [`DisconnectReason`] in [`Shared`] and
-//! cancels the others; every pending request then fails with [`Error::Disconnected`].
+//! cancels the others; every pending request then fails with [`Error::Disconnected`]. A
+//! KeepAlive reply's time goes to the connection's server clock, if it has one.
 //! This module does not do InitConnect and does not build requests: it only moves packets.
 //!
 //! [`Client`]: super::Client
@@ -22,6 +23,7 @@ use tokio_util::codec::Framed;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
+use crate::clock::ServerClock;
 use crate::opend::error::DisconnectReason;
 use crate::opend::{Error, Result};
 use crate::wire::{Packet, PacketCodec, pb, proto_id};
@@ -37,6 +39,8 @@ pub(super) struct Shared {
     reason: Mutex<Option<DisconnectReason>>,
     last_recv: Mutex<Instant>,
     serial: AtomicU32,
+    /// Learns OpenD's time from its replies.
+    clock: Option<Arc<ServerClock>>,
 }
 
 /// Locks `m`, ignoring poisoning (every critical section leaves the data consistent).
@@ -45,14 +49,42 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    /// A fresh connection's state: nothing pending, serials from 1.
-    pub(super) fn new() -> Self {
+    /// A fresh connection's state: nothing pending, serials from 1; OpenD's times go to `clock`.
+    pub(super) fn new(clock: Option<Arc<ServerClock>>) -> Self {
         Shared {
             pending: Mutex::new(HashMap::new()),
             token: CancellationToken::new(),
             reason: Mutex::new(None),
             last_recv: Mutex::new(Instant::now()),
             serial: AtomicU32::new(1),
+            clock,
+        }
+    }
+
+    /// Hands OpenD's time to the clock, if any (a note goes to the log).
+    pub(super) fn learn_time(&self, server_time: chrono::DateTime<chrono::Utc>) {
+        if let Some(note) = self
+            .clock
+            .as_ref()
+            .and_then(|c| c.learn(server_time, chrono::Utc::now()))
+        {
+            tracing::info!("{note}");
+        }
+    }
+
+    /// A KeepAlive reply's time, for the clock (a reply that does not decode is only a sign of
+    /// life).
+    fn keep_alive_reply(&self, body: &[u8]) {
+        if self.clock.is_none() {
+            return;
+        }
+        let time = pb::keep_alive::Response::decode(body)
+            .ok()
+            .filter(|r| r.ret_type == 0)
+            .and_then(|r| r.s2c)
+            .and_then(|s| chrono::DateTime::from_timestamp(s.time, 0));
+        if let Some(t) = time {
+            self.learn_time(t);
         }
     }
 
@@ -178,7 +210,7 @@ fn dispatch(shared: &Shared, packet: crate::wire::Result<Packet>) {
             Some(tx) => {
                 let _ = tx.send(Ok(p));
             }
-            None if p.proto_id == proto_id::KEEP_ALIVE => {}
+            None if p.proto_id == proto_id::KEEP_ALIVE => shared.keep_alive_reply(&p.body),
             None => debug!(
                 proto = p.proto_id,
                 serial = p.serial,

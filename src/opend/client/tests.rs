@@ -522,3 +522,46 @@ async fn a_wrong_rsa_key_fails_fast_with_a_clear_message() {
     assert!(err.to_string().contains("RSA key does not match"), "{err}");
     assert!(t0.elapsed() < Duration::from_secs(1));
 }
+
+#[tokio::test(start_paused = true)]
+async fn keepalive_replies_teach_the_server_clock() {
+    use crate::clock::{Clock, ScaledClock, ServerClock};
+    // OpenD's clock: a simulator a month back, at 10×; KeepAlive answers its time.
+    let sim = ScaledClock::new(chrono::Utc::now() - chrono::TimeDelta::days(30), 10.0);
+    let (a, b) = tokio::io::duplex(1 << 16);
+    tokio::spawn(async move {
+        let mut framed = Framed::new(b, PacketCodec::default());
+        while let Some(Ok(Ok(p))) = framed.next().await {
+            let reply = match p.proto_id {
+                proto_id::INIT_CONNECT => init_reply(&p),
+                proto_id::KEEP_ALIVE => {
+                    let rsp = pb::keep_alive::Response {
+                        ret_type: 0,
+                        ret_msg: None,
+                        err_code: None,
+                        s2c: Some(pb::keep_alive::S2c {
+                            time: sim.now().timestamp(),
+                        }),
+                    };
+                    Packet::new(p.proto_id, p.serial, rsp.encode_to_vec())
+                }
+                _ => continue,
+            };
+            if framed.send(reply).await.is_err() {
+                return;
+            }
+        }
+    });
+    let clock = Arc::new(ServerClock::default());
+    let opts = ConnectOptions {
+        server_clock: Some(Arc::clone(&clock)),
+        ..ConnectOptions::new("fake")
+    };
+    let client = Client::handshake(a, &opts).await.unwrap();
+    // KeepAlive every 8 s: the first reading sets the offset, the next ones the rate.
+    tokio::time::sleep(Duration::from_secs(65)).await;
+    let apart = (clock.now() - sim.now()).num_milliseconds().abs();
+    assert!(apart < 2000, "{apart} ms: {} vs {}", clock.now(), sim.now());
+    assert!((clock.speed() - 10.0).abs() < 0.1, "{}", clock.speed());
+    assert!(client.is_connected());
+}

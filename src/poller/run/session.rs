@@ -120,6 +120,22 @@ fn job<G: Gateway>(
     }
 }
 
+/// `flow` with its items in time order, one per time (the last received: what the store keeps),
+/// and one warning when OpenD's reply was not so.
+fn in_order(mut flow: CapitalFlow, request: &FlowRequest) -> CapitalFlow {
+    let changed = flow.put_in_order();
+    if !changed.is_empty() {
+        tracing::warn!(
+            code = %request.code,
+            period = ?request.period,
+            out_of_order = changed.out_of_order,
+            repeated = changed.repeated,
+            "OpenD's capital-flow items came out of time order or repeated: put in time order, the last received kept for each time"
+        );
+    }
+    flow
+}
+
 fn global_job<G: Gateway>(gw: Arc<G>) -> BoxFuture<'static, Done> {
     Box::pin(async move { Done::Global(gw.global_state().await) })
 }
@@ -343,6 +359,7 @@ impl Poller {
         sent_market: DateTime<Utc>,
         result: crate::opend::Result<CapitalFlow>,
     ) -> ControlFlow<End> {
+        let result = result.map(|flow| in_order(flow, &request));
         let now = Instant::now();
         let outcome = self
             .sched

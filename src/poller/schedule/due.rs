@@ -1,6 +1,7 @@
 //! When each stock is next due, and how it ranks against the others: market sessions (closed
-//! markets are fetched once at start-up and once after each session's end), the focused stock's
-//! pace, the retry delay after an error, and ages weighted for visible stocks.
+//! markets are fetched once at start-up and once after each session's end, HK's closing auction
+//! counted in: one rule, [`Scheduler::closed_fetch_due`], for every request kind), the focused
+//! stock's pace, the retry delay after an error, and ages weighted for visible stocks.
 //!
 //! Pure: it reads the [`Scheduler`]'s state and the two clocks it is handed, and changes nothing.
 
@@ -24,13 +25,15 @@ pub(super) struct Due {
     pub(super) score: f64,
 }
 
-/// The end (UTC) of the latest session that ended at or before `at`, if any in the last week.
+/// The end (UTC) of the latest session that ended at or before `at`, if any in the last week:
+/// when its figures are final ([`Schedule::session_ends`]: HK's day ends with its closing
+/// auction at 16:10, not at the 16:00 close).
 pub fn last_session_end(schedule: &Schedule, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let mut d = schedule.local(at).date_naive();
     for _ in 0..8 {
         if Schedule::is_trading_day(d) {
-            for (_, close) in schedule.sessions.iter().rev() {
-                let t = schedule.at(d, *close);
+            for end in schedule.session_ends().rev() {
+                let t = schedule.at(d, end);
                 if t <= at {
                     return Some(t);
                 }
@@ -156,16 +159,27 @@ impl Scheduler {
         match &s.schedule {
             None => Some(live_every(t.unscheduled_every)),
             Some(_) if self.trading(s, market_now) => Some(live_every(t.min_every)),
-            Some(sch) => {
-                // Closed: once at start-up, once after each session's end.
-                let needed = match tr.last_ok_market {
-                    None => true,
-                    Some(last) => last_session_end(sch, market_now)
-                        .and_then(|end| end.checked_add_signed(t.close_grace))
-                        .is_some_and(|ready| market_now >= ready && last < ready),
-                };
-                needed.then_some(retry)
-            }
+            Some(sch) => self
+                .closed_fetch_due(sch, tr.last_ok_market, market_now)
+                .then_some(retry),
+        }
+    }
+
+    /// The one rule for a stock whose market is closed, for every request kind: fetched once at
+    /// start-up (`last` is `None`) and once after each session's end, when its figures are final
+    /// (HK's closing auction counted in) plus [`Tuning::close_grace`](super::Tuning::close_grace);
+    /// `last` is the market time of the last successful fetch.
+    fn closed_fetch_due(
+        &self,
+        sch: &Schedule,
+        last: Option<DateTime<Utc>>,
+        market_now: DateTime<Utc>,
+    ) -> bool {
+        match last {
+            None => true,
+            Some(last) => last_session_end(sch, market_now)
+                .and_then(|end| end.checked_add_signed(self.tuning.close_grace))
+                .is_some_and(|ready| market_now >= ready && last < ready),
         }
     }
 
@@ -180,12 +194,7 @@ impl Scheduler {
         match &s.schedule {
             None => true,
             Some(_) if self.trading(s, market_now) => true,
-            Some(sch) => match s.quoted_market {
-                None => true,
-                Some(last) => last_session_end(sch, market_now)
-                    .and_then(|end| end.checked_add_signed(self.tuning.close_grace))
-                    .is_some_and(|ready| market_now >= ready && last < ready),
-            },
+            Some(sch) => self.closed_fetch_due(sch, s.quoted_market, market_now),
         }
     }
 

@@ -43,12 +43,13 @@ pub(super) struct HistoryDue {
     pub(super) next: Option<Instant>,
 }
 
-/// History epoch: the session day data covers and whether that session has closed.
+/// History epoch: the session day data covers and whether its figures are final (the closing
+/// auction counted in).
 fn epoch(schedule: Option<&Schedule>, at: DateTime<Utc>) -> (NaiveDate, bool) {
     match schedule {
         Some(s) => {
             let d = s.latest_session_date(at);
-            (d, at >= s.close_of(d))
+            (d, at >= s.final_of(d))
         }
         None => (at.date_naive(), false),
     }

@@ -19,6 +19,15 @@ use crate::flow::{CapitalFlow, Distribution, SecurityCode};
 use crate::opend::{Error, ErrorClass, FlowRequest, Snapshot};
 use crate::poller::Budget;
 
+/// What OpenD's error for `code` says, plus the padded Hong Kong code when OpenD refused a
+/// short one for good ("unknown stock HK.700: did you mean HK.00700? …").
+fn refusal(code: &SecurityCode, e: &Error, permanent: bool) -> String {
+    match code.padding_hint() {
+        Some(hint) if permanent => format!("{e}: {hint}"),
+        _ => e.to_string(),
+    }
+}
+
 /// The `n`-th (1-based) delay of a backoff starting at `first`, doubling, capped at `max`.
 pub(super) fn backoff(first: Duration, max: Duration, n: u32) -> Duration {
     let factor = 2u32.saturating_pow(n.saturating_sub(1).min(16));
@@ -88,18 +97,19 @@ impl Scheduler {
             ErrorClass::Permanent => true,
             ErrorClass::Transient => false,
         };
+        let message = refusal(code, &e, permanent);
         if let Some(i) = i {
             let t = &self.tuning;
             let d = &mut self.stocks[i].dist;
             if permanent {
-                d.permanent = Some(e.to_string());
+                d.permanent = Some(message.clone());
             } else {
                 d.failures = d.failures.saturating_add(1);
                 d.retry_at = Some(now + backoff(t.retry_first, t.retry_max, d.failures));
             }
         }
         Outcome::Error {
-            message: e.to_string(),
+            message,
             permanent,
             problem: e.problem(),
         }
@@ -194,23 +204,24 @@ impl Scheduler {
             ErrorClass::Permanent => true,
             ErrorClass::Transient => false,
         };
+        let message = refusal(&req.code, e, permanent);
         if req.period.is_history() {
             self.history_failed(&(req.code.clone(), req.period), permanent, now);
         } else if let Some(i) = self.index(&req.code) {
             let t = &self.tuning;
             let s = &mut self.stocks[i];
             if permanent {
-                s.permanent = Some(e.to_string());
+                s.permanent = Some(message.clone());
                 // OpenD refused the stock itself: snapshot rounds leave it out too (one unknown
                 // code can make OpenD refuse a whole snapshot request).
-                s.flow.permanent = Some(e.to_string());
+                s.flow.permanent = Some(message.clone());
             } else {
                 s.flow.failures = s.flow.failures.saturating_add(1);
                 s.flow.retry_at = Some(now + backoff(t.retry_first, t.retry_max, s.flow.failures));
             }
         }
         Outcome::Error {
-            message: e.to_string(),
+            message,
             permanent,
             problem: e.problem(),
         }
