@@ -284,7 +284,7 @@ pub struct RecordArgs {
     /// Do not record into the store.
     #[arg(long)]
     pub no_store: bool,
-    /// Print each alert of the config's [[alert]] rules as one JSON object per line on stdout
+    /// Print each alert of the config's alert rules as one JSON object per line on stdout
     /// (the status lines go to stderr).
     #[arg(long)]
     pub alerts_json: bool,

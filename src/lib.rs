@@ -7,10 +7,9 @@
 //! does):
 //!
 //! ```text
-//!  commands   fetch record sim_command config_command dashboard export_command store_command
-//!             doctor_command (not each other)
-//!                 │                    │
-//!  target         target: OpenD address and key, or the demo simulator
+//!  commands   commands::{fetch, record, sim, config, dashboard, export, store, doctor}: what a
+//!             user can run (not each other); commands::target beside them: OpenD address and
+//!             key or the demo simulator, the store policy
 //!  cli            cli: clap definitions
 //!  tui            tui: terminal, event loop, background tasks      crossterm lives here only
 //!  ui             ui: pure render functions                         ratatui: ui and tui only
@@ -32,60 +31,18 @@ pub mod alert;
 pub mod app;
 pub mod cli;
 pub mod clock;
+pub mod commands;
 pub mod config;
-pub mod config_command;
-pub mod dashboard;
-pub mod doctor_command;
-pub mod export_command;
 pub mod failure;
-pub mod fetch;
 pub mod flow;
 pub mod logging;
 pub mod opend;
 pub mod poller;
-pub mod record;
 pub mod shutdown;
 pub mod sim;
-pub mod sim_command;
 pub mod store;
-pub mod store_command;
-pub mod target;
 pub mod tui;
 pub mod ui;
 pub mod wire;
 
-use cli::{Cli, Command};
-use failure::Failure;
-
-/// Runs the parsed command line.
-pub async fn run(cli: Cli) -> Result<(), Failure> {
-    // The dashboard's options given before a subcommand apply to it, or are refused: never
-    // silently ignored.
-    let cli = cli.apply_options_before().map_err(Failure::input)?;
-    match cli.command {
-        Some(Command::Fetch(args)) => {
-            let cfg = config::load(cli.dashboard.config.as_deref())?;
-            fetch::run(args, &cfg).await
-        }
-        Some(Command::Config(args)) => config_command::run(args, cli.dashboard.config.clone()),
-        Some(Command::Sim(args)) => sim_command::run(args).await,
-        Some(Command::Record(args)) => {
-            let cfg = config::load(cli.dashboard.config.as_deref())?;
-            record::run(args, &cfg).await
-        }
-        Some(Command::Export(args)) => {
-            let cfg = config::load(cli.dashboard.config.as_deref())?;
-            export_command::run(&args, &cfg)
-        }
-        Some(Command::Store(args)) => {
-            let cfg = config::load(cli.dashboard.config.as_deref())?;
-            store_command::run(&args, &cfg)
-        }
-        Some(Command::Doctor(args)) => {
-            doctor_command::run(args, cli.dashboard.config.as_deref()).await
-        }
-        Some(Command::Completions(args)) => cli::generate::completions(args.shell),
-        Some(Command::Man) => cli::generate::man(),
-        None => dashboard::run(cli.dashboard).await,
-    }
-}
+pub use commands::run;

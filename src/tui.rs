@@ -12,7 +12,7 @@
 //!
 //! The loop never waits for room in the poller's command channel: the poller may itself be
 //! waiting for room in the event channel, and two tasks each awaiting the other's full channel
-//! would freeze input and quit. Commands wait in a [`Pending`] queue that keeps only the latest
+//! would freeze input and quit. Commands wait in a `Pending` queue that keeps only the latest
 //! of each kind (they are state: watchlist, focus, visible rows; or idempotent requests) and go
 //! out as room appears, from inside the `select!`.
 

@@ -11,8 +11,8 @@
 //! | 4 | `ui` | `opend` (the guidance matches on `flow::ConnProblem`, never on the client's errors) |
 //! | 5 | `tui` | |
 //! | 6 | `cli` | |
-//! | 7 | `target` | |
-//! | 8 | `fetch`, `record`, `sim_command`, `config_command`, `dashboard`, `export_command`, `store_command`, `doctor_command` | each other |
+//! | 7 | `commands::target` | |
+//! | 8 | `commands::{fetch, record, sim, config, dashboard, export, store, doctor}` | each other |
 //!
 //! A module may import modules of lower layers only (never its own layer, never a higher one),
 //! narrowed by the third column: "only" lists what a module may import, otherwise the column
@@ -37,16 +37,16 @@ const LAYERS: &[&[&str]] = &[
     &["ui"],
     &["tui"],
     &["cli"],
-    &["target"],
+    &["commands::target"],
     &[
-        "fetch",
-        "record",
-        "sim_command",
-        "config_command",
-        "dashboard",
-        "export_command",
-        "store_command",
-        "doctor_command",
+        "commands::fetch",
+        "commands::record",
+        "commands::sim",
+        "commands::config",
+        "commands::dashboard",
+        "commands::export",
+        "commands::store",
+        "commands::doctor",
     ],
 ];
 
@@ -294,6 +294,13 @@ fn path_names(code: &str, at: usize) -> Vec<(usize, String)> {
         let name = ident_at(rest);
         if name.is_empty() {
             Vec::new()
+        } else if name == "commands" && rest[name.len()..].starts_with("::") {
+            // A command is a module of its own: `crate::commands::fetch` names `commands::fetch`.
+            let inner = at + name.len() + 2;
+            path_names(code, inner)
+                .into_iter()
+                .map(|(k, n)| (k, format!("commands::{n}")))
+                .collect()
         } else {
             vec![(at, name.to_owned())]
         }
@@ -302,8 +309,9 @@ fn path_names(code: &str, at: usize) -> Vec<(usize, String)> {
 
 /// Top-level modules named by `crate::` / `super::` paths in `code`, with their byte offsets.
 /// `depth` is how deep the file sits below its top-level module (0 for `src/app.rs`, 1 for
-/// `src/app/keymap.rs`, ...): `super::` repeated more than `depth` times reaches the crate root.
-fn referenced(code: &str, depth: usize) -> Vec<(usize, String)> {
+/// `src/app/keymap.rs`, ...): `super::` repeated more than `depth` times reaches the crate root,
+/// or, for a command (`in_commands`), once more than `depth` reaches `src/commands.rs`.
+fn referenced(code: &str, depth: usize, in_commands: bool) -> Vec<(usize, String)> {
     let mut found = Vec::new();
     let mut i = 0;
     while i < code.len() {
@@ -319,7 +327,13 @@ fn referenced(code: &str, depth: usize) -> Vec<(usize, String)> {
                 ups += 1;
                 at += "super::".len();
             }
-            if ups > depth {
+            if in_commands && ups == depth + 1 {
+                found.extend(
+                    path_names(code, at)
+                        .into_iter()
+                        .map(|(k, n)| (k, format!("commands::{n}"))),
+                );
+            } else if ups > depth {
                 found.extend(path_names(code, at));
             }
             i = at;
@@ -355,16 +369,21 @@ fn line_of(code: &str, at: usize) -> usize {
 /// Checks one file. `rel` is its path below `src/` with `/` separators.
 fn check_file(rel: &str, src: &str) -> (Vec<Violation>, Vec<String>) {
     let parts: Vec<&str> = rel.trim_end_matches(".rs").split('/').collect();
-    let module = parts[0];
-    if matches!(module, "lib" | "main") {
+    if matches!(parts.as_slice(), ["lib" | "main" | "commands"]) {
         let (_, test_files) = drop_test_items(&code_only(src));
         return (Vec::new(), test_files);
     }
-    let depth = parts.len() - 1;
+    let in_commands = parts[0] == "commands";
+    let (module, depth) = if in_commands {
+        (format!("commands::{}", parts[1]), parts.len() - 2)
+    } else {
+        (parts[0].to_owned(), parts.len() - 1)
+    };
+    let module = module.as_str();
     let (code, test_files) = drop_test_items(&code_only(src));
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
-    for (at, to) in referenced(&code, depth) {
+    for (at, to) in referenced(&code, depth, in_commands) {
         if !allowed(module, &to) {
             let line = line_of(&code, at);
             if seen.insert((line, to.clone())) {
@@ -464,10 +483,20 @@ fn every_module_has_a_layer() {
             continue;
         };
         if path.extension().is_some_and(|e| e == "rs")
-            && !matches!(stem, "lib" | "main")
+            && !matches!(stem, "lib" | "main" | "commands")
             && layer_of(stem).is_none()
         {
             unknown.push(stem.to_owned());
+        }
+    }
+    for entry in std::fs::read_dir(src.join("commands")).expect("read src/commands/") {
+        let path = entry.expect("dir entry").path();
+        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        let name = format!("commands::{stem}");
+        if path.extension().is_some_and(|e| e == "rs") && layer_of(&name).is_none() {
+            unknown.push(name);
         }
     }
     assert!(
@@ -514,7 +543,49 @@ fn checker_catches_upward_imports() {
         bad("config/groups.rs", "use crate::opend::Gateway;").len(),
         1
     );
-    assert_eq!(bad("record.rs", "use crate::fetch::Target;").len(), 1);
+    // Commands never import each other, in any spelling; what they share is beside them.
+    assert_eq!(
+        bad("commands/record.rs", "use crate::commands::fetch::Target;"),
+        [
+            "src/commands/record.rs:1: `commands::record` imports `commands::fetch`, which is not \
+             below it"
+        ]
+    );
+    assert_eq!(
+        bad("commands/record/alerts.rs", "use super::super::fetch;").len(),
+        1
+    );
+    assert_eq!(
+        bad("commands/record.rs", "use super::{fetch, target};").len(),
+        1
+    );
+    assert_eq!(
+        bad(
+            "commands/dashboard.rs",
+            "use crate::commands::{sim, target};"
+        )
+        .len(),
+        1
+    );
+    assert!(
+        bad(
+            "commands/record.rs",
+            "use super::target; use crate::config;"
+        )
+        .is_empty()
+    );
+    assert!(
+        bad(
+            "commands/record/alerts.rs",
+            "use super::Counts; use super::super::target;"
+        )
+        .is_empty()
+    );
+    // A lower layer never reaches a command.
+    assert_eq!(
+        bad("tui.rs", "use crate::commands::target::Target;").len(),
+        1
+    );
     assert_eq!(bad("logging.rs", "use crate::cli::Failure;").len(), 1);
     // Lower, but ruled out: the UI matches on typed problems, not on the client's errors.
     assert_eq!(

@@ -11,10 +11,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use capflow::clock::ScaledClock;
+use capflow::commands::record::record;
 use capflow::flow::SecurityCode;
 use capflow::opend::Error;
 use capflow::poller::fake::{CallOutcome, FakeConfig, FakeConnector};
-use capflow::record::record;
 use capflow::wire::proto_id;
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;

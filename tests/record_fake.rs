@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use capflow::clock::ScaledClock;
+use capflow::commands::record::{parse_codes, record};
 use capflow::poller::fake::{CallOutcome, FakeConfig, FakeConnector};
-use capflow::record::{parse_codes, record};
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 

@@ -28,10 +28,10 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::cli::{DoctorArgs, DoctorFormat};
+use crate::commands::target::{check_addr, load_rsa_key};
 use crate::config::{Config, discover};
 use crate::failure::Failure;
 use crate::opend::ConnectOptions;
-use crate::target::{check_addr, load_rsa_key};
 
 /// One check's outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -9,11 +9,12 @@
 
 use std::path::{Path, PathBuf};
 
+use super::target;
 use crate::cli::DashboardArgs;
+use crate::commands::target::store::{Recording, StoreFlags};
 use crate::failure::Failure;
 use crate::store::{Batch, Record, Store, Writer};
-use crate::target::store::{Recording, StoreFlags};
-use crate::{app, clock, config, flow, opend, sim, target, tui};
+use crate::{app, clock, config, flow, opend, sim, tui};
 
 /// Past sessions the demo's throw-away store holds at start.
 pub const DEMO_DAYS: u64 = 5;
@@ -33,13 +34,14 @@ pub async fn run(args: DashboardArgs) -> Result<(), Failure> {
         no_store: args.no_store,
         demo: target.sim.is_some(),
     };
-    let recording = match crate::target::store::open(flags, &cfg, chrono::Utc::now()).await {
-        Ok(r) => r,
-        Err(e) => {
-            sim_stop(target.sim).await;
-            return Err(e);
-        }
-    };
+    let recording =
+        match crate::commands::target::store::open(flags, &cfg, chrono::Utc::now()).await {
+            Ok(r) => r,
+            Err(e) => {
+                sim_stop(target.sim).await;
+                return Err(e);
+            }
+        };
     let (store, demo_file) = match (&target.sim, recording) {
         (Some(sim), Recording::Off { .. }) if !args.no_store => demo_store(sim, &watchlists).await,
         (_, Recording::Off { why, .. }) => (Err(why), None),

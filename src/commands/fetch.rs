@@ -10,10 +10,10 @@ use std::io::{IsTerminal, Write};
 use chrono::Local;
 
 use crate::cli::{FetchArgs, Format};
+use crate::commands::target::Target;
 use crate::failure::Failure;
 use crate::flow::{CapitalFlow, DateRange, Period, SecurityCode, Units, human, resolve_range};
 use crate::opend::{Client, FlowRequest, Gateway};
-use crate::target::Target;
 
 /// The CSV header: the Python SDK's DataFrame columns, in its order.
 pub const CSV_HEADER: &str = crate::flow::csv::FLOW_HEADER;

@@ -33,13 +33,13 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cli::RecordArgs;
 use crate::clock::{ServerClock, SharedClock};
+use crate::commands::target::store::{Recording, StoreFlags};
 use crate::config::{Config, WatchlistConfig, WatchlistSource};
 use crate::failure::Failure;
 use crate::flow::{Period, Schedule, SecurityCode};
 use crate::opend::{Client, Connector, Gateway, OpenDConnector};
 use crate::poller::{BudgetUse, Caps, ConnState, PollCommand, PollEvent, PollStatus, PollerConfig};
 use crate::store::{Store, Writer};
-use crate::target::store::{Recording, StoreFlags};
 
 /// Data younger than this counts as fresh while the stock's market trades.
 pub const FRESH: Duration = Duration::from_secs(120);
@@ -365,7 +365,7 @@ fn keep(store: Option<&Writer>, ev: &PollEvent) {
     }
 }
 
-/// The store `record` writes to, if any ([`crate::target::store::open`]: the dashboard's policy):
+/// The store `record` writes to, if any ([`crate::commands::target::store::open`]: the dashboard's policy):
 /// none with `--no-store`, `[store] enabled = false` or `--demo`; a store named by `--store` or
 /// `[store] path` that cannot be opened is exit 2; the default one is skipped with a line on
 /// stderr, and so is a prune that fails. `[store] keep_days` prunes older days at start.
@@ -373,7 +373,9 @@ async fn open_store(
     args: &RecordArgs,
     config: &Config,
 ) -> Result<Option<(Store, PathBuf)>, Failure> {
-    match crate::target::store::open(store_flags(args), config, chrono::Utc::now()).await? {
+    match crate::commands::target::store::open(store_flags(args), config, chrono::Utc::now())
+        .await?
+    {
         Recording::On {
             store,
             path,
@@ -517,12 +519,12 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
     // A store named by the user (and `--demo --store`) is checked before anything is sent; the
     // default one is opened only once OpenD answered, so a failed connection leaves no empty
     // capflow.db behind.
-    let early = if crate::target::store::named(store_flags(&args), config) {
+    let early = if crate::commands::target::store::named(store_flags(&args), config) {
         Some(open_store(&args, config).await?)
     } else {
         None
     };
-    let mut target = crate::target::Target::resolve(&args.opend, config).await?;
+    let mut target = crate::commands::target::Target::resolve(&args.opend, config).await?;
     let (Picked { codes, groups }, clock, clock_note) = probe(&args, config, &mut target).await?;
     let store = match early {
         Some(s) => s,
@@ -671,7 +673,7 @@ fn check_flags(args: &RecordArgs, config: &Config) -> Result<(usize, Option<Dura
 async fn probe(
     args: &RecordArgs,
     config: &Config,
-    target: &mut crate::target::Target,
+    target: &mut crate::commands::target::Target,
 ) -> Result<(Picked, SharedClock, Option<String>), Failure> {
     let probe = Client::connect(target.options.clone()).await?;
     let codes = watchlist_codes(args, config, &probe).await;

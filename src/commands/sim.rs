@@ -12,9 +12,9 @@ use std::net::SocketAddr;
 use chrono::{DateTime, Utc};
 
 use crate::cli::SimArgs;
+use crate::commands::target::load_rsa_key;
 use crate::failure::Failure;
 use crate::sim::{ConnectionLimits, SimConfig, start};
-use crate::target::load_rsa_key;
 
 /// Checks `--listen`: a socket address, loopback unless remote access is allowed.
 pub fn check_listen(listen: &str, allow_remote: bool) -> Result<SocketAddr, Failure> {
