@@ -1,7 +1,9 @@
 //! The simulator answering a 3211 request from its bytes to the reply's bytes (the handler:
 //! decode, model, encode), as a connection would: a year of DAY, WEEK and MONTH rows, and an
 //! intraday day for comparison. The clock is fixed (2026-11-25 10:15:30 in Hong Kong, trading),
-//! so the figure does not move with the date it is run on. Run: `cargo bench --bench sim_history`.
+//! so the figure does not move with the date it is run on. The history is measured as it is
+//! served again and again (its past days remembered after the first request), and cold: a new
+//! seed every time, so every day of the year is simulated. Run: `cargo bench --bench sim_history`.
 
 use std::hint::black_box;
 
@@ -61,6 +63,20 @@ fn history(c: &mut Criterion) {
             });
         });
     }
+    let p = request(Period::Day);
+    let mut seed = 1_000;
+    group.bench_function("day_cold", |b| {
+        b.iter(|| {
+            seed += 1;
+            handle(
+                &Model { seed },
+                &mut conn,
+                black_box(&p),
+                now(),
+                Instant::now(),
+            )
+        });
+    });
     group.finish();
 }
 
