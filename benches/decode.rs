@@ -3,7 +3,7 @@
 //! where the time goes: SHA-1 of the body alone (a floor: the header's check reads every byte),
 //! the framing with its SHA-1 (the bytes copied into a read buffer, as from the socket), the
 //! body into rows, and prost's generated decoder plus the mapping, the path the client took
-//! before. Run: `cargo bench --bench decode`.
+//! before; and the whole decode on an AES-CBC connection. Run: `cargo bench --bench decode`.
 
 use capflow::flow::{Market, Period, Schedule, SecurityCode};
 use capflow::opend::client::Envelope;
@@ -20,7 +20,7 @@ use std::hint::black_box;
     clippy::cast_precision_loss,
     reason = "synthetic values from small indices"
 )]
-fn full_day_packet() -> Vec<u8> {
+fn full_day_packet(cipher: &BodyCipher) -> Vec<u8> {
     let minutes = Schedule::of(Market::Hk).expect("HK schedule").minutes();
     let mut cum = [0.0f64; 4];
     let items = minutes
@@ -54,17 +54,18 @@ fn full_day_packet() -> Vec<u8> {
     };
     encode_packet(
         &Packet::new(proto_id::QOT_GET_CAPITAL_FLOW, 7, rsp.encode_to_vec()),
-        &BodyCipher::None,
+        cipher,
     )
-    .expect("plaintext encoding cannot fail")
+    .expect("AES encoding cannot fail")
 }
 
 /// One whole decode, from the bytes read off the socket to the `CapitalFlow` (dropped too, as a
 /// reader drops it). Not inlined, so an instruction count (`valgrind --tool=callgrind
 /// --toggle-collect=decode::decode_reply`) can find it.
 #[inline(never)]
-fn decode_reply(bytes: &[u8], code: &SecurityCode) {
+fn decode_reply(bytes: &[u8], code: &SecurityCode, cipher: &BodyCipher) {
     let mut d = StreamDecoder::new();
+    d.set_cipher(cipher.clone());
     d.extend(bytes);
     let p = d.next_packet().expect("valid").expect("complete");
     let s2c = FlowReply::decode_body(p.body)
@@ -76,13 +77,22 @@ fn decode_reply(bytes: &[u8], code: &SecurityCode) {
 }
 
 fn decode(c: &mut Criterion) {
-    let bytes = full_day_packet();
+    let bytes = full_day_packet(&BodyCipher::None);
     let body = &bytes[HEADER_LEN..];
     let code = SecurityCode::new(Market::Hk, "00700");
     let mut g = c.benchmark_group("decode");
     g.throughput(Throughput::Bytes(body.len() as u64));
     g.bench_function("hk_full_day_intraday_332", |b| {
-        b.iter(|| decode_reply(black_box(&bytes), &code));
+        b.iter(|| decode_reply(black_box(&bytes), &code, &BodyCipher::None));
+    });
+    // The same on a connection with protocol encryption (AES-CBC): decrypted in the read buffer.
+    let aes = BodyCipher::AesCbc {
+        key: *b"0123456789abcdef",
+        iv: *b"fedcba9876543210",
+    };
+    let sealed = full_day_packet(&aes);
+    g.bench_function("hk_full_day_intraday_332_aes_cbc", |b| {
+        b.iter(|| decode_reply(black_box(&sealed), &code, &aes));
     });
     g.bench_function("part_sha1_of_the_body", |b| {
         b.iter(|| sha1_of(black_box(body)));
