@@ -8,7 +8,8 @@
 //!   implemented by the client and by fakes in tests. [`Connector`] makes new gateways, so the
 //!   poller can reconnect without knowing about sockets.
 //! - [`user_info`]: GetUserInfo (1005), the account's quote rights and quotas (a client call).
-//! - [`convert`]: wire messages ↔ `flow` types.
+//! - [`convert`]: wire messages ↔ `flow` types; [`flow_reply`]: the 3211 reply decoded in one
+//!   pass into `flow` rows (the hot path).
 //! - [`error`]: the typed [`Error`] callers branch on (reconnect, server refusal, timeout); each
 //!   keeps its cause (IO, codec, crypto, protobuf) as its `source`. [`Error::class`] says whether
 //!   a failure is a rate limit, permanent, or worth retrying ([`ErrorClass`]).
@@ -20,6 +21,7 @@
 pub mod client;
 pub mod convert;
 pub mod error;
+pub mod flow_reply;
 pub mod gateway;
 pub mod problem;
 pub mod user_info;

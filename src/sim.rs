@@ -10,8 +10,9 @@
 //! closes only the connection at fault; see [`ConnectionLimits`] for how the cap chooses.
 //!
 //! Layout, bottom to top (each module imports only the ones before it): `hash` (the stable
-//! FNV-1a seed hash), [`universe`](mod@universe) (the securities, data only), [`model`] (flows and
-//! prices, pure), [`encode`] (flow results and listings → the prost payloads, written from the
+//! FNV-1a seed hash), [`universe`](mod@universe) (the securities, data only), `day_cache` (the
+//! bounded, process-wide memory of whole days' totals), [`model`] (flows and prices, pure but for
+//! remembering past days in `day_cache`), [`encode`] (flow results and listings → the prost payloads, written from the
 //! protocol notes and independent of the client's `opend` mapping), [`limits`] (sliding windows),
 //! `user_info` (GetUserInfo's rights, the logged-out refusal, data only),
 //! [`handler`] (one request → one reply, one function per protocol, no IO), `admission` (who
@@ -24,6 +25,7 @@
 //! [`crate::clock`] it builds.
 
 mod admission;
+mod day_cache;
 pub mod demo;
 pub mod encode;
 pub mod handler;
