@@ -10,7 +10,7 @@
 //! - [`command`]: the optional command hook: an argv list (never a shell), placeholders
 //!   substituted per argument, killed after [`command::TIMEOUT`], run on its own task.
 //!
-//! This module imports only `flow`, `clock`, `config` and `failure` (tests/layers.rs).
+//! This module imports only `flow`, `clock` and `config` (tests/layers.rs).
 
 pub mod command;
 pub mod eval;

@@ -8,8 +8,9 @@
 //!
 //! ```text
 //!  commands   commands::{fetch, record, sim, config, dashboard, export, store, doctor}: what a
-//!             user can run (not each other); commands::target beside them: OpenD address and
-//!             key or the demo simulator, the store policy
+//!             user can run (not each other); beside them commands::target: OpenD address and
+//!             key or the demo simulator, the store policy; below it commands::failure: the
+//!             exit codes, mapped from each layer's typed error (no layer below names one)
 //!  cli            cli: clap definitions
 //!  tui            tui: terminal, event loop, background tasks      crossterm lives here only
 //!  ui             ui: pure render functions                         ratatui: ui and tui only
@@ -19,8 +20,7 @@
 //!  opend sim      opend: client + Gateway trait   sim: simulated OpenD (wire, flow, clock only)
 //!  config logging config: data and validation (flow only)   logging: the log file
 //!  wire flow      wire: IO-free codec   flow: the domain   clock: time sources
-//!  clock failure  failure: the exit-code error type
-//!  shutdown       shutdown: the signals that end a long-running command, in order
+//!  clock shutdown shutdown: the signals that end a long-running command, in order
 //! ```
 //!
 //! The simulator encodes its replies with its own code ([`sim::encode`]), so the client's
@@ -33,7 +33,6 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
-pub mod failure;
 pub mod flow;
 pub mod logging;
 pub mod opend;

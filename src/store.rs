@@ -2,9 +2,9 @@
 //! the next start shows names before OpenD answers; and the SQLite store of recorded capital
 //! flow ([`db::Store`]), so days OpenD no longer serves can be reviewed and exported.
 //!
-//! The store sits beside the poller and depends only on [`crate::flow`] (and
-//! [`crate::failure`], to map its errors to exit codes): it never talks to OpenD, never reads
-//! the config (callers hand it paths) and never renders. Its file IO is blocking: async callers
+//! The store sits beside the poller and depends only on [`crate::flow`]: it never talks to
+//! OpenD, never reads the config (callers hand it paths), never renders, and never decides an
+//! exit code (the commands map [`StoreError`] to theirs). Its file IO is blocking: async callers
 //! write through a [`writer::Writer`] (its own thread, fed by a channel) and run reads through
 //! `tokio::task::spawn_blocking`.
 //!

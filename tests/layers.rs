@@ -4,19 +4,21 @@
 //!
 //! | layer | modules | may also not import |
 //! |---|---|---|
-//! | 0 | `wire`, `flow`, `clock`, `failure`, `shutdown` | anything of capflow |
-//! | 1 | `opend`, `sim`, `config`, `logging` | `sim`: only `wire`, `flow`, `clock`, `failure`; `config`: only `flow`, `failure`; `logging`: only `failure` |
-//! | 2 | `poller`, `store`, `alert` | `store`: only `flow`, `failure`; `alert`: only `flow`, `clock`, `config`, `failure` |
+//! | 0 | `wire`, `flow`, `clock`, `shutdown` | anything of capflow |
+//! | 1 | `opend`, `sim`, `config`, `logging` | `sim`: only `wire`, `flow`, `clock`; `config`: only `flow`; `logging`: nothing of capflow |
+//! | 2 | `poller`, `store`, `alert` | `store`: only `flow`; `alert`: only `flow`, `clock`, `config` |
 //! | 3 | `app` | |
 //! | 4 | `ui` | `opend` (the guidance matches on `flow::ConnProblem`, never on the client's errors) |
 //! | 5 | `tui` | |
 //! | 6 | `cli` | |
-//! | 7 | `commands::target` | |
-//! | 8 | `commands::{fetch, record, sim, config, dashboard, export, store, doctor}` | each other |
+//! | 7 | `commands::failure` | |
+//! | 8 | `commands::target` | |
+//! | 9 | `commands::{fetch, record, sim, config, dashboard, export, store, doctor}` | each other |
 //!
 //! A module may import modules of lower layers only (never its own layer, never a higher one),
 //! narrowed by the third column: "only" lists what a module may import, otherwise the column
-//! lists lower modules it may not. `crossterm` belongs to `tui` alone, `ratatui` to `ui` and `tui`,
+//! lists lower modules it may not. Exit codes are the commands' business: `commands::failure`
+//! holds them, so no layer below the commands can name one. `crossterm` belongs to `tui` alone, `ratatui` to `ui` and `tui`,
 //! `clap` to `cli`. The crate root (`lib.rs`) dispatches the commands and may import anything.
 //!
 //! The checker reads the sources as text: it drops comments and string literals, skips items
@@ -30,13 +32,14 @@ use std::path::{Path, PathBuf};
 
 /// Bottom to top. Same-layer imports are refused.
 const LAYERS: &[&[&str]] = &[
-    &["wire", "flow", "clock", "failure", "shutdown"],
+    &["wire", "flow", "clock", "shutdown"],
     &["opend", "sim", "config", "logging"],
     &["poller", "store", "alert"],
     &["app"],
     &["ui"],
     &["tui"],
     &["cli"],
+    &["commands::failure"],
     &["commands::target"],
     &[
         "commands::fetch",
@@ -52,11 +55,11 @@ const LAYERS: &[&[&str]] = &[
 
 /// Modules that may import less than everything below them.
 const ONLY: &[(&str, &[&str])] = &[
-    ("sim", &["wire", "flow", "clock", "failure"]),
-    ("config", &["flow", "failure"]),
-    ("logging", &["failure"]),
-    ("store", &["flow", "failure"]),
-    ("alert", &["flow", "clock", "config", "failure"]),
+    ("sim", &["wire", "flow", "clock"]),
+    ("config", &["flow"]),
+    ("logging", &[]),
+    ("store", &["flow"]),
+    ("alert", &["flow", "clock", "config"]),
 ];
 
 /// Lower modules that a module may not import all the same.
@@ -587,6 +590,35 @@ fn checker_catches_upward_imports() {
         1
     );
     assert_eq!(bad("logging.rs", "use crate::cli::Failure;").len(), 1);
+    // Exit codes are the commands' business: no layer below them names one.
+    assert_eq!(
+        bad(
+            "opend/error.rs",
+            "impl From<Error> for crate::commands::failure::Failure {}"
+        ),
+        ["src/opend/error.rs:1: `opend` imports `commands::failure`, which is not below it"]
+    );
+    for layer in [
+        "store/error.rs",
+        "config.rs",
+        "logging.rs",
+        "tui.rs",
+        "cli/generate.rs",
+    ] {
+        assert_eq!(
+            bad(layer, "use crate::commands::failure::Failure;").len(),
+            1,
+            "{layer}"
+        );
+    }
+    assert!(
+        bad(
+            "commands/target.rs",
+            "use crate::commands::failure::Failure;"
+        )
+        .is_empty()
+    );
+    assert!(bad("commands/fetch.rs", "use super::failure::Failure;").is_empty());
     // Lower, but ruled out: the UI matches on typed problems, not on the client's errors.
     assert_eq!(
         bad("ui/guide.rs", "use crate::opend::names_not_logged_in;"),

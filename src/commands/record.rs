@@ -33,9 +33,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cli::RecordArgs;
 use crate::clock::{ServerClock, SharedClock};
+use crate::commands::failure::Failure;
 use crate::commands::target::store::{Recording, StoreFlags};
 use crate::config::{Config, WatchlistConfig, WatchlistSource};
-use crate::failure::Failure;
 use crate::flow::{Period, Schedule, SecurityCode};
 use crate::opend::{Client, Connector, Gateway, OpenDConnector};
 use crate::poller::{BudgetUse, Caps, ConnState, PollCommand, PollEvent, PollStatus, PollerConfig};

@@ -54,7 +54,7 @@ impl Alerting {
         now: DateTime<Utc>,
         status: &mut (dyn Write + Send),
         store: Option<&Writer>,
-    ) -> Result<(), crate::failure::Failure> {
+    ) -> Result<(), crate::commands::failure::Failure> {
         let (alerts, lines) = self.on_event(ev, now);
         if let Some(w) = store
             && !alerts.is_empty()
@@ -78,7 +78,9 @@ impl Alerting {
             .iter()
             .try_for_each(|l| writeln!(out, "{l}"))
             .and_then(|()| out.flush())
-            .map_err(|e| crate::failure::Failure::other_msg(format!("cannot write an alert: {e}")))
+            .map_err(|e| {
+                crate::commands::failure::Failure::other_msg(format!("cannot write an alert: {e}"))
+            })
     }
 
     /// Feeds one poller event at market time `now`; returns the alerts and the lines to print,
