@@ -8,11 +8,14 @@
 //! write through a [`writer::Writer`] (its own thread, fed by a channel) and run reads through
 //! `tokio::task::spawn_blocking`.
 //!
-//! Submodules: `names` (the name cache), `error` ([`StoreError`]), `db` (open, schema,
-//! migrations, writes), `query` (reads, info), `prune` (old days, by each market's trade date),
-//! `alerts` (the alert log), `writer` (the writer thread).
+//! Submodules: `names` (the name cache), `error` ([`StoreError`]), `batch` (what one write
+//! holds: the batch of a fetch or of alerts, [`Batch::of`] and [`Batch::of_alerts`]), `db`
+//! (open, schema, migrations, writes), `query` (reads, info), `prune` (old days, by each
+//! market's trade date), `alerts` (the alert log's table), `writer` (the writer thread). No two
+//! of them import each other: `batch` and `error` import no sibling, `alerts` only `batch`.
 
 pub mod alerts;
+pub mod batch;
 pub mod db;
 mod error;
 pub mod names;
@@ -20,8 +23,8 @@ pub mod prune;
 pub mod query;
 pub mod writer;
 
-pub use alerts::StoredAlert;
-pub use db::{Batch, DistributionSample, Record, SCHEMA_VERSION, SnapshotSample, Store, Written};
+pub use batch::{Batch, DistributionSample, Record, SnapshotSample, StoredAlert, Written};
+pub use db::{SCHEMA_VERSION, Store};
 pub use error::StoreError;
 pub use names::NameCache;
 pub use prune::Pruned;

@@ -13,7 +13,7 @@ use crate::alert::{Alert, Evaluator};
 use crate::config::Config;
 use crate::flow::{SecurityCode, Units};
 use crate::poller::PollEvent;
-use crate::store::{Batch, Record, Writer};
+use crate::store::{Batch, Writer};
 
 /// The evaluator, how alerts are printed, and the hooks still running.
 pub struct Alerting {
@@ -59,13 +59,7 @@ impl Alerting {
         if let Some(w) = store
             && !alerts.is_empty()
         {
-            let _ = w.send(Batch {
-                fetched_at: now.timestamp(),
-                records: alerts
-                    .iter()
-                    .map(|a| Record::Alert(crate::app::alerts::to_stored(a)))
-                    .collect(),
-            });
+            let _ = w.send(Batch::of_alerts(&alerts, now.timestamp()));
         }
         if lines.is_empty() {
             return Ok(());
