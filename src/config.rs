@@ -11,7 +11,7 @@
 //!
 //! This module never talks to OpenD, never writes a file, never panics on bad input and never
 //! silently replaces a bad value with a default. Its errors are typed ([`ConfigError`],
-//! [`NoDataDir`]); the commands decide their exit codes. It imports only `flow`.
+//! [`NoDataDir`]); the commands decide their exit codes. It imports only `flow` and `key`.
 
 pub mod alert;
 pub mod aside;

@@ -15,15 +15,16 @@
 //!  cli            cli: clap definitions
 //!  tui            tui: terminal, event loop, background tasks      crossterm lives here only
 //!  ui             ui: pure render functions                         ratatui: ui and tui only
-//!  app            app: state changed only by actions, its own key type
+//!  app            app: state changed only by actions, the keymap (key → action)
 //!  poller store   poller: the request budget, group resolution; each event's Fetched view
 //!                 store: names, SQLite, the batch of a fetch or of alerts (flow only)
 //!  alert          alert: rules evaluated over the poller's data (flow, clock, config only)
 //!  opend sim      opend: client + Gateway trait   sim: simulated OpenD (wire, flow, clock only)
-//!  config logging config: data and validation (flow only)   logging: the log file
+//!  config logging config: data and validation (flow and key only)   logging: the log file
 //!  wire flow      wire: IO-free codec   clock: time sources   flow: the domain (codes, series,
 //!                 sessions; what one fetch brought, the alerts that fired, as plain data)
-//!  clock shutdown shutdown: the signals that end a long-running command, in order
+//!  clock key      key: the keys the config's [keys] and the app's keymap share (one type)
+//!  shutdown       shutdown: the signals that end a long-running command, in order
 //! ```
 //!
 //! The simulator encodes its replies with its own code ([`sim::encode`]), so the client's
@@ -37,6 +38,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod flow;
+pub mod key;
 pub mod logging;
 pub mod opend;
 pub mod poller;

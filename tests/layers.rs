@@ -4,8 +4,8 @@
 //!
 //! | layer | modules | may also not import |
 //! |---|---|---|
-//! | 0 | `wire`, `flow`, `clock`, `shutdown` | anything of capflow |
-//! | 1 | `opend`, `sim`, `config`, `logging` | `sim`: only `wire`, `flow`, `clock`; `config`: only `flow`; `logging`: nothing of capflow |
+//! | 0 | `wire`, `flow`, `clock`, `key`, `shutdown` | anything of capflow |
+//! | 1 | `opend`, `sim`, `config`, `logging` | `sim`: only `wire`, `flow`, `clock`; `config`: only `flow`, `key`; `logging`: nothing of capflow |
 //! | 2 | `poller`, `store`, `alert` | `store`: only `flow`; `alert`: only `flow`, `clock`, `config` |
 //! | 3 | `app` | |
 //! | 4 | `ui` | `opend` (the guidance matches on `flow::ConnProblem`, never on the client's errors) |
@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 
 /// Bottom to top. Same-layer imports are refused.
 const LAYERS: &[&[&str]] = &[
-    &["wire", "flow", "clock", "shutdown"],
+    &["wire", "flow", "clock", "key", "shutdown"],
     &["opend", "sim", "config", "logging"],
     &["poller", "store", "alert"],
     &["app"],
@@ -56,7 +56,7 @@ const LAYERS: &[&[&str]] = &[
 /// Modules that may import less than everything below them.
 const ONLY: &[(&str, &[&str])] = &[
     ("sim", &["wire", "flow", "clock"]),
-    ("config", &["flow"]),
+    ("config", &["flow", "key"]),
     ("logging", &[]),
     ("store", &["flow"]),
     ("alert", &["flow", "clock", "config"]),
@@ -560,6 +560,14 @@ fn checker_catches_upward_imports() {
         bad("config/groups.rs", "use crate::opend::Gateway;").len(),
         1
     );
+    // One key type, below both the config and the app: neither reaches the other for it.
+    assert!(bad("config/keys.rs", "use crate::key::{Key, NAMED};").is_empty());
+    assert!(bad("app/keymap.rs", "pub use crate::key::{Key, KeyCode};").is_empty());
+    assert_eq!(
+        bad("config/keys.rs", "use crate::app::keymap::KeyCode;").len(),
+        1
+    );
+    assert_eq!(bad("key.rs", "use crate::flow::Period;").len(), 1);
     // Commands never import each other, in any spelling; what they share is beside them.
     assert_eq!(
         bad("commands/record.rs", "use crate::commands::fetch::Target;"),
