@@ -11,7 +11,6 @@ pub mod alerts;
 pub mod fixture;
 pub mod keymap;
 pub mod recorded;
-pub mod stored;
 
 use std::collections::HashMap;
 

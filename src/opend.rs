@@ -16,7 +16,8 @@
 //! - [`problem`]: [`Error::problem`], what a failure says about the connection as a whole, as
 //!   the typed [`ConnProblem`](crate::flow::ConnProblem) the guidance and the doctor speak of.
 //!
-//! It builds on `wire` (and `flow`, `failure`) only: no poller, UI or command-line knowledge.
+//! It builds on `wire` (and `flow`, `clock`) only: no poller, UI or command-line knowledge, no exit
+//! codes.
 
 pub mod client;
 pub mod convert;

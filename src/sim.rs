@@ -19,7 +19,7 @@
 //! holds a connection slot, no IO), `server` (TCP and the connection limits), and
 //! [`demo`] (the demo clock rule and `capflow sim`), which uses only this file's [`SimConfig`].
 //!
-//! It imports only `wire`, `flow`, `clock` and `failure`; in particular never `opend`, so a
+//! It imports only `wire`, `flow` and `clock`; in particular never `opend`, so a
 //! mapping mistake in the client cannot hide behind the same mistake here. It never talks to a
 //! real OpenD and never reads the system clock except through [`SimConfig::start`] and the
 //! [`crate::clock`] it builds.

@@ -41,16 +41,17 @@ use crate::app::recorded::{StoreRequest, StoreState};
 use crate::app::{Action, App, Watchlist};
 use crate::clock::{ServerClock, SharedClock};
 use crate::config::Colors;
-use crate::failure::Failure;
 use crate::flow::{SecurityCode, Units};
 use crate::opend::OpenDConnector;
 use crate::opend::{Connector, Gateway, SecurityInfo, SecurityKind};
 use crate::poller::groups::GroupResolver;
 use crate::poller::{self, PollCommand, PollEvent, PollerConfig};
 use crate::store::NameCache;
+pub use error::Error;
 pub use store_io::DashboardStore;
 use store_io::StoreIo;
 
+mod error;
 mod store_io;
 
 /// Everything the dashboard needs (built by `lib::run` from the CLI and, later, the config).
@@ -212,17 +213,15 @@ async fn save_names(mut cache: NameCache) {
 
 /// Runs the dashboard until the user quits: logging, the app, the background tasks, the
 /// terminal, the event loop, then an orderly shutdown that restores the terminal on every path.
-pub async fn run(mut opts: DashboardOptions) -> Result<(), Failure> {
+pub async fn run(mut opts: DashboardOptions) -> Result<(), Error> {
     // Signals first: from here on they end the dashboard in order, like `q` (the terminal in raw
     // mode turns Ctrl-C into a key; `kill -INT` is a signal all the same).
     let token = CancellationToken::new();
-    crate::shutdown::watch(token.clone(), true, restore_terminal)
-        .map_err(|e| Failure::other_msg(format!("cannot listen for signals: {e}")))?;
+    crate::shutdown::watch(token.clone(), true, restore_terminal).map_err(Error::Signals)?;
     // Creating the log directory and file is blocking IO: off the async threads.
     let log_file = opts.log_file.clone();
-    let (_guard, log_path) = tokio::task::spawn_blocking(move || crate::logging::init(log_file))
-        .await
-        .map_err(Failure::other)??;
+    let (_guard, log_path) =
+        tokio::task::spawn_blocking(move || crate::logging::init(log_file)).await??;
     tracing::info!(log = %log_path.display(), opend = %opts.opend_label, "dashboard starting");
     let mut app = new_app(&opts);
     let mut names = load_names().await;
@@ -354,7 +353,7 @@ fn spawn_tasks(opts: &DashboardOptions, token: &CancellationToken) -> (JoinSet<(
 
 /// Raw mode, the alternate screen and mouse capture, with a panic hook that turns mouse capture
 /// off again (chained under ratatui's, which restores the rest).
-fn init_terminal() -> Result<ratatui::DefaultTerminal, Failure> {
+fn init_terminal() -> Result<ratatui::DefaultTerminal, Error> {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let _ = execute!(stdout(), DisableMouseCapture);
@@ -363,9 +362,7 @@ fn init_terminal() -> Result<ratatui::DefaultTerminal, Failure> {
     let terminal = ratatui::try_init().map_err(|e| {
         // Undo whatever part of the set-up succeeded (raw mode, alternate screen).
         ratatui::restore();
-        Failure::other_msg(format!(
-            "cannot set up the terminal: {e} (the dashboard needs an interactive terminal)"
-        ))
+        Error::Terminal(e)
     })?;
     let _ = execute!(stdout(), EnableMouseCapture);
     Ok(terminal)
@@ -459,7 +456,7 @@ async fn event_loop<B, I>(
     names: &mut Option<NameCache>,
     store: &mut Option<StoreIo>,
     token: &CancellationToken,
-) -> Result<(), Failure>
+) -> Result<(), Error>
 where
     B: Backend,
     B::Error: std::fmt::Display,
@@ -473,7 +470,7 @@ where
     let keymap = app.keymap.clone();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let draw_err = |e: B::Error| Failure::Other(anyhow::anyhow!("cannot draw: {e}"));
+    let draw_err = |e: B::Error| Error::Draw(e.to_string());
     if let Ok(size) = terminal.size() {
         app.update(resize(size.width, size.height));
     }
@@ -823,7 +820,7 @@ mod tests {
         channels: Channels,
         size: (u16, u16),
         limit: u64,
-    ) -> Result<Result<(), Failure>, tokio::time::error::Elapsed> {
+    ) -> Result<Result<(), Error>, tokio::time::error::Elapsed> {
         let mut terminal =
             Terminal::new(ratatui::backend::TestBackend::new(size.0, size.1)).unwrap();
         let token = CancellationToken::new();

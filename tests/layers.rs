@@ -4,19 +4,21 @@
 //!
 //! | layer | modules | may also not import |
 //! |---|---|---|
-//! | 0 | `wire`, `flow`, `clock`, `failure`, `shutdown` | anything of capflow |
-//! | 1 | `opend`, `sim`, `config`, `logging` | `sim`: only `wire`, `flow`, `clock`, `failure`; `config`: only `flow`, `failure`; `logging`: only `failure` |
-//! | 2 | `poller`, `store`, `alert` | `store`: only `flow`, `failure`; `alert`: only `flow`, `clock`, `config`, `failure` |
+//! | 0 | `wire`, `flow`, `clock`, `key`, `shutdown` | anything of capflow |
+//! | 1 | `opend`, `sim`, `config`, `logging` | `sim`: only `wire`, `flow`, `clock`; `config`: only `flow`, `key`; `logging`: nothing of capflow |
+//! | 2 | `poller`, `store`, `alert` | `store`: only `flow`; `alert`: only `flow`, `clock`, `config` |
 //! | 3 | `app` | |
 //! | 4 | `ui` | `opend` (the guidance matches on `flow::ConnProblem`, never on the client's errors) |
 //! | 5 | `tui` | |
 //! | 6 | `cli` | |
-//! | 7 | `commands::target` | |
-//! | 8 | `commands::{fetch, record, sim, config, dashboard, export, store, doctor}` | each other |
+//! | 7 | `commands::failure` | `app`, `ui`, `tui` |
+//! | 8 | `commands::target` | `app`, `ui`, `tui` |
+//! | 9 | `commands::{fetch, record, sim, config, dashboard, export, store, doctor}` | each other; all but `dashboard`: `app`, `ui`, `tui` (the dashboard's state is the dashboard's: what `record` shares with it sits in `flow`, `poller` and `store`) |
 //!
 //! A module may import modules of lower layers only (never its own layer, never a higher one),
 //! narrowed by the third column: "only" lists what a module may import, otherwise the column
-//! lists lower modules it may not. `crossterm` belongs to `tui` alone, `ratatui` to `ui` and `tui`,
+//! lists lower modules it may not. Exit codes are the commands' business: `commands::failure`
+//! holds them, so no layer below the commands can name one. `crossterm` belongs to `tui` alone, `ratatui` to `ui` and `tui`,
 //! `clap` to `cli`. The crate root (`lib.rs`) dispatches the commands and may import anything.
 //!
 //! The checker reads the sources as text: it drops comments and string literals, skips items
@@ -30,13 +32,14 @@ use std::path::{Path, PathBuf};
 
 /// Bottom to top. Same-layer imports are refused.
 const LAYERS: &[&[&str]] = &[
-    &["wire", "flow", "clock", "failure", "shutdown"],
+    &["wire", "flow", "clock", "key", "shutdown"],
     &["opend", "sim", "config", "logging"],
     &["poller", "store", "alert"],
     &["app"],
     &["ui"],
     &["tui"],
     &["cli"],
+    &["commands::failure"],
     &["commands::target"],
     &[
         "commands::fetch",
@@ -52,15 +55,29 @@ const LAYERS: &[&[&str]] = &[
 
 /// Modules that may import less than everything below them.
 const ONLY: &[(&str, &[&str])] = &[
-    ("sim", &["wire", "flow", "clock", "failure"]),
-    ("config", &["flow", "failure"]),
-    ("logging", &["failure"]),
-    ("store", &["flow", "failure"]),
-    ("alert", &["flow", "clock", "config", "failure"]),
+    ("sim", &["wire", "flow", "clock"]),
+    ("config", &["flow", "key"]),
+    ("logging", &[]),
+    ("store", &["flow"]),
+    ("alert", &["flow", "clock", "config"]),
 ];
 
+/// The dashboard's modules: only the dashboard command reaches them.
+const DASHBOARD: &[&str] = &["app", "ui", "tui"];
+
 /// Lower modules that a module may not import all the same.
-const NOT: &[(&str, &[&str])] = &[("ui", &["opend"])];
+const NOT: &[(&str, &[&str])] = &[
+    ("ui", &["opend"]),
+    ("commands::failure", DASHBOARD),
+    ("commands::target", DASHBOARD),
+    ("commands::fetch", DASHBOARD),
+    ("commands::record", DASHBOARD),
+    ("commands::sim", DASHBOARD),
+    ("commands::config", DASHBOARD),
+    ("commands::export", DASHBOARD),
+    ("commands::store", DASHBOARD),
+    ("commands::doctor", DASHBOARD),
+];
 
 /// External crates and the modules that may use them.
 const EXTERNAL: &[(&str, &[&str])] = &[
@@ -543,6 +560,14 @@ fn checker_catches_upward_imports() {
         bad("config/groups.rs", "use crate::opend::Gateway;").len(),
         1
     );
+    // One key type, below both the config and the app: neither reaches the other for it.
+    assert!(bad("config/keys.rs", "use crate::key::{Key, NAMED};").is_empty());
+    assert!(bad("app/keymap.rs", "pub use crate::key::{Key, KeyCode};").is_empty());
+    assert_eq!(
+        bad("config/keys.rs", "use crate::app::keymap::KeyCode;").len(),
+        1
+    );
+    assert_eq!(bad("key.rs", "use crate::flow::Period;").len(), 1);
     // Commands never import each other, in any spelling; what they share is beside them.
     assert_eq!(
         bad("commands/record.rs", "use crate::commands::fetch::Target;"),
@@ -587,6 +612,73 @@ fn checker_catches_upward_imports() {
         1
     );
     assert_eq!(bad("logging.rs", "use crate::cli::Failure;").len(), 1);
+    // Exit codes are the commands' business: no layer below them names one.
+    assert_eq!(
+        bad(
+            "opend/error.rs",
+            "impl From<Error> for crate::commands::failure::Failure {}"
+        ),
+        ["src/opend/error.rs:1: `opend` imports `commands::failure`, which is not below it"]
+    );
+    for layer in [
+        "store/error.rs",
+        "config.rs",
+        "logging.rs",
+        "tui.rs",
+        "cli/generate.rs",
+    ] {
+        assert_eq!(
+            bad(layer, "use crate::commands::failure::Failure;").len(),
+            1,
+            "{layer}"
+        );
+    }
+    assert!(
+        bad(
+            "commands/target.rs",
+            "use crate::commands::failure::Failure;"
+        )
+        .is_empty()
+    );
+    assert!(bad("commands/fetch.rs", "use super::failure::Failure;").is_empty());
+    // Only the dashboard command reaches the dashboard's state (app, ui, tui).
+    assert_eq!(
+        bad(
+            "commands/record/alerts.rs",
+            "fn f() { crate::app::alerts::to_stored(a); }"
+        ),
+        [
+            "src/commands/record/alerts.rs:1: `commands::record` imports `app`, which is not \
+             below it"
+        ]
+    );
+    for (file, import) in [
+        ("commands/record.rs", "use crate::app::stored::batch;"),
+        ("commands/fetch.rs", "use crate::ui::theme;"),
+        ("commands/export.rs", "use crate::tui::DashboardStore;"),
+        ("commands/store.rs", "use crate::{app, store};"),
+        ("commands/doctor/probe.rs", "use crate::app::App;"),
+        ("commands/sim.rs", "use crate::app::Watchlist;"),
+        ("commands/config.rs", "use crate::app::keymap::Keymap;"),
+        ("commands/target.rs", "use crate::app::Watchlist;"),
+        ("commands/failure.rs", "use crate::tui::Error;"),
+    ] {
+        assert_eq!(bad(file, import).len(), 1, "{file}: {import}");
+    }
+    assert!(
+        bad(
+            "commands/dashboard.rs",
+            "use crate::{app, tui}; use crate::ui::theme;"
+        )
+        .is_empty()
+    );
+    assert!(
+        bad(
+            "commands/record.rs",
+            "use crate::{alert, flow, poller, store};"
+        )
+        .is_empty()
+    );
     // Lower, but ruled out: the UI matches on typed problems, not on the client's errors.
     assert_eq!(
         bad("ui/guide.rs", "use crate::opend::names_not_logged_in;"),

@@ -33,13 +33,13 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cli::RecordArgs;
 use crate::clock::{ServerClock, SharedClock};
+use crate::commands::failure::Failure;
 use crate::commands::target::store::{Recording, StoreFlags};
 use crate::config::{Config, WatchlistConfig, WatchlistSource};
-use crate::failure::Failure;
 use crate::flow::{Period, Schedule, SecurityCode};
 use crate::opend::{Client, Connector, Gateway, OpenDConnector};
 use crate::poller::{BudgetUse, Caps, ConnState, PollCommand, PollEvent, PollStatus, PollerConfig};
-use crate::store::{Store, Writer};
+use crate::store::{Batch, Store, Writer};
 
 /// Data younger than this counts as fresh while the stock's market trades.
 pub const FRESH: Duration = Duration::from_secs(120);
@@ -357,10 +357,10 @@ pub async fn record_into<C: Connector>(
     Ok(tally)
 }
 
-/// Hands what `ev` fetched (flow, distribution, snapshots: [`crate::app::stored::batch`]) to the
-/// store's writer; a full queue is counted there and shown at the end.
+/// Hands what `ev` fetched (flow, distribution, snapshots: [`Batch::of`]) to the store's writer;
+/// a full queue is counted there and shown at the end.
 fn keep(store: Option<&Writer>, ev: &PollEvent) {
-    if let (Some(w), Some(batch)) = (store, crate::app::stored::batch(ev)) {
+    if let (Some(w), Some(batch)) = (store, ev.fetched().and_then(Batch::of)) {
         let _ = w.send(batch);
     }
 }

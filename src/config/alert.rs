@@ -16,6 +16,7 @@ mod scope;
 
 use super::WatchlistConfig;
 use super::aside::{SetAside, set_aside};
+pub use crate::flow::AlertKind;
 use crate::flow::SecurityCode;
 
 /// One `[[alert]]` table as written.
@@ -40,65 +41,6 @@ pub struct AlertFile {
     pub bell: Option<Spanned<bool>>,
     /// argv of a command to run, with placeholders.
     pub command: Option<Spanned<Vec<Spanned<String>>>>,
-}
-
-/// What a rule watches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AlertKind {
-    /// Today's cumulative net inflow at or above the threshold.
-    NetAbove,
-    /// Today's cumulative net inflow at or below the threshold.
-    NetBelow,
-    /// Today's cumulative main-force (super + big) net inflow at or above the threshold.
-    MainAbove,
-    /// Today's cumulative main-force net inflow at or below the threshold.
-    MainBelow,
-    /// Net inflow over the last `window` minutes beyond the threshold.
-    Burst,
-    /// Today's net inflow changes sign (with a hysteresis band of ± threshold).
-    Flip,
-    /// Net inflow as a percentage of today's turnover beyond the threshold.
-    Intensity,
-    /// Price change and main-force flow of opposite signs, the price moved at least threshold %.
-    Divergence,
-}
-
-impl AlertKind {
-    /// Every kind, in the order the docs list them.
-    pub const ALL: [AlertKind; 8] = [
-        AlertKind::NetAbove,
-        AlertKind::NetBelow,
-        AlertKind::MainAbove,
-        AlertKind::MainBelow,
-        AlertKind::Burst,
-        AlertKind::Flip,
-        AlertKind::Intensity,
-        AlertKind::Divergence,
-    ];
-
-    /// The name used in the config and in output ("net_above").
-    pub fn name(self) -> &'static str {
-        match self {
-            AlertKind::NetAbove => "net_above",
-            AlertKind::NetBelow => "net_below",
-            AlertKind::MainAbove => "main_above",
-            AlertKind::MainBelow => "main_below",
-            AlertKind::Burst => "burst",
-            AlertKind::Flip => "flip",
-            AlertKind::Intensity => "intensity",
-            AlertKind::Divergence => "divergence",
-        }
-    }
-
-    /// The kind of a config name.
-    pub fn from_name(s: &str) -> Option<AlertKind> {
-        Self::ALL.into_iter().find(|k| k.name() == s)
-    }
-
-    /// Whether the threshold (and the value) is a percentage rather than an amount.
-    pub fn is_ratio(self) -> bool {
-        matches!(self, AlertKind::Intensity | AlertKind::Divergence)
-    }
 }
 
 /// A rule's threshold: an amount in the market's currency, or a percentage for the ratio kinds.
