@@ -29,11 +29,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
 
-use super::detail::tz_label;
 use super::figures::{UNKNOWN, percent, price};
-use super::round_clamped;
+use super::text::{cut, fit, right};
 use super::theme::Theme;
-use super::watchlist::{DIVERGENCE_MARK, cut, fit, right};
+use super::watchlist::DIVERGENCE_MARK;
+use super::{round_clamped, tz_label};
 use crate::app::{App, StockData};
 use crate::flow::{Distribution, SecurityCode, SizeSplit, Units, human};
 

@@ -11,9 +11,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::detail::tz_label;
+use super::text::width;
 use super::theme::Theme;
-use super::watchlist::width;
+use super::tz_label;
 use crate::app::App;
 use crate::poller::ConnState;
 
