@@ -7,10 +7,10 @@
 //! `App::default()` works in a plain `#[test]`.
 //!
 //! Here: [`App`] and what it answers (rows, focus, data). Beside it: the [`Action`]s
-//! ([`action`]), what is known of one stock ([`stock`]), the watchlists and their order
-//! ([`watchlist`]), `update` and its handler per family of actions ([`update`]), poller events
-//! folded into the state ([`poll`]), and the alerts, keys and store views ([`alerts`],
-//! [`keymap`], [`recorded`], [`stored`]).
+//! (`action.rs`), what is known of one stock (`stock.rs`: [`StockData`]), the watchlists and
+//! their order (`watchlist.rs`), `update` and its handler per family of actions (`update.rs`),
+//! poller events folded into the state (`poll.rs`), and the alerts, keys and store views
+//! ([`alerts`], [`keymap`], [`recorded`], [`stored`]).
 //!
 //! [`PollEvent`]: crate::poller::PollEvent
 

@@ -11,8 +11,8 @@
 //!             user can run (not each other); commands::target beside them: OpenD address and
 //!             key or the demo simulator, the store policy
 //!  cli            cli: clap definitions
-//!  tui            tui: terminal, event loop, background tasks      crossterm lives here only
-//!  ui             ui: pure render functions                         ratatui: ui and tui only
+//!  tui            tui: terminal, event loop, input, side tasks      crossterm lives here only
+//!  ui             ui: pure render functions, a file per panel       ratatui: ui and tui only
 //!  app            app: state changed only by actions, its own key type
 //!  poller store   poller: the request budget, group resolution   store: names, SQLite (flow only)
 //!  alert          alert: rules evaluated over the poller's data (flow, clock, config only)
@@ -22,6 +22,10 @@
 //!  clock failure  failure: the exit-code error type
 //!  shutdown       shutdown: the signals that end a long-running command, in order
 //! ```
+//!
+//! Within a folder no two files import each other: what both need sits in a third they share.
+//! No file holds more than 600 lines before its `#[cfg(test)]`, no function more than 100
+//! (`tests/rooms.rs`).
 //!
 //! The simulator encodes its replies with its own code ([`sim::encode`]), so the client's
 //! decoding ([`opend::convert`]) is checked against an independent encoder. Test doubles (the

@@ -7,7 +7,7 @@ use super::recorded::{DayLoaded, StoreState};
 use crate::flow::{CapitalFlow, Period, SecurityCode};
 use crate::poller::PollEvent;
 
-/// Anything that changes the [`App`].
+/// Anything that changes the [`App`](super::App).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// The 1 Hz tick with the market clock's time.
