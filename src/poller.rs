@@ -25,7 +25,10 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::flow::{CapitalFlow, ConnProblem, Distribution, Fetched, Period, Quote, SecurityCode};
+use crate::flow::{
+    CapitalFlow, ConnProblem, Distribution, Fetched, Market, MarketState, Period, Quote,
+    SecurityCode,
+};
 use crate::opend::SecurityInfo;
 
 /// What the app asks of the poller.
@@ -134,6 +137,9 @@ pub struct PollStatus {
     pub budgets: Vec<BudgetUse>,
     /// The next scheduled fetch, if any.
     pub next_fetch: Option<(SecurityCode, DateTime<Utc>)>,
+    /// Each market's state as OpenD last reported it (GetGlobalState, read every minute while
+    /// connected); empty until it answered.
+    pub markets: Vec<(Market, MarketState)>,
 }
 
 impl PollStatus {

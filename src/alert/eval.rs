@@ -31,6 +31,13 @@
 //! so a net inflow hovering around zero (or around ± band) fires at most once per real crossing.
 //! The first reading only establishes the sign: a flip needs a before. A flip during the cooldown
 //! is not reported (the sign still follows).
+//!
+//! **Closed markets.** Rules fire only while the stock's market trades ([`Schedule::trades`]:
+//! its timetable says a session is on, and OpenD, once it reported the market's state, does not
+//! say it is closed). What OpenD serves while the market is closed (a weekend, the night, the
+//! lunch break, a holiday) is the last session's final figures, fetched again: they update the
+//! stock's data but never fire, and leave every rule's state as it was. A market without a
+//! timetable is always evaluated.
 
 use std::collections::{HashMap, HashSet};
 
@@ -38,7 +45,9 @@ use chrono::{DateTime, Utc};
 
 use super::{Alert, AlertKind, AlertRule, AlertScope};
 use crate::config::{WatchlistConfig, WatchlistSource};
-use crate::flow::{CapitalFlow, Distribution, Period, Quote, SecurityCode};
+use crate::flow::{
+    CapitalFlow, Distribution, Market, MarketState, Period, Quote, Schedule, SecurityCode,
+};
 
 /// What the evaluator knows of one stock.
 #[derive(Debug, Default, Clone)]
@@ -81,6 +90,8 @@ pub struct Evaluator {
     stocks: HashMap<SecurityCode, Stock>,
     names: HashMap<SecurityCode, String>,
     states: HashMap<(usize, SecurityCode), State>,
+    /// Each market's state as OpenD last reported it.
+    markets: HashMap<Market, MarketState>,
 }
 
 impl Evaluator {
@@ -120,6 +131,18 @@ impl Evaluator {
     /// A stock's name, shown with its alerts.
     pub fn set_name(&mut self, code: SecurityCode, name: String) {
         self.names.insert(code, name);
+    }
+
+    /// The markets' states as OpenD reported them (GetGlobalState): a market it says is closed
+    /// while its timetable trades (a holiday) fires nothing.
+    pub fn set_market_states(&mut self, states: &[(Market, MarketState)]) {
+        self.markets = states.iter().copied().collect();
+    }
+
+    /// Whether `code`'s market trades at `now` (see **Closed markets** above).
+    fn trades(&self, code: &SecurityCode, now: DateTime<Utc>) -> bool {
+        Schedule::of(code.market)
+            .is_none_or(|s| s.trades(now, self.markets.get(&code.market).copied()))
     }
 
     /// Fresh capital flow for a stock at market time `now`: only intraday flow counts.
@@ -173,8 +196,12 @@ impl Evaluator {
         }
     }
 
-    /// Runs every rule that watches `code` over its latest data.
+    /// Runs every rule that watches `code` over its latest data, while its market trades.
     fn evaluate(&mut self, code: &SecurityCode, now: DateTime<Utc>) -> Vec<Alert> {
+        // A closed market's figures are the last session's, replayed: nothing fires on them.
+        if !self.trades(code, now) {
+            return Vec::new();
+        }
         let Some(stock) = self.stocks.get(code) else {
             return Vec::new();
         };

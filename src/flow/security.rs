@@ -80,6 +80,26 @@ impl MarketState {
         matches!(self, MarketState::MORNING | MarketState::AFTERNOON)
     }
 
+    /// The state in a trader's words, as the dashboard shows it ("trading", "lunch break",
+    /// "closing auction", "closed"); `None` for "no state" and values capflow has no words for
+    /// (the timetable then speaks instead).
+    pub fn words(self) -> Option<&'static str> {
+        Some(match self.0 {
+            1 => "opening auction",
+            2 | 9 => "pre-open",
+            3 | 5 => "trading",
+            4 => "lunch break",
+            6 | 11 | 14 | 29 => "closed",
+            8 => "pre-market",
+            10 | 27 | 28 => "after hours",
+            13 | 32 => "night session",
+            19 => "closing auction",
+            35 => "trade at last",
+            37 => "overnight",
+            _ => return None,
+        })
+    }
+
     /// The Python SDK's name ("MORNING"), "N/A" for values it has no name for.
     pub fn name(self) -> &'static str {
         match self.0 {

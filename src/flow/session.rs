@@ -13,7 +13,7 @@
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 
-use super::Market;
+use super::{Market, MarketState};
 
 /// Where a market is in its day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -34,6 +34,17 @@ impl Phase {
     /// Whether regular trading is on.
     pub fn is_trading(self) -> bool {
         matches!(self, Phase::Morning | Phase::Afternoon)
+    }
+
+    /// The phase in a trader's words ("trading", "lunch break"), as the dashboard shows a
+    /// market's state before OpenD reported one.
+    pub fn words(self) -> &'static str {
+        match self {
+            Phase::PreOpen => "pre-open",
+            Phase::Morning | Phase::Afternoon => "trading",
+            Phase::Lunch => "lunch break",
+            Phase::Closed => "closed",
+        }
     }
 }
 
@@ -122,6 +133,14 @@ impl Schedule {
             }
         }
         Phase::Lunch
+    }
+
+    /// Whether the market trades at `at`: its timetable says a session is on and OpenD, if it
+    /// reported the market's state (GetGlobalState), does not say it is closed (a holiday). The
+    /// one rule the poller, the alerts and the dashboard share: while it is false, the figures
+    /// OpenD serves are the last session's final ones.
+    pub fn trades(&self, at: DateTime<Utc>, reported: Option<MarketState>) -> bool {
+        self.phase(at).is_trading() && reported != Some(MarketState::CLOSED)
     }
 
     /// The trading minutes of a day (local times), open and close of each session included.

@@ -28,7 +28,7 @@ use super::budget::SERVER_WINDOW;
 use super::schedule::{Caps, Scheduler, Tuning};
 use super::{Budget, BudgetUse, ConnState, PollCommand, PollEvent, PollStatus, PollerConfig};
 use crate::clock::SharedClock;
-use crate::flow::{Period, SecurityCode};
+use crate::flow::{Market, MarketState, Period, SecurityCode};
 use crate::opend::{Connector, SecurityInfo};
 
 pub use super::schedule::MAX_IN_FLIGHT;
@@ -54,6 +54,8 @@ struct Poller {
     caps: Caps,
     conn: ConnState,
     next_fetch: Option<(SecurityCode, DateTime<Utc>)>,
+    /// OpenD's market states, as last read.
+    markets: Vec<(Market, MarketState)>,
     last_status: Option<PollStatus>,
     named: HashSet<SecurityCode>,
     unnamed: Vec<SecurityCode>,
@@ -134,6 +136,7 @@ impl Poller {
             caps,
             conn: ConnState::Connecting,
             next_fetch: None,
+            markets: Vec::new(),
             last_status: None,
             named: HashSet::new(),
             unnamed: Vec::new(),
@@ -207,6 +210,7 @@ impl Poller {
                 })
                 .collect(),
             next_fetch: self.next_fetch.clone(),
+            markets: self.markets.clone(),
         }
     }
 

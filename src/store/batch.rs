@@ -288,6 +288,7 @@ mod tests {
                 connection: ConnState::Connecting,
                 budgets: Vec::new(),
                 next_fetch: None,
+                markets: Vec::new(),
             }),
             PollEvent::DistributionError {
                 code: code(),

@@ -336,3 +336,53 @@ fn each_stock_has_its_own_state() {
     assert_eq!(e.on_flow(&other(), &f, at(0)).len(), 1);
     assert!(e.on_flow(&hk(), &f, at(1)).is_empty());
 }
+
+/// The market time `s` (RFC 3339).
+fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+#[test]
+fn replayed_final_figures_of_a_closed_market_fire_nothing() {
+    let mut e = ev(rule(AlertKind::NetAbove, 100.0, false));
+    // Sunday, Hong Kong's night, its lunch break and after its close: what OpenD serves then is
+    // the last session's final figures, fetched again.
+    for closed in [
+        "2026-11-29T02:00:00Z",
+        "2026-11-25T20:00:00Z",
+        "2026-11-25T04:30:00Z",
+        "2026-11-25T08:30:00Z",
+    ] {
+        assert!(net(&mut e, 500.0, utc(closed)).is_empty(), "{closed}");
+    }
+    // The rule was left armed: Monday's first live reading fires.
+    assert_eq!(net(&mut e, 500.0, utc("2026-11-30T01:45:00Z")), [500.0]);
+    // A market without a timetable is always evaluated.
+    let mut e = ev(rule(AlertKind::NetAbove, 100.0, false));
+    let sg = SecurityCode::new(Market::Sg, "D05");
+    assert_eq!(
+        e.on_flow(&sg, &flow(&[500.0], 1.0), utc("2026-11-29T02:00:00Z"))
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn a_market_opend_reports_closed_during_its_session_fires_nothing() {
+    let mut e = ev(rule(AlertKind::NetAbove, 100.0, false));
+    // A holiday: the timetable says Hong Kong trades, OpenD says it is closed.
+    e.set_market_states(&[
+        (Market::Hk, MarketState::CLOSED),
+        (Market::Us, MarketState::CLOSED),
+    ]);
+    assert!(net(&mut e, 500.0, at(0)).is_empty());
+    assert!(
+        e.on_quotes(&[quote(10.0, 10.0, 1000.0)], at(1)).is_empty(),
+        "nor on prices"
+    );
+    // OpenD's word only counts against the timetable, never for it: a "trading" report while
+    // the timetable says closed fires nothing either.
+    e.set_market_states(&[(Market::Hk, MarketState::MORNING)]);
+    assert!(net(&mut e, 500.0, utc("2026-11-29T02:00:00Z")).is_empty());
+    assert_eq!(net(&mut e, 500.0, at(2)), [500.0], "trading again");
+}

@@ -92,6 +92,11 @@ impl Alerting {
                 }
                 Vec::new()
             }
+            // OpenD's market states: a holiday fires nothing.
+            PollEvent::Status(s) => {
+                self.eval.set_market_states(&s.markets);
+                Vec::new()
+            }
             _ => Vec::new(),
         };
         let lines = alerts.iter().map(|a| self.fire(a)).collect();

@@ -329,9 +329,14 @@ impl Poller {
         }
     }
 
-    /// Takes OpenD's market states: only a "closed" read while the timetable says the market
-    /// trades means anything (a holiday); around the open OpenD may lag the timetable.
+    /// Takes OpenD's market states: the status carries them (the dashboard shows them); for the
+    /// schedule only a "closed" read while the timetable says the market trades means anything
+    /// (a holiday); around the open OpenD may lag the timetable.
     fn on_global_state(&mut self, state: &GlobalState) {
+        if self.markets != state.markets {
+            self.markets.clone_from(&state.markets);
+            self.publish_status();
+        }
         let now = self.clock.now();
         let closed: Vec<_> = state
             .markets
