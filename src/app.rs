@@ -9,8 +9,9 @@
 //! Here: [`App`] and what it answers (rows, focus, data). Beside it: the [`Action`]s
 //! (`action.rs`), what is known of one stock (`stock.rs`: [`StockData`]), the watchlists and
 //! their order (`watchlist.rs`), `update` and its handler per family of actions (`update.rs`),
-//! poller events folded into the state (`poll.rs`), and the alerts, keys and store views
-//! ([`alerts`], [`keymap`], [`recorded`], [`stored`]).
+//! poller events folded into the state (`poll.rs`), the alerts, keys and store views
+//! ([`alerts`], [`keymap`], [`recorded`]), the markets' states ([`market`]) and a key's answer
+//! on the status bar ([`note`]).
 //!
 //! [`PollEvent`]: crate::poller::PollEvent
 
@@ -19,6 +20,8 @@ pub mod alerts;
 #[cfg(any(test, feature = "test-util"))]
 pub mod fixture;
 pub mod keymap;
+pub mod market;
+pub mod note;
 mod poll;
 pub mod recorded;
 mod stock;
@@ -26,7 +29,7 @@ mod update;
 mod watchlist;
 
 pub use action::Action;
-pub use stock::{StockData, StockError};
+pub use stock::{Source, StockData, StockError, Totals};
 pub use watchlist::{SortMode, Watchlist};
 
 use std::collections::HashMap;
@@ -86,8 +89,10 @@ pub struct App {
     pub store: StoreState,
     /// The recorded day shown in place of the focused stock's live intraday view (`[` / `]`).
     pub recorded: Option<Box<Recorded>>,
-    /// What the last `[` / `]` could not do ("no earlier recorded day", a read error).
-    pub recorded_note: Option<String>,
+    /// Ticks (seconds) since start: the clock of [`App::note`].
+    pub ticks: u64,
+    /// The last key's answer for the status bar (see [`note`]).
+    note: Option<note::Note>,
     /// While a step is being read: the `[` / `]` pressed since (true: back), taken one by one
     /// as the answers arrive, so holding `[` steps back one day per press. `None`: no read.
     steps: Option<Vec<bool>>,
@@ -147,7 +152,8 @@ impl App {
             quit: false,
             store: StoreState::Unknown,
             recorded: None,
-            recorded_note: None,
+            ticks: 0,
+            note: None,
             older_history: HashMap::new(),
             steps: None,
             alerts: alerts::Alerts::default(),
@@ -176,12 +182,21 @@ impl App {
         self.alerts = a;
     }
 
-    /// The stock's name, or its code while the name is unknown.
+    /// The stock's name, or "…" while it is not known yet (never the code a second time).
     pub fn display_name(&self, code: &SecurityCode) -> String {
         self.stocks
             .get(code)
             .and_then(|s| s.name.clone())
-            .unwrap_or_else(|| code.to_string())
+            .unwrap_or_else(|| "…".to_owned())
+    }
+
+    /// What the detail panes show of `code`: the recorded day's figures while `[` shows one
+    /// (its flow, its last stored distribution and snapshot), else today's live data.
+    pub fn shown_data(&self, code: &SecurityCode) -> Option<&StockData> {
+        match self.recorded.as_deref() {
+            Some(r) if !self.view.is_history() && r.code == *code => Some(&r.data),
+            _ => self.data(code),
+        }
     }
 
     /// The selected stock, if the watchlist is not empty.

@@ -209,6 +209,49 @@ pub(crate) fn tz_label(code: &SecurityCode, now: DateTime<Utc>) -> String {
         })
 }
 
+/// "14:10:05 HKT": `at` in `code`'s market time ("UTC" for a market without a timetable, and
+/// "--:--:--" for an instant that cannot be placed).
+pub(crate) fn market_time(code: &SecurityCode, at: DateTime<Utc>) -> String {
+    if !placeable(at) {
+        return "--:--:--".to_owned();
+    }
+    Schedule::of(code.market).map_or_else(
+        || at.format("%H:%M:%S UTC").to_string(),
+        |s| at.with_timezone(&s.tz).format("%H:%M:%S %Z").to_string(),
+    )
+}
+
+/// "as of 14:10:00 HKT" for data stamped `stamp` ("YYYY-MM-DD HH:MM:SS", market time), with
+/// its date ("as of 2026-11-27 16:00:00 EST") when that is not today in the market's zone.
+pub(crate) fn asof_text(app: &App, code: &SecurityCode, stamp: &str) -> String {
+    let tz = tz_label(code, app.now);
+    let (date, time) = (
+        stamp.get(..10).unwrap_or(""),
+        stamp.get(11..).unwrap_or(stamp),
+    );
+    let today = app
+        .market(code.market)
+        .map_or_else(|| app.now.date_naive(), |m| m.today);
+    if today.to_string() == date {
+        format!("as of {time} {tz}")
+    } else {
+        format!("as of {date} {time} {tz}")
+    }
+}
+
+/// When today's totals are of: their own stamp's time in the market's zone ("14:10:00 HKT"),
+/// else when they were fetched.
+pub(crate) fn totals_time(
+    code: &SecurityCode,
+    t: &crate::app::Totals,
+    now: DateTime<Utc>,
+) -> String {
+    t.stamp.as_deref().map_or_else(
+        || market_time(code, t.at),
+        |s| format!("{} {}", s.get(11..).unwrap_or(s), tz_label(code, now)),
+    )
+}
+
 /// Draws the whole dashboard.
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     // Only the part of `area` on screen: every position below is inside the buffer.

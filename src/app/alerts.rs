@@ -12,12 +12,20 @@ use crate::poller::PollEvent;
 /// A row is marked this long after its stock's latest alert.
 pub const MARK_MINUTES: i64 = 15;
 
+/// Alert rows the log overlay holds at a terminal `size`: its height less the header line, the
+/// status bar, the overlay's border and column header, and a row of margin (at least one). The
+/// overlay shows as many as the log has, up to this, and keeps that height while it scrolls.
+pub fn log_rows(size: (u16, u16)) -> usize {
+    usize::from(size.1.saturating_sub(7)).max(1)
+}
+
 /// Alert state of the dashboard.
 #[derive(Debug, Clone, Default)]
 pub struct Alerts {
     /// Boxed: the app stays small (it is moved into every test harness's future).
     eval: Box<Evaluator>,
-    /// Alerts so far, oldest first (restored ones included).
+    /// Alerts so far (restored ones included), in the order of the instants they fired at,
+    /// oldest first, whatever their markets.
     pub log: Vec<Alert>,
     /// The log overlay is open.
     pub open: bool,
@@ -52,10 +60,18 @@ impl Alerts {
         self.eval.set_name(code, name);
     }
 
-    /// Alerts from earlier runs (the store), oldest first, put before the new ones.
+    /// Alerts from earlier runs (the store) join the log, in the order of their instants.
     pub fn restore(&mut self, mut past: Vec<Alert>) {
         past.append(&mut self.log);
+        // Stable: alerts of one instant keep the order they came in.
+        past.sort_by_key(|a| a.time);
         self.log = past;
+    }
+
+    /// Puts `a` in the log after every alert of its instant or before.
+    fn insert(&mut self, a: Alert) {
+        let at = self.log.partition_point(|b| b.time <= a.time);
+        self.log.insert(at, a);
     }
 
     /// Feeds a poller event, at the market-clock time it was fetched.
@@ -81,6 +97,10 @@ impl Alerts {
                 }
                 Vec::new()
             }
+            PollEvent::Status(s) => {
+                self.eval.set_market_states(&s.markets);
+                Vec::new()
+            }
             _ => Vec::new(),
         };
         for a in new {
@@ -91,18 +111,20 @@ impl Alerts {
                 self.bell |= rule.bell;
             }
             self.fresh.push(a.clone());
-            self.log.push(a);
+            self.insert(a);
         }
     }
 
     /// While the log is open, moves it instead of the watchlist: ↓/PgDn go to older alerts,
-    /// ↑/PgUp to newer ones, Home to the newest, End to the oldest. Returns whether it did.
-    pub fn scroll(&mut self, action: &super::Action, page: usize) -> bool {
+    /// ↑/PgUp to newer ones (a page is the [`log_rows`] of the terminal `size`), Home to the
+    /// newest, End to the page of the oldest; the overlay stays full. Returns whether it did.
+    pub fn scroll(&mut self, action: &super::Action, size: (u16, u16)) -> bool {
         use super::Action;
         if !self.open {
             return false;
         }
-        let last = self.log.len().saturating_sub(1);
+        let page = log_rows(size);
+        let last = self.log.len().saturating_sub(page);
         self.scroll = match action {
             Action::Up => self.scroll.saturating_sub(1),
             Action::Down => self.scroll.saturating_add(1),
@@ -226,7 +248,9 @@ pub(crate) mod tests {
 
     #[test]
     fn the_open_log_takes_the_moves() {
-        let mut a = alerted(vec![rule("r", false, &[])], &[9, 8, 7, 6, 5], (80, 24));
+        // 80×10: the overlay holds three of the five alerts.
+        let mut a = alerted(vec![rule("r", false, &[])], &[9, 8, 7, 6, 5], (80, 10));
+        assert_eq!(log_rows(a.size), 3);
         let selected = a.selected;
         a.update(Action::Down);
         assert_eq!(a.alerts.scroll, 0, "closed: the watchlist moves");
@@ -234,16 +258,44 @@ pub(crate) mod tests {
         a.update(Action::ToggleAlerts);
         let selected = a.selected;
         a.update(Action::Down);
-        a.update(Action::Down);
-        assert_eq!((a.alerts.scroll, a.selected), (2, selected));
+        assert_eq!((a.alerts.scroll, a.selected), (1, selected));
         a.update(Action::End);
-        assert_eq!(a.alerts.scroll, 4, "the oldest of five");
+        assert_eq!(
+            a.alerts.scroll, 2,
+            "the page of the oldest: still three rows"
+        );
         a.update(Action::PageDown);
-        assert_eq!(a.alerts.scroll, 4, "never past it");
+        a.update(Action::Down);
+        assert_eq!(a.alerts.scroll, 2, "never past it");
         a.update(Action::Up);
-        assert_eq!(a.alerts.scroll, 3);
+        assert_eq!(a.alerts.scroll, 1, "every press moves it");
         a.update(Action::Home);
         assert_eq!(a.alerts.scroll, 0);
+        a.update(Action::PageDown);
+        assert_eq!(
+            a.alerts.scroll, 2,
+            "a page is the overlay's rows, cut at the end"
+        );
+    }
+
+    #[test]
+    fn the_log_is_in_the_order_of_the_instants() {
+        let mut a = alerted(vec![rule("r", false, &[])], &[9, 2], (80, 24));
+        let times = |a: &App| a.alerts.log.iter().map(|x| x.time).collect::<Vec<_>>();
+        // An alert of an earlier instant that comes later (another market's fetch) goes before.
+        let mut early = a.alerts.log[0].clone();
+        early.time -= Duration::minutes(30);
+        early.rule = "earlier".into();
+        let mut late = a.alerts.log[1].clone();
+        late.time += Duration::minutes(30);
+        a.alerts.restore(vec![late.clone(), early.clone()]);
+        let t = times(&a);
+        assert!(t.windows(2).all(|w| w[0] <= w[1]), "{t:?}");
+        assert_eq!(a.alerts.log[0].rule, "earlier");
+        assert_eq!(a.alerts.newest().map(|x| x.time), Some(late.time));
+        a.alerts.insert(early);
+        let t = times(&a);
+        assert!(t.windows(2).all(|w| w[0] <= w[1]), "{t:?}");
     }
 
     #[test]
@@ -274,6 +326,7 @@ pub(crate) mod tests {
         let mut a = alerted(vec![rule("r", false, &[])], &[1], (80, 24));
         let mut old = a.alerts.log[0].clone();
         old.rule = "yesterday's".into();
+        old.time -= Duration::hours(20);
         a.alerts.restore(vec![old]);
         assert_eq!(a.alerts.log.len(), 2);
         assert_eq!(a.alerts.log[0].rule, "yesterday's");

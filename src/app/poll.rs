@@ -47,12 +47,14 @@ impl App {
                 if flow.period.is_history() {
                     let flow = self.with_older_history(&code, flow);
                     let s = self.stocks.entry(code).or_default();
+                    s.history_at.insert(flow.period, fetched_at);
                     s.history.insert(flow.period, flow);
                 } else {
                     self.refusal = None;
                     let s = self.stocks.entry(code).or_default();
                     s.intraday = Some(flow);
                     s.fetched_at = Some(fetched_at);
+                    s.stored = None;
                 }
             }
             PollEvent::StockError {
@@ -84,6 +86,7 @@ impl App {
                 s.distribution = Some(dist);
                 s.distribution_at = Some(fetched_at);
                 s.distribution_error = None;
+                s.stored = None;
             }
             PollEvent::DistributionError {
                 code,

@@ -5,7 +5,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::flow::{CapitalFlow, FlowItem, Period, Schedule, SecurityCode};
+use super::StockData;
+use crate::flow::{CapitalFlow, Distribution, FlowItem, Period, Quote, Schedule, SecurityCode};
 
 /// The store as the status bar shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -55,6 +56,16 @@ pub fn first_date(flow: &CapitalFlow) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(t, "%Y-%m-%d").ok()
 }
 
+/// The trade date of an intraday series (its last valid time's, else its first item's), if
+/// readable.
+pub fn day_of(flow: &CapitalFlow) -> Option<NaiveDate> {
+    let t = flow
+        .last_valid_time
+        .as_deref()
+        .or_else(|| flow.items.first().map(|i| i.time.as_str()))?;
+    NaiveDate::parse_from_str(t.get(..10)?, "%Y-%m-%d").ok()
+}
+
 /// `flow` (rows from OpenD) with the `older` stored rows dated before its first row put in
 /// front: the history view then reaches past OpenD's year.
 pub fn with_older(mut flow: CapitalFlow, older: &[FlowItem]) -> CapitalFlow {
@@ -80,8 +91,9 @@ pub fn with_older(mut flow: CapitalFlow, older: &[FlowItem]) -> CapitalFlow {
 /// The store's answer to a [`StoreRequest::Step`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum DayLoaded {
-    /// A recorded day and its intraday flow.
-    Day(NaiveDate, CapitalFlow),
+    /// A recorded day: its intraday flow, and the day's last stored capital distribution (3212)
+    /// and price snapshot (3203), each with the time it was fetched.
+    Day(NaiveDate, Box<StockData>),
     /// Forward from the last recorded day: back to today's live view.
     Live,
     /// Nothing recorded before the day shown.
@@ -95,8 +107,35 @@ pub struct Recorded {
     pub code: SecurityCode,
     /// The trade date.
     pub day: NaiveDate,
-    /// Its intraday flow as recorded.
-    pub flow: CapitalFlow,
+    /// What the store holds of that day: its intraday flow, its last distribution and snapshot
+    /// (no name, history or errors).
+    pub data: StockData,
+}
+
+impl Recorded {
+    /// The day's intraday flow as recorded.
+    pub fn flow(&self) -> Option<&CapitalFlow> {
+        self.data.intraday.as_ref()
+    }
+}
+
+/// A recorded day's figures: its intraday `flow` fetched at `flow_at`, and the day's last
+/// stored distribution and snapshot with their times (Unix seconds, market clock).
+pub fn day_data(
+    flow: (CapitalFlow, i64),
+    distribution: Option<(Distribution, i64)>,
+    quote: Option<(Quote, i64)>,
+) -> StockData {
+    let at = |t: i64| DateTime::from_timestamp(t, 0);
+    StockData {
+        intraday: Some(flow.0),
+        fetched_at: at(flow.1),
+        distribution_at: distribution.as_ref().and_then(|d| at(d.1)),
+        distribution: distribution.map(|d| d.0),
+        quote_at: quote.as_ref().and_then(|q| at(q.1)),
+        quote: quote.map(|q| q.0),
+        ..StockData::default()
+    }
 }
 
 /// Today's trade date of `code`'s market at `now` (the latest session's date; the UTC date for

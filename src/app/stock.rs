@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::Divergence;
 use crate::flow::{CapitalFlow, Distribution, Period, Quote, SizeSplit};
@@ -18,6 +18,39 @@ pub struct StockError {
     pub permanent: bool,
     /// Which period failed.
     pub period: Period,
+}
+
+/// Which request a figure of today's totals came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The intraday capital flow (3211): its last minute.
+    Flow,
+    /// The capital distribution (3212): in − out per size.
+    Distribution,
+}
+
+impl Source {
+    /// The protocol number the screen names it by ("3211").
+    pub fn proto(self) -> &'static str {
+        match self {
+            Source::Flow => "3211",
+            Source::Distribution => "3212",
+        }
+    }
+}
+
+/// Today's net inflow per size, where it came from and when it was fetched (market clock).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Totals {
+    /// Net inflow per order size.
+    pub split: SizeSplit,
+    /// The request it came from.
+    pub source: Source,
+    /// When that request was fetched.
+    pub at: DateTime<Utc>,
+    /// The figures' own time as OpenD stamped them (3211's last valid time, 3212's update
+    /// time), "YYYY-MM-DD HH:MM:SS", if it sent one.
+    pub stamp: Option<String>,
 }
 
 /// Everything known about one stock.
@@ -43,6 +76,11 @@ pub struct StockData {
     pub quote: Option<Quote>,
     /// When the quote was fetched (market clock).
     pub quote_at: Option<DateTime<Utc>>,
+    /// When each history period was fetched (market clock).
+    pub history_at: HashMap<Period, DateTime<Utc>>,
+    /// The trade date of an intraday series restored from the store at start, until OpenD
+    /// sends the stock's flow or distribution: the row is then marked as stored, not live.
+    pub stored: Option<NaiveDate>,
 }
 
 impl StockData {
@@ -50,21 +88,61 @@ impl StockData {
     /// distribution (in − out per size) and the last minute of the intraday flow. Both say the same
     /// thing at the same instant, so the newer one wins.
     pub fn totals(&self) -> Option<(SizeSplit, DateTime<Utc>)> {
-        let flow = self
-            .intraday
-            .as_ref()
-            .and_then(|f| f.latest())
-            .zip(self.fetched_at)
-            .map(|(i, at)| (i.split, at));
-        let dist = self
-            .distribution
-            .as_ref()
-            .zip(self.distribution_at)
-            .map(|(d, at)| (d.net(), at));
+        self.totals_from().map(|t| (t.split, t.at))
+    }
+
+    /// [`StockData::totals`] with where they came from: every pane shows this one figure per
+    /// size, and says which request it is from when the two disagree.
+    pub fn totals_from(&self) -> Option<Totals> {
+        let flow = self.intraday.as_ref().and_then(|f| {
+            Some(Totals {
+                split: f.latest()?.split,
+                source: Source::Flow,
+                at: self.fetched_at?,
+                stamp: f.last_valid_time.clone(),
+            })
+        });
+        let dist = self.distribution.as_ref().and_then(|d| {
+            Some(Totals {
+                split: d.net(),
+                source: Source::Distribution,
+                at: self.distribution_at?,
+                stamp: d.update_time.clone(),
+            })
+        });
         match (flow, dist) {
-            (Some(f), Some(d)) => Some(if d.1 > f.1 { d } else { f }),
+            (Some(f), Some(d)) => Some(if d.at > f.at { d } else { f }),
             (f, d) => f.or(d),
         }
+    }
+
+    /// The `period` history rows as the view shows them: OpenD's, except that for the day view
+    /// today's row (`today`, the market's trade date) carries today's totals when they were
+    /// fetched after the rows (they are then the newer figure, as on the watchlist); with the
+    /// totals used, if they were.
+    pub fn history_shown(
+        &self,
+        period: Period,
+        today: NaiveDate,
+    ) -> Option<(std::borrow::Cow<'_, CapitalFlow>, Option<Totals>)> {
+        let flow = self.history.get(&period)?;
+        let last = flow.items.last();
+        let is_today = last.is_some_and(|i| i.time.get(..10) == Some(&today.to_string()));
+        let live = self.totals_from().filter(|t| {
+            period == Period::Day
+                && is_today
+                && self.history_at.get(&period).is_none_or(|h| t.at > *h)
+        });
+        let Some(t) = live else {
+            return Some((std::borrow::Cow::Borrowed(flow), None));
+        };
+        let mut flow = flow.clone();
+        if let Some(item) = flow.items.last_mut() {
+            item.split = t.split;
+            item.in_flow = t.split.total();
+            item.main_in_flow = Some(t.split.main());
+        }
+        Some((std::borrow::Cow::Owned(flow), Some(t)))
     }
 
     /// Net inflow today (super + big + mid + small), from [`StockData::totals`].

@@ -330,7 +330,7 @@ fn tick_resize_and_poll_events() {
     assert!(d.net().is_some());
     a.update(Action::Poll(PollEvent::Status(fixture::status(a.now))));
     assert_eq!(a.status.as_ref().unwrap().budgets[0].used, 28);
-    assert_eq!(a.display_name(&c), "HK.00700");
+    assert_eq!(a.display_name(&c), "…", "not the code a second time");
     a.update(Action::Poll(PollEvent::Names(vec![
         crate::opend::SecurityInfo {
             code: c.clone(),
@@ -517,6 +517,14 @@ fn recorded_day(c: &SecurityCode, day: &str) -> (chrono::NaiveDate, CapitalFlow)
     (d, fixture::intraday(c, close))
 }
 
+/// The store's answer with day `d` and its flow `f` (fetched at its close, nothing else stored).
+fn loaded(d: chrono::NaiveDate, f: CapitalFlow) -> recorded::DayLoaded {
+    let at = f.items.last().and_then(|i| i.timestamp).unwrap_or(0.0);
+    #[expect(clippy::cast_possible_truncation, reason = "a test's whole seconds")]
+    let at = at as i64;
+    recorded::DayLoaded::Day(d, Box::new(recorded::day_data((f, at), None, None)))
+}
+
 #[test]
 fn brackets_step_through_recorded_days_and_back_to_live() {
     use recorded::{DayLoaded, StoreRequest};
@@ -526,9 +534,14 @@ fn brackets_step_through_recorded_days_and_back_to_live() {
     let today = recorded::today(&c, a.now);
     // (The fixture's history rows asked the store for older ones.)
     a.drain_store_requests();
-    // Live already: `]` asks nothing.
+    // Live already: `]` asks nothing, and says so.
     a.update(Action::NextDay);
     assert!(a.drain_store_requests().is_empty());
+    assert!(
+        a.note().is_some_and(|n| n.text.starts_with("already live")),
+        "{:?}",
+        a.note()
+    );
     a.update(Action::PrevDay);
     assert_eq!(a.view, Period::Intraday, "`[` shows the intraday view");
     assert_eq!(
@@ -543,12 +556,18 @@ fn brackets_step_through_recorded_days_and_back_to_live() {
     let (d1, f1) = recorded_day(&c, "2026-11-24");
     a.update(Action::RecordedDay {
         code: c.clone(),
-        result: Ok(DayLoaded::Day(d1, f1.clone())),
+        result: Ok(loaded(d1, f1.clone())),
     });
     assert_eq!(
-        a.recorded.as_ref().map(|r| (r.day, &r.flow)),
-        Some((d1, &f1))
+        a.recorded.as_ref().map(|r| (r.day, r.flow())),
+        Some((d1, Some(&f1)))
     );
+    // Its figures are what the panes show of the stock now; the list keeps today's.
+    assert_eq!(
+        a.shown_data(&c).and_then(|d| d.intraday.as_ref()),
+        Some(&f1)
+    );
+    assert_ne!(a.data(&c).and_then(|d| d.intraday.as_ref()), Some(&f1));
     // The next `[` steps back from the day shown; nothing earlier is said, the day stays.
     a.update(Action::PrevDay);
     assert!(
@@ -560,7 +579,7 @@ fn brackets_step_through_recorded_days_and_back_to_live() {
     });
     assert_eq!(a.recorded.as_ref().map(|r| r.day), Some(d1));
     assert_eq!(
-        a.recorded_note.as_deref(),
+        a.note().map(|n| n.text.as_str()),
         Some("no recorded day before 2026-11-24")
     );
     // `]` from the day: forward, and the store says live.
@@ -572,10 +591,7 @@ fn brackets_step_through_recorded_days_and_back_to_live() {
         code: c.clone(),
         result: Ok(DayLoaded::Live),
     });
-    assert_eq!(
-        (a.recorded.as_ref(), a.recorded_note.as_ref()),
-        (None, None)
-    );
+    assert_eq!(a.recorded, None);
     // A read error is said, never a crash.
     a.update(Action::PrevDay);
     a.update(Action::RecordedDay {
@@ -583,21 +599,20 @@ fn brackets_step_through_recorded_days_and_back_to_live() {
         result: Err("store.db: the store is locked".into()),
     });
     assert_eq!(
-        a.recorded_note.as_deref(),
+        a.note().map(|n| n.text.as_str()),
         Some("store.db: the store is locked")
     );
 }
 
 #[test]
 fn a_recorded_day_belongs_to_its_stock() {
-    use recorded::DayLoaded;
     let mut a = app();
     let c = a.focused().cloned().unwrap();
     let (d, f) = recorded_day(&c, "2026-11-24");
     a.update(Action::PrevDay);
     a.update(Action::RecordedDay {
         code: c.clone(),
-        result: Ok(DayLoaded::Day(d, f.clone())),
+        result: Ok(loaded(d, f.clone())),
     });
     assert!(a.recorded.is_some());
     // Moving to another stock goes back to its live view, and an answer about the old stock
@@ -606,7 +621,7 @@ fn a_recorded_day_belongs_to_its_stock() {
     assert!(a.recorded.is_none());
     a.update(Action::RecordedDay {
         code: c,
-        result: Ok(DayLoaded::Day(d, f)),
+        result: Ok(loaded(d, f)),
     });
     assert!(a.recorded.is_none());
 }
@@ -631,6 +646,11 @@ fn restored_series_show_until_a_newer_fetch() {
     });
     assert_eq!(a.data(&c).unwrap().fetched_at, Some(old));
     assert_eq!(a.data(&c).unwrap().intraday.as_ref(), Some(&flow));
+    // Marked as stored, with its date, until OpenD sends the stock.
+    assert_eq!(
+        a.data(&c).unwrap().stored,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 25)
+    );
     let fresh = fixture::intraday(&c, fixed_now());
     a.update(Action::Poll(PollEvent::Flow {
         code: c.clone(),
@@ -644,6 +664,7 @@ fn restored_series_show_until_a_newer_fetch() {
         fetched_at: old,
     });
     assert_eq!(a.data(&c).unwrap().intraday.as_ref(), Some(&fresh));
+    assert_eq!(a.data(&c).unwrap().stored, None, "OpenD's now");
 }
 
 #[test]
@@ -741,7 +762,7 @@ fn presses_while_a_step_is_read_are_taken_one_by_one() {
     assert_eq!(a.drain_store_requests().len(), 1);
     a.update(Action::RecordedDay {
         code: c.clone(),
-        result: Ok(DayLoaded::Day(d1, f1)),
+        result: Ok(loaded(d1, f1)),
     });
     assert!(
         matches!(&a.drain_store_requests()[..], [StoreRequest::Step { from, back: true, .. }] if *from == d1)

@@ -11,7 +11,7 @@ use crate::poller::{PollCommand, PollEvent};
 impl App {
     /// Applies an action; returns a follow-up action, if any (run `update` again with it).
     pub fn update(&mut self, action: Action) -> Option<Action> {
-        if self.alerts.scroll(&action, self.page()) {
+        if self.alerts.scroll(&action, self.size) {
             return None;
         }
         let before = self.focused().cloned();
@@ -65,7 +65,6 @@ impl App {
         if follow && self.focused() != before.as_ref() {
             self.history_back = 0;
             self.recorded = None;
-            self.recorded_note = None;
             self.steps = None;
             self.outbox
                 .push(PollCommand::Focus(self.focused().cloned()));
@@ -77,7 +76,10 @@ impl App {
     /// The tick, the terminal's size, the overlays and leaving.
     fn on_screen(&mut self, action: &Action) {
         match *action {
-            Action::Tick(now) => self.now = now,
+            Action::Tick(now) => {
+                self.now = now;
+                self.ticks = self.ticks.saturating_add(1);
+            }
             Action::Resize { size, page_rows } => {
                 self.size = size;
                 self.page_rows = page_rows;
@@ -125,20 +127,26 @@ impl App {
                 self.history_back = 0;
                 self.ask_history();
             }
+            Action::ScrollLeft | Action::ScrollRight if !self.view.is_history() => {
+                self.say("←/→ move through the history views: d, w or m first", true);
+            }
             Action::ScrollLeft => {
                 let n = self.history_len();
                 self.history_back = self.history_back.saturating_add(1).min(n.saturating_sub(1));
             }
             Action::ScrollRight => self.history_back = self.history_back.saturating_sub(1),
-            Action::Refresh => {
-                if let Some(code) = before.cloned() {
+            Action::Refresh => match before.cloned() {
+                Some(code) => {
                     if self.view.is_history() {
-                        self.outbox.push(PollCommand::History(code, self.view));
+                        self.outbox
+                            .push(PollCommand::History(code.clone(), self.view));
                     } else {
-                        self.outbox.push(PollCommand::Refresh(code));
+                        self.outbox.push(PollCommand::Refresh(code.clone()));
                     }
+                    self.refreshing(code, self.view);
                 }
-            }
+                None => self.say("no stock to refresh: this watchlist is empty", true),
+            },
             // Another family's: not handed here.
             _ => {}
         }
@@ -156,7 +164,6 @@ impl App {
                 };
                 self.selected = 0;
                 self.recorded = None;
-                self.recorded_note = None;
                 self.steps = None;
                 self.announce_watchlist();
             }
@@ -214,10 +221,13 @@ impl App {
                 flow,
                 fetched_at,
             } => {
+                let day =
+                    recorded::day_of(&flow).unwrap_or_else(|| recorded::today(&code, fetched_at));
                 let s = self.stocks.entry(code).or_default();
                 if s.fetched_at.is_none_or(|at| at < fetched_at) {
                     s.intraday = Some(flow);
                     s.fetched_at = Some(fetched_at);
+                    s.stored = Some(day);
                 }
             }
             // Another family's: not handed here.
@@ -229,6 +239,7 @@ impl App {
     /// re-sort.
     fn on_poll(&mut self, event: PollEvent, before: Option<&SecurityCode>) {
         self.alerts.on_poll(&event, self.units);
+        self.answer_refresh(&event);
         self.apply_poll(event);
         // Re-sorting on new data must not move the selection to another stock.
         if let Some(code) = before
@@ -247,12 +258,14 @@ impl App {
             queued.push(back);
             return;
         }
-        self.recorded_note = None;
         let today = recorded::today(&code, self.now);
         let from = match &self.recorded {
             Some(r) if r.code == code => r.day,
             // Already live: `]` has nowhere to go.
-            _ if !back => return,
+            _ if !back => {
+                self.say("already live: [ steps back through recorded days", false);
+                return;
+            }
             _ => today,
         };
         self.view = Period::Intraday;
@@ -273,21 +286,22 @@ impl App {
         let mut queued = self.steps.take().unwrap_or_default();
         let more = matches!(result, Ok(DayLoaded::Day(..) | DayLoaded::Live));
         match result {
-            Ok(DayLoaded::Day(day, flow)) => {
-                self.recorded = Some(Box::new(Recorded { code, day, flow }));
-                self.recorded_note = None;
+            Ok(DayLoaded::Day(day, data)) => {
+                self.recorded = Some(Box::new(Recorded {
+                    code,
+                    day,
+                    data: *data,
+                }));
             }
-            Ok(DayLoaded::Live) => {
-                self.recorded = None;
-                self.recorded_note = None;
-            }
+            Ok(DayLoaded::Live) => self.recorded = None,
             Ok(DayLoaded::NoEarlier) => {
-                self.recorded_note = Some(match &self.recorded {
+                let text = match &self.recorded {
                     Some(r) => format!("no recorded day before {}", r.day),
                     None => "no recorded day before today".into(),
-                });
+                };
+                self.say(text, true);
             }
-            Err(e) => self.recorded_note = Some(e),
+            Err(e) => self.say(e, true),
         }
         if more && !queued.is_empty() {
             let back = queued.remove(0);

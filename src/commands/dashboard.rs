@@ -4,8 +4,8 @@
 //!
 //! It also opens the local store the dashboard records into: the user's (`--store`, `[store]
 //! path`, else `capflow.db` in the data dir), or for `--demo` a throw-away file in the temp dir,
-//! pre-filled with the last [`DEMO_DAYS`] simulated sessions of the demo's stocks (computed from
-//! the simulator's own model) and deleted at exit. The demo never opens the user's store.
+//! pre-filled with the last [`DEMO_DAYS`] simulated sessions of the demo's stocks (their flow,
+//! final distribution and snapshot, computed from the simulator's own model) and deleted at exit. The demo never opens the user's store.
 
 use std::path::{Path, PathBuf};
 
@@ -179,7 +179,8 @@ async fn demo_store(
 }
 
 /// The intraday flow of the last `days` sessions before today's (at `now`) of every stock of
-/// `watchlists` the simulator knows, exactly as the simulator served them at each day's close.
+/// `watchlists` the simulator knows, and each day's final capital distribution and price
+/// snapshot, exactly as the simulator served them once the day's figures were final.
 pub fn demo_sessions(
     model: sim::Model,
     watchlists: &[app::Watchlist],
@@ -203,10 +204,7 @@ pub fn demo_sessions(
             let Some(prev) = d.pred_opt() else { break };
             d = prev;
             if flow::Schedule::is_trading_day(d) {
-                records.push(Record::Flow {
-                    code: code.clone(),
-                    flow: model.intraday(listing, sched.close_of(d)),
-                });
+                records.extend(day_records(model, listing, code, &sched, d));
                 left -= 1;
             }
         }
@@ -215,6 +213,43 @@ pub fn demo_sessions(
         fetched_at: now.timestamp(),
         records,
     }
+}
+
+/// What the demo's store holds of `code` on day `d`: its intraday flow, and its distribution
+/// and snapshot as sampled once the day's figures were final.
+fn day_records(
+    model: sim::Model,
+    listing: &sim::universe::Listing,
+    code: &flow::SecurityCode,
+    sched: &flow::Schedule,
+    d: chrono::NaiveDate,
+) -> [Record; 3] {
+    let done = sched.final_of(d);
+    let q = model.quote(listing, done);
+    let quote = flow::Quote {
+        code: code.clone(),
+        price: q.cur,
+        last_close: q.last_close,
+        turnover: q.turnover,
+        volume: q.volume,
+        update_time: Some(sched.local(done).format("%Y-%m-%d %H:%M:%S").to_string()),
+    };
+    [
+        Record::Flow {
+            code: code.clone(),
+            flow: model.intraday(listing, sched.close_of(d)),
+        },
+        Record::Distribution(crate::store::DistributionSample {
+            code: code.clone(),
+            time: done.timestamp(),
+            distribution: model.distribution(listing, done),
+            super_na: false,
+        }),
+        Record::Snapshot(crate::store::SnapshotSample {
+            time: done.timestamp(),
+            quote,
+        }),
+    ]
 }
 
 /// The simulator's demo lists, those whose market trades at `now` first, so the demo opens on
@@ -318,6 +353,27 @@ mod tests {
             .with_timezone(&chrono::Utc);
         assert_eq!(*hk[0], model.intraday(listing, later));
         let codes: usize = lists.iter().map(|w| w.codes.len()).sum();
-        assert_eq!(batch.records.len(), codes * 3);
+        assert_eq!(
+            batch.records.len(),
+            codes * 3 * 3,
+            "flow, 3212 and 3203 a day"
+        );
+        // Each day's final distribution and snapshot, stamped when the day's figures were final.
+        let done = flow::Schedule::of(flow::Market::Hk)
+            .unwrap()
+            .final_of(chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap());
+        let dist = batch.records.iter().find_map(|r| match r {
+            Record::Distribution(d) if d.code.to_string() == "HK.00700" => Some(d),
+            _ => None,
+        });
+        assert_eq!(dist.map(|d| d.time), Some(done.timestamp()));
+        let (net, flow_net) = (
+            dist.unwrap().distribution.net().total(),
+            hk[0].items.last().unwrap().in_flow,
+        );
+        assert!(
+            (net - flow_net).abs() < 1.0,
+            "in − out is the day's net: {net} {flow_net}"
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! Reading the store: one stock-day of intraday flow as a [`CapitalFlow`], the recorded days of
-//! a stock, history rows and distribution samples in a date range, the alert log since a time,
-//! what the file holds ([`StoreInfo`]). Pruning old days is in [`super::prune`].
+//! a stock, history rows, distribution samples and snapshots in a date range (or a day's last),
+//! the alert log since a time, what the file holds ([`StoreInfo`]). Pruning old days is in [`super::prune`].
 
 use std::path::PathBuf;
 
@@ -61,6 +61,58 @@ pub struct CodeInfo {
 
 fn bound(d: Option<NaiveDate>, or: i64) -> i64 {
     d.map_or(or, day_number)
+}
+
+/// The columns of a distribution sample, as [`distribution_row`] reads them.
+const DISTRIBUTION: &str = "SELECT time, in_super, in_big, in_mid, in_sml, out_super, out_big, \
+     out_mid, out_sml, update_time FROM distribution";
+
+/// The columns of a snapshot, as [`snapshot_row`] reads them.
+const SNAPSHOT: &str =
+    "SELECT time, price, last_close, turnover, volume, update_time FROM snapshot";
+
+/// A row of [`DISTRIBUTION`]: a super figure stored as NULL (OpenD omitted it) is not known.
+fn distribution_row(
+    code: &SecurityCode,
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<DistributionSample> {
+    let (in_super, out_super): (Option<f64>, Option<f64>) = (r.get(1)?, r.get(5)?);
+    Ok(DistributionSample {
+        code: code.clone(),
+        time: r.get(0)?,
+        distribution: Distribution {
+            inflow: SizeSplit::from_array([
+                in_super.unwrap_or(0.0),
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+            ]),
+            outflow: SizeSplit::from_array([
+                out_super.unwrap_or(0.0),
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+            ]),
+            update_time: r.get(9)?,
+            super_omitted: in_super.is_none() || out_super.is_none(),
+        },
+        super_na: in_super.is_none() || out_super.is_none(),
+    })
+}
+
+/// A row of [`SNAPSHOT`].
+fn snapshot_row(code: &SecurityCode, r: &rusqlite::Row<'_>) -> rusqlite::Result<SnapshotSample> {
+    Ok(SnapshotSample {
+        time: r.get(0)?,
+        quote: Quote {
+            code: code.clone(),
+            price: r.get(1)?,
+            last_close: r.get(2)?,
+            turnover: r.get(3)?,
+            volume: r.get(4)?,
+            update_time: r.get(5)?,
+        },
+    })
 }
 
 impl Store {
@@ -262,40 +314,37 @@ impl Store {
         let Some(stock) = self.stock(code)? else {
             return Ok(Vec::new());
         };
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT time, in_super, in_big, in_mid, in_sml, out_super, out_big, out_mid,
-                        out_sml, update_time
-                 FROM distribution WHERE stock = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY time",
-            )
-            .map_err(|e| self.error(e))?;
+        let sql =
+            format!("{DISTRIBUTION} WHERE stock = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY time");
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
         stmt.query_map(params![stock, bound(from, 0), bound(to, i64::MAX)], |r| {
-            let (in_super, out_super): (Option<f64>, Option<f64>) = (r.get(1)?, r.get(5)?);
-            Ok(DistributionSample {
-                code: code.clone(),
-                time: r.get(0)?,
-                distribution: Distribution {
-                    inflow: SizeSplit::from_array([
-                        in_super.unwrap_or(0.0),
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                    ]),
-                    outflow: SizeSplit::from_array([
-                        out_super.unwrap_or(0.0),
-                        r.get(6)?,
-                        r.get(7)?,
-                        r.get(8)?,
-                    ]),
-                    update_time: r.get(9)?,
-                    super_omitted: in_super.is_none() || out_super.is_none(),
-                },
-                super_na: in_super.is_none() || out_super.is_none(),
-            })
+            distribution_row(code, r)
         })
         .and_then(Iterator::collect)
         .map_err(|e| self.error(e))
+    }
+
+    /// The last distribution sample of `code` stored for trade date `day` (the day's final
+    /// figures once it closed): one probe of the `(stock, day)` index.
+    pub fn last_distribution(
+        &self,
+        code: &SecurityCode,
+        day: NaiveDate,
+    ) -> Result<Option<DistributionSample>, StoreError> {
+        let Some(stock) = self.stock(code)? else {
+            return Ok(None);
+        };
+        let sql =
+            format!("{DISTRIBUTION} WHERE stock = ?1 AND day = ?2 ORDER BY time DESC LIMIT 1");
+        self.conn
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_row(params![stock, day_number(day)], |r| {
+                    distribution_row(code, r)
+                })
+                .optional()
+            })
+            .map_err(|e| self.error(e))
     }
 
     /// Stored price snapshots of `code` whose day is between `from` and `to`, in time order.
@@ -308,28 +357,33 @@ impl Store {
         let Some(stock) = self.stock(code)? else {
             return Ok(Vec::new());
         };
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT time, price, last_close, turnover, volume, update_time
-                 FROM snapshot WHERE stock = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY time",
-            )
-            .map_err(|e| self.error(e))?;
+        let sql = format!("{SNAPSHOT} WHERE stock = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY time");
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
         stmt.query_map(params![stock, bound(from, 0), bound(to, i64::MAX)], |r| {
-            Ok(SnapshotSample {
-                time: r.get(0)?,
-                quote: Quote {
-                    code: code.clone(),
-                    price: r.get(1)?,
-                    last_close: r.get(2)?,
-                    turnover: r.get(3)?,
-                    volume: r.get(4)?,
-                    update_time: r.get(5)?,
-                },
-            })
+            snapshot_row(code, r)
         })
         .and_then(Iterator::collect)
         .map_err(|e| self.error(e))
+    }
+
+    /// The last price snapshot of `code` stored for trade date `day`: one probe of the
+    /// `(stock, day)` index.
+    pub fn last_snapshot(
+        &self,
+        code: &SecurityCode,
+        day: NaiveDate,
+    ) -> Result<Option<SnapshotSample>, StoreError> {
+        let Some(stock) = self.stock(code)? else {
+            return Ok(None);
+        };
+        let sql = format!("{SNAPSHOT} WHERE stock = ?1 AND day = ?2 ORDER BY time DESC LIMIT 1");
+        self.conn
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_row(params![stock, day_number(day)], |r| snapshot_row(code, r))
+                    .optional()
+            })
+            .map_err(|e| self.error(e))
     }
 
     /// Every code with anything stored, sorted (codes that no longer parse are left out).

@@ -170,8 +170,18 @@ pub fn answer(store: &Store, request: StoreRequest) -> Action {
         if !back && day >= today {
             return Ok(DayLoaded::Live);
         }
-        Ok(match store.intraday(&code, day)? {
-            Some(flow) => DayLoaded::Day(day, flow),
+        Ok(match store.intraday_fetched(&code, day)? {
+            Some(flow) => {
+                // The day's final 3212 and 3203 figures, for the overview of that day.
+                let dist = store.last_distribution(&code, day)?;
+                let quote = store.last_snapshot(&code, day)?;
+                let data = recorded::day_data(
+                    flow,
+                    dist.map(|d| (d.distribution, d.time)),
+                    quote.map(|q| (q.quote, q.time)),
+                );
+                DayLoaded::Day(day, Box::new(data))
+            }
             None if back => DayLoaded::NoEarlier,
             None => DayLoaded::Live,
         })
@@ -241,6 +251,41 @@ mod tests {
                     .collect(),
             })
             .unwrap();
+        // 3212 and 3203 samples of 11-24 (the last one is the day's), and one of today's.
+        let close = Schedule::of(code.market)
+            .unwrap()
+            .final_of(day("2026-11-24"));
+        let dist = crate::app::fixture::distribution(&code, &d2);
+        let quote = crate::app::fixture::quote(&code, &dist).unwrap();
+        for (at, scale) in [
+            (close.timestamp() - 600, 0.5),
+            (close.timestamp() + 30, 1.0),
+        ] {
+            let mut d = dist.clone();
+            d.inflow.big *= scale;
+            let mut q = quote.clone();
+            q.price *= scale;
+            store
+                .write(&Batch {
+                    fetched_at: at,
+                    records: vec![
+                        Record::Distribution(crate::store::DistributionSample {
+                            code: code.clone(),
+                            time: at,
+                            distribution: d,
+                            super_na: false,
+                        }),
+                        Record::Snapshot(crate::store::SnapshotSample { time: at, quote: q }),
+                    ],
+                })
+                .unwrap();
+        }
+        let today_dist = Batch::of(crate::flow::Fetched::Distribution {
+            code: &code,
+            dist: &crate::app::fixture::distribution(&code, &live),
+            at: fixed_now(),
+        });
+        store.write(&today_dist.unwrap()).unwrap();
         let step = |from: &str, back| {
             let Action::RecordedDay { code: c, result } = answer(
                 &store,
@@ -258,11 +303,30 @@ mod tests {
         };
         let mut d2_read = d2.clone();
         d2_read.last_valid_timestamp = None;
+        let DayLoaded::Day(d, data) = step("2026-11-25", true) else {
+            panic!("not a day")
+        };
+        assert_eq!(d, day("2026-11-24"));
+        assert_eq!(data.intraday, Some(d2_read));
         assert_eq!(
-            step("2026-11-25", true),
-            DayLoaded::Day(day("2026-11-24"), d2_read)
+            data.fetched_at.map(|t| t.timestamp()),
+            Some(fixed_now().timestamp() - 90)
         );
-        assert!(matches!(step("2026-11-24", true), DayLoaded::Day(d, _) if d == day("2026-11-20")));
+        assert_eq!(data.distribution, Some(dist), "the day's last 3212 sample");
+        assert_eq!(
+            data.distribution_at.map(|t| t.timestamp()),
+            Some(close.timestamp() + 30)
+        );
+        assert_eq!(data.quote, Some(quote), "the day's last snapshot");
+        let DayLoaded::Day(d, data) = step("2026-11-24", true) else {
+            panic!("not a day")
+        };
+        assert_eq!(d, day("2026-11-20"));
+        assert_eq!(
+            (data.distribution, data.quote),
+            (None, None),
+            "none stored that day"
+        );
         assert_eq!(step("2026-11-20", true), DayLoaded::NoEarlier);
         assert!(
             matches!(step("2026-11-20", false), DayLoaded::Day(d, _) if d == day("2026-11-24"))

@@ -3,10 +3,11 @@
 //! status bar. Pure: reads `&App`, never the clock.
 //!
 //! ```text
-//! ┌ alerts · 3 · SIMULATED · a or Esc closes ──────────────────────┐
-//! │ Time          Code       Name          Rule            Value   │
-//! │ 10:31:00 HKT  HK.00700   TENCENT       main inflow     +523M   │
-//! └────────────────────────────────────────────────────────────────┘
+//! ┌ alerts · 3 · SIMULATED · a or Esc closes ──────────────────────────┐
+//! │ Time                Code       Name          Rule            Value │
+//! │ 11-25 10:31:00 HKT  HK.00700   TENCENT       main inflow     +523M │
+//! │ 11-24 21:22:18 EST  US.AAPL    APPLE         net outflow      -80M │
+//! └────────────────────────────────────────────────────────────────────┘
 //! ```
 
 use ratatui::Frame;
@@ -26,6 +27,12 @@ pub const MARK: &str = "!";
 
 /// "10:31:00 HKT": an alert's time in its market's time zone.
 fn time_text(a: &Alert) -> String {
+    super::market_time(&a.code, a.time)
+}
+
+/// "11-25 10:31:00 HKT": an alert's date and time in its market's time zone (the log lists
+/// markets whose dates differ at one instant).
+fn date_time_text(a: &Alert) -> String {
     if !placeable(a.time) {
         return "--:--:--".into();
     }
@@ -33,11 +40,14 @@ fn time_text(a: &Alert) -> String {
         Some(s) => a
             .time
             .with_timezone(&s.tz)
-            .format("%H:%M:%S %Z")
+            .format("%m-%d %H:%M:%S %Z")
             .to_string(),
-        None => a.time.format("%H:%M:%S UTC").to_string(),
+        None => a.time.format("%m-%d %H:%M:%S UTC").to_string(),
     }
 }
+
+/// Cells of the log's time column: "11-25 10:31:00 HKT".
+const TIME_W: usize = 18;
 
 /// Puts the alert mark at `(x, y)` when `code` alerted in the last minutes.
 pub fn mark(frame: &mut Frame<'_>, x: u16, y: u16, app: &App, code: &SecurityCode) {
@@ -70,22 +80,24 @@ pub fn newest(app: &App) -> Option<Vec<Span<'static>>> {
     ])
 }
 
-/// Draws the alert log centred in `area`, newest first.
+/// Draws the alert log centred in `area`, newest first (by the instant), each with its
+/// market's date and time; as tall as the log is, up to
+/// [`log_rows`](crate::app::alerts::log_rows), and as tall while it scrolls.
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     // Only the part of `area` on screen: every position below is inside the buffer.
     let area = area.intersection(frame.area());
     let t = Theme::of(app);
-    let w = area.width.min(100);
+    let w = area.width.min(106);
     let inner_w = usize::from(w.saturating_sub(2));
     // Time, code, value fixed; name and rule share the rest.
-    let fixed = 12 + 1 + 10 + 1 + 9 + 1;
+    let fixed = TIME_W + 1 + 10 + 1 + 9 + 1;
     let flexible = inner_w.saturating_sub(fixed + 1);
     let name_w = (flexible * 2 / 5).max(4);
     let rule_w = flexible.saturating_sub(name_w + 1).max(4);
     let row = |time: &str, code: &str, name: &str, rule: &str| {
         format!(
             " {} {} {} {} ",
-            cut(time, 12),
+            cut(time, TIME_W),
             cut(code, 10),
             cut(name, name_w),
             cut(rule, rule_w),
@@ -108,8 +120,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         };
         lines.push(Line::styled(text, t.dim()));
     }
-    let room = usize::from(area.height.saturating_sub(3));
-    for a in log.iter().rev().skip(app.alerts.scroll).take(room) {
+    // A fixed height: the page the app scrolls by; the first row shown keeps it full.
+    let room = crate::app::alerts::log_rows((area.width, area.height));
+    let first = app.alerts.scroll.min(log.len().saturating_sub(room));
+    for a in log.iter().rev().skip(first).take(room) {
         let value = a.value_text(app.units);
         let style = if a.kind.is_ratio() {
             ratatui::style::Style::default()
@@ -118,7 +132,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         };
         lines.push(Line::from(vec![
             Span::raw(row(
-                &time_text(a),
+                &date_time_text(a),
                 &a.code.to_string(),
                 &a.stock_or_code(),
                 &a.rule,

@@ -29,7 +29,7 @@ use super::stacked::StackedBars;
 use super::text::right;
 use super::theme::Theme;
 use super::{cells, coord, tz_label};
-use crate::app::App;
+use crate::app::{App, StockData, Totals};
 use crate::flow::{CapitalFlow, Schedule, SecurityCode, SizeSplit, Units, human};
 
 /// Rows of the split panel in the full layout.
@@ -89,27 +89,24 @@ pub fn render_parts(frame: &mut Frame<'_>, area: Rect, app: &App, overview: bool
         frame.render_widget(Block::bordered().title(" no stocks "), area);
         return;
     };
+    // A recorded day's figures while `[` shows one (every pane then shows that day).
     let recorded = super::recorded::shown(app, &code);
-    // The Trade Overview is today's: a recorded day shows its own split instead.
-    let overview = overview && recorded.is_none();
-    let flow = recorded
-        .map(|r| &r.flow)
-        .or_else(|| app.data(&code).and_then(|d| d.intraday.as_ref()));
-    let tz = tz_label(&code, app.now);
+    let shown = app.shown_data(&code);
+    let flow = shown.and_then(|d| d.intraday.as_ref());
     let asof = flow
-        .and_then(|f| f.last_valid_time.clone())
+        .and_then(|f| f.last_valid_time.as_deref())
         .map_or_else(String::new, |s| {
-            format!(" · as of {} {tz}", s.get(11..).unwrap_or(&s))
+            format!(" · {}", super::asof_text(app, &code, s))
         });
     let title = match recorded {
-        Some(r) => super::recorded::title(app, &code, r),
+        Some(r) => super::recorded::title(app, &code, r, usize::from(area.width.saturating_sub(2))),
         None => format!(" {} {} · intraday{asof} ", code, app.display_name(&code)),
     };
     let block = Block::bordered().title(Line::styled(title, t.title()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(flow) = flow.filter(|f| !f.items.is_empty()) else {
-        let msg = match app.data(&code).and_then(|d| d.error.as_ref()) {
+        let msg = match shown.and_then(|d| d.error.as_ref()) {
             Some(e) => {
                 let what = if e.permanent { "error" } else { "retrying" };
                 Line::styled(format!("{what}: {}", e.message), t.error())
@@ -118,9 +115,8 @@ pub fn render_parts(frame: &mut Frame<'_>, area: Rect, app: &App, overview: bool
         };
         frame.render_widget(Paragraph::new(msg), inner);
         // The distribution may come before the flow, or without it.
-        let has_distribution = app
-            .data(&code)
-            .is_some_and(|d| d.distribution.is_some() || d.distribution_error.is_some());
+        let has_distribution =
+            shown.is_some_and(|d| d.distribution.is_some() || d.distribution_error.is_some());
         if overview && has_distribution && inner.height > 2 {
             let rest = Rect {
                 y: inner.y + 2,
@@ -131,7 +127,9 @@ pub fn render_parts(frame: &mut Frame<'_>, area: Rect, app: &App, overview: bool
         }
         return;
     };
-    let latest = flow.latest().map(|i| i.split).unwrap_or_default();
+    // One figure per size on every pane: the newer of 3211's last minute and 3212.
+    let totals = shown.and_then(StockData::totals_from);
+    let latest = totals.as_ref().map(|t| t.split).unwrap_or_default();
     if overview && inner.height < 20 && inner.height >= 9 {
         // Bars above, the overview folded to four lines of figures below.
         let [bars, table] =
@@ -163,8 +161,23 @@ pub fn render_parts(frame: &mut Frame<'_>, area: Rect, app: &App, overview: bool
     if overview {
         super::overview::render_body(frame, split, app, &code);
     } else {
-        render_split(frame, split, app, &latest);
+        render_split(frame, split, app, &code, totals.as_ref());
     }
+}
+
+/// The split panel's heading: which day (now, or the recorded day), and which request its
+/// figures are from and when ("split now · 3212 14:10:01 HKT · stacked: + up, − down").
+fn split_heading(app: &App, code: &SecurityCode, totals: Option<&Totals>) -> String {
+    let day =
+        super::recorded::shown(app, code).map_or_else(|| "now".to_owned(), |r| r.day.to_string());
+    let from = totals.map_or_else(String::new, |t| {
+        format!(
+            " · {} {}",
+            t.source.proto(),
+            super::totals_time(code, t, app.now)
+        )
+    });
+    format!("split {day}{from} · stacked: + up, − down")
 }
 
 fn render_bars(
@@ -361,13 +374,20 @@ fn session_labels(sched: Option<&Schedule>) -> Vec<Line<'static>> {
     })
 }
 
-fn render_split(frame: &mut Frame<'_>, area: Rect, app: &App, split: &SizeSplit) {
+fn render_split(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    app: &App,
+    code: &SecurityCode,
+    totals: Option<&Totals>,
+) {
     let t = Theme::of(app);
+    let split = &totals.map(|t| t.split).unwrap_or_default();
     let buf = frame.buffer_mut();
     buf.set_stringn(
         area.x,
         area.y,
-        "split now (stacked: + up, − down)",
+        split_heading(app, code, totals),
         area.width as usize,
         t.dim(),
     );

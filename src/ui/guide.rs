@@ -38,8 +38,13 @@ pub struct Guide {
     pub error: String,
 }
 
+/// Whether OpenD sent anything for the stock this run (a series restored from the store at
+/// start is not from OpenD: the guide still shows over it).
 fn has_data(d: &StockData) -> bool {
-    d.intraday.is_some() || !d.history.is_empty() || d.distribution.is_some() || d.quote.is_some()
+    (d.intraday.is_some() && d.stored.is_none())
+        || !d.history.is_empty()
+        || d.distribution.is_some()
+        || d.quote.is_some()
 }
 
 /// The guidance to show, if any: when OpenD's refusals say it is not logged in, or when the

@@ -23,7 +23,7 @@ use super::cells;
 use super::detail::split_line;
 use super::stacked::StackedBars;
 use super::theme::Theme;
-use crate::app::{App, StockData};
+use crate::app::{App, StockData, Totals};
 use crate::flow::{FlowItem, Period, SecurityCode, SizeSplit, Units, human};
 
 /// Width of the value gutter.
@@ -203,6 +203,29 @@ fn value_lines(item: &FlowItem, rows: u16, t: Theme, units: Units) -> Vec<Line<'
     }
 }
 
+/// Today's bar is the live figure: says so after its main, with the request it is from and
+/// when ("· live, from 3211 14:10:00 HKT"), shortened to what the line's `w` cells leave
+/// ("· live 3211 14:10:00", "· live 3211").
+fn live_note(line: &mut Line<'static>, app: &App, code: &SecurityCode, totals: &Totals, w: usize) {
+    let t = Theme::of(app);
+    let proto = totals.source.proto();
+    let time = super::totals_time(code, totals, app.now);
+    let clock = time.split(' ').next().unwrap_or(&time).to_owned();
+    let at = line.spans.len().min(5);
+    let used: usize = line.spans.iter().map(Span::width).sum();
+    let room = w.saturating_sub(used);
+    let forms = [
+        format!("· live, from {proto} {time}  "),
+        format!("· live {proto} {clock}  "),
+        format!("· live {proto}  "),
+    ];
+    let note = forms
+        .iter()
+        .find(|f| super::text::width(f.trim_end()) <= room)
+        .unwrap_or(&forms[2]);
+    line.spans.insert(at, Span::styled(note.clone(), t.dim()));
+}
+
 /// Draws the panel: border and title, then the chart (bars, cursor and dates, the cursor's
 /// values), or why there is none yet.
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
@@ -214,7 +237,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         return;
     };
     let data = app.data(&code);
-    let flow = data.and_then(|d| d.history.get(&app.view));
+    // Today's day bar carries today's totals when they are newer than OpenD's day row.
+    let today = crate::app::recorded::today(&code, app.now);
+    let history = data.and_then(|d| d.history_shown(app.view, today));
+    let flow = history.as_ref().map(|(f, _)| f.as_ref());
     let n = flow.map_or(0, |f| f.items.len());
     let block = Block::bordered().title(Line::styled(title(app, &code, n), t.title()));
     let inner = block.inner(area);
@@ -230,7 +256,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     render_bars(frame, inner, chart, shown, app);
     render_axis(frame.buffer_mut(), inner, chart, shown, app);
     let y = chart.bars.bottom() + 2;
-    let lines = value_lines(&flow.items[chart.cursor], chart.value_rows, t, app.units);
+    let mut lines = value_lines(&flow.items[chart.cursor], chart.value_rows, t, app.units);
+    if let Some((_, Some(live))) = &history
+        && chart.cursor + 1 == n
+        && let Some(first) = lines.first_mut()
+    {
+        live_note(first, app, &code, live, usize::from(inner.width));
+    }
     for (y, line) in (y..inner.bottom()).zip(&lines) {
         frame.buffer_mut().set_line(inner.x, y, line, inner.width);
     }

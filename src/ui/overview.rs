@@ -21,8 +21,14 @@
 //! ```
 //! Amounts in and out are as OpenD sends them (positive); only the net carries a sign. Without a
 //! distribution yet every in and out cell is `–` and the net comes from the flow (3211); a 3212
-//! error is shown in place of the in and out figures.
+//! error is shown in place of the in and out figures. The net is the newer of 3212's in − out
+//! and 3211's last minute, as on every pane; when 3211's is newer and differs, the info line says
+//! "net from 3211 …" (the table's row "net 3211").
+//!
+//! While `[` shows a recorded day, the overview is that day's: its last stored distribution and
+//! snapshot, the title naming the date, or "no distribution recorded for this day".
 
+use chrono::NaiveDate;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -30,11 +36,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
 
 use super::figures::{UNKNOWN, percent, price};
+use super::recorded::fit_title;
 use super::text::{cut, fit, right};
 use super::theme::Theme;
 use super::watchlist::DIVERGENCE_MARK;
 use super::{round_clamped, tz_label};
-use crate::app::{App, StockData};
+use crate::app::{App, Source, StockData, Totals};
 use crate::flow::{Distribution, SecurityCode, SizeSplit, Units, human};
 
 /// Order sizes, largest first, as the overview names them.
@@ -93,23 +100,30 @@ pub fn bar_right(half: usize, cells: usize) -> String {
     )
 }
 
-/// What the overview knows about a stock: its distribution and error, and its net per size
-/// (from the distribution, or the flow while there is none).
+/// What the overview knows about a stock (today's, or the recorded day's while `[` shows one):
+/// its distribution and error, and its net per size (the newer of the distribution and the
+/// flow's last minute, as on every pane).
 struct Known<'a> {
     dist: Option<&'a Distribution>,
     error: Option<&'a (String, bool)>,
     net: Option<SizeSplit>,
     data: Option<&'a StockData>,
+    totals: Option<Totals>,
+    /// The recorded day shown, if one is.
+    day: Option<NaiveDate>,
 }
 
 impl<'a> Known<'a> {
     fn of(app: &'a App, code: &SecurityCode) -> Known<'a> {
-        let data = app.data(code);
+        let data = app.shown_data(code);
+        let totals = data.and_then(StockData::totals_from);
         Known {
             dist: data.and_then(|d| d.distribution.as_ref()),
             error: data.and_then(|d| d.distribution_error.as_ref()),
-            net: data.and_then(StockData::totals).map(|(s, _)| s),
+            net: totals.as_ref().map(|t| t.split),
             data,
+            totals,
+            day: super::recorded::shown(app, code).map(|r| r.day),
         }
     }
 
@@ -117,6 +131,20 @@ impl<'a> Known<'a> {
     fn updated(&self) -> Option<String> {
         let t = self.dist?.update_time.as_deref()?;
         Some(t.get(11..).unwrap_or(t).to_owned())
+    }
+
+    /// When the net shown is not the distribution's in − out (3211's last minute is newer and
+    /// says otherwise): "net from 3211 14:10:05 HKT".
+    fn net_note(&self, code: &SecurityCode, now: chrono::DateTime<chrono::Utc>) -> Option<String> {
+        let t = self.totals.as_ref().filter(|t| t.source == Source::Flow)?;
+        let differ = self
+            .dist?
+            .net()
+            .as_array()
+            .iter()
+            .zip(t.split.as_array())
+            .any(|(a, b)| (a - b).abs() > 1e-6 * a.abs().max(b.abs()).max(1.0));
+        differ.then(|| format!("net from 3211 {} (newer)", super::totals_time(code, t, now)))
     }
 
     /// The 3212 error as one line ("3212 retrying: timed out").
@@ -137,7 +165,17 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         frame.render_widget(Block::bordered().title(" Trade Overview "), area);
         return;
     };
-    let title = format!(" Trade Overview · {code} {} ", app.display_name(&code));
+    let w = usize::from(area.width.saturating_sub(2));
+    let title = match super::recorded::shown(app, &code) {
+        Some(r) => fit_title(
+            &format!(" Trade Overview · {code} "),
+            &format!("{} ", app.display_name(&code)),
+            &format!("· {} recorded", r.day),
+            " ",
+            w,
+        ),
+        None => format!(" Trade Overview · {code} {} ", app.display_name(&code)),
+    };
     let block = Block::bordered().title(Line::styled(title, t.title()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -162,23 +200,33 @@ pub fn render_body(frame: &mut Frame<'_>, area: Rect, app: &App, code: &Security
     }
 }
 
-/// The info line: 3212's update time, the error, or that it is awaited.
+/// The info line: which day, 3212's update time, the error, or that it is awaited (none
+/// recorded, for a recorded day); and when the net is 3211's newer figure, that it is.
 fn info_line(app: &App, code: &SecurityCode, k: &Known<'_>, t: Theme) -> Line<'static> {
     if let Some(e) = k.error_text() {
         return Line::styled(e, t.error());
     }
-    match (k.dist, k.updated()) {
-        (Some(_), Some(at)) => Line::styled(
-            format!(
-                "capital distribution today (3212) · updated {at} {}",
-                tz_label(code, app.now)
-            ),
-            t.dim(),
+    let day = k
+        .day
+        .map_or_else(|| "today".to_owned(), |d| format!("of {d}"));
+    let mut text = match (k.dist, k.updated(), k.day) {
+        (Some(_), Some(at), _) => format!(
+            "capital distribution {day} (3212) · updated {at} {}",
+            tz_label(code, app.now)
         ),
-        (Some(_), None) => Line::styled("capital distribution today (3212)", t.dim()),
-        (None, _) => Line::styled("waiting for the capital distribution (3212)…", t.dim()),
+        (Some(_), None, _) => format!("capital distribution {day} (3212)"),
+        (None, _, Some(_)) => NONE_RECORDED.to_owned(),
+        (None, _, None) => "waiting for the capital distribution (3212)…".to_owned(),
+    };
+    if let Some(note) = k.net_note(code, app.now) {
+        text.push_str(" · ");
+        text.push_str(&note);
     }
+    Line::styled(text, t.dim())
 }
+
+/// What a recorded day without a stored distribution says in its place.
+pub const NONE_RECORDED: &str = "no distribution recorded for this day";
 
 /// The two-sided bars of the full view: how wide each half is and the amount that fills one.
 struct Bars {
@@ -388,6 +436,10 @@ fn extra_lines(app: &App, k: &Known<'_>, t: Theme) -> Vec<Line<'static>> {
                 )),
             ]));
         }
+        None if k.day.is_some() => out.push(Line::styled(
+            "no price snapshot (3203) recorded for this day",
+            t.dim(),
+        )),
         None => out.push(Line::styled(
             "no price snapshot (3203) for this stock",
             t.dim(),
@@ -458,6 +510,7 @@ fn compact_lines(app: &App, code: &SecurityCode, width: u16) -> Vec<Line<'static
     };
     match (k.dist, k.error_text()) {
         (None, Some(e)) => lines.push(Line::styled(e, t.error())),
+        (None, None) if k.day.is_some() => lines.push(Line::styled(NONE_RECORDED, t.dim())),
         (d, e) => {
             lines.push(row("in", d.map(|d| d.inflow), false));
             lines.push(row("out", d.map(|d| d.outflow), false));
@@ -467,7 +520,13 @@ fn compact_lines(app: &App, code: &SecurityCode, width: u16) -> Vec<Line<'static
             }
         }
     }
-    lines.push(row("net", k.net, true));
+    // The net is 3211's newer figure, not in − out: its row says so.
+    let net = if k.net_note(code, app.now).is_some() {
+        "net 3211"
+    } else {
+        "net"
+    };
+    lines.push(row(net, k.net, true));
     lines
 }
 

@@ -1,27 +1,37 @@
-//! The status bar: the connection state first, then OpenD's address, each budget's use in the last
-//! 30 s ("flow 28/30 dist 29/30 snap 4/60"), the newest alert of the last 15 minutes, the store's
-//! state, data "as of" (the focused stock's last valid time,
-//! market time), the next refresh, and a persistent SIMULATED badge with the simulator's note; what
-//! does not fit the width goes, least useful first, and a connection failure's detail comes last,
-//! cut with "…" to the room left (the state itself is never cut). Pure: reads `&App`, never the
-//! clock.
+//! The status bar, in a fixed priority: the connection state, the budgets' use in the last 30 s
+//! ("flow 28/30 dist 29/30 snap 4/60"), the focused stock's market state and "as of" (its date
+//! too when it is not today in the market's time zone), then the last key's answer (a
+//! [`Note`](crate::app::note::Note), for a few seconds), then the newest alert of the last 15
+//! minutes, then the rest: OpenD's address, the store's state, the next fetch and the
+//! simulator's note. A persistent SIMULATED badge leads in the demo.
+//!
+//! What does not fit the width goes from the end of that order, and the parts that matter more
+//! shorten before one that matters less goes: the badge says " SIM ", "as of 14:10:00 HKT" loses
+//! its words and zone, then its time (a date that is not today stays), the connection keeps its
+//! symbol (each state has its own); the key's answer is cut with "…" before it goes, then the
+//! market's part. Once the bar fits, each shortening is undone again where the room allows,
+//! the most important first. A connection failure's detail comes last, cut to the
+//! room left. Pure: reads `&App`, never the clock.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::text::width;
-use super::theme::Theme;
+use super::text::{ellipsis, width};
+use super::theme::{ConnLook, Theme};
 use super::tz_label;
 use crate::app::App;
 use crate::poller::ConnState;
 
-/// The connection part, longest first, state first: the state in words and the OpenD label
-/// ("● connected OpenD 127.0.0.1:11111"), the state's mark and the label ("● OpenD …"), the mark
-/// alone; and a failure's detail, which goes last on the bar and is the part cut when it is narrow.
-fn connection(app: &App) -> ([Vec<Span<'static>>; 3], Option<String>) {
-    let t = Theme::of(app);
+/// The narrowest a key's answer (or a failure's detail) is cut to before it goes.
+const MIN_NOTE: usize = 12;
+
+/// The connection's state, longest first: in words ("● connected", "✖ disconnected, retry #3
+/// in 184s"), then its symbol (with the retry countdown when disconnected); OpenD's address
+/// ("OpenD 127.0.0.1:11111"); and a failure's detail, which goes last on the bar.
+fn connection(app: &App, t: Theme) -> (Vec<Vec<Span<'static>>>, String, Option<String>) {
     let label = if app.opend_label.is_empty() {
         format!(
             "OpenD {}",
@@ -30,15 +40,17 @@ fn connection(app: &App) -> ([Vec<Span<'static>>; 3], Option<String>) {
     } else {
         app.opend_label.clone()
     };
-    let (long, short, detail) = match app.status.as_ref().map(|s| &s.connection) {
+    let (look, long, short, detail) = match app.status.as_ref().map(|s| &s.connection) {
         None | Some(ConnState::Connecting) => (
-            Span::styled(" ◌ connecting…", t.warn()),
-            Span::styled(" ◌", t.warn()),
+            ConnLook::Connecting,
+            " ◌ connecting…".to_owned(),
+            " ◌".to_owned(),
             None,
         ),
         Some(ConnState::Connected { .. }) => (
-            Span::styled(" ● connected", t.signed(1.0)),
-            Span::styled(" ●", t.signed(1.0)),
+            ConnLook::Connected,
+            " ● connected".to_owned(),
+            " ●".to_owned(),
             None,
         ),
         Some(ConnState::Reconnecting {
@@ -49,30 +61,24 @@ fn connection(app: &App) -> ([Vec<Span<'static>>; 3], Option<String>) {
         }) => {
             let secs = (*retry_at - app.now).num_seconds().max(0);
             (
-                Span::styled(
-                    format!(" ✖ disconnected, retry #{attempt} in {secs}s"),
-                    t.error(),
-                ),
-                Span::styled(format!(" ✖ retry in {secs}s"), t.error()),
+                ConnLook::Disconnected,
+                format!(" ✖ disconnected, retry #{attempt} in {secs}s"),
+                format!(" ✖ retry in {secs}s"),
                 Some(error.clone()),
             )
         }
     };
-    let label = Span::raw(format!(" {label}"));
-    (
-        [
-            vec![long, label.clone()],
-            vec![short.clone(), label],
-            vec![short],
-        ],
-        detail,
-    )
+    let style = t.connection(look);
+    let forms = vec![
+        vec![Span::styled(long, style)],
+        vec![Span::styled(short, style)],
+    ];
+    (forms, format!(" {label}"), detail)
 }
 
 /// The budgets' use: "flow 28/30 dist 29/30 snap 4/60", a budget at its cap in the warning
 /// colour, and rejections.
-fn budgets(app: &App) -> Vec<Span<'static>> {
-    let t = Theme::of(app);
+fn budgets(app: &App, t: Theme) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
     let Some(s) = &app.status else {
         return spans;
@@ -96,24 +102,7 @@ fn budgets(app: &App) -> Vec<Span<'static>> {
 
 /// `text` cut to `width` columns, with "…" when cut.
 fn truncate(text: &str, width: usize) -> String {
-    if Span::raw(text).width() <= width {
-        return text.to_owned();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let mut buf = [0u8; 4];
-        let w = Span::raw(&*c.encode_utf8(&mut buf)).width();
-        if used + w + 1 > width {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    if width > 0 {
-        out.push('…');
-    }
-    out
+    ellipsis(text, width)
 }
 
 /// Cells a list of spans takes.
@@ -121,158 +110,279 @@ fn spans_width(spans: &[Span<'_>]) -> usize {
     spans.iter().map(|s| width(&s.content)).sum()
 }
 
-/// The data on screen, as "as of" text: a recorded day's own time (with its date), else the
-/// focused stock's live intraday data.
-fn asof(app: &App) -> Option<Span<'static>> {
-    let code = app.focused()?;
-    if let Some(r) = super::recorded::shown(app, code) {
-        let a = r.flow.last_valid_time.clone()?;
-        return Some(Span::raw(format!(
-            "recorded, as of {a} {}",
-            tz_label(code, app.now)
-        )));
-    }
-    let a = app
-        .data(code)
+/// The focused stock's market state and the time of the data on screen, longest first:
+/// "HK trading · as of 14:10:00 HKT", "HK trading · 14:10:00", "HK trading"; with the trade date
+/// whenever it is not the market's today ("US closed · as of 2026-11-27 16:00:00 EST", "US
+/// closed · 11-27 16:00:00", "US closed · 11-27"), and "recorded" for a recorded day.
+fn market(app: &App, t: Theme) -> Vec<Vec<Span<'static>>> {
+    let Some(code) = app.focused() else {
+        return Vec::new();
+    };
+    let view = app.market(code.market);
+    let recorded = super::recorded::shown(app, code).is_some();
+    let asof = app
+        .shown_data(code)
         .and_then(|d| d.intraday.as_ref())
-        .and_then(|f| f.last_valid_time.clone())?;
-    let time = a.get(11..).unwrap_or(&a).to_owned();
-    Some(Span::raw(format!(
-        "as of {time} {}",
-        tz_label(code, app.now)
-    )))
+        .and_then(|f| f.last_valid_time.clone());
+    // The data's date and time ("2026-11-27", "16:00:00"), and whether the date is not today.
+    let when = asof.as_deref().map(|a| {
+        let (date, time) = (a.get(..10).unwrap_or(""), a.get(11..).unwrap_or(a));
+        let other_day = view.is_none_or(|v| v.today.to_string() != date) || recorded;
+        (date.to_owned(), time.to_owned(), other_day)
+    });
+    let state = view.map(|v| {
+        let style = if v.live { Style::default() } else { t.warn() };
+        Span::styled(v.label(), style)
+    });
+    let tz = tz_label(code, app.now);
+    let what = if recorded { "recorded, as of" } else { "as of" };
+    let long = when.as_ref().map(|(date, time, other)| {
+        if *other {
+            format!("{what} {date} {time} {tz}")
+        } else {
+            format!("{what} {time} {tz}")
+        }
+    });
+    let short_date = |date: &str| date.get(5..).unwrap_or(date).to_owned();
+    let mid = when.as_ref().map(|(date, time, other)| {
+        if *other {
+            format!("{} {time}", short_date(date))
+        } else {
+            time.clone()
+        }
+    });
+    let short = when
+        .as_ref()
+        .filter(|(_, _, other)| *other)
+        .map(|(date, _, _)| short_date(date));
+    let form = |tail: Option<String>| -> Vec<Span<'static>> {
+        let mut spans: Vec<Span<'static>> = state.iter().cloned().collect();
+        if let Some(tail) = tail {
+            if !spans.is_empty() {
+                spans.push(Span::raw(" · "));
+            }
+            spans.push(Span::raw(tail));
+        }
+        spans
+    };
+    [form(long), form(mid), form(short)]
+        .into_iter()
+        .filter(|f| !f.is_empty())
+        .collect()
 }
 
-/// The parts after the budgets, most useful first: the newest alert, the store's state, the
-/// recorded-day note, "as of", the next refresh, the simulator's note (`None`: not shown).
-fn parts(app: &App, t: Theme) -> Vec<Option<Vec<Span<'static>>>> {
-    let next = app
-        .status
-        .as_ref()
-        .and_then(|s| s.next_fetch.as_ref())
-        .map(|(code, at)| {
-            let secs = (*at - app.now).num_seconds().max(0);
-            Span::raw(format!("next {code} in {secs}s"))
-        });
-    let note = app
-        .simulated
-        .as_ref()
-        .map(|n| Span::styled(n.clone(), t.dim()));
-    // The store's state ("store off: …", a failed write) and a note from the recorded-day keys
-    // matter more than the times, so they go last.
-    let store = crate::app::recorded::status_text(&app.store).map(|n| Span::styled(n, t.warn()));
-    let recorded = app
-        .recorded_note
-        .as_ref()
-        .map(|n| Span::styled(n.clone(), t.warn()));
-    // The newest alert (of the last 15 minutes) is worth the most of these.
-    let alert = super::alerts::newest(app);
-    let one = |s: Option<Span<'static>>| s.map(|s| vec![s]);
-    vec![
-        alert,
-        one(store),
-        one(recorded),
-        one(asof(app)),
-        one(next),
-        one(note),
-    ]
+/// The parts of the bar, in the order they stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    /// The SIMULATED badge (" SIM " when narrow).
+    Badge,
+    /// The connection's state.
+    Conn,
+    /// OpenD's address, after the state.
+    Address,
+    /// The budgets' use.
+    Budgets,
+    /// The market state and "as of".
+    Market,
+    /// The last key's answer.
+    Note,
+    /// The newest alert.
+    Alert,
+    /// The store's state.
+    Store,
+    /// The next fetch.
+    Next,
+    /// The simulator's note.
+    Sim,
 }
 
-/// What the bar always starts with: the SIMULATED badge, then (after the connection) the
-/// budgets; and the separator between parts.
+const SLOTS: [Slot; 10] = [
+    Slot::Badge,
+    Slot::Conn,
+    Slot::Address,
+    Slot::Budgets,
+    Slot::Market,
+    Slot::Note,
+    Slot::Alert,
+    Slot::Store,
+    Slot::Next,
+    Slot::Sim,
+];
+
+/// What the bar loses, in order, until it fits: the rest goes; the badge, then the parts that
+/// matter more shorten; the alert goes; the key's answer is cut (`None`: to the room left), then goes; the
+/// market's part goes last. The badge, the connection's symbol and the budgets always stay.
+/// (Slot, the form it takes; past its last form: gone.)
+const STEPS: [(Slot, Option<usize>); 12] = [
+    (Slot::Sim, Some(1)),
+    (Slot::Next, Some(1)),
+    (Slot::Address, Some(1)),
+    (Slot::Store, Some(1)),
+    (Slot::Badge, Some(1)),
+    (Slot::Market, Some(1)),
+    (Slot::Market, Some(2)),
+    (Slot::Conn, Some(1)),
+    (Slot::Alert, Some(1)),
+    (Slot::Note, None),
+    (Slot::Note, Some(9)),
+    (Slot::Market, Some(9)),
+];
+
+/// One part: its forms, longest first, the form shown (`forms.len()` once gone), and whether a
+/// separator stands before it.
+struct Part {
+    forms: Vec<Vec<Span<'static>>>,
+    at: usize,
+    sep: bool,
+}
+
+/// The bar's parts, in [`SLOTS`] order.
 struct Bar {
-    badge: Vec<Span<'static>>,
-    budget: Vec<Span<'static>>,
+    parts: Vec<Part>,
     sep: Span<'static>,
 }
 
 impl Bar {
-    /// The bar with the connection part `conn` and `parts`.
-    fn build(
-        &self,
-        conn: &[Span<'static>],
-        parts: &[Option<Vec<Span<'static>>>],
-    ) -> Vec<Span<'static>> {
-        let mut spans = self.badge.clone();
-        spans.extend(conn.iter().cloned());
-        if !self.budget.is_empty() {
-            spans.push(self.sep.clone());
-            spans.extend(self.budget.iter().cloned());
-        }
-        for p in parts.iter().flatten() {
-            spans.push(self.sep.clone());
-            spans.extend(p.iter().cloned());
+    fn of(app: &App, t: Theme) -> (Bar, Option<String>) {
+        let (conn, address, detail) = connection(app, t);
+        let one = |s: Option<Span<'static>>| s.map(|s| vec![vec![s]]).unwrap_or_default();
+        let note = app.note().map(|n| {
+            let style = if n.warn { t.warn() } else { t.title() };
+            Span::styled(n.text.clone(), style)
+        });
+        let next = app
+            .status
+            .as_ref()
+            .and_then(|s| s.next_fetch.as_ref())
+            .map(|(code, at)| {
+                let secs = (*at - app.now).num_seconds().max(0);
+                Span::raw(format!("next {code} in {secs}s"))
+            });
+        let store =
+            crate::app::recorded::status_text(&app.store).map(|n| Span::styled(n, t.warn()));
+        let sim = app.simulated.as_ref();
+        let budget = budgets(app, t);
+        let parts = SLOTS
+            .iter()
+            .map(|slot| {
+                let forms = match slot {
+                    Slot::Badge => sim.map_or_else(Vec::new, |_| {
+                        vec![
+                            vec![Span::styled(" SIMULATED ", t.badge())],
+                            vec![Span::styled(" SIM ", t.badge())],
+                        ]
+                    }),
+                    Slot::Conn => conn.clone(),
+                    Slot::Address => vec![vec![Span::raw(address.clone())]],
+                    Slot::Budgets if budget.is_empty() => Vec::new(),
+                    Slot::Budgets => vec![budget.clone()],
+                    Slot::Market => market(app, t),
+                    Slot::Note => one(note.clone()),
+                    Slot::Alert => super::alerts::newest(app)
+                        .map(|a| vec![a])
+                        .unwrap_or_default(),
+                    Slot::Store => one(store.clone()),
+                    Slot::Next => one(next.clone()),
+                    Slot::Sim => one(sim.map(|n| Span::styled(n.clone(), t.dim()))),
+                };
+                let sep = !matches!(slot, Slot::Badge | Slot::Conn | Slot::Address);
+                Part { forms, at: 0, sep }
+            })
+            .collect();
+        let bar = Bar {
+            parts,
+            sep: Span::styled(" │ ", t.dim()),
+        };
+        (bar, detail)
+    }
+
+    /// The bar as it stands.
+    fn spans(&self) -> Vec<Span<'static>> {
+        let mut spans = Vec::new();
+        for p in &self.parts {
+            if let Some(f) = p.forms.get(p.at) {
+                if p.sep {
+                    spans.push(self.sep.clone());
+                }
+                spans.extend(f.iter().cloned());
+            }
         }
         spans
     }
 
-    /// The longest bar that fits `w` cells: the parts dropped least useful first (the newest
-    /// alert last), then the connection's words and address, and only then the alert (with the
-    /// words back). `conns`: the connection part, longest first.
-    fn fit(
-        &self,
-        w: usize,
-        conns: &[Vec<Span<'static>>; 3],
-        mut parts: Vec<Option<Vec<Span<'static>>>>,
-    ) -> Vec<Span<'static>> {
-        let [conn, shorter, shortest] = conns;
-        let mut spans = self.build(conn, &parts);
-        for drop in (1..parts.len()).rev() {
-            if spans_width(&spans) <= w {
-                return spans;
-            }
-            parts[drop] = None;
-            spans = self.build(conn, &parts);
+    fn width(&self) -> usize {
+        spans_width(&self.spans())
+    }
+
+    fn part(&mut self, slot: Slot) -> &mut Part {
+        let i = SLOTS.iter().position(|s| *s == slot).unwrap_or(0);
+        &mut self.parts[i]
+    }
+
+    /// The key's answer cut with "…" to what is left of `w` (its form then changes), or gone
+    /// when that is less than [`MIN_NOTE`] cells.
+    fn cut_note(&mut self, w: usize) {
+        let over = self.width().saturating_sub(w);
+        let p = self.part(Slot::Note);
+        let Some(span) = p.forms.get(p.at).and_then(|f| f.first()).cloned() else {
+            return;
+        };
+        let room = width(&span.content).saturating_sub(over);
+        if room >= MIN_NOTE {
+            p.forms[p.at] = vec![Span::styled(truncate(&span.content, room), span.style)];
+        } else {
+            p.at = p.forms.len();
         }
-        if spans_width(&spans) <= w {
-            return spans;
-        }
-        let alert = parts[0].take();
-        let mut tries = Vec::new();
-        if let Some(a) = &alert {
-            for c in [shorter, shortest] {
-                tries.push((c, Some(a.clone())));
-            }
-        }
-        for c in [conn, shorter, shortest] {
-            tries.push((c, None));
-        }
-        for (c, a) in tries {
-            parts[0] = a;
-            spans = self.build(c, &parts);
-            if spans_width(&spans) <= w {
+    }
+
+    /// The longest bar that fits `w` cells: [`STEPS`] taken until it fits, then each step
+    /// undone again, the last first (it shortened what matters most), where the room allows.
+    fn fit(mut self, w: usize) -> Vec<Span<'static>> {
+        let mut taken: Vec<(Slot, usize)> = Vec::new();
+        for (slot, form) in STEPS {
+            if self.width() <= w {
                 break;
             }
+            match form {
+                None => self.cut_note(w),
+                Some(form) => {
+                    let p = self.part(slot);
+                    let to = form.min(p.forms.len()).max(p.at);
+                    if to != p.at {
+                        taken.push((slot, p.at));
+                        p.at = to;
+                    }
+                }
+            }
         }
-        spans
+        for (slot, before) in taken.into_iter().rev() {
+            let now = std::mem::replace(&mut self.part(slot).at, before);
+            if self.width() > w {
+                self.part(slot).at = now;
+            }
+        }
+        self.spans()
     }
 }
 
-/// Draws the bar. What does not fit goes, least useful first: the simulator's note, the next
-/// refresh, the "as of" time, the recorded-day note, the store's state, then the connection word
-/// ("● connected" keeps its dot) and the OpenD address, then the newest alert; the budgets and
-/// the SIMULATED badge stay. A failure's detail fills what is left.
+/// Draws the bar. What does not fit the width goes, least useful first (see the module's doc);
+/// a failure's detail fills what is left.
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     // Only the part of `area` on screen: every position below is inside the buffer.
     let area = area.intersection(frame.area());
     let t = Theme::of(app);
-    let bar = Bar {
-        badge: if app.simulated.is_some() {
-            vec![Span::styled(" SIMULATED ", t.badge())]
-        } else {
-            Vec::new()
-        },
-        budget: budgets(app),
-        sep: Span::styled(" │ ", t.dim()),
-    };
-    let (conns, detail) = connection(app);
-    let mut spans = bar.fit(usize::from(area.width), &conns, parts(app, t));
+    let (bar, detail) = Bar::of(app, t);
+    let sep = bar.sep.clone();
+    let mut spans = bar.fit(usize::from(area.width));
     if let Some(error) = detail {
         // The failure's detail goes last, cut to what is left: the state above is never cut.
         let left = usize::from(area.width).saturating_sub(spans_width(&spans) + 3);
-        if left > 0 {
-            spans.push(bar.sep.clone());
-            spans.push(Span::styled(truncate(&error, left), t.error()));
+        if left >= MIN_NOTE {
+            spans.push(sep);
+            spans.push(Span::styled(
+                truncate(&error, left),
+                t.connection(ConnLook::Disconnected),
+            ));
         }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

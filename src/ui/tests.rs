@@ -1,4 +1,7 @@
-//! Render snapshots of every view at 80×24 and 160×48 from fixed fixtures, and colour checks.
+//! Render snapshots of every view at 80×24 and 160×48 from fixed fixtures, and colour checks;
+//! in `truth`, what the screen must tell at a glance, at 80×24, 120×36 and 160×48.
+
+mod truth;
 
 use chrono::Duration;
 use ratatui::Terminal;
@@ -327,22 +330,37 @@ fn trade_overview_shows_a_distribution_error_in_place() {
     });
 }
 
+/// Steps the focused stock back (`[`) to 2026-11-24 as the store answers it: the day's flow, and
+/// when `samples`, its last distribution and snapshot (fetched after the close).
+pub(crate) fn step_back(a: &mut App, samples: bool) {
+    use crate::app::recorded::{DayLoaded, StoreState, day_data};
+    a.update(Action::Store(StoreState::On { error: None }));
+    let c = a.focused().cloned().unwrap();
+    let d = chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+    let sched = crate::flow::Schedule::of(c.market).unwrap();
+    let flow = fixture::intraday(&c, sched.close_of(d));
+    let done = sched.final_of(d).timestamp();
+    let dist = fixture::distribution(&c, &flow);
+    let quote = fixture::quote(&c, &dist).map(|q| (q, done));
+    let data = if samples {
+        day_data((flow, done + 60), Some((dist, done + 30)), quote)
+    } else {
+        day_data((flow, done + 60), None, None)
+    };
+    a.update(Action::PrevDay);
+    a.drain_store_requests();
+    a.update(Action::RecordedDay {
+        code: c,
+        result: Ok(DayLoaded::Day(d, Box::new(data))),
+    });
+}
+
 /// The focused stock's intraday view stepped back to a recorded day (`[`), in the demo.
 #[test]
 fn recorded_day_view() {
-    use crate::app::recorded::{DayLoaded, StoreState};
     snap("recorded_day", |a| {
         a.simulated = Some("SIMULATED market (seed 1)".into());
-        a.update(Action::Store(StoreState::On { error: None }));
-        let c = a.focused().cloned().unwrap();
-        let d = chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
-        let close = crate::flow::Schedule::of(c.market).unwrap().close_of(d);
-        a.update(Action::PrevDay);
-        a.drain_store_requests();
-        a.update(Action::RecordedDay {
-            code: c.clone(),
-            result: Ok(DayLoaded::Day(d, fixture::intraday(&c, close))),
-        });
+        step_back(a, true);
     });
 }
 

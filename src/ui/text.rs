@@ -66,6 +66,18 @@ pub fn cut(s: &str, w: usize) -> String {
     out
 }
 
+/// `s` in at most `w` cells: whole when it fits, else cut (whole graphemes) with "…" as its
+/// last cell, so a cut never passes for the whole.
+pub fn ellipsis(s: &str, w: usize) -> String {
+    if width(s) <= w {
+        return s.to_owned();
+    }
+    if w == 0 {
+        return String::new();
+    }
+    format!("{}…", cut(s, w - 1).trim_end())
+}
+
 /// `s` right-aligned in exactly `w` cells, cut to them when longer (a figure from a hostile
 /// OpenD must not push the columns after it).
 pub fn fit(s: &str, w: usize) -> String {
@@ -98,5 +110,15 @@ mod tests {
         assert_eq!(width(family), 2);
         assert_eq!(cut(family, 1), " ");
         assert_eq!(cut(family, 3), format!("{family} "));
+    }
+
+    #[test]
+    fn ellipsis_marks_every_cut() {
+        assert_eq!(ellipsis("Tencent", 7), "Tencent");
+        assert_eq!(ellipsis("Tencent", 5), "Tenc…");
+        assert_eq!(ellipsis("Ping An Insurance", 9), "Ping An…");
+        assert_eq!(ellipsis("腾讯控股", 5), "腾讯…");
+        assert_eq!(ellipsis("abc", 1), "…");
+        assert_eq!(ellipsis("abc", 0), "");
     }
 }

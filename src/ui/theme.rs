@@ -30,6 +30,17 @@ const TREND: [Color; 5] = [
     Color::Gray,
 ];
 
+/// The connection's state as the status bar colours it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnLook {
+    /// Connected to OpenD.
+    Connected,
+    /// The first connect is in progress.
+    Connecting,
+    /// Lost; a reconnect is scheduled.
+    Disconnected,
+}
+
 /// Styles for one dashboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
@@ -113,9 +124,26 @@ impl Theme {
         }
     }
 
-    /// Warnings (stale data, reconnecting).
+    /// Warnings (stale data, a key that had nothing to do).
     pub fn warn(self) -> Style {
         self.color(Color::Yellow)
+    }
+
+    /// The connection's state, in colours that say nothing about prices (red and green mean up
+    /// or down, by the scheme): connected cyan, connecting yellow, disconnected magenta and bold.
+    /// Each state has its own symbol and word too (● connected, ◌ connecting, ✖ disconnected),
+    /// which carry it alone under NO_COLOR.
+    pub fn connection(self, state: ConnLook) -> Style {
+        match state {
+            ConnLook::Connected => self.color(Color::Cyan),
+            ConnLook::Connecting => self.color(Color::Yellow),
+            ConnLook::Disconnected => self.color(Color::Magenta).add_modifier(Modifier::BOLD),
+        }
+    }
+
+    /// A row whose market does not trade: its figures are the last session's, not live.
+    pub fn not_live(self) -> Style {
+        Style::default().add_modifier(Modifier::DIM)
     }
 
     /// Errors.

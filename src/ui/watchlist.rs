@@ -1,9 +1,11 @@
 //! The watchlist panel: one row per stock (code, name, net inflow today, main = super + big, a
 //! signed per-minute sparkline, freshness) and a summary line (totals, how many stocks have net
-//! inflow vs outflow). Pure: reads `&App`, never the clock.
+//! inflow vs outflow). The title's right end names the state of each market on screen; the rows
+//! of a market that does not trade, or restored from the store (Age: their date), are dimmed.
+//! Pure: reads `&App`, never the clock.
 //!
 //! ```text
-//! ┌ Demo ───────────────────────────────────────────────────────────┐
+//! ┌ Demo ─────────────────────────────────────── HK trading · US closed ┐
 //! │ Code       Name              Net    Main  per-minute flow   Age │
 //! │ HK.00700   Tencent        +1.2B  +800M   ▂▅█▃ ▁▆▄             4s │
 //! │ Σ +3.1B  main +2.0B   7 in ▲ · 5 out ▼                          │
@@ -12,18 +14,19 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
 
+use super::cells;
 use super::figures::{UNKNOWN, percent_or_unknown, price_or_unknown};
 use super::sparkline::{SignedSparkline, bucket};
 use super::text::{cut, fit, textwrap_cells, width};
 use super::theme::Theme;
-use super::{cells, placeable};
+use crate::app::market::MarketView;
 use crate::app::{App, StockData};
 use crate::config::Sparkline;
-use crate::flow::{Period, Schedule, SecurityCode, human};
+use crate::flow::{Market, Period, Schedule, SecurityCode, human};
 
 /// The mark of a row whose price and main flow disagree (see [`crate::config::Divergence`]).
 pub const DIVERGENCE_MARK: &str = "◆";
@@ -71,7 +74,9 @@ pub fn minute_values(code: &SecurityCode, data: &StockData) -> (Vec<f64>, usize)
     (values.clone(), slots.max(values.len()))
 }
 
-/// The freshness mark of a row: age ("4s", "3m"), "stale", "err", or "…" before any data.
+/// The freshness mark of a row: age ("4s", "3m"), "stale", "err", "…" before any data, or
+/// for a row restored from the store that OpenD has not refreshed yet, the date it is of
+/// ("11-24", italic).
 pub fn freshness(app: &App, code: &SecurityCode, data: Option<&StockData>) -> (String, Style) {
     let t = Theme::of(app);
     let Some(d) = data else {
@@ -82,13 +87,19 @@ pub fn freshness(app: &App, code: &SecurityCode, data: Option<&StockData>) -> (S
     {
         return (if e.permanent { "ERR" } else { "err" }.into(), t.error());
     }
+    if let Some(day) = d.stored {
+        return (
+            day.format("%m-%d").to_string(),
+            t.dim().add_modifier(Modifier::ITALIC),
+        );
+    }
     // The row's totals come from the newer of the distribution and the flow: so does its age.
     let Some(at) = d.totals().map(|(_, at)| at).or(d.fetched_at) else {
         return ("…".into(), t.dim());
     };
     let age = (app.now - at).num_seconds().max(0);
-    let trading = Schedule::of(code.market)
-        .is_some_and(|s| placeable(app.now) && s.phase(app.now).is_trading());
+    // A closed market's age is that of the last fetch of its final figures.
+    let trading = app.market(code.market).is_some_and(|m| m.live);
     if trading && age > STALE_AFTER_S {
         return ("stale".into(), t.warn());
     }
@@ -171,6 +182,38 @@ impl Columns {
     }
 }
 
+/// The state of each market of the rows on screen, as OpenD reports it (the timetable's until
+/// it did): " HK trading · US closed · SH/SZ lunch break ", a market that does not trade in the
+/// warning colour. SH and SZ share their sessions: one label when they say the same.
+fn market_states(app: &App, rows: &[&SecurityCode], t: Theme) -> Line<'static> {
+    let mut seen: Vec<MarketView> = Vec::new();
+    for c in rows {
+        if !seen.iter().any(|v| v.market == c.market)
+            && let Some(v) = app.market(c.market)
+        {
+            seen.push(v);
+        }
+    }
+    let twin = |v: &MarketView, other: Market| {
+        seen.iter().any(|s| s.market == other && s.words == v.words)
+    };
+    let mut spans = Vec::new();
+    for v in &seen {
+        let prefix = match v.market {
+            Market::Sz if twin(v, Market::Sh) => continue,
+            Market::Sh if twin(v, Market::Sz) => "SH/SZ",
+            m => m.prefix(),
+        };
+        spans.push(Span::raw(if spans.is_empty() { " " } else { " · " }));
+        let style = if v.live { Style::default() } else { t.warn() };
+        spans.push(Span::styled(format!("{prefix} {}", v.words), style));
+    }
+    if !spans.is_empty() {
+        spans.push(Span::raw(" "));
+    }
+    Line::from(spans).right_aligned()
+}
+
 /// The panel title: the list's name and size, and a warning when its group was not refreshed.
 fn title(app: &App, t: Theme) -> Line<'static> {
     let wl = &app.watchlists[app.active];
@@ -222,7 +265,9 @@ fn row_line(app: &App, code: &SecurityCode, cols: Columns, t: Theme) -> Line<'st
     } else {
         Span::raw("  ")
     };
-    Line::from(vec![
+    // A closed market's row, or one restored from the store, does not look live: dimmed.
+    let looks_live = app.live(code.market) && data.is_none_or(|d| d.stored.is_none());
+    let row = Line::from(vec![
         Span::raw(format!("{} ", cut(&code.to_string(), 10))),
         Span::raw(format!("{} ", cut(&app.display_name(code), cols.name_w))),
         Span::styled(cell(&price_or_unknown(price), 9), signed(change)),
@@ -233,7 +278,12 @@ fn row_line(app: &App, code: &SecurityCode, cols: Columns, t: Theme) -> Line<'st
         mark,
         Span::raw(" ".repeat(cols.spark_w)),
         Span::styled(format!("{fresh:>5}"), fresh_style),
-    ])
+    ]);
+    if looks_live {
+        row
+    } else {
+        row.patch_style(t.not_live())
+    }
 }
 
 /// The per-minute net inflow `values` of a session of `slots` minutes as `width` sparkline
@@ -319,11 +369,25 @@ fn summary_line(app: &App, rows: &[&SecurityCode], t: Theme) -> Line<'static> {
         .iter()
         .filter(|c| app.data(c).is_some_and(|d| d.diverges(&app.divergence)))
         .count();
+    let stored = rows
+        .iter()
+        .filter(|c| app.data(c).is_some_and(|d| d.stored.is_some()))
+        .count();
+    // No figure yet: the totals are not known, never a zero.
+    let sum = |v: f64| {
+        if nets.is_empty() {
+            (UNKNOWN.to_owned(), t.dim())
+        } else {
+            (human(v, app.units), t.signed(v))
+        }
+    };
+    let (total_text, total_style) = sum(total);
+    let (main_text, main_style) = sum(mains);
     let mut spans = vec![
         Span::raw("Σ net "),
-        Span::styled(human(total, app.units), t.signed(total)),
+        Span::styled(total_text, total_style),
         Span::raw("  main "),
-        Span::styled(human(mains, app.units), t.signed(mains)),
+        Span::styled(main_text, main_style),
         Span::raw("   "),
         Span::styled(format!("{ins} inflow ▲"), t.signed(1.0)),
         Span::raw(" · "),
@@ -336,6 +400,13 @@ fn summary_line(app: &App, rows: &[&SecurityCode], t: Theme) -> Line<'static> {
             t.warn(),
         ));
     }
+    if stored > 0 {
+        spans.push(Span::raw(" · "));
+        spans.push(Span::styled(
+            format!("{stored} stored rows (dated)"),
+            t.warn(),
+        ));
+    }
     Line::from(spans)
 }
 
@@ -345,7 +416,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     // Only the part of `area` on screen: every position below is inside the buffer.
     let area = area.intersection(frame.area());
     let t = Theme::of(app);
-    let block = Block::bordered().title(title(app, t));
+    let rows = app.rows();
+    let visible = usize::from(area.height.saturating_sub(4));
+    let first = offset(app.selected, visible);
+    let on_screen: Vec<&SecurityCode> = rows.iter().skip(first).take(visible).copied().collect();
+    let block = Block::bordered()
+        .title(title(app, t))
+        .title(market_states(app, &on_screen, t));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height < 2 || inner.width < 30 {
@@ -359,7 +436,6 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         cols.width,
         t.dim(),
     );
-    let rows = app.rows();
     if rows.is_empty() {
         let (text, style) = empty_message(app, t);
         let lines = textwrap_cells(&text, cols.width);
@@ -371,8 +447,6 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         }
         return;
     }
-    let visible = usize::from(inner.height.saturating_sub(2));
-    let first = offset(app.selected, visible);
     let ys = inner.y + 1..inner.bottom();
     for (y, (i, code)) in ys.zip(rows.iter().enumerate().skip(first).take(visible)) {
         let row = Rect::new(inner.x, y, inner.width, 1);
