@@ -300,3 +300,49 @@ watchlist = "my tech"
         "a stock outside the group never alerts: {stdout}"
     );
 }
+
+/// Issue 23 item 2: on a Sunday OpenD serves Friday's final figures again; a rule whose
+/// condition holds on them fires nothing, though the figures were fetched (and stored).
+#[test]
+fn record_fires_nothing_on_a_closed_markets_replayed_figures() {
+    // Sunday 11:00 in Hong Kong.
+    let (_sim, addr) = common::start_sim(&["--now", "2026-11-29T03:00:00Z", "--speed", "0"]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[[watchlist]]\nname = \"HK\"\ncodes = [\"HK.00700\", \"HK.00005\"]\n\n\
+         [[alert]]\nname = \"any flow\"\nkind = \"net_above\"\nthreshold = \"-1000B\"\n",
+    )
+    .unwrap();
+    let store = dir.path().join("capflow.db");
+    let out = common::run_within(
+        common::capflow().args([
+            "--config",
+            config.to_str().unwrap(),
+            "record",
+            "--opend",
+            &addr,
+            "--for",
+            "5s",
+            "--store",
+            store.to_str().unwrap(),
+            "--alerts-json",
+        ]),
+        Duration::from_secs(60),
+        "capflow record --alerts-json",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert_eq!(
+        stdout, "",
+        "an alert on Friday's figures replayed on Sunday\n{stderr}"
+    );
+    assert!(stderr.contains("alerts: 0"), "{stderr}");
+    // The figures did come: Friday's flow is in the store.
+    let s = capflow::store::Store::open(&store).unwrap();
+    let code: capflow::flow::SecurityCode = "HK.00700".parse().unwrap();
+    let friday = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    assert!(s.intraday(&code, friday).unwrap().is_some(), "{stderr}");
+}
