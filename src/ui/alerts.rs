@@ -60,24 +60,26 @@ pub fn mark(frame: &mut Frame<'_>, x: u16, y: u16, app: &App, code: &SecurityCod
     }
 }
 
-/// The newest alert for the status bar, while it is recent.
-pub fn newest(app: &App) -> Option<Vec<Span<'static>>> {
-    let a = app.alerts.newest()?;
+/// The newest alert for the status bar, while it is recent, longest form first: with its
+/// time and rule ("! 14:09:00 HKT AIA HK net flow: +167M (a: log)"), without its time, and
+/// its stock and value alone ("! AIA +167M (a: log)").
+pub fn newest(app: &App) -> Vec<Vec<Span<'static>>> {
+    let Some(a) = app.alerts.newest() else {
+        return Vec::new();
+    };
     if !app.alerts.recent(&a.code, app.now) {
-        return None;
+        return Vec::new();
     }
     let t = Theme::of(app);
-    Some(vec![
-        Span::styled(format!(" {MARK} "), t.warn()),
-        Span::raw(format!(
-            "{} {} {}: {} {} ",
-            time_text(a),
-            a.stock_or_code(),
-            a.rule,
-            a.value_text(app.units),
-            if app.alerts.open { "" } else { "(a: log)" }
-        )),
-    ])
+    let (stock, value) = (a.stock_or_code(), a.value_text(app.units));
+    let hint = if app.alerts.open { "" } else { "(a: log)" };
+    [
+        format!("{} {stock} {}: {value} {hint}", time_text(a), a.rule),
+        format!("{stock} {}: {value} {hint}", a.rule),
+        format!("{stock} {value} {hint}"),
+    ]
+    .map(|text| vec![Span::styled(format!(" {MARK} "), t.warn()), Span::raw(text)])
+    .to_vec()
 }
 
 /// Draws the alert log centred in `area`, newest first (by the instant), each with its

@@ -5,12 +5,13 @@
 //! minutes, then the rest: OpenD's address, the store's state, the next fetch and the
 //! simulator's note. A persistent SIMULATED badge leads in the demo.
 //!
-//! What does not fit the width goes from the end of that order, and the parts that matter more
-//! shorten before one that matters less goes: the badge says " SIM ", "as of 14:10:00 HKT" loses
-//! its words and zone, then its time (a date that is not today stays), the connection keeps its
-//! symbol (each state has its own); the key's answer is cut with "…" before it goes, then the
-//! market's part. Once the bar fits, each shortening is undone again where the room allows,
-//! the most important first. A connection failure's detail comes last, cut to the
+//! The bar is built for its width in that order: the badge (" SIM "), the connection's symbol
+//! (each state has its own) and the budgets always; then the market's state (with the data's
+//! date when that is not today); the key's answer, whole or cut with "…" (a pressed key always
+//! gets an answer); the connection in words; "as of" in full ("as of 14:10:00 HKT", else
+//! "14:10:00"); the newest alert (shorter without its time, or its rule); the badge in full;
+//! then the rest. Each takes the longest of its forms that fits beside those before it, so
+//! nothing pushes out what matters more. A connection failure's detail comes last, cut to the
 //! room left. Pure: reads `&App`, never the clock.
 
 use ratatui::Frame;
@@ -25,13 +26,16 @@ use super::tz_label;
 use crate::app::App;
 use crate::poller::ConnState;
 
+/// A part's forms, longest first.
+type Forms = Vec<Vec<Span<'static>>>;
+
 /// The narrowest a key's answer (or a failure's detail) is cut to before it goes.
 const MIN_NOTE: usize = 12;
 
 /// The connection's state, longest first: in words ("● connected", "✖ disconnected, retry #3
 /// in 184s"), then its symbol (with the retry countdown when disconnected); OpenD's address
 /// ("OpenD 127.0.0.1:11111"); and a failure's detail, which goes last on the bar.
-fn connection(app: &App, t: Theme) -> (Vec<Vec<Span<'static>>>, String, Option<String>) {
+fn connection(app: &App, t: Theme) -> (Forms, Forms, Option<String>) {
     let label = if app.opend_label.is_empty() {
         format!(
             "OpenD {}",
@@ -73,7 +77,7 @@ fn connection(app: &App, t: Theme) -> (Vec<Vec<Span<'static>>>, String, Option<S
         vec![Span::styled(long, style)],
         vec![Span::styled(short, style)],
     ];
-    (forms, format!(" {label}"), detail)
+    (forms, vec![vec![Span::raw(format!(" {label}"))]], detail)
 }
 
 /// The budgets' use: "flow 28/30 dist 29/30 snap 4/60", a budget at its cap in the warning
@@ -209,23 +213,28 @@ const SLOTS: [Slot; 10] = [
     Slot::Sim,
 ];
 
-/// What the bar loses, in order, until it fits: the rest goes; the badge, then the parts that
-/// matter more shorten; the alert goes; the key's answer is cut (`None`: to the room left), then goes; the
-/// market's part goes last. The badge, the connection's symbol and the budgets always stay.
-/// (Slot, the form it takes; past its last form: gone.)
-const STEPS: [(Slot, Option<usize>); 12] = [
-    (Slot::Sim, Some(1)),
-    (Slot::Next, Some(1)),
-    (Slot::Address, Some(1)),
-    (Slot::Store, Some(1)),
-    (Slot::Badge, Some(1)),
-    (Slot::Market, Some(1)),
-    (Slot::Market, Some(2)),
-    (Slot::Conn, Some(1)),
-    (Slot::Alert, Some(1)),
-    (Slot::Note, None),
-    (Slot::Note, Some(9)),
-    (Slot::Market, Some(9)),
+/// The parts that stay whatever the width, in their shortest form: the badge (" SIM "), the
+/// connection's symbol, the budgets.
+const KEPT: [Slot; 3] = [Slot::Badge, Slot::Conn, Slot::Budgets];
+
+/// Then, in this order, each part takes the longest of its forms that fits beside those placed
+/// before it (or none): the market's state (in its shortest form: with the data's date when
+/// that is not today), the key's answer (whole, else cut with "…", so a pressed key always gets
+/// an answer), the connection in words, the market's "as of", OpenD's address while not
+/// connected (where it tries is part of the state), the newest alert, the badge in full, then
+/// the rest.
+const ORDER: [Slot; 11] = [
+    Slot::Market,
+    Slot::Note,
+    Slot::Conn,
+    Slot::Market,
+    Slot::Address,
+    Slot::Alert,
+    Slot::Badge,
+    Slot::Address,
+    Slot::Store,
+    Slot::Next,
+    Slot::Sim,
 ];
 
 /// One part: its forms, longest first, the form shown (`forms.len()` once gone), and whether a
@@ -240,6 +249,8 @@ struct Part {
 struct Bar {
     parts: Vec<Part>,
     sep: Span<'static>,
+    /// Connected to OpenD (its address is then one of the rest).
+    connected: bool,
 }
 
 impl Bar {
@@ -273,14 +284,12 @@ impl Bar {
                         ]
                     }),
                     Slot::Conn => conn.clone(),
-                    Slot::Address => vec![vec![Span::raw(address.clone())]],
+                    Slot::Address => address.clone(),
                     Slot::Budgets if budget.is_empty() => Vec::new(),
                     Slot::Budgets => vec![budget.clone()],
                     Slot::Market => market(app, t),
                     Slot::Note => one(note.clone()),
-                    Slot::Alert => super::alerts::newest(app)
-                        .map(|a| vec![a])
-                        .unwrap_or_default(),
+                    Slot::Alert => super::alerts::newest(app),
                     Slot::Store => one(store.clone()),
                     Slot::Next => one(next.clone()),
                     Slot::Sim => one(sim.map(|n| Span::styled(n.clone(), t.dim()))),
@@ -292,6 +301,10 @@ impl Bar {
         let bar = Bar {
             parts,
             sep: Span::styled(" │ ", t.dim()),
+            connected: matches!(
+                app.status.as_ref().map(|s| &s.connection),
+                Some(ConnState::Connected { .. })
+            ),
         };
         (bar, detail)
     }
@@ -319,46 +332,75 @@ impl Bar {
         &mut self.parts[i]
     }
 
-    /// The key's answer cut with "…" to what is left of `w` (its form then changes), or gone
-    /// when that is less than [`MIN_NOTE`] cells.
-    fn cut_note(&mut self, w: usize) {
-        let over = self.width().saturating_sub(w);
+    /// The key's answer whole if it fits `w` beside what is placed, else cut with "…" to the
+    /// room left, or none when that is less than [`MIN_NOTE`] cells.
+    fn place_note(&mut self, w: usize) {
         let p = self.part(Slot::Note);
-        let Some(span) = p.forms.get(p.at).and_then(|f| f.first()).cloned() else {
+        let Some(span) = p.forms.first().and_then(|f| f.first()).cloned() else {
             return;
         };
+        p.at = 0;
+        let over = self.width().saturating_sub(w);
+        let p = self.part(Slot::Note);
         let room = width(&span.content).saturating_sub(over);
         if room >= MIN_NOTE {
-            p.forms[p.at] = vec![Span::styled(truncate(&span.content, room), span.style)];
+            p.forms[0] = vec![Span::styled(truncate(&span.content, room), span.style)];
         } else {
             p.at = p.forms.len();
         }
     }
 
-    /// The longest bar that fits `w` cells: [`STEPS`] taken until it fits, then each step
-    /// undone again, the last first (it shortened what matters most), where the room allows.
-    fn fit(mut self, w: usize) -> Vec<Span<'static>> {
-        let mut taken: Vec<(Slot, usize)> = Vec::new();
-        for (slot, form) in STEPS {
+    /// Gives `slot` the longest of its forms longer than the one it has (all of them when it
+    /// has none) that fits `w` with what is placed; leaves it as it was if none does.
+    fn grow(&mut self, slot: Slot, w: usize) {
+        let p = self.part(slot);
+        let (was, n) = (p.at, p.forms.len());
+        for at in 0..n.min(was) {
+            self.part(slot).at = at;
             if self.width() <= w {
-                break;
-            }
-            match form {
-                None => self.cut_note(w),
-                Some(form) => {
-                    let p = self.part(slot);
-                    let to = form.min(p.forms.len()).max(p.at);
-                    if to != p.at {
-                        taken.push((slot, p.at));
-                        p.at = to;
-                    }
-                }
+                return;
             }
         }
-        for (slot, before) in taken.into_iter().rev() {
-            let now = std::mem::replace(&mut self.part(slot).at, before);
-            if self.width() > w {
-                self.part(slot).at = now;
+        self.part(slot).at = was;
+    }
+
+    /// Places `slot` in its shortest form if that fits `w` with what is placed.
+    fn place_shortest(&mut self, slot: Slot, w: usize) {
+        let p = self.part(slot);
+        let n = p.forms.len();
+        p.at = n.saturating_sub(1);
+        if self.width() > w {
+            self.part(slot).at = n;
+        }
+    }
+
+    /// The bar for `w` cells: the [`KEPT`] parts in their shortest forms, then each part of
+    /// [`ORDER`] as long as the room left allows.
+    fn fit(mut self, w: usize) -> Vec<Span<'static>> {
+        for p in &mut self.parts {
+            p.at = p.forms.len();
+        }
+        for slot in KEPT {
+            let p = self.part(slot);
+            p.at = p.forms.len().saturating_sub(1);
+        }
+        let (mut market_placed, mut address_turn) = (false, false);
+        for slot in ORDER {
+            match slot {
+                Slot::Note => self.place_note(w),
+                // Its first turn: its shortest form; its second: the longest that fits.
+                Slot::Market if !market_placed => {
+                    market_placed = true;
+                    self.place_shortest(slot, w);
+                }
+                // Its first turn only while not connected; else with the rest.
+                Slot::Address if !address_turn => {
+                    address_turn = true;
+                    if !self.connected {
+                        self.grow(slot, w);
+                    }
+                }
+                _ => self.grow(slot, w),
             }
         }
         self.spans()

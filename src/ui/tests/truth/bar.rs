@@ -7,9 +7,18 @@ use super::*;
 /// The status bar with every part wanted: the demo, a recent alert, the store off, and `r`
 /// just pressed.
 fn busy(size: (u16, u16)) -> App {
+    let mut a = alerted("HK net", size);
+    a.simulated = Some("SIMULATED market (seed 1)".into());
+    a.update(Action::Store(StoreState::Off("--no-store".into())));
+    a.update(Action::Refresh);
+    a
+}
+
+/// The demo's dashboard with a recent alert of rule `name`.
+fn alerted(name: &str, size: (u16, u16)) -> App {
     let mut a = crate::app::alerts::tests::alerted(
         vec![crate::alert::AlertRule {
-            name: "HK net".into(),
+            name: name.into(),
             kind: crate::alert::AlertKind::NetAbove,
             threshold: crate::alert::Threshold {
                 value: -1e12,
@@ -25,9 +34,31 @@ fn busy(size: (u16, u16)) -> App {
         size,
     );
     a.simulated = Some("SIMULATED market (seed 1)".into());
-    a.update(Action::Store(StoreState::Off("--no-store".into())));
-    a.update(Action::Refresh);
     a
+}
+
+/// Item 3: a long alert never pushes out "as of" nor the connection's word: it shortens, or
+/// goes, first (in the demo at 120 columns it used to leave " SIMULATED  ● │ … │ HK trading │
+/// ! 14:41:26 HKT TENCENT demo: 5-min burst: +14.3M (a: log)").
+#[test]
+fn a_long_alert_shortens_before_as_of_does() {
+    for size in SIZES {
+        let a = alerted("demo: 5-min burst of main inflow", size);
+        let bar = lines(draw(&a).backend().buffer()).pop().unwrap();
+        assert!(bar.contains("● connected"), "{size:?}: {bar}");
+        if size.0 >= 120 {
+            assert!(
+                bar.contains("HK trading · as of 14:10:00 HKT"),
+                "{size:?}: {bar}"
+            );
+            assert!(
+                bar.contains("Tencent") && bar.contains("(a: log)"),
+                "{size:?}: {bar}"
+            );
+        } else {
+            assert!(bar.contains("HK trading · 14:10:00"), "{size:?}: {bar}");
+        }
+    }
 }
 
 /// Where `part` starts on `bar`, if it is there.
