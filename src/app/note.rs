@@ -23,6 +23,8 @@ pub const WAIT_TICKS: u64 = 30;
 pub struct Note {
     /// What it says.
     pub text: String,
+    /// The same in fewer cells, for a narrow status bar ("refreshed 14:10:05"), if it has one.
+    pub short: Option<String>,
     /// A warning (nothing to show, a failed read) rather than news.
     pub warn: bool,
     /// The tick it was said at.
@@ -68,6 +70,7 @@ impl App {
     pub(super) fn say(&mut self, text: impl Into<String>, warn: bool) {
         self.note = Some(Note {
             text: text.into(),
+            short: None,
             warn,
             at: self.ticks,
             waiting: None,
@@ -78,6 +81,7 @@ impl App {
     pub(super) fn refreshing(&mut self, code: SecurityCode, period: Period) {
         self.note = Some(Note {
             text: format!("refreshing {code}{}…", what(period)),
+            short: None,
             warn: false,
             at: self.ticks,
             waiting: Some((code, period)),
@@ -97,6 +101,10 @@ impl App {
             } if *c == code && flow.period == period => {
                 let time = market_time(&code, *fetched_at);
                 self.say(format!("{code}{} refreshed at {time}", what(period)), false);
+                if let Some(n) = &mut self.note {
+                    let clock = time.split(' ').next().unwrap_or(&time);
+                    n.short = Some(format!("refreshed {clock}"));
+                }
             }
             PollEvent::StockError {
                 code: c,

@@ -257,9 +257,12 @@ impl Bar {
     fn of(app: &App, t: Theme) -> (Bar, Option<String>) {
         let (conn, address, detail) = connection(app, t);
         let one = |s: Option<Span<'static>>| s.map(|s| vec![vec![s]]).unwrap_or_default();
-        let note = app.note().map(|n| {
+        let note: Forms = app.note().map_or_else(Vec::new, |n| {
             let style = if n.warn { t.warn() } else { t.title() };
-            Span::styled(n.text.clone(), style)
+            std::iter::once(&n.text)
+                .chain(n.short.as_ref())
+                .map(|text| vec![Span::styled(text.clone(), style)])
+                .collect()
         });
         let next = app
             .status
@@ -288,7 +291,7 @@ impl Bar {
                     Slot::Budgets if budget.is_empty() => Vec::new(),
                     Slot::Budgets => vec![budget.clone()],
                     Slot::Market => market(app, t),
-                    Slot::Note => one(note.clone()),
+                    Slot::Note => note.clone(),
                     Slot::Alert => super::alerts::newest(app),
                     Slot::Store => one(store.clone()),
                     Slot::Next => one(next.clone()),
@@ -335,16 +338,22 @@ impl Bar {
     /// The key's answer whole if it fits `w` beside what is placed, else cut with "…" to the
     /// room left, or none when that is less than [`MIN_NOTE`] cells.
     fn place_note(&mut self, w: usize) {
+        self.grow(Slot::Note, w);
         let p = self.part(Slot::Note);
-        let Some(span) = p.forms.first().and_then(|f| f.first()).cloned() else {
+        if p.at < p.forms.len() {
+            return;
+        }
+        // None fits whole: the shortest, cut.
+        let Some(span) = p.forms.last().and_then(|f| f.first()).cloned() else {
             return;
         };
-        p.at = 0;
+        p.at = p.forms.len() - 1;
         let over = self.width().saturating_sub(w);
         let p = self.part(Slot::Note);
         let room = width(&span.content).saturating_sub(over);
         if room >= MIN_NOTE {
-            p.forms[0] = vec![Span::styled(truncate(&span.content, room), span.style)];
+            let last = p.forms.len() - 1;
+            p.forms[last] = vec![Span::styled(truncate(&span.content, room), span.style)];
         } else {
             p.at = p.forms.len();
         }

@@ -192,3 +192,22 @@ fn the_connection_state_has_colours_of_its_own() {
         }
     }
 }
+
+/// Item 3: at 80 columns in the demo the refresh's answer is whole in its short form, never
+/// cut ("HK.00700 refreshed at 1…").
+#[test]
+fn r_is_answered_whole_at_80_columns() {
+    let mut a = fixture::app(12, fixed_now(), (80, 24));
+    a.simulated = Some("SIMULATED market (seed 1)".into());
+    let bar = |a: &App| lines(draw(a).backend().buffer()).pop().unwrap();
+    a.update(Action::Refresh);
+    assert!(bar(&a).contains("refreshing HK.00700…"), "{}", bar(&a));
+    let c = code("HK.00700");
+    a.update(Action::Poll(PollEvent::Flow {
+        code: c.clone(),
+        flow: fixture::intraday(&c, a.now),
+        fetched_at: a.now,
+    }));
+    assert!(bar(&a).contains("│ refreshed 14:10:00"), "{}", bar(&a));
+    assert!(!bar(&a).contains('…'), "{}", bar(&a));
+}
