@@ -10,7 +10,7 @@
 //! starts (`Command::env`), and listens on 127.0.0.1:0. A test that needs a process of its own
 //! runs this binary again as a child with `--exact` ([`common::exact_name`]), as
 //! `signals::a_second_signal_exits_at_once` and `store::kill_9_mid_run_loses_no_committed_batch`
-//! do.
+//! do. `test_binaries` keeps it so: a new file under `tests/` fails it until it is a module here.
 
 mod common;
 
@@ -41,4 +41,5 @@ mod sim_encrypted;
 mod sim_limits;
 mod sim_server;
 mod store;
+mod test_binaries;
 mod tui_pty;
