@@ -4,7 +4,7 @@
 //! config.example.toml must parse to exactly `Config::default()`.
 //!
 //! To regenerate the `.expected` files after a deliberate message change:
-//! `CAPFLOW_BLESS=1 cargo test --test config_fixtures`, then review the diff.
+//! `CAPFLOW_BLESS=1 cargo test --test it config_fixtures`, then review the diff.
 
 #![allow(clippy::unwrap_used, reason = "test helpers outside #[test] fns")]
 

@@ -467,7 +467,7 @@ fn no_module_imports_upward() {
     let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
     assert!(
         list.is_empty(),
-        "{} upward imports (see tests/layers.rs for the layers):\n{}",
+        "{} upward imports (see tests/it/layers.rs for the layers):\n{}",
         list.len(),
         list.join("\n")
     );
@@ -501,7 +501,7 @@ fn every_module_has_a_layer() {
     }
     assert!(
         unknown.is_empty(),
-        "modules without a layer in tests/layers.rs: {unknown:?}"
+        "modules without a layer in tests/it/layers.rs: {unknown:?}"
     );
 }
 
