@@ -17,14 +17,14 @@ const MAX_FILE_LINES: usize = 600;
 /// Most lines a function may take, from `fn` to its closing brace.
 const MAX_FN_LINES: usize = 100;
 
-/// Files still over [`MAX_FILE_LINES`]: being split. Once they are split this list
-/// must be emptied: [`every_known_exception_is_still_needed`] fails on an entry no longer over.
-const KNOWN_LONG_FILES: &[&str] = &["src/config/validate.rs"];
+/// Files allowed over [`MAX_FILE_LINES`] while they are being split (none today). An entry must
+/// go once its file is small again: [`every_known_exception_is_still_needed`] fails on an entry
+/// no longer over.
+const KNOWN_LONG_FILES: &[&str] = &[];
 
-/// Functions still over [`MAX_FN_LINES`] (file, name): being split (one function per validated
-/// `[[alert]]` field). Emptied the same way as
-/// [`KNOWN_LONG_FILES`].
-const KNOWN_LONG_FNS: &[(&str, &str)] = &[("src/config/alert.rs", "rules")];
+/// Functions allowed over [`MAX_FN_LINES`] (file, name) while they are being split (none today);
+/// kept honest the same way as [`KNOWN_LONG_FILES`].
+const KNOWN_LONG_FNS: &[(&str, &str)] = &[];
 
 /// Whether a file (its path below `src/`) is left out of the count, and why:
 /// - `tests.rs`: a module's unit tests moved to a file of their own (`#[cfg(test)] mod tests;`):
