@@ -10,7 +10,7 @@
 //! (`action.rs`), what is known of one stock (`stock.rs`: [`StockData`]), the watchlists and
 //! their order (`watchlist.rs`), `update` and its handler per family of actions (`update.rs`),
 //! poller events folded into the state (`poll.rs`), and the alerts, keys and store views
-//! ([`alerts`], [`keymap`], [`recorded`], [`stored`]).
+//! ([`alerts`], [`keymap`], [`recorded`]).
 //!
 //! [`PollEvent`]: crate::poller::PollEvent
 

@@ -339,8 +339,8 @@ impl Model {
     /// Day totals for trading days in `[from, to]`, clipped to the last year up to `now`.
     ///
     /// Every day before the latest session is over: its total is simulated once per (seed,
-    /// listing, day) and then found in [`day_cache`]. The latest session may still be trading, so
-    /// it is simulated up to `now` on every call.
+    /// listing, day) and then found in the day cache (`day_cache`). The latest session may still
+    /// be trading, so it is simulated up to `now` on every call.
     pub fn days(
         &self,
         listing: &Listing,
