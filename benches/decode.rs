@@ -1,11 +1,18 @@
-//! Decoding a full-day HK intraday capital-flow response (332 items): frame + SHA-1 check +
-//! protobuf decode + conversion to `CapitalFlow`. Run: `cargo bench --bench decode`.
+//! Decoding a full-day HK intraday capital-flow response (332 items, 25.5 kB), as the client
+//! does: frame + SHA-1 check + the reply decoded into `CapitalFlow` rows. Then its parts, to show
+//! where the time goes: SHA-1 of the body alone (a floor: the header's check reads every byte),
+//! the framing with its SHA-1 (the bytes copied into a read buffer, as from the socket), the
+//! body into rows, and prost's generated decoder plus the mapping, the path the client took
+//! before; and the whole decode on an AES-CBC connection. Run: `cargo bench --bench decode`.
 
 use capflow::flow::{Market, Period, Schedule, SecurityCode};
+use capflow::opend::client::Envelope;
 use capflow::opend::convert::capital_flow_from_pb;
+use capflow::opend::flow_reply::FlowReply;
 use capflow::wire::crypto::BodyCipher;
-use capflow::wire::{Packet, StreamDecoder, encode_packet, pb, proto_id};
-use criterion::{Criterion, criterion_group, criterion_main};
+use capflow::wire::header::sha1_of;
+use capflow::wire::{HEADER_LEN, Packet, StreamDecoder, encode_packet, pb, proto_id};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use prost::Message;
 use std::hint::black_box;
 
@@ -13,7 +20,7 @@ use std::hint::black_box;
     clippy::cast_precision_loss,
     reason = "synthetic values from small indices"
 )]
-fn full_day_packet() -> Vec<u8> {
+fn full_day_packet(cipher: &BodyCipher) -> Vec<u8> {
     let minutes = Schedule::of(Market::Hk).expect("HK schedule").minutes();
     let mut cum = [0.0f64; 4];
     let items = minutes
@@ -47,26 +54,79 @@ fn full_day_packet() -> Vec<u8> {
     };
     encode_packet(
         &Packet::new(proto_id::QOT_GET_CAPITAL_FLOW, 7, rsp.encode_to_vec()),
-        &BodyCipher::None,
+        cipher,
     )
-    .expect("plaintext encoding cannot fail")
+    .expect("AES encoding cannot fail")
+}
+
+/// One whole decode, from the bytes read off the socket to the `CapitalFlow` (dropped too, as a
+/// reader drops it). Not inlined, so an instruction count (`valgrind --tool=callgrind
+/// --toggle-collect=decode::decode_reply`) can find it.
+#[inline(never)]
+fn decode_reply(bytes: &[u8], code: &SecurityCode, cipher: &BodyCipher) {
+    let mut d = StreamDecoder::new();
+    d.set_cipher(cipher.clone());
+    d.extend(bytes);
+    let p = d.next_packet().expect("valid").expect("complete");
+    let s2c = FlowReply::decode_body(p.body)
+        .expect("decodes")
+        .into_s2c(p.proto_id)
+        .expect("retType 0");
+    let flow = s2c.into_flow(Some(code.clone()), Period::Intraday);
+    assert_eq!(flow.items.len(), 332);
 }
 
 fn decode(c: &mut Criterion) {
-    let bytes = full_day_packet();
+    let bytes = full_day_packet(&BodyCipher::None);
+    let body = &bytes[HEADER_LEN..];
     let code = SecurityCode::new(Market::Hk, "00700");
-    c.bench_function("decode_hk_full_day_intraday_332", |b| {
+    let mut g = c.benchmark_group("decode");
+    g.throughput(Throughput::Bytes(body.len() as u64));
+    g.bench_function("hk_full_day_intraday_332", |b| {
+        b.iter(|| decode_reply(black_box(&bytes), &code, &BodyCipher::None));
+    });
+    // The same on a connection with protocol encryption (AES-CBC): decrypted in the read buffer.
+    let aes = BodyCipher::AesCbc {
+        key: *b"0123456789abcdef",
+        iv: *b"fedcba9876543210",
+    };
+    let sealed = full_day_packet(&aes);
+    g.bench_function("hk_full_day_intraday_332_aes_cbc", |b| {
+        b.iter(|| decode_reply(black_box(&sealed), &code, &aes));
+    });
+    g.bench_function("part_sha1_of_the_body", |b| {
+        b.iter(|| sha1_of(black_box(body)));
+    });
+    g.bench_function("part_framing_with_sha1", |b| {
         b.iter(|| {
             let mut d = StreamDecoder::new();
             d.extend(black_box(&bytes));
-            let p = d.next_packet().expect("valid").expect("complete");
-            let rsp = pb::qot_get_capital_flow::Response::decode(p.body).expect("decodes");
-            let flow =
-                capital_flow_from_pb(rsp.s2c.expect("s2c"), Some(code.clone()), Period::Intraday);
-            assert_eq!(flow.items.len(), 332);
-            flow
+            d.next_packet().expect("valid").expect("complete")
         });
     });
+    g.bench_function("part_body_to_rows", |b| {
+        b.iter(|| FlowReply::decode(black_box(body)).expect("decodes"));
+    });
+    // The rows' own cost, whoever decodes them: a `FlowItem` owns its time as a `String`, so
+    // 332 of them (plus lastValidTime) are allocated, copied and, when the rows go, freed.
+    let times: Vec<String> = (0..333)
+        .map(|i| format!("2026-11-25 10:{:02}:00", i % 60))
+        .collect();
+    g.bench_function("part_333_time_strings_alloc_copy_free", |b| {
+        b.iter(|| {
+            black_box(&times)
+                .iter()
+                .map(|t| t.as_str().to_owned())
+                .collect::<Vec<String>>()
+        });
+    });
+    g.bench_function("before_prost_generated_and_mapping", |b| {
+        b.iter(|| {
+            let rsp = pb::qot_get_capital_flow::Response::decode(black_box(body)).expect("decodes");
+            capital_flow_from_pb(rsp.s2c.expect("s2c"), Some(code.clone()), Period::Intraday)
+        });
+    });
+    g.finish();
 }
 
 criterion_group!(benches, decode);

@@ -3,126 +3,19 @@
 //! The same [`Evaluator`] serves the dashboard (through `app`) and `capflow record`: it is fed
 //! the poller's data as flow types ([`CapitalFlow`](crate::flow::CapitalFlow),
 //! [`Distribution`](crate::flow::Distribution), [`Quote`](crate::flow::Quote)) together with the
-//! market-clock time of each update, and returns the [`Alert`]s that fire. It does no IO and never
-//! reads a clock itself, so it is deterministic and tested with explicit times.
+//! market-clock time of each update, and returns the [`Alert`]s that fire (plain data of `flow`,
+//! so the store keeps them without knowing the rules). It does no IO and never reads a clock
+//! itself, so it is deterministic and tested with explicit times.
 //!
 //! - [`eval`]: the rule state machine (arming, cooldown, `flip`'s hysteresis) and each kind's value.
 //! - [`command`]: the optional command hook: an argv list (never a shell), placeholders
 //!   substituted per argument, killed after [`command::TIMEOUT`], run on its own task.
 //!
-//! This module imports only `flow`, `clock`, `config` and `failure` (tests/layers.rs).
+//! This module imports only `flow`, `clock` and `config` (tests/it/layers.rs).
 
 pub mod command;
 pub mod eval;
 
-use chrono::{DateTime, Utc};
-
-pub use crate::config::alert::{AlertKind, AlertRule, AlertScope, Threshold};
-use crate::flow::{Schedule, SecurityCode, Units, human};
+pub use crate::config::alert::{AlertRule, AlertScope, Threshold};
+pub use crate::flow::{Alert, AlertKind};
 pub use eval::Evaluator;
-
-/// One alert that fired.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Alert {
-    /// Market-clock time it fired.
-    pub time: DateTime<Utc>,
-    /// The stock.
-    pub code: SecurityCode,
-    /// The stock's name, when known (else empty).
-    pub stock: String,
-    /// The rule's name.
-    pub rule: String,
-    /// The rule's kind.
-    pub kind: AlertKind,
-    /// The value that crossed the threshold (an amount, or percent for the ratio kinds).
-    pub value: f64,
-    /// The rule's threshold (same unit as `value`).
-    pub threshold: f64,
-    /// The threshold counts in both directions (an unsigned `burst` or `intensity` threshold).
-    pub both_ways: bool,
-    /// Whether the rule asks for the terminal bell.
-    pub bell: bool,
-}
-
-impl Alert {
-    /// The stock's name, or its code when the name is not known yet.
-    pub fn stock_or_code(&self) -> String {
-        if self.stock.is_empty() {
-            self.code.to_string()
-        } else {
-            self.stock.clone()
-        }
-    }
-
-    /// `v` as this alert's kind shows it: "+523M" for amounts, "+2.50%" for ratios.
-    pub fn show(&self, v: f64, units: Units) -> String {
-        if self.kind.is_ratio() {
-            format!("{v:+.2}%")
-        } else {
-            human(v, units)
-        }
-    }
-
-    /// The value as shown.
-    pub fn value_text(&self, units: Units) -> String {
-        self.show(self.value, units)
-    }
-
-    /// The threshold as shown ("±10.0M" when it counts both ways).
-    pub fn threshold_text(&self, units: Units) -> String {
-        let t = self.show(self.threshold.abs(), units);
-        if self.both_ways {
-            format!("±{}", t.trim_start_matches('+'))
-        } else {
-            self.show(self.threshold, units)
-        }
-    }
-
-    /// The time in the stock's market time zone (UTC for a market capflow has no schedule for).
-    pub fn market_time(&self) -> DateTime<chrono::FixedOffset> {
-        match Schedule::of(self.code.market) {
-            Some(s) => self.time.with_timezone(&s.tz).fixed_offset(),
-            None => self.time.fixed_offset(),
-        }
-    }
-
-    /// "2026-11-25 10:31:00 HKT": the market time with its zone's abbreviation.
-    pub fn market_time_text(&self) -> String {
-        match Schedule::of(self.code.market) {
-            Some(s) => self
-                .time
-                .with_timezone(&s.tz)
-                .format("%Y-%m-%d %H:%M:%S %Z")
-                .to_string(),
-            None => self.time.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-        }
-    }
-
-    /// The `ALERT …` line `capflow record` prints.
-    pub fn line(&self, units: Units) -> String {
-        format!(
-            "ALERT {}  {}  {}  rule {:?} ({})  value {}  threshold {}",
-            self.market_time_text(),
-            self.code,
-            self.stock_or_code(),
-            self.rule,
-            self.kind.name(),
-            self.value_text(units),
-            self.threshold_text(units),
-        )
-    }
-
-    /// One JSON object: `time` (RFC 3339 in market time), `code`, `stock`, `rule`, `kind`,
-    /// `value`, `threshold` (numbers as numbers; a ratio in percent).
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "time": self.market_time().to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-            "code": self.code.to_string(),
-            "stock": self.stock,
-            "rule": self.rule,
-            "kind": self.kind.name(),
-            "value": self.value,
-            "threshold": self.threshold,
-        })
-    }
-}

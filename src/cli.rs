@@ -1,8 +1,7 @@
 //! Command-line interface: clap definitions for `capflow` and its subcommands. Each subcommand's
 //! work lives in its module; this file only parses ([`generate`] prints completions and the man
 //! page from these definitions; [`before`] applies the dashboard's options given before a
-//! subcommand to it, or refuses them). The exit-code contract is
-//! [`Failure`](crate::failure::Failure)'s.
+//! subcommand to it, or refuses them). Exit codes are the commands' ([`crate::commands`]).
 
 use std::path::PathBuf;
 

@@ -4,13 +4,14 @@
 //!
 //! Commands stand on top of every layer and never import each other; what several of them share
 //! sits beside them: [`target`] (where to connect, and the store policy of the commands that
-//! record). Exit codes are decided here, from each layer's typed error
-//! ([`crate::failure::Failure`]).
+//! record) and [`failure`] (the exit codes). Exit codes are decided here and nowhere below: each
+//! layer returns its own typed error and [`failure::Failure`] maps it.
 
 pub mod config;
 pub mod dashboard;
 pub mod doctor;
 pub mod export;
+pub mod failure;
 pub mod fetch;
 pub mod record;
 pub mod sim;
@@ -18,7 +19,7 @@ pub mod store;
 pub mod target;
 
 use crate::cli::{self, Cli, Command};
-use crate::failure::Failure;
+use failure::Failure;
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<(), Failure> {
@@ -35,8 +36,10 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Export(args)) => export::run(&args, &load()?),
         Some(Command::Store(args)) => store::run(&args, &load()?),
         Some(Command::Doctor(args)) => doctor::run(args, cli.dashboard.config.as_deref()).await,
-        Some(Command::Completions(args)) => cli::generate::completions(args.shell),
-        Some(Command::Man) => cli::generate::man(),
+        Some(Command::Completions(args)) => {
+            cli::generate::completions(args.shell).map_err(Failure::other)
+        }
+        Some(Command::Man) => cli::generate::man().map_err(Failure::other),
         None => dashboard::run(cli.dashboard).await,
     }
 }

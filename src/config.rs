@@ -6,17 +6,22 @@
 //! it into a [`Config`] with bounds checked, collecting every problem it finds. Discovery
 //! (`--config` > `$CAPFLOW_CONFIG` > the platform config dir > built-in defaults) is in
 //! [`discover`]. Writing files is not this layer's business: `capflow config path|init|check` is
-//! the `config_command` module, the name cache lives in `store`, and OpenD watchlist groups are
+//! the `commands::config` module, the name cache lives in `store`, and OpenD watchlist groups are
 //! resolved by `poller::groups`.
 //!
 //! This module never talks to OpenD, never writes a file, never panics on bad input and never
-//! silently replaces a bad value with a default. It imports only `flow` and `failure`.
+//! silently replaces a bad value with a default. Its errors are typed ([`ConfigError`],
+//! [`NoDataDir`]); the commands decide their exit codes. It imports only `flow` and `key`.
 
 pub mod alert;
 pub mod aside;
+mod decompose;
 pub mod discover;
 pub mod file;
 pub mod keys;
+mod paths;
+mod report;
+mod sections;
 pub mod validate;
 mod watchlist;
 
@@ -325,15 +330,11 @@ impl Config {
     }
 
     /// The store file a store-reading command uses: `flag` (`--store PATH`) when given, else
-    /// [`Config::store_path`]; an input error when the platform has no data dir to default to.
-    pub fn store_path_or(&self, flag: Option<&Path>) -> Result<PathBuf, crate::failure::Failure> {
+    /// [`Config::store_path`]; [`NoDataDir`] when the platform has no data dir to default to.
+    pub fn store_path_or(&self, flag: Option<&Path>) -> Result<PathBuf, NoDataDir> {
         flag.map(Path::to_path_buf)
             .or_else(|| self.store_path())
-            .ok_or_else(|| {
-                crate::failure::Failure::input(
-                    "no data directory on this platform: name the store with --store PATH",
-                )
-            })
+            .ok_or(NoDataDir)
     }
 
     /// The watchlist with this name, if any.
@@ -418,11 +419,10 @@ impl ConfigError {
     }
 }
 
-impl From<ConfigError> for crate::failure::Failure {
-    fn from(e: ConfigError) -> Self {
-        crate::failure::Failure::input(e)
-    }
-}
+/// No store file was named and the platform has no data directory to put the default one in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("no data directory on this platform: name the store with --store PATH")]
+pub struct NoDataDir;
 
 /// A code of the config: a security code, and for Hong Kong one of 5 digits (OpenD does not
 /// know "HK.700": the message names "HK.00700").

@@ -1,10 +1,13 @@
-//! The capital-flow domain: security codes, periods and their date rules, and flow series.
+//! The capital-flow domain: security codes, periods and their date rules, flow series, what one
+//! fetch brought ([`Fetched`]) and the alerts that fired over it ([`Alert`]).
 //!
-//! Pure data and rules, no IO. `opend` converts wire messages into these types; `poller`, `app`,
-//! `ui` and the CLI only ever see these.
+//! Pure data and rules, no IO. `opend` converts wire messages into these types; `poller`,
+//! `store`, `alert`, `app`, `ui` and the commands only ever see these.
 
+pub mod alert;
 pub mod code;
 pub mod csv;
+pub mod fetched;
 pub mod period;
 pub mod problem;
 pub mod quote;
@@ -14,7 +17,9 @@ pub mod session;
 pub mod text;
 pub mod units;
 
+pub use alert::{Alert, AlertKind};
 pub use code::{CodeError, Market, SecurityCode};
+pub use fetched::Fetched;
 pub use period::{DateRange, Period, PeriodError, resolve_range};
 pub use problem::ConnProblem;
 pub use quote::Quote;

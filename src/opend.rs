@@ -8,18 +8,21 @@
 //!   implemented by the client and by fakes in tests. [`Connector`] makes new gateways, so the
 //!   poller can reconnect without knowing about sockets.
 //! - [`user_info`]: GetUserInfo (1005), the account's quote rights and quotas (a client call).
-//! - [`convert`]: wire messages ↔ `flow` types.
+//! - [`convert`]: wire messages ↔ `flow` types; [`flow_reply`]: the 3211 reply decoded in one
+//!   pass into `flow` rows (the hot path).
 //! - [`error`]: the typed [`Error`] callers branch on (reconnect, server refusal, timeout); each
 //!   keeps its cause (IO, codec, crypto, protobuf) as its `source`. [`Error::class`] says whether
 //!   a failure is a rate limit, permanent, or worth retrying ([`ErrorClass`]).
 //! - [`problem`]: [`Error::problem`], what a failure says about the connection as a whole, as
 //!   the typed [`ConnProblem`](crate::flow::ConnProblem) the guidance and the doctor speak of.
 //!
-//! It builds on `wire` (and `flow`, `failure`) only: no poller, UI or command-line knowledge.
+//! It builds on `wire` (and `flow`, `clock`) only: no poller, UI or command-line knowledge, no exit
+//! codes.
 
 pub mod client;
 pub mod convert;
 pub mod error;
+pub mod flow_reply;
 pub mod gateway;
 pub mod problem;
 pub mod user_info;

@@ -25,7 +25,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::flow::{CapitalFlow, ConnProblem, Distribution, Period, Quote, SecurityCode};
+use crate::flow::{CapitalFlow, ConnProblem, Distribution, Fetched, Period, Quote, SecurityCode};
 use crate::opend::SecurityInfo;
 
 /// What the app asks of the poller.
@@ -216,6 +216,41 @@ pub enum PollEvent {
     Names(Vec<SecurityInfo>),
     /// Status for the status bar (sent whenever it changes, at most about once a second).
     Status(PollStatus),
+}
+
+impl PollEvent {
+    /// What this event fetched, at its market-clock time: flow, a distribution or snapshots
+    /// (what the store keeps); `None` for errors, names and status.
+    pub fn fetched(&self) -> Option<Fetched<'_>> {
+        Some(match self {
+            PollEvent::Flow {
+                code,
+                flow,
+                fetched_at,
+            } => Fetched::Flow {
+                code,
+                flow,
+                at: *fetched_at,
+            },
+            PollEvent::Distribution {
+                code,
+                dist,
+                fetched_at,
+            } => Fetched::Distribution {
+                code,
+                dist,
+                at: *fetched_at,
+            },
+            PollEvent::Quotes { quotes, fetched_at } => Fetched::Quotes {
+                quotes,
+                at: *fetched_at,
+            },
+            PollEvent::StockError { .. }
+            | PollEvent::DistributionError { .. }
+            | PollEvent::Names(_)
+            | PollEvent::Status(_) => return None,
+        })
+    }
 }
 
 pub mod budget;

@@ -10,20 +10,22 @@
 //! closes only the connection at fault; see [`ConnectionLimits`] for how the cap chooses.
 //!
 //! Layout, bottom to top (each module imports only the ones before it): `hash` (the stable
-//! FNV-1a seed hash), [`universe`](mod@universe) (the securities, data only), [`model`] (flows and
-//! prices, pure), [`encode`] (flow results and listings → the prost payloads, written from the
+//! FNV-1a seed hash), [`universe`](mod@universe) (the securities, data only), `day_cache` (the
+//! bounded, process-wide memory of whole days' totals), [`model`] (flows and prices, pure but for
+//! remembering past days in `day_cache`), [`encode`] (flow results and listings → the prost payloads, written from the
 //! protocol notes and independent of the client's `opend` mapping), [`limits`] (sliding windows),
 //! `user_info` (GetUserInfo's rights, the logged-out refusal, data only),
 //! [`handler`] (one request → one reply, one function per protocol, no IO), `admission` (who
 //! holds a connection slot, no IO), `server` (TCP and the connection limits), and
 //! [`demo`] (the demo clock rule and `capflow sim`), which uses only this file's [`SimConfig`].
 //!
-//! It imports only `wire`, `flow`, `clock` and `failure`; in particular never `opend`, so a
+//! It imports only `wire`, `flow` and `clock`; in particular never `opend`, so a
 //! mapping mistake in the client cannot hide behind the same mistake here. It never talks to a
 //! real OpenD and never reads the system clock except through [`SimConfig::start`] and the
 //! [`crate::clock`] it builds.
 
 mod admission;
+mod day_cache;
 pub mod demo;
 pub mod encode;
 pub mod handler;

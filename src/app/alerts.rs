@@ -5,10 +5,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::alert::{Alert, AlertKind, AlertRule, Evaluator, command};
+use crate::alert::{Alert, AlertRule, Evaluator, command};
 use crate::flow::{SecurityCode, Units};
 use crate::poller::PollEvent;
-use crate::store::StoredAlert;
 
 /// A row is marked this long after its stock's latest alert.
 pub const MARK_MINUTES: i64 = 15;
@@ -150,34 +149,6 @@ impl Alerts {
     }
 }
 
-/// An alert as the store keeps it.
-pub fn to_stored(a: &Alert) -> StoredAlert {
-    StoredAlert {
-        time: a.time.timestamp(),
-        code: a.code.clone(),
-        stock: a.stock.clone(),
-        rule: a.rule.clone(),
-        kind: a.kind.name().to_owned(),
-        value: a.value,
-        threshold: a.threshold,
-    }
-}
-
-/// A stored alert back (`None` for a kind or time this build does not know).
-pub fn from_stored(s: StoredAlert) -> Option<Alert> {
-    Some(Alert {
-        time: DateTime::from_timestamp(s.time, 0)?,
-        kind: AlertKind::from_name(&s.kind)?,
-        code: s.code,
-        stock: s.stock,
-        rule: s.rule,
-        value: s.value,
-        threshold: s.threshold,
-        both_ways: false,
-        bell: false,
-    })
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -296,16 +267,6 @@ pub(crate) mod tests {
         assert!(!a.alerts.open);
         a.update(Action::Back);
         assert!(a.quit);
-    }
-
-    #[test]
-    fn alerts_round_trip_through_the_store_form() {
-        let a = alerted(vec![rule("r", false, &[])], &[1], (80, 24));
-        let one = a.alerts.log[0].clone();
-        assert_eq!(from_stored(to_stored(&one)), Some(one));
-        let mut bad = to_stored(&a.alerts.log[0]);
-        bad.kind = "from_the_future".into();
-        assert_eq!(from_stored(bad), None);
     }
 
     #[test]

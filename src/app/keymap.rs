@@ -1,72 +1,12 @@
 //! The key → [`Action`] table. Dispatch is a lookup in it, and the help overlay is generated from
-//! it, so the two cannot drift. Keys are the app's own [`Key`]: the tui turns terminal key
-//! presses into them, so nothing here knows the terminal or its input library.
+//! it, so the two cannot drift. Keys are [`Key`] (of [`crate::key`], shared with the config's
+//! `[keys]`): the tui turns terminal key presses into them, so nothing here knows the terminal
+//! or its input library.
 
 use super::Action;
-use crate::config::keys::{KeyName, KeySpec, KeysConfig};
+use crate::config::keys::KeysConfig;
 use crate::flow::Period;
-
-/// A key the dashboard can bind. The tui maps terminal keys onto these; any other key is
-/// never bound and does not reach the app.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum KeyCode {
-    /// A character, with its case ('?' and 'K' are Shift presses).
-    Char(char),
-    /// ↑.
-    Up,
-    /// ↓.
-    Down,
-    /// ←.
-    Left,
-    /// →.
-    Right,
-    /// Page up.
-    PageUp,
-    /// Page down.
-    PageDown,
-    /// Home.
-    Home,
-    /// End.
-    End,
-    /// Tab.
-    Tab,
-    /// Shift-Tab.
-    BackTab,
-    /// Escape.
-    Esc,
-}
-
-/// A key press with the modifiers that tell bindings apart. Shift is not one of them: characters
-/// carry their case and Shift-Tab is [`KeyCode::BackTab`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Key {
-    /// The key.
-    pub code: KeyCode,
-    /// Ctrl held.
-    pub ctrl: bool,
-    /// Alt held.
-    pub alt: bool,
-}
-
-impl Key {
-    /// The key pressed alone.
-    pub const fn plain(code: KeyCode) -> Key {
-        Key {
-            code,
-            ctrl: false,
-            alt: false,
-        }
-    }
-
-    /// The key pressed with Ctrl.
-    pub const fn ctrl(code: KeyCode) -> Key {
-        Key {
-            code,
-            ctrl: true,
-            alt: false,
-        }
-    }
-}
+pub use crate::key::{Key, KeyCode};
 
 /// One binding: a key (with exact modifiers), what it does, and how help shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -179,29 +119,6 @@ fn action_of(name: &str) -> Option<(Action, &'static str)> {
     })
 }
 
-/// The app's key for a config key.
-fn key_of(k: KeySpec) -> Key {
-    let code = match k.key {
-        KeyName::Char(c) => KeyCode::Char(c),
-        KeyName::Up => KeyCode::Up,
-        KeyName::Down => KeyCode::Down,
-        KeyName::Left => KeyCode::Left,
-        KeyName::Right => KeyCode::Right,
-        KeyName::PageUp => KeyCode::PageUp,
-        KeyName::PageDown => KeyCode::PageDown,
-        KeyName::Home => KeyCode::Home,
-        KeyName::End => KeyCode::End,
-        KeyName::Tab => KeyCode::Tab,
-        KeyName::BackTab => KeyCode::BackTab,
-        KeyName::Esc => KeyCode::Esc,
-    };
-    Key {
-        code,
-        ctrl: k.ctrl,
-        alt: k.alt,
-    }
-}
-
 impl Keymap {
     /// The key table of the config's `[keys]` (validated there: every key has one action).
     /// Help lists the actions in their usual order, each with its keys.
@@ -213,7 +130,7 @@ impl Keymap {
             };
             for spec in specs {
                 bindings.push(Binding {
-                    key: key_of(*spec),
+                    key: *spec,
                     action: action.clone(),
                     key_label: spec.to_string(),
                     description,
@@ -297,10 +214,7 @@ mod tests {
         let mut keys = KeysConfig::default();
         for (action, specs) in &mut keys.bindings {
             if action == "alert_log" {
-                *specs = vec![
-                    KeySpec::parse("A").unwrap(),
-                    KeySpec::parse("Ctrl-a").unwrap(),
-                ];
+                *specs = vec![Key::parse("A").unwrap(), Key::parse("Ctrl-a").unwrap()];
             }
         }
         let km = Keymap::from_config(&keys);

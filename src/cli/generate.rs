@@ -7,7 +7,6 @@ use clap::CommandFactory;
 use clap_complete::Shell as Generator;
 
 use super::{Cli, Shell};
-use crate::failure::Failure;
 
 impl From<Shell> for Generator {
     fn from(s: Shell) -> Self {
@@ -40,21 +39,19 @@ pub fn man_page() -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
-fn write_stdout(bytes: &[u8]) -> Result<(), Failure> {
+fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(bytes)
-        .and_then(|()| out.flush())
-        .map_err(Failure::other)
+    out.write_all(bytes).and_then(|()| out.flush())
 }
 
 /// Prints the completion script for `shell`.
-pub fn completions(shell: Shell) -> Result<(), Failure> {
+pub fn completions(shell: Shell) -> std::io::Result<()> {
     write_stdout(&completion_script(shell))
 }
 
 /// Prints the man page.
-pub fn man() -> Result<(), Failure> {
-    write_stdout(&man_page().map_err(Failure::other)?)
+pub fn man() -> std::io::Result<()> {
+    write_stdout(&man_page()?)
 }
 
 #[cfg(test)]

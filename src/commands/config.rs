@@ -13,9 +13,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{ConfigAction, ConfigArgs};
+use crate::commands::failure::Failure;
 use crate::config::discover::{Location, Source, load_from, resolve_path};
 use crate::config::{Config, ConfigError, EXAMPLE};
-use crate::failure::Failure;
 
 /// Runs `capflow config …`; `cli_path` is the global `--config`.
 #[allow(clippy::needless_pass_by_value)] // owned, like the other subcommands' `run(args)`

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use super::target;
 use crate::cli::DashboardArgs;
+use crate::commands::failure::Failure;
 use crate::commands::target::store::{Recording, StoreFlags};
-use crate::failure::Failure;
 use crate::store::{Batch, Record, Store, Writer};
 use crate::{app, clock, config, flow, opend, sim, tui};
 
@@ -91,7 +91,16 @@ pub async fn run(args: DashboardArgs) -> Result<(), Failure> {
     let result = tui::run(opts).await;
     sim_stop(target.sim).await;
     drop(demo_file);
-    result
+    result.map_err(failure)
+}
+
+/// The dashboard's error as the command's failure: a log file it cannot use is bad input
+/// (exit 2, `--log-file PATH` fixes it); the terminal, signals or a task failing is exit 1.
+fn failure(e: tui::Error) -> Failure {
+    match e {
+        tui::Error::Log(e) => Failure::input(e),
+        e => Failure::other_msg(e),
+    }
 }
 
 async fn sim_stop(sim: Option<sim::SimHandle>) {
@@ -251,6 +260,20 @@ fn dashboard_watchlists(cfg: &config::Config) -> Vec<app::Watchlist> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unusable_log_path_is_an_input_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("file");
+        std::fs::write(&file, "x").unwrap();
+        // A directory cannot be created under a regular file.
+        let err = failure(
+            crate::logging::init(Some(file.join("capflow.log")))
+                .unwrap_err()
+                .into(),
+        );
+        assert!(matches!(&err, Failure::Input(m) if m.to_string().contains("--log-file")));
+    }
 
     #[test]
     fn the_demo_opens_on_a_market_that_trades() {

@@ -28,9 +28,9 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::cli::{DoctorArgs, DoctorFormat};
+use crate::commands::failure::Failure;
 use crate::commands::target::{check_addr, load_rsa_key};
 use crate::config::{Config, discover};
-use crate::failure::Failure;
 use crate::opend::ConnectOptions;
 
 /// One check's outcome.

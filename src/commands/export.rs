@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use serde_json::json;
 
 use crate::cli::{ExportArgs, ExportFormat, ExportPeriod};
+use crate::commands::failure::Failure;
 use crate::config::{Config, WatchlistSource};
-use crate::failure::Failure;
 use crate::flow::csv::{DISTRIBUTION_HEADER, FLOW_HEADER, distribution_row, flow_row};
 use crate::flow::period::parse_date;
 use crate::flow::{CapitalFlow, FlowItem, Period, SecurityCode};

@@ -10,8 +10,8 @@ use std::io::{IsTerminal, Write};
 use chrono::Local;
 
 use crate::cli::{FetchArgs, Format};
+use crate::commands::failure::Failure;
 use crate::commands::target::Target;
-use crate::failure::Failure;
 use crate::flow::{CapitalFlow, DateRange, Period, SecurityCode, Units, human, resolve_range};
 use crate::opend::{Client, FlowRequest, Gateway};
 

@@ -12,8 +12,8 @@ use std::net::SocketAddr;
 use chrono::{DateTime, Utc};
 
 use crate::cli::SimArgs;
+use crate::commands::failure::Failure;
 use crate::commands::target::load_rsa_key;
-use crate::failure::Failure;
 use crate::sim::{ConnectionLimits, SimConfig, start};
 
 /// Checks `--listen`: a socket address, loopback unless remote access is allowed.

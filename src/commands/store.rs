@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use crate::cli::{StoreAction, StoreArgs};
+use crate::commands::failure::Failure;
 use crate::config::Config;
-use crate::failure::Failure;
 use crate::flow::period::parse_date;
 use crate::store::{Store, StoreInfo};
 

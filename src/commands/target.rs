@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::cli::OpendArgs;
-use crate::failure::Failure;
+use crate::commands::failure::Failure;
 use crate::opend::ConnectOptions;
 use crate::wire::crypto::RsaKey;
 
@@ -138,8 +138,8 @@ pub mod store {
 
     use chrono::{DateTime, Utc};
 
+    use crate::commands::failure::Failure;
     use crate::config::Config;
-    use crate::failure::Failure;
     use crate::store::{Pruned, Store, StoreError};
 
     /// The store flags of a recording command.

@@ -5,121 +5,15 @@
 //!
 //! The action names and their default keys are [`DEFAULTS`]; `app::keymap` builds the key table
 //! (and so the help overlay) from them and a test there checks its built-in table is the same.
+//! Keys are [`crate::key::Key`], the one key type the config and the app share.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::ops::Range;
 
 use toml::Spanned;
 
-/// A key the dashboard can bind, as the config names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum KeyName {
-    /// A character, with its case.
-    Char(char),
-    /// ↑.
-    Up,
-    /// ↓.
-    Down,
-    /// ←.
-    Left,
-    /// →.
-    Right,
-    /// Page up.
-    PageUp,
-    /// Page down.
-    PageDown,
-    /// Home.
-    Home,
-    /// End.
-    End,
-    /// Tab.
-    Tab,
-    /// Shift-Tab.
-    BackTab,
-    /// Escape.
-    Esc,
-}
-
-/// A key with the modifiers that tell bindings apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct KeySpec {
-    /// The key.
-    pub key: KeyName,
-    /// Ctrl held.
-    pub ctrl: bool,
-    /// Alt held.
-    pub alt: bool,
-}
-
-const NAMED: [(&str, KeyName); 12] = [
-    ("Up", KeyName::Up),
-    ("Down", KeyName::Down),
-    ("Left", KeyName::Left),
-    ("Right", KeyName::Right),
-    ("PgUp", KeyName::PageUp),
-    ("PgDn", KeyName::PageDown),
-    ("Home", KeyName::Home),
-    ("End", KeyName::End),
-    ("Tab", KeyName::Tab),
-    ("Shift-Tab", KeyName::BackTab),
-    ("Esc", KeyName::Esc),
-    ("Space", KeyName::Char(' ')),
-];
-
-impl KeySpec {
-    /// Parses "k", "K", "?", "Up", "PgDn", "Shift-Tab", "Esc", "Space", "Ctrl-c", "Alt-x".
-    pub fn parse(s: &str) -> Option<KeySpec> {
-        let (ctrl, alt, rest) = if let Some(r) = s.strip_prefix("Ctrl-") {
-            (true, false, r)
-        } else if let Some(r) = s.strip_prefix("Alt-") {
-            (false, true, r)
-        } else {
-            (false, false, s)
-        };
-        let key = if let Some((_, k)) = NAMED.iter().find(|(n, _)| *n == rest) {
-            *k
-        } else {
-            let mut chars = rest.chars();
-            match (chars.next(), chars.next()) {
-                // Ctrl with a letter arrives lower-case from terminals.
-                (Some(c), None) if !c.is_control() => {
-                    KeyName::Char(if ctrl { c.to_ascii_lowercase() } else { c })
-                }
-                _ => return None,
-            }
-        };
-        Some(KeySpec { key, ctrl, alt })
-    }
-}
-
-impl fmt::Display for KeySpec {
-    /// How help writes the key: "↑", "k", "PgUp", "Ctrl-C".
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.ctrl {
-            f.write_str("Ctrl-")?;
-        }
-        if self.alt {
-            f.write_str("Alt-")?;
-        }
-        match self.key {
-            KeyName::Up => f.write_str("↑"),
-            KeyName::Down => f.write_str("↓"),
-            KeyName::Left => f.write_str("←"),
-            KeyName::Right => f.write_str("→"),
-            KeyName::Char(' ') => f.write_str("Space"),
-            KeyName::Char(c) if self.ctrl => write!(f, "{}", c.to_ascii_uppercase()),
-            KeyName::Char(c) => write!(f, "{c}"),
-            other => {
-                let name = NAMED
-                    .iter()
-                    .find(|(_, k)| *k == other)
-                    .map_or("?", |(n, _)| n);
-                f.write_str(name)
-            }
-        }
-    }
-}
+use super::report::Problem;
+use crate::key::{Key, NAMED};
 
 /// The actions and their default keys, in help order.
 pub const DEFAULTS: &[(&str, &[&str])] = &[
@@ -151,7 +45,7 @@ pub const DEFAULTS: &[(&str, &[&str])] = &[
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeysConfig {
     /// (action, keys), every action of [`DEFAULTS`] once.
-    pub bindings: Vec<(String, Vec<KeySpec>)>,
+    pub bindings: Vec<(String, Vec<Key>)>,
 }
 
 impl Default for KeysConfig {
@@ -162,7 +56,7 @@ impl Default for KeysConfig {
                 .map(|(a, keys)| {
                     (
                         (*a).to_owned(),
-                        keys.iter().filter_map(|k| KeySpec::parse(k)).collect(),
+                        keys.iter().filter_map(|k| Key::parse(k)).collect(),
                     )
                 })
                 .collect(),
@@ -183,12 +77,12 @@ pub enum KeysValue {
 pub fn keys(
     table: Vec<(Spanned<String>, KeysValue)>,
     line_col: impl Fn(&Range<usize>) -> String,
-) -> (KeysConfig, Vec<super::alert::Problem>) {
+) -> (KeysConfig, Vec<Problem>) {
     let mut problems = Vec::new();
     let mut cfg = KeysConfig::default();
     let names: Vec<&str> = DEFAULTS.iter().map(|(a, _)| *a).collect();
     // Where each overridden action's keys were written.
-    let mut written: HashMap<KeySpec, (String, Range<usize>)> = HashMap::new();
+    let mut written: HashMap<Key, (String, Range<usize>)> = HashMap::new();
     let mut overridden: Vec<String> = Vec::new();
     for (action, value) in table {
         let Some(slot) = cfg.bindings.iter_mut().find(|(a, _)| a == action.get_ref()) else {
@@ -218,7 +112,7 @@ pub fn keys(
         }
         let mut specs = Vec::new();
         for k in list {
-            match KeySpec::parse(k.get_ref()) {
+            match Key::parse(k.get_ref()) {
                 None => problems.push((
                     Some(k.span()),
                     format!(
@@ -274,29 +168,6 @@ pub fn keys(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn keys_parse_and_print_as_help_shows_them() {
-        for (text, shown) in [
-            ("k", "k"),
-            ("K", "K"),
-            ("?", "?"),
-            ("Up", "↑"),
-            ("PgDn", "PgDn"),
-            ("Shift-Tab", "Shift-Tab"),
-            ("Ctrl-c", "Ctrl-C"),
-            ("Ctrl-C", "Ctrl-C"),
-            ("Alt-x", "Alt-x"),
-            ("Space", "Space"),
-            ("Esc", "Esc"),
-        ] {
-            let k = KeySpec::parse(text).unwrap_or_else(|| panic!("{text}"));
-            assert_eq!(k.to_string(), shown, "{text}");
-        }
-        for bad in ["", "ab", "Ctrl-", "F1", "up", "\u{7}"] {
-            assert_eq!(KeySpec::parse(bad), None, "{bad:?}");
-        }
-    }
 
     #[test]
     fn every_default_key_parses_and_no_key_has_two_actions() {

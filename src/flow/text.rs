@@ -13,18 +13,41 @@ pub fn is_control(c: char) -> bool {
     matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}')
 }
 
+/// Whether `s` holds a control character ([`is_control`]), found from its UTF-8 bytes.
+pub fn has_control(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    // Printable ASCII (20..=7E) is nearly all OpenD sends: one branch-free pass the compiler
+    // vectorises, and no control character is possible.
+    let outside = bytes
+        .iter()
+        .fold(false, |acc, &b| acc | (b.wrapping_sub(0x20) > 0x7e - 0x20));
+    if !outside {
+        return false;
+    }
+    let mut after_c2 = false;
+    for &b in bytes {
+        // After a C2 lead byte comes a continuation byte (80..=BF): 80..=9F make U+0080..=U+009F.
+        if b < 0x20 || b == 0x7f || (after_c2 && b < 0xa0) {
+            return true;
+        }
+        after_c2 = b == 0xc2;
+    }
+    false
+}
+
 /// `s` without control characters; borrowed when there were none.
 pub fn clean(s: &str) -> Cow<'_, str> {
-    if s.chars().any(is_control) {
+    if has_control(s) {
         Cow::Owned(s.chars().filter(|&c| !is_control(c)).collect())
     } else {
         Cow::Borrowed(s)
     }
 }
 
-/// [`clean`] for an owned string: no copy when there is nothing to drop.
+/// [`clean`] for an owned string: `s` itself (no copy, no allocation) when there is nothing to
+/// drop.
 pub fn clean_owned(s: String) -> String {
-    if s.chars().any(is_control) {
+    if has_control(&s) {
         s.chars().filter(|&c| !is_control(c)).collect()
     } else {
         s
@@ -54,6 +77,28 @@ mod tests {
         ] {
             assert!(matches!(clean(s), Cow::Borrowed(b) if b == s), "{s}");
         }
+    }
+
+    #[test]
+    fn the_byte_check_agrees_with_the_char_check_on_every_char() {
+        // Every char alone, and next to C2-led printable chars (U+00A0 and U+00BF, bytes C2 A0
+        // and C2 BF), so the byte after one of them is never taken for a C1 character's.
+        for c in (0u32..0x3000)
+            .chain(0xfff0..0x1_0000)
+            .filter_map(char::from_u32)
+        {
+            for s in [c.to_string(), format!("\u{a0}{c}"), format!("{c}\u{bf}")] {
+                assert_eq!(has_control(&s), s.chars().any(is_control), "{s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn clean_owned_returns_the_same_allocation_when_clean() {
+        let s = String::from("2026-11-25 09:30:00");
+        let ptr = s.as_ptr();
+        let out = clean_owned(s);
+        assert_eq!(out.as_ptr(), ptr, "no copy");
     }
 
     #[test]

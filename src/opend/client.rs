@@ -25,6 +25,7 @@ use tokio_util::sync::DropGuard;
 use tracing::debug;
 
 use super::error::{BadReply, ConnectError, DisconnectReason};
+use super::flow_reply::{FlowReply, FlowS2c};
 use super::{Error, Result};
 use crate::clock::ServerClock;
 use crate::flow::text::clean_owned;
@@ -256,7 +257,7 @@ impl Client {
         Rsp: Envelope,
     {
         let body = self.request(proto, req.encode_to_vec()).await?;
-        let rsp = Rsp::decode(body).map_err(|e| Error::Decode {
+        let rsp = Rsp::decode_body(body).map_err(|e| Error::Decode {
             proto_id: proto,
             reason: BadReply::Protobuf(e),
         })?;
@@ -278,39 +279,64 @@ impl Drop for Pending<'_> {
 }
 
 /// A `Response` message: `retType`, `retMsg`, `s2c`.
-pub trait Envelope: Message + Default + Sized {
+pub trait Envelope: Sized {
     /// The payload type.
     type S2c;
+    /// Decodes a reply body.
+    fn decode_body(body: Bytes) -> std::result::Result<Self, prost::DecodeError>;
     /// The payload, or the server's error verbatim.
     fn into_s2c(self, proto: u32) -> Result<Self::S2c>;
+}
+
+/// The payload of a reply with these envelope fields, or the server's error (its message
+/// cleaned of control characters; a stock sentence when it sent none).
+pub fn open_envelope<S>(
+    proto: u32,
+    ret_type: i32,
+    ret_msg: Option<String>,
+    err_code: Option<i32>,
+    s2c: Option<S>,
+) -> Result<S> {
+    if ret_type != 0 {
+        return Err(Error::Server {
+            proto_id: proto,
+            ret_type,
+            msg: ret_msg
+                .map(clean_owned)
+                .filter(|m| !m.trim().is_empty())
+                .unwrap_or_else(|| format!("OpenD returned retType {ret_type} without a message")),
+            err_code,
+        });
+    }
+    s2c.ok_or(Error::Decode {
+        proto_id: proto,
+        reason: BadReply::NoS2c,
+    })
 }
 
 macro_rules! envelope {
     ($($m:ident),* $(,)?) => {$(
         impl Envelope for pb::$m::Response {
             type S2c = pb::$m::S2c;
+            fn decode_body(body: Bytes) -> std::result::Result<Self, prost::DecodeError> {
+                <Self as Message>::decode(body)
+            }
             fn into_s2c(self, proto: u32) -> Result<Self::S2c> {
-                if self.ret_type != 0 {
-                    return Err(Error::Server {
-                        proto_id: proto,
-                        ret_type: self.ret_type,
-                        msg: self
-                            .ret_msg
-                            .map(clean_owned)
-                            .filter(|m| !m.trim().is_empty())
-                            .unwrap_or_else(|| {
-                                format!("OpenD returned retType {} without a message", self.ret_type)
-                            }),
-                        err_code: self.err_code,
-                    });
-                }
-                self.s2c.ok_or_else(|| Error::Decode {
-                    proto_id: proto,
-                    reason: BadReply::NoS2c,
-                })
+                open_envelope(proto, self.ret_type, self.ret_msg, self.err_code, self.s2c)
             }
         }
     )*};
+}
+
+/// The 3211 reply, decoded straight into `flow` rows.
+impl Envelope for FlowReply {
+    type S2c = FlowS2c;
+    fn decode_body(body: Bytes) -> std::result::Result<Self, prost::DecodeError> {
+        FlowReply::decode(&body)
+    }
+    fn into_s2c(self, proto: u32) -> Result<FlowS2c> {
+        open_envelope(proto, self.ret_type, self.ret_msg, self.err_code, self.s2c)
+    }
 }
 
 envelope!(

@@ -7,13 +7,12 @@ use chrono::{DateTime, Utc};
 
 use super::Result;
 use super::client::Client;
+use super::flow_reply::{FlowReply, FlowS2c};
 use super::gateway::{
     FlowRequest, Gateway, GlobalState, MarketState, SecurityInfo, SecurityKind, Snapshot, UserGroup,
 };
 use crate::flow::text::{clean, clean_owned};
-use crate::flow::{
-    CapitalFlow, Distribution, FlowItem, Market, Period, Quote, SecurityCode, SizeSplit,
-};
+use crate::flow::{CapitalFlow, Distribution, Market, Period, Quote, SecurityCode, SizeSplit};
 use crate::wire::pb::{self, qot_common};
 use crate::wire::proto_id;
 
@@ -51,28 +50,7 @@ pub fn capital_flow_from_pb(
     code: Option<SecurityCode>,
     period: Period,
 ) -> CapitalFlow {
-    CapitalFlow {
-        code,
-        period,
-        items: s2c
-            .flow_item_list
-            .into_iter()
-            .map(|it| FlowItem {
-                time: it.time.map(clean_owned).unwrap_or_default(),
-                timestamp: it.timestamp,
-                in_flow: it.in_flow,
-                main_in_flow: it.main_in_flow,
-                split: SizeSplit {
-                    super_: it.super_in_flow.unwrap_or(0.0),
-                    big: it.big_in_flow.unwrap_or(0.0),
-                    mid: it.mid_in_flow.unwrap_or(0.0),
-                    sml: it.sml_in_flow.unwrap_or(0.0),
-                },
-            })
-            .collect(),
-        last_valid_time: s2c.last_valid_time.map(clean_owned),
-        last_valid_timestamp: s2c.last_valid_timestamp,
-    }
+    FlowS2c::from_pb(s2c).into_flow(code, period)
 }
 
 /// A [`CapitalFlow`] as a 3211 reply payload (what the simulator sends).
@@ -189,16 +167,9 @@ pub fn global_state_from_pb(s: &pb::get_global_state::S2c) -> GlobalState {
 impl Gateway for Client {
     async fn capital_flow(&self, req: &FlowRequest) -> Result<CapitalFlow> {
         let s2c = self
-            .call::<_, pb::qot_get_capital_flow::Response>(
-                proto_id::QOT_GET_CAPITAL_FLOW,
-                &capital_flow_request(req),
-            )
+            .call::<_, FlowReply>(proto_id::QOT_GET_CAPITAL_FLOW, &capital_flow_request(req))
             .await?;
-        Ok(capital_flow_from_pb(
-            s2c,
-            Some(req.code.clone()),
-            req.period,
-        ))
+        Ok(s2c.into_flow(Some(req.code.clone()), req.period))
     }
 
     async fn capital_distribution(&self, code: &SecurityCode) -> Result<Distribution> {

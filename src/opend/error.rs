@@ -6,7 +6,7 @@
 //! [`DecodeError`]); the one-line messages are what users see. The types stay `Clone` and
 //! `PartialEq` (IO errors are shared behind [`IoError`]) so the poller can keep and compare them.
 //! This module only describes failures: it does no IO and knows nothing of the command line
-//! beyond the exit-code mapping into [`Failure`](crate::failure::Failure).
+//! (the commands map these errors to exit codes).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -175,22 +175,6 @@ fn names_permanent(msg: &str) -> bool {
             let rest = m.get(i + p.len()..).unwrap_or_default();
             !rest.trim_start().starts_with("firm")
         })
-}
-
-impl From<Error> for crate::failure::Failure {
-    /// Exit 4 when OpenD refused or sent something wrong, 2 for requests capflow refuses to send,
-    /// 3 when OpenD cannot be reached; the error stays the failure's cause.
-    fn from(e: Error) -> Self {
-        use crate::failure::Failure;
-        match e {
-            Error::Server { .. } | Error::Decode { .. } | Error::Packet(_) => Failure::server(e),
-            Error::Invalid(_) | Error::NotAllowed(_) => Failure::input(e),
-            Error::Connect { .. }
-            | Error::Handshake(_)
-            | Error::Disconnected(_)
-            | Error::Timeout { .. } => Failure::connection(e),
-        }
-    }
 }
 
 /// Result alias for the client.

@@ -5,14 +5,24 @@
 //! week/month sums are exact in f64. The current minute grows with the elapsed fraction of that
 //! minute, so values move as the clock runs. This module does no IO and reads no clock.
 //!
-//! Inside the simulator it sits above [`universe`](mod@super::universe) (the listings it models)
-//! and `hash` (the seeds); neither of them imports it.
+//! A history (a year of DAY, WEEK or MONTH rows) needs the total of every trading day in it. A
+//! past day's total never changes, so it is simulated once (the day's random minutes summed,
+//! `day_total`, without keeping them) and remembered in `day_cache` by (seed, listing, day);
+//! only the latest session, which may still be trading, is simulated on every request. The
+//! replies are the same bytes either way (`tests/it/sim_pinned.rs`).
+//!
+//! Inside the simulator it sits above [`universe`](mod@super::universe) (the listings it models),
+//! `hash` (the seeds) and `day_cache`; none of them imports it.
+
+mod format;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, Utc};
 
+use super::day_cache;
 use super::hash::fnv1a;
 use super::universe::Listing;
 use crate::flow::{CapitalFlow, Distribution, FlowItem, Period, Schedule, SecurityKind, SizeSplit};
+use format::{fmt_time, ymd};
 
 /// Share of turnover per order size (super, big, mid, small).
 const SHARES: [f64; 4] = [0.3, 0.25, 0.25, 0.2];
@@ -93,56 +103,97 @@ impl DayState {
     }
 }
 
-/// Generates the whole day for a listing.
-pub fn day_path(seed: u64, listing: &Listing, sched: &Schedule, date: NaiveDate) -> DayPath {
-    let minutes = sched.minutes();
-    let n = minutes.len();
-    let ds = date.format("%Y-%m-%d").to_string();
-    let mut rng = fastrand::Rng::with_seed(fnv1a(
-        seed,
-        &[listing.code.as_bytes(), ds.as_bytes(), b"day"],
-    ));
-    let day_mult = 0.6 + 0.9 * rng.f64();
-    let per_min = listing.turnover_m * 1e6 / count_f64(n) * day_mult;
-    // Day drift of the main force, and small orders leaning against it.
-    let main0 = (rng.f64() - 0.5) * 0.16;
-    let mut bias = [
-        main0 + (rng.f64() - 0.5) * 0.04,
-        main0 * 0.8 + (rng.f64() - 0.5) * 0.04,
-        (rng.f64() - 0.5) * 0.06,
-        -main0 * 0.7 + (rng.f64() - 0.5) * 0.04,
-    ];
-    let mut flows = Vec::with_capacity(n);
-    let mut gross = Vec::with_capacity(n);
-    for i in 0..n {
-        let fi = count_f64(i);
-        let from_close = count_f64(n - 1 - i);
-        let mut w = 1.0 + 2.5 * (-fi / 12.0).exp() + 1.8 * (-from_close / 8.0).exp();
+/// The weight of each of a day's `n` minutes: busier just after the open and before the close.
+fn minute_weights(n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| {
+            let fi = count_f64(i);
+            let from_close = count_f64(n - 1 - i);
+            1.0 + 2.5 * (-fi / 12.0).exp() + 1.8 * (-from_close / 8.0).exp()
+        })
+        .collect()
+}
+
+/// The random draws of one day of one listing, minute by minute. [`day_path`] keeps them and
+/// [`day_total`] only sums them: both read this one generator, so they cannot disagree.
+struct DayDraws {
+    rng: fastrand::Rng,
+    per_min: f64,
+    bias: [f64; 4],
+}
+
+impl DayDraws {
+    /// The day `date` of `listing`, `n` minutes long.
+    fn new(seed: u64, listing: &Listing, date: NaiveDate, n: usize) -> Self {
+        let ds = ymd(date);
+        let mut rng = fastrand::Rng::with_seed(fnv1a(
+            seed,
+            &[listing.code.as_bytes(), ds.as_bytes(), b"day"],
+        ));
+        let day_mult = 0.6 + 0.9 * rng.f64();
+        let per_min = listing.turnover_m * 1e6 / count_f64(n) * day_mult;
+        // Day drift of the main force, and small orders leaning against it.
+        let main0 = (rng.f64() - 0.5) * 0.16;
+        let bias = [
+            main0 + (rng.f64() - 0.5) * 0.04,
+            main0 * 0.8 + (rng.f64() - 0.5) * 0.04,
+            (rng.f64() - 0.5) * 0.06,
+            -main0 * 0.7 + (rng.f64() - 0.5) * 0.04,
+        ];
+        DayDraws { rng, per_min, bias }
+    }
+
+    /// The next minute, of weight `w` ([`minute_weights`]): net inflow per size and gross
+    /// turnover, whole numbers.
+    fn minute(&mut self, mut w: f64) -> ([f64; 4], f64) {
+        let rng = &mut self.rng;
         if rng.f64() < 0.02 {
             w *= 3.0 + 5.0 * rng.f64();
         }
         // Regime: drift slowly, sometimes reverse.
         if rng.f64() < 1.0 / 150.0 {
             let k = 0.5 + 0.7 * rng.f64();
-            for b in &mut bias {
+            for b in &mut self.bias {
                 *b = -*b * k;
             }
         }
         let mut row = [0.0; 4];
         for (s, v) in row.iter_mut().enumerate() {
-            bias[s] = (bias[s] + (rng.f64() - 0.5) * 0.02).clamp(-0.3, 0.3);
+            self.bias[s] = (self.bias[s] + (rng.f64() - 0.5) * 0.02).clamp(-0.3, 0.3);
             let noise = (rng.f64() - 0.5) * 0.5;
-            *v = (per_min * w * SHARES[s] * (bias[s] + noise)).round();
+            *v = (self.per_min * w * SHARES[s] * (self.bias[s] + noise)).round();
         }
-        flows.push(row);
-        gross.push((per_min * w).round());
+        (row, (self.per_min * w).round())
     }
+}
+
+/// Generates the whole day for a listing.
+pub fn day_path(seed: u64, listing: &Listing, sched: &Schedule, date: NaiveDate) -> DayPath {
+    let minutes = sched.minutes();
+    let weights = minute_weights(minutes.len());
+    let mut draws = DayDraws::new(seed, listing, date, minutes.len());
+    let (flows, gross) = weights.iter().map(|w| draws.minute(*w)).unzip();
     DayPath {
         date,
         minutes,
         flows,
         gross,
     }
+}
+
+/// The net inflow per size of the whole day `date` (the sum of [`day_path`]'s flows, in the
+/// same order, so the same bits as [`day_state`]'s total once the day is over), for a day of
+/// `weights.len()` minutes ([`minute_weights`]): no minute is kept, no time zone consulted.
+fn day_total(seed: u64, listing: &Listing, date: NaiveDate, weights: &[f64]) -> [f64; 4] {
+    let mut draws = DayDraws::new(seed, listing, date, weights.len());
+    let mut acc = [0.0; 4];
+    for w in weights {
+        let (row, _) = draws.minute(*w);
+        for (a, f) in acc.iter_mut().zip(row) {
+            *a += f;
+        }
+    }
+    acc
 }
 
 /// The day's cumulative state at market time `now` (whole day if `now` is after the close).
@@ -231,10 +282,6 @@ fn sched_of(listing: &Listing) -> Option<Schedule> {
     Schedule::of(listing.market())
 }
 
-fn fmt_time(date: NaiveDate, t: NaiveTime) -> String {
-    format!("{} {}", date.format("%Y-%m-%d"), t.format("%H:%M:%S"))
-}
-
 impl Model {
     /// The state of the latest session at `now` (the current one when open, else the last one).
     pub fn today(&self, listing: &Listing, now: DateTime<Utc>) -> Option<DayState> {
@@ -290,6 +337,10 @@ impl Model {
     }
 
     /// Day totals for trading days in `[from, to]`, clipped to the last year up to `now`.
+    ///
+    /// Every day before the latest session is over: its total is simulated once per (seed,
+    /// listing, day) and then found in the day cache (`day_cache`). The latest session may still
+    /// be trading, so it is simulated up to `now` on every call.
     pub fn days(
         &self,
         listing: &Listing,
@@ -305,17 +356,37 @@ impl Model {
             .checked_sub_days(Days::new(HISTORY_DAYS))
             .unwrap_or(latest);
         let (from, to) = (from.max(first), to.min(latest));
-        let mut out = Vec::new();
+        let mut past = Vec::new();
+        let mut with_latest = false;
         let mut d = from;
         while d <= to {
             if Schedule::is_trading_day(d) {
-                let st = day_state(&day_path(self.seed, listing, &sched, d), &sched, now);
-                out.push((d, st.total()));
+                if d < latest {
+                    past.push(d);
+                } else {
+                    with_latest = true;
+                }
             }
             d = match d.succ_opt() {
                 Some(n) => n,
                 None => break,
             };
+        }
+        let totals =
+            day_cache::totals(self.seed, listing.code, listing.turnover_m, &past, |days| {
+                let weights = minute_weights(sched.minutes().len());
+                days.iter()
+                    .map(|d| day_total(self.seed, listing, *d, &weights))
+                    .collect()
+            });
+        let mut out: Vec<(NaiveDate, SizeSplit)> = past
+            .into_iter()
+            .zip(totals)
+            .map(|(d, t)| (d, SizeSplit::from_array(t)))
+            .collect();
+        if with_latest {
+            let st = day_state(&day_path(self.seed, listing, &sched, latest), &sched, now);
+            out.push((latest, st.total()));
         }
         out
     }
@@ -439,7 +510,7 @@ impl Model {
         let date = sched.latest_session_date(now);
         let path = day_path(self.seed, listing, &sched, date);
         let st = day_state(&path, &sched, now);
-        let ds = date.format("%Y-%m-%d").to_string();
+        let ds = ymd(date);
         let mut rng = fastrand::Rng::with_seed(fnv1a(
             self.seed,
             &[listing.code.as_bytes(), ds.as_bytes(), b"px"],
@@ -641,6 +712,30 @@ mod tests {
         assert_eq!(dist.update_time.as_deref(), Some("2026-11-25 11:00:00"));
         let q = M.quote(l, now);
         assert!(q.low <= q.cur && q.cur <= q.high && q.turnover > 0.0);
+    }
+
+    #[test]
+    fn a_past_day_total_is_the_path_summed() {
+        let mut rng = fastrand::Rng::with_seed(5);
+        let listings: Vec<&Listing> = crate::sim::universe::universe()
+            .iter()
+            .filter(|l| l.kind.has_capital_flow())
+            .collect();
+        for _ in 0..40 {
+            let l = listings[rng.usize(..listings.len())];
+            let sched = Schedule::of(l.market()).unwrap();
+            let date = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() + Days::new(rng.u64(0..3000));
+            let weights = minute_weights(sched.minutes().len());
+            let seed = rng.u64(..);
+            let later = sched.close_of(date) + chrono::Duration::days(3);
+            let path = day_path(seed, l, &sched, date);
+            assert_eq!(
+                SizeSplit::from_array(day_total(seed, l, date, &weights)),
+                day_state(&path, &sched, later).total(),
+                "{} {date}",
+                l.code
+            );
+        }
     }
 
     #[test]

@@ -1,13 +1,12 @@
 //! Alerts in the store: each alert the dashboard or `capflow record` raised, so the day's alert
 //! log survives a restart. One table, added by its own migration ([`MIGRATION`]); rows are
-//! written through the store's writer as [`Record::Alert`](super::Record::Alert) and read back by
-//! [`Store::alerts_since`]. The store knows nothing of rules: an alert is plain data here.
+//! written through the store's writer as [`Record::Alert`](super::Record::Alert) (`write_alert`)
+//! and read back by [`Store::alerts_since`](super::Store::alerts_since) (`read_since`). The
+//! store knows nothing of rules: an alert is plain data here ([`StoredAlert`]).
 
-use rusqlite::{Transaction, params};
+use rusqlite::{Connection, Transaction, params};
 
-use super::StoreError;
-use super::db::{Store, Written};
-use crate::flow::SecurityCode;
+use super::batch::{StoredAlert, Written};
 
 /// The schema step that adds the `alert` table (issue 14). Kept apart from the other steps so
 /// that merging with other migrations only reorders the list in `db.rs`.
@@ -23,25 +22,6 @@ CREATE TABLE alert (
     PRIMARY KEY (time, code, rule)
 ) WITHOUT ROWID;
 ";
-
-/// One alert as stored.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredAlert {
-    /// When it fired (market clock), Unix seconds.
-    pub time: i64,
-    /// The stock.
-    pub code: SecurityCode,
-    /// The stock's name when it fired ("" when unknown).
-    pub stock: String,
-    /// The rule's name.
-    pub rule: String,
-    /// The rule's kind ("main_above").
-    pub kind: String,
-    /// The value that crossed.
-    pub value: f64,
-    /// The threshold.
-    pub threshold: f64,
-}
 
 /// Writes one alert (a second write of the same time, stock and rule is ignored).
 pub(super) fn write_alert(tx: &Transaction<'_>, a: &StoredAlert) -> rusqlite::Result<Written> {
@@ -62,55 +42,47 @@ pub(super) fn write_alert(tx: &Transaction<'_>, a: &StoredAlert) -> rusqlite::Re
     Ok(Written { rows, skipped: 0 })
 }
 
-impl Store {
-    /// Alerts at or after `since` (Unix seconds), oldest first; rows whose code no longer
-    /// parses are skipped.
-    pub fn alerts_since(&self, since: i64) -> Result<Vec<StoredAlert>, StoreError> {
-        let err = |e| StoreError::from_sqlite(&self.path, e, false);
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT time, code, stock, rule, kind, value, threshold FROM alert
-                 WHERE time >= ?1 ORDER BY time, code, rule",
-            )
-            .map_err(err)?;
-        let rows = stmt
-            .query_map([since], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, f64>(5)?,
-                    r.get::<_, f64>(6)?,
-                ))
-            })
-            .map_err(err)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (time, code, stock, rule, kind, value, threshold) = row.map_err(err)?;
-            if let Ok(code) = code.parse() {
-                out.push(StoredAlert {
-                    time,
-                    code,
-                    stock,
-                    rule,
-                    kind,
-                    value,
-                    threshold,
-                });
-            }
+/// Alerts at or after `since` (Unix seconds), oldest first; rows whose code no longer parses
+/// are skipped.
+pub(super) fn read_since(conn: &Connection, since: i64) -> rusqlite::Result<Vec<StoredAlert>> {
+    let mut stmt = conn.prepare(
+        "SELECT time, code, stock, rule, kind, value, threshold FROM alert
+         WHERE time >= ?1 ORDER BY time, code, rule",
+    )?;
+    let rows = stmt.query_map([since], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, f64>(5)?,
+            r.get::<_, f64>(6)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (time, code, stock, rule, kind, value, threshold) = row?;
+        if let Ok(code) = code.parse() {
+            out.push(StoredAlert {
+                time,
+                code,
+                stock,
+                rule,
+                kind,
+                value,
+                threshold,
+            });
         }
-        Ok(out)
     }
+    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flow::Market;
-    use crate::store::{Batch, Record};
+    use crate::flow::{Market, SecurityCode};
+    use crate::store::{Batch, Record, Store};
 
     fn alert(time: i64, rule: &str) -> StoredAlert {
         StoredAlert {

@@ -35,7 +35,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use rusqlite::{Connection, OpenFlags, Transaction, params};
 
 use super::StoreError;
-use crate::flow::{CapitalFlow, Distribution, Period, Quote, SecurityCode};
+use super::alerts;
+use super::batch::{Batch, DistributionSample, Record, SnapshotSample, Written};
+use crate::flow::{CapitalFlow, Period, SecurityCode};
 
 /// The schema version this binary writes (`PRAGMA user_version`).
 #[expect(
@@ -147,67 +149,8 @@ CREATE TABLE snapshot (
 CREATE INDEX snapshot_day ON snapshot (stock, day);
 ",
     // 3: the alert log (issue 14), in src/store/alerts.rs.
-    super::alerts::MIGRATION,
+    alerts::MIGRATION,
 ];
-
-/// One fetch's results, written in one transaction.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Batch {
-    /// When the fetch was made, Unix seconds.
-    pub fetched_at: i64,
-    /// What it returned.
-    pub records: Vec<Record>,
-}
-
-/// One result of a fetch.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Record {
-    /// A capital-flow result: intraday minutes, or day/week/month rows (by `flow.period`).
-    Flow {
-        /// The security.
-        code: SecurityCode,
-        /// The result as fetched.
-        flow: CapitalFlow,
-    },
-    /// A capital-distribution sample.
-    Distribution(DistributionSample),
-    /// A price snapshot (3203).
-    Snapshot(SnapshotSample),
-    /// An alert that fired.
-    Alert(super::StoredAlert),
-}
-
-/// A price snapshot as sampled at one moment.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SnapshotSample {
-    /// When it was sampled, Unix seconds.
-    pub time: i64,
-    /// The quote (its code is the stock's).
-    pub quote: Quote,
-}
-
-/// A capital distribution as sampled at one moment.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DistributionSample {
-    /// The security.
-    pub code: SecurityCode,
-    /// When it was sampled, Unix seconds.
-    pub time: i64,
-    /// The figures.
-    pub distribution: Distribution,
-    /// OpenD omitted the super figures (the SDK shows them as 'N/A'); `distribution` holds
-    /// 0.0 in their place.
-    pub super_na: bool,
-}
-
-/// What a write did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Written {
-    /// Rows inserted or replaced.
-    pub rows: usize,
-    /// Items skipped because their time is not `YYYY-MM-DD HH:MM:SS` (logged).
-    pub skipped: usize,
-}
 
 /// An open store file.
 #[derive(Debug)]
@@ -396,7 +339,7 @@ impl Store {
                 Record::Flow { flow, .. } => write_history(&tx, stock, flow, batch.fetched_at),
                 Record::Distribution(s) => write_distribution(&tx, stock, s),
                 Record::Snapshot(s) => write_snapshot(&tx, stock, s),
-                Record::Alert(a) => super::alerts::write_alert(&tx, a),
+                Record::Alert(a) => alerts::write_alert(&tx, a),
             }
             .map_err(|e| StoreError::from_sqlite(&self.path, e, false))?;
             done.rows += w.rows;

@@ -128,16 +128,3 @@ fn dir_not_writable(path: &Path) -> bool {
     };
     std::fs::metadata(dir).is_ok_and(|m| m.permissions().readonly())
 }
-
-impl From<StoreError> for crate::failure::Failure {
-    /// A store that cannot be opened is the user's input (exit 2: the path, its permissions,
-    /// its contents); a failure while using it is exit 1.
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::DiskFull { .. } | StoreError::Sqlite { .. } | StoreError::Writer(_) => {
-                crate::failure::Failure::other(e)
-            }
-            _ => crate::failure::Failure::input(e),
-        }
-    }
-}

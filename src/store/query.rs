@@ -1,6 +1,6 @@
 //! Reading the store: one stock-day of intraday flow as a [`CapitalFlow`], the recorded days of
-//! a stock, history rows and distribution samples in a date range, what the file holds
-//! ([`StoreInfo`]). Pruning old days is in [`super::prune`].
+//! a stock, history rows and distribution samples in a date range, the alert log since a time,
+//! what the file holds ([`StoreInfo`]). Pruning old days is in [`super::prune`].
 
 use std::path::PathBuf;
 
@@ -8,10 +8,9 @@ use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params};
 
 use super::StoreError;
-use super::db::{
-    DistributionSample, SCHEMA_VERSION, SnapshotSample, Store, day_from_number, day_number,
-    join_time,
-};
+use super::alerts::read_since;
+use super::batch::{DistributionSample, SnapshotSample, StoredAlert};
+use super::db::{SCHEMA_VERSION, Store, day_from_number, day_number, join_time};
 use crate::flow::{CapitalFlow, Distribution, FlowItem, Period, Quote, SecurityCode, SizeSplit};
 
 /// What a store file holds (`capflow store info`).
@@ -408,5 +407,11 @@ impl Store {
             snapshot_rows: count("SELECT count(*) FROM snapshot")?,
             alert_rows: count("SELECT count(*) FROM alert")?,
         })
+    }
+
+    /// Alerts at or after `since` (Unix seconds), oldest first; rows whose code no longer
+    /// parses are skipped.
+    pub fn alerts_since(&self, since: i64) -> Result<Vec<StoredAlert>, StoreError> {
+        read_since(&self.conn, since).map_err(|e| self.error(e))
     }
 }

@@ -350,7 +350,7 @@ fn bad_files_are_one_clear_error_each() {
             !m.contains('\n') && m.contains(dir.path().to_str().unwrap()),
             "{m}"
         );
-        assert_eq!(crate::failure::Failure::from(e).exit_code(), 2);
+        assert_eq!(crate::commands::failure::Failure::from(e).exit_code(), 2);
     }
 }
 

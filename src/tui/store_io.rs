@@ -13,7 +13,7 @@ use crate::app::Action;
 use crate::app::recorded::{self, DayLoaded, StoreRequest, StoreState};
 use crate::flow::SecurityCode;
 use crate::poller::PollEvent;
-use crate::store::{Batch, Record, Store, StoreError, Writer};
+use crate::store::{Batch, Store, StoreError, StoredAlert, Writer};
 
 /// How far back the alert log is restored at start: the day's alerts.
 const ALERT_LOG_HOURS: i64 = 24;
@@ -54,10 +54,10 @@ impl StoreIo {
         self.answers.take()
     }
 
-    /// Queues what `ev` fetched for the writer ([`crate::app::stored::batch`]; never waits: a
-    /// full queue is counted by the writer and shows as its error).
+    /// Queues what `ev` fetched for the writer ([`Batch::of`]; never waits: a full queue is
+    /// counted by the writer and shows as its error).
     pub(super) fn keep(&self, ev: &PollEvent) {
-        if let Some(batch) = crate::app::stored::batch(ev) {
+        if let Some(batch) = ev.fetched().and_then(Batch::of) {
             let _ = self.writer.send(batch);
         }
     }
@@ -98,13 +98,9 @@ impl StoreIo {
     /// Queues alerts that fired for the writer (the alert log survives restarts).
     pub(super) fn keep_alerts(&self, alerts: &[crate::alert::Alert]) {
         if let Some(last) = alerts.last() {
-            let _ = self.writer.send(Batch {
-                fetched_at: last.time.timestamp(),
-                records: alerts
-                    .iter()
-                    .map(|a| Record::Alert(crate::app::alerts::to_stored(a)))
-                    .collect(),
-            });
+            let _ = self
+                .writer
+                .send(Batch::of_alerts(alerts, last.time.timestamp()));
         }
     }
 
@@ -120,7 +116,7 @@ impl StoreIo {
                 .map_err(|e| tracing::warn!("cannot read past alerts: {e}"))
                 .unwrap_or_default()
                 .into_iter()
-                .filter_map(crate::app::alerts::from_stored)
+                .filter_map(StoredAlert::alert)
                 .collect()
         })
         .await
@@ -214,6 +210,7 @@ mod tests {
     use super::*;
     use crate::app::fixture::{fixed_now, intraday};
     use crate::flow::{CapitalFlow, Schedule};
+    use crate::store::Record;
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

@@ -119,19 +119,22 @@ fn decode_from(buf: &mut BytesMut, cipher: &BodyCipher) -> Result<Option<Packet>
         return Ok(None);
     }
     buf.advance(HEADER_LEN);
-    let wire_body = buf.split_to(header.body_len as usize).freeze();
+    let wire_body = buf.split_to(header.body_len as usize);
     open_body(&header, wire_body, cipher).map(Some)
 }
 
-fn open_body(header: &Header, wire_body: Bytes, cipher: &BodyCipher) -> Result<Packet> {
-    let body = match cipher {
-        BodyCipher::None => wire_body,
-        c => Bytes::from(c.decrypt(&wire_body).map_err(|reason| Error::Decrypt {
+/// Decrypts `body` where it lies (the read buffer's own bytes: never copied) and checks its
+/// SHA-1.
+fn open_body(header: &Header, mut body: BytesMut, cipher: &BodyCipher) -> Result<Packet> {
+    let len = cipher
+        .decrypt_in_place(&mut body)
+        .map_err(|reason| Error::Decrypt {
             proto_id: header.proto_id,
             serial: header.serial,
             reason,
-        })?),
-    };
+        })?;
+    body.truncate(len);
+    let body = body.freeze();
     if sha1_of(&body) != header.sha1 {
         return Err(Error::BadSha1 {
             proto_id: header.proto_id,
@@ -189,9 +192,10 @@ pub struct RawPacket {
 }
 
 impl RawPacket {
-    /// Decrypts the body with `cipher` and checks its SHA-1, as [`PacketCodec`] would.
+    /// Decrypts the body with `cipher` and checks its SHA-1, as [`PacketCodec`] would (on a copy:
+    /// the raw packet keeps its sealed body).
     pub fn open(&self, cipher: &BodyCipher) -> Result<Packet> {
-        open_body(&self.header, self.wire_body.clone(), cipher)
+        open_body(&self.header, BytesMut::from(&self.wire_body[..]), cipher)
     }
 }
 
@@ -462,6 +466,35 @@ mod tests {
         let mut c = PacketCodec::default();
         assert!(c.decode(&mut buf).unwrap().unwrap().is_err());
         assert!(c.decode(&mut buf).unwrap().unwrap().is_ok());
+    }
+
+    #[test]
+    fn a_body_is_decrypted_and_handed_over_where_it_was_read() {
+        use tokio_util::codec::Decoder;
+        let p = Packet::new(3211, 2, unhex(VECTORS[1].3).repeat(40));
+        for cipher in [
+            BodyCipher::None,
+            BodyCipher::AesCbc {
+                key: *b"0123456789abcdef",
+                iv: *b"fedcba9876543210",
+            },
+            BodyCipher::FtAesEcb {
+                key: *b"0123456789abcdef",
+            },
+        ] {
+            let mut buf = BytesMut::from(&encode_packet(&p, &cipher).unwrap()[..]);
+            let body_at = buf[HEADER_LEN..].as_ptr();
+            let mut codec = PacketCodec {
+                cipher: cipher.clone(),
+            };
+            let got = codec.decode(&mut buf).unwrap().unwrap().unwrap();
+            assert_eq!(got, p, "{cipher:?}");
+            assert_eq!(
+                got.body.as_ptr(),
+                body_at,
+                "{cipher:?}: no copy of the body"
+            );
+        }
     }
 
     #[test]

@@ -223,46 +223,62 @@ impl BodyCipher {
         })
     }
 
-    /// Decrypts a wire body.
+    /// Decrypts a wire body into a new vector (as [`BodyCipher::decrypt_in_place`]).
     pub fn decrypt(&self, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let mut out = data.to_vec();
+        let len = self.decrypt_in_place(&mut out)?;
+        out.truncate(len);
+        Ok(out)
+    }
+
+    /// Decrypts a wire body where it lies and returns the plaintext's length: the plaintext is
+    /// `buf[..len]` (never longer than the ciphertext). AES works block by block in the buffer,
+    /// so a packet's body is never copied; RSA (InitConnect only) goes through a vector. On an
+    /// error the buffer holds garbage.
+    pub fn decrypt_in_place(&self, buf: &mut [u8]) -> Result<usize, CryptoError> {
         match self {
-            BodyCipher::None => Ok(data.to_vec()),
-            BodyCipher::Rsa(key) => key.decrypt(data),
+            BodyCipher::None => Ok(buf.len()),
+            BodyCipher::Rsa(key) => {
+                let plain = key.decrypt(buf)?;
+                buf[..plain.len()].copy_from_slice(&plain);
+                Ok(plain.len())
+            }
             BodyCipher::AesCbc { key, iv } => {
-                if data.is_empty() || !data.len().is_multiple_of(16) {
+                if buf.is_empty() || !buf.len().is_multiple_of(16) {
                     return Err(CryptoError::Length {
                         cipher: "AES-CBC",
-                        len: data.len(),
+                        len: buf.len(),
                         expected: "a non-zero multiple of 16",
                     });
                 }
                 cbc::Decryptor::<Aes128>::new(key.into(), iv.into())
-                    .decrypt_padded_vec::<Pkcs7>(data)
+                    .decrypt_padded::<Pkcs7>(buf)
+                    .map(<[u8]>::len)
                     .map_err(|_| CryptoError::Padding)
             }
             BodyCipher::FtAesEcb { key } => {
-                if data.len() < 16 || !data.len().is_multiple_of(16) {
+                if buf.len() < 16 || !buf.len().is_multiple_of(16) {
                     return Err(CryptoError::Length {
                         cipher: "FTAES-ECB",
-                        len: data.len(),
+                        len: buf.len(),
                         expected: "a multiple of 16 with a trailer",
                     });
                 }
-                let (body, trailer) = data.split_at(data.len() - 16);
-                let tail = trailer[15] as usize;
+                // The clear trailer's last byte is the plaintext length mod 16.
+                let tail = usize::from(buf[buf.len() - 1]);
+                let body = buf.len() - 16;
                 let aes = Aes128::new(key.into());
-                let mut out = body.to_vec();
-                for chunk in out.chunks_exact_mut(16) {
+                for chunk in buf[..body].chunks_exact_mut(16) {
                     let block: &mut [u8; 16] = chunk.try_into().expect("16-byte chunk");
                     aes.decrypt_block(block.into());
                 }
-                if tail != 0 {
-                    if tail >= 16 || out.len() < 16 {
-                        return Err(CryptoError::Trailer(tail));
-                    }
-                    out.truncate(out.len() - (16 - tail));
+                if tail == 0 {
+                    return Ok(body);
                 }
-                Ok(out)
+                if tail >= 16 || body < 16 {
+                    return Err(CryptoError::Trailer(tail));
+                }
+                Ok(body - (16 - tail))
             }
         }
     }

@@ -4,19 +4,21 @@
 //!
 //! | layer | modules | may also not import |
 //! |---|---|---|
-//! | 0 | `wire`, `flow`, `clock`, `failure`, `shutdown` | anything of capflow |
-//! | 1 | `opend`, `sim`, `config`, `logging` | `sim`: only `wire`, `flow`, `clock`, `failure`; `config`: only `flow`, `failure`; `logging`: only `failure` |
-//! | 2 | `poller`, `store`, `alert` | `store`: only `flow`, `failure`; `alert`: only `flow`, `clock`, `config`, `failure` |
+//! | 0 | `wire`, `flow`, `clock`, `key`, `shutdown` | anything of capflow |
+//! | 1 | `opend`, `sim`, `config`, `logging` | `sim`: only `wire`, `flow`, `clock`; `config`: only `flow`, `key`; `logging`: nothing of capflow |
+//! | 2 | `poller`, `store`, `alert` | `store`: only `flow`; `alert`: only `flow`, `clock`, `config` |
 //! | 3 | `app` | |
 //! | 4 | `ui` | `opend` (the guidance matches on `flow::ConnProblem`, never on the client's errors) |
 //! | 5 | `tui` | |
 //! | 6 | `cli` | |
-//! | 7 | `commands::target` | |
-//! | 8 | `commands::{fetch, record, sim, config, dashboard, export, store, doctor}` | each other |
+//! | 7 | `commands::failure` | `app`, `ui`, `tui` |
+//! | 8 | `commands::target` | `app`, `ui`, `tui` |
+//! | 9 | `commands::{fetch, record, sim, config, dashboard, export, store, doctor}` | each other; all but `dashboard`: `app`, `ui`, `tui` (the dashboard's state is the dashboard's: what `record` shares with it sits in `flow`, `poller` and `store`) |
 //!
 //! A module may import modules of lower layers only (never its own layer, never a higher one),
 //! narrowed by the third column: "only" lists what a module may import, otherwise the column
-//! lists lower modules it may not. `crossterm` belongs to `tui` alone, `ratatui` to `ui` and `tui`,
+//! lists lower modules it may not. Exit codes are the commands' business: `commands::failure`
+//! holds them, so no layer below the commands can name one. `crossterm` belongs to `tui` alone, `ratatui` to `ui` and `tui`,
 //! `clap` to `cli`. The crate root (`lib.rs`) dispatches the commands and may import anything.
 //!
 //! The checker reads the sources as text: it drops comments and string literals, skips items
@@ -24,19 +26,23 @@
 //! `crate::{NAME, ..}` and `super::` paths that climb out of a top-level module. It is small on
 //! purpose; `checker_catches_upward_imports` below shows it failing on `use crate::ui` in
 //! `app.rs`, in every spelling this crate uses.
+//!
+//! A second rule sits at the end of this file: within one folder no two files import each other
+//! (no cycle among siblings); `checker_catches_sibling_cycles` shows it failing.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Bottom to top. Same-layer imports are refused.
 const LAYERS: &[&[&str]] = &[
-    &["wire", "flow", "clock", "failure", "shutdown"],
+    &["wire", "flow", "clock", "key", "shutdown"],
     &["opend", "sim", "config", "logging"],
     &["poller", "store", "alert"],
     &["app"],
     &["ui"],
     &["tui"],
     &["cli"],
+    &["commands::failure"],
     &["commands::target"],
     &[
         "commands::fetch",
@@ -52,15 +58,29 @@ const LAYERS: &[&[&str]] = &[
 
 /// Modules that may import less than everything below them.
 const ONLY: &[(&str, &[&str])] = &[
-    ("sim", &["wire", "flow", "clock", "failure"]),
-    ("config", &["flow", "failure"]),
-    ("logging", &["failure"]),
-    ("store", &["flow", "failure"]),
-    ("alert", &["flow", "clock", "config", "failure"]),
+    ("sim", &["wire", "flow", "clock"]),
+    ("config", &["flow", "key"]),
+    ("logging", &[]),
+    ("store", &["flow"]),
+    ("alert", &["flow", "clock", "config"]),
 ];
 
+/// The dashboard's modules: only the dashboard command reaches them.
+const DASHBOARD: &[&str] = &["app", "ui", "tui"];
+
 /// Lower modules that a module may not import all the same.
-const NOT: &[(&str, &[&str])] = &[("ui", &["opend"])];
+const NOT: &[(&str, &[&str])] = &[
+    ("ui", &["opend"]),
+    ("commands::failure", DASHBOARD),
+    ("commands::target", DASHBOARD),
+    ("commands::fetch", DASHBOARD),
+    ("commands::record", DASHBOARD),
+    ("commands::sim", DASHBOARD),
+    ("commands::config", DASHBOARD),
+    ("commands::export", DASHBOARD),
+    ("commands::store", DASHBOARD),
+    ("commands::doctor", DASHBOARD),
+];
 
 /// External crates and the modules that may use them.
 const EXTERNAL: &[(&str, &[&str])] = &[
@@ -543,6 +563,14 @@ fn checker_catches_upward_imports() {
         bad("config/groups.rs", "use crate::opend::Gateway;").len(),
         1
     );
+    // One key type, below both the config and the app: neither reaches the other for it.
+    assert!(bad("config/keys.rs", "use crate::key::{Key, NAMED};").is_empty());
+    assert!(bad("app/keymap.rs", "pub use crate::key::{Key, KeyCode};").is_empty());
+    assert_eq!(
+        bad("config/keys.rs", "use crate::app::keymap::KeyCode;").len(),
+        1
+    );
+    assert_eq!(bad("key.rs", "use crate::flow::Period;").len(), 1);
     // Commands never import each other, in any spelling; what they share is beside them.
     assert_eq!(
         bad("commands/record.rs", "use crate::commands::fetch::Target;"),
@@ -587,6 +615,73 @@ fn checker_catches_upward_imports() {
         1
     );
     assert_eq!(bad("logging.rs", "use crate::cli::Failure;").len(), 1);
+    // Exit codes are the commands' business: no layer below them names one.
+    assert_eq!(
+        bad(
+            "opend/error.rs",
+            "impl From<Error> for crate::commands::failure::Failure {}"
+        ),
+        ["src/opend/error.rs:1: `opend` imports `commands::failure`, which is not below it"]
+    );
+    for layer in [
+        "store/error.rs",
+        "config.rs",
+        "logging.rs",
+        "tui.rs",
+        "cli/generate.rs",
+    ] {
+        assert_eq!(
+            bad(layer, "use crate::commands::failure::Failure;").len(),
+            1,
+            "{layer}"
+        );
+    }
+    assert!(
+        bad(
+            "commands/target.rs",
+            "use crate::commands::failure::Failure;"
+        )
+        .is_empty()
+    );
+    assert!(bad("commands/fetch.rs", "use super::failure::Failure;").is_empty());
+    // Only the dashboard command reaches the dashboard's state (app, ui, tui).
+    assert_eq!(
+        bad(
+            "commands/record/alerts.rs",
+            "fn f() { crate::app::alerts::to_stored(a); }"
+        ),
+        [
+            "src/commands/record/alerts.rs:1: `commands::record` imports `app`, which is not \
+             below it"
+        ]
+    );
+    for (file, import) in [
+        ("commands/record.rs", "use crate::app::stored::batch;"),
+        ("commands/fetch.rs", "use crate::ui::theme;"),
+        ("commands/export.rs", "use crate::tui::DashboardStore;"),
+        ("commands/store.rs", "use crate::{app, store};"),
+        ("commands/doctor/probe.rs", "use crate::app::App;"),
+        ("commands/sim.rs", "use crate::app::Watchlist;"),
+        ("commands/config.rs", "use crate::app::keymap::Keymap;"),
+        ("commands/target.rs", "use crate::app::Watchlist;"),
+        ("commands/failure.rs", "use crate::tui::Error;"),
+    ] {
+        assert_eq!(bad(file, import).len(), 1, "{file}: {import}");
+    }
+    assert!(
+        bad(
+            "commands/dashboard.rs",
+            "use crate::{app, tui}; use crate::ui::theme;"
+        )
+        .is_empty()
+    );
+    assert!(
+        bad(
+            "commands/record.rs",
+            "use crate::{alert, flow, poller, store};"
+        )
+        .is_empty()
+    );
     // Lower, but ruled out: the UI matches on typed problems, not on the client's errors.
     assert_eq!(
         bad("ui/guide.rs", "use crate::opend::names_not_logged_in;"),
@@ -626,4 +721,379 @@ fn checker_catches_upward_imports() {
         check_file("app.rs", "#[cfg(test)]\nmod tests;\n").1,
         ["tests"]
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Siblings: within one folder, no two files import each other.
+//
+// Two files of one folder that each use the other are one room with a wall through it: neither
+// can be read, changed or moved alone. What both need goes into a third file they share (or up
+// into their parent). The rule holds for every folder of `src/` (the crate root included, where
+// the layers above already forbid it) and for cycles of any length (`a` → `b` → `c` → `a`).
+//
+// A module is a file together with its folder (`ui/detail.rs` and `ui/detail/`): an import by
+// any file under `ui/detail/` of `ui/overview` counts as `detail` importing `overview`. The
+// checker resolves `crate::..`, `super::..` and `self::..` paths (with `{..}` groups) to the
+// modules of `src/`, on the code left once comments, strings and `#[cfg(test)]` items are
+// blanked. A name re-exported by the parent (`super::Action`, defined in a sibling and `pub use`d
+// by `app.rs`) counts as an import of the parent, not of that sibling.
+// ---------------------------------------------------------------------------------------------
+
+/// Sibling modules allowed to import each other while they are being separated (none today),
+/// each set in its folder. Once the cycle is gone the entry must go: [`every_known_sibling_cycle_is_still_there`] fails on an entry no cycle
+/// needs.
+const KNOWN_SIBLING_CYCLES: &[&[&str]] = &[];
+
+/// The module path of a file below `src/` ("ui/detail.rs" is `ui::detail`, "lib.rs" the root).
+fn module_of(rel: &str) -> Vec<String> {
+    let parts: Vec<String> = rel
+        .trim_end_matches(".rs")
+        .split('/')
+        .map(str::to_owned)
+        .collect();
+    if matches!(parts.as_slice(), [one] if one == "lib" || one == "main") {
+        Vec::new()
+    } else {
+        parts
+    }
+}
+
+/// The full paths named by a path starting at `at` (after `crate::`, `super::` or `self::`),
+/// `base` being the module that prefix names: `{a::b, c}` groups give one path per entry.
+fn full_paths(code: &str, at: usize, base: &[String]) -> Vec<(usize, Vec<String>)> {
+    let rest = &code[at..];
+    if let Some(body) = rest.strip_prefix('{') {
+        let mut out = Vec::new();
+        let mut level = 0;
+        let mut entry_start = true;
+        for (k, c) in body.char_indices() {
+            let starts = level == 0 && entry_start && (is_ident(c) || c == '{');
+            if starts {
+                out.extend(full_paths(code, at + 1 + k, base));
+                entry_start = false;
+            }
+            match c {
+                '{' => level += 1,
+                '}' if level == 0 => break,
+                '}' => level -= 1,
+                ',' if level == 0 => entry_start = true,
+                _ => {}
+            }
+        }
+        return out;
+    }
+    let name = ident_at(rest);
+    if name.is_empty() || name == "self" {
+        return vec![(at, base.to_vec())];
+    }
+    let mut path = base.to_vec();
+    path.push(name.to_owned());
+    let after = at + name.len();
+    if code[after..].starts_with("::") {
+        full_paths(code, after + 2, &path)
+    } else {
+        vec![(at, path)]
+    }
+}
+
+/// Every path in `code` (of the file of `module`) that starts at `crate::`, `super::` or
+/// `self::`, as a full path from the crate root, with its offset.
+fn module_refs(code: &str, module: &[String]) -> Vec<(usize, Vec<String>)> {
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < code.len() {
+        let prev_ok = i == 0 || !is_ident(code[..i].chars().next_back().unwrap_or(' '));
+        let rest = &code[i..];
+        if prev_ok && rest.starts_with("crate::") {
+            let at = i + "crate::".len();
+            found.extend(full_paths(code, at, &[]));
+            i = at;
+        } else if prev_ok && rest.starts_with("self::") {
+            let at = i + "self::".len();
+            found.extend(full_paths(code, at, module));
+            i = at;
+        } else if prev_ok && rest.starts_with("super::") {
+            let mut at = i;
+            let mut ups = 0;
+            while code[at..].starts_with("super::") {
+                ups += 1;
+                at += "super::".len();
+            }
+            if let Some(keep) = module.len().checked_sub(ups) {
+                found.extend(full_paths(code, at, &module[..keep]));
+            }
+            i = at;
+        } else {
+            i += rest.chars().next().map_or(1, char::len_utf8);
+        }
+    }
+    found
+}
+
+/// One import between two sibling modules: `from` and `to` are full module paths with the same
+/// parent; `at` names the first place (file and line).
+#[derive(Debug, Clone, PartialEq)]
+struct SiblingEdge {
+    from: String,
+    to: String,
+    at: String,
+}
+
+/// The imports between sibling modules in `files` ((path below `src/`, source) of every
+/// non-test file), the first of each pair only.
+fn sibling_edges(files: &[(String, String)]) -> Vec<SiblingEdge> {
+    let modules: BTreeSet<Vec<String>> = files.iter().map(|(rel, _)| module_of(rel)).collect();
+    let mut out: Vec<SiblingEdge> = Vec::new();
+    for (rel, src) in files {
+        let module = module_of(rel);
+        let (code, _) = drop_test_items(&code_only(src));
+        for (at, path) in module_refs(&code, &module) {
+            let common = module.iter().zip(&path).take_while(|(a, b)| a == b).count();
+            if common >= module.len() || common >= path.len() {
+                continue; // itself, an ancestor or a descendant
+            }
+            let to = &path[..=common];
+            if !modules.contains(to) {
+                continue; // an item of the parent (`super::Action`), not a module
+            }
+            let (from, to) = (module[..=common].join("::"), to.join("::"));
+            if !out.iter().any(|e| e.from == from && e.to == to) {
+                let at = format!("src/{rel}:{}", line_of(&code, at));
+                out.push(SiblingEdge { from, to, at });
+            }
+        }
+    }
+    out
+}
+
+/// The groups of sibling modules that import each other (strongly connected, two or more),
+/// each sorted, with the imports that close them.
+fn sibling_cycles(edges: &[SiblingEdge]) -> Vec<(Vec<String>, Vec<SiblingEdge>)> {
+    let reaches = |a: &str, b: &str| {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut todo = vec![a];
+        while let Some(n) = todo.pop() {
+            for e in edges.iter().filter(|e| e.from == n) {
+                if e.to == b {
+                    return true;
+                }
+                if seen.insert(&e.to) {
+                    todo.push(&e.to);
+                }
+            }
+        }
+        false
+    };
+    let mut groups: Vec<(Vec<String>, Vec<SiblingEdge>)> = Vec::new();
+    for e in edges {
+        if groups.iter().any(|(g, _)| g.contains(&e.from)) || !reaches(&e.from, &e.from) {
+            continue;
+        }
+        let mut group: Vec<String> = edges
+            .iter()
+            .flat_map(|x| [&x.from, &x.to])
+            .filter(|m| reaches(&e.from, m) && reaches(m, &e.from))
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        group.sort();
+        let inside = edges
+            .iter()
+            .filter(|x| group.contains(&x.from) && group.contains(&x.to))
+            .cloned()
+            .collect();
+        groups.push((group, inside));
+    }
+    groups
+}
+
+/// Every file under `src/` but the unit tests' own (`#[cfg(test)] mod tests;`): (path below
+/// `src/`, source).
+fn non_test_files(src_dir: &Path) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    rust_files(src_dir, &mut files);
+    let read: Vec<(PathBuf, String, String)> = files
+        .into_iter()
+        .map(|path| {
+            let rel = path
+                .strip_prefix(src_dir)
+                .expect("under src/")
+                .to_string_lossy()
+                .replace('\\', "/");
+            let src = std::fs::read_to_string(&path).expect("read a source file");
+            (path, rel, src)
+        })
+        .collect();
+    let mut test_files: BTreeSet<PathBuf> = BTreeSet::new();
+    for (path, _, src) in &read {
+        let (_, names) = drop_test_items(&code_only(src));
+        let dir = path.with_extension("");
+        test_files.extend(names.iter().map(|n| dir.join(format!("{n}.rs"))));
+    }
+    read.into_iter()
+        .filter(|(path, _, _)| !test_files.contains(path))
+        .map(|(_, rel, src)| (rel, src))
+        .collect()
+}
+
+/// The cycles of this tree: (modules, how each imports the next).
+fn tree_cycles() -> Vec<(Vec<String>, Vec<SiblingEdge>)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    sibling_cycles(&sibling_edges(&non_test_files(&src)))
+}
+
+/// A cycle as one line: "ui::detail, ui::overview import each other: ui::detail → ui::overview
+/// (src/ui/detail.rs:139), ...".
+fn describe(group: &[String], edges: &[SiblingEdge]) -> String {
+    let how: Vec<String> = edges
+        .iter()
+        .map(|e| format!("{} → {} ({})", e.from, e.to, e.at))
+        .collect();
+    format!("{} import each other: {}", group.join(", "), how.join(", "))
+}
+
+/// Whether a known exception names exactly this group.
+fn known_cycle(known: &[&[&str]], group: &[String]) -> bool {
+    known.iter().any(|k| {
+        let mut k: Vec<&str> = k.to_vec();
+        k.sort_unstable();
+        k == group.iter().map(String::as_str).collect::<Vec<_>>()
+    })
+}
+
+#[test]
+fn no_two_sibling_files_import_each_other() {
+    let bad: Vec<String> = tree_cycles()
+        .iter()
+        .filter(|(g, _)| !known_cycle(KNOWN_SIBLING_CYCLES, g))
+        .map(|(g, e)| describe(g, e))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "{} groups of sibling files import each other (move what both need to a third file \
+         they share):\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+}
+
+#[test]
+fn every_known_sibling_cycle_is_still_there() {
+    let groups: Vec<Vec<String>> = tree_cycles().into_iter().map(|(g, _)| g).collect();
+    let stale: Vec<String> = KNOWN_SIBLING_CYCLES
+        .iter()
+        .filter(|k| !groups.iter().any(|g| known_cycle(&[**k], g)))
+        .map(|k| k.join(", "))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "no longer a cycle: remove from KNOWN_SIBLING_CYCLES in tests/layers.rs: {stale:?}"
+    );
+}
+
+#[test]
+fn checker_catches_sibling_cycles() {
+    let files = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+        list.iter()
+            .map(|(r, s)| ((*r).to_owned(), (*s).to_owned()))
+            .collect()
+    };
+    let cycles = |list: &[(&str, &str)]| -> Vec<String> {
+        let edges = sibling_edges(&files(list));
+        sibling_cycles(&edges)
+            .iter()
+            .map(|(g, e)| describe(g, e))
+            .collect()
+    };
+    // The case the rule exists for, in every spelling.
+    assert_eq!(
+        cycles(&[
+            ("ui.rs", "pub mod alerts;\npub mod watchlist;\n"),
+            (
+                "ui/alerts.rs",
+                "use super::theme::Theme;\nuse super::watchlist::{cut, right};\n"
+            ),
+            ("ui/watchlist.rs", "fn f() { super::alerts::mark(); }\n"),
+            ("ui/theme.rs", ""),
+        ]),
+        [
+            "ui::alerts, ui::watchlist import each other: ui::alerts → ui::watchlist \
+             (src/ui/alerts.rs:2), ui::watchlist → ui::alerts (src/ui/watchlist.rs:1)"
+        ]
+    );
+    for spelling in [
+        "use crate::ui::alerts;",
+        "use crate::{app::App, ui::alerts::mark};",
+        "use super::{alerts, theme};",
+        "use super::{theme::Theme, alerts::{mark, MARK}};",
+        "use super::alerts as a;",
+    ] {
+        let found = cycles(&[
+            ("ui/alerts.rs", "use super::watchlist::cut;"),
+            ("ui/watchlist.rs", spelling),
+            ("ui/theme.rs", ""),
+        ]);
+        assert_eq!(found.len(), 1, "{spelling}");
+    }
+    // A longer cycle, and a file below a module counts as that module.
+    let found = cycles(&[
+        ("ui/detail.rs", "use super::overview::render_body;"),
+        ("ui/overview.rs", "use super::recorded::shown;"),
+        ("ui/recorded.rs", ""),
+        (
+            "ui/recorded/title.rs",
+            "use super::super::detail::tz_label;",
+        ),
+    ]);
+    assert_eq!(found.len(), 1);
+    assert!(found[0].starts_with("ui::detail, ui::overview, ui::recorded import each other"));
+    // Deeper folders and commands, by `crate::` paths.
+    assert_eq!(
+        cycles(&[
+            (
+                "commands/record/alerts.rs",
+                "use crate::commands::record::output::Out;"
+            ),
+            ("commands/record/output.rs", "use super::alerts::Alerting;"),
+        ])
+        .len(),
+        1
+    );
+    // One way is fine; so are the parent, children, items of the parent, other folders,
+    // comments, strings and unit tests.
+    assert!(
+        cycles(&[
+            ("ui.rs", "use watchlist::offset; use self::alerts::mark;"),
+            (
+                "ui/alerts.rs",
+                "use super::{cells, placeable}; use super::text::cut;"
+            ),
+            (
+                "ui/watchlist.rs",
+                "use super::alerts::mark; use super::text::{cut, right};"
+            ),
+            ("ui/text.rs", "use crate::app::App;"),
+            ("app.rs", "pub use action::Action;"),
+            ("app/action.rs", "use super::recorded::DayLoaded;"),
+            (
+                "app/recorded.rs",
+                "use super::Action; use crate::flow::Period;"
+            ),
+            (
+                "ui/detail.rs",
+                "// use super::watchlist;\nconst S: &str = \"super::watchlist\";\n\
+                 #[cfg(test)]\nmod tests { use super::super::watchlist; }\n"
+            ),
+        ])
+        .is_empty()
+    );
+    // Known exceptions match their group whatever the order, and only it.
+    let group = vec!["store::alerts".to_owned(), "store::db".to_owned()];
+    assert!(known_cycle(&[&["store::db", "store::alerts"]], &group));
+    assert!(!known_cycle(&[&["store::db", "store::names"]], &group));
+    assert!(!known_cycle(
+        &[&["store::db", "store::alerts"]],
+        &[group.clone(), vec!["store::names".to_owned()]].concat()
+    ));
 }

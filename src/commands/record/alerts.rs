@@ -13,7 +13,7 @@ use crate::alert::{Alert, Evaluator};
 use crate::config::Config;
 use crate::flow::{SecurityCode, Units};
 use crate::poller::PollEvent;
-use crate::store::{Batch, Record, Writer};
+use crate::store::{Batch, Writer};
 
 /// The evaluator, how alerts are printed, and the hooks still running.
 pub struct Alerting {
@@ -54,18 +54,12 @@ impl Alerting {
         now: DateTime<Utc>,
         status: &mut (dyn Write + Send),
         store: Option<&Writer>,
-    ) -> Result<(), crate::failure::Failure> {
+    ) -> Result<(), crate::commands::failure::Failure> {
         let (alerts, lines) = self.on_event(ev, now);
         if let Some(w) = store
             && !alerts.is_empty()
         {
-            let _ = w.send(Batch {
-                fetched_at: now.timestamp(),
-                records: alerts
-                    .iter()
-                    .map(|a| Record::Alert(crate::app::alerts::to_stored(a)))
-                    .collect(),
-            });
+            let _ = w.send(Batch::of_alerts(&alerts, now.timestamp()));
         }
         if lines.is_empty() {
             return Ok(());
@@ -78,7 +72,9 @@ impl Alerting {
             .iter()
             .try_for_each(|l| writeln!(out, "{l}"))
             .and_then(|()| out.flush())
-            .map_err(|e| crate::failure::Failure::other_msg(format!("cannot write an alert: {e}")))
+            .map_err(|e| {
+                crate::commands::failure::Failure::other_msg(format!("cannot write an alert: {e}"))
+            })
     }
 
     /// Feeds one poller event at market time `now`; returns the alerts and the lines to print,

@@ -1,16 +1,20 @@
-//! Why a command failed, and its exit code: the one error type the top of capflow returns.
+//! Why a command failed, and its exit code: the one error type the commands return.
 //!
-//! It sits at the bottom of the layers (it imports nothing of capflow), so that every layer can
-//! say how its typed errors map to an exit code without knowing about the command line: `opend`
-//! maps its [`Error`](crate::opend::Error) here, `config` its
-//! [`ConfigError`](crate::config::ConfigError). A failure keeps the typed error it was made from
-//! as its cause: [`std::error::Error::source`] walks the chain, and `Display` shows the cause's
-//! one-line message unchanged.
+//! Every layer below the commands returns its own typed error and knows nothing of exit codes;
+//! the mapping of each to an exit code is here, in one place ([`From`] for `opend`'s
+//! [`Error`](crate::opend::Error), `store`'s [`StoreError`], `config`'s [`ConfigError`] and
+//! [`NoDataDir`]; the dashboard maps the terminal's own errors). A failure keeps the typed error
+//! it was made from as its cause: [`std::error::Error::source`] walks the chain, and `Display`
+//! shows the cause's one-line message unchanged.
 //!
 //! Exit codes: 0 success; 2 bad input (flags, codes, dates, config); 3 cannot reach OpenD;
 //! 4 OpenD returned an error; 1 anything else.
 
 use std::fmt;
+
+use crate::config::{ConfigError, NoDataDir};
+use crate::opend::Error as OpendError;
+use crate::store::StoreError;
 
 /// The error a [`Failure`] was made from: a typed error, or a plain message (`String` and
 /// `&str` convert into it).
@@ -89,6 +93,50 @@ impl std::error::Error for Failure {
 impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Self {
         Failure::Other(e)
+    }
+}
+
+impl From<OpendError> for Failure {
+    /// Exit 4 when OpenD refused or sent something wrong, 2 for requests capflow refuses to send,
+    /// 3 when OpenD cannot be reached; the error stays the failure's cause.
+    fn from(e: OpendError) -> Self {
+        match e {
+            OpendError::Server { .. } | OpendError::Decode { .. } | OpendError::Packet(_) => {
+                Failure::server(e)
+            }
+            OpendError::Invalid(_) | OpendError::NotAllowed(_) => Failure::input(e),
+            OpendError::Connect { .. }
+            | OpendError::Handshake(_)
+            | OpendError::Disconnected(_)
+            | OpendError::Timeout { .. } => Failure::connection(e),
+        }
+    }
+}
+
+impl From<StoreError> for Failure {
+    /// A store that cannot be opened is the user's input (exit 2: the path, its permissions,
+    /// its contents); a failure while using it is exit 1.
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::DiskFull { .. } | StoreError::Sqlite { .. } | StoreError::Writer(_) => {
+                Failure::other(e)
+            }
+            _ => Failure::input(e),
+        }
+    }
+}
+
+impl From<ConfigError> for Failure {
+    /// A config that cannot be found, read or validated is bad input (exit 2).
+    fn from(e: ConfigError) -> Self {
+        Failure::input(e)
+    }
+}
+
+impl From<NoDataDir> for Failure {
+    /// No data directory for the default store: bad input (exit 2), `--store PATH` fixes it.
+    fn from(e: NoDataDir) -> Self {
+        Failure::input(e)
     }
 }
 
