@@ -9,7 +9,7 @@
 //! past day's total never changes, so it is simulated once (the day's random minutes summed,
 //! `day_total`, without keeping them) and remembered in `day_cache` by (seed, listing, day);
 //! only the latest session, which may still be trading, is simulated on every request. The
-//! replies are the same bytes either way (`tests/sim_pinned.rs`).
+//! replies are the same bytes either way (`tests/it/sim_pinned.rs`).
 //!
 //! Inside the simulator it sits above [`universe`](mod@super::universe) (the listings it models),
 //! `hash` (the seeds) and `day_cache`; none of them imports it.
