@@ -3,7 +3,7 @@
 //! # Layers
 //!
 //! Imports run one way, from the top of this picture down; nothing imports a module above it
-//! or beside it (`tests/layers.rs` reads the sources and fails, naming file and line, when one
+//! or beside it (`tests/it/layers.rs` reads the sources and fails, naming file and line, when one
 //! does):
 //!
 //! ```text
@@ -29,7 +29,7 @@
 //!
 //! Within a folder no two files import each other: what both need sits in a third they share.
 //! No file holds more than 600 lines before its `#[cfg(test)]`, no function more than 100
-//! (`tests/rooms.rs`).
+//! (`tests/it/rooms.rs`).
 //!
 //! The simulator encodes its replies with its own code ([`sim::encode`]), so the client's
 //! decoding ([`opend::convert`]) is checked against an independent encoder. Test doubles (the
