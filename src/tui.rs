@@ -325,6 +325,7 @@ mod tests {
             Some(Action::Resize {
                 size: (120, 40),
                 page_rows: crate::ui::watchlist_rows((120, 40), 100),
+                help: crate::ui::help::fit(&a, (120, 40)),
             })
         );
         let mut key = KeyEvent::new(C::Char('j'), KeyModifiers::NONE);

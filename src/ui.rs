@@ -45,7 +45,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::App;
+use crate::app::{App, Overlay};
 use crate::flow::{Schedule, SecurityCode};
 use theme::Theme;
 
@@ -152,6 +152,16 @@ pub fn page_rows(size: (u16, u16)) -> u16 {
     watchlist_rows(size, usize::from(size.1.saturating_sub(4)))
 }
 
+/// The resize action for a terminal of `size`: what a page of the watchlist holds and how the
+/// help fits there (the app knows no layout: the ui says).
+pub fn resize(app: &App, size: (u16, u16)) -> crate::app::Action {
+    crate::app::Action::Resize {
+        size,
+        page_rows: page_rows(size),
+        help: help::fit(app, size),
+    }
+}
+
 /// A count (rows, periods, columns) as terminal cells: at most `u16::MAX`, which is more than any
 /// terminal has, so a count that large only ever means "more than fit".
 pub(crate) fn cells(n: usize) -> u16 {
@@ -231,11 +241,12 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         overview::render(frame, o, app);
     }
     status::render(frame, a.status, app);
-    if app.alerts.open {
-        alerts::render(frame, area, app);
-    }
-    if app.help {
-        help::render(frame, area, app);
+    // The overlays, bottom first: the one on top takes the keys.
+    for o in &app.overlays {
+        match o {
+            Overlay::Alerts => alerts::render(frame, area, app),
+            Overlay::Help { .. } => help::render(frame, area, app),
+        }
     }
 }
 

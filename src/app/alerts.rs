@@ -1,5 +1,5 @@
 //! The dashboard's alerts: the [`Evaluator`] fed with every poller event (at the event's
-//! market-clock time), the day's log, whether the log overlay is open, and what the tui must do
+//! market-clock time), the day's log and how far its overlay is scrolled, and what the tui must do
 //! for new alerts (ring the bell, start command hooks, store them), queued here because the app
 //! does no IO.
 
@@ -19,8 +19,6 @@ pub struct Alerts {
     eval: Box<Evaluator>,
     /// Alerts so far, oldest first (restored ones included).
     pub log: Vec<Alert>,
-    /// The log overlay is open.
-    pub open: bool,
     /// Alerts scrolled back from the newest in the overlay.
     pub scroll: usize,
     bell: bool,
@@ -95,13 +93,11 @@ impl Alerts {
         }
     }
 
-    /// While the log is open, moves it instead of the watchlist: ↓/PgDn go to older alerts,
-    /// ↑/PgUp to newer ones, Home to the newest, End to the oldest. Returns whether it did.
+    /// Moves the open log (it takes the moves from the watchlist: [`super::overlay`]): ↓/PgDn
+    /// go to older alerts, ↑/PgUp to newer ones, Home to the newest, End to the oldest. Returns
+    /// whether the action was a move.
     pub fn scroll(&mut self, action: &super::Action, page: usize) -> bool {
         use super::Action;
-        if !self.open {
-            return false;
-        }
         let last = self.log.len().saturating_sub(1);
         self.scroll = match action {
             Action::Up => self.scroll.saturating_sub(1),
@@ -255,18 +251,18 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_toggles_the_log_and_esc_closes_it_before_quitting() {
+    fn a_toggles_the_log_and_esc_closes_it_without_quitting() {
         let mut a = alerted(vec![rule("r", false, &[])], &[1], (80, 24));
         assert!(!a.alerts.take_bell(), "no bell unless asked");
         a.update(Action::ToggleAlerts);
-        assert!(a.alerts.open);
+        assert!(a.alert_log_open());
         a.update(Action::Back);
-        assert!(!a.alerts.open && !a.quit);
+        assert!(!a.alert_log_open() && !a.quit);
         a.update(Action::ToggleAlerts);
         a.update(Action::ToggleAlerts);
-        assert!(!a.alerts.open);
+        assert!(!a.alert_log_open());
         a.update(Action::Back);
-        assert!(a.quit);
+        assert!(!a.quit, "Esc never quits");
     }
 
     #[test]

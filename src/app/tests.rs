@@ -235,11 +235,11 @@ fn refresh_asks_for_the_focused_stock() {
 fn help_quit_and_back() {
     let mut a = app();
     a.update(Action::ToggleHelp);
-    assert!(a.help);
+    assert!(a.help_open());
     a.update(Action::Back);
-    assert!(!a.help && !a.quit, "Esc closes help first");
+    assert!(!a.help_open() && !a.quit, "Esc closes help");
     a.update(Action::Back);
-    assert!(a.quit);
+    assert!(!a.quit, "Esc never quits");
     let mut b = app();
     b.update(Action::ToggleHelp);
     b.update(Action::Quit);
@@ -296,6 +296,7 @@ fn tick_resize_and_poll_events() {
     a.update(Action::Resize {
         size: (120, 40),
         page_rows: 30,
+        help: crate::app::HelpFit::default(),
     });
     assert_eq!(a.size, (120, 40));
     assert_eq!(a.page(), 30);

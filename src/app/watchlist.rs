@@ -50,6 +50,12 @@ impl SortMode {
         }
     }
 
+    /// Whether the mode's own direction is descending (largest first): the figures are; names
+    /// and the config's order run down the list from the first.
+    pub fn descending(self) -> bool {
+        !matches!(self, SortMode::Config | SortMode::Name)
+    }
+
     /// Label for the header.
     pub fn label(self) -> &'static str {
         match self {
@@ -64,26 +70,28 @@ impl SortMode {
 }
 
 impl App {
-    /// The rows of the active watchlist in display order (stable sort, config order on ties).
+    /// The rows of the active watchlist in display order (stable sort, config order on ties),
+    /// the other way round when [`App::reversed`] (rows without the figure still last).
     ///
     /// Each row's key is computed once (not once per comparison), so a list as long as an OpenD
     /// group can make it (70,000 stocks) sorts in milliseconds.
     pub fn rows(&self) -> Vec<&SecurityCode> {
         let codes = &self.watchlists[self.active].codes;
+        let reversed = self.reversed;
         let largest_first = |f: fn(&StockData) -> Option<f64>| {
-            let mut keyed: Vec<(f64, &SecurityCode)> = codes
+            let mut keyed: Vec<(Option<f64>, &SecurityCode)> = codes
                 .iter()
-                .map(|c| {
-                    (
-                        self.stocks.get(c).and_then(f).unwrap_or(f64::NEG_INFINITY),
-                        c,
-                    )
-                })
+                .map(|c| (self.stocks.get(c).and_then(f), c))
                 .collect();
-            keyed.sort_by(|a, b| b.0.total_cmp(&a.0));
+            keyed.sort_by(|a, b| match (a.0, b.0) {
+                (Some(x), Some(y)) if reversed => x.total_cmp(&y),
+                (Some(x), Some(y)) => y.total_cmp(&x),
+                (x, y) => y.is_some().cmp(&x.is_some()),
+            });
             keyed.into_iter().map(|(_, c)| c).collect()
         };
         match self.sort {
+            SortMode::Config if reversed => codes.iter().rev().collect(),
             SortMode::Config => codes.iter().collect(),
             SortMode::NetInflow => largest_first(StockData::net),
             SortMode::MainInflow => largest_first(StockData::main),
@@ -98,6 +106,9 @@ impl App {
                         None => c.to_string().to_lowercase(),
                     }
                 });
+                if reversed {
+                    rows.reverse();
+                }
                 rows
             }
         }

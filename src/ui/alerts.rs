@@ -65,7 +65,7 @@ pub fn newest(app: &App) -> Option<Vec<Span<'static>>> {
             a.stock_or_code(),
             a.rule,
             a.value_text(app.units),
-            if app.alerts.open { "" } else { "(a: log)" }
+            if app.alert_log_open() { "" } else { "(a: log)" }
         )),
     ])
 }
