@@ -55,8 +55,8 @@ pub struct App {
     pub selected: usize,
     /// Row order.
     pub sort: SortMode,
-    /// The sort runs the other way (`S`): smallest first, names Z to A, the config's list bottom
-    /// up. Rows without the figure stay last either way.
+    /// The sort runs the other way (`S`): smallest first, names Z to A (the config's order has no
+    /// direction). Rows without the figure stay last either way.
     pub reversed: bool,
     /// Detail view.
     pub view: Period,

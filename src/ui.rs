@@ -28,6 +28,7 @@ pub mod alerts;
 pub mod detail;
 pub mod figures;
 pub mod guide;
+pub mod header;
 pub mod help;
 pub mod history;
 pub mod overview;
@@ -42,12 +43,9 @@ pub mod watchlist;
 use chrono::{DateTime, TimeDelta, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 use crate::app::{App, Overlay};
 use crate::flow::{Schedule, SecurityCode};
-use theme::Theme;
 
 /// Narrowest watchlist in the wide layout.
 pub const WIDE_LIST: u16 = 76;
@@ -225,7 +223,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let area = area.intersection(frame.area());
     // As many rows as codes (sorting them only to count them would cost a sort per frame).
     let a = areas(area, app.watchlists[app.active].codes.len());
-    render_header(frame, a.header, app);
+    header::render(frame, a.header, app);
     watchlist::render(frame, a.list, app);
     if let Some(d) = a.detail {
         // Until OpenD answers (or while it is not logged in), the detail pane says how to fix it.
@@ -248,27 +246,6 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             Overlay::Help { .. } => help::render(frame, area, app),
         }
     }
-}
-
-fn render_header(frame: &mut Frame<'_>, area: Rect, app: &App) {
-    let t = Theme::of(app);
-    let wl = &app.watchlists[app.active];
-    let mut spans = vec![
-        Span::styled(" capflow ", t.title()),
-        Span::raw(format!(
-            " {} ({}/{})  view: {}  sort: {} ",
-            wl.name,
-            app.active + 1,
-            app.watchlists.len(),
-            app.view.name(),
-            app.sort.label()
-        )),
-    ];
-    if app.simulated.is_some() {
-        spans.push(Span::styled(" SIMULATED ", t.badge()));
-    }
-    spans.push(Span::styled("  ? help  q quit", t.dim()));
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 #[cfg(test)]

@@ -171,7 +171,8 @@ impl App {
                 if action == Action::CycleSort {
                     self.sort = self.sort.next();
                     self.reversed = false;
-                } else {
+                } else if self.sort != super::SortMode::Config {
+                    // The config's order has no sorted column to turn round.
                     self.reversed = !self.reversed;
                 }
                 if let Some(code) = before {

@@ -50,10 +50,18 @@ impl SortMode {
         }
     }
 
-    /// Whether the mode's own direction is descending (largest first): the figures are; names
-    /// and the config's order run down the list from the first.
-    pub fn descending(self) -> bool {
-        !matches!(self, SortMode::Config | SortMode::Name)
+    /// The column the mode sorts by, as the watchlist's header names it, and whether its own
+    /// direction is descending (the figures: largest first) or ascending (names: A to Z).
+    /// `None` for the config's order, which sorts by no column.
+    pub fn column(self) -> Option<(&'static str, bool)> {
+        match self {
+            SortMode::Config => None,
+            SortMode::NetInflow => Some(("Net", true)),
+            SortMode::MainInflow => Some(("Main", true)),
+            SortMode::NetPct => Some(("Net%", true)),
+            SortMode::Change => Some(("Chg%", true)),
+            SortMode::Name => Some(("Name", false)),
+        }
     }
 
     /// Label for the header.
@@ -91,7 +99,6 @@ impl App {
             keyed.into_iter().map(|(_, c)| c).collect()
         };
         match self.sort {
-            SortMode::Config if reversed => codes.iter().rev().collect(),
             SortMode::Config => codes.iter().collect(),
             SortMode::NetInflow => largest_first(StockData::net),
             SortMode::MainInflow => largest_first(StockData::main),
