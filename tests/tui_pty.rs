@@ -541,3 +541,85 @@ fn sigint_and_sigquit_end_the_dashboard_in_order() {
         assert!(s.canonical(), "raw mode is off after SIG{signal}");
     }
 }
+
+/// The demo's store files left in `dir`.
+fn demo_files(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("capflow-demo-"))
+        .collect()
+}
+
+/// Issue 23 item 12: closing the terminal (the pty's last master closed: SIGHUP, then every
+/// write fails) ends the demo without an abort and leaves no store in the temp dir; an earlier
+/// run's files (a process that no longer exists) are deleted at start.
+#[cfg(unix)]
+#[test]
+fn closing_the_terminal_leaves_no_demo_store_behind() {
+    let home = tempfile::tempdir().unwrap();
+    let tmp = home.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    // A pid above Linux's maximum never runs; the files are an earlier run's.
+    for f in [
+        "capflow-demo-99999999-0a1b2c3d.db",
+        "capflow-demo-99999999-0a1b2c3d.db-wal",
+    ] {
+        std::fs::write(tmp.join(f), b"old").unwrap();
+    }
+    let pair = native_pty_system().openpty(size(120, 36)).unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_capflow"));
+    cmd.arg("--demo");
+    cmd.cwd(home.path());
+    cmd.env("HOME", home.path());
+    cmd.env("XDG_DATA_HOME", home.path().join("data"));
+    cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
+    cmd.env("TMPDIR", &tmp);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env_remove("CAPFLOW_CONFIG");
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    // Read until the dashboard is up, then let go of this end of the terminal.
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let up = std::thread::spawn(move || {
+        let mut parser = vt100::Parser::new(nz(36), nz(120), 0);
+        let mut buf = [0u8; 8192];
+        let start = Instant::now();
+        while start.elapsed() < DEADLINE {
+            match reader.read(&mut buf) {
+                Ok(0) | Err(_) => return false,
+                Ok(n) => parser.process(&buf[..n]),
+            }
+            if parser.screen().contents().contains("SIMULATED") {
+                return true;
+            }
+        }
+        false
+    });
+    assert!(up.join().unwrap(), "the demo came up");
+    let mut files = demo_files(&tmp);
+    files.sort();
+    assert!(
+        !files.is_empty() && files.iter().all(|f| !f.contains("99999999")),
+        "the old run's files went at start, this run's store is there: {files:?}"
+    );
+    // The terminal closes.
+    drop(pair.master);
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > DEADLINE {
+            let _ = child.kill();
+            panic!("capflow did not exit after its terminal closed");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // 134 would be an abort (SIGABRT): a panic while reporting on the closed terminal.
+    assert!(
+        !status.signal().is_some_and(|s| s.contains("Abort")) && status.exit_code() != 134,
+        "{status:?}"
+    );
+    assert_eq!(demo_files(&tmp), Vec::<String>::new(), "{status:?}");
+}
