@@ -442,7 +442,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 /// Issue 14: the demo's own alert rules fire within a minute; the newest alert shows in the
 /// status bar, rows get their mark, `a` opens the log (SIMULATED like the rest), Esc closes it
-/// and a second Esc quits.
+/// and q quits.
 #[test]
 fn demo_alerts_show_in_the_status_bar_and_the_log() {
     let mut s = Session::start(&["--demo"], 120, 32);
@@ -622,4 +622,51 @@ fn closing_the_terminal_leaves_no_demo_store_behind() {
         "{status:?}"
     );
     assert_eq!(demo_files(&tmp), Vec::<String>::new(), "{status:?}");
+}
+
+/// Issue 23 item 4: the help is modal: `j j d` typed into it neither moves the selection nor
+/// switches the view behind it; Esc closes it, and a second Esc does nothing (never quits). At
+/// 80×24 the help scrolls to its last line (End), which did not fit.
+#[test]
+fn overlays_are_modal_and_esc_never_quits() {
+    let mut s = Session::start(&["--demo"], 100, 30);
+    s.wait_for("the demo with its rows", |t| {
+        t.contains("SIMULATED") && row_codes(t).len() >= 3
+    });
+    let rows = row_codes(&s.screen());
+    let on = |code: &str, view: &str| {
+        let (code, view) = (format!("{code} "), view.to_owned());
+        move |t: &str| t.lines().any(|l| l.contains(&code) && l.contains(&view))
+    };
+    s.wait_for("the first stock's intraday", on(&rows[0], "· intraday"));
+    s.keys("?");
+    s.wait_for("the help", |t| t.contains("? or Esc closes"));
+    s.keys("jjd");
+    s.keys("\x1b");
+    s.wait_for("the help closed", |t| !t.contains("? or Esc closes"));
+    let screen = s.screen();
+    assert!(
+        on(&rows[0], "· intraday")(&screen),
+        "j j d went to the help alone:\n{screen}"
+    );
+    // Esc with nothing open: nothing happens; the dashboard still takes keys.
+    s.keys("\x1b");
+    // Apart from the Esc (in one read, ESC j is Alt-j): the pause only separates the two keys,
+    // no assertion waits on it.
+    std::thread::sleep(Duration::from_millis(300));
+    s.keys("j");
+    s.wait_for("j after Esc", on(&rows[1], "· intraday"));
+    assert!(s.child.try_wait().unwrap().is_none(), "Esc did not quit");
+    s.resize(80, 24);
+    s.keys("?");
+    s.wait_for("the help at 80×24, its last line below", |t| {
+        t.contains("? or Esc closes") && !t.contains("inflow / outflow · ◂ main")
+    });
+    s.keys("\x1b[F"); // End
+    s.wait_for("the help scrolled to its last line", |t| {
+        t.contains("inflow / outflow · ◂ main")
+    });
+    s.keys("\x1b");
+    s.wait_for("the help closed", |t| !t.contains("? or Esc closes"));
+    s.quit_cleanly();
 }
