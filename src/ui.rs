@@ -250,3 +250,5 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod units_tests;
