@@ -569,7 +569,8 @@ fn closing_the_terminal_leaves_no_demo_store_behind() {
     }
     let pair = native_pty_system().openpty(size(120, 36)).unwrap();
     let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_capflow"));
-    cmd.arg("--demo");
+    cmd.args(["--demo", "--log-file"]);
+    cmd.arg(home.path().join("capflow.log"));
     cmd.cwd(home.path());
     cmd.env("HOME", home.path());
     cmd.env("XDG_DATA_HOME", home.path().join("data"));
@@ -579,7 +580,7 @@ fn closing_the_terminal_leaves_no_demo_store_behind() {
     cmd.env_remove("CAPFLOW_CONFIG");
     let mut child = pair.slave.spawn_command(cmd).unwrap();
     drop(pair.slave);
-    // Read until the dashboard is up, then let go of this end of the terminal.
+    // Read until the dashboard is up and connected, then let go of this end of the terminal.
     let mut reader = pair.master.try_clone_reader().unwrap();
     let up = std::thread::spawn(move || {
         let mut parser = vt100::Parser::new(nz(36), nz(120), 0);
@@ -590,7 +591,10 @@ fn closing_the_terminal_leaves_no_demo_store_behind() {
                 Ok(0) | Err(_) => return false,
                 Ok(n) => parser.process(&buf[..n]),
             }
-            if parser.screen().contents().contains("SIMULATED") {
+            // Connected: the event loop has gone round with the poller's status, so it reads
+            // its input too (the hangup of a dashboard in use, not of one still starting).
+            let screen = parser.screen().contents();
+            if screen.contains("SIMULATED") && screen.contains("● connected") {
                 return true;
             }
         }
@@ -612,7 +616,8 @@ fn closing_the_terminal_leaves_no_demo_store_behind() {
         }
         if start.elapsed() > DEADLINE {
             let _ = child.kill();
-            panic!("capflow did not exit after its terminal closed");
+            let log = std::fs::read_to_string(home.path().join("capflow.log")).unwrap_or_default();
+            panic!("capflow did not exit after its terminal closed; its log:\n{log}");
         }
         std::thread::sleep(Duration::from_millis(20));
     };
@@ -651,13 +656,15 @@ fn overlays_are_modal_and_esc_never_quits() {
     );
     // Esc with nothing open: nothing happens; the dashboard still takes keys.
     s.keys("\x1b");
-    // Apart from the Esc (in one read, ESC j is Alt-j): the pause only separates the two keys,
-    // no assertion waits on it.
-    std::thread::sleep(Duration::from_millis(300));
+    // Apart from the Esc: in one read, ESC j is Alt-j. The pause only keeps the two keys in two
+    // reads (the pty offers no way to see the Esc taken); no assertion waits on it.
+    std::thread::sleep(Duration::from_millis(500));
     s.keys("j");
     s.wait_for("j after Esc", on(&rows[1], "· intraday"));
     assert!(s.child.try_wait().unwrap().is_none(), "Esc did not quit");
     s.resize(80, 24);
+    // The app drew at 80×24 (its sparkline header says so): the help it opens fits that size.
+    s.wait_for("the dashboard at 80×24", |t| t.contains("last 9m"));
     s.keys("?");
     s.wait_for("the help at 80×24, its last line below", |t| {
         t.contains("? or Esc closes") && !t.contains("inflow / outflow · ◂ main")
