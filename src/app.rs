@@ -22,6 +22,7 @@ pub mod fixture;
 pub mod keymap;
 pub mod market;
 pub mod note;
+pub mod overlay;
 mod poll;
 pub mod recorded;
 mod stock;
@@ -29,6 +30,7 @@ mod update;
 mod watchlist;
 
 pub use action::Action;
+pub use overlay::{HelpFit, Overlay};
 pub use stock::{Source, StockData, StockError, Totals};
 pub use watchlist::{SortMode, Watchlist};
 
@@ -56,12 +58,18 @@ pub struct App {
     pub selected: usize,
     /// Row order.
     pub sort: SortMode,
+    /// The sort runs the other way (`S`): smallest first, names Z to A (the config's order has no
+    /// direction). Rows without the figure stay last either way.
+    pub reversed: bool,
     /// Detail view.
     pub view: Period,
     /// Periods back from the newest under the history cursor (0 = newest).
     pub history_back: usize,
-    /// Help overlay shown.
-    pub help: bool,
+    /// The open overlays, bottom first: the last one takes the user's actions
+    /// ([`overlay`]).
+    pub overlays: Vec<Overlay>,
+    /// How the help fits the terminal, from the last [`Action::Resize`].
+    help_fit: HelpFit,
     /// The poller's last status.
     pub status: Option<PollStatus>,
     /// What OpenD's latest refusal of a request said about the connection as a whole (it is not
@@ -136,9 +144,11 @@ impl App {
             stocks: HashMap::new(),
             selected: 0,
             sort: SortMode::Config,
+            reversed: false,
             view: Period::Intraday,
             history_back: 0,
-            help: false,
+            overlays: Vec::new(),
+            help_fit: HelpFit::default(),
             status: None,
             refusal: None,
             opend_label: String::new(),
@@ -178,7 +188,7 @@ impl App {
             }
         }
         a.restore(std::mem::take(&mut self.alerts.log));
-        a.open = self.alerts.open;
+        a.scroll = self.alerts.scroll;
         self.alerts = a;
     }
 

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 pub mod before;
 pub mod generate;
@@ -436,6 +436,27 @@ pub fn one_line(e: &clap::Error) -> String {
     }
 }
 
+/// [`one_line`] for the command line `args` (the program's name first): an error in a
+/// subcommand's flags points at that subcommand's help ("see capflow export --help"), where its
+/// values are listed, not at the top-level one.
+pub fn usage_error<A: AsRef<std::ffi::OsStr>>(
+    e: &clap::Error,
+    args: impl IntoIterator<Item = A>,
+) -> String {
+    let line = one_line(e);
+    let cmd = Cli::command();
+    let sub = args.into_iter().skip(1).find_map(|a| {
+        let a = a.as_ref().to_str()?;
+        cmd.get_subcommands()
+            .find(|c| c.get_name() == a)
+            .map(|c| c.get_name().to_owned())
+    });
+    match sub {
+        Some(s) => line.replace("(see capflow --help)", &format!("(see capflow {s} --help)")),
+        None => line,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -463,5 +484,22 @@ mod tests {
         );
         let e = Cli::try_parse_from(["capflow", "fetch"]).unwrap_err();
         assert!(one_line(&e).contains("<CODE>"), "{}", one_line(&e));
+    }
+
+    /// Issue 23 item 12: a bad value of a subcommand's flag points at that subcommand's help.
+    #[test]
+    fn a_bad_value_points_at_its_subcommands_help() {
+        let args = ["capflow", "--store", "x.db", "export", "--period", "hourly"];
+        let e = Cli::try_parse_from(args).unwrap_err();
+        let line = usage_error(&e, args);
+        assert!(line.ends_with("(see capflow export --help)"), "{line}");
+        assert!(line.contains("distribution"), "{line}");
+        let args = ["capflow", "--bogus"];
+        let e = Cli::try_parse_from(args).unwrap_err();
+        let line = usage_error(&e, args);
+        assert!(
+            line.contains("--help") && !line.contains("export"),
+            "{line}"
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! The `capflow` binary: parse the command line, run the library, map failures to exit codes.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
@@ -19,7 +20,10 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            eprintln!("capflow: {}", capflow::cli::one_line(&e));
+            eprintln!(
+                "capflow: {}",
+                capflow::cli::usage_error(&e, std::env::args_os())
+            );
             return ExitCode::from(2);
         }
     };
@@ -36,7 +40,8 @@ fn main() -> ExitCode {
     match runtime.block_on(capflow::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("capflow: {e}");
+            // Not eprintln!, which panics when stderr is gone (a closed terminal).
+            let _ = writeln!(std::io::stderr(), "capflow: {e}");
             ExitCode::from(e.exit_code())
         }
     }

@@ -147,9 +147,34 @@ pub fn watch(
         let second = signals.recv().await;
         tracing::warn!("{} during shutdown: exiting at once", second.name());
         last_word();
+        remove_leftovers();
         std::process::exit(second.exit_code());
     });
     Ok(())
+}
+
+/// Files to delete even when a second signal ends the process at once (a throw-away store):
+/// their owner deletes them on every orderly path, and this list on the one that is not.
+static LEFTOVERS: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Deletes `path` if the process ends at once on a second signal (see [`watch`]).
+pub fn remove_on_exit(path: std::path::PathBuf) {
+    LEFTOVERS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(path);
+}
+
+/// Deletes what [`remove_on_exit`] listed (those already gone are skipped).
+fn remove_leftovers() {
+    let files = std::mem::take(
+        &mut *LEFTOVERS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    for f in files {
+        let _ = std::fs::remove_file(f);
+    }
 }
 
 #[cfg(test)]

@@ -174,14 +174,28 @@ pub async fn run(mut opts: DashboardOptions) -> Result<(), Error> {
     }
     stop_tasks(&mut tasks, &token).await;
     restore_terminal();
+    close_terminal(terminal);
     tracing::info!("dashboard stopped");
     result
 }
 
-/// Mouse capture off, then `ratatui::restore()`: raw mode off, the alternate screen left.
+/// Drops the terminal, or forgets it when it is closed (SIGHUP): ratatui's drop would report
+/// that it cannot show the cursor on the closed stderr, which panics, and the panic hook's own
+/// report panics again: an abort that skipped the rest of the shutdown (the demo's store stayed
+/// in the temp dir). There is nothing left to restore on a closed terminal.
+fn close_terminal(mut terminal: ratatui::DefaultTerminal) {
+    if terminal.show_cursor().is_err() {
+        std::mem::forget(terminal);
+    }
+}
+
+/// Mouse capture off, then raw mode off and the alternate screen left. Errors are ignored: a
+/// closed terminal (SIGHUP) cannot be restored, and `ratatui::restore()`'s report of that on
+/// stderr panicked there (writing to the closed terminal), and again in the panic hook: an abort
+/// that skipped the rest of the shutdown (the demo's store stayed in the temp dir).
 fn restore_terminal() {
     let _ = execute!(stdout(), DisableMouseCapture);
-    ratatui::restore();
+    let _ = ratatui::try_restore();
 }
 
 /// The app as the options describe it, before any data.
@@ -325,6 +339,7 @@ mod tests {
             Some(Action::Resize {
                 size: (120, 40),
                 page_rows: crate::ui::watchlist_rows((120, 40), 100),
+                help: crate::ui::help::fit(&a, (120, 40)),
             })
         );
         let mut key = KeyEvent::new(C::Char('j'), KeyModifiers::NONE);

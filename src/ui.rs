@@ -28,6 +28,7 @@ pub mod alerts;
 pub mod detail;
 pub mod figures;
 pub mod guide;
+pub mod header;
 pub mod help;
 pub mod history;
 pub mod overview;
@@ -42,12 +43,9 @@ pub mod watchlist;
 use chrono::{DateTime, TimeDelta, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
-use crate::app::App;
+use crate::app::{App, Overlay};
 use crate::flow::{Schedule, SecurityCode};
-use theme::Theme;
 
 /// Narrowest watchlist in the wide layout.
 pub const WIDE_LIST: u16 = 76;
@@ -150,6 +148,16 @@ pub fn watchlist_rows(size: (u16, u16), n: usize) -> u16 {
 /// page either way, so paging is the same as with [`watchlist_rows`] of the list's own length.
 pub fn page_rows(size: (u16, u16)) -> u16 {
     watchlist_rows(size, usize::from(size.1.saturating_sub(4)))
+}
+
+/// The resize action for a terminal of `size`: what a page of the watchlist holds and how the
+/// help fits there (the app knows no layout: the ui says).
+pub fn resize(app: &App, size: (u16, u16)) -> crate::app::Action {
+    crate::app::Action::Resize {
+        size,
+        page_rows: page_rows(size),
+        help: help::fit(app, size),
+    }
 }
 
 /// A count (rows, periods, columns) as terminal cells: at most `u16::MAX`, which is more than any
@@ -258,7 +266,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let area = area.intersection(frame.area());
     // As many rows as codes (sorting them only to count them would cost a sort per frame).
     let a = areas(area, app.watchlists[app.active].codes.len());
-    render_header(frame, a.header, app);
+    header::render(frame, a.header, app);
     watchlist::render(frame, a.list, app);
     if let Some(d) = a.detail {
         // Until OpenD answers (or while it is not logged in), the detail pane says how to fix it.
@@ -274,34 +282,16 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         overview::render(frame, o, app);
     }
     status::render(frame, a.status, app);
-    if app.alerts.open {
-        alerts::render(frame, area, app);
+    // The overlays, bottom first: the one on top takes the keys.
+    for o in &app.overlays {
+        match o {
+            Overlay::Alerts => alerts::render(frame, area, app),
+            Overlay::Help { .. } => help::render(frame, area, app),
+        }
     }
-    if app.help {
-        help::render(frame, area, app);
-    }
-}
-
-fn render_header(frame: &mut Frame<'_>, area: Rect, app: &App) {
-    let t = Theme::of(app);
-    let wl = &app.watchlists[app.active];
-    let mut spans = vec![
-        Span::styled(" capflow ", t.title()),
-        Span::raw(format!(
-            " {} ({}/{})  view: {}  sort: {} ",
-            wl.name,
-            app.active + 1,
-            app.watchlists.len(),
-            app.view.name(),
-            app.sort.label()
-        )),
-    ];
-    if app.simulated.is_some() {
-        spans.push(Span::styled(" SIMULATED ", t.badge()));
-    }
-    spans.push(Span::styled("  ? help  q quit", t.dim()));
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod units_tests;

@@ -19,6 +19,8 @@ pub enum Action {
         size: (u16, u16),
         /// Watchlist rows on one page (what PgUp/PgDn move by).
         page_rows: u16,
+        /// How the help fits at this size (how far it scrolls).
+        help: super::overlay::HelpFit,
     },
     /// Select the previous stock.
     Up,
@@ -46,15 +48,18 @@ pub enum Action {
     ScrollRight,
     /// Cycle the sort order.
     CycleSort,
+    /// Reverse the sort's direction (largest first ↔ smallest first).
+    ReverseSort,
     /// Refresh the focused stock now.
     Refresh,
     /// Show or hide the help overlay.
     ToggleHelp,
     /// Open or close the day's alert log.
     ToggleAlerts,
-    /// Leave the dashboard.
+    /// Leave the dashboard (q, Ctrl-C, a signal), whatever overlay is open.
     Quit,
-    /// Close the help overlay or the alert log if one is open, else quit (Esc).
+    /// Esc: close the topmost overlay; without one, leave a recorded day for today's live
+    /// view; otherwise nothing. Never quits.
     Back,
     /// Something the poller reported.
     Poll(PollEvent),

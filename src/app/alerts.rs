@@ -1,5 +1,5 @@
 //! The dashboard's alerts: the [`Evaluator`] fed with every poller event (at the event's
-//! market-clock time), the day's log, whether the log overlay is open, and what the tui must do
+//! market-clock time), the day's log and how far its overlay is scrolled, and what the tui must do
 //! for new alerts (ring the bell, start command hooks, store them), queued here because the app
 //! does no IO.
 
@@ -27,8 +27,6 @@ pub struct Alerts {
     /// Alerts so far (restored ones included), in the order of the instants they fired at,
     /// oldest first, whatever their markets.
     pub log: Vec<Alert>,
-    /// The log overlay is open.
-    pub open: bool,
     /// Alerts scrolled back from the newest in the overlay.
     pub scroll: usize,
     bell: bool,
@@ -115,14 +113,12 @@ impl Alerts {
         }
     }
 
-    /// While the log is open, moves it instead of the watchlist: ↓/PgDn go to older alerts,
-    /// ↑/PgUp to newer ones (a page is the [`log_rows`] of the terminal `size`), Home to the
-    /// newest, End to the page of the oldest; the overlay stays full. Returns whether it did.
+    /// Moves the open log (it takes the moves from the watchlist: [`super::overlay`]): ↓/PgDn
+    /// go to older alerts, ↑/PgUp to newer ones (a page is the [`log_rows`] of the terminal
+    /// `size`), Home to the newest, End to the page of the oldest; the overlay stays full.
+    /// Returns whether the action was a move.
     pub fn scroll(&mut self, action: &super::Action, size: (u16, u16)) -> bool {
         use super::Action;
-        if !self.open {
-            return false;
-        }
         let page = log_rows(size);
         let last = self.log.len().saturating_sub(page);
         self.scroll = match action {
@@ -307,18 +303,18 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_toggles_the_log_and_esc_closes_it_before_quitting() {
+    fn a_toggles_the_log_and_esc_closes_it_without_quitting() {
         let mut a = alerted(vec![rule("r", false, &[])], &[1], (80, 24));
         assert!(!a.alerts.take_bell(), "no bell unless asked");
         a.update(Action::ToggleAlerts);
-        assert!(a.alerts.open);
+        assert!(a.alert_log_open());
         a.update(Action::Back);
-        assert!(!a.alerts.open && !a.quit);
+        assert!(!a.alert_log_open() && !a.quit);
         a.update(Action::ToggleAlerts);
         a.update(Action::ToggleAlerts);
-        assert!(!a.alerts.open);
+        assert!(!a.alert_log_open());
         a.update(Action::Back);
-        assert!(a.quit);
+        assert!(!a.quit, "Esc never quits");
     }
 
     #[test]

@@ -360,6 +360,7 @@ pub fn app(n: usize, now: DateTime<Utc>, size: (u16, u16)) -> App {
     app.update(Action::Resize {
         size,
         page_rows: page_rows(size),
+        help: super::HelpFit::default(),
     });
     app.update(Action::Tick(now));
     let infos = list

@@ -74,11 +74,12 @@ impl Default for Keymap {
             b(c('['), Action::PrevDay, "[", "previous recorded day"),
             b(c(']'), Action::NextDay, "]", "next recorded day, then live"),
             b(c('s'), Action::CycleSort, "s", "cycle sort"),
+            b(c('S'), Action::ReverseSort, "S", "reverse sort ▼▲"),
             b(c('r'), Action::Refresh, "r", "refresh focused stock"),
             b(c('a'), Action::ToggleAlerts, "a", "alert log"),
             b(c('?'), Action::ToggleHelp, "?", "help"),
             b(c('q'), Action::Quit, "q", "quit"),
-            b(Esc, Action::Back, "Esc", "close help or log, else quit"),
+            b(Esc, Action::Back, "Esc", BACK),
         ];
         bindings.push(Binding {
             key: Key::ctrl(c('c')),
@@ -89,6 +90,10 @@ impl Default for Keymap {
         Keymap { bindings }
     }
 }
+
+/// How help describes Esc (`back`): it closes the overlay on top, else leaves a recorded day;
+/// it never quits.
+const BACK: &str = "close overlay / recorded day";
 
 /// What a `[keys]` action name does, and how help describes it.
 fn action_of(name: &str) -> Option<(Action, &'static str)> {
@@ -110,11 +115,12 @@ fn action_of(name: &str) -> Option<(Action, &'static str)> {
         "previous_day" => (Action::PrevDay, "previous recorded day"),
         "next_day" => (Action::NextDay, "next recorded day, then live"),
         "sort" => (Action::CycleSort, "cycle sort"),
+        "reverse_sort" => (Action::ReverseSort, "reverse sort ▼▲"),
         "refresh" => (Action::Refresh, "refresh focused stock"),
         "alert_log" => (Action::ToggleAlerts, "alert log"),
         "help" => (Action::ToggleHelp, "help"),
         "quit" => (Action::Quit, "quit"),
-        "back" => (Action::Back, "close help or log, else quit"),
+        "back" => (Action::Back, BACK),
         _ => return None,
     })
 }
@@ -146,6 +152,18 @@ impl Keymap {
             .iter()
             .find(|b| b.key == key)
             .map(|b| b.action.clone())
+    }
+
+    /// How help and the header name the keys of `action` ("?", "q Ctrl-C"): its labels joined,
+    /// `None` when no key does it.
+    pub fn keys_of(&self, action: &Action) -> Option<String> {
+        let labels: Vec<&str> = self
+            .bindings
+            .iter()
+            .filter(|b| b.action == *action)
+            .map(|b| b.key_label.as_str())
+            .collect();
+        (!labels.is_empty()).then(|| labels.join(" "))
     }
 
     /// Help lines: keys with the same description joined ("↑ k", "previous stock").

@@ -235,11 +235,11 @@ fn refresh_asks_for_the_focused_stock() {
 fn help_quit_and_back() {
     let mut a = app();
     a.update(Action::ToggleHelp);
-    assert!(a.help);
+    assert!(a.help_open());
     a.update(Action::Back);
-    assert!(!a.help && !a.quit, "Esc closes help first");
+    assert!(!a.help_open() && !a.quit, "Esc closes help");
     a.update(Action::Back);
-    assert!(a.quit);
+    assert!(!a.quit, "Esc never quits");
     let mut b = app();
     b.update(Action::ToggleHelp);
     b.update(Action::Quit);
@@ -296,6 +296,7 @@ fn tick_resize_and_poll_events() {
     a.update(Action::Resize {
         size: (120, 40),
         page_rows: 30,
+        help: crate::app::HelpFit::default(),
     });
     assert_eq!(a.size, (120, 40));
     assert_eq!(a.page(), 30);
@@ -775,4 +776,45 @@ fn presses_while_a_step_is_read_are_taken_one_by_one() {
     assert!(a.drain_store_requests().is_empty());
     a.update(Action::PrevDay);
     assert_eq!(a.drain_store_requests().len(), 1, "not stuck");
+}
+
+/// Issue 23 item 9: `S` turns the sort round (smallest first, Z to A), rows without the figure
+/// stay last, the selection stays on its stock; the next sort starts in its own direction; the
+/// config's order has no direction to turn.
+#[test]
+fn reverse_sort_turns_the_order_round_and_keeps_unknown_rows_last() {
+    let mut a = app();
+    a.update(Action::ReverseSort);
+    assert!(!a.reversed, "config order: nothing to reverse");
+    assert_eq!(a.rows()[0].to_string(), "HK.00700");
+    for _ in 0..4 {
+        a.update(Action::CycleSort);
+    }
+    assert_eq!(a.sort, SortMode::Change);
+    a.update(Action::Select(2));
+    let sel = focused(&a);
+    a.update(Action::ReverseSort);
+    assert!(a.reversed);
+    assert_eq!(focused(&a), sel, "the selection stays on its stock");
+    let v = keys(&a, StockData::change_pct);
+    let known: Vec<f64> = v.iter().flatten().copied().collect();
+    assert!(
+        known.windows(2).all(|w| w[0] <= w[1]),
+        "smallest first: {v:?}"
+    );
+    let tail: Vec<String> = a.rows()[10..].iter().map(ToString::to_string).collect();
+    assert_eq!(tail, ["US.TSLA", "SZ.300750"], "no quote: still last");
+    a.update(Action::ReverseSort);
+    assert!(!a.reversed);
+    assert!(largest_first_then_unknown(&keys(&a, StockData::change_pct)));
+    a.update(Action::ReverseSort);
+    a.update(Action::CycleSort);
+    assert_eq!((a.sort, a.reversed), (SortMode::Name, false));
+    a.update(Action::ReverseSort);
+    let names: Vec<String> = a.rows().iter().map(|c| a.display_name(c)).collect();
+    assert_eq!(
+        names.first().map(String::as_str),
+        Some("Tesla"),
+        "Z to A: {names:?}"
+    );
 }

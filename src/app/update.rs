@@ -1,17 +1,18 @@
-//! [`App::update`]: the one place the state changes. It hands each action to the handler of its
+//! [`App::update`]: the one place the state changes. An open overlay takes the user's actions
+//! first, and alone ([`super::overlay`]); otherwise it hands each action to the handler of its
 //! family (the screen, moving the selection, the detail view, the watchlists, the store's days
 //! and rows, the poller's data), then follows the focus when it moved: the poller hears the new
 //! focus, the history view asks for its rows, and a recorded day shown for another stock goes.
 
 use super::recorded::{self, DayLoaded, Recorded, StoreRequest};
-use super::{Action, App};
+use super::{Action, App, Overlay};
 use crate::flow::{Period, SecurityCode};
 use crate::poller::{PollCommand, PollEvent};
 
 impl App {
     /// Applies an action; returns a follow-up action, if any (run `update` again with it).
     pub fn update(&mut self, action: Action) -> Option<Action> {
-        if self.alerts.scroll(&action, self.size) {
+        if self.overlay_takes(&action) {
             return None;
         }
         let before = self.focused().cloned();
@@ -44,6 +45,7 @@ impl App {
             Action::NextWatchlist
             | Action::PrevWatchlist
             | Action::CycleSort
+            | Action::ReverseSort
             | Action::GroupRead { .. } => {
                 self.on_lists(action, before.as_ref());
                 false
@@ -80,25 +82,29 @@ impl App {
                 self.now = now;
                 self.ticks = self.ticks.saturating_add(1);
             }
-            Action::Resize { size, page_rows } => {
+            Action::Resize {
+                size,
+                page_rows,
+                help,
+            } => {
                 self.size = size;
                 self.page_rows = page_rows;
+                self.help_fit = help;
+                // A narrower terminal wraps the help into more lines, a wider one into fewer.
+                for o in &mut self.overlays {
+                    if let Overlay::Help { scroll } = o {
+                        *scroll = (*scroll).min(help.max_scroll());
+                    }
+                }
             }
-            Action::ToggleHelp => self.help = !self.help,
+            Action::ToggleHelp => self.toggle_overlay(Overlay::Help { scroll: 0 }),
             Action::ToggleAlerts => {
-                self.alerts.open = !self.alerts.open;
+                self.toggle_overlay(Overlay::Alerts);
                 self.alerts.scroll = 0;
             }
             Action::Quit => self.quit = true,
-            Action::Back => {
-                if self.help {
-                    self.help = false;
-                } else if self.alerts.open {
-                    self.alerts.open = false;
-                } else {
-                    self.quit = true;
-                }
-            }
+            // No overlay is open (it would have taken Esc).
+            Action::Back => self.back(),
             // Another family's: not handed here.
             _ => {}
         }
@@ -167,9 +173,15 @@ impl App {
                 self.steps = None;
                 self.announce_watchlist();
             }
-            Action::CycleSort => {
+            Action::CycleSort | Action::ReverseSort => {
                 // Keep the same stock selected across the re-sort.
-                self.sort = self.sort.next();
+                if action == Action::CycleSort {
+                    self.sort = self.sort.next();
+                    self.reversed = false;
+                } else if self.sort != super::SortMode::Config {
+                    // The config's order has no sorted column to turn round.
+                    self.reversed = !self.reversed;
+                }
                 if let Some(code) = before {
                     self.selected = self.rows().iter().position(|c| *c == code).unwrap_or(0);
                 }

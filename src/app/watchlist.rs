@@ -50,6 +50,20 @@ impl SortMode {
         }
     }
 
+    /// The column the mode sorts by, as the watchlist's header names it, and whether its own
+    /// direction is descending (the figures: largest first) or ascending (names: A to Z).
+    /// `None` for the config's order, which sorts by no column.
+    pub fn column(self) -> Option<(&'static str, bool)> {
+        match self {
+            SortMode::Config => None,
+            SortMode::NetInflow => Some(("Net", true)),
+            SortMode::MainInflow => Some(("Main", true)),
+            SortMode::NetPct => Some(("Net%", true)),
+            SortMode::Change => Some(("Chg%", true)),
+            SortMode::Name => Some(("Name", false)),
+        }
+    }
+
     /// Label for the header.
     pub fn label(self) -> &'static str {
         match self {
@@ -64,23 +78,24 @@ impl SortMode {
 }
 
 impl App {
-    /// The rows of the active watchlist in display order (stable sort, config order on ties).
+    /// The rows of the active watchlist in display order (stable sort, config order on ties),
+    /// the other way round when [`App::reversed`] (rows without the figure still last).
     ///
     /// Each row's key is computed once (not once per comparison), so a list as long as an OpenD
     /// group can make it (70,000 stocks) sorts in milliseconds.
     pub fn rows(&self) -> Vec<&SecurityCode> {
         let codes = &self.watchlists[self.active].codes;
+        let reversed = self.reversed;
         let largest_first = |f: fn(&StockData) -> Option<f64>| {
-            let mut keyed: Vec<(f64, &SecurityCode)> = codes
+            let mut keyed: Vec<(Option<f64>, &SecurityCode)> = codes
                 .iter()
-                .map(|c| {
-                    (
-                        self.stocks.get(c).and_then(f).unwrap_or(f64::NEG_INFINITY),
-                        c,
-                    )
-                })
+                .map(|c| (self.stocks.get(c).and_then(f), c))
                 .collect();
-            keyed.sort_by(|a, b| b.0.total_cmp(&a.0));
+            keyed.sort_by(|a, b| match (a.0, b.0) {
+                (Some(x), Some(y)) if reversed => x.total_cmp(&y),
+                (Some(x), Some(y)) => y.total_cmp(&x),
+                (x, y) => y.is_some().cmp(&x.is_some()),
+            });
             keyed.into_iter().map(|(_, c)| c).collect()
         };
         match self.sort {
@@ -98,6 +113,9 @@ impl App {
                         None => c.to_string().to_lowercase(),
                     }
                 });
+                if reversed {
+                    rows.reverse();
+                }
                 rows
             }
         }

@@ -9,6 +9,10 @@
 
 use std::path::{Path, PathBuf};
 
+mod demo_file;
+
+use demo_file::DemoFile;
+
 use super::target;
 use crate::cli::DashboardArgs;
 use crate::commands::failure::Failure;
@@ -129,31 +133,6 @@ fn open_pair(path: &Path) -> Result<tui::DashboardStore, crate::store::StoreErro
     Ok(tui::DashboardStore { writer, reader })
 }
 
-/// The demo's store file: deleted (with its WAL files) when dropped.
-#[derive(Debug)]
-pub struct DemoFile(PathBuf);
-
-impl DemoFile {
-    /// A fresh path in the temp dir, unique to this process.
-    fn new() -> DemoFile {
-        DemoFile(std::env::temp_dir().join(format!(
-            "capflow-demo-{}-{:08x}.db",
-            std::process::id(),
-            fastrand::u32(..)
-        )))
-    }
-}
-
-impl Drop for DemoFile {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            let mut p = self.0.clone().into_os_string();
-            p.push(suffix);
-            let _ = std::fs::remove_file(p);
-        }
-    }
-}
-
 /// The demo's throw-away store, pre-filled with past simulated sessions (on a blocking thread);
 /// a temp dir that cannot hold it runs the demo without a store.
 async fn demo_store(
@@ -161,7 +140,7 @@ async fn demo_store(
     watchlists: &[app::Watchlist],
 ) -> (Result<tui::DashboardStore, String>, Option<DemoFile>) {
     let file = DemoFile::new();
-    let path = file.0.clone();
+    let path = file.path().to_path_buf();
     let sessions = demo_sessions(sim.model(), watchlists, sim.clock().now(), DEMO_DAYS);
     let opened = tokio::task::spawn_blocking(move || {
         Store::open(&path).and_then(|mut s| {

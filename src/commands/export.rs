@@ -102,12 +102,14 @@ pub fn run(args: &ExportArgs, config: &Config) -> Result<(), Failure> {
         Err(ExportError::Io(e)) => return Err(Failure::other(e)),
         Err(ExportError::Store(e)) => return Err(e.into()),
     };
+    // Only the header was written: an empty selection is not a success (a script would take
+    // the empty file for the data).
     if rows == 0 {
-        eprintln!(
-            "capflow: no {} rows stored in {} for that selection (capflow store info lists what is stored)",
+        return Err(Failure::other_msg(format!(
+            "no {} rows stored in {} for that selection (capflow store info lists what is stored)",
             name(plan.period),
             plan.store.display()
-        );
+        )));
     }
     Ok(())
 }

@@ -28,7 +28,9 @@ mod tally;
 
 pub use duration::parse_duration;
 pub use flags::{check_budget, parse_codes, select_watchlists};
-pub use tally::{Counts, FRESH, Fetched, Tally, format_budgets, format_line, format_totals};
+pub use tally::{
+    Counts, FRESH, Fetched, Tally, counted, format_budgets, format_line, format_totals,
+};
 
 use std::io::Write;
 use std::sync::Arc;
@@ -212,9 +214,10 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
             a.set_watchlist(name, codes);
         }
     }
+    let stocks = codes.len();
     let said = Said {
         clock_note,
-        stocks: codes.len(),
+        stocks,
         caps: &caps,
         duration,
         store_path: store_path.as_deref(),
@@ -252,8 +255,11 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
     if let Some(sim) = target.sim {
         sim.shutdown().await;
     }
-    result?;
-    flushed.map_err(write_err)
+    let tally = result?;
+    flushed.map_err(write_err)?;
+    // Ended in order, but a run that recorded nothing because every stock was refused (or the
+    // connection stayed down) is not a success.
+    tally.failure(stocks).map_or(Ok(()), Err)
 }
 
 /// Standard output is written by its own thread: a slow terminal or pipe never blocks the async
@@ -299,8 +305,8 @@ impl Said<'_> {
             .flatten()
             .collect();
         lines.push(format!(
-            "recording {} stocks through {} (budgets per 30 s: capital flow {}, capital distribution {}, snapshots {}){}",
-            self.stocks,
+            "recording {} through {} (budgets per 30 s: capital flow {}, capital distribution {}, snapshots {}){}",
+            counted(self.stocks, "stock", "stocks"),
             target.options.addr,
             caps.flow,
             caps.distribution,
@@ -314,8 +320,10 @@ impl Said<'_> {
             lines.push(format!("storing into {}", path.display()));
         }
         if self.rules > 0 {
-            let s = if self.rules == 1 { "" } else { "s" };
-            lines.push(format!("watching {} alert rule{s}", self.rules));
+            lines.push(format!(
+                "watching {}",
+                counted(self.rules, "alert rule", "alert rules")
+            ));
         }
         lines
     }

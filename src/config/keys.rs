@@ -34,6 +34,7 @@ pub const DEFAULTS: &[(&str, &[&str])] = &[
     ("previous_day", &["["]),
     ("next_day", &["]"]),
     ("sort", &["s"]),
+    ("reverse_sort", &["S"]),
     ("refresh", &["r"]),
     ("alert_log", &["a"]),
     ("help", &["?"]),

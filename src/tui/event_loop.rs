@@ -65,7 +65,8 @@ where
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     if let Ok(size) = terminal.size() {
-        app.update(resize(size.width, size.height));
+        let a = resize(app, size.width, size.height);
+        app.update(a);
     }
     let mut dirty = true;
     let mut visible: Vec<SecurityCode> = Vec::new();

@@ -7,12 +7,10 @@ use crossterm::event::{Event, KeyEvent, KeyEventKind, KeyModifiers, MouseButton,
 use crate::app::keymap::{Key, KeyCode, Keymap};
 use crate::app::{Action, App};
 
-/// The resize action: the size, and how many watchlist rows a page holds at it (the ui's layout).
-pub(super) fn resize(w: u16, h: u16) -> Action {
-    Action::Resize {
-        size: (w, h),
-        page_rows: crate::ui::page_rows((w, h)),
-    }
+/// The resize action: the size, how many watchlist rows a page holds at it and how the help
+/// fits (the ui's layout).
+pub(super) fn resize(app: &App, w: u16, h: u16) -> Action {
+    crate::ui::resize(app, (w, h))
 }
 
 /// A terminal key event as the app's [`Key`]: presses only; Shift dropped (characters carry
@@ -53,7 +51,7 @@ pub(super) fn key(k: &KeyEvent) -> Option<Key> {
 pub fn to_action(keymap: &Keymap, app: &App, ev: &Event) -> Option<Action> {
     match ev {
         Event::Key(k) => key(k).and_then(|k| keymap.lookup(k)),
-        Event::Resize(w, h) => Some(resize(*w, *h)),
+        Event::Resize(w, h) => Some(resize(app, *w, *h)),
         Event::Mouse(m) => match m.kind {
             MouseEventKind::Down(MouseButton::Left) => {
                 crate::ui::watchlist::row_at(app, m.column, m.row).map(Action::Select)

@@ -72,7 +72,7 @@ pub fn newest(app: &App) -> Vec<Vec<Span<'static>>> {
     }
     let t = Theme::of(app);
     let (stock, value) = (a.stock_or_code(), a.value_text(app.units));
-    let hint = if app.alerts.open { "" } else { "(a: log)" };
+    let hint = if app.alert_log_open() { "" } else { "(a: log)" };
     [
         format!("{} {stock} {}: {value} {hint}", time_text(a), a.rule),
         format!("{stock} {}: {value} {hint}", a.rule),

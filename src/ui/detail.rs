@@ -24,7 +24,7 @@ use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph};
 
-use super::sparkline::{SignedSparkline, bucket};
+use super::sparkline::{SignedSparkline, column_of, spread};
 use super::stacked::StackedBars;
 use super::text::right;
 use super::theme::Theme;
@@ -41,17 +41,21 @@ const GUTTER: u16 = 8;
 /// Size names, largest first.
 pub const SIZES: [&str; 4] = ["super", "big", "mid", "sml"];
 
-/// Axis labels for a session bucketed into columns of `group` minutes: (column, "HH:MM") at each
+/// Axis labels for a session spread over `width` columns ([`spread`]): (column, "HH:MM") at each
 /// session open and at the last close.
-pub fn axis_labels(sched: &Schedule, group: usize) -> Vec<(usize, String)> {
+pub fn axis_labels(sched: &Schedule, slots: usize, width: usize) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let mut idx = 0;
     for (open, close) in sched.sessions {
-        out.push((idx / group.max(1), open.format("%H:%M").to_string()));
+        out.push((
+            column_of(idx, slots, width),
+            open.format("%H:%M").to_string(),
+        ));
         idx += minutes_between(*open, *close) + 1;
     }
     if let Some((_, close)) = sched.sessions.last() {
-        out.push(((idx - 1) / group.max(1), close.format("%H:%M").to_string()));
+        // The session fills the chart: the close is its last column.
+        out.push((width.saturating_sub(1), close.format("%H:%M").to_string()));
     }
     out
 }
@@ -197,16 +201,12 @@ fn render_bars(
         .map_or(values.len(), |s| s.minutes().len())
         .max(values.len());
     let width = usize::from(area.width - GUTTER);
-    let group = slots.div_ceil(width);
-    let cols = bucket(&values, slots, width);
+    // The session spread over the whole width, as the trend chart below draws it.
+    let cols = spread(&values, slots, width);
     let max = cols.iter().flatten().fold(0.0_f64, |m, v| m.max(v.abs()));
+    let per_col = minutes_per_column(slots, width);
     let title = format!(
-        "per-minute net inflow{} ({})",
-        if group > 1 {
-            format!(", {group}-min columns")
-        } else {
-            String::new()
-        },
+        "per-minute net inflow{per_col} ({})",
         tz_label(code, app.now)
     );
     let buf = frame.buffer_mut();
@@ -241,7 +241,7 @@ fn render_bars(
     if let Some(s) = sched {
         let buf = frame.buffer_mut();
         let y = chart.bottom();
-        for (col, label) in axis_labels(&s, group) {
+        for (col, label) in axis_labels(&s, slots, width) {
             let x = chart
                 .x
                 .saturating_add(cells(col))
@@ -297,26 +297,51 @@ fn render_trend(
         })
         .collect::<Vec<_>>();
     let x_labels = session_labels(sched.as_ref());
-    let mut legend = vec![Span::styled("capital trend (cumulative): ", t.dim())];
-    for (k, name) in names.iter().enumerate() {
-        legend.push(Span::styled(format!("━ {name}  "), t.trend(k)));
-    }
+    // The y labels as wide as the bars' gutter: the two charts' time axes start and end in the
+    // same columns (minute m of the bars' column_of is minute m + ½ here).
+    let gutter = usize::from(GUTTER - 1);
+    let y_label = |v: f64| format!("{:<gutter$}", human(v, app.units));
     let chart = Chart::new(datasets)
-        .block(Block::default().title(Line::from(legend)))
+        .block(Block::default().title(trend_legend(t, usize::from(area.width))))
         .x_axis(
             Axis::default()
-                .bounds([0.0, coord(slots.max(2) - 1)])
+                .bounds([0.0, coord(slots.max(1))])
                 .labels(x_labels)
                 .style(t.dim()),
         )
         .y_axis(
             Axis::default()
                 .bounds([y_lo - pad, y_hi + pad])
-                .labels([human(lo, app.units), human(hi, app.units)])
+                .labels([y_label(lo), y_label(hi)])
                 .style(t.dim()),
         )
         .legend_position(None);
     frame.render_widget(chart, area);
+}
+
+/// The trend chart's title: what each colour is, whole. The words before the keys give way
+/// first ("capital trend (cumulative): ", then "cumulative: "); the five keys fit from 41 cells
+/// (the detail pane has more from 100 columns of terminal in every layout).
+fn trend_legend(t: Theme, width: usize) -> Line<'static> {
+    let names = ["in_flow", "super", "big", "mid", "sml"];
+    let keys: Vec<String> = names.iter().map(|n| format!("━ {n}")).collect();
+    let keys_w: usize = keys
+        .iter()
+        .map(|k| super::text::width(k) + 2)
+        .sum::<usize>()
+        - 2;
+    let lead = ["capital trend (cumulative): ", "cumulative: ", ""]
+        .into_iter()
+        .find(|l| l.len() + keys_w <= width)
+        .unwrap_or("");
+    let mut spans = vec![Span::styled(lead, t.dim())];
+    for (k, key) in keys.into_iter().enumerate() {
+        if k > 0 {
+            spans.push(Span::raw("  "));
+        }
+        spans.push(Span::styled(key, t.trend(k)));
+    }
+    Line::from(spans)
 }
 
 /// The five cumulative lines (in_flow, super, big, mid, sml) at the points that fit `width`;
@@ -334,7 +359,8 @@ fn trend_series(flow: &CapitalFlow, width: usize) -> Vec<Vec<(f64, f64)>> {
                     } else {
                         it.split.as_array()[k - 1]
                     };
-                    v.is_finite().then_some((coord(i), v))
+                    // The middle of minute i, as the bars above place it.
+                    v.is_finite().then_some((coord(i) + 0.5, v))
                 })
                 .collect()
         })
@@ -362,6 +388,17 @@ fn fit_scale(series: &mut [Vec<(f64, f64)>]) -> (f64, f64, f64) {
 }
 
 /// The x axis labels: the first open and the last close of the market's sessions.
+/// ", 3-min columns" (or ", 2–3-min columns" when they vary; nothing for one minute or less):
+/// what a bar of [`spread`] holds.
+fn minutes_per_column(slots: usize, width: usize) -> String {
+    let (lo, hi) = (slots / width.max(1), slots.div_ceil(width.max(1)));
+    match (lo, hi) {
+        (_, 0 | 1) => String::new(),
+        (lo, hi) if lo == hi => format!(", {lo}-min columns"),
+        (lo, hi) => format!(", {lo}–{hi}-min columns"),
+    }
+}
+
 fn session_labels(sched: Option<&Schedule>) -> Vec<Line<'static>> {
     sched.map_or_else(Vec::new, |s| {
         let first = s.sessions.first().map(|x| x.0.format("%H:%M").to_string());
@@ -452,5 +489,94 @@ mod tests {
         let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap_or_default();
         assert_eq!(minutes_between(t(9, 30), t(12, 0)), 150);
         assert_eq!(minutes_between(t(12, 0), t(9, 30)), 0);
+    }
+
+    /// The screen's cells, row by row.
+    fn cells_of(buf: &ratatui::buffer::Buffer) -> Vec<Vec<String>> {
+        (0..buf.area.height)
+            .map(|y| {
+                (0..buf.area.width)
+                    .map(|x| buf[(x, y)].symbol().to_owned())
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Where `word` starts in `row` at or after column `from`.
+    fn find(row: &[String], word: &str, from: usize) -> Option<usize> {
+        let text: Vec<char> = row
+            .iter()
+            .map(|c| c.chars().next().unwrap_or(' '))
+            .collect();
+        let w: Vec<char> = word.chars().collect();
+        (from..text.len().saturating_sub(w.len() - 1)).find(|&x| text[x..x + w.len()] == w[..])
+    }
+
+    /// Issue 23 item 8: the per-minute bars spread the session over the whole chart (16:00 at
+    /// its right edge), the trend chart below draws its time axis in the same columns, and its
+    /// legend is whole (━ sml included) from 100 columns.
+    #[test]
+    fn the_two_charts_share_one_time_axis_and_the_legend_is_whole() {
+        use crate::app::fixture::{self, fixed_now};
+        for size in [(80, 24), (100, 40), (120, 36), (160, 48)] {
+            let a = fixture::app(6, fixed_now(), size);
+            let mut term =
+                ratatui::Terminal::new(ratatui::backend::TestBackend::new(size.0, size.1)).unwrap();
+            term.draw(|f| crate::ui::render(f, f.area(), &a)).unwrap();
+            let rows = cells_of(term.backend().buffer());
+            let (title_y, x0) = rows
+                .iter()
+                .enumerate()
+                .find_map(|(y, r)| find(r, "per-minute net inflow", 0).map(|x| (y, x)))
+                .unwrap();
+            // The bars' axis: 09:30 at the chart's first column, 16:00 ending at its last.
+            let (axis_y, close) = rows
+                .iter()
+                .enumerate()
+                .skip(title_y)
+                .find_map(|(y, r)| find(r, "16:00", x0).map(|x| (y, x)))
+                .unwrap();
+            let bars_first = find(&rows[axis_y], "09:30", x0).unwrap();
+            assert_eq!(bars_first, x0 + usize::from(GUTTER), "{size:?}");
+            let bars_last = close + 4;
+            assert_eq!(
+                rows[axis_y][bars_last + 1],
+                "│",
+                "{size:?}: 16:00 at the right edge"
+            );
+            if size.1 < 30 {
+                continue; // no trend chart under 20 rows of detail
+            }
+            let legend = rows
+                .iter()
+                .find(|r| find(r, "━ in_flow", x0).is_some())
+                .unwrap_or_else(|| panic!("{size:?}: no trend legend"));
+            assert!(
+                find(legend, "━ sml", x0).is_some(),
+                "{size:?}: {}",
+                legend.concat()
+            );
+            // The trend's x axis: └ just left of the bars' first column, ─ up to their last.
+            let (trend_axis, corner) = rows
+                .iter()
+                .enumerate()
+                .skip(axis_y + 1)
+                .find_map(|(y, r)| find(r, "└─", x0).map(|x| (y, x)))
+                .unwrap();
+            assert_eq!(corner + 1, bars_first, "{size:?}");
+            let row = &rows[trend_axis];
+            let last = (corner + 1..row.len())
+                .take_while(|&x| row[x] == "─")
+                .last()
+                .unwrap();
+            assert_eq!(
+                last, bars_last,
+                "{size:?}: the trend ends where the bars end"
+            );
+            insta::assert_snapshot!(
+                format!("axes_6_stocks_{}x{}", size.0, size.1),
+                term.backend()
+            );
+        }
     }
 }

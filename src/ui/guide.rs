@@ -291,10 +291,8 @@ mod tests {
             fixed_now(),
         );
         a.opend_label = "OpenD 127.0.0.1:11111".into();
-        a.update(Action::Resize {
-            size,
-            page_rows: super::super::page_rows(size),
-        });
+        let resize = super::super::resize(&a, size);
+        a.update(resize);
         a
     }
 

@@ -3,6 +3,10 @@
 //! in two columns when the overlay is wide enough; then what the data means (order sizes, main, net, regular hours, Net % of turnover, the divergence
 //! mark with the thresholds in use) and the colours and marks. Pure.
 //!
+//! When it holds more lines than the terminal shows, it scrolls (↑ ↓ PgUp PgDn Home End, taken
+//! by the overlay: [`crate::app::overlay`]); its title says so and its bottom border which lines
+//! are shown. [`fit`] tells the app how far it scrolls at a size.
+//!
 //! ```text
 //! ┌ keys · ? or Esc closes ──────────────────────────┐
 //! │ ↑ k      previous stock  │ i 1      intraday view │
@@ -20,7 +24,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use super::text::{cut, textwrap_cells};
 use super::theme::Theme;
 use super::watchlist::DIVERGENCE_MARK;
-use crate::app::App;
+use crate::app::{Action, App, HelpFit};
 
 /// The widest the overlay gets.
 const MAX_WIDTH: u16 = 100;
@@ -71,13 +75,9 @@ fn key_lines(app: &App, w: usize) -> Vec<Line<'static>> {
         .collect()
 }
 
-/// Draws the overlay centred in `area`.
-pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
-    // Only the part of `area` on screen: every position below is inside the buffer.
-    let area = area.intersection(frame.area());
+/// Every line of the help at an inner width of `inner_w` cells: the keys, then the data.
+fn lines(app: &App, inner_w: usize) -> Vec<Line<'static>> {
     let t = Theme::of(app);
-    let w = MAX_WIDTH.min(area.width);
-    let inner_w = usize::from(w.saturating_sub(2));
     let mut lines = key_lines(app, inner_w);
     lines.push(Line::styled(
         cut(&format!("{:─<1$}", "─ the data ", inner_w), inner_w),
@@ -95,11 +95,61 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         Span::styled("outflow", t.signed(-1.0)),
         Span::raw(" · ◂ main · age/stale/err"),
     ]));
-    let r = super::centered(area, w, lines.len());
+    lines
+}
+
+/// How the help fits a terminal of `size`: its lines at that width and how many its box shows
+/// (the whole height, borders aside, when they do not all fit).
+pub fn fit(app: &App, size: (u16, u16)) -> HelpFit {
+    let w = MAX_WIDTH.min(size.0);
+    let n = super::cells(lines(app, usize::from(w.saturating_sub(2))).len());
+    HelpFit {
+        lines: n,
+        shown: n.min(size.1.saturating_sub(2)),
+    }
+}
+
+/// The box's title: what closes it, and how to scroll when it does not fit.
+fn title(app: &App, scrolls: bool) -> String {
+    let km = &app.keymap;
+    let closes = [Action::ToggleHelp, Action::Back]
+        .iter()
+        .filter_map(|a| km.keys_of(a))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    if scrolls {
+        format!(" keys · ↑↓ PgUp PgDn scroll · {closes} closes ")
+    } else {
+        format!(" keys · {closes} closes ")
+    }
+}
+
+/// Draws the overlay centred in `area`, scrolled as the app says (never past its last line).
+pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    // Only the part of `area` on screen: every position below is inside the buffer.
+    let area = area.intersection(frame.area());
+    let t = Theme::of(app);
+    let w = MAX_WIDTH.min(area.width);
+    let all = lines(app, usize::from(w.saturating_sub(2)));
+    let r = super::centered(area, w, all.len());
+    let shown = usize::from(r.height.saturating_sub(2));
+    let scrolls = all.len() > shown;
+    let top = app.help_scroll().min(all.len().saturating_sub(shown));
+    let mut block =
+        Block::bordered().title(Line::styled(cut_title(&title(app, scrolls), w), t.title()));
+    if scrolls {
+        let more = if top + shown < all.len() { " ↓" } else { "" };
+        block = block.title_bottom(Line::styled(
+            format!(" {}–{} of {}{more} ", top + 1, top + shown, all.len()),
+            t.dim(),
+        ));
+    }
+    let visible: Vec<Line<'static>> = all.into_iter().skip(top).take(shown).collect();
     frame.render_widget(Clear, r);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(Block::bordered().title(Line::styled(" keys · ? or Esc closes ", t.title()))),
-        r,
-    );
+    frame.render_widget(Paragraph::new(visible).block(block), r);
+}
+
+/// A title cut to fit a box `w` cells wide (its corners aside), with `…` when cut.
+fn cut_title(title: &str, w: u16) -> String {
+    super::text::ellipsize(title, usize::from(w.saturating_sub(2)))
 }

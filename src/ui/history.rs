@@ -16,6 +16,7 @@
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
@@ -96,6 +97,8 @@ struct Chart {
     start: usize,
     /// Rows of the values under the cursor: one when wide, two otherwise.
     value_rows: u16,
+    /// Whether a row under the values holds the legend (what each shade is).
+    legend: bool,
 }
 
 impl Chart {
@@ -106,7 +109,9 @@ impl Chart {
             return None;
         }
         let value_rows = if inner.width < 100 { 2 } else { 1 };
-        let bars_h = inner.height - 2 - value_rows;
+        // The legend when the bars keep 4 rows beside it.
+        let legend = inner.height >= 2 + value_rows + 1 + 4;
+        let bars_h = inner.height - 2 - value_rows - u16::from(legend);
         let chart_w = inner.width - GUTTER;
         // Wider bars when few periods fit: 2 to 5 cells per period, one of them the gap. (Any
         // count, 65,536 rows included, is at least one cell's worth: never a division by 0.)
@@ -120,6 +125,7 @@ impl Chart {
             cursor,
             start: window_start(n, visible, cursor),
             value_rows,
+            legend,
         })
     }
 
@@ -226,6 +232,30 @@ fn live_note(line: &mut Line<'static>, app: &App, code: &SecurityCode, totals: &
     line.spans.insert(at, Span::styled(note.clone(), t.dim()));
 }
 
+/// What the bars' shades and marks are: each size's swatch (its inflow shade, then its outflow
+/// shade), and `◂` for main_in_flow.
+///
+/// ```text
+/// ██ super  ██ big  ██ mid  ██ sml  ◂ main  (+ up, − down)
+/// ```
+fn legend(t: Theme) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (k, name) in super::detail::SIZES.iter().enumerate() {
+        spans.push(Span::styled(
+            "█",
+            Style::default().fg(t.size_shade(k, true)),
+        ));
+        spans.push(Span::styled(
+            "█",
+            Style::default().fg(t.size_shade(k, false)),
+        ));
+        spans.push(Span::raw(format!(" {name}  ")));
+    }
+    spans.push(Span::raw("◂ main  "));
+    spans.push(Span::styled("(stacked: + up, − down)", t.dim()));
+    Line::from(spans)
+}
+
 /// Draws the panel: border and title, then the chart (bars, cursor and dates, the cursor's
 /// values), or why there is none yet.
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
@@ -266,6 +296,12 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     for (y, line) in (y..inner.bottom()).zip(&lines) {
         frame.buffer_mut().set_line(inner.x, y, line, inner.width);
     }
+    if chart.legend {
+        let y = chart.bars.bottom() + 2 + chart.value_rows;
+        frame
+            .buffer_mut()
+            .set_line(inner.x, y, &legend(t), inner.width);
+    }
 }
 
 #[cfg(test)]
@@ -286,5 +322,45 @@ mod tests {
         assert_eq!(date_label("2026-11-20 00:00:00", Period::Day), "11-20");
         assert_eq!(date_label("2026-11-01 00:00:00", Period::Month), "2026-11");
         assert_eq!(date_label("x", Period::Week), "x");
+    }
+
+    /// Issue 23 item 9: the history view says what its shades are: a legend row under the
+    /// values, each size's swatch in the shades its bars are drawn in, and `◂` for main.
+    #[test]
+    fn the_history_view_has_a_legend_of_its_shades() {
+        use crate::app::Action;
+        use crate::app::fixture::{self, fixed_now};
+        for size in [(80, 24), (120, 36), (160, 48)] {
+            let mut a = fixture::app(12, fixed_now(), size);
+            a.update(Action::View(Period::Day));
+            let mut term =
+                ratatui::Terminal::new(ratatui::backend::TestBackend::new(size.0, size.1)).unwrap();
+            term.draw(|f| crate::ui::render(f, f.area(), &a)).unwrap();
+            let buf = term.backend().buffer();
+            let t = Theme::of(&a);
+            let row = (0..size.1)
+                .find(|&y| {
+                    let line: String = (0..size.0).map(|x| buf[(x, y)].symbol()).collect();
+                    line.contains("super  ") && line.contains("◂ main")
+                })
+                .unwrap_or_else(|| panic!("{size:?}: no legend\n{}", term.backend()));
+            let line: Vec<&str> = (0..size.0).map(|x| buf[(x, row)].symbol()).collect();
+            for (k, name) in super::super::detail::SIZES.iter().enumerate() {
+                let at = (0..line.len() - 4)
+                    .find(|&x| {
+                        line[x..x + 2] == ["█", "█"]
+                            && line.get(x + 3..x + 3 + name.len()).map(<[&str]>::concat)
+                                == Some((*name).to_owned())
+                    })
+                    .unwrap_or_else(|| panic!("{size:?}: no swatch for {name}"));
+                let x = u16::try_from(at).unwrap();
+                assert_eq!(buf[(x, row)].fg, t.size_shade(k, true), "{name} up");
+                assert_eq!(buf[(x + 1, row)].fg, t.size_shade(k, false), "{name} down");
+            }
+            insta::assert_snapshot!(
+                format!("history_legend_{}x{}", size.0, size.1),
+                term.backend()
+            );
+        }
     }
 }

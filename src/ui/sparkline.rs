@@ -38,6 +38,46 @@ pub fn bucket(values: &[f64], slots: usize, width: usize) -> Vec<Option<f64>> {
         .collect()
 }
 
+/// Spreads `values` (one per slot, slots filled from the start) over exactly `width` columns,
+/// so that the session fills the chart: column `j` holds the slots from `j·slots/width` up to
+/// the next column's first (at least one: with fewer slots than columns a slot spans several),
+/// as the mean per slot (columns of 2 and 3 minutes stay comparable). Slot `m` is in column
+/// [`column_of`]`(m, slots, width)`. A column is `None` when none of its slots has a value yet.
+pub fn spread(values: &[f64], slots: usize, width: usize) -> Vec<Option<f64>> {
+    if width == 0 || slots == 0 {
+        return Vec::new();
+    }
+    (0..width)
+        .map(|j| {
+            let start = j * slots / width;
+            let end = ((j + 1) * slots / width).max(start + 1).min(values.len());
+            let taken = values.get(start..end).filter(|v| !v.is_empty())?;
+            Some(taken.iter().sum::<f64>() / coord_of(taken.len()))
+        })
+        .collect()
+}
+
+/// The first column of slot `m` when [`spread`] lays `slots` over `width` columns (with fewer
+/// slots than columns a slot spans several).
+pub fn column_of(m: usize, slots: usize, width: usize) -> usize {
+    if slots == 0 || width == 0 {
+        return 0;
+    }
+    let j = if slots >= width {
+        // The column whose slots run past m: the smallest j with (j+1)·slots/width > m.
+        ((m + 1) * width).div_ceil(slots).saturating_sub(1)
+    } else {
+        // The first column that starts at m.
+        (m * width).div_ceil(slots)
+    };
+    j.min(width - 1)
+}
+
+/// A count as a float (counts here are minutes of a day: exact).
+fn coord_of(n: usize) -> f64 {
+    f64::from(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
 /// `v` scaled to signed eighths of a cell, where `max` fills `rows` rows. Non-zero values get at
 /// least one eighth so that every minute with flow is visible.
 pub fn eighths(v: f64, max: f64, rows: u16) -> i32 {
@@ -168,6 +208,44 @@ mod tests {
         // 332 HK minutes into 25 columns of 14.
         assert_eq!(bucket(&[0.0; 332], 332, 25).len(), 24);
         assert!(bucket(&v, 10, 0).is_empty());
+    }
+
+    /// Issue 23 item 8: the session fills the chart's width whatever the ratio of minutes to
+    /// columns, and `column_of` names the column `spread` put each minute in.
+    #[test]
+    fn spread_fills_every_column_and_column_of_agrees() {
+        for (slots, width) in [
+            (332, 110),
+            (332, 62),
+            (390, 150),
+            (240, 240),
+            (60, 100),
+            (7, 3),
+        ] {
+            let v: Vec<f64> = (0..slots)
+                .map(|m| f64::from(u32::try_from(m).unwrap()))
+                .collect();
+            let cols = spread(&v, slots, width);
+            assert_eq!(cols.len(), width, "{slots} into {width}");
+            assert!(cols.iter().all(Option::is_some), "{slots} into {width}");
+            if slots >= width {
+                assert_eq!(column_of(slots - 1, slots, width), width - 1);
+            }
+            assert_eq!(column_of(0, slots, width), 0, "{slots} into {width}");
+            for m in 0..slots {
+                let j = column_of(m, slots, width);
+                let (start, end) = (
+                    j * slots / width,
+                    ((j + 1) * slots / width).max(j * slots / width + 1),
+                );
+                assert!(start <= m && m < end, "{slots}/{width}: {m} in {j}");
+            }
+        }
+        // The mean per minute: 2 and 3 minutes of 1.0 each are both 1.0.
+        assert!(spread(&[1.0; 5], 5, 2).iter().all(|c| *c == Some(1.0)));
+        // Columns not reached yet are empty.
+        assert_eq!(spread(&[2.0, 4.0], 8, 4), [Some(3.0), None, None, None]);
+        assert!(spread(&[1.0], 0, 4).is_empty());
     }
 
     #[test]

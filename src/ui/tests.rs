@@ -115,10 +115,8 @@ fn empty_app_before_any_data() {
         fixed_now(),
     );
     a.opend_label = "OpenD 127.0.0.1:11111".into();
-    a.update(Action::Resize {
-        size: (80, 24),
-        page_rows: super::page_rows((80, 24)),
-    });
+    let resize = super::resize(&a, (80, 24));
+    a.update(resize);
     let t = draw(&a);
     insta::assert_snapshot!("waiting_80x24", t.backend());
 }
@@ -224,7 +222,7 @@ fn no_color_means_no_colour_anywhere() {
 #[test]
 fn cjk_units_and_names_keep_columns_aligned() {
     use crate::ui::text::{cut, right, width};
-    assert_eq!(cut("腾讯控股有限公司", 7), "腾讯控 ");
+    assert_eq!(cut("腾讯控股有限公司", 7), "腾讯控…");
     assert_eq!(width(&cut("Tencent Holdings", 6)), 6);
     assert_eq!(right("+13.8亿", 8), " +13.8亿");
     assert_eq!(width(&right("+13.8亿", 8)), 8);
@@ -256,10 +254,8 @@ fn opend_group_list_shows_its_error_in_place() {
         fixed_now(),
     );
     a.opend_label = "Futu OpenD 127.0.0.1:11111".into();
-    a.update(Action::Resize {
-        size: (80, 24),
-        page_rows: super::page_rows((80, 24)),
-    });
+    let resize = super::resize(&a, (80, 24));
+    a.update(resize);
     insta::assert_snapshot!("group_loading_80x24", draw(&a).backend());
     a.update(Action::GroupRead {
         index: 0,
@@ -272,7 +268,7 @@ fn opend_group_list_shows_its_error_in_place() {
 fn text_wraps_at_spaces_within_the_width() {
     use crate::ui::text::textwrap_cells;
     assert_eq!(textwrap_cells("aa bb cc", 5), ["aa bb", "cc"]);
-    assert_eq!(textwrap_cells("abcdefgh", 3), ["abc"]);
+    assert_eq!(textwrap_cells("abcdefgh", 3), ["ab…"]);
     assert_eq!(textwrap_cells("", 3), Vec::<String>::new());
 }
 

@@ -24,7 +24,7 @@ use super::sparkline::{SignedSparkline, bucket};
 use super::text::{cut, fit, textwrap_cells, width};
 use super::theme::Theme;
 use crate::app::market::MarketView;
-use crate::app::{App, StockData};
+use crate::app::{App, SortMode, StockData};
 use crate::config::Sparkline;
 use crate::flow::{Market, Period, Schedule, SecurityCode, human};
 
@@ -154,9 +154,17 @@ impl Columns {
     }
 
     /// The column header line; the sparkline's says how many minutes it shows ("last 9 min")
-    /// or that it spans the session.
-    fn header(self, mode: Sparkline) -> String {
+    /// or that it spans the session; the sorted column carries its direction (`Net▼`).
+    fn header(self, mode: Sparkline, sort: SortMode, reversed: bool) -> String {
         let minutes = self.spark_w.saturating_sub(1);
+        let head = |name: &'static str| -> String {
+            match sort.column() {
+                Some((col, descending)) if col == name => {
+                    format!("{name}{}", if descending == reversed { "▲" } else { "▼" })
+                }
+                _ => name.to_owned(),
+            }
+        };
         let spark = match mode {
             Sparkline::Recent if width("net/min, last 999m") < self.spark_w => {
                 format!("net/min, last {minutes}m")
@@ -170,12 +178,12 @@ impl Columns {
         format!(
             "{:<10} {} {:>9} {:>6} {:>7} {:>7} {:>6}   {}{:>5}",
             "Code",
-            cut("Name", self.name_w),
+            cut(&head("Name"), self.name_w),
             "Last",
-            "Chg%",
-            "Net",
-            "Main",
-            "Net%",
+            head("Chg%"),
+            head("Net"),
+            head("Main"),
+            head("Net%"),
             cut(&spark, self.spark_w),
             "Age"
         )
@@ -432,7 +440,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     frame.buffer_mut().set_stringn(
         inner.x,
         inner.y,
-        cols.header(app.sparkline),
+        cols.header(app.sparkline, app.sort, app.reversed),
         cols.width,
         t.dim(),
     );
@@ -486,7 +494,29 @@ mod tests {
         assert_eq!(usize::from(at80.spark_x - 1), FIXED - 5 + 9);
         let wide = Columns::of(Rect::new(1, 0, 94, 1));
         assert_eq!((wide.name_w, wide.spark_w), (16, 19));
-        assert!(wide.header(Sparkline::Recent).contains("last 18m"));
-        assert_eq!(width(&wide.header(Sparkline::Recent)), 94);
+        let header = |sort, reversed| wide.header(Sparkline::Recent, sort, reversed);
+        assert!(header(SortMode::Config, false).contains("last 18m"));
+        assert_eq!(width(&header(SortMode::Config, false)), 94);
+        // The sorted column shows its direction; the columns stay where they were.
+        for (sort, down, up) in [
+            (SortMode::NetInflow, "  Net▼ ", "  Net▲ "),
+            (SortMode::MainInflow, " Main▼ ", " Main▲ "),
+            (SortMode::NetPct, " Net%▼ ", " Net%▲ "),
+            (SortMode::Change, "Chg%▼ ", "Chg%▲ "),
+            (SortMode::Name, " Name▼ ", " Name▲ "),
+        ] {
+            let (natural, turned) = (header(sort, false), header(sort, true));
+            assert_eq!(width(&natural), 94, "{sort:?}");
+            assert_eq!(width(&turned), 94, "{sort:?}");
+            let (first, second) = if sort == SortMode::Name {
+                (up, down)
+            } else {
+                (down, up)
+            };
+            assert!(natural.contains(first), "{sort:?}: {natural}");
+            assert!(turned.contains(second), "{sort:?}: {turned}");
+            assert_eq!(natural.matches(['▲', '▼']).count(), 1);
+        }
+        assert!(!header(SortMode::Config, false).contains(['▲', '▼']));
     }
 }

@@ -18,6 +18,7 @@ mod alerts_cli;
 mod assets;
 mod big_replies;
 mod cli_help;
+mod cli_words;
 mod config_cli;
 mod config_fixtures;
 mod doctor;

@@ -64,7 +64,8 @@ pub(super) async fn close(w: Writer) -> Result<String, Failure> {
         .map(|e| format!(" (last error: {e})"))
         .unwrap_or_default();
     Ok(format!(
-        "store: {} fetches, {} rows written{lost}{last_error}",
-        status.batches, status.rows
+        "store: {}, {} written{lost}{last_error}",
+        super::counted(status.batches, "fetch", "fetches"),
+        super::counted(status.rows, "row", "rows")
     ))
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 
+use crate::commands::failure::Failure;
 use crate::flow::{Period, Schedule, SecurityCode};
 use crate::poller::{BudgetUse, ConnState, PollEvent, PollStatus};
 
@@ -123,6 +124,27 @@ impl Tally {
         }
     }
 
+    /// Why the run failed although it ended in order, if it did: every stock's last request
+    /// was refused by OpenD (exit 4), or nothing was recorded and the connection was down at the
+    /// end (exit 3). `stocks` is how many were asked for.
+    pub fn failure(&self, stocks: usize) -> Option<Failure> {
+        if stocks > 0 && self.errored.len() >= stocks {
+            return Some(Failure::server(format!(
+                "every stock errored ({stocks} of {stocks}): OpenD refused each of them (the lines above say why)"
+            )));
+        }
+        let down = matches!(
+            self.status.as_ref().map(|s| &s.connection),
+            Some(ConnState::Reconnecting { .. })
+        );
+        (stocks > 0 && self.latest.is_empty() && down).then(|| {
+            Failure::connection(format!(
+                "nothing recorded: the connection to OpenD was lost ({})",
+                self.connection()
+            ))
+        })
+    }
+
     /// The connection state, as a short word.
     pub fn connection(&self) -> String {
         match self.status.as_ref().map(|s| &s.connection) {
@@ -133,6 +155,12 @@ impl Tally {
             }
         }
     }
+}
+
+/// "1 stock", "2 stocks": a count with its noun in the right number.
+pub fn counted(n: impl std::fmt::Display, one: &str, many: &str) -> String {
+    let n = n.to_string();
+    format!("{n} {}", if n == "1" { one } else { many })
 }
 
 /// Each budget's use in the last 30 s: "flow 28/30 dist 29/30 snap 4/60" ("budget 0/0" before
@@ -183,4 +211,67 @@ pub fn format_line(label: &str, market_now: DateTime<Utc>, c: &Counts, conn: &st
         c.errored,
         c.rejected,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::ConnProblem;
+
+    fn status(connection: ConnState) -> PollEvent {
+        PollEvent::Status(PollStatus {
+            opend: "127.0.0.1:11111".into(),
+            connection,
+            budgets: Vec::new(),
+            markets: Vec::new(),
+            next_fetch: None,
+        })
+    }
+
+    fn error(code: &SecurityCode) -> PollEvent {
+        PollEvent::StockError {
+            code: code.clone(),
+            period: Period::Intraday,
+            message: "unknown stock".into(),
+            permanent: true,
+            problem: None,
+        }
+    }
+
+    /// Issue 23 item 12: a run whose every stock errored is exit 4; one that recorded nothing
+    /// while the connection was down is exit 3; anything else succeeds.
+    #[test]
+    fn a_run_that_recorded_nothing_fails_with_the_right_code() {
+        let codes: Vec<SecurityCode> = ["HK.00700", "HK.00005"]
+            .iter()
+            .map(|c| c.parse().unwrap())
+            .collect();
+        let now = Instant::now();
+        let mut t = Tally::default();
+        assert!(t.failure(2).is_none(), "nothing yet, not down");
+        t.on_event(error(&codes[0]), now);
+        assert!(t.failure(2).is_none(), "one of two");
+        t.on_event(error(&codes[1]), now);
+        let f = t.failure(2).unwrap();
+        assert_eq!(f.exit_code(), 4);
+        assert!(
+            f.to_string().contains("every stock errored (2 of 2)"),
+            "{f}"
+        );
+
+        let mut t = Tally::default();
+        t.on_event(
+            status(ConnState::Reconnecting {
+                attempt: 3,
+                retry_at: chrono::Utc::now(),
+                error: "connection refused".into(),
+                problem: ConnProblem::Refused,
+            }),
+            now,
+        );
+        let f = t.failure(2).unwrap();
+        assert_eq!(f.exit_code(), 3);
+        assert!(f.to_string().contains("nothing recorded"), "{f}");
+        assert!(t.failure(0).is_none(), "no stocks asked for");
+    }
 }

@@ -113,6 +113,7 @@ fn first_run(size: (u16, u16)) -> App {
     a.update(Action::Resize {
         size,
         page_rows: crate::ui::page_rows(size),
+        help: crate::ui::help::fit(&a, size),
     });
     a.update(Action::Store(StoreState::On { error: None }));
     let yesterday = utc("2026-11-24T08:10:00Z");
