@@ -4,6 +4,7 @@
 //! Pure data and rules, no IO. `opend` converts wire messages into these types; `poller`,
 //! `store`, `alert`, `app`, `ui` and the commands only ever see these.
 
+pub mod age;
 pub mod alert;
 pub mod code;
 pub mod csv;

@@ -16,11 +16,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
 
+use super::cells;
 use super::figures::{UNKNOWN, percent_or_unknown, price_or_unknown};
 use super::sparkline::{SignedSparkline, bucket};
 use super::text::{cut, fit, textwrap_cells, width};
 use super::theme::Theme;
-use super::{cells, placeable};
 use crate::app::{App, StockData};
 use crate::config::Sparkline;
 use crate::flow::{Period, Schedule, SecurityCode, human};
@@ -29,7 +29,7 @@ use crate::flow::{Period, Schedule, SecurityCode, human};
 pub const DIVERGENCE_MARK: &str = "◆";
 
 /// Seconds after which intraday data of a trading market counts as stale.
-pub const STALE_AFTER_S: i64 = 120;
+pub use crate::flow::age::STALE_AFTER_S;
 
 /// First visible row so that `selected` is on screen (scrolls as little as possible).
 pub fn offset(selected: usize, visible: usize) -> usize {
@@ -82,22 +82,29 @@ pub fn freshness(app: &App, code: &SecurityCode, data: Option<&StockData>) -> (S
     {
         return (if e.permanent { "ERR" } else { "err" }.into(), t.error());
     }
-    // The row's totals come from the newer of the distribution and the flow: so does its age.
-    let Some(at) = d.totals().map(|(_, at)| at).or(d.fetched_at) else {
+    // The row's totals come from the newer of the distribution and the flow: so does its age,
+    // by the rule `capflow record` counts fresh and stale stocks with.
+    let Some(at) = d.updated_at() else {
         return ("…".into(), t.dim());
     };
-    let age = (app.now - at).num_seconds().max(0);
-    let trading = Schedule::of(code.market)
-        .is_some_and(|s| placeable(app.now) && s.phase(app.now).is_trading());
-    if trading && age > STALE_AFTER_S {
+    let age = crate::flow::age::age(code.market, at, app.now);
+    if age.is_stale() {
         return ("stale".into(), t.warn());
     }
-    let text = match age {
-        0..60 => format!("{age}s"),
-        60..3600 => format!("{}m", age / 60),
-        _ => format!("{}h", age / 3600),
+    let secs = age.secs;
+    let text = match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m", secs / 60),
+        _ => format!("{}h", secs / 3600),
     };
-    (text, if trading { Style::default() } else { t.dim() })
+    (
+        text,
+        if age.trading {
+            Style::default()
+        } else {
+            t.dim()
+        },
+    )
 }
 
 /// Cells of the fixed columns and their separators: code 10, last 9, chg 6, net 7, main 7,
