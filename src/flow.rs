@@ -25,6 +25,6 @@ pub use period::{DateRange, Period, PeriodError, resolve_range};
 pub use problem::ConnProblem;
 pub use quote::Quote;
 pub use security::{MarketState, SecurityKind};
-pub use series::{CapitalFlow, Distribution, FlowItem, MinuteFlow, Reordered, SizeSplit};
+pub use series::{CapitalFlow, Distribution, FlowItem, MinuteFlow, Reordered, SizeSplit, TimeText};
 pub use session::{Phase, Schedule};
 pub use units::{Units, human, py_float};

@@ -542,7 +542,7 @@ mod tests {
         for period in [Period::Intraday, Period::Day, Period::Week, Period::Month] {
             let items = (0..100_000_u32)
                 .map(|i| FlowItem {
-                    time: format!("2026-11-{:02} 10:{:02}:00", i % 28 + 1, i % 60),
+                    time: format!("2026-11-{:02} 10:{:02}:00", i % 28 + 1, i % 60).into(),
                     timestamp: None,
                     in_flow: f64::from(i % 7) - 3.0,
                     main_in_flow: Some(1.0),

@@ -333,7 +333,7 @@ pub mod store {
                 flow: crate::flow::CapitalFlow {
                     period: crate::flow::Period::Intraday,
                     items: vec![crate::flow::FlowItem {
-                        time: format!("{day} 10:00:00"),
+                        time: format!("{day} 10:00:00").into(),
                         ..crate::flow::FlowItem::default()
                     }],
                     ..crate::flow::CapitalFlow::default()
