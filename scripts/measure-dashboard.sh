@@ -15,7 +15,9 @@
 # MEASURE_STORE=0 (run with --no-store instead), MEASURE_BIN (a capflow binary to measure instead
 # of building this tree's release one), MEASURE_QUIET=1 (only the result lines).
 # Each case prints one line:
-#   demo: cpu 0.41% of one core (second half 0.40%), peak rss 21.3 MB, anon 14012 -> 14020 -> 14025 kB (+5 kB over the second half), load 1.02
+#   demo: cpu 0.41% of one core (second half 0.40%), peak rss 21.3 MB, anon 14012 -> 14020 -> 14025 kB (+5 kB over the second half), frames/s 1.01, load 1.02
+# (frames/s: frames drawn over the whole run, from the dashboard's log; "?" for a build that
+# does not log them)
 set -euo pipefail
 n=${1:-60}
 secs=${2:-60}
@@ -73,10 +75,16 @@ measure() {
   hwm=$(field VmHWM "$pid")
   load=$(cut -d' ' -f1 /proc/loadavg)
   say "$label: screen's last line: $(tmux capture-pane -t "$session" -p | tail -n 1)"
+  # Quit with q so the dashboard logs the frames it drew (over the whole run, warm-up included).
+  local lived=$((warmup + secs))
+  tmux send-keys -t "$session" q 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   tmux kill-session -t "$session" 2>/dev/null || true
-  printf '%s: cpu %s%% of one core (second half %s%%), peak rss %s MB, anon %s -> %s -> %s kB (%+d kB over the second half), load %s\n' \
+  local frames
+  frames=$(grep -o '[0-9]* frames drawn' "$work/$label.log" 2>/dev/null | awk -v s="$lived" '{ printf "%.2f", $1 / s }')
+  printf '%s: cpu %s%% of one core (second half %s%%), peak rss %s MB, anon %s -> %s -> %s kB (%+d kB over the second half), frames/s %s, load %s\n' \
     "$label" "$(pct "$c0" "$c2" "$secs")" "$(pct "$c1" "$c2" "$((secs - half))")" \
-    "$(awk -v k="$hwm" 'BEGIN { printf "%.1f", k / 1024 }')" "$a0" "$a1" "$a2" "$((a2 - a1))" "$load"
+    "$(awk -v k="$hwm" 'BEGIN { printf "%.1f", k / 1024 }')" "$a0" "$a1" "$a2" "$((a2 - a1))" "${frames:-?}" "$load"
 }
 
 say "$n HK stocks for ${secs}s after ${warmup}s, market clock from $now at speed 1, store ${store_flag:-on}"
