@@ -47,7 +47,7 @@ fn rows(code: &SecurityCode, period: Period, n: u32) -> CapitalFlow {
                 sml: -x * 3e4,
             };
             FlowItem {
-                time: format!("2026-11-{:02} 10:{:02}:00", i % 28 + 1, i % 60),
+                time: format!("2026-11-{:02} 10:{:02}:00", i % 28 + 1, i % 60).into(),
                 timestamp: None,
                 in_flow: split.total(),
                 main_in_flow: Some(split.main()),

@@ -40,7 +40,7 @@ fn on(flow: &CapitalFlow, date: NaiveDate) -> CapitalFlow {
     let d = date.to_string();
     let mut f = flow.clone();
     for it in &mut f.items {
-        it.time.replace_range(..10, &d);
+        it.time = format!("{d}{}", it.time.get(10..).unwrap_or("")).into();
     }
     f.last_valid_time = f.last_valid_time.map(|mut t| {
         t.replace_range(..10, &d);

@@ -4,6 +4,7 @@
 //! Pure data and rules, no IO. `opend` converts wire messages into these types; `poller`,
 //! `store`, `alert`, `app`, `ui` and the commands only ever see these.
 
+pub mod age;
 pub mod alert;
 pub mod code;
 pub mod csv;
@@ -24,6 +25,6 @@ pub use period::{DateRange, Period, PeriodError, resolve_range};
 pub use problem::ConnProblem;
 pub use quote::Quote;
 pub use security::{MarketState, SecurityKind};
-pub use series::{CapitalFlow, Distribution, FlowItem, MinuteFlow, Reordered, SizeSplit};
+pub use series::{CapitalFlow, Distribution, FlowItem, MinuteFlow, Reordered, SizeSplit, TimeText};
 pub use session::{Phase, Schedule};
 pub use units::{Units, human, py_float};

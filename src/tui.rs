@@ -7,7 +7,8 @@
 //!
 //! The loop is one `tokio::select!` over terminal events (key presses only), the poller's events,
 //! a 1 Hz tick and cancellation. Each becomes an [`Action`] for [`App::update`]; the screen is
-//! redrawn only when an action arrived (the tick makes that at most once a second when idle).
+//! redrawn only when something on it changed (`frames`): at once for a key or an answer, at the
+//! next tick for the poller's events and for time texts (ages, countdowns).
 //! Nothing here prints while raw mode is on.
 //!
 //! The loop never waits for room in the poller's command channel: the poller may itself be
@@ -51,6 +52,7 @@ use store_io::StoreIo;
 
 mod error;
 mod event_loop;
+mod frames;
 mod input;
 mod names;
 mod pending;
@@ -557,7 +559,7 @@ mod tests {
         for period in [Period::Intraday, Period::Day, Period::Week, Period::Month] {
             let items = (0..100_000_u32)
                 .map(|i| FlowItem {
-                    time: format!("2026-11-{:02} 10:{:02}:00", i % 28 + 1, i % 60),
+                    time: format!("2026-11-{:02} 10:{:02}:00", i % 28 + 1, i % 60).into(),
                     timestamp: None,
                     in_flow: f64::from(i % 7) - 3.0,
                     main_in_flow: Some(1.0),

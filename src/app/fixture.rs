@@ -110,14 +110,14 @@ pub fn intraday(code: &SecurityCode, now: DateTime<Utc>) -> CapitalFlow {
         let wave = (index(i) / 23.0).sin() * 0.6;
         cum = add(cum, split(&mut r, scale, drift + wave));
         items.push(FlowItem {
-            time: format!("{date} {}", t.format("%H:%M:%S")),
+            time: format!("{date} {}", t.format("%H:%M:%S")).into(),
             timestamp: Some(unix_seconds(at)),
             in_flow: cum.total(),
             main_in_flow: None,
             split: cum,
         });
     }
-    let last = items.last().map(|i| i.time.clone());
+    let last = items.last().map(|i| i.time.to_string());
     CapitalFlow {
         code: Some(code.clone()),
         period: Period::Intraday,
@@ -175,7 +175,7 @@ pub fn history(code: &SecurityCode, period: Period, now: DateTime<Utc>) -> Capit
             let wave = (index(i) / 9.0).sin() * 0.5;
             let s = split(&mut r, scale, wave);
             FlowItem {
-                time: format!("{d} 00:00:00"),
+                time: format!("{d} 00:00:00").into(),
                 timestamp: None,
                 in_flow: s.total(),
                 main_in_flow: Some(s.main()),

@@ -145,6 +145,19 @@ impl StockData {
         Some((std::borrow::Cow::Owned(flow), Some(t)))
     }
 
+    /// When the row's figures last came, which its age counts from ([`crate::flow::age`]: the
+    /// rule the dashboard and `capflow record` share): the newer of the distribution and an
+    /// intraday flow that had rows, else an intraday fetch without rows.
+    pub fn updated_at(&self) -> Option<DateTime<Utc>> {
+        crate::flow::age::updated_at(
+            self.fetched_at.map(|at| {
+                let rows = self.intraday.as_ref().is_some_and(|f| f.latest().is_some());
+                (at, rows)
+            }),
+            self.distribution.as_ref().and(self.distribution_at),
+        )
+    }
+
     /// Net inflow today (super + big + mid + small), from [`StockData::totals`].
     pub fn net(&self) -> Option<f64> {
         self.totals().map(|(s, _)| s.total())

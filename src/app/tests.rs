@@ -681,7 +681,7 @@ fn history_reaches_past_opends_year_with_stored_rows() {
     );
     let c = code("HK.00700");
     let row = |t: &str, v: f64| FlowItem {
-        time: format!("{t} 00:00:00"),
+        time: format!("{t} 00:00:00").into(),
         timestamp: None,
         in_flow: v,
         main_in_flow: Some(v),

@@ -189,7 +189,7 @@ pub fn to_table(req: &FlowRequest, name: Option<&str>, flow: &CapitalFlow, color
     let as_of = flow
         .last_valid_time
         .clone()
-        .or_else(|| flow.items.last().map(|i| i.time.clone()))
+        .or_else(|| flow.items.last().map(|i| i.time.to_string()))
         .unwrap_or_else(|| "-".into());
     let title = match name {
         Some(n) => format!("{} {n}", req.code),
@@ -207,7 +207,7 @@ pub fn to_table(req: &FlowRequest, name: Option<&str>, flow: &CapitalFlow, color
         .map(|it| {
             let h = |v: f64| human(v, Units::Western);
             [
-                it.time.clone(),
+                it.time.to_string(),
                 h(it.in_flow),
                 it.main_in_flow.map_or_else(|| "-".into(), h),
                 h(it.split.super_),

@@ -28,9 +28,7 @@ mod tally;
 
 pub use duration::parse_duration;
 pub use flags::{check_budget, parse_codes, select_watchlists};
-pub use tally::{
-    Counts, FRESH, Fetched, Tally, counted, format_budgets, format_line, format_totals,
-};
+pub use tally::{Counts, Fetched, Tally, counted, format_budgets, format_line, format_totals};
 
 use std::io::Write;
 use std::sync::Arc;
@@ -139,7 +137,7 @@ pub async fn record_into<C: Connector>(
             },
             _ = lines.tick() => {
                 let market = clock.now();
-                let c = tally.counts(&codes, Instant::now(), market);
+                let c = tally.counts(&codes, market);
                 write(out, format_line("at", market, &c, &tally.connection()))?;
             }
         }
@@ -154,7 +152,7 @@ pub async fn record_into<C: Connector>(
         tally.on_event(ev, Instant::now());
     }
     let market = clock.now();
-    let c = tally.counts(&codes, Instant::now(), market);
+    let c = tally.counts(&codes, market);
     let line = format_line("final", market, &c, &tally.connection());
     write(out, format!("{line}  {}", format_totals(&c.budgets)))?;
     for (code, (msg, permanent)) in &tally.errored {

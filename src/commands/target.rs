@@ -78,7 +78,14 @@ impl Target {
             .transpose()
             .map_err(Failure::input)?;
         if args.demo {
-            let (mut cfg, note) = crate::sim::demo_config(chrono::Utc::now());
+            let (now, fixed) = demo_now()?;
+            let (mut cfg, mut note) = crate::sim::demo_config(now);
+            if fixed {
+                note = note.replace(
+                    "market clock = real time",
+                    &format!("market clock from {DEMO_NOW_ENV} at real speed"),
+                );
+            }
             // The demo simulator serves with the same key, so `--demo --rsa-key` exercises
             // the encrypted path end to end.
             cfg.rsa_key.clone_from(&rsa_key);
@@ -102,6 +109,40 @@ impl Target {
             sim: None,
             note: None,
         })
+    }
+}
+
+/// The environment variable that fixes the demo's market clock: `--demo` starts its simulator at
+/// this instant (RFC 3339) instead of the real time, at real speed when a market trades then, so a
+/// measurement (`scripts/measure-dashboard.sh`) sees the same market whenever it runs.
+pub const DEMO_NOW_ENV: &str = "CAPFLOW_DEMO_NOW";
+
+/// The instant the demo's market clock starts from, and whether it is fixed: [`DEMO_NOW_ENV`] when
+/// set (not empty), else now. A value that is not RFC 3339 (or outside the years the market
+/// calendar knows) is bad input (exit 2), never silently the real time.
+fn demo_now() -> Result<(chrono::DateTime<chrono::Utc>, bool), Failure> {
+    match std::env::var(DEMO_NOW_ENV) {
+        Ok(s) if !s.is_empty() => {
+            use chrono::Datelike;
+            let bad = |why: String| {
+                Failure::input(format!(
+                    "{DEMO_NOW_ENV}={s:?}: {why}; expected RFC 3339 such as 2026-11-25T02:15:00Z (or unset it)"
+                ))
+            };
+            let at = chrono::DateTime::parse_from_rfc3339(&s)
+                .map_err(|e| bad(e.to_string()))?
+                .with_timezone(&chrono::Utc);
+            let years = crate::flow::session::SANE_YEARS;
+            if !years.contains(&at.year()) {
+                return Err(bad(format!(
+                    "outside the years {}..={}",
+                    years.start(),
+                    years.end()
+                )));
+            }
+            Ok((at, true))
+        }
+        _ => Ok((chrono::Utc::now(), false)),
     }
 }
 
@@ -333,7 +374,7 @@ pub mod store {
                 flow: crate::flow::CapitalFlow {
                     period: crate::flow::Period::Intraday,
                     items: vec![crate::flow::FlowItem {
-                        time: format!("{day} 10:00:00"),
+                        time: format!("{day} 10:00:00").into(),
                         ..crate::flow::FlowItem::default()
                     }],
                     ..crate::flow::CapitalFlow::default()

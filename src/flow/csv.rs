@@ -41,7 +41,7 @@ pub fn flow_item_json(it: &FlowItem) -> serde_json::Map<String, serde_json::Valu
     m.insert("mid_in_flow".into(), it.split.mid.into());
     m.insert("sml_in_flow".into(), it.split.sml.into());
     m.insert("main_in_flow".into(), it.main_in_flow.into());
-    m.insert("capital_flow_item_time".into(), it.time.clone().into());
+    m.insert("capital_flow_item_time".into(), it.time.as_str().into());
     m.insert("timestamp".into(), it.timestamp.into());
     m
 }

@@ -61,7 +61,7 @@ pub fn capital_flow_to_pb(flow: &CapitalFlow) -> pb::qot_get_capital_flow::S2c {
             .iter()
             .map(|it| pb::qot_get_capital_flow::CapitalFlowItem {
                 in_flow: it.in_flow,
-                time: Some(it.time.clone()),
+                time: Some(it.time.to_string()),
                 timestamp: it.timestamp,
                 main_in_flow: it.main_in_flow,
                 super_in_flow: Some(it.split.super_),

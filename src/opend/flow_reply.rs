@@ -4,8 +4,8 @@
 //! A reply of the shape OpenD sends (the envelope's fields 1–4, the S2C's fields 1–3, each
 //! item's fields 1–8 with the doubles as fixed64 and `time` as a UTF-8 string, in any order, a
 //! field repeated or absent) is read in one pass from the body's bytes: the rows go into a
-//! vector sized once, each row costs one allocation (its `time`, cleaned before it is copied),
-//! and no prost item is built and converted afterwards. Anything else (an unknown field, another
+//! vector sized once, each row's `time` is cleaned and copied inline into the row (no allocation:
+//! [`TimeText`]), and no prost item is built and converted afterwards. Anything else (an unknown field, another
 //! wire type, a second S2C, a length past the end, a varint prost refuses, text that is not
 //! UTF-8) falls back to prost's generated decoder and [`FlowS2c::from_pb`], so every body
 //! decodes to what prost decodes it to, errors included: the fast path only ever accepts bodies
@@ -15,7 +15,7 @@
 use prost::Message;
 
 use crate::flow::text::{clean, clean_owned};
-use crate::flow::{CapitalFlow, FlowItem, Period, SecurityCode, SizeSplit};
+use crate::flow::{CapitalFlow, FlowItem, Period, SecurityCode, SizeSplit, TimeText};
 use crate::wire::pb::qot_get_capital_flow as pb;
 
 /// A 3211 `Response` whose payload is already in `flow` types.
@@ -66,7 +66,10 @@ impl FlowS2c {
                 .flow_item_list
                 .into_iter()
                 .map(|it| FlowItem {
-                    time: it.time.map(clean_owned).unwrap_or_default(),
+                    time: it
+                        .time
+                        .map(|t| TimeText::from(clean_owned(t)))
+                        .unwrap_or_default(),
                     timestamp: it.timestamp,
                     in_flow: it.in_flow,
                     main_in_flow: it.main_in_flow,
@@ -98,7 +101,7 @@ impl FlowS2c {
 /// The one-pass reader. Every function returns `None` where the bytes leave the usual shape or
 /// where prost would fail; the caller then asks prost.
 mod fast {
-    use super::{FlowItem, FlowReply, FlowS2c, clean};
+    use super::{FlowItem, FlowReply, FlowS2c, TimeText, clean};
 
     // Keys (tag << 3 | wire type) of the usual shape: 0 varint, 1 fixed64, 2 length-delimited.
     const RET_TYPE: u8 = 1 << 3;
@@ -254,7 +257,7 @@ mod fast {
             }
         }
         if let Some(t) = time {
-            it.time = clean(t).into_owned();
+            it.time = TimeText::new(clean(t));
         }
         Some(it)
     }

@@ -72,7 +72,9 @@ pub fn reconnect_delay(attempt: u32, rng: &mut fastrand::Rng) -> Duration {
 
 /// Runs the poller until `token` is cancelled, the command channel closes or the event
 /// receiver is dropped. `config.budget` and `config.distribution_budget` are clamped to 1..=30,
-/// `config.snapshot_budget` to 1..=60.
+/// `config.snapshot_budget` to 1..=60. Its last event is its final status, whatever stopped it
+/// (when there is room for it): every request sent up to the end is counted there, those still
+/// in flight included, where the once-a-second status may be up to a second behind.
 pub async fn run<C: Connector>(
     connector: C,
     config: PollerConfig,
@@ -81,19 +83,30 @@ pub async fn run<C: Connector>(
     token: CancellationToken,
 ) {
     let mut p = Poller::new(connector.describe(), config, events, token);
+    poll(&mut p, &connector, &mut commands).await;
+    let last = p.status();
+    let _ = p.events.try_send(PollEvent::Status(last));
+}
+
+/// [`run`]'s connect, session and reconnect loop; returns when the poller must stop.
+async fn poll<C: Connector>(
+    p: &mut Poller,
+    connector: &C,
+    commands: &mut mpsc::Receiver<PollCommand>,
+) {
     let mut rng = fastrand::Rng::new();
     let mut attempt = 0u32;
     if !p.set_conn(ConnState::Connecting).await {
         return;
     }
     loop {
-        let Some(result) = p.until(&mut commands, connector.connect()).await else {
+        let Some(result) = p.until(commands, connector.connect()).await else {
             return;
         };
         let error = match result {
             Ok(gw) => {
                 attempt = 0;
-                match p.session(gw, &mut commands).await {
+                match p.session(gw, commands).await {
                     End::Stop => return,
                     End::Lost(e) => e,
                 }
@@ -102,7 +115,7 @@ pub async fn run<C: Connector>(
         };
         attempt += 1;
         if !p
-            .wait_to_reconnect(&mut commands, error, attempt, &mut rng)
+            .wait_to_reconnect(commands, error, attempt, &mut rng)
             .await
         {
             return;

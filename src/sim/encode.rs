@@ -40,7 +40,7 @@ pub fn capital_flow(flow: &CapitalFlow) -> pb::qot_get_capital_flow::S2c {
             let sizes = &item.split;
             pb::qot_get_capital_flow::CapitalFlowItem {
                 in_flow: item.in_flow,
-                time: Some(item.time.clone()),
+                time: Some(item.time.to_string()),
                 timestamp: item.timestamp,
                 main_in_flow: item.main_in_flow,
                 super_in_flow: Some(sizes.super_),

@@ -306,7 +306,7 @@ impl Model {
             .iter()
             .zip(&st.cumulative)
             .map(|(t, c)| FlowItem {
-                time: fmt_time(date, *t),
+                time: fmt_time(date, *t).into(),
                 timestamp: Some(unix_secs(sched.at(date, *t))),
                 in_flow: c.total(),
                 main_in_flow: None,
@@ -320,7 +320,7 @@ impl Model {
                 unix_secs(now),
             )
         } else if let Some(last) = items.last() {
-            (last.time.clone(), last.timestamp.unwrap_or_default())
+            (last.time.to_string(), last.timestamp.unwrap_or_default())
         } else {
             (
                 fmt_time(date, sched.sessions[0].0),
@@ -431,7 +431,7 @@ impl Model {
             items: rows
                 .into_iter()
                 .map(|(d, s)| FlowItem {
-                    time: fmt_time(d, NaiveTime::MIN),
+                    time: fmt_time(d, NaiveTime::MIN).into(),
                     timestamp: sched.map(|sc| unix_secs(sc.at(d, NaiveTime::MIN))),
                     in_flow: s.total(),
                     main_in_flow: Some(s.main()),

@@ -472,7 +472,7 @@ fn write_history(
             stock,
             flow.period.number(),
             day_number(day),
-            it.time,
+            it.time.as_str(),
             it.in_flow,
             s.super_,
             s.big,

@@ -175,7 +175,7 @@ mod tests {
     fn one_day(c: &str, day: &str, time: i64) -> Vec<Record> {
         let t = Some(format!("{day} 10:00:00"));
         let item = FlowItem {
-            time: t.clone().unwrap(),
+            time: t.clone().unwrap().into(),
             ..FlowItem::default()
         };
         let flow = |period| Record::Flow {

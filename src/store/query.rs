@@ -181,7 +181,7 @@ impl Store {
             }
             if let Some((_, flow, latest)) = out.last_mut() {
                 flow.items.push(FlowItem {
-                    time: join_time(day, minute).unwrap_or_default(),
+                    time: join_time(day, minute).unwrap_or_default().into(),
                     timestamp: ts,
                     in_flow,
                     main_in_flow: None,
@@ -290,7 +290,7 @@ impl Store {
                 params![stock, period.number(), bound(from, 0), bound(to, i64::MAX)],
                 |r| {
                     Ok(FlowItem {
-                        time: r.get(0)?,
+                        time: r.get::<_, String>(0)?.into(),
                         in_flow: r.get(1)?,
                         split: SizeSplit::from_array([r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?]),
                         main_in_flow: r.get(6)?,

@@ -1,6 +1,7 @@
 //! The event loop: one `tokio::select!` over terminal events (key presses only), the poller's
 //! events, the side task's and the store's answers, a 1 Hz tick and cancellation. Each becomes an
-//! [`Action`] for [`App::update`]; the screen is redrawn only when an action arrived. Commands for
+//! [`Action`] for [`App::update`]; the screen is redrawn only when something on it changed
+//! ([`Frames`]: keys and answers at once, the poller's events at the next tick). Commands for
 //! the poller wait in [`Pending`] and go out as room appears, from inside the `select!`.
 
 use std::io::stdout;
@@ -15,6 +16,7 @@ use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
 use super::Error;
+use super::frames::Frames;
 use super::input::{resize, to_action};
 use super::pending::Pending;
 use super::store_io::StoreIo;
@@ -68,7 +70,7 @@ where
         let a = resize(app, size.width, size.height);
         app.update(a);
     }
-    let mut dirty = true;
+    let mut frames = Frames::first();
     let mut visible: Vec<SecurityCode> = Vec::new();
     let mut pending = Pending::default();
     let mut poller_listens = true;
@@ -78,19 +80,22 @@ where
             pending.push(c);
         }
         if ask_store(app, store.as_ref()) {
-            dirty = true;
+            frames.now();
         }
-        if dirty {
+        if frames.due() {
             redraw(terminal, app, &mut visible, &mut pending)?;
-            dirty = false;
+            frames.drawn(app, &visible);
         }
         if poller_listens && !pending.flush(&commands) {
             tracing::warn!("the poller stopped listening");
             poller_listens = false;
         }
         if app.quit {
+            tracing::info!("{} frames drawn", frames.drawn);
             return Ok(());
         }
+        // Whether the action draws at once (keys, answers) or waits for the tick (the poller's).
+        let (mut urgent, mut ticked) = (true, false);
         let action = tokio::select! {
             () = token.cancelled() => Some(Action::Quit),
             ev = input.next() => match ev {
@@ -101,13 +106,20 @@ where
                 }
                 None => Some(Action::Quit),
             },
-            Some(ev) = events.recv() => Some(poll_event(ev, names, store.as_ref())),
+            Some(ev) = events.recv() => {
+                urgent = false;
+                frames.poll(app, &ev);
+                Some(poll_event(ev, names, store.as_ref()))
+            }
             Some(a) = side.recv() => Some(a),
             Some(a) = next_answer(&mut answers) => Some(a),
             _ = tick.tick() => {
                 if let Some(a) = store.as_mut().and_then(StoreIo::poll_status) {
                     app.update(a);
+                    frames.now();
                 }
+                urgent = false;
+                ticked = true;
                 Some(Action::Tick(clock.now()))
             }
             // Room in the poller's channel again: the oldest waiting command takes it, the top
@@ -119,12 +131,29 @@ where
                 None
             }
         };
-        let mut next = action;
-        while let Some(a) = next {
-            dirty = true;
-            next = app.update(a);
-        }
+        apply(app, &mut frames, &visible, action, (urgent, ticked));
         alert_effects(app, store.as_ref());
+    }
+}
+
+/// Runs `action` and its follow-ups through the app; an `urgent` one (a key, an answer) asks for
+/// a frame at once, a `ticked` one lets the frames decide whether a visible clock changed.
+fn apply(
+    app: &mut App,
+    frames: &mut Frames,
+    visible: &[SecurityCode],
+    action: Option<Action>,
+    (urgent, ticked): (bool, bool),
+) {
+    let mut next = action;
+    while let Some(a) = next {
+        if urgent {
+            frames.now();
+        }
+        next = app.update(a);
+    }
+    if ticked {
+        frames.tick(app, visible);
     }
 }
 

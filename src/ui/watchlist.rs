@@ -32,7 +32,7 @@ use crate::flow::{Market, Period, Schedule, SecurityCode, human};
 pub const DIVERGENCE_MARK: &str = "◆";
 
 /// Seconds after which intraday data of a trading market counts as stale.
-pub const STALE_AFTER_S: i64 = 120;
+pub use crate::flow::age::STALE_AFTER_S;
 
 /// First visible row so that `selected` is on screen (scrolls as little as possible).
 pub fn offset(selected: usize, visible: usize) -> usize {
@@ -93,22 +93,34 @@ pub fn freshness(app: &App, code: &SecurityCode, data: Option<&StockData>) -> (S
             t.dim().add_modifier(Modifier::ITALIC),
         );
     }
-    // The row's totals come from the newer of the distribution and the flow: so does its age.
-    let Some(at) = d.totals().map(|(_, at)| at).or(d.fetched_at) else {
+    // The row's totals come from the newer of the distribution and the flow: so does its age,
+    // by the rule `capflow record` counts fresh and stale stocks with.
+    let Some(at) = d.updated_at() else {
         return ("…".into(), t.dim());
     };
-    let age = (app.now - at).num_seconds().max(0);
-    // A closed market's age is that of the last fetch of its final figures.
-    let trading = app.market(code.market).is_some_and(|m| m.live);
-    if trading && age > STALE_AFTER_S {
+    let mut age = crate::flow::age::age(code.market, at, app.now);
+    // A closed market's age is that of the last fetch of its final figures, and whether it
+    // trades is OpenD's word (a holiday, a halt) where it said one.
+    if let Some(m) = app.market(code.market) {
+        age.trading = m.live;
+    }
+    if age.is_stale() {
         return ("stale".into(), t.warn());
     }
-    let text = match age {
-        0..60 => format!("{age}s"),
-        60..3600 => format!("{}m", age / 60),
-        _ => format!("{}h", age / 3600),
+    let secs = age.secs;
+    let text = match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m", secs / 60),
+        _ => format!("{}h", secs / 3600),
     };
-    (text, if trading { Style::default() } else { t.dim() })
+    (
+        text,
+        if age.trading {
+            Style::default()
+        } else {
+            t.dim()
+        },
+    )
 }
 
 /// Cells of the fixed columns and their separators: code 10, last 9, chg 6, net 7, main 7,

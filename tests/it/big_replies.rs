@@ -38,7 +38,8 @@ fn rows(code: &SecurityCode, period: Period, n: usize) -> CapitalFlow {
                     i % 12 + 1,
                     i % 28 + 1,
                     i % 60
-                ),
+                )
+                .into(),
                 timestamp: None,
                 in_flow: split.total(),
                 main_in_flow: period.is_history().then(|| split.main()),

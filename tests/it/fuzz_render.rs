@@ -105,7 +105,7 @@ fn item() -> impl Strategy<Value = FlowItem> {
         split(),
     )
         .prop_map(|(time, timestamp, in_flow, main_in_flow, split)| FlowItem {
-            time,
+            time: time.into(),
             timestamp,
             in_flow,
             main_in_flow,

@@ -208,7 +208,7 @@ fn crash_day(k: u32) -> (SecurityCode, NaiveDate, CapitalFlow) {
         .map(|m| {
             let split = SizeSplit::from_array([f64::from(k), f64::from(m), 0.5, -1.0]);
             FlowItem {
-                time: format!("{date} {:02}:{:02}:00", 9 + (30 + m) / 60, (30 + m) % 60),
+                time: format!("{date} {:02}:{:02}:00", 9 + (30 + m) / 60, (30 + m) % 60).into(),
                 timestamp: None,
                 in_flow: split.total(),
                 main_in_flow: None,

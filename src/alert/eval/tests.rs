@@ -51,7 +51,7 @@ fn flow(nets: &[f64], main_share: f64) -> CapitalFlow {
             .iter()
             .enumerate()
             .map(|(i, &n)| FlowItem {
-                time: format!("2026-11-25 10:{i:02}:00"),
+                time: format!("2026-11-25 10:{i:02}:00").into(),
                 in_flow: n,
                 split: SizeSplit {
                     super_: n * main_share,

@@ -1,31 +1,39 @@
 //! What `record` counts and prints: [`Tally`] keeps, from the poller's events, when each stock's
-//! intraday flow last came and its last error; [`Tally::counts`] turns it into one line's
-//! [`Counts`] (fresh, stale, errored, each budget's use), and the `format_*` functions write the
-//! lines.
+//! intraday flow and distribution last came and its last error; [`Tally::counts`] turns it into
+//! one line's [`Counts`] (fresh, stale, errored, each budget's use), and the `format_*` functions
+//! write the lines. Fresh and stale follow the dashboard's Age column ([`crate::flow::age`]: one
+//! rule for both).
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 
 use crate::commands::failure::Failure;
-use crate::flow::{Period, Schedule, SecurityCode};
+use crate::flow::{Period, SecurityCode, age};
 use crate::poller::{BudgetUse, ConnState, PollEvent, PollStatus};
 
-/// Data younger than this counts as fresh while the stock's market trades.
-pub const FRESH: Duration = Duration::from_secs(120);
-
-/// What `record` knows about each stock, from the poller's events: when its intraday flow last
-/// came and how many minutes it held (the flow itself goes to the store, not kept here: 60 full
-/// HK days would be about 2.6 MB).
+/// What `record` knows about each stock, from the poller's events: when its intraday flow and its
+/// distribution last came (market clock) and how many minutes the flow held (the data itself goes
+/// to the store, not kept here: 60 full HK days would be about 2.6 MB).
 #[derive(Debug, Default)]
 pub struct Tally {
     latest: HashMap<SecurityCode, Fetched>,
+    /// When each stock's figures came, as the dashboard's row would have them.
+    times: HashMap<SecurityCode, RowTimes>,
     /// The last error of each stock whose last request failed (message, permanent).
     pub(super) errored: HashMap<SecurityCode, (String, bool)>,
     status: Option<PollStatus>,
     sent_before: u64,
+}
+
+/// The market-clock times a row's age is counted from ([`age::updated_at`]).
+#[derive(Debug, Default, Clone, Copy)]
+struct RowTimes {
+    /// The last intraday fetch, and whether it held rows.
+    flow: Option<(DateTime<Utc>, bool)>,
+    /// The last distribution.
+    distribution: Option<DateTime<Utc>>,
 }
 
 /// The last intraday fetch of one stock.
@@ -46,7 +54,7 @@ pub struct Counts {
     pub sent_delta: u64,
     /// Each budget's use (in the last 30 s, and since start), in [`Budget::ALL`](crate::poller::Budget::ALL) order.
     pub budgets: Vec<BudgetUse>,
-    /// Stocks with fresh data.
+    /// Stocks with fresh data (as the dashboard's Age column would show them: not `stale`).
     pub fresh: usize,
     /// Stocks with old or no data.
     pub stale: usize,
@@ -62,11 +70,19 @@ impl Tally {
     /// Takes one poller event (at tokio time `now`).
     pub fn on_event(&mut self, ev: PollEvent, now: Instant) {
         match ev {
-            PollEvent::Flow { code, flow, .. } if flow.period == Period::Intraday => {
+            PollEvent::Flow {
+                code,
+                flow,
+                fetched_at,
+            } if flow.period == Period::Intraday => {
                 self.errored.remove(&code);
                 let minutes = flow.items.len();
+                self.times.entry(code.clone()).or_default().flow = Some((fetched_at, minutes > 0));
                 self.latest.insert(code, Fetched { at: now, minutes });
             }
+            PollEvent::Distribution {
+                code, fetched_at, ..
+            } => self.times.entry(code).or_default().distribution = Some(fetched_at),
             PollEvent::StockError {
                 code,
                 period: Period::Intraday,
@@ -86,13 +102,9 @@ impl Tally {
         self.latest.get(code).copied()
     }
 
-    /// Counts for the watchlist at `now` / `market_now`; advances the "since last line" mark.
-    pub fn counts(
-        &mut self,
-        codes: &[SecurityCode],
-        now: Instant,
-        market_now: DateTime<Utc>,
-    ) -> Counts {
+    /// Counts for the watchlist at `market_now` (the market clock); advances the "since last
+    /// line" mark. A stock is fresh when the dashboard would show its age rather than `stale`.
+    pub fn counts(&mut self, codes: &[SecurityCode], market_now: DateTime<Utc>) -> Counts {
         let (mut fresh, mut stale, mut errored, mut retrying) = (0, 0, 0, 0);
         for c in codes {
             if let Some((_, permanent)) = self.errored.get(c) {
@@ -100,9 +112,12 @@ impl Tally {
                 retrying += usize::from(!permanent);
                 continue;
             }
-            let trading = Schedule::of(c.market).is_none_or(|s| s.phase(market_now).is_trading());
-            match self.latest.get(c) {
-                Some(f) if !trading || now.duration_since(f.at) <= FRESH => fresh += 1,
+            let updated = self
+                .times
+                .get(c)
+                .and_then(|t| age::updated_at(t.flow, t.distribution));
+            match updated {
+                Some(at) if !age::age(c.market, at, market_now).is_stale() => fresh += 1,
                 _ => stale += 1,
             }
         }

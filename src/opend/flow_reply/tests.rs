@@ -121,6 +121,42 @@ fn times_are_cleaned_and_the_last_of_a_repeated_field_wins() {
 }
 
 #[test]
+fn odd_times_of_any_length_come_through_exactly_as_sent() {
+    // Inline (up to 23 bytes) or not, the row's time is the text OpenD sent, cleaned of control
+    // characters only, and the CSV writes it as the string it used to be.
+    let long = "2026-11-25 09:30:00.000000+08:00 (HKT) 港股".to_owned();
+    for t in [
+        "",
+        "x",
+        "2026-11-25 09:30:00",
+        "2026-11-25 09:30:00.123",
+        &long,
+    ] {
+        let mut it = item(0);
+        it.time = Some(t.to_owned());
+        let body = Response {
+            ret_type: 0,
+            ret_msg: None,
+            err_code: None,
+            s2c: Some(S2c {
+                flow_item_list: vec![it],
+                last_valid_time: None,
+                last_valid_timestamp: None,
+            }),
+        }
+        .encode_to_vec();
+        let got = decoded(&body).unwrap();
+        assert_eq!(Ok(&got), by_prost(&body).as_ref());
+        let row = &got.s2c.unwrap().items[0];
+        assert_eq!(row.time.as_str(), t);
+        assert!(
+            crate::flow::csv::flow_row(None, row).ends_with(&format!(",{t}")),
+            "{t:?}"
+        );
+    }
+}
+
+#[test]
 fn other_shapes_go_to_prost_with_prost_s_answer() {
     let good = reply(3);
     let mut cases: Vec<Vec<u8>> = Vec::new();
