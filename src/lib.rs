@@ -19,8 +19,10 @@
 //!  poller store   poller: the request budget, group resolution; each event's Fetched view
 //!                 store: names, SQLite, the batch of a fetch or of alerts (flow only)
 //!  alert          alert: rules evaluated over the poller's data (flow, clock, config only)
-//!  opend sim      opend: client + Gateway trait   sim: simulated OpenD (wire, flow, clock only)
+//!  opend sim      opend: client + Gateway trait   sim: simulated OpenD (wire, flow, clock, server)
 //!  config logging config: data and validation (flow and key only)   logging: the log file
+//!  server         server: the server side of the protocol (accept, connection limits, the
+//!                 InitConnect handshake with RSA + AES, framing) behind a Handler trait
 //!  wire flow      wire: IO-free codec   clock: time sources   flow: the domain (codes, series,
 //!                 sessions; what one fetch brought, the alerts that fired, as plain data)
 //!  clock key      key: the keys the config's [keys] and the app's keymap share (one type)
@@ -42,6 +44,7 @@ pub mod key;
 pub mod logging;
 pub mod opend;
 pub mod poller;
+pub mod server;
 pub mod shutdown;
 pub mod sim;
 pub mod store;

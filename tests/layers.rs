@@ -5,15 +5,16 @@
 //! | layer | modules | may also not import |
 //! |---|---|---|
 //! | 0 | `wire`, `flow`, `clock`, `key`, `shutdown` | anything of capflow |
-//! | 1 | `opend`, `sim`, `config`, `logging` | `sim`: only `wire`, `flow`, `clock`; `config`: only `flow`, `key`; `logging`: nothing of capflow |
-//! | 2 | `poller`, `store`, `alert` | `store`: only `flow`; `alert`: only `flow`, `clock`, `config` |
-//! | 3 | `app` | |
-//! | 4 | `ui` | `opend` (the guidance matches on `flow::ConnProblem`, never on the client's errors) |
-//! | 5 | `tui` | |
-//! | 6 | `cli` | |
-//! | 7 | `commands::failure` | `app`, `ui`, `tui` |
-//! | 8 | `commands::target` | `app`, `ui`, `tui` |
-//! | 9 | `commands::{fetch, record, sim, config, dashboard, export, store, doctor}` | each other; all but `dashboard`: `app`, `ui`, `tui` (the dashboard's state is the dashboard's: what `record` shares with it sits in `flow`, `poller` and `store`) |
+//! | 1 | `server` | only `wire`, `flow`, `clock` (the server side of the protocol, shared by `sim` and the gateway to come) |
+//! | 2 | `opend`, `sim`, `config`, `logging` | `opend`: not `server`; `sim`: only `wire`, `flow`, `clock`, `server`; `config`: only `flow`, `key`; `logging`: nothing of capflow |
+//! | 3 | `poller`, `store`, `alert` | `store`: only `flow`; `alert`: only `flow`, `clock`, `config` |
+//! | 4 | `app` | |
+//! | 5 | `ui` | `opend` (the guidance matches on `flow::ConnProblem`, never on the client's errors) |
+//! | 6 | `tui` | |
+//! | 7 | `cli` | |
+//! | 8 | `commands::failure` | `app`, `ui`, `tui` |
+//! | 9 | `commands::target` | `app`, `ui`, `tui` |
+//! | 10 | `commands::{fetch, record, sim, config, dashboard, export, store, doctor}` | each other; all but `dashboard`: `app`, `ui`, `tui` (the dashboard's state is the dashboard's: what `record` shares with it sits in `flow`, `poller` and `store`) |
 //!
 //! A module may import modules of lower layers only (never its own layer, never a higher one),
 //! narrowed by the third column: "only" lists what a module may import, otherwise the column
@@ -33,6 +34,7 @@ use std::path::{Path, PathBuf};
 /// Bottom to top. Same-layer imports are refused.
 const LAYERS: &[&[&str]] = &[
     &["wire", "flow", "clock", "key", "shutdown"],
+    &["server"],
     &["opend", "sim", "config", "logging"],
     &["poller", "store", "alert"],
     &["app"],
@@ -55,7 +57,8 @@ const LAYERS: &[&[&str]] = &[
 
 /// Modules that may import less than everything below them.
 const ONLY: &[(&str, &[&str])] = &[
-    ("sim", &["wire", "flow", "clock"]),
+    ("server", &["wire", "flow", "clock"]),
+    ("sim", &["wire", "flow", "clock", "server"]),
     ("config", &["flow", "key"]),
     ("logging", &[]),
     ("store", &["flow"]),
@@ -67,6 +70,7 @@ const DASHBOARD: &[&str] = &["app", "ui", "tui"];
 
 /// Lower modules that a module may not import all the same.
 const NOT: &[(&str, &[&str])] = &[
+    ("opend", &["server"]),
     ("ui", &["opend"]),
     ("commands::failure", DASHBOARD),
     ("commands::target", DASHBOARD),
@@ -679,6 +683,16 @@ fn checker_catches_upward_imports() {
         )
         .is_empty()
     );
+    // The server side of the protocol is shared from below: the simulator stands on it; it
+    // reaches neither the simulator nor the client.
+    assert!(bad("sim.rs", "use crate::server::{ServerConfig, start};").is_empty());
+    for (file, import) in [
+        ("server/conn.rs", "use crate::sim::handler::handle;"),
+        ("server.rs", "use crate::opend::Client;"),
+        ("opend/client.rs", "use crate::server::error_body;"),
+    ] {
+        assert_eq!(bad(file, import).len(), 1, "{file}: {import}");
+    }
     // Lower, but ruled out: the UI matches on typed problems, not on the client's errors.
     assert_eq!(
         bad("ui/guide.rs", "use crate::opend::names_not_logged_in;"),
