@@ -18,8 +18,8 @@
 //! remembering past days in `day_cache`), [`encode`] (flow results and listings → the prost payloads, written from the
 //! protocol notes and independent of the client's `opend` mapping), [`limits`] (sliding windows),
 //! `user_info` (GetUserInfo's rights, the logged-out refusal, data only),
-//! [`handler`] (one request → one reply, one function per protocol, no IO), `service` (the
-//! handler behind [`crate::server`]), and
+//! [`handler`] (one request → one reply, one function per protocol, no IO), [`tally`] (what
+//! reached it, per protocol), `service` (the handler behind [`crate::server`]), and
 //! [`demo`] (the demo clock rule and `capflow sim`), which uses only this file's [`SimConfig`].
 //!
 //! It imports only `wire`, `flow`, `clock` and `server`; in particular never `opend`, so a
@@ -35,6 +35,7 @@ mod hash;
 pub mod limits;
 pub mod model;
 mod service;
+pub mod tally;
 pub mod universe;
 pub mod user_info;
 
@@ -143,6 +144,12 @@ impl SimHandle {
         self.server.connections()
     }
 
+    /// The requests of protocol `proto` it has received (every packet that passed framing and
+    /// SHA-1, InitConnect included): in total, and the most in any 30-s window.
+    pub fn requests(&self, proto: u32) -> tally::Count {
+        self.server.handler().tally.count(proto)
+    }
+
     /// Drops every live connection (clients see a disconnect; new connections are accepted).
     pub fn disconnect_all(&self) {
         self.server.disconnect_all();
@@ -167,6 +174,7 @@ pub async fn start(cfg: SimConfig) -> std::io::Result<SimHandle> {
         clock: Arc::new(ScaledClock::new(cfg.start, cfg.speed)),
         rate_limit: cfg.rate_limit,
         logged_out: cfg.logged_out,
+        tally: tally::Tally::default(),
     };
     let server_cfg = ServerConfig {
         listen: cfg.listen.clone(),

@@ -1,11 +1,13 @@
 //! The simulator behind [`crate::server`]: each connection's [`Conn`] is made from what the
 //! server accepted (its ID, the keep-alive interval, the session keys it offers), and every
-//! packet is answered at once by [`handle`] at the simulator's market time, in order.
+//! packet is answered at once by [`handle`] at the simulator's market time, in order, and
+//! counted in the [`Tally`].
 
 use tokio::time::Instant;
 
 use super::handler::{Conn, handle};
 use super::model::Model;
+use super::tally::Tally;
 use crate::clock::SharedClock;
 use crate::server::{Accepted, Handler, Reply};
 use crate::wire::Packet;
@@ -21,6 +23,8 @@ pub struct SimService {
     pub rate_limit: bool,
     /// Answer as an OpenD that is not logged in.
     pub logged_out: bool,
+    /// What reached it, per protocol.
+    pub tally: Tally,
 }
 
 impl Handler for SimService {
@@ -42,6 +46,7 @@ impl Handler for SimService {
     }
 
     fn handle(&self, conn: &mut Conn, packet: &Packet) -> Reply {
+        self.tally.note(packet.proto_id, Instant::now());
         let now = self.clock.now();
         Reply::Now(handle(&self.model, conn, packet, now, Instant::now()))
     }
