@@ -134,6 +134,9 @@ pub struct PollStatus {
     pub budgets: Vec<BudgetUse>,
     /// The next scheduled fetch, if any.
     pub next_fetch: Option<(SecurityCode, DateTime<Utc>)>,
+    /// OpenD answers through `capflow serve` (its GetGlobalState says so:
+    /// [`GlobalState::via_serve`](crate::opend::GlobalState::via_serve)).
+    pub via_serve: bool,
 }
 
 impl PollStatus {

@@ -316,6 +316,7 @@ pub fn status(now: DateTime<Utc>) -> PollStatus {
             SecurityCode::new(Market::Hk, "00700"),
             now + chrono::Duration::seconds(3),
         )),
+        via_serve: false,
     }
 }
 

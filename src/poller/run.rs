@@ -57,6 +57,7 @@ struct Poller {
     last_status: Option<PollStatus>,
     named: HashSet<SecurityCode>,
     unnamed: Vec<SecurityCode>,
+    via_serve: bool,
 }
 
 /// The delay before reconnect attempt `attempt` (1-based): 1 s, 2 s, 4 s ... capped at 30 s,
@@ -137,6 +138,7 @@ impl Poller {
             last_status: None,
             named: HashSet::new(),
             unnamed: Vec::new(),
+            via_serve: false,
         }
     }
 
@@ -207,6 +209,7 @@ impl Poller {
                 })
                 .collect(),
             next_fetch: self.next_fetch.clone(),
+            via_serve: self.via_serve,
         }
     }
 

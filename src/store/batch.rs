@@ -288,6 +288,7 @@ mod tests {
                 connection: ConnState::Connecting,
                 budgets: Vec::new(),
                 next_fetch: None,
+                via_serve: false,
             }),
             PollEvent::DistributionError {
                 code: code(),

@@ -59,14 +59,11 @@ fn connection(app: &App) -> ([Vec<Span<'static>>; 3], Option<String>) {
         }
     };
     let label = Span::raw(format!(" {label}"));
-    (
-        [
-            vec![long, label.clone()],
-            vec![short.clone(), label],
-            vec![short],
-        ],
-        detail,
-    )
+    let mut full = vec![long, label.clone()];
+    if app.status.as_ref().is_some_and(|s| s.via_serve) {
+        full.push(Span::styled(" via capflow serve", t.dim()));
+    }
+    ([full, vec![short.clone(), label], vec![short]], detail)
 }
 
 /// The budgets' use: "flow 28/30 dist 29/30 snap 4/60", a budget at its cap in the warning

@@ -332,6 +332,7 @@ impl Poller {
     /// Takes OpenD's market states: only a "closed" read while the timetable says the market
     /// trades means anything (a holiday); around the open OpenD may lag the timetable.
     fn on_global_state(&mut self, state: &GlobalState) {
+        self.via_serve = state.via_serve();
         let now = self.clock.now();
         let closed: Vec<_> = state
             .markets
