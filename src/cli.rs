@@ -270,7 +270,7 @@ impl From<AesArg> for crate::wire::crypto::AesMode {
 /// `capflow serve`.
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
-    /// OpenD to stand in front of, HOST:PORT [default: the config's [opend], else
+    /// OpenD to stand in front of, HOST:PORT [default: the config's OpenD address, else
     /// 127.0.0.1:11111].
     #[arg(long, value_name = "HOST:PORT")]
     pub upstream: Option<String>,
@@ -287,7 +287,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "PEM")]
     pub rsa_key: Option<PathBuf>,
     /// OpenD's RSA private key (PEM), when OpenD has rsa_private_key [default: the config's
-    /// [opend] rsa_private_key].
+    /// opend.rsa_private_key].
     #[arg(long, value_name = "PEM")]
     pub upstream_rsa_key: Option<PathBuf>,
     /// Print the minute lines and the final one as JSON objects, one per line (on stderr).

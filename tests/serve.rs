@@ -528,7 +528,10 @@ async fn a_client_waits_for_at_most_64_replies_and_others_are_not_held_up() {
     // The 65th is answered at once, with the reason.
     let r = ask(&mut greedy, 3211, 65, flow.clone()).await;
     let msg = ret(&r.body).1.unwrap();
-    assert!(msg.contains("64 requests of this connection are still waiting"), "{msg}");
+    assert!(
+        msg.contains("64 requests of this connection are still waiting"),
+        "{msg}"
+    );
     // Another client is served meanwhile (KeepAlive needs nobody upstream).
     let mut other = raw(gw.addr()).await;
     let ka = pb::keep_alive::Request {
