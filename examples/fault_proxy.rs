@@ -6,9 +6,9 @@
 //! Usage: `cargo run --release --example fault_proxy -- UPSTREAM [PERIOD=20] [STALL=40]`.
 //! Prints `listening on ADDR`, then one line per fault, and on Ctrl-C (or SIGTERM) a summary:
 //! connections accepted, faults applied, the most capital-flow requests seen in any 30 s.
-//! The proxy is the one the integration tests use (`tests/common/fault_proxy.rs`).
+//! The proxy is the one the integration tests use (`tests/it/common/fault_proxy.rs`).
 
-#[path = "../tests/common/fault_proxy.rs"]
+#[path = "../tests/it/common/fault_proxy.rs"]
 #[allow(dead_code, reason = "shared with the tests, which use more of it")]
 mod fault_proxy;
 

@@ -1,5 +1,5 @@
 //! Writes `assets/dashboard.svg`, the README picture: the fixture dashboard rendered off-screen
-//! and turned into SVG (see `screenshot/svg.rs`). `tests/assets.rs` checks the file is up to date.
+//! and turned into SVG (see `screenshot/svg.rs`). `tests/it/assets.rs` checks the file is up to date.
 //!
 //! Run: `cargo run --example screenshot`.
 

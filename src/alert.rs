@@ -11,7 +11,7 @@
 //! - [`command`]: the optional command hook: an argv list (never a shell), placeholders
 //!   substituted per argument, killed after [`command::TIMEOUT`], run on its own task.
 //!
-//! This module imports only `flow`, `clock` and `config` (tests/layers.rs).
+//! This module imports only `flow`, `clock` and `config` (tests/it/layers.rs).
 
 pub mod command;
 pub mod eval;

@@ -15,9 +15,13 @@
 
 pub mod alert;
 pub mod aside;
+mod decompose;
 pub mod discover;
 pub mod file;
 pub mod keys;
+mod paths;
+mod report;
+mod sections;
 mod serve;
 pub mod validate;
 mod watchlist;

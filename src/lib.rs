@@ -3,7 +3,7 @@
 //! # Layers
 //!
 //! Imports run one way, from the top of this picture down; nothing imports a module above it
-//! or beside it (`tests/layers.rs` reads the sources and fails, naming file and line, when one
+//! or beside it (`tests/it/layers.rs` reads the sources and fails, naming file and line, when one
 //! does):
 //!
 //! ```text
@@ -13,8 +13,8 @@
 //!             policy; below it commands::failure: the exit codes, mapped from each layer's
 //!             typed error (no layer below names one)
 //!  cli            cli: clap definitions
-//!  tui            tui: terminal, event loop, background tasks      crossterm lives here only
-//!  ui             ui: pure render functions                         ratatui: ui and tui only
+//!  tui            tui: terminal, event loop, input, side tasks      crossterm lives here only
+//!  ui             ui: pure render functions, a file per panel       ratatui: ui and tui only
 //!  app serve      app: state changed only by actions, the keymap (key → action)
 //!                 serve: the OpenD-protocol gateway (`capflow serve`): the poller upstream, a
 //!                 cache of OpenD's reply bodies, the budgets shared by every client (not sim)
@@ -30,6 +30,10 @@
 //!  clock key      key: the keys the config's [keys] and the app's keymap share (one type)
 //!  shutdown       shutdown: the signals that end a long-running command, in order
 //! ```
+//!
+//! Within a folder no two files import each other: what both need sits in a third they share.
+//! No file holds more than 600 lines before its `#[cfg(test)]`, no function more than 100
+//! (`tests/it/rooms.rs`).
 //!
 //! The simulator encodes its replies with its own code ([`sim::encode`]), so the client's
 //! decoding ([`opend::convert`]) is checked against an independent encoder. Test doubles (the

@@ -15,43 +15,46 @@
 //! would freeze input and quit. Commands wait in a `Pending` queue that keeps only the latest
 //! of each kind (they are state: watchlist, focus, visible rows; or idempotent requests) and go
 //! out as room appears, from inside the `select!`.
+//!
+//! Here: the options, start-up and shutdown ([`run`]). Beside it: the loop (`event_loop`),
+//! terminal events as actions (`input`), the commands waiting for the poller (`pending`), the
+//! side task reading OpenD groups and OpenD's clock (`side`), the name cache (`names`) and the
+//! store's reads and writes (`store_io`).
 
-use std::collections::VecDeque;
 use std::io::stdout;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossterm::event::{
-    DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyEvent, KeyEventKind,
-    KeyModifiers, MouseButton, MouseEventKind,
-};
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, EventStream};
 use crossterm::execute;
-use futures::{Stream, StreamExt};
-use ratatui::Terminal;
-use ratatui::backend::Backend;
 use tokio::sync::mpsc;
-use tokio::sync::mpsc::error::TrySendError;
 use tokio::task::JoinSet;
-use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::keymap::{Key, KeyCode, Keymap};
-use crate::app::recorded::{StoreRequest, StoreState};
+use crate::app::keymap::Keymap;
+use crate::app::recorded::StoreState;
 use crate::app::{Action, App, Watchlist};
 use crate::clock::{ServerClock, SharedClock};
 use crate::config::Colors;
-use crate::flow::{SecurityCode, Units};
+use crate::flow::Units;
 use crate::opend::OpenDConnector;
-use crate::opend::{Connector, Gateway, SecurityInfo, SecurityKind};
-use crate::poller::groups::GroupResolver;
 use crate::poller::{self, PollCommand, PollEvent, PollerConfig};
 use crate::store::NameCache;
 pub use error::Error;
+use event_loop::{Channels, event_loop};
+pub use input::to_action;
+use names::{cached_names, load_names, save_names};
+use side::run_side;
 pub use store_io::DashboardStore;
 use store_io::StoreIo;
 
 mod error;
+mod event_loop;
+mod input;
+mod names;
+mod pending;
+mod side;
 mod store_io;
 
 /// Everything the dashboard needs (built by `lib::run` from the CLI and, later, the config).
@@ -95,121 +98,6 @@ pub struct DashboardOptions {
 
 /// How long shutdown waits for the poller.
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
-
-/// How often OpenD watchlist groups are read again.
-const GROUP_REFRESH: Duration = Duration::from_secs(300);
-
-/// How soon a failed group read or clock probe is tried again.
-const SIDE_RETRY: Duration = Duration::from_secs(15);
-
-/// Reads the OpenD watchlist groups (at start, then every [`GROUP_REFRESH`], within OpenD's
-/// 10-per-30-s limit) and learns OpenD's clock, on a short connection of its own; results come
-/// back to the app as actions. Stops when it has nothing left to do or on cancellation.
-async fn run_side(
-    connector: OpenDConnector,
-    groups: Vec<(usize, String)>,
-    server_clock: Option<Arc<ServerClock>>,
-    actions: mpsc::Sender<Action>,
-    token: CancellationToken,
-) {
-    let mut resolver = GroupResolver::new();
-    let mut clock_known = server_clock.is_none();
-    while !groups.is_empty() || !clock_known {
-        let (results, wait): (Vec<Result<Vec<SecurityCode>, String>>, Duration) =
-            match connector.connect().await {
-                Ok(client) => {
-                    if let Some(c) = &server_clock
-                        && let Ok(state) = client.global_state().await
-                    {
-                        if let Some(note) = c.learn(state.server_time, chrono::Utc::now()) {
-                            tracing::info!("{note}");
-                        }
-                        clock_known = true;
-                    }
-                    let names: Vec<&str> = groups.iter().map(|(_, g)| g.as_str()).collect();
-                    let read = resolver.resolve_all(&client, &names).await;
-                    client.close();
-                    let codes = read
-                        .into_iter()
-                        .map(|r| {
-                            r.map(|infos| infos.into_iter().map(|i| i.code).collect())
-                                .map_err(|e| e.to_string())
-                        })
-                        .collect();
-                    (
-                        codes,
-                        if clock_known {
-                            GROUP_REFRESH
-                        } else {
-                            SIDE_RETRY
-                        },
-                    )
-                }
-                Err(e) => (
-                    groups
-                        .iter()
-                        .map(|(_, g)| Err(format!("cannot read OpenD group {g:?} yet: {e}")))
-                        .collect(),
-                    SIDE_RETRY,
-                ),
-            };
-        for ((index, _), result) in groups.iter().zip(results) {
-            let read = Action::GroupRead {
-                index: *index,
-                result,
-            };
-            if actions.send(read).await.is_err() {
-                return;
-            }
-        }
-        tokio::select! {
-            () = token.cancelled() => return,
-            () = tokio::time::sleep(wait) => {}
-        }
-    }
-}
-
-/// Names from the on-disk cache for every code of the watchlists, so rows show names at once.
-fn cached_names(cache: &NameCache, watchlists: &[Watchlist]) -> Vec<SecurityInfo> {
-    watchlists
-        .iter()
-        .flat_map(|w| &w.codes)
-        .filter_map(|code| {
-            cache.get(code).map(|name| SecurityInfo {
-                code: code.clone(),
-                name: name.to_owned(),
-                lot_size: 0,
-                kind: SecurityKind::Stock,
-                price: None,
-                last_close: None,
-            })
-        })
-        .collect()
-}
-
-/// Reads the name cache from the data dir, off the async threads (file IO blocks).
-async fn load_names() -> Option<NameCache> {
-    let path = crate::config::data_dir()?.join(crate::store::names::FILE_NAME);
-    tokio::task::spawn_blocking(move || NameCache::load(path))
-        .await
-        .ok()
-}
-
-/// Writes the name cache, off the async threads; a failure is logged, never fatal.
-async fn save_names(mut cache: NameCache) {
-    let saved = tokio::task::spawn_blocking(move || {
-        let r = cache.save();
-        (cache, r)
-    })
-    .await;
-    match saved {
-        Ok((_, Ok(()))) => {}
-        Ok((cache, Err(e))) => {
-            tracing::warn!("cannot save the name cache {}: {e}", cache.path().display());
-        }
-        Err(e) => tracing::warn!("cannot save the name cache: {e}"),
-    }
-}
 
 /// Runs the dashboard until the user quits: logging, the app, the background tasks, the
 /// terminal, the event loop, then an orderly shutdown that restores the terminal on every path.
@@ -382,291 +270,22 @@ async fn stop_tasks(tasks: &mut JoinSet<()>, token: &CancellationToken) {
     }
 }
 
-/// The channels the event loop listens and talks on.
-struct Channels {
-    /// Commands to the poller.
-    commands: mpsc::Sender<PollCommand>,
-    /// Events from the poller.
-    events: mpsc::Receiver<PollEvent>,
-    /// Actions from side tasks (OpenD watchlist groups).
-    side: mpsc::Receiver<Action>,
-}
-
-/// Commands for the poller that did not fit in its channel yet, in order, at most one of each
-/// kind: a newer watchlist, focus or visible set replaces the pending one (the poller only needs
-/// the latest state), and a request (refresh, history) already pending moves to the back rather
-/// than being asked twice. Replacing by removing and appending keeps the latest commands in the
-/// order they were made, so the poller ends in the same state as if it had heard every one.
-#[derive(Debug, Default)]
-struct Pending {
-    queue: VecDeque<PollCommand>,
-}
-
-impl Pending {
-    /// Queues `c`, dropping the pending command it makes obsolete.
-    fn push(&mut self, c: PollCommand) {
-        let same_kind = |p: &PollCommand| match (p, &c) {
-            (PollCommand::SetWatchlist(_), PollCommand::SetWatchlist(_))
-            | (PollCommand::Focus(_), PollCommand::Focus(_))
-            | (PollCommand::Visible(_), PollCommand::Visible(_)) => true,
-            (PollCommand::Refresh(_), PollCommand::Refresh(_))
-            | (PollCommand::History(..), PollCommand::History(..)) => *p == c,
-            _ => false,
-        };
-        self.queue.retain(|p| !same_kind(p));
-        self.queue.push_back(c);
-    }
-
-    /// Sends what fits in `tx` without waiting; `false` once the poller is gone (its channel
-    /// closed), when nothing will ever be sent again and the queue is dropped.
-    fn flush(&mut self, tx: &mpsc::Sender<PollCommand>) -> bool {
-        while let Some(c) = self.queue.pop_front() {
-            match tx.try_send(c) {
-                Ok(()) => {}
-                Err(TrySendError::Full(c)) => {
-                    self.queue.push_front(c);
-                    return true;
-                }
-                Err(TrySendError::Closed(_)) => {
-                    self.queue.clear();
-                    return false;
-                }
-            }
-        }
-        true
-    }
-
-    fn is_empty(&self) -> bool {
-        self.queue.is_empty()
-    }
-}
-
-/// The event loop; generic over the backend and the terminal's event stream so a whole-app test
-/// can run it headless, typing keys through a channel.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the loop's inputs and the two files it keeps (names, store)"
-)]
-async fn event_loop<B, I>(
-    terminal: &mut Terminal<B>,
-    mut input: I,
-    app: &mut App,
-    clock: &SharedClock,
-    channels: Channels,
-    names: &mut Option<NameCache>,
-    store: &mut Option<StoreIo>,
-    token: &CancellationToken,
-) -> Result<(), Error>
-where
-    B: Backend,
-    B::Error: std::fmt::Display,
-    I: Stream<Item = std::io::Result<Event>> + Unpin,
-{
-    let Channels {
-        commands,
-        mut events,
-        mut side,
-    } = channels;
-    let keymap = app.keymap.clone();
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let draw_err = |e: B::Error| Error::Draw(e.to_string());
-    if let Ok(size) = terminal.size() {
-        app.update(resize(size.width, size.height));
-    }
-    let mut dirty = true;
-    let mut visible: Vec<crate::flow::SecurityCode> = Vec::new();
-    let mut pending = Pending::default();
-    let mut poller_listens = true;
-    let mut answers = store.as_mut().and_then(StoreIo::take_answers);
-    loop {
-        for c in app.drain_commands() {
-            pending.push(c);
-        }
-        for r in app.drain_store_requests() {
-            if let Some(io) = store.as_ref() {
-                io.ask(r);
-            } else {
-                // No store: no recorded days, no older rows.
-                if let StoreRequest::Step { code, .. } = r {
-                    let why = crate::app::recorded::status_text(&app.store)
-                        .unwrap_or_else(|| "store off".into());
-                    app.update(Action::RecordedDay {
-                        code,
-                        result: Err(format!("no recorded days: {why}")),
-                    });
-                    dirty = true;
-                }
-            }
-        }
-        if dirty {
-            terminal
-                .draw(|f| crate::ui::render(f, f.area(), app))
-                .map_err(draw_err)?;
-            dirty = false;
-            let now_visible = visible_codes(app);
-            if now_visible != visible {
-                visible.clone_from(&now_visible);
-                pending.push(PollCommand::Visible(now_visible));
-            }
-        }
-        if poller_listens && !pending.flush(&commands) {
-            tracing::warn!("the poller stopped listening");
-            poller_listens = false;
-        }
-        if app.quit {
-            return Ok(());
-        }
-        let action = tokio::select! {
-            () = token.cancelled() => Some(Action::Quit),
-            ev = input.next() => match ev {
-                Some(Ok(ev)) => to_action(&keymap, app, &ev),
-                Some(Err(e)) => {
-                    tracing::error!("terminal input failed: {e}");
-                    Some(Action::Quit)
-                }
-                None => Some(Action::Quit),
-            },
-            Some(ev) = events.recv() => {
-                if let (PollEvent::Names(infos), Some(cache)) = (&ev, names.as_mut()) {
-                    cache.update(infos.iter().map(|i| (&i.code, i.name.as_str())));
-                }
-                if let Some(io) = store.as_ref() {
-                    io.keep(&ev);
-                }
-                Some(Action::Poll(ev))
-            }
-            Some(a) = side.recv() => Some(a),
-            Some(a) = next_answer(&mut answers) => Some(a),
-            _ = tick.tick() => {
-                if let Some(a) = store.as_mut().and_then(StoreIo::poll_status) {
-                    app.update(a);
-                }
-                Some(Action::Tick(clock.now()))
-            }
-            // Room in the poller's channel again: the oldest waiting command takes it, the top
-            // of the loop sends what else fits (or learns that the poller is gone).
-            room = commands.reserve(), if poller_listens && !pending.is_empty() => {
-                if let (Ok(permit), Some(c)) = (room, pending.queue.pop_front()) {
-                    permit.send(c);
-                }
-                None
-            }
-        };
-        let mut next = action;
-        while let Some(a) = next {
-            dirty = true;
-            next = app.update(a);
-        }
-        alert_effects(app, store.as_ref());
-    }
-}
-
-/// The next answer of the store, or never when there is no store.
-async fn next_answer(answers: &mut Option<mpsc::Receiver<Action>>) -> Option<Action> {
-    match answers {
-        Some(rx) => rx.recv().await,
-        None => std::future::pending().await,
-    }
-}
-
-/// What new alerts ask of the terminal and the system: their command hooks start on their own
-/// tasks (never awaited here), and the bell rings (BEL on a terminal stdout only, so a test's
-/// captured output stays clean).
-fn alert_effects(app: &mut App, store: Option<&StoreIo>) {
-    use std::io::{IsTerminal, Write};
-    for argv in app.alerts.take_hooks() {
-        drop(crate::alert::command::spawn(
-            argv,
-            crate::alert::command::TIMEOUT,
-        ));
-    }
-    if app.alerts.take_bell() {
-        let mut out = stdout();
-        if out.is_terminal() {
-            let _ = out.write_all(b"\x07").and_then(|()| out.flush());
-        }
-    }
-    let fresh = app.alerts.take_fresh();
-    if let Some(io) = store {
-        io.keep_alerts(&fresh);
-    }
-}
-
-/// The stocks in the visible part of the watchlist.
-fn visible_codes(app: &App) -> Vec<crate::flow::SecurityCode> {
-    let rows = app.rows();
-    let n = usize::from(crate::ui::watchlist_rows(app.size, rows.len()));
-    let first = crate::ui::watchlist::offset(app.selected, n);
-    rows.into_iter().skip(first).take(n).cloned().collect()
-}
-
-/// The resize action: the size, and how many watchlist rows a page holds at it (the ui's layout).
-fn resize(w: u16, h: u16) -> Action {
-    Action::Resize {
-        size: (w, h),
-        page_rows: crate::ui::page_rows((w, h)),
-    }
-}
-
-/// A terminal key event as the app's [`Key`]: presses only; Shift dropped (characters carry
-/// their case, BackTab is its own code). Keys the app has no code for, and keys held with
-/// modifiers other than Ctrl and Alt (Super, Hyper, Meta), are bound to nothing: `None`.
-fn key(k: &KeyEvent) -> Option<Key> {
-    use crossterm::event::KeyCode as C;
-    if k.kind != KeyEventKind::Press {
-        return None;
-    }
-    let mods = k.modifiers - KeyModifiers::SHIFT;
-    if !(KeyModifiers::CONTROL | KeyModifiers::ALT).contains(mods) {
-        return None;
-    }
-    let code = match k.code {
-        C::Char(c) => KeyCode::Char(c),
-        C::Up => KeyCode::Up,
-        C::Down => KeyCode::Down,
-        C::Left => KeyCode::Left,
-        C::Right => KeyCode::Right,
-        C::PageUp => KeyCode::PageUp,
-        C::PageDown => KeyCode::PageDown,
-        C::Home => KeyCode::Home,
-        C::End => KeyCode::End,
-        C::Tab => KeyCode::Tab,
-        C::BackTab => KeyCode::BackTab,
-        C::Esc => KeyCode::Esc,
-        _ => return None,
-    };
-    Some(Key {
-        code,
-        ctrl: mods.contains(KeyModifiers::CONTROL),
-        alt: mods.contains(KeyModifiers::ALT),
-    })
-}
-
-/// A terminal event as an action: key presses through the keymap, clicks and the wheel, resizes.
-pub fn to_action(keymap: &Keymap, app: &App, ev: &Event) -> Option<Action> {
-    match ev {
-        Event::Key(k) => key(k).and_then(|k| keymap.lookup(k)),
-        Event::Resize(w, h) => Some(resize(*w, *h)),
-        Event::Mouse(m) => match m.kind {
-            MouseEventKind::Down(MouseButton::Left) => {
-                crate::ui::watchlist::row_at(app, m.column, m.row).map(Action::Select)
-            }
-            MouseEventKind::ScrollUp => Some(Action::Up),
-            MouseEventKind::ScrollDown => Some(Action::Down),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use crossterm::event::{KeyCode as C, MouseEvent};
+    use crossterm::event::{
+        Event, KeyCode as C, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent,
+        MouseEventKind,
+    };
+    use ratatui::Terminal;
 
+    use super::event_loop::{alert_effects, visible_codes};
+    use super::input::key;
+    use super::pending::Pending;
     use super::*;
     use crate::app::fixture::{app, fixed_now};
+    use crate::app::keymap::{Key, KeyCode};
     use crate::flow::Period;
+    use crate::flow::SecurityCode;
 
     fn mouse(kind: MouseEventKind, column: u16, row: u16) -> Event {
         Event::Mouse(MouseEvent {

@@ -18,6 +18,11 @@
 //! place of its split panel (folded to a table of figures when the detail is short).
 //! Below 6 rows for the detail it is hidden: list and status stay. Until OpenD answers (or while
 //! it is not logged in) the detail pane shows [`guide`]: what OpenD is and how to fix the setup.
+//!
+//! One file per panel; what several panels share sits here (counts as cells, overlay boxes, times
+//! placeable in a market's zone and its label) or in a file of its own ([`text`]: cell widths,
+//! [`figures`], [`theme`], the sparkline and stacked-bar widgets), so no two panels import each
+//! other.
 
 pub mod alerts;
 pub mod detail;
@@ -30,6 +35,7 @@ pub mod recorded;
 pub mod sparkline;
 pub mod stacked;
 pub mod status;
+pub mod text;
 pub mod theme;
 pub mod watchlist;
 
@@ -40,6 +46,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::App;
+use crate::flow::{Schedule, SecurityCode};
 use theme::Theme;
 
 /// Narrowest watchlist in the wide layout.
@@ -191,6 +198,15 @@ pub(crate) fn round_clamped(x: f64, lo: i32, hi: i32) -> i32 {
 pub(crate) fn placeable(at: DateTime<Utc>) -> bool {
     let margin = TimeDelta::days(2);
     at.checked_sub_signed(margin).is_some() && at.checked_add_signed(margin).is_some()
+}
+
+/// The market's time zone abbreviation at `now` ("HKT", "EST"), or "" when unknown.
+pub(crate) fn tz_label(code: &SecurityCode, now: DateTime<Utc>) -> String {
+    Schedule::of(code.market)
+        .filter(|_| placeable(now))
+        .map_or_else(String::new, |s| {
+            now.with_timezone(&s.tz).format("%Z").to_string()
+        })
 }
 
 /// Draws the whole dashboard.

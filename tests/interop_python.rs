@@ -16,8 +16,15 @@
 //! Needs python3 with venv and pip, and PyPI (first run only; the venv is reused). Set
 //! `CAPFLOW_SKIP_INTEROP=1` to skip it where Python is unavailable; otherwise missing Python is a
 //! failure with a message saying so.
+//!
+//! A test binary of its own, not a module of `tests/it/`: for minutes on its first run (and for
+//! seconds after) it keeps pip and Python processes busy, and cargo runs test binaries one after
+//! the other, so here it never takes the 2 cores from the tests of `it` that hold deadlines
+//! (`record_clock`'s 2 s, `sim_limits`' 15 s, the fault proxy's recovery times). It is also the
+//! test one runs alone, without the skip: `cargo test --test interop_python`.
 #![allow(clippy::unwrap_used, reason = "test helpers panic on broken fixtures")]
 
+#[path = "it/common/mod.rs"]
 mod common;
 
 use std::fmt::Write as _;

@@ -2,7 +2,7 @@
 //! [`buffer_to_svg`] turns a rendered `Buffer` into an SVG picture (block glyphs become exact
 //! rectangles, other text runs become `<text>` in a monospace font, colours and reverse video are
 //! kept). Pure string building, no IO: `examples/screenshot.rs` writes the file and
-//! `tests/assets.rs` checks it, both with this code. A tool for the README, not part of the
+//! `tests/it/assets.rs` checks it, both with this code. A tool for the README, not part of the
 //! library.
 
 use std::fmt::Write as _;

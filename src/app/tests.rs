@@ -5,7 +5,8 @@ use chrono::Duration;
 use super::fixture::{self, fixed_now};
 use super::keymap::{Key, KeyCode, Keymap};
 use super::*;
-use crate::flow::FlowItem;
+use crate::flow::{CapitalFlow, FlowItem};
+use crate::poller::PollEvent;
 
 fn code(s: &str) -> SecurityCode {
     s.parse().unwrap()

@@ -13,20 +13,27 @@
 //! It keeps no series in memory (the store keeps them: [`crate::store`]), only when each stock's
 //! last came, and never talks to OpenD itself beyond a start-up probe: all capital-flow requests go through the poller's
 //! budget.
+//!
+//! Here: the run from flags to the last line ([`run`]) and the recording loop ([`record`]).
+//! Beside it: the flags and the stocks they select (`flags`), what is counted and printed
+//! ([`Tally`], `tally`), the store it writes into (`store`), the alert lines ([`alerts`]),
+//! `--for` ([`duration`]) and the threaded output (`output`).
 
 pub mod alerts;
 pub mod duration;
+mod flags;
 mod output;
+mod store;
+mod tally;
 
 pub use duration::parse_duration;
+pub use flags::{check_budget, parse_codes, select_watchlists};
+pub use tally::{Counts, FRESH, Fetched, Tally, format_budgets, format_line, format_totals};
 
-use std::collections::HashMap;
 use std::io::Write;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
@@ -34,218 +41,16 @@ use tokio_util::sync::CancellationToken;
 use crate::cli::RecordArgs;
 use crate::clock::{ServerClock, SharedClock};
 use crate::commands::failure::Failure;
-use crate::commands::target::store::{Recording, StoreFlags};
-use crate::config::{Config, WatchlistConfig, WatchlistSource};
-use crate::flow::{Period, Schedule, SecurityCode};
+use crate::config::Config;
+use crate::flow::SecurityCode;
 use crate::opend::{Client, Connector, Gateway, OpenDConnector};
-use crate::poller::{BudgetUse, Caps, ConnState, PollCommand, PollEvent, PollStatus, PollerConfig};
-use crate::store::{Batch, Store, Writer};
-
-/// Data younger than this counts as fresh while the stock's market trades.
-pub const FRESH: Duration = Duration::from_secs(120);
+use crate::poller::{Caps, PollCommand, PollEvent, PollerConfig};
+use crate::store::{Batch, Writer};
+use flags::{Picked, check_flags, watchlist_codes};
+use store::{open_store, store_flags};
 
 /// How often a line is printed.
 pub const LINE_EVERY: Duration = Duration::from_secs(60);
-
-/// Checks `--budget` (1..=30); without it, the config's budget.
-pub fn check_budget(b: Option<usize>, default: usize) -> Result<usize, Failure> {
-    match b {
-        None => Ok(default),
-        Some(n) if (1..=30).contains(&n) => Ok(n),
-        Some(n) => Err(Failure::input(format!(
-            "invalid --budget {n}: OpenD allows 30 capital-flow requests per 30 s, give 1 to 30"
-        ))),
-    }
-}
-
-/// Parses `--codes`; duplicates are dropped.
-pub fn parse_codes(codes: &[String]) -> Result<Vec<SecurityCode>, Failure> {
-    let mut out: Vec<SecurityCode> = Vec::new();
-    let list = codes.iter().map(|s| s.trim()).filter(|s| !s.is_empty());
-    for c in list {
-        let code: SecurityCode = c
-            .parse()
-            .map_err(|e: crate::flow::CodeError| Failure::input(format!("--codes: {e}")))?;
-        if !out.contains(&code) {
-            out.push(code);
-        }
-    }
-    if out.is_empty() {
-        return Err(Failure::input(
-            "--codes is empty: give codes such as HK.00700,HK.00005",
-        ));
-    }
-    Ok(out)
-}
-
-/// What `record` knows about each stock, from the poller's events: when its intraday flow last
-/// came and how many minutes it held (the flow itself goes to the store, not kept here: 60 full
-/// HK days would be about 2.6 MB).
-#[derive(Debug, Default)]
-pub struct Tally {
-    latest: HashMap<SecurityCode, Fetched>,
-    errored: HashMap<SecurityCode, (String, bool)>,
-    status: Option<PollStatus>,
-    sent_before: u64,
-}
-
-/// The last intraday fetch of one stock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fetched {
-    /// When it came (tokio time).
-    pub at: Instant,
-    /// Minutes (items) it held.
-    pub minutes: usize,
-}
-
-/// Counts for one printed line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Counts {
-    /// Requests sent since start.
-    pub sent: u64,
-    /// Requests since the previous line.
-    pub sent_delta: u64,
-    /// Each budget's use (in the last 30 s, and since start), in [`Budget::ALL`](crate::poller::Budget::ALL) order.
-    pub budgets: Vec<BudgetUse>,
-    /// Stocks with fresh data.
-    pub fresh: usize,
-    /// Stocks with old or no data.
-    pub stale: usize,
-    /// Stocks whose last request failed.
-    pub errored: usize,
-    /// Of those, the ones the poller retries (a transient error).
-    pub retrying: usize,
-    /// Rejections since start.
-    pub rejected: u64,
-}
-
-impl Tally {
-    /// Takes one poller event (at tokio time `now`).
-    pub fn on_event(&mut self, ev: PollEvent, now: Instant) {
-        match ev {
-            PollEvent::Flow { code, flow, .. } if flow.period == Period::Intraday => {
-                self.errored.remove(&code);
-                let minutes = flow.items.len();
-                self.latest.insert(code, Fetched { at: now, minutes });
-            }
-            PollEvent::StockError {
-                code,
-                period: Period::Intraday,
-                message,
-                permanent,
-                ..
-            } => {
-                self.errored.insert(code, (message, permanent));
-            }
-            PollEvent::Status(s) => self.status = Some(s),
-            _ => {}
-        }
-    }
-
-    /// The last intraday fetch of a stock.
-    pub fn fetched(&self, code: &SecurityCode) -> Option<Fetched> {
-        self.latest.get(code).copied()
-    }
-
-    /// Counts for the watchlist at `now` / `market_now`; advances the "since last line" mark.
-    pub fn counts(
-        &mut self,
-        codes: &[SecurityCode],
-        now: Instant,
-        market_now: DateTime<Utc>,
-    ) -> Counts {
-        let (mut fresh, mut stale, mut errored, mut retrying) = (0, 0, 0, 0);
-        for c in codes {
-            if let Some((_, permanent)) = self.errored.get(c) {
-                errored += 1;
-                retrying += usize::from(!permanent);
-                continue;
-            }
-            let trading = Schedule::of(c.market).is_none_or(|s| s.phase(market_now).is_trading());
-            match self.latest.get(c) {
-                Some(f) if !trading || now.duration_since(f.at) <= FRESH => fresh += 1,
-                _ => stale += 1,
-            }
-        }
-        let (sent, budgets, rejected) = self.status.as_ref().map_or_else(
-            || (0, Vec::new(), 0),
-            |s| (s.requests_sent(), s.budgets.clone(), s.rejected()),
-        );
-        let sent_delta = sent.saturating_sub(self.sent_before);
-        self.sent_before = sent;
-        Counts {
-            sent,
-            sent_delta,
-            budgets,
-            fresh,
-            stale,
-            errored,
-            retrying,
-            rejected,
-        }
-    }
-
-    /// The connection state, as a short word.
-    pub fn connection(&self) -> String {
-        match self.status.as_ref().map(|s| &s.connection) {
-            None | Some(ConnState::Connecting) => "connecting".into(),
-            Some(ConnState::Connected { .. }) => "connected".into(),
-            Some(ConnState::Reconnecting { attempt, error, .. }) => {
-                format!("reconnecting (attempt {attempt}: {error})")
-            }
-        }
-    }
-}
-
-/// Each budget's use in the last 30 s: "flow 28/30 dist 29/30 snap 4/60" ("budget 0/0" before
-/// the poller's first status).
-pub fn format_budgets(budgets: &[BudgetUse]) -> String {
-    if budgets.is_empty() {
-        return "budget 0/0".into();
-    }
-    budgets
-        .iter()
-        .map(|b| format!("{} {}/{}", b.kind.label(), b.used, b.cap))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Each budget's requests since start, for the final line: "sent flow 78 dist 77 snap 27
-/// rejected flow 0 dist 0 snap 0".
-pub fn format_totals(budgets: &[BudgetUse]) -> String {
-    let list = |f: fn(&BudgetUse) -> u64| {
-        budgets
-            .iter()
-            .map(|b| format!("{} {}", b.kind.label(), f(b)))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    format!(
-        "sent {}  rejected {}",
-        list(|b| b.sent),
-        list(|b| b.rejected)
-    )
-}
-
-/// One output line ("errored N" says "(M retrying)" after it when the poller retries some).
-pub fn format_line(label: &str, market_now: DateTime<Utc>, c: &Counts, conn: &str) -> String {
-    let retrying = if c.retrying > 0 {
-        format!(" ({} retrying)", c.retrying)
-    } else {
-        String::new()
-    };
-    format!(
-        "{label} {}  requests {} (+{})  {} in last 30 s  fresh {} stale {} errored {}{retrying}  rejected {}  {conn}",
-        market_now.format("%Y-%m-%d %H:%M:%S UTC"),
-        c.sent,
-        c.sent_delta,
-        format_budgets(&c.budgets),
-        c.fresh,
-        c.stale,
-        c.errored,
-        c.rejected,
-    )
-}
 
 /// Runs the poller over `codes` and writes a line per minute to `out` until `duration` passes
 /// or `token` is cancelled; the final line is written in both cases. Returns the tally.
@@ -365,143 +170,6 @@ fn keep(store: Option<&Writer>, ev: &PollEvent) {
     }
 }
 
-/// The store `record` writes to, if any ([`crate::commands::target::store::open`]: the dashboard's policy):
-/// none with `--no-store`, `[store] enabled = false` or `--demo`; a store named by `--store` or
-/// `[store] path` that cannot be opened is exit 2; the default one is skipped with a line on
-/// stderr, and so is a prune that fails. `[store] keep_days` prunes older days at start.
-async fn open_store(
-    args: &RecordArgs,
-    config: &Config,
-) -> Result<Option<(Store, PathBuf)>, Failure> {
-    match crate::commands::target::store::open(store_flags(args), config, chrono::Utc::now())
-        .await?
-    {
-        Recording::On {
-            store,
-            path,
-            pruned,
-        } => {
-            if let Some(Err(e)) = pruned {
-                eprintln!("capflow: cannot prune the store: {e}");
-            }
-            Ok(Some((store, path)))
-        }
-        Recording::Off { why, failed } => {
-            if failed {
-                eprintln!("capflow: recording without the store: {why}");
-            }
-            Ok(None)
-        }
-    }
-}
-
-fn store_flags(args: &RecordArgs) -> StoreFlags<'_> {
-    StoreFlags {
-        store: args.store.as_deref(),
-        no_store: args.no_store,
-        demo: args.opend.demo,
-    }
-}
-
-/// The watchlists of the config that `--watchlist` selects (all when none is named).
-pub fn select_watchlists<'a>(
-    config: &'a Config,
-    names: &[String],
-) -> Result<Vec<&'a WatchlistConfig>, Failure> {
-    if names.is_empty() {
-        return Ok(config.watchlists.iter().collect());
-    }
-    names
-        .iter()
-        .map(|n| {
-            config.watchlist(n).ok_or_else(|| {
-                let known: Vec<&str> = config.watchlists.iter().map(|w| w.name.as_str()).collect();
-                Failure::input(format!(
-                    "--watchlist {n:?}: no such watchlist in {}; watchlists are: {}",
-                    config.path.as_ref().map_or_else(
-                        || "the built-in defaults".to_owned(),
-                        |p| p.display().to_string()
-                    ),
-                    known.join(", ")
-                ))
-            })
-        })
-        .collect()
-}
-
-/// The codes to record: `--codes`, else the selected watchlists of the config. OpenD watchlist
-/// groups are read through `gateway` (within OpenD's 10 per 30 s); a group that cannot be read
-/// is reported on stderr and skipped.
-async fn watchlist_codes<G: Gateway>(
-    args: &RecordArgs,
-    config: &Config,
-    gateway: &G,
-) -> Result<Picked, Failure> {
-    if !args.codes.is_empty() {
-        if !args.watchlist.is_empty() {
-            return Err(Failure::input(
-                "give either --codes or --watchlist, not both",
-            ));
-        }
-        return Ok(Picked {
-            codes: parse_codes(&args.codes)?,
-            groups: Vec::new(),
-        });
-    }
-    let lists = select_watchlists(config, &args.watchlist)?;
-    let mut groups_out = Vec::new();
-    let mut out: Vec<SecurityCode> = Vec::new();
-    let groups: Vec<(&str, &str)> = lists
-        .iter()
-        .filter_map(|w| match &w.source {
-            WatchlistSource::OpendGroup(g) => Some((w.name.as_str(), g.as_str())),
-            WatchlistSource::Codes(_) => None,
-        })
-        .collect();
-    let mut resolved = crate::poller::groups::GroupResolver::new()
-        .resolve_all(gateway, &groups.iter().map(|(_, g)| *g).collect::<Vec<_>>())
-        .await
-        .into_iter();
-    for w in &lists {
-        let codes: Vec<SecurityCode> = match &w.source {
-            WatchlistSource::Codes(c) => c.clone(),
-            WatchlistSource::OpendGroup(_) => match resolved.next() {
-                Some(Ok(infos)) => {
-                    let codes: Vec<SecurityCode> = infos.into_iter().map(|i| i.code).collect();
-                    groups_out.push((w.name.clone(), codes.clone()));
-                    codes
-                }
-                Some(Err(e)) => {
-                    eprintln!("capflow: watchlist {:?}: {e}", w.name);
-                    Vec::new()
-                }
-                None => Vec::new(),
-            },
-        };
-        for c in codes {
-            if !out.contains(&c) {
-                out.push(c);
-            }
-        }
-    }
-    if out.is_empty() {
-        return Err(Failure::input(
-            "nothing to record: the selected watchlists are empty; pass --codes C1,C2,...",
-        ));
-    }
-    Ok(Picked {
-        codes: out,
-        groups: groups_out,
-    })
-}
-
-/// What to record: the codes, and the stocks each OpenD-group watchlist resolved to (for the
-/// alert rules that name one).
-struct Picked {
-    codes: Vec<SecurityCode>,
-    groups: Vec<(String, Vec<SecurityCode>)>,
-}
-
 /// Runs `capflow record` with the loaded config (flags override it): check the flags, connect
 /// once to fail fast and read the codes and OpenD's clock, say what will be recorded, then record
 /// until `--for` ends or a signal ([`crate::shutdown`]: SIGINT, SIGTERM, SIGHUP; Ctrl-C and
@@ -537,52 +205,23 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
         ),
         None => (None, None),
     };
-    // Standard output is written by its own thread: a slow terminal or pipe never blocks the
-    // async task that keeps the poller's events flowing. With --alerts-json stdout carries only
-    // the alerts, and the status lines go to stderr.
-    let (mut stdout, alerts_out) = if args.alerts_json {
-        (
-            output::ThreadedOut::spawn(std::io::stderr()).map_err(Failure::other)?,
-            Some(output::ThreadedOut::spawn(std::io::stdout()).map_err(Failure::other)?),
-        )
-    } else {
-        (
-            output::ThreadedOut::spawn(std::io::stdout()).map_err(Failure::other)?,
-            None,
-        )
-    };
+    let (mut stdout, alerts_out) = outputs(args.alerts_json)?;
     let mut alerting = alerts::Alerting::new(config, args.alerts_json, alerts_out);
     if let Some(a) = alerting.as_mut() {
         for (name, codes) in &groups {
             a.set_watchlist(name, codes);
         }
     }
-    let header = [
+    let said = Said {
         clock_note,
-        target.note.clone(),
-        Some(format!(
-            "recording {} stocks through {} (budgets per 30 s: capital flow {}, capital distribution {}, snapshots {}){}",
-            codes.len(),
-            target.options.addr,
-            caps.flow,
-            caps.distribution,
-            caps.snapshot,
-            duration.map_or_else(
-                || ", Ctrl-C or SIGTERM to stop".into(),
-                |d| format!(" for {} s", d.as_secs())
-            )
-        )),
-    ];
-    for line in header.into_iter().flatten() {
+        stocks: codes.len(),
+        caps: &caps,
+        duration,
+        store_path: store_path.as_deref(),
+        rules: config.alerts.len(),
+    };
+    for line in said.header(&target) {
         writeln!(stdout, "{line}").map_err(write_err)?;
-    }
-    if let Some(path) = &store_path {
-        writeln!(stdout, "storing into {}", path.display()).map_err(write_err)?;
-    }
-    if !config.alerts.is_empty() {
-        let n = config.alerts.len();
-        let s = if n == 1 { "" } else { "s" };
-        writeln!(stdout, "watching {n} alert rule{s}").map_err(write_err)?;
     }
     let connector = OpenDConnector {
         options: target.options.clone(),
@@ -606,23 +245,7 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
         flushed.map_err(write_err)?;
     }
     if let Some(w) = writer {
-        // Joining the writer waits for its last commits: off the async threads.
-        let status = tokio::task::spawn_blocking(move || w.close())
-            .await
-            .map_err(Failure::other)?;
-        let lost = if status.failed + status.dropped > 0 {
-            format!(", {} failed, {} dropped", status.failed, status.dropped)
-        } else {
-            String::new()
-        };
-        let last_error = status
-            .last_error
-            .map(|e| format!(" (last error: {e})"))
-            .unwrap_or_default();
-        let line = format!(
-            "store: {} fetches, {} rows written{lost}{last_error}",
-            status.batches, status.rows
-        );
+        let line = store::close(w).await?;
         writeln!(stdout, "{line}").map_err(write_err)?;
     }
     let flushed = stdout.finish().await;
@@ -633,6 +256,71 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
     flushed.map_err(write_err)
 }
 
+/// Standard output is written by its own thread: a slow terminal or pipe never blocks the async
+/// task that keeps the poller's events flowing. With `--alerts-json` stdout carries only the
+/// alerts, and the status lines go to stderr. Returns (the status lines', the alerts' own).
+fn outputs(
+    alerts_json: bool,
+) -> Result<(output::ThreadedOut, Option<output::ThreadedOut>), Failure> {
+    Ok(if alerts_json {
+        (
+            output::ThreadedOut::spawn(std::io::stderr()).map_err(Failure::other)?,
+            Some(output::ThreadedOut::spawn(std::io::stdout()).map_err(Failure::other)?),
+        )
+    } else {
+        (
+            output::ThreadedOut::spawn(std::io::stdout()).map_err(Failure::other)?,
+            None,
+        )
+    })
+}
+
+/// What `record` says before it starts.
+struct Said<'a> {
+    /// What was learnt of OpenD's clock, if anything worth saying.
+    clock_note: Option<String>,
+    /// How many stocks are recorded.
+    stocks: usize,
+    caps: &'a Caps,
+    duration: Option<Duration>,
+    /// The store written into, if any.
+    store_path: Option<&'a std::path::Path>,
+    /// How many alert rules are watched.
+    rules: usize,
+}
+
+impl Said<'_> {
+    /// The lines: the clock's note, the target's (simulated data), what is recorded through
+    /// where and within which budgets, for how long, the store, the alert rules.
+    fn header(self, target: &crate::commands::target::Target) -> Vec<String> {
+        let caps = self.caps;
+        let mut lines: Vec<String> = [self.clock_note, target.note.clone()]
+            .into_iter()
+            .flatten()
+            .collect();
+        lines.push(format!(
+            "recording {} stocks through {} (budgets per 30 s: capital flow {}, capital distribution {}, snapshots {}){}",
+            self.stocks,
+            target.options.addr,
+            caps.flow,
+            caps.distribution,
+            caps.snapshot,
+            self.duration.map_or_else(
+                || ", Ctrl-C or SIGTERM to stop".into(),
+                |d| format!(" for {} s", d.as_secs())
+            )
+        ));
+        if let Some(path) = self.store_path {
+            lines.push(format!("storing into {}", path.display()));
+        }
+        if self.rules > 0 {
+            let s = if self.rules == 1 { "" } else { "s" };
+            lines.push(format!("watching {} alert rule{s}", self.rules));
+        }
+        lines
+    }
+}
+
 /// The output could not be written.
 #[expect(
     clippy::needless_pass_by_value,
@@ -640,28 +328,6 @@ pub async fn run(args: RecordArgs, config: &Config) -> Result<(), Failure> {
 )]
 fn write_err(e: std::io::Error) -> Failure {
     Failure::other_msg(format!("cannot write the output: {e}"))
-}
-
-/// Checks every flag before anything is sent: the budget and the duration (returned), the codes,
-/// the watchlists.
-fn check_flags(args: &RecordArgs, config: &Config) -> Result<(usize, Option<Duration>), Failure> {
-    let budget = check_budget(args.budget, config.budget)?;
-    let duration = args
-        .duration
-        .as_deref()
-        .map(parse_duration)
-        .transpose()
-        .map_err(|e| Failure::input(format!("--for: {e}")))?;
-    if !args.codes.is_empty() {
-        parse_codes(&args.codes)?;
-    }
-    select_watchlists(config, &args.watchlist)?;
-    if args.alerts_json && config.alerts.is_empty() {
-        return Err(Failure::input(
-            "--alerts-json: the config has no [[alert]] rules; add some (see config.example.toml) or drop the flag",
-        ));
-    }
-    Ok((budget, duration))
 }
 
 /// Connects once (an unreachable OpenD is exit 3 at start; later losses are reconnected), reads

@@ -6,16 +6,19 @@
 //! duplicate name, an unknown watchlist, an empty command or an unknown `{placeholder}` in it are
 //! each an error at the line and column of the value.
 
-use std::collections::HashMap;
 use std::ops::Range;
 
 use serde::Deserialize;
 use toml::Spanned;
 
+mod fields;
 mod scope;
 
+use fields::{Names, Table};
+
 use super::WatchlistConfig;
-use super::aside::{SetAside, set_aside};
+use super::aside::SetAside;
+use super::report::Problem;
 pub use crate::flow::AlertKind;
 use crate::flow::SecurityCode;
 
@@ -265,9 +268,6 @@ pub fn substitute(arg: &str, value: impl Fn(&str) -> Option<String>) -> Result<S
     Ok(out)
 }
 
-/// A problem found at a span.
-pub type Problem = (Option<Range<usize>>, String);
-
 /// Checks every `[[alert]]` against the (already validated) watchlists. Returns the rules that
 /// are valid and every problem found.
 pub fn rules(
@@ -277,235 +277,12 @@ pub fn rules(
     line_col: impl Fn(&Range<usize>) -> String,
 ) -> (Vec<AlertRule>, Vec<Problem>) {
     let mut out = Vec::new();
-    let mut problems: Vec<Problem> = Vec::new();
-    let mut names: HashMap<String, Range<usize>> = HashMap::new();
+    let mut problems = Vec::new();
+    let mut names = Names::new();
     for (i, t) in tables.into_iter().enumerate() {
-        let span = t.span();
-        let a = t.into_inner();
-        // A key set aside (wrong type, misspelt) has its message: it is not missing too.
-        let aside = |key: &str| set_aside(aside, &span, key);
-        let mut err = |s: Range<usize>, m: String| problems.push((Some(s), m));
-        let name = match a.name {
-            Some(n) if n.get_ref().trim().is_empty() => {
-                err(
-                    n.span(),
-                    format!(
-                        "alert #{} has an empty name: expected a short unique name, e.g. name = \"Tencent main inflow\"",
-                        i + 1
-                    ),
-                );
-                None
-            }
-            Some(n) => {
-                if let Some(first) = names.get(n.get_ref()) {
-                    err(
-                        n.span(),
-                        format!(
-                            "duplicate alert name {:?} (first at {}): names must be unique",
-                            n.get_ref(),
-                            line_col(first)
-                        ),
-                    );
-                } else {
-                    names.insert(n.get_ref().clone(), n.span());
-                }
-                Some(n.into_inner())
-            }
-            None if aside("name") => None,
-            None => {
-                err(
-                    span.clone(),
-                    format!(
-                        "alert #{} has no name: add name = \"...\" (shown with each alert)",
-                        i + 1
-                    ),
-                );
-                None
-            }
-        };
-        let label = name
-            .as_ref()
-            .map_or_else(|| format!("#{}", i + 1), |n| format!("{n:?}"));
-        let kinds = AlertKind::ALL.map(AlertKind::name).join(", ");
-        let kind = match a.kind {
-            None if aside("kind") => None,
-            None => {
-                err(
-                    span.clone(),
-                    format!("alert {label} has no kind: add kind = \"...\", one of {kinds}"),
-                );
-                None
-            }
-            Some(k) => {
-                let kind = AlertKind::from_name(k.get_ref());
-                if kind.is_none() {
-                    err(
-                        k.span(),
-                        format!(
-                            "alert {label}: kind = {:?} is not known: expected one of {kinds}",
-                            k.get_ref()
-                        ),
-                    );
-                }
-                kind
-            }
-        };
-        let threshold = match (kind, a.threshold) {
-            // Without a kind the unit cannot be judged: only a threshold of neither unit is wrong.
-            (None, Some(t)) => {
-                let amount = parse_threshold(t.get_ref(), false);
-                if let (Err(m), Err(_)) = (amount, parse_threshold(t.get_ref(), true)) {
-                    err(t.span(), format!("alert {label}: {m}"));
-                }
-                None
-            }
-            (Some(_), Some(t)) => {
-                match parse_threshold(t.get_ref(), kind.is_some_and(AlertKind::is_ratio)) {
-                    Ok(th) => match kind {
-                        Some(AlertKind::Flip | AlertKind::Divergence) if th.value < 0.0 => {
-                            err(
-                                t.span(),
-                                format!(
-                                    "alert {label}: threshold {:?} is negative: {} takes a size (the {}), write it without a sign",
-                                    t.get_ref(),
-                                    kind.map_or("", AlertKind::name),
-                                    if kind == Some(AlertKind::Flip) {
-                                        "hysteresis band around zero"
-                                    } else {
-                                        "price move in percent"
-                                    }
-                                ),
-                            );
-                            None
-                        }
-                        _ => Some(th),
-                    },
-                    Err(m) => {
-                        err(t.span(), format!("alert {label}: {m}"));
-                        None
-                    }
-                }
-            }
-            (Some(AlertKind::Flip), None) => Some(Threshold {
-                value: DEFAULT_FLIP_BAND,
-                signed: false,
-            }),
-            (Some(_), None) if aside("threshold") => None,
-            (Some(k), None) => {
-                err(
-                    span.clone(),
-                    format!(
-                        "alert {label} has no threshold: add threshold = {}",
-                        if k.is_ratio() { "\"2%\"" } else { "\"500M\"" }
-                    ),
-                );
-                None
-            }
-            (None, None) => None,
-        };
-        let window = match (kind, a.window) {
-            (Some(AlertKind::Burst), None) => Some(Some(DEFAULT_WINDOW_MINUTES)),
-            (Some(AlertKind::Burst), Some(w)) => {
-                let minutes = parse_span(w.get_ref())
-                    .filter(|s| s % 60 == 0)
-                    .map(|s| s / 60)
-                    .and_then(|m| u32::try_from(m).ok())
-                    .filter(|m| (1..=MAX_WINDOW_MINUTES).contains(m));
-                if minutes.is_none() {
-                    err(
-                        w.span(),
-                        format!(
-                            "alert {label}: window = {:?} is not a window: expected whole minutes from 1m to {MAX_WINDOW_MINUTES}m, e.g. \"5m\" or \"1h\"",
-                            w.get_ref()
-                        ),
-                    );
-                }
-                minutes.map(Some)
-            }
-            (Some(k), Some(w)) => {
-                err(
-                    w.span(),
-                    format!(
-                        "alert {label}: kind {} has no window (only burst does): remove window",
-                        k.name()
-                    ),
-                );
-                None
-            }
-            (_, None) => Some(None),
-            (None, Some(_)) => None,
-        };
-        let cooldown = match a.cooldown {
-            None => Some(DEFAULT_COOLDOWN_SECS),
-            Some(c) => {
-                let secs = parse_span(c.get_ref())
-                    .and_then(|s| u32::try_from(s).ok())
-                    .filter(|s| *s <= MAX_COOLDOWN_SECS);
-                if secs.is_none() {
-                    err(
-                        c.span(),
-                        format!(
-                            "alert {label}: cooldown = {:?} is not a duration: expected a whole number with s, m or h up to 24h, e.g. \"10m\"",
-                            c.get_ref()
-                        ),
-                    );
-                }
-                secs
-            }
-        };
-        let scope = if aside("codes") || aside("watchlist") {
-            None
-        } else {
-            scope::scope(a.codes, a.watchlist, watchlists, &label, &mut err)
-        };
-        let command = match a.command {
-            None => Some(Vec::new()),
-            Some(c) if c.get_ref().is_empty() || c.get_ref()[0].get_ref().trim().is_empty() => {
-                err(
-                    c.span(),
-                    format!(
-                        "alert {label}: command is empty: expected the program and its arguments, e.g. command = [\"notify-send\", \"capflow\", \"{{code}} {{rule}}\"], or remove command"
-                    ),
-                );
-                None
-            }
-            Some(c) => {
-                let mut good = true;
-                for arg in c.get_ref() {
-                    let known = |p: &str| PLACEHOLDERS.contains(&p).then(String::new);
-                    if let Err(m) = substitute(arg.get_ref(), known) {
-                        err(arg.span(), format!("alert {label}: {m}"));
-                        good = false;
-                    }
-                }
-                good.then(|| {
-                    c.into_inner()
-                        .into_iter()
-                        .map(Spanned::into_inner)
-                        .collect()
-                })
-            }
-        };
-        if let (
-            Some(name),
-            Some(kind),
-            Some(threshold),
-            Some(window),
-            Some(cooldown),
-            Some(scope),
-            Some(command),
-        ) = (name, kind, threshold, window, cooldown, scope, command)
-        {
-            out.push(AlertRule {
-                name,
-                kind,
-                threshold,
-                scope,
-                window_minutes: window,
-                cooldown_secs: cooldown,
-                bell: a.bell.is_some_and(Spanned::into_inner),
-                command,
-            });
+        let mut table = Table::new(i + 1, t.span(), aside, &mut problems);
+        if let Some(rule) = table.rule(t.into_inner(), watchlists, &mut names, &line_col) {
+            out.push(rule);
         }
     }
     (out, problems)

@@ -2,7 +2,7 @@
 //!
 //! Every field is optional and wrapped in `Spanned` so that [`super::validate`] can point at the
 //! line and column of a bad value. Unknown keys are rejected (`deny_unknown_fields`). Keys are
-//! snake_case, as in the issue and in OpenD's own config (`rsa_private_key`). `validate` fills
+//! snake_case, as in the issue and in OpenD's own config (`rsa_private_key`). `decompose` fills
 //! [`ConfigFile`] section by section (so one bad section does not hide another). This module must not
 //! apply defaults or check bounds: that is `validate`'s job.
 
@@ -27,7 +27,7 @@ pub struct ConfigFile {
     pub watchlist: Option<Spanned<Vec<Spanned<WatchlistFile>>>>,
     /// `[[alert]]` tables.
     pub alert: Option<Vec<Spanned<super::alert::AlertFile>>>,
-    /// `[keys]`: action → key or keys (filled by `validate`, which reads the table itself).
+    /// `[keys]`: action → key or keys (filled by `decompose`, which reads the table itself).
     #[serde(skip)]
     pub keys: Option<Vec<(Spanned<String>, super::keys::KeysValue)>>,
 }

@@ -12,6 +12,7 @@ use std::ops::Range;
 
 use toml::Spanned;
 
+use super::report::Problem;
 use crate::key::{Key, NAMED};
 
 /// The actions and their default keys, in help order.
@@ -76,7 +77,7 @@ pub enum KeysValue {
 pub fn keys(
     table: Vec<(Spanned<String>, KeysValue)>,
     line_col: impl Fn(&Range<usize>) -> String,
-) -> (KeysConfig, Vec<super::alert::Problem>) {
+) -> (KeysConfig, Vec<Problem>) {
     let mut problems = Vec::new();
     let mut cfg = KeysConfig::default();
     let names: Vec<&str> = DEFAULTS.iter().map(|(a, _)| *a).collect();

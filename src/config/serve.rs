@@ -3,7 +3,7 @@
 //! No IO.
 
 use super::file::ServeFile;
-use super::validate::Report;
+use super::report::Report;
 use super::{Config, MAX_ADOPT_AFTER, MAX_ADOPT_MAX};
 
 /// Checks `[serve]` into `c.serve`, reporting every bad value.

@@ -9,7 +9,7 @@ use toml::Spanned;
 
 use super::aside::set_aside;
 use super::file::WatchlistFile;
-use super::validate::Report;
+use super::report::Report;
 use super::{WatchlistConfig, WatchlistSource, security_code};
 use crate::flow::SecurityCode;
 

@@ -9,7 +9,7 @@
 //! past day's total never changes, so it is simulated once (the day's random minutes summed,
 //! `day_total`, without keeping them) and remembered in `day_cache` by (seed, listing, day);
 //! only the latest session, which may still be trading, is simulated on every request. The
-//! replies are the same bytes either way (`tests/sim_pinned.rs`).
+//! replies are the same bytes either way (`tests/it/sim_pinned.rs`).
 //!
 //! Inside the simulator it sits above [`universe`](mod@super::universe) (the listings it models),
 //! `hash` (the seeds) and `day_cache`; none of them imports it.
@@ -339,8 +339,8 @@ impl Model {
     /// Day totals for trading days in `[from, to]`, clipped to the last year up to `now`.
     ///
     /// Every day before the latest session is over: its total is simulated once per (seed,
-    /// listing, day) and then found in [`day_cache`]. The latest session may still be trading, so
-    /// it is simulated up to `now` on every call.
+    /// listing, day) and then found in the day cache (`day_cache`). The latest session may still
+    /// be trading, so it is simulated up to `now` on every call.
     pub fn days(
         &self,
         listing: &Listing,

@@ -15,8 +15,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::placeable;
+use super::text::{cut, right};
 use super::theme::Theme;
-use super::watchlist::{cut, right};
 use crate::alert::Alert;
 use crate::app::App;
 use crate::flow::{Schedule, SecurityCode};

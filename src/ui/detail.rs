@@ -16,7 +16,7 @@
 //! Under 20 rows only the bars and the overview folded to four lines of figures remain (a
 //! one-line split under 9 rows).
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::NaiveTime;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -26,9 +26,9 @@ use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph};
 
 use super::sparkline::{SignedSparkline, bucket};
 use super::stacked::StackedBars;
+use super::text::right;
 use super::theme::Theme;
-use super::watchlist::right;
-use super::{cells, coord, placeable};
+use super::{cells, coord, tz_label};
 use crate::app::App;
 use crate::flow::{CapitalFlow, Schedule, SecurityCode, SizeSplit, Units, human};
 
@@ -40,15 +40,6 @@ const OVERVIEW_ROWS: u16 = 10;
 const GUTTER: u16 = 8;
 /// Size names, largest first.
 pub const SIZES: [&str; 4] = ["super", "big", "mid", "sml"];
-
-/// The market's time zone abbreviation at `now` ("HKT", "EST"), or "" when unknown.
-pub fn tz_label(code: &SecurityCode, now: DateTime<Utc>) -> String {
-    Schedule::of(code.market)
-        .filter(|_| placeable(now))
-        .map_or_else(String::new, |s| {
-            now.with_timezone(&s.tz).format("%Z").to_string()
-        })
-}
 
 /// Axis labels for a session bucketed into columns of `group` minutes: (column, "HH:MM") at each
 /// session open and at the last close.

@@ -17,8 +17,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
+use super::text::{cut, textwrap_cells};
 use super::theme::Theme;
-use super::watchlist::{DIVERGENCE_MARK, cut, textwrap_cells};
+use super::watchlist::DIVERGENCE_MARK;
 use crate::app::App;
 
 /// The widest the overlay gets.

@@ -29,11 +29,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
 
-use super::detail::tz_label;
 use super::figures::{UNKNOWN, percent, price};
-use super::round_clamped;
+use super::text::{cut, fit, right};
 use super::theme::Theme;
-use super::watchlist::{DIVERGENCE_MARK, cut, fit, right};
+use super::watchlist::DIVERGENCE_MARK;
+use super::{round_clamped, tz_label};
 use crate::app::{App, StockData};
 use crate::flow::{Distribution, SecurityCode, SizeSplit, Units, human};
 
@@ -180,40 +180,137 @@ fn info_line(app: &App, code: &SecurityCode, k: &Known<'_>, t: Theme) -> Line<'s
     }
 }
 
-/// The two-sided bar view in `width` × `height` cells.
-fn full_lines(app: &App, code: &SecurityCode, width: u16, height: u16) -> Vec<Line<'static>> {
-    let t = Theme::of(app);
-    let k = Known::of(app, code);
-    let u = app.units;
-    let w = usize::from(width);
-    // Label, out, bar | bar, in, net: each amount column with a space before it.
-    let bar = w.saturating_sub(LABEL + 3 * (AMOUNT + 1) + 1 + 1) / 2;
-    let cell = |s: &str| fit(s, AMOUNT);
-    let (inflow, outflow) = k
-        .dist
-        .map_or((None, None), |d| (Some(d.inflow), Some(d.outflow)));
-    let omitted = k.dist.is_some_and(|d| d.super_omitted);
-    let max = inflow
-        .iter()
-        .chain(outflow.iter())
-        .flat_map(SizeSplit::as_array)
-        .filter(|v| v.is_finite())
-        .fold(0.0_f64, f64::max);
-    let mut essential = vec![
-        info_line(app, code, &k, t),
+/// The two-sided bars of the full view: how wide each half is and the amount that fills one.
+struct Bars {
+    /// Cells of each half (outflow left of the divider, inflow right of it).
+    half: usize,
+    /// The largest finite in or out amount: a full half.
+    max: f64,
+    units: Units,
+    t: Theme,
+}
+
+impl Bars {
+    /// An amount column's text.
+    fn cell(s: &str) -> String {
+        fit(s, AMOUNT)
+    }
+
+    /// An unsigned amount, or [`UNKNOWN`].
+    fn amount(&self, v: Option<f64>) -> String {
+        v.map_or_else(|| UNKNOWN.to_owned(), |v| amount(v, self.units))
+    }
+
+    /// A signed net, or [`UNKNOWN`].
+    fn net(&self, v: Option<f64>) -> String {
+        v.map_or_else(|| UNKNOWN.to_owned(), |v| human(v, self.units))
+    }
+
+    /// The column header: out, the two directions, in, net.
+    fn header(&self) -> Line<'static> {
         Line::styled(
             format!(
                 "{:<LABEL$}{} {}│{} {} {}",
                 "",
-                cell("out"),
-                fit("◀ outflow", bar),
-                cut("inflow ▶", bar),
-                cell("in"),
-                cell("net")
+                Bars::cell("out"),
+                fit("◀ outflow", self.half),
+                cut("inflow ▶", self.half),
+                Bars::cell("in"),
+                Bars::cell("net")
             ),
-            t.dim(),
-        ),
-    ];
+            self.t.dim(),
+        )
+    }
+
+    /// One row of a size's bar; with `figures`, its name, amounts and net around it.
+    fn row(
+        &self,
+        name: &str,
+        (out_v, in_v, net): (Option<f64>, Option<f64>, Option<f64>),
+        figures: bool,
+    ) -> Line<'static> {
+        let t = self.t;
+        Line::from(vec![
+            Span::raw(if figures {
+                format!("{name:<LABEL$}{} ", Bars::cell(&self.amount(out_v)))
+            } else {
+                " ".repeat(LABEL + AMOUNT + 1)
+            }),
+            Span::styled(
+                bar_left(
+                    half_cells(out_v.unwrap_or(0.0), self.max, self.half),
+                    self.half,
+                ),
+                Style::default().fg(t.down_color()),
+            ),
+            Span::styled("│", t.dim()),
+            Span::styled(
+                bar_right(
+                    half_cells(in_v.unwrap_or(0.0), self.max, self.half),
+                    self.half,
+                ),
+                Style::default().fg(t.up_color()),
+            ),
+            Span::raw(if figures {
+                format!(" {} ", Bars::cell(&self.amount(in_v)))
+            } else {
+                String::new()
+            }),
+            Span::styled(
+                if figures {
+                    Bars::cell(&self.net(net))
+                } else {
+                    String::new()
+                },
+                t.signed(net.unwrap_or(0.0)),
+            ),
+        ])
+    }
+
+    /// The totals line: out, in and net over all sizes.
+    fn totals(
+        &self,
+        total_out: Option<f64>,
+        total_in: Option<f64>,
+        net: Option<f64>,
+    ) -> Line<'static> {
+        let t = self.t;
+        Line::from(vec![
+            Span::styled(format!("{:<LABEL$}", "total"), t.title()),
+            Span::raw(Bars::cell(&self.amount(total_out))),
+            Span::raw(format!(
+                " {}│{} ",
+                " ".repeat(self.half),
+                " ".repeat(self.half)
+            )),
+            Span::raw(Bars::cell(&self.amount(total_in))),
+            Span::raw(" "),
+            Span::styled(Bars::cell(&self.net(net)), t.signed(net.unwrap_or(0.0))),
+        ])
+    }
+}
+
+/// The two-sided bar view in `width` × `height` cells.
+fn full_lines(app: &App, code: &SecurityCode, width: u16, height: u16) -> Vec<Line<'static>> {
+    let t = Theme::of(app);
+    let k = Known::of(app, code);
+    let (inflow, outflow) = k
+        .dist
+        .map_or((None, None), |d| (Some(d.inflow), Some(d.outflow)));
+    let omitted = k.dist.is_some_and(|d| d.super_omitted);
+    let bars = Bars {
+        // Label, out, bar | bar, in, net: each amount column with a space before it.
+        half: usize::from(width).saturating_sub(LABEL + 3 * (AMOUNT + 1) + 1 + 1) / 2,
+        max: inflow
+            .iter()
+            .chain(outflow.iter())
+            .flat_map(SizeSplit::as_array)
+            .filter(|v| v.is_finite())
+            .fold(0.0_f64, f64::max),
+        units: app.units,
+        t,
+    };
+    let mut essential = vec![info_line(app, code, &k, t), bars.header()];
     let extras = extra_lines(app, &k, t);
     // Each size's bar is `thick` rows tall (its figures on the middle row) when the room allows:
     // info, header, four sizes with a gap between them, a gap, the totals, a gap and the extras.
@@ -221,73 +318,27 @@ fn full_lines(app: &App, code: &SecurityCode, width: u16, height: u16) -> Vec<Li
     let fixed = 2 + 3 + 1 + 1 + 1 + extras.len();
     let thick = (room.saturating_sub(fixed) / 4).clamp(1, 3);
     let spaced = room >= 2 + 4 + 3 + 1 + 1 + extras.len();
-    let mut sizes = Vec::new();
     for (i, name) in SIZE_NAMES.iter().enumerate() {
         // OpenD may omit the super fields: then they are not known, never a zero.
         let known = !(omitted && i == 0);
-        let in_v = inflow.map(|s| s.as_array()[i]).filter(|_| known);
-        let out_v = outflow.map(|s| s.as_array()[i]).filter(|_| known);
-        let net = k.net.map(|s| s.as_array()[i]);
-        let text = |v: Option<f64>| v.map_or_else(|| UNKNOWN.to_owned(), |v| amount(v, u));
-        let bars = |figures: bool| {
-            let blank = |w: usize| " ".repeat(w);
-            Line::from(vec![
-                Span::raw(if figures {
-                    format!("{name:<LABEL$}{} ", cell(&text(out_v)))
-                } else {
-                    blank(LABEL + AMOUNT + 1)
-                }),
-                Span::styled(
-                    bar_left(half_cells(out_v.unwrap_or(0.0), max, bar), bar),
-                    Style::default().fg(t.down_color()),
-                ),
-                Span::styled("│", t.dim()),
-                Span::styled(
-                    bar_right(half_cells(in_v.unwrap_or(0.0), max, bar), bar),
-                    Style::default().fg(t.up_color()),
-                ),
-                Span::raw(if figures {
-                    format!(" {} ", cell(&text(in_v)))
-                } else {
-                    String::new()
-                }),
-                Span::styled(
-                    if figures {
-                        cell(&net.map_or_else(|| UNKNOWN.to_owned(), |v| human(v, u)))
-                    } else {
-                        String::new()
-                    },
-                    t.signed(net.unwrap_or(0.0)),
-                ),
-            ])
-        };
-        sizes.push((0..thick).map(|r| bars(r == thick / 2)).collect::<Vec<_>>());
-    }
-    let total_in = inflow.map(|s| s.total()).filter(|_| !omitted);
-    let total_out = outflow.map(|s| s.total()).filter(|_| !omitted);
-    let net = k.net.map(|s| s.total());
-    let text = |v: Option<f64>| v.map_or_else(|| UNKNOWN.to_owned(), |v| amount(v, u));
-    let totals = Line::from(vec![
-        Span::styled(format!("{:<LABEL$}", "total"), t.title()),
-        Span::raw(cell(&text(total_out))),
-        Span::raw(format!(" {}│{} ", " ".repeat(bar), " ".repeat(bar))),
-        Span::raw(cell(&text(total_in))),
-        Span::raw(" "),
-        Span::styled(
-            cell(&net.map_or_else(|| UNKNOWN.to_owned(), |v| human(v, u))),
-            t.signed(net.unwrap_or(0.0)),
-        ),
-    ]);
-    for (i, rows) in sizes.into_iter().enumerate() {
+        let values = (
+            outflow.map(|s| s.as_array()[i]).filter(|_| known),
+            inflow.map(|s| s.as_array()[i]).filter(|_| known),
+            k.net.map(|s| s.as_array()[i]),
+        );
         if spaced && i > 0 {
             essential.push(Line::default());
         }
-        essential.extend(rows);
+        essential.extend((0..thick).map(|r| bars.row(name, values, r == thick / 2)));
     }
     if spaced {
         essential.push(Line::default());
     }
-    essential.push(totals);
+    essential.push(bars.totals(
+        outflow.map(|s| s.total()).filter(|_| !omitted),
+        inflow.map(|s| s.total()).filter(|_| !omitted),
+        k.net.map(|s| s.total()),
+    ));
     if room > essential.len() + 1 {
         essential.push(Line::default());
     }

@@ -17,7 +17,7 @@ pub fn shown<'a>(app: &'a App, code: &SecurityCode) -> Option<&'a Recorded> {
 /// The panel title: " HK.00700 Tencent · 2026-11-24 recorded · as of 16:08:00 HKT " (with
 /// SIMULATED after "recorded" in the demo).
 pub fn title(app: &App, code: &SecurityCode, r: &Recorded) -> String {
-    let tz = super::detail::tz_label(code, app.now);
+    let tz = super::tz_label(code, app.now);
     let asof = r
         .flow
         .last_valid_time

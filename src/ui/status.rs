@@ -11,9 +11,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::detail::tz_label;
+use super::text::width;
 use super::theme::Theme;
-use super::watchlist::width;
+use super::tz_label;
 use crate::app::App;
 use crate::poller::ConnState;
 
@@ -118,41 +118,31 @@ fn spans_width(spans: &[Span<'_>]) -> usize {
     spans.iter().map(|s| width(&s.content)).sum()
 }
 
-/// Draws the bar. What does not fit goes, least useful first: the simulator's note, the next
-/// refresh, the "as of" time, the recorded-day note, the store's state, then the connection word
-/// ("● connected" keeps its dot) and the OpenD address, then the newest alert; the budgets and
-/// the SIMULATED badge stay. A failure's detail fills what is left.
-pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
-    // Only the part of `area` on screen: every position below is inside the buffer.
-    let area = area.intersection(frame.area());
-    let t = Theme::of(app);
-    let sep = || Span::styled(" │ ", t.dim());
-    let badge: Vec<Span<'static>> = if app.simulated.is_some() {
-        vec![Span::styled(" SIMULATED ", t.badge())]
-    } else {
-        Vec::new()
-    };
-    let ([conn, shorter, shortest], detail) = connection(app);
-    let budget = budgets(app);
-    // The data on screen: a recorded day's own time (with its date), else today's live data.
-    let asof = app.focused().and_then(|code| {
-        if let Some(r) = super::recorded::shown(app, code) {
-            let a = r.flow.last_valid_time.clone()?;
-            return Some(Span::raw(format!(
-                "recorded, as of {a} {}",
-                tz_label(code, app.now)
-            )));
-        }
-        let a = app
-            .data(code)
-            .and_then(|d| d.intraday.as_ref())
-            .and_then(|f| f.last_valid_time.clone())?;
-        let time = a.get(11..).unwrap_or(&a).to_owned();
-        Some(Span::raw(format!(
-            "as of {time} {}",
+/// The data on screen, as "as of" text: a recorded day's own time (with its date), else the
+/// focused stock's live intraday data.
+fn asof(app: &App) -> Option<Span<'static>> {
+    let code = app.focused()?;
+    if let Some(r) = super::recorded::shown(app, code) {
+        let a = r.flow.last_valid_time.clone()?;
+        return Some(Span::raw(format!(
+            "recorded, as of {a} {}",
             tz_label(code, app.now)
-        )))
-    });
+        )));
+    }
+    let a = app
+        .data(code)
+        .and_then(|d| d.intraday.as_ref())
+        .and_then(|f| f.last_valid_time.clone())?;
+    let time = a.get(11..).unwrap_or(&a).to_owned();
+    Some(Span::raw(format!(
+        "as of {time} {}",
+        tz_label(code, app.now)
+    )))
+}
+
+/// The parts after the budgets, most useful first: the newest alert, the store's state, the
+/// recorded-day note, "as of", the next refresh, the simulator's note (`None`: not shown).
+fn parts(app: &App, t: Theme) -> Vec<Option<Vec<Span<'static>>>> {
     let next = app
         .status
         .as_ref()
@@ -165,7 +155,6 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         .simulated
         .as_ref()
         .map(|n| Span::styled(n.clone(), t.dim()));
-    let w = usize::from(area.width);
     // The store's state ("store off: …", a failed write) and a note from the recorded-day keys
     // matter more than the times, so they go last.
     let store = crate::app::recorded::status_text(&app.store).map(|n| Span::styled(n, t.warn()));
@@ -176,62 +165,110 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     // The newest alert (of the last 15 minutes) is worth the most of these.
     let alert = super::alerts::newest(app);
     let one = |s: Option<Span<'static>>| s.map(|s| vec![s]);
-    let mut parts: Vec<Option<Vec<Span<'static>>>> = vec![
+    vec![
         alert,
         one(store),
         one(recorded),
-        one(asof),
+        one(asof(app)),
         one(next),
         one(note),
-    ];
-    let build = |conn: &[Span<'static>], parts: &[Option<Vec<Span<'static>>>]| {
-        let mut spans = badge.clone();
+    ]
+}
+
+/// What the bar always starts with: the SIMULATED badge, then (after the connection) the
+/// budgets; and the separator between parts.
+struct Bar {
+    badge: Vec<Span<'static>>,
+    budget: Vec<Span<'static>>,
+    sep: Span<'static>,
+}
+
+impl Bar {
+    /// The bar with the connection part `conn` and `parts`.
+    fn build(
+        &self,
+        conn: &[Span<'static>],
+        parts: &[Option<Vec<Span<'static>>>],
+    ) -> Vec<Span<'static>> {
+        let mut spans = self.badge.clone();
         spans.extend(conn.iter().cloned());
-        if !budget.is_empty() {
-            spans.push(sep());
-            spans.extend(budget.iter().cloned());
+        if !self.budget.is_empty() {
+            spans.push(self.sep.clone());
+            spans.extend(self.budget.iter().cloned());
         }
         for p in parts.iter().flatten() {
-            spans.push(sep());
+            spans.push(self.sep.clone());
             spans.extend(p.iter().cloned());
         }
         spans
-    };
-    let mut spans = build(&conn, &parts);
-    // Drop the least useful part until the rest fits; the newest alert goes last, after the
-    // connection's words and address (its mark stays).
-    for drop in (1..parts.len()).rev() {
-        if spans_width(&spans) <= w {
-            break;
-        }
-        parts[drop] = None;
-        spans = build(&conn, &parts);
     }
-    // Then the connection's words, its address, and only then the alert (with the words back).
-    if spans_width(&spans) > w {
+
+    /// The longest bar that fits `w` cells: the parts dropped least useful first (the newest
+    /// alert last), then the connection's words and address, and only then the alert (with the
+    /// words back). `conns`: the connection part, longest first.
+    fn fit(
+        &self,
+        w: usize,
+        conns: &[Vec<Span<'static>>; 3],
+        mut parts: Vec<Option<Vec<Span<'static>>>>,
+    ) -> Vec<Span<'static>> {
+        let [conn, shorter, shortest] = conns;
+        let mut spans = self.build(conn, &parts);
+        for drop in (1..parts.len()).rev() {
+            if spans_width(&spans) <= w {
+                return spans;
+            }
+            parts[drop] = None;
+            spans = self.build(conn, &parts);
+        }
+        if spans_width(&spans) <= w {
+            return spans;
+        }
         let alert = parts[0].take();
         let mut tries = Vec::new();
         if let Some(a) = &alert {
-            for c in [&shorter, &shortest] {
-                tries.push((c.clone(), Some(a.clone())));
+            for c in [shorter, shortest] {
+                tries.push((c, Some(a.clone())));
             }
         }
-        for c in [&conn, &shorter, &shortest] {
-            tries.push((c.clone(), None));
+        for c in [conn, shorter, shortest] {
+            tries.push((c, None));
         }
         for (c, a) in tries {
             parts[0] = a;
-            spans = build(&c, &parts);
+            spans = self.build(c, &parts);
             if spans_width(&spans) <= w {
                 break;
             }
         }
+        spans
     }
+}
+
+/// Draws the bar. What does not fit goes, least useful first: the simulator's note, the next
+/// refresh, the "as of" time, the recorded-day note, the store's state, then the connection word
+/// ("● connected" keeps its dot) and the OpenD address, then the newest alert; the budgets and
+/// the SIMULATED badge stay. A failure's detail fills what is left.
+pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    // Only the part of `area` on screen: every position below is inside the buffer.
+    let area = area.intersection(frame.area());
+    let t = Theme::of(app);
+    let bar = Bar {
+        badge: if app.simulated.is_some() {
+            vec![Span::styled(" SIMULATED ", t.badge())]
+        } else {
+            Vec::new()
+        },
+        budget: budgets(app),
+        sep: Span::styled(" │ ", t.dim()),
+    };
+    let (conns, detail) = connection(app);
+    let mut spans = bar.fit(usize::from(area.width), &conns, parts(app, t));
     if let Some(error) = detail {
         // The failure's detail goes last, cut to what is left: the state above is never cut.
         let left = usize::from(area.width).saturating_sub(spans_width(&spans) + 3);
         if left > 0 {
-            spans.push(sep());
+            spans.push(bar.sep.clone());
             spans.push(Span::styled(truncate(&error, left), t.error()));
         }
     }

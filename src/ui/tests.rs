@@ -220,7 +220,7 @@ fn no_color_means_no_colour_anywhere() {
 
 #[test]
 fn cjk_units_and_names_keep_columns_aligned() {
-    use crate::ui::watchlist::{cut, right, width};
+    use crate::ui::text::{cut, right, width};
     assert_eq!(cut("腾讯控股有限公司", 7), "腾讯控 ");
     assert_eq!(width(&cut("Tencent Holdings", 6)), 6);
     assert_eq!(right("+13.8亿", 8), " +13.8亿");
@@ -267,7 +267,7 @@ fn opend_group_list_shows_its_error_in_place() {
 
 #[test]
 fn text_wraps_at_spaces_within_the_width() {
-    use crate::ui::watchlist::textwrap_cells;
+    use crate::ui::text::textwrap_cells;
     assert_eq!(textwrap_cells("aa bb cc", 5), ["aa bb", "cc"]);
     assert_eq!(textwrap_cells("abcdefgh", 3), ["abc"]);
     assert_eq!(textwrap_cells("", 3), Vec::<String>::new());

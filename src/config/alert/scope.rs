@@ -6,6 +6,7 @@ use toml::Spanned;
 
 use super::AlertScope;
 use crate::config::{WatchlistConfig, security_code};
+use crate::flow::SecurityCode;
 
 /// What a rule watches: its codes (each a valid code, Hong Kong's of 5 digits, listed once), a
 /// `[[watchlist]]` of this config, or every stock when neither is given.
@@ -43,35 +44,42 @@ pub(super) fn scope(
                 None
             }
         }
-        (Some(codes), None) => {
-            if codes.get_ref().is_empty() {
+        (Some(codes), None) => code_list(codes, label, err).map(AlertScope::Codes),
+    }
+}
+
+/// `codes`: not empty, each a valid code listed once.
+fn code_list(
+    codes: Spanned<Vec<Spanned<String>>>,
+    label: &str,
+    err: &mut impl FnMut(Range<usize>, String),
+) -> Option<Vec<SecurityCode>> {
+    if codes.get_ref().is_empty() {
+        err(
+            codes.span(),
+            format!(
+                "alert {label} has an empty codes list: add codes such as \"HK.00700\", or remove codes to watch every stock"
+            ),
+        );
+        return None;
+    }
+    let mut ok = Vec::new();
+    let mut good = true;
+    for raw in codes.into_inner() {
+        match security_code(raw.get_ref()) {
+            Ok(c) if !ok.contains(&c) => ok.push(c),
+            Ok(c) => {
                 err(
-                    codes.span(),
-                    format!(
-                        "alert {label} has an empty codes list: add codes such as \"HK.00700\", or remove codes to watch every stock"
-                    ),
+                    raw.span(),
+                    format!("duplicate code {c} in alert {label}: list each code once"),
                 );
-                return None;
+                good = false;
             }
-            let mut ok = Vec::new();
-            let mut good = true;
-            for raw in codes.into_inner() {
-                match security_code(raw.get_ref()) {
-                    Ok(c) if !ok.contains(&c) => ok.push(c),
-                    Ok(c) => {
-                        err(
-                            raw.span(),
-                            format!("duplicate code {c} in alert {label}: list each code once"),
-                        );
-                        good = false;
-                    }
-                    Err(e) => {
-                        err(raw.span(), e);
-                        good = false;
-                    }
-                }
+            Err(e) => {
+                err(raw.span(), e);
+                good = false;
             }
-            good.then_some(AlertScope::Codes(ok))
         }
     }
+    good.then_some(ok)
 }

@@ -1,0 +1,224 @@
+//! The event loop: one `tokio::select!` over terminal events (key presses only), the poller's
+//! events, the side task's and the store's answers, a 1 Hz tick and cancellation. Each becomes an
+//! [`Action`] for [`App::update`]; the screen is redrawn only when an action arrived. Commands for
+//! the poller wait in [`Pending`] and go out as room appears, from inside the `select!`.
+
+use std::io::stdout;
+use std::time::Duration;
+
+use crossterm::event::Event;
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc;
+use tokio::time::MissedTickBehavior;
+use tokio_util::sync::CancellationToken;
+
+use super::Error;
+use super::input::{resize, to_action};
+use super::pending::Pending;
+use super::store_io::StoreIo;
+use crate::app::recorded::StoreRequest;
+use crate::app::{Action, App};
+use crate::clock::SharedClock;
+use crate::flow::SecurityCode;
+use crate::poller::{PollCommand, PollEvent};
+use crate::store::NameCache;
+
+/// The channels the event loop listens and talks on.
+pub(super) struct Channels {
+    /// Commands to the poller.
+    pub(super) commands: mpsc::Sender<PollCommand>,
+    /// Events from the poller.
+    pub(super) events: mpsc::Receiver<PollEvent>,
+    /// Actions from side tasks (OpenD watchlist groups).
+    pub(super) side: mpsc::Receiver<Action>,
+}
+
+/// The event loop; generic over the backend and the terminal's event stream so a whole-app test
+/// can run it headless, typing keys through a channel.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the loop's inputs and the two files it keeps (names, store)"
+)]
+pub(super) async fn event_loop<B, I>(
+    terminal: &mut Terminal<B>,
+    mut input: I,
+    app: &mut App,
+    clock: &SharedClock,
+    channels: Channels,
+    names: &mut Option<NameCache>,
+    store: &mut Option<StoreIo>,
+    token: &CancellationToken,
+) -> Result<(), Error>
+where
+    B: Backend,
+    B::Error: std::fmt::Display,
+    I: Stream<Item = std::io::Result<Event>> + Unpin,
+{
+    let Channels {
+        commands,
+        mut events,
+        mut side,
+    } = channels;
+    let keymap = app.keymap.clone();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    if let Ok(size) = terminal.size() {
+        app.update(resize(size.width, size.height));
+    }
+    let mut dirty = true;
+    let mut visible: Vec<SecurityCode> = Vec::new();
+    let mut pending = Pending::default();
+    let mut poller_listens = true;
+    let mut answers = store.as_mut().and_then(StoreIo::take_answers);
+    loop {
+        for c in app.drain_commands() {
+            pending.push(c);
+        }
+        if ask_store(app, store.as_ref()) {
+            dirty = true;
+        }
+        if dirty {
+            redraw(terminal, app, &mut visible, &mut pending)?;
+            dirty = false;
+        }
+        if poller_listens && !pending.flush(&commands) {
+            tracing::warn!("the poller stopped listening");
+            poller_listens = false;
+        }
+        if app.quit {
+            return Ok(());
+        }
+        let action = tokio::select! {
+            () = token.cancelled() => Some(Action::Quit),
+            ev = input.next() => match ev {
+                Some(Ok(ev)) => to_action(&keymap, app, &ev),
+                Some(Err(e)) => {
+                    tracing::error!("terminal input failed: {e}");
+                    Some(Action::Quit)
+                }
+                None => Some(Action::Quit),
+            },
+            Some(ev) = events.recv() => Some(poll_event(ev, names, store.as_ref())),
+            Some(a) = side.recv() => Some(a),
+            Some(a) = next_answer(&mut answers) => Some(a),
+            _ = tick.tick() => {
+                if let Some(a) = store.as_mut().and_then(StoreIo::poll_status) {
+                    app.update(a);
+                }
+                Some(Action::Tick(clock.now()))
+            }
+            // Room in the poller's channel again: the oldest waiting command takes it, the top
+            // of the loop sends what else fits (or learns that the poller is gone).
+            room = commands.reserve(), if poller_listens && !pending.is_empty() => {
+                if let (Ok(permit), Some(c)) = (room, pending.queue.pop_front()) {
+                    permit.send(c);
+                }
+                None
+            }
+        };
+        let mut next = action;
+        while let Some(a) = next {
+            dirty = true;
+            next = app.update(a);
+        }
+        alert_effects(app, store.as_ref());
+    }
+}
+
+/// Hands the app's reads to the store; without a store, answers a recorded-day step at once with
+/// why there is none. Returns whether the app changed.
+fn ask_store(app: &mut App, store: Option<&StoreIo>) -> bool {
+    let mut changed = false;
+    for r in app.drain_store_requests() {
+        if let Some(io) = store {
+            io.ask(r);
+        } else {
+            // No store: no recorded days, no older rows.
+            if let StoreRequest::Step { code, .. } = r {
+                let why = crate::app::recorded::status_text(&app.store)
+                    .unwrap_or_else(|| "store off".into());
+                app.update(Action::RecordedDay {
+                    code,
+                    result: Err(format!("no recorded days: {why}")),
+                });
+                changed = true;
+            }
+        }
+    }
+    changed
+}
+
+/// Draws the app, and tells the poller (through `pending`) when the visible rows changed.
+fn redraw<B>(
+    terminal: &mut Terminal<B>,
+    app: &App,
+    visible: &mut Vec<SecurityCode>,
+    pending: &mut Pending,
+) -> Result<(), Error>
+where
+    B: Backend,
+    B::Error: std::fmt::Display,
+{
+    terminal
+        .draw(|f| crate::ui::render(f, f.area(), app))
+        .map_err(|e| Error::Draw(e.to_string()))?;
+    let now_visible = visible_codes(app);
+    if now_visible != *visible {
+        visible.clone_from(&now_visible);
+        pending.push(PollCommand::Visible(now_visible));
+    }
+    Ok(())
+}
+
+/// A poller event as an action, once the name cache learned its names and the store got what it
+/// fetched.
+fn poll_event(ev: PollEvent, names: &mut Option<NameCache>, store: Option<&StoreIo>) -> Action {
+    if let (PollEvent::Names(infos), Some(cache)) = (&ev, names.as_mut()) {
+        cache.update(infos.iter().map(|i| (&i.code, i.name.as_str())));
+    }
+    if let Some(io) = store {
+        io.keep(&ev);
+    }
+    Action::Poll(ev)
+}
+
+/// The next answer of the store, or never when there is no store.
+async fn next_answer(answers: &mut Option<mpsc::Receiver<Action>>) -> Option<Action> {
+    match answers {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// What new alerts ask of the terminal and the system: their command hooks start on their own
+/// tasks (never awaited here), and the bell rings (BEL on a terminal stdout only, so a test's
+/// captured output stays clean).
+pub(super) fn alert_effects(app: &mut App, store: Option<&StoreIo>) {
+    use std::io::{IsTerminal, Write};
+    for argv in app.alerts.take_hooks() {
+        drop(crate::alert::command::spawn(
+            argv,
+            crate::alert::command::TIMEOUT,
+        ));
+    }
+    if app.alerts.take_bell() {
+        let mut out = stdout();
+        if out.is_terminal() {
+            let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+        }
+    }
+    let fresh = app.alerts.take_fresh();
+    if let Some(io) = store {
+        io.keep_alerts(&fresh);
+    }
+}
+
+/// The stocks in the visible part of the watchlist.
+pub(super) fn visible_codes(app: &App) -> Vec<SecurityCode> {
+    let rows = app.rows();
+    let n = usize::from(crate::ui::watchlist_rows(app.size, rows.len()));
+    let first = crate::ui::watchlist::offset(app.selected, n);
+    rows.into_iter().skip(first).take(n).cloned().collect()
+}

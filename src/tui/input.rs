@@ -1,0 +1,67 @@
+//! Terminal events as actions: key presses through the keymap (as the app's own [`Key`]),
+//! clicks and the wheel on the watchlist, resizes with the page the ui lays out at that size.
+//! crossterm's types stop here.
+
+use crossterm::event::{Event, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind};
+
+use crate::app::keymap::{Key, KeyCode, Keymap};
+use crate::app::{Action, App};
+
+/// The resize action: the size, and how many watchlist rows a page holds at it (the ui's layout).
+pub(super) fn resize(w: u16, h: u16) -> Action {
+    Action::Resize {
+        size: (w, h),
+        page_rows: crate::ui::page_rows((w, h)),
+    }
+}
+
+/// A terminal key event as the app's [`Key`]: presses only; Shift dropped (characters carry
+/// their case, BackTab is its own code). Keys the app has no code for, and keys held with
+/// modifiers other than Ctrl and Alt (Super, Hyper, Meta), are bound to nothing: `None`.
+pub(super) fn key(k: &KeyEvent) -> Option<Key> {
+    use crossterm::event::KeyCode as C;
+    if k.kind != KeyEventKind::Press {
+        return None;
+    }
+    let mods = k.modifiers - KeyModifiers::SHIFT;
+    if !(KeyModifiers::CONTROL | KeyModifiers::ALT).contains(mods) {
+        return None;
+    }
+    let code = match k.code {
+        C::Char(c) => KeyCode::Char(c),
+        C::Up => KeyCode::Up,
+        C::Down => KeyCode::Down,
+        C::Left => KeyCode::Left,
+        C::Right => KeyCode::Right,
+        C::PageUp => KeyCode::PageUp,
+        C::PageDown => KeyCode::PageDown,
+        C::Home => KeyCode::Home,
+        C::End => KeyCode::End,
+        C::Tab => KeyCode::Tab,
+        C::BackTab => KeyCode::BackTab,
+        C::Esc => KeyCode::Esc,
+        _ => return None,
+    };
+    Some(Key {
+        code,
+        ctrl: mods.contains(KeyModifiers::CONTROL),
+        alt: mods.contains(KeyModifiers::ALT),
+    })
+}
+
+/// A terminal event as an action: key presses through the keymap, clicks and the wheel, resizes.
+pub fn to_action(keymap: &Keymap, app: &App, ev: &Event) -> Option<Action> {
+    match ev {
+        Event::Key(k) => key(k).and_then(|k| keymap.lookup(k)),
+        Event::Resize(w, h) => Some(resize(*w, *h)),
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::Down(MouseButton::Left) => {
+                crate::ui::watchlist::row_at(app, m.column, m.row).map(Action::Select)
+            }
+            MouseEventKind::ScrollUp => Some(Action::Up),
+            MouseEventKind::ScrollDown => Some(Action::Down),
+            _ => None,
+        },
+        _ => None,
+    }
+}
