@@ -41,6 +41,15 @@ pub enum Command {
     Sim(SimArgs),
     /// Poll a watchlist without the TUI and print a line per minute.
     Record(RecordArgs),
+    /// Stand in front of OpenD: your scripts and dashboards share one OpenD budget.
+    ///
+    /// An OpenD-protocol gateway: point the official SDKs (OpenQuoteContext(port=11112)),
+    /// capflow dashboards and capflow fetch at it. It polls the config's watchlists within the
+    /// budgets and answers capital flow, distribution and snapshots of those stocks from what
+    /// it fetched; other read-only quote requests are forwarded within the same budgets,
+    /// fairly between clients. Trading, account writes (3214) and subscriptions are refused.
+    /// One line a minute on stderr; a signal stops it with a final line.
+    Serve(ServeArgs),
     /// Show, create or check the config file.
     Config(ConfigArgs),
     /// Print recorded capital flow from the local store (never asks OpenD).
@@ -256,6 +265,34 @@ impl From<AesArg> for crate::wire::crypto::AesMode {
             AesArg::Ecb => crate::wire::crypto::AesMode::Ecb,
         }
     }
+}
+
+/// `capflow serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// OpenD to stand in front of, HOST:PORT [default: the config's OpenD address, else
+    /// 127.0.0.1:11111].
+    #[arg(long, value_name = "HOST:PORT")]
+    pub upstream: Option<String>,
+    /// Address to listen on (port 0 picks a free port); a non-loopback one needs
+    /// --allow-remote and --rsa-key.
+    #[arg(long, default_value = "127.0.0.1:11112", value_name = "ADDR")]
+    pub listen: String,
+    /// Allow a non-loopback listen address (with --rsa-key only: plaintext on a network is
+    /// refused).
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// The gateway's own RSA private key (PEM, 1024-bit): clients must encrypt with it
+    /// (independent of OpenD's key).
+    #[arg(long, value_name = "PEM")]
+    pub rsa_key: Option<PathBuf>,
+    /// OpenD's RSA private key (PEM), when OpenD has rsa_private_key [default: the config's
+    /// opend.rsa_private_key].
+    #[arg(long, value_name = "PEM")]
+    pub upstream_rsa_key: Option<PathBuf>,
+    /// Print the minute lines and the final one as JSON objects, one per line (on stderr).
+    #[arg(long)]
+    pub stats_json: bool,
 }
 
 /// `capflow record`.

@@ -14,6 +14,7 @@ pub mod export;
 pub mod failure;
 pub mod fetch;
 pub mod record;
+pub mod serve;
 pub mod sim;
 pub mod store;
 pub mod target;
@@ -33,6 +34,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Config(args)) => config::run(args, cli.dashboard.config.clone()),
         Some(Command::Sim(args)) => sim::run(args).await,
         Some(Command::Record(args)) => record::run(args, &load()?).await,
+        Some(Command::Serve(args)) => serve::run(args, &load()?).await,
         Some(Command::Export(args)) => export::run(&args, &load()?),
         Some(Command::Store(args)) => store::run(&args, &load()?),
         Some(Command::Doctor(args)) => doctor::run(args, cli.dashboard.config.as_deref()).await,

@@ -22,6 +22,7 @@ pub mod keys;
 mod paths;
 mod report;
 mod sections;
+mod serve;
 pub mod validate;
 mod watchlist;
 
@@ -50,6 +51,8 @@ pub struct Config {
     pub ui: UiConfig,
     /// The local store of recorded flow.
     pub store: StoreConfig,
+    /// `capflow serve`'s settings.
+    pub serve: ServeSettings,
     /// The named watchlists, in file order (never empty).
     pub watchlists: Vec<WatchlistConfig>,
     /// The `[[alert]]` rules, in file order (none by default).
@@ -181,6 +184,35 @@ impl Default for StoreConfig {
     }
 }
 
+/// `[serve]`: which stocks `capflow serve` polls besides the watchlists. A stock nobody watches
+/// that clients ask about `adopt_after` times within 10 minutes is polled too ("adopted"), up
+/// to `adopt_max` at once, within the same budgets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServeSettings {
+    /// Asks within 10 minutes that adopt a stock (1..=[`MAX_ADOPT_AFTER`]).
+    pub adopt_after: usize,
+    /// Stocks adopted at most (0..=[`MAX_ADOPT_MAX`]; 0 never adopts).
+    pub adopt_max: usize,
+}
+
+/// Default `[serve] adopt_after`.
+pub const DEFAULT_ADOPT_AFTER: usize = 3;
+/// The largest `[serve] adopt_after`.
+pub const MAX_ADOPT_AFTER: usize = 1000;
+/// Default `[serve] adopt_max`.
+pub const DEFAULT_ADOPT_MAX: usize = 20;
+/// The largest `[serve] adopt_max`: one snapshot request's worth of stocks.
+pub const MAX_ADOPT_MAX: usize = 400;
+
+impl Default for ServeSettings {
+    fn default() -> Self {
+        ServeSettings {
+            adopt_after: DEFAULT_ADOPT_AFTER,
+            adopt_max: DEFAULT_ADOPT_MAX,
+        }
+    }
+}
+
 /// The store's file name in the data dir.
 pub const STORE_FILE_NAME: &str = "capflow.db";
 
@@ -247,6 +279,7 @@ impl Default for Config {
             snapshot_budget: MAX_SNAPSHOT_BUDGET,
             ui: UiConfig::default(),
             store: StoreConfig::default(),
+            serve: ServeSettings::default(),
             watchlists: vec![
                 WatchlistConfig {
                     name: "HK".to_owned(),

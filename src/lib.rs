@@ -7,7 +7,7 @@
 //! does):
 //!
 //! ```text
-//!  commands   commands::{fetch, record, sim, config, dashboard, export, store, doctor}: what a
+//!  commands   commands::{fetch, record, sim, serve, config, dashboard, export, store, doctor}: what a
 //!             user can run (not each other; only the dashboard reaches app, ui and tui); beside
 //!             them commands::target: OpenD address and key or the demo simulator, the store
 //!             policy; below it commands::failure: the exit codes, mapped from each layer's
@@ -15,12 +15,16 @@
 //!  cli            cli: clap definitions
 //!  tui            tui: terminal, event loop, input, side tasks      crossterm lives here only
 //!  ui             ui: pure render functions, a file per panel       ratatui: ui and tui only
-//!  app            app: state changed only by actions, the keymap (key → action)
+//!  app serve      app: state changed only by actions, the keymap (key → action)
+//!                 serve: the OpenD-protocol gateway (`capflow serve`): the poller upstream, a
+//!                 cache of OpenD's reply bodies, the budgets shared by every client (not sim)
 //!  poller store   poller: the request budget, group resolution; each event's Fetched view
 //!                 store: names, SQLite, the batch of a fetch or of alerts (flow only)
 //!  alert          alert: rules evaluated over the poller's data (flow, clock, config only)
-//!  opend sim      opend: client + Gateway trait   sim: simulated OpenD (wire, flow, clock only)
+//!  opend sim      opend: client + Gateway trait   sim: simulated OpenD (wire, flow, clock, server)
 //!  config logging config: data and validation (flow and key only)   logging: the log file
+//!  server         server: the server side of the protocol (accept, connection limits, the
+//!                 InitConnect handshake with RSA + AES, framing) behind a Handler trait
 //!  wire flow      wire: IO-free codec   clock: time sources   flow: the domain (codes, series,
 //!                 sessions; what one fetch brought, the alerts that fired, as plain data)
 //!  clock key      key: the keys the config's [keys] and the app's keymap share (one type)
@@ -46,6 +50,8 @@ pub mod key;
 pub mod logging;
 pub mod opend;
 pub mod poller;
+pub mod serve;
+pub mod server;
 pub mod shutdown;
 pub mod sim;
 pub mod store;

@@ -33,7 +33,7 @@ pub use error::{
     RefusedHint, Result,
 };
 pub use gateway::{
-    Connector, FlowRequest, Gateway, GlobalState, MarketState, OpenDConnector, SecurityInfo,
-    SecurityKind, Snapshot, UserGroup,
+    Connector, FlowRequest, Gateway, GlobalState, MarketState, OpenDConnector, SERVE_MARK,
+    SecurityInfo, SecurityKind, Snapshot, Transport, UserGroup,
 };
 pub use user_info::{QotRight, UserInfo, names_not_logged_in};

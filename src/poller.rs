@@ -140,6 +140,9 @@ pub struct PollStatus {
     /// Each market's state as OpenD last reported it (GetGlobalState, read every minute while
     /// connected); empty until it answered.
     pub markets: Vec<(Market, MarketState)>,
+    /// OpenD answers through `capflow serve` (its GetGlobalState says so:
+    /// [`GlobalState::via_serve`](crate::opend::GlobalState::via_serve)).
+    pub via_serve: bool,
 }
 
 impl PollStatus {

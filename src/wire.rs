@@ -7,6 +7,7 @@
 
 pub mod codec;
 pub mod crypto;
+pub mod fields;
 pub mod header;
 pub mod proto_id;
 

@@ -5,7 +5,13 @@
 //! prices, volume and turnover must equal the simulator's model (`Model::quote`), first in
 //! plaintext, then with protocol encryption on (a fresh 1024-bit RSA key; `capflow sim --rsa-key`
 //! with `--aes cbc` and `--aes ecb`, the SDK with `enable_proto_encrypt` + `set_init_rsa_file`,
-//! and `capflow fetch --rsa-key`). One sequential test: the venv is created once, never raced.
+//! and `capflow fetch --rsa-key`). The venv is created once (a lock), never raced.
+//!
+//! `capflow serve` in front of the simulator: the SDK's DataFrames through the gateway are the
+//! ones it gets from the simulator directly, byte for byte, plaintext and with the gateway's own
+//! RSA key; and five SDK clients asking for the capital flow of 20 watched stocks once a second
+//! for 60 s all get answers while the simulator, counting at its wire, sees no capital-flow
+//! request but the poller's and no 30-s window over 30.
 //!
 //! Needs python3 with venv and pip, and PyPI (first run only; the venv is reused). Set
 //! `CAPFLOW_SKIP_INTEROP=1` to skip it where Python is unavailable; otherwise missing Python is a
@@ -23,11 +29,13 @@ mod common;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
 use std::time::Duration;
 
-use capflow::sim::Model;
-use capflow::sim::universe::lookup;
+use capflow::flow::Market;
+use capflow::sim::universe::{lookup, universe};
+use capflow::sim::{Model, SimConfig};
 use common::{KillOnDrop, isolate};
 
 const SDK_VERSION: &str = "10.11.7108";
@@ -116,6 +124,20 @@ fn prepare_venv() -> (PathBuf, Vec<&'static str>) {
         modules.push(module);
     }
     (py, modules)
+}
+
+/// The venv, made once for every test of this file.
+fn venv() -> &'static (PathBuf, Vec<&'static str>) {
+    static VENV: OnceLock<(PathBuf, Vec<&'static str>)> = OnceLock::new();
+    VENV.get_or_init(prepare_venv)
+}
+
+fn skip() -> bool {
+    let skip = std::env::var_os("CAPFLOW_SKIP_INTEROP").is_some_and(|v| v == "1");
+    if skip {
+        eprintln!("CAPFLOW_SKIP_INTEROP=1: skipping the Python SDK interop test");
+    }
+    skip
 }
 
 /// Starts `capflow sim` at [`NOW`], clock frozen (plus `extra` flags), and returns it with the
@@ -208,11 +230,11 @@ fn assert_same_csv(sdk: &str, ours: &str, what: &str) {
 
 #[test]
 fn python_sdk_matches_capflow_fetch() {
-    if std::env::var_os("CAPFLOW_SKIP_INTEROP").is_some_and(|v| v == "1") {
-        eprintln!("CAPFLOW_SKIP_INTEROP=1: skipping the Python SDK interop test");
+    if skip() {
         return;
     }
-    let (py, modules) = prepare_venv();
+    let (py, modules) = venv();
+    let (py, modules) = (py.clone(), modules.clone());
     let (sim, addr) = start_sim(&[]);
     sdk_equals_fetch(&py, &modules, &addr, None);
     drop(sim);
@@ -296,4 +318,219 @@ fn sdk_equals_fetch(py: &Path, modules: &[&str], addr: &str, key: Option<&str>) 
             &format!("{module} snapshot {mode}"),
         );
     }
+}
+
+/// `capflow serve` as a process in front of `upstream`, with `config` and `extra` flags; its
+/// address from the `listening on` line. Its stderr (the minute lines, the final one) is read
+/// when it exits ([`stop_serve`]).
+fn start_serve(upstream: &str, config: &Path, extra: &[&str]) -> (Child, String) {
+    let mut child = common::capflow()
+        .args([
+            "serve",
+            "--upstream",
+            upstream,
+            "--listen",
+            "127.0.0.1:0",
+            "--stats-json",
+        ])
+        .arg("--config")
+        .arg(config)
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let line = common::first_line(stdout, Duration::from_secs(30))
+        .expect("capflow serve printed no `listening on` line within 30 s");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line from capflow serve: {line:?}"))
+        .to_owned();
+    (child, addr)
+}
+
+/// Stops `capflow serve` with SIGTERM and returns its final JSON line.
+fn stop_serve(child: Child) -> serde_json::Value {
+    let pid = child.id().to_string();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    let out = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("capflow serve did not stop within 20 s of SIGTERM")
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "capflow serve exit: {:?}\n{err}",
+        out.status
+    );
+    let last = err
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or_else(|| panic!("no JSON line from capflow serve:\n{err}"));
+    let v: serde_json::Value = serde_json::from_str(last).unwrap();
+    assert_eq!(v["final"], true, "{last}");
+    v
+}
+
+/// A config watching `codes`, written into `dir`.
+fn watch_config(dir: &Path, codes: &[String]) -> PathBuf {
+    let list: Vec<String> = codes.iter().map(|c| format!("{c:?}")).collect();
+    let path = dir.join("serve.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[[watchlist]]\nname = \"served\"\ncodes = [{}]\n",
+            list.join(", ")
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// Runs the SDK script (one module) against `addr`, writing its CSVs into a fresh dir.
+fn sdk_csvs(py: &Path, module: &str, addr: &str, key: Option<&str>) -> tempfile::TempDir {
+    let (host, port) = addr.rsplit_once(':').unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/sdk_capital_flow.py");
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let out_dir = tmp.path().join("out");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let mut cmd = Command::new(py);
+    cmd.arg(&script)
+        .args([module, host, port])
+        .arg(&out_dir)
+        .args([START, END])
+        .env("HOME", &home);
+    if let Some(k) = key {
+        cmd.args(["--encrypt", k]);
+    }
+    let out = run(&mut cmd, Duration::from_secs(180), "python SDK script");
+    assert!(
+        out.status.success(),
+        "{module} script against {addr} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    tmp
+}
+
+#[test]
+fn python_sdk_through_capflow_serve_gets_the_simulators_frames() {
+    if skip() {
+        return;
+    }
+    let (py, modules) = venv();
+    let (_sim, sim_addr) = start_sim(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut codes: Vec<String> = SNAPSHOT_CODES.iter().map(|c| (*c).to_owned()).collect();
+    codes.push("HK.00005".into());
+    let config = watch_config(dir.path(), &codes);
+    let (_, key) = common::rsa_key_file(dir.path(), "gateway_rsa.pem");
+    let files = [
+        "INTRADAY",
+        "DAY",
+        "WEEK",
+        "MONTH",
+        "DISTRIBUTION",
+        "SNAPSHOT",
+    ];
+    for module in modules {
+        let direct = sdk_csvs(py, module, &sim_addr, None);
+        // Plaintext, then with the gateway's own key (the simulator stays plaintext).
+        for gw_key in [None, Some(key.as_str())] {
+            let extra: Vec<&str> = gw_key.map(|k| vec!["--rsa-key", k]).unwrap_or_default();
+            let (serve, addr) = start_serve(&sim_addr, &config, &extra);
+            let via = sdk_csvs(py, module, &addr, gw_key);
+            let stats = stop_serve(serve);
+            for f in files {
+                let name = format!("{f}.csv");
+                let a = std::fs::read_to_string(direct.path().join("out").join(&name)).unwrap();
+                let b = std::fs::read_to_string(via.path().join("out").join(&name)).unwrap();
+                assert_eq!(
+                    a, b,
+                    "{module} {name} through capflow serve (key {gw_key:?})"
+                );
+            }
+            // Intraday and the snapshot came from the cache (the distribution too once the
+            // poller has fetched it, about 10 s after start: the script is quicker, so it may
+            // be forwarded); history, static info, groups, the global state and the index's
+            // refusal were forwarded.
+            assert!(stats["cached"].as_u64().unwrap() >= 2, "{stats}");
+            assert!(stats["forwarded"].as_u64().unwrap() >= 8, "{stats}");
+            assert_eq!(stats["failed"], 0, "{stats}");
+        }
+    }
+}
+
+#[test]
+fn five_sdk_clients_share_one_opend_budget() {
+    if skip() {
+        return;
+    }
+    let (py, _) = venv();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sim = rt
+        .block_on(capflow::sim::start(SimConfig::at(common::utc(NOW))))
+        .unwrap();
+    let codes: Vec<String> = universe()
+        .iter()
+        .filter(|l| l.market() == Market::Hk && l.kind.has_capital_flow())
+        .take(20)
+        .map(|l| l.security_code().to_string())
+        .collect();
+    assert_eq!(codes.len(), 20);
+    let dir = tempfile::tempdir().unwrap();
+    let config = watch_config(dir.path(), &codes);
+    let (serve, addr) = start_serve(&sim.addr().to_string(), &config, &[]);
+    let (host, port) = addr.rsplit_once(':').unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/sdk_load.py");
+    let started = std::time::Instant::now();
+    let summary = dir.path().join("load.json");
+    let mut cmd = Command::new(py);
+    cmd.arg(&script)
+        .args(["futu", host, port, "5", "60"])
+        .arg(&summary)
+        .args(&codes)
+        .env("HOME", &home);
+    let out = run(&mut cmd, Duration::from_secs(240), "sdk_load.py");
+    let elapsed = started.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "some SDK calls failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let load: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    assert_eq!(load["calls"], 5 * 20 * 60, "{load}");
+    assert_eq!(load["ok"], 5 * 20 * 60, "{load}");
+    let stats = stop_serve(serve);
+    // Every one of them from the cache: nothing forwarded, so every capital-flow request the
+    // simulator received came from the gateway's poller, within its budget.
+    assert_eq!(stats["forwarded"], 0, "{stats}");
+    assert!(stats["cached"].as_u64().unwrap() >= 6000, "{stats}");
+    let flow = sim.requests(3211);
+    assert!(flow.worst_window <= 30, "{flow:?}");
+    let windows = elapsed.as_secs() / 31 + 1;
+    assert!(flow.total <= 30 * windows, "{flow:?} in {elapsed:?}");
+    assert!(flow.total >= 20, "the poller fetched every stock: {flow:?}");
+    eprintln!(
+        "five SDK clients, 20 stocks, 60 s: {} calls answered, slowest {:.3} s; upstream 3211 {} requests, worst 30-s window {}",
+        load["calls"],
+        load["slowest"].as_f64().unwrap_or(0.0),
+        flow.total,
+        flow.worst_window
+    );
+    rt.block_on(sim.shutdown());
 }

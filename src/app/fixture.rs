@@ -317,6 +317,7 @@ pub fn status(now: DateTime<Utc>) -> PollStatus {
             now + chrono::Duration::seconds(3),
         )),
         markets: Vec::new(),
+        via_serve: false,
     }
 }
 

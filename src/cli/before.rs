@@ -17,7 +17,10 @@ use super::{Cli, Command, DashboardArgs, OpendArgs};
 const HOMES: [(&str, &str); 6] = [
     ("--opend", "the dashboard, fetch, record and doctor"),
     ("--demo", "the dashboard, fetch and record"),
-    ("--rsa-key", "the dashboard, fetch, record, doctor and sim"),
+    (
+        "--rsa-key",
+        "the dashboard, fetch, record, doctor, sim and serve",
+    ),
     ("--log-file", "the dashboard only"),
     ("--store", "the dashboard, record, export and store"),
     ("--no-store", "the dashboard and record"),
@@ -119,6 +122,7 @@ impl Command {
             Command::Fetch(_) => "fetch",
             Command::Sim(_) => "sim",
             Command::Record(_) => "record",
+            Command::Serve(_) => "serve",
             Command::Config(_) => "config",
             Command::Export(_) => "export",
             Command::Store(_) => "store",
@@ -150,6 +154,8 @@ impl Cli {
                 }
             }
             Command::Sim(a) => merge("--rsa-key", sub, &mut b.rsa_key, &mut a.rsa_key)?,
+            // Like sim's, serve's --rsa-key is the key it serves with.
+            Command::Serve(a) => merge("--rsa-key", sub, &mut b.rsa_key, &mut a.rsa_key)?,
             Command::Doctor(a) => {
                 merge("--opend", sub, &mut b.opend, &mut a.opend)?;
                 merge("--rsa-key", sub, &mut b.rsa_key, &mut a.rsa_key)?;
@@ -199,6 +205,11 @@ mod tests {
             panic!()
         };
         assert_eq!(s.rsa_key, Some(PathBuf::from("k.pem")));
+        let cli = apply(&["--rsa-key", "k.pem", "serve"]).unwrap();
+        let Some(Command::Serve(s)) = cli.command else {
+            panic!()
+        };
+        assert_eq!(s.rsa_key, Some(PathBuf::from("k.pem")));
         for store in [
             &["--store", "s.db", "export"][..],
             &["--store", "s.db", "store", "info"],
@@ -223,6 +234,11 @@ mod tests {
             (&["--no-store", "export"], "which has no --no-store"),
             (&["--demo", "doctor"], "`doctor`, which has no --demo"),
             (&["--opend", "h:1", "sim"], "`sim`, which has no --opend"),
+            (
+                &["--opend", "h:1", "serve"],
+                "`serve`, which has no --opend",
+            ),
+            (&["--demo", "serve"], "`serve`, which has no --demo"),
             (&["--store", "s.db", "config", "check"], "`config`"),
             (&["--rsa-key", "k", "man"], "`man`"),
             (

@@ -21,6 +21,8 @@ pub struct ConfigFile {
     pub ui: Option<Spanned<UiFile>>,
     /// `[store]`.
     pub store: Option<Spanned<StoreFile>>,
+    /// `[serve]`.
+    pub serve: Option<Spanned<ServeFile>>,
     /// `[[watchlist]]` tables.
     pub watchlist: Option<Spanned<Vec<Spanned<WatchlistFile>>>>,
     /// `[[alert]]` tables.
@@ -82,6 +84,16 @@ pub struct StoreFile {
     pub enabled: Option<Spanned<bool>>,
     /// Days to keep (0 = forever).
     pub keep_days: Option<Spanned<i64>>,
+}
+
+/// `[serve]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeFile {
+    /// Asks within 10 minutes that adopt a stock.
+    pub adopt_after: Option<Spanned<i64>>,
+    /// Stocks adopted at most.
+    pub adopt_max: Option<Spanned<i64>>,
 }
 
 /// One `[[watchlist]]`.

@@ -63,6 +63,9 @@ fn build(file: ConfigFile, base: Option<&Path>, r: &mut Report<'_>) -> Config {
     if let Some(store) = file.store.map(Spanned::into_inner) {
         store_section(store, base, &mut c, r);
     }
+    if let Some(serve) = file.serve.map(Spanned::into_inner) {
+        super::serve::section(serve, &mut c, r);
+    }
     if let Some(lists) = file.watchlist {
         c.watchlists = super::watchlist::watchlists(lists.into_inner(), r);
     }
@@ -123,7 +126,7 @@ mod tests {
                 "c.toml:8:1: watchlist #1 has neither codes nor opend_group: add codes = [\"HK.00700\", ...] or opend_group = \"<group in your app>\"",
                 "c.toml:9:8: name: wrong type: found integer `1`, expected a string",
                 "c.toml:12:10: invalid security code \"HK\": expected MARKET.CODE such as HK.00700, US.AAPL or SH.600519",
-                "c.toml:13:2: unknown field `nope`, expected one of `opend`, `budget`, `ui`, `store`, `watchlist`, `alert`, `keys` (see config.example.toml for every option)",
+                "c.toml:13:2: unknown field `nope`, expected one of `opend`, `budget`, `ui`, `store`, `serve`, `watchlist`, `alert`, `keys` (see config.example.toml for every option)",
             ]
         );
     }

@@ -198,7 +198,7 @@ impl Client {
     }
 
     /// Hands OpenD's time (from a reply) to the server clock, if the connection has one.
-    pub(super) fn learn_time(&self, server_time: chrono::DateTime<chrono::Utc>) {
+    pub fn learn_time(&self, server_time: chrono::DateTime<chrono::Utc>) {
         self.inner.shared.learn_time(server_time);
     }
 
@@ -257,12 +257,17 @@ impl Client {
         Rsp: Envelope,
     {
         let body = self.request(proto, req.encode_to_vec()).await?;
-        let rsp = Rsp::decode_body(body).map_err(|e| Error::Decode {
-            proto_id: proto,
-            reason: BadReply::Protobuf(e),
-        })?;
-        rsp.into_s2c(proto)
+        open_reply::<Rsp>(proto, body)
     }
+}
+
+/// Decodes a reply body's envelope, returning its `s2c`, or OpenD's error verbatim.
+pub fn open_reply<Rsp: Envelope>(proto: u32, body: Bytes) -> Result<Rsp::S2c> {
+    let rsp = Rsp::decode_body(body).map_err(|e| Error::Decode {
+        proto_id: proto,
+        reason: BadReply::Protobuf(e),
+    })?;
+    rsp.into_s2c(proto)
 }
 
 /// A request's entry in the pending map, removed when the request ends or its future is

@@ -1,4 +1,6 @@
-//! Wire messages ↔ `flow` types, and the [`Gateway`] implementation of [`Client`].
+//! Wire messages ↔ `flow` types, and the [`Gateway`] implementation of every [`Transport`]
+//! (the [`Client`], and anything else that carries raw request and reply bodies to OpenD, such as
+//! `capflow serve`'s metered upstream).
 //!
 //! Both directions live here so the simulator builds its replies with the same mapping the
 //! client reads them with.
@@ -6,10 +8,11 @@
 use chrono::{DateTime, Utc};
 
 use super::Result;
-use super::client::Client;
+use super::client::{Client, Envelope};
 use super::flow_reply::{FlowReply, FlowS2c};
 use super::gateway::{
-    FlowRequest, Gateway, GlobalState, MarketState, SecurityInfo, SecurityKind, Snapshot, UserGroup,
+    FlowRequest, Gateway, GlobalState, MarketState, SecurityInfo, SecurityKind, Snapshot,
+    Transport, UserGroup,
 };
 use crate::flow::text::{clean, clean_owned};
 use crate::flow::{CapitalFlow, Distribution, Market, Period, Quote, SecurityCode, SizeSplit};
@@ -164,11 +167,51 @@ pub fn global_state_from_pb(s: &pb::get_global_state::S2c) -> GlobalState {
     }
 }
 
-impl Gateway for Client {
+/// Sends a typed request through `t` and decodes the reply envelope, returning its `s2c`.
+pub async fn call<T, Req, Rsp>(t: &T, proto: u32, req: &Req) -> Result<Rsp::S2c>
+where
+    T: Transport + ?Sized,
+    Req: prost::Message,
+    Rsp: Envelope,
+{
+    let body = t.request(proto, req.encode_to_vec()).await?;
+    super::client::open_reply::<Rsp>(proto, body)
+}
+
+impl Transport for Client {
+    fn request(
+        &self,
+        proto: u32,
+        body: Vec<u8>,
+    ) -> impl std::future::Future<Output = Result<bytes::Bytes>> + Send {
+        Client::request(self, proto, body)
+    }
+
+    fn login_user_id(&self) -> u64 {
+        self.info().login_user_id
+    }
+
+    fn learn_time(&self, server_time: DateTime<Utc>) {
+        Client::learn_time(self, server_time);
+    }
+
+    fn alive(&self) -> bool {
+        self.is_connected()
+    }
+
+    fn connection_id(&self) -> u64 {
+        self.info().conn_id
+    }
+}
+
+impl<T: Transport> Gateway for T {
     async fn capital_flow(&self, req: &FlowRequest) -> Result<CapitalFlow> {
-        let s2c = self
-            .call::<_, FlowReply>(proto_id::QOT_GET_CAPITAL_FLOW, &capital_flow_request(req))
-            .await?;
+        let s2c = call::<_, _, FlowReply>(
+            self,
+            proto_id::QOT_GET_CAPITAL_FLOW,
+            &capital_flow_request(req),
+        )
+        .await?;
         Ok(s2c.into_flow(Some(req.code.clone()), req.period))
     }
 
@@ -179,12 +222,12 @@ impl Gateway for Client {
                 header: qot_header(),
             },
         };
-        let s2c = self
-            .call::<_, pb::qot_get_capital_distribution::Response>(
-                proto_id::QOT_GET_CAPITAL_DISTRIBUTION,
-                &req,
-            )
-            .await?;
+        let s2c = call::<_, _, pb::qot_get_capital_distribution::Response>(
+            self,
+            proto_id::QOT_GET_CAPITAL_DISTRIBUTION,
+            &req,
+        )
+        .await?;
         Ok(distribution_from_pb(&s2c))
     }
 
@@ -197,9 +240,12 @@ impl Gateway for Client {
                 header: qot_header(),
             },
         };
-        let s2c = self
-            .call::<_, pb::qot_get_static_info::Response>(proto_id::QOT_GET_STATIC_INFO, &req)
-            .await?;
+        let s2c = call::<_, _, pb::qot_get_static_info::Response>(
+            self,
+            proto_id::QOT_GET_STATIC_INFO,
+            &req,
+        )
+        .await?;
         Ok(s2c
             .static_info_list
             .iter()
@@ -214,12 +260,12 @@ impl Gateway for Client {
                 header: qot_header(),
             },
         };
-        let s2c = self
-            .call::<_, pb::qot_get_security_snapshot::Response>(
-                proto_id::QOT_GET_SECURITY_SNAPSHOT,
-                &req,
-            )
-            .await?;
+        let s2c = call::<_, _, pb::qot_get_security_snapshot::Response>(
+            self,
+            proto_id::QOT_GET_SECURITY_SNAPSHOT,
+            &req,
+        )
+        .await?;
         Ok(s2c
             .snapshot_list
             .into_iter()
@@ -234,12 +280,12 @@ impl Gateway for Client {
                 header: qot_header(),
             },
         };
-        let s2c = self
-            .call::<_, pb::qot_get_user_security_group::Response>(
-                proto_id::QOT_GET_USER_SECURITY_GROUP,
-                &req,
-            )
-            .await?;
+        let s2c = call::<_, _, pb::qot_get_user_security_group::Response>(
+            self,
+            proto_id::QOT_GET_USER_SECURITY_GROUP,
+            &req,
+        )
+        .await?;
         Ok(s2c
             .group_list
             .into_iter()
@@ -257,9 +303,12 @@ impl Gateway for Client {
                 header: qot_header(),
             },
         };
-        let s2c = self
-            .call::<_, pb::qot_get_user_security::Response>(proto_id::QOT_GET_USER_SECURITY, &req)
-            .await?;
+        let s2c = call::<_, _, pb::qot_get_user_security::Response>(
+            self,
+            proto_id::QOT_GET_USER_SECURITY,
+            &req,
+        )
+        .await?;
         Ok(s2c
             .static_info_list
             .iter()
@@ -270,23 +319,23 @@ impl Gateway for Client {
     async fn global_state(&self) -> Result<GlobalState> {
         let req = pb::get_global_state::Request {
             c2s: pb::get_global_state::C2s {
-                user_id: self.info().login_user_id,
+                user_id: self.login_user_id(),
             },
         };
-        let s2c = self
-            .call::<_, pb::get_global_state::Response>(proto_id::GET_GLOBAL_STATE, &req)
-            .await?;
+        let s2c =
+            call::<_, _, pb::get_global_state::Response>(self, proto_id::GET_GLOBAL_STATE, &req)
+                .await?;
         let state = global_state_from_pb(&s2c);
         self.learn_time(state.server_time);
         Ok(state)
     }
 
     fn is_alive(&self) -> bool {
-        self.is_connected()
+        self.alive()
     }
 
     fn conn_id(&self) -> u64 {
-        self.info().conn_id
+        self.connection_id()
     }
 }
 

@@ -1,7 +1,8 @@
 //! The [`Gateway`] trait: the calls capflow makes to OpenD, as typed async methods.
 //!
 //! The poller and the app depend on this trait only, so budget and UI logic are tested against
-//! fakes under paused tokio time. [`Connector`] creates gateways (reconnects).
+//! fakes under paused tokio time. [`Connector`] creates gateways (reconnects). Every
+//! [`Transport`] (raw bodies in, raw bodies out) is a gateway.
 
 use std::future::Future;
 
@@ -58,6 +59,11 @@ pub struct UserGroup {
     pub group_type: i32,
 }
 
+/// What `capflow serve` adds to OpenD's program status text (GetGlobalState's
+/// `programStatus.strExtDesc`, after OpenD's own words): how a client knows it talks to OpenD
+/// through the gateway ([`GlobalState::via_serve`]).
+pub const SERVE_MARK: &str = "via capflow serve";
+
 /// GetGlobalState (1002), the parts capflow uses.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GlobalState {
@@ -75,6 +81,14 @@ pub struct GlobalState {
 }
 
 impl GlobalState {
+    /// Whether the answer came through `capflow serve` ([`SERVE_MARK`] in the program status
+    /// text).
+    pub fn via_serve(&self) -> bool {
+        self.program_desc
+            .as_deref()
+            .is_some_and(|d| d.contains(SERVE_MARK))
+    }
+
     /// The state of one market, if OpenD reported it.
     pub fn market(&self, m: Market) -> Option<MarketState> {
         self.markets.iter().find(|(k, _)| *k == m).map(|(_, s)| *s)
@@ -124,6 +138,27 @@ pub trait Gateway: Send + Sync + 'static {
     fn conn_id(&self) -> u64 {
         0
     }
+}
+
+/// What carries raw request and reply bodies to OpenD: the [`super::Client`], or a wrapper
+/// around it (`capflow serve` meters and caches what its poller sends). Every transport is a
+/// [`Gateway`]: the typed calls are built on [`Transport::request`] (`convert`).
+pub trait Transport: Send + Sync + 'static {
+    /// Sends a raw request body (protocol `proto`) and returns the reply body, whatever its
+    /// retType (the typed calls open the envelope).
+    fn request(
+        &self,
+        proto: u32,
+        body: Vec<u8>,
+    ) -> impl Future<Output = Result<bytes::Bytes>> + Send;
+    /// The loginUserID InitConnect returned (GetGlobalState sends it back).
+    fn login_user_id(&self) -> u64;
+    /// Hands OpenD's time (from a GetGlobalState reply) to the connection's clock, if any.
+    fn learn_time(&self, server_time: DateTime<Utc>);
+    /// Whether the connection is still usable ([`Gateway::is_alive`]).
+    fn alive(&self) -> bool;
+    /// OpenD's connection ID from InitConnect ([`Gateway::conn_id`]).
+    fn connection_id(&self) -> u64;
 }
 
 /// Makes connected gateways: the poller calls it at start and after each disconnect.

@@ -90,6 +90,19 @@ impl SlidingLog {
             .map(|&(t, _)| t + self.window + Duration::from_millis(1))
     }
 
+    /// When the `n`-th oldest send in the window (0-based) leaves it, if there are that many.
+    pub fn nth_expiry(&mut self, now: Instant, n: usize) -> Option<Instant> {
+        self.prune(now);
+        self.sent
+            .get(n)
+            .map(|&(t, _)| t + self.window + Duration::from_millis(1))
+    }
+
+    /// The window the log counts over.
+    pub fn window(&self) -> Duration {
+        self.window
+    }
+
     /// Pacing: splits the window in `splits` parts and allows `cap / splits` (rounded up) sends
     /// per part. `None` when a send is allowed now, otherwise when the oldest send of the last
     /// part leaves it.

@@ -59,6 +59,7 @@ struct Poller {
     last_status: Option<PollStatus>,
     named: HashSet<SecurityCode>,
     unnamed: Vec<SecurityCode>,
+    via_serve: bool,
 }
 
 /// The delay before reconnect attempt `attempt` (1-based): 1 s, 2 s, 4 s ... capped at 30 s,
@@ -153,6 +154,7 @@ impl Poller {
             last_status: None,
             named: HashSet::new(),
             unnamed: Vec::new(),
+            via_serve: false,
         }
     }
 
@@ -224,6 +226,7 @@ impl Poller {
                 .collect(),
             next_fetch: self.next_fetch.clone(),
             markets: self.markets.clone(),
+            via_serve: self.via_serve,
         }
     }
 

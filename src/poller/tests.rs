@@ -272,6 +272,27 @@ async fn a_low_budget_still_serves_the_watchlist() {
     }
 }
 
+/// A list short enough that capital flow never has to wait for a slot still gets capital
+/// distribution in turn: 3211 must not take every turn just because its budget is asked first.
+#[tokio::test(start_paused = true)]
+async fn a_short_list_gets_both_requests_in_turn() {
+    let h = Harness::start(FakeConfig::default(), 30, OPEN, 1.0);
+    let codes = hk(3);
+    h.send(PollCommand::SetWatchlist(codes.clone())).await;
+    sleep_s(120.0).await;
+    let fake = h.fake.clone();
+    let (calls, _) = h.stop().await;
+    let dist = fake.budget_calls(Budget::Distribution);
+    for c in &codes {
+        let d = dist.iter().filter(|k| &k.codes[0] == c).count();
+        let f = sends_of(&calls, c).count();
+        // Every 10 s at most per stock and request (at most 13 in 2 minutes), and 3212 at
+        // least every other turn of the totals.
+        assert!((5..=13).contains(&d), "{c}: {d} 3212, {f} 3211");
+        assert!((8..=13).contains(&f), "{c}: {d} 3212, {f} 3211");
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn scrolling_focus_does_not_spend_a_request_per_row() {
     let h = Harness::start(FakeConfig::default(), 30, OPEN, 1.0);

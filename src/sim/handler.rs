@@ -31,7 +31,7 @@ pub const SIM_MARK: &str = "capflow sim";
 /// The simulated logged-in user.
 pub const LOGIN_USER_ID: u64 = 10_000_001;
 /// The default keepAliveInterval sent in InitConnect, in seconds (the SDK pings every 0.8 × this).
-pub const KEEP_ALIVE_INTERVAL: u16 = 10;
+pub const KEEP_ALIVE_INTERVAL: u16 = crate::server::DEFAULT_KEEP_ALIVE_SECS;
 /// The protocols the simulator answers (every other ID gets a "not supported" error reply).
 pub const PROTOCOLS: [u32; 10] = [
     proto_id::INIT_CONNECT,
@@ -85,16 +85,7 @@ impl Conn {
 
 type Reply = Result<Vec<u8>, String>;
 
-/// The body of a failed reply (every Response shares fields 1..3).
-pub fn error_body(msg: &str) -> Vec<u8> {
-    pb::keep_alive::Response {
-        ret_type: -1,
-        ret_msg: Some(msg.to_owned()),
-        err_code: None,
-        s2c: None,
-    }
-    .encode_to_vec()
-}
+pub use crate::server::error_body;
 
 macro_rules! ok {
     ($m:ident, $s2c:expr) => {

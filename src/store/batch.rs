@@ -289,6 +289,7 @@ mod tests {
                 budgets: Vec::new(),
                 next_fetch: None,
                 markets: Vec::new(),
+                via_serve: false,
             }),
             PollEvent::DistributionError {
                 code: code(),

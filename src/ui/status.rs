@@ -73,10 +73,18 @@ fn connection(app: &App, t: Theme) -> (Forms, Forms, Option<String>) {
         }
     };
     let style = t.connection(look);
-    let forms = vec![
-        vec![Span::styled(long, style)],
+    let mut forms = vec![
+        vec![Span::styled(long.clone(), style)],
         vec![Span::styled(short, style)],
     ];
+    // Through the gateway: said beside the state while the bar has room for it.
+    if app.status.as_ref().is_some_and(|s| s.via_serve) {
+        let via = vec![
+            Span::styled(long, style),
+            Span::styled(" via capflow serve", t.dim()),
+        ];
+        forms.insert(0, via);
+    }
     (forms, vec![vec![Span::raw(format!(" {label}"))]], detail)
 }
 

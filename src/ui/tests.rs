@@ -427,3 +427,25 @@ fn the_status_bar_says_when_the_store_is_off_or_failing() {
     a.update(Action::Store(StoreState::On { error: None }));
     assert!(!line(&a).contains("store"), "{}", line(&a));
 }
+
+#[test]
+fn the_status_bar_says_when_opend_answers_through_capflow_serve() {
+    let line = |a: &App| {
+        let t = draw(a);
+        let buf = t.backend().buffer();
+        let y = buf.area.height - 1;
+        (0..buf.area.width)
+            .map(|x| buf[(x, y)].symbol().to_string())
+            .collect::<String>()
+    };
+    let mut a = app((160, 48));
+    assert!(!line(&a).contains("capflow serve"), "{}", line(&a));
+    let mut status = fixture::status(a.now);
+    status.via_serve = true;
+    a.update(Action::Poll(PollEvent::Status(status)));
+    assert!(
+        line(&a).contains("● connected via capflow serve"),
+        "{}",
+        line(&a)
+    );
+}

@@ -1,7 +1,8 @@
 //! Protocol IDs capflow knows (§2), and the allowlist of those it may ever send.
 //!
 //! capflow is read-only by construction: [`is_sendable`] admits the system protocols it needs
-//! and quote (3xxx) requests, and nothing from the trading (2xxx) range.
+//! and quote (3xxx) requests, and nothing from the trading (2xxx) range nor the two quote
+//! protocols that write to the account (3214, 3220).
 
 /// InitConnect: first packet on every connection.
 pub const INIT_CONNECT: u32 = 1001;
@@ -31,12 +32,19 @@ pub const QOT_GET_MARKET_STATE: u32 = 3223;
 /// Whether capflow may send a request with this protocol ID.
 ///
 /// Allowed: 1001, 1002, 1004, 1005 and quote requests (3000..=3999) that are not pushes.
-/// Never allowed: anything in the trading range 2000..=2999, pushes, unknown system IDs.
+/// Never allowed: anything in the trading range 2000..=2999, pushes, unknown system IDs, and the
+/// account writes among the quote protocols: 3214 (Qot_ModifyUserSecurity, which edits the
+/// user's watchlist groups) and 3220 (Qot_SetPriceReminder).
 pub fn is_sendable(proto_id: u32) -> bool {
     const QUOTE_PUSHES: [u32; 10] = [3005, 3007, 3009, 3011, 3013, 3015, 3019, 3261, 3310, 3450];
+    const ACCOUNT_WRITES: [u32; 2] = [3214, 3220];
     match proto_id {
         INIT_CONNECT | GET_GLOBAL_STATE | KEEP_ALIVE | GET_USER_INFO => true,
-        3000..=3999 => !QUOTE_PUSHES.contains(&proto_id) && !(3450..=3452).contains(&proto_id),
+        3000..=3999 => {
+            !QUOTE_PUSHES.contains(&proto_id)
+                && !(3450..=3452).contains(&proto_id)
+                && !ACCOUNT_WRITES.contains(&proto_id)
+        }
         _ => false,
     }
 }
@@ -79,7 +87,7 @@ mod tests {
         ] {
             assert!(is_sendable(id), "{id}");
         }
-        for id in [0, 1003, 1006, 1008, 3005, 3009, 4000, 9999] {
+        for id in [0, 1003, 1006, 1008, 3005, 3009, 3214, 3220, 4000, 9999] {
             assert!(!is_sendable(id), "{id}");
         }
     }

@@ -146,6 +146,7 @@ fn every_option_is_read() {
     assert_eq!(c.store_path(), c.store.path);
     assert!(!c.store.enabled);
     assert_eq!(c.store.keep_days, 90);
+    assert_eq!((c.serve.adopt_after, c.serve.adopt_max), (5, 0));
     let names: Vec<&str> = c.watchlists.iter().map(|w| w.name.as_str()).collect();
     assert_eq!(names, ["港股 tech", "From my Futu app", "Indices & ETFs"]);
     assert_eq!(

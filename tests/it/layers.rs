@@ -5,15 +5,16 @@
 //! | layer | modules | may also not import |
 //! |---|---|---|
 //! | 0 | `wire`, `flow`, `clock`, `key`, `shutdown` | anything of capflow |
-//! | 1 | `opend`, `sim`, `config`, `logging` | `sim`: only `wire`, `flow`, `clock`; `config`: only `flow`, `key`; `logging`: nothing of capflow |
-//! | 2 | `poller`, `store`, `alert` | `store`: only `flow`; `alert`: only `flow`, `clock`, `config` |
-//! | 3 | `app` | |
-//! | 4 | `ui` | `opend` (the guidance matches on `flow::ConnProblem`, never on the client's errors) |
-//! | 5 | `tui` | |
-//! | 6 | `cli` | |
-//! | 7 | `commands::failure` | `app`, `ui`, `tui` |
-//! | 8 | `commands::target` | `app`, `ui`, `tui` |
-//! | 9 | `commands::{fetch, record, sim, config, dashboard, export, store, doctor}` | each other; all but `dashboard`: `app`, `ui`, `tui` (the dashboard's state is the dashboard's: what `record` shares with it sits in `flow`, `poller` and `store`) |
+//! | 1 | `server` | only `wire`, `flow`, `clock` (the server side of the protocol, shared by `sim` and `serve`) |
+//! | 2 | `opend`, `sim`, `config`, `logging` | `opend`: not `server`; `sim`: only `wire`, `flow`, `clock`, `server`; `config`: only `flow`, `key`; `logging`: nothing of capflow |
+//! | 3 | `poller`, `store`, `alert` | `store`: only `flow`; `alert`: only `flow`, `clock`, `config` |
+//! | 4 | `app`, `serve` | `serve`: not `sim`, `store`, `alert` (the gateway stands on the client, the poller and the server side) |
+//! | 5 | `ui` | `opend` (the guidance matches on `flow::ConnProblem`, never on the client's errors) |
+//! | 6 | `tui` | |
+//! | 7 | `cli` | |
+//! | 8 | `commands::failure` | `app`, `ui`, `tui` |
+//! | 9 | `commands::target` | `app`, `ui`, `tui` |
+//! | 10 | `commands::{fetch, record, sim, serve, config, dashboard, export, store, doctor}` | each other; all but `dashboard`: `app`, `ui`, `tui` (the dashboard's state is the dashboard's: what `record` shares with it sits in `flow`, `poller` and `store`) |
 //!
 //! A module may import modules of lower layers only (never its own layer, never a higher one),
 //! narrowed by the third column: "only" lists what a module may import, otherwise the column
@@ -36,9 +37,10 @@ use std::path::{Path, PathBuf};
 /// Bottom to top. Same-layer imports are refused.
 const LAYERS: &[&[&str]] = &[
     &["wire", "flow", "clock", "key", "shutdown"],
+    &["server"],
     &["opend", "sim", "config", "logging"],
     &["poller", "store", "alert"],
-    &["app"],
+    &["app", "serve"],
     &["ui"],
     &["tui"],
     &["cli"],
@@ -48,6 +50,7 @@ const LAYERS: &[&[&str]] = &[
         "commands::fetch",
         "commands::record",
         "commands::sim",
+        "commands::serve",
         "commands::config",
         "commands::dashboard",
         "commands::export",
@@ -58,7 +61,8 @@ const LAYERS: &[&[&str]] = &[
 
 /// Modules that may import less than everything below them.
 const ONLY: &[(&str, &[&str])] = &[
-    ("sim", &["wire", "flow", "clock"]),
+    ("server", &["wire", "flow", "clock"]),
+    ("sim", &["wire", "flow", "clock", "server"]),
     ("config", &["flow", "key"]),
     ("logging", &[]),
     ("store", &["flow"]),
@@ -70,12 +74,15 @@ const DASHBOARD: &[&str] = &["app", "ui", "tui"];
 
 /// Lower modules that a module may not import all the same.
 const NOT: &[(&str, &[&str])] = &[
+    ("opend", &["server"]),
+    ("serve", &["sim", "store", "alert"]),
     ("ui", &["opend"]),
     ("commands::failure", DASHBOARD),
     ("commands::target", DASHBOARD),
     ("commands::fetch", DASHBOARD),
     ("commands::record", DASHBOARD),
     ("commands::sim", DASHBOARD),
+    ("commands::serve", DASHBOARD),
     ("commands::config", DASHBOARD),
     ("commands::export", DASHBOARD),
     ("commands::store", DASHBOARD),
@@ -679,6 +686,32 @@ fn checker_catches_upward_imports() {
         bad(
             "commands/record.rs",
             "use crate::{alert, flow, poller, store};"
+        )
+        .is_empty()
+    );
+    // The server side of the protocol is shared from below: the simulator stands on it, the
+    // gateway above the client and the poller; neither reaches the other, nor the dashboard.
+    assert!(bad("sim.rs", "use crate::server::{ServerConfig, start};").is_empty());
+    for (file, import) in [
+        ("server/conn.rs", "use crate::sim::handler::handle;"),
+        ("server.rs", "use crate::opend::Client;"),
+        ("sim/service.rs", "use crate::serve::Gateway;"),
+        ("opend/client.rs", "use crate::server::error_body;"),
+        ("serve.rs", "use crate::app::App;"),
+        ("serve/cache.rs", "use crate::store::Store;"),
+        ("serve/upstream.rs", "use crate::sim::SimHandle;"),
+        ("commands/serve.rs", "use crate::tui::run;"),
+        (
+            "commands/serve.rs",
+            "use crate::commands::record::format_budgets;",
+        ),
+    ] {
+        assert_eq!(bad(file, import).len(), 1, "{file}: {import}");
+    }
+    assert!(
+        bad(
+            "serve/upstream.rs",
+            "use crate::{opend::Client, poller::budget::SlidingLog, server::Reply};"
         )
         .is_empty()
     );

@@ -39,6 +39,8 @@ mod record_fake;
 mod record_sim;
 mod record_store;
 mod rooms;
+mod serve;
+mod serve_cli;
 mod signals;
 mod sim_cli;
 mod sim_encrypted;

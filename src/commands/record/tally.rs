@@ -239,6 +239,7 @@ mod tests {
             connection,
             budgets: Vec::new(),
             markets: Vec::new(),
+            via_serve: false,
             next_fetch: None,
         })
     }

@@ -333,8 +333,10 @@ impl Poller {
     /// schedule only a "closed" read while the timetable says the market trades means anything
     /// (a holiday); around the open OpenD may lag the timetable.
     fn on_global_state(&mut self, state: &GlobalState) {
-        if self.markets != state.markets {
+        let via_serve = state.via_serve();
+        if self.markets != state.markets || self.via_serve != via_serve {
             self.markets.clone_from(&state.markets);
+            self.via_serve = via_serve;
             self.publish_status();
         }
         let now = self.clock.now();

@@ -44,6 +44,18 @@ pub fn last_session_end(schedule: &Schedule, at: DateTime<Utc>) -> Option<DateTi
     None
 }
 
+/// How much sooner a background stock's 3212 comes due than its 3211 when it is 3212's turn.
+const TURN_LEAD: Duration = Duration::from_secs(1);
+
+/// Whether a background stock's totals are 3212's to bring next: 3212 is not refused, not in
+/// flight or waiting out a retry, and was last sent before 3211 (or never).
+fn dist_turn(s: &Stock) -> bool {
+    s.has_dist()
+        && !s.dist.in_flight
+        && s.dist.retry_at.is_none()
+        && s.dist.last_sent < s.flow.last_sent
+}
+
 impl Scheduler {
     /// Whether stock `s`'s market trades now: by its timetable, unless OpenD says it is closed.
     fn trading(&self, s: &Stock, market_now: DateTime<Utc>) -> bool {
@@ -150,6 +162,10 @@ impl Scheduler {
                 }
             } else if kind == Budget::Distribution {
                 s.totals_sent().map(|l| l + every)
+            } else if dist_turn(s) {
+                // 3212's turn: it comes due first, else 3211 (whose budget is asked first)
+                // would take every turn of a stock due for both at once.
+                tr.last_ok.map(|l| l + every + TURN_LEAD)
             } else {
                 tr.last_ok.map(|l| l + every)
             };

@@ -1,8 +1,10 @@
-//! The TCP side of the simulator: accept loop and one task per connection, on the shared
-//! `wire::PacketCodec`. Requests on a connection are answered in order. The protocol logic is in
-//! `handler`; this module only moves packets, runs the encrypted handshake (§5: RSA for
-//! InitConnect, then AES with a fresh random key per connection) and tracks connections for
-//! shutdown and `disconnect_all`. It never holds key material beyond the connection's life.
+//! The TCP side of a server: accept loop and one task per connection, on the shared
+//! `wire::PacketCodec`. Replies the [`Handler`] gives at once are sent in order, before the next
+//! packet is read; later ones are sent when ready, up to [`MAX_PENDING`] per connection. The
+//! protocol logic is the handler's; this module only moves packets, runs the encrypted handshake
+//! (§5: RSA for InitConnect, then AES with a fresh random key per connection) and tracks
+//! connections for shutdown and `disconnect_all`. It never holds key material beyond the
+//! connection's life.
 //!
 //! It also enforces [`ConnectionLimits`], each by closing the one connection at fault: the
 //! handshake timeout, the idle timeout (3 keep-alive intervals without a complete packet, so
@@ -19,47 +21,44 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use bytes::BytesMut;
+use futures::future::BoxFuture;
+use futures::stream::FuturesUnordered;
 use futures::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
-use tokio_util::codec::{Decoder, Encoder, Framed};
+use tokio_util::codec::{Encoder, Framed};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::ConnectionLimits;
 use super::admission::{Admission, Slots};
-use super::handler::{Conn, error_body, handle};
-use super::model::Model;
-use crate::clock::SharedClock;
+use super::capped::{BodyTooLarge, Capped};
+use super::{Accepted, ConnectionLimits, Handler, MAX_PENDING, Reply, SessionKeys, error_body};
 use crate::wire::crypto::AesMode;
 use crate::wire::crypto::{BodyCipher, RsaKey};
-use crate::wire::{HEADER_LEN, Header, Packet, PacketCodec, RawCodec, RawPacket, proto_id};
+use crate::wire::{Packet, PacketCodec, RawCodec, RawPacket, proto_id};
 
-/// retMsg for a plaintext InitConnect when the simulator has an RSA key.
+/// retMsg for a plaintext InitConnect when the server has an RSA key.
 pub const NEEDS_ENCRYPTION: &str = "this OpenD requires encryption: configure the client with the RSA private key (rsa_private_key) and enable protocol encryption";
-/// retMsg for an InitConnect that is neither plaintext nor RSA under the simulator's key.
+/// retMsg for an InitConnect that is neither plaintext nor RSA under the server's key.
 pub const WRONG_KEY: &str =
     "cannot decrypt InitConnect: the client's RSA key does not match this OpenD's rsa_private_key";
-/// retMsg for an InitConnect that fails its SHA-1 check when the simulator has no RSA key.
+/// retMsg for an InitConnect that fails its SHA-1 check when the server has no RSA key.
 pub const NO_KEY: &str = "cannot read InitConnect (its SHA-1 does not match): this OpenD has no rsa_private_key, so connect without encryption";
 
-/// State shared by all connections of one simulator.
-pub struct Shared {
-    /// The market model.
-    pub model: Model,
-    /// The market clock.
-    pub clock: SharedClock,
-    /// OpenD's limits on.
-    pub rate_limit: bool,
-    /// OpenD's RSA key; `None` serves plaintext connections.
+/// State shared by all connections of one server.
+pub struct Shared<H> {
+    /// What requests mean.
+    pub handler: H,
+    /// The server's RSA key; `None` serves plaintext connections.
     pub rsa_key: Option<Arc<RsaKey>>,
     /// AES mode for encrypted connections.
     pub aes: AesMode,
     /// Timeouts, the connection cap and the body cap.
     pub limits: ConnectionLimits,
-    /// Answer as an OpenD that is not logged in.
-    pub logged_out: bool,
+    /// Mixed into the connection IDs.
+    pub seed: u64,
+    /// How to raise the connection cap, for the log line that says it refuses clients.
+    pub cap_hint: &'static str,
     /// Who holds a connection slot.
     pub slots: Mutex<Slots>,
     /// Cancelled on shutdown.
@@ -72,12 +71,12 @@ pub struct Shared {
     pub tracker: TaskTracker,
 }
 
-impl Shared {
+impl<H> Shared<H> {
     /// A unique, non-zero connection ID: a bijective mix of a counter (SplitMix64 finalizer).
     pub fn new_conn_id(&self) -> u64 {
         loop {
             let n = self.next_conn.fetch_add(1, Ordering::Relaxed);
-            let mut z = n.wrapping_add(self.model.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            let mut z = n.wrapping_add(self.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
             z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
             z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
             z ^= z >> 31;
@@ -108,7 +107,7 @@ impl Shared {
 }
 
 /// Accepts connections until shutdown, within the connection cap.
-pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+pub async fn accept_loop<H: Handler>(listener: TcpListener, shared: Arc<Shared<H>>) {
     let mut crowding = Crowding::default();
     let mut seq = 0u64;
     loop {
@@ -124,11 +123,11 @@ pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                         Admission::Admitted => {}
                         Admission::Displaced(oldest) => {
                             oldest.cancel();
-                            crowding.note(false, peer, shared.limits.max_connections);
+                            crowding.note(false, peer, &shared);
                         }
                         Admission::Refused => {
                             drop(stream);
-                            crowding.note(true, peer, shared.limits.max_connections);
+                            crowding.note(true, peer, &shared);
                             continue;
                         }
                     }
@@ -136,7 +135,7 @@ pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                     let conn_id = shared.new_conn_id();
                     tracing::debug!(%peer, conn_id, "connection accepted");
                     let s = Arc::clone(&shared);
-                    shared.tracker.spawn(serve(stream, s, conn_id, seq, token));
+                    shared.tracker.spawn(serve(stream, peer, s, conn_id, seq, token));
                 }
                 Err(e) => {
                     tracing::warn!("accept failed: {e}");
@@ -156,7 +155,7 @@ struct Crowding {
 }
 
 impl Crowding {
-    fn note(&mut self, refused: bool, peer: SocketAddr, max: usize) {
+    fn note<H>(&mut self, refused: bool, peer: SocketAddr, shared: &Shared<H>) {
         if refused {
             self.refused += 1;
         } else {
@@ -172,9 +171,11 @@ impl Crowding {
         self.last_line = Some(now);
         tracing::warn!(
             %peer,
-            "connection limit of {max} reached: refused {} connection(s) and closed {} that had not completed InitConnect since the last such line (capflow sim --max-connections raises the limit)",
+            "connection limit of {} reached: refused {} connection(s) and closed {} that had not completed InitConnect since the last such line ({})",
+            shared.limits.max_connections,
             self.refused,
-            self.displaced
+            self.displaced,
+            shared.cap_hint,
         );
         self.refused = 0;
         self.displaced = 0;
@@ -182,21 +183,24 @@ impl Crowding {
 }
 
 /// A connection's slot, given back when the connection task ends.
-struct Slot<'a> {
-    shared: &'a Shared,
+struct Slot<'a, H> {
+    shared: &'a Shared<H>,
     seq: u64,
     ready: bool,
 }
 
-impl Drop for Slot<'_> {
+impl<H> Drop for Slot<'_, H> {
     fn drop(&mut self) {
         self.shared.slots().release(self.seq, self.ready);
     }
 }
 
-async fn serve(
+type Sealed = Framed<TcpStream, Capped<PacketCodec>>;
+
+async fn serve<H: Handler>(
     stream: TcpStream,
-    shared: Arc<Shared>,
+    peer: SocketAddr,
+    shared: Arc<Shared<H>>,
     conn_id: u64,
     seq: u64,
     token: CancellationToken,
@@ -207,12 +211,25 @@ async fn serve(
         ready: false,
     };
     let limits = shared.limits;
-    let mut conn = Conn::new(conn_id, shared.rate_limit);
-    conn.keep_alive_interval = limits.keep_alive_secs;
-    conn.logged_out = shared.logged_out;
+    let (keys, session) = if shared.rsa_key.is_some() {
+        let Some(drawn) = session_keys(shared.aes) else {
+            tracing::warn!(conn_id, "no system randomness for the AES key; closing");
+            return;
+        };
+        (Some(drawn.0), drawn.1)
+    } else {
+        (None, BodyCipher::None)
+    };
+    let accepted = Accepted {
+        conn_id,
+        keep_alive_secs: limits.keep_alive_secs,
+        keys,
+        peer,
+    };
+    let mut conn = shared.handler.open(&accepted);
     let framed = Framed::new(stream, Capped::new(RawCodec, limits.max_body_len));
-    let handshake = handshake(framed, &shared, &mut conn, &token);
-    let mut framed = match tokio::time::timeout(limits.handshake_timeout, handshake).await {
+    let handshake = handshake(framed, &shared, &mut conn, conn_id, session, &token);
+    let framed = match tokio::time::timeout(limits.handshake_timeout, handshake).await {
         Ok(Some(framed)) => framed,
         Ok(None) => {
             tracing::debug!(conn_id, "connection closed during the handshake");
@@ -235,14 +252,34 @@ async fn serve(
         );
         return;
     }
-    let idle = limits.idle_timeout();
+    requests(framed, &shared, &mut conn, conn_id, &token).await;
+    tracing::debug!(conn_id, "connection closed");
+}
+
+/// Serves a connection past InitConnect until it closes, goes silent for the idle timeout, or
+/// the server shuts down.
+async fn requests<H: Handler>(
+    mut framed: Sealed,
+    shared: &Shared<H>,
+    conn: &mut H::Conn,
+    conn_id: u64,
+    token: &CancellationToken,
+) {
+    let idle = shared.limits.idle_timeout();
     let mut deadline = Instant::now() + idle;
+    let mut later: FuturesUnordered<BoxFuture<'static, Packet>> = FuturesUnordered::new();
     loop {
         let item = tokio::select! {
             () = token.cancelled() => break,
             () = tokio::time::sleep_until(deadline) => {
                 tracing::debug!(conn_id, "closing connection: nothing received for {idle:?} (3 keep-alive intervals)");
                 break;
+            }
+            Some(reply) = later.next(), if !later.is_empty() => {
+                if !send(&mut framed, conn_id, reply).await {
+                    break;
+                }
+                continue;
             }
             item = framed.next() => item,
         };
@@ -264,26 +301,46 @@ async fn serve(
                     _ => break,
                 }
             }
-            Some(Ok(Ok(p))) => {
-                let now = shared.clock.now();
-                let reply = handle(&shared.model, &mut conn, &p, now, Instant::now());
-                tracing::debug!(
-                    conn_id,
-                    proto = p.proto_id,
-                    serial = p.serial,
-                    name = crate::wire::proto_id::name(p.proto_id),
-                    reply_len = reply.body.len(),
-                    "request"
+            Some(Ok(Ok(p))) if later.len() >= MAX_PENDING => {
+                let msg = format!(
+                    "{}: {MAX_PENDING} requests of this connection are still waiting for their reply; wait for some before sending more",
+                    proto_id::name(p.proto_id)
                 );
-                reply
+                Packet::new(p.proto_id, p.serial, error_body(&msg))
             }
+            Some(Ok(Ok(p))) => match shared.handler.handle(conn, &p) {
+                Reply::Now(reply) => {
+                    tracing::debug!(
+                        conn_id,
+                        proto = p.proto_id,
+                        serial = p.serial,
+                        name = proto_id::name(p.proto_id),
+                        reply_len = reply.body.len(),
+                        "request"
+                    );
+                    reply
+                }
+                Reply::Later(fut) => {
+                    later.push(fut);
+                    continue;
+                }
+            },
         };
-        if let Err(e) = framed.send(reply).await {
-            tracing::debug!(conn_id, "send failed: {e}");
+        if !send(&mut framed, conn_id, reply).await {
             break;
         }
     }
-    tracing::debug!(conn_id, "connection closed");
+}
+
+/// Sends a reply; false when the connection is gone.
+async fn send(framed: &mut Sealed, conn_id: u64, reply: Packet) -> bool {
+    match framed.send(reply).await {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::debug!(conn_id, "send failed: {e}");
+            false
+        }
+    }
 }
 
 /// Logs why a stream error ends the connection; an over-large body is answered first, so the
@@ -307,72 +364,6 @@ where
     }
 }
 
-/// A request whose header announces a body over the simulator's cap.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "request body of {len} bytes (proto {proto_id}) is over this OpenD's limit of {max} bytes; closing the connection"
-)]
-pub struct BodyTooLarge {
-    /// Protocol ID in the header.
-    pub proto_id: u32,
-    /// Serial in the header.
-    pub serial: u32,
-    /// Announced body length.
-    pub len: u32,
-    /// The cap.
-    pub max: u32,
-}
-
-/// A codec that refuses a body over `max` bytes from its header alone, before `inner` (which
-/// reserves room for the whole body once it has read the header) sees it.
-#[derive(Debug)]
-pub struct Capped<C> {
-    /// The framing codec.
-    pub inner: C,
-    /// Largest body accepted.
-    pub max: u32,
-}
-
-impl<C> Capped<C> {
-    /// `inner`, with bodies capped at `max` bytes.
-    pub fn new(inner: C, max: u32) -> Self {
-        Capped { inner, max }
-    }
-}
-
-impl<C: Decoder<Error = std::io::Error>> Decoder for Capped<C> {
-    type Item = C::Item;
-    type Error = std::io::Error;
-
-    fn decode(&mut self, src: &mut BytesMut) -> std::io::Result<Option<C::Item>> {
-        if let Some(raw) = src.get(..HEADER_LEN).and_then(|h| h.try_into().ok()) {
-            // A header that does not parse is left to `inner`, which reports why.
-            if let Ok(h) = Header::parse(raw)
-                && h.body_len > self.max
-            {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    BodyTooLarge {
-                        proto_id: h.proto_id,
-                        serial: h.serial,
-                        len: h.body_len,
-                        max: self.max,
-                    },
-                ));
-            }
-        }
-        self.inner.decode(src)
-    }
-}
-
-impl<C: Encoder<Packet>> Encoder<Packet> for Capped<C> {
-    type Error = C::Error;
-
-    fn encode(&mut self, item: Packet, dst: &mut BytesMut) -> Result<(), C::Error> {
-        self.inner.encode(item, dst)
-    }
-}
-
 /// A random 16-character alphanumeric string (connAESKey, aesCBCiv).
 fn random16() -> Result<String, getrandom::Error> {
     const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -390,26 +381,27 @@ fn random16() -> Result<String, getrandom::Error> {
     Ok(out)
 }
 
-/// Draws this connection's random connAESKey (and aesCBCiv in CBC mode) into `conn`, for
-/// InitConnect's S2C, and returns the matching cipher. `None` if the system has no randomness.
-fn session_cipher(conn: &mut Conn, aes: AesMode) -> Option<BodyCipher> {
+/// Draws a connection's random connAESKey (and aesCBCiv in CBC mode), for InitConnect's S2C,
+/// and the matching cipher. `None` if the system has no randomness.
+fn session_keys(aes: AesMode) -> Option<(SessionKeys, BodyCipher)> {
     let key = random16().ok()?;
     let key_bytes: [u8; 16] = key.as_bytes().try_into().ok()?;
-    conn.aes_key = key;
     Some(match aes {
         AesMode::Cbc => {
             let iv = random16().ok()?;
             let iv_bytes: [u8; 16] = iv.as_bytes().try_into().ok()?;
-            conn.aes_iv = Some(iv);
-            BodyCipher::AesCbc {
-                key: key_bytes,
-                iv: iv_bytes,
-            }
+            (
+                SessionKeys { key, iv: Some(iv) },
+                BodyCipher::AesCbc {
+                    key: key_bytes,
+                    iv: iv_bytes,
+                },
+            )
         }
-        AesMode::Ecb => {
-            conn.aes_iv = None;
-            BodyCipher::FtAesEcb { key: key_bytes }
-        }
+        AesMode::Ecb => (
+            SessionKeys { key, iv: None },
+            BodyCipher::FtAesEcb { key: key_bytes },
+        ),
     })
 }
 
@@ -430,25 +422,25 @@ fn open_handshake_packet(
     }
 }
 
+/// The reply to a packet of the handshake, sent before the next packet is read.
+async fn answer_now<H: Handler>(shared: &Shared<H>, conn: &mut H::Conn, p: &Packet) -> Packet {
+    match shared.handler.handle(conn, p) {
+        Reply::Now(reply) => reply,
+        Reply::Later(fut) => fut.await,
+    }
+}
+
 /// Answers packets until InitConnect succeeds, reading them sealed so a client that does not
-/// encrypt as this simulator requires gets a plaintext error reply (and the connection is
-/// closed) instead of silence. Returns the framed stream set to the connection's cipher.
-async fn handshake(
+/// encrypt as this server requires gets a plaintext error reply (and the connection is closed)
+/// instead of silence. Returns the framed stream set to the connection's cipher, `session`.
+async fn handshake<H: Handler>(
     mut framed: Framed<TcpStream, Capped<RawCodec>>,
-    shared: &Shared,
-    conn: &mut Conn,
+    shared: &Shared<H>,
+    conn: &mut H::Conn,
+    conn_id: u64,
+    session: BodyCipher,
     token: &CancellationToken,
-) -> Option<Framed<TcpStream, Capped<PacketCodec>>> {
-    let conn_id = conn.conn_id;
-    let session = if shared.rsa_key.is_some() {
-        let Some(cipher) = session_cipher(conn, shared.aes) else {
-            tracing::warn!(conn_id, "no system randomness for the AES key; closing");
-            return None;
-        };
-        cipher
-    } else {
-        BodyCipher::None
-    };
+) -> Option<Sealed> {
     loop {
         let raw = tokio::select! {
             () = token.cancelled() => return None,
@@ -475,7 +467,7 @@ async fn handshake(
                 return None;
             }
             Ok((p, reply_cipher)) => {
-                let reply = handle(&shared.model, conn, &p, shared.clock.now(), Instant::now());
+                let reply = answer_now(shared, conn, &p).await;
                 let mut sealed = framed.map_codec(|c| {
                     Capped::new(
                         PacketCodec {
@@ -488,7 +480,7 @@ async fn handshake(
                     tracing::debug!(conn_id, "send failed: {e}");
                     return None;
                 }
-                if conn.ready {
+                if shared.handler.ready(conn) {
                     sealed.codec_mut().inner.cipher = session;
                     return Some(sealed);
                 }
@@ -558,22 +550,21 @@ mod tests {
             assert!(s.chars().all(|c| c.is_ascii_alphanumeric()), "{s}");
             assert!(seen.insert(s));
         }
-        let mut conn = Conn::new(1, false);
-        let cbc = session_cipher(&mut conn, AesMode::Cbc).unwrap();
-        let iv = conn.aes_iv.clone().unwrap();
+        let (keys, cbc) = session_keys(AesMode::Cbc).unwrap();
+        let iv = keys.iv.clone().unwrap();
         assert_eq!(
             cbc,
             BodyCipher::AesCbc {
-                key: conn.aes_key.as_bytes().try_into().unwrap(),
+                key: keys.key.as_bytes().try_into().unwrap(),
                 iv: iv.as_bytes().try_into().unwrap(),
             }
         );
-        let ecb = session_cipher(&mut conn, AesMode::Ecb).unwrap();
-        assert_eq!(conn.aes_iv, None);
+        let (keys, ecb) = session_keys(AesMode::Ecb).unwrap();
+        assert_eq!(keys.iv, None);
         assert_eq!(
             ecb,
             BodyCipher::FtAesEcb {
-                key: conn.aes_key.as_bytes().try_into().unwrap(),
+                key: keys.key.as_bytes().try_into().unwrap(),
             }
         );
     }

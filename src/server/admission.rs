@@ -1,7 +1,7 @@
-//! Which connections the simulator keeps: at most `max` at once, counting those still in the
+//! Which connections a server keeps: at most `max` at once, counting those still in the
 //! handshake (accepted, InitConnect not yet answered) and those past it. No IO, no clock.
 //!
-//! When the simulator is full, a new connection takes the place of the oldest one still in the
+//! When the server is full, a new connection takes the place of the oldest one still in the
 //! handshake, if there is one, and is refused only when every slot has completed InitConnect.
 //! A real client finishes InitConnect within a round trip, so a flood of connections that never
 //! send it churns among its own sockets instead of locking real clients out for the whole
@@ -22,7 +22,7 @@ pub enum Admission {
     Refused,
 }
 
-/// The slots of one simulator, keyed by a connection sequence number (increasing with accept
+/// The slots of one server, keyed by a connection sequence number (increasing with accept
 /// order, so the smallest key in the handshake is the oldest).
 #[derive(Debug)]
 pub struct Slots {
