@@ -61,11 +61,12 @@ median() {
 
 # --- fetch against the official SDK -------------------------------------------------------------
 venv=target/tmp/interop-venv/bin/python
+# Starts `capflow sim` at clock $1 and sets `addr` (not in a subshell: cleanup needs `sim_pid`).
 start_sim() {
   "$bin" sim --listen 127.0.0.1:0 --now "$1" > "$work/sim.out" 2>/dev/null &
   sim_pid=$!
   until grep -q 'listening on' "$work/sim.out" 2>/dev/null; do sleep 0.1; done
-  sed -n 's/^listening on //p' "$work/sim.out"
+  addr=$(sed -n 's/^listening on //p' "$work/sim.out")
 }
 stop_sim() {
   kill "$sim_pid" 2>/dev/null || true
@@ -90,7 +91,7 @@ if [ ! -x /usr/bin/time ]; then
   row "fetch vs the official SDK" "—" "not measured: /usr/bin/time is missing"
 elif [ -x "$venv" ] && "$venv" -c 'import futu' 2>/dev/null; then
   log "fetch vs the SDK ($runs runs each)"
-  addr=$(start_sim "$fetch_now")
+  start_sim "$fetch_now"
   host=${addr%:*} port=${addr##*:}
   cat > "$work/sdk.py" <<'EOF'
 import sys, futu
