@@ -81,7 +81,8 @@ measure() {
   for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   tmux kill-session -t "$session" 2>/dev/null || true
   local frames
-  frames=$(grep -o '[0-9]* frames drawn' "$work/$label.log" 2>/dev/null | awk -v s="$lived" '{ printf "%.2f", $1 / s }')
+  frames=$({ grep -o '[0-9]* frames drawn' "$work/$label.log" 2>/dev/null || true; } |
+    awk -v s="$lived" '{ printf "%.2f", $1 / s }')
   printf '%s: cpu %s%% of one core (second half %s%%), peak rss %s MB, anon %s -> %s -> %s kB (%+d kB over the second half), frames/s %s, load %s\n' \
     "$label" "$(pct "$c0" "$c2" "$secs")" "$(pct "$c1" "$c2" "$((secs - half))")" \
     "$(awk -v k="$hwm" 'BEGIN { printf "%.1f", k / 1024 }')" "$a0" "$a1" "$a2" "$((a2 - a1))" "${frames:-?}" "$load"
