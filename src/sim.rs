@@ -15,6 +15,8 @@
 //! remembering past days in `day_cache`), [`encode`] (flow results and listings → the prost payloads, written from the
 //! protocol notes and independent of the client's `opend` mapping), [`limits`] (sliding windows),
 //! `user_info` (GetUserInfo's rights, the logged-out refusal, data only),
+//! [`cn_names`] (Chinese names of HK and A-share listings) and [`plates`] (industries and index
+//! constituents, queried both ways; data only), [`search`] (3262, 3204, 3205 over those),
 //! [`handler`] (one request → one reply, one function per protocol, no IO), `admission` (who
 //! holds a connection slot, no IO), `server` (TCP and the connection limits), and
 //! [`demo`] (the demo clock rule and `capflow sim`), which uses only this file's [`SimConfig`].
@@ -25,6 +27,7 @@
 //! [`crate::clock`] it builds.
 
 mod admission;
+pub mod cn_names;
 mod day_cache;
 pub mod demo;
 pub mod encode;
@@ -32,6 +35,8 @@ pub mod handler;
 mod hash;
 pub mod limits;
 pub mod model;
+pub mod plates;
+pub mod search;
 mod server;
 pub mod universe;
 pub mod user_info;

@@ -238,6 +238,26 @@ mod tests {
         async fn market_snapshots(&self, _: &[SecurityCode]) -> Result<Vec<Snapshot>> {
             no()
         }
+        async fn market_listing(
+            &self,
+            _: crate::flow::Market,
+            _: SecurityKind,
+        ) -> Result<Vec<SecurityInfo>> {
+            no()
+        }
+        async fn search_quote(&self, _: &str, _: u32) -> Result<Vec<crate::opend::SearchQuote>> {
+            no()
+        }
+        async fn plate_set(
+            &self,
+            _: crate::flow::Market,
+            _: crate::opend::PlateSetType,
+        ) -> Result<Vec<crate::opend::PlateInfo>> {
+            no()
+        }
+        async fn plate_securities(&self, _: &SecurityCode) -> Result<Vec<SecurityInfo>> {
+            no()
+        }
         async fn user_groups(&self) -> Result<Vec<UserGroup>> {
             self.group_calls.fetch_add(1, Ordering::SeqCst);
             if self.fail {
