@@ -54,6 +54,12 @@ pub enum Command {
     /// flow and one distribution request per market of the watchlists, the watchlists' codes and
     /// OpenD groups. Exit 0 when all pass, 1 when any fails, 2 for bad flags.
     Doctor(DoctorArgs),
+    /// Search securities and plates by code or name, as the SDK's get_search_quote.
+    ///
+    /// Asks OpenD's own search (Qot_GetSearchQuote); where it fails (an older OpenD, OpenD
+    /// unreachable) the local index answers instead, with a note on stderr. Codes in any form
+    /// (700, 00700, HK.00700, aapl), names in any language OpenD uses (tencent, 腾讯).
+    Search(SearchArgs),
     /// Print a shell completion script to stdout.
     ///
     /// Bash: `source <(capflow completions bash)` in ~/.bashrc. Zsh: `capflow completions zsh >
@@ -75,6 +81,22 @@ pub enum DoctorFormat {
     Text,
     /// A JSON array: one object per check (name, ok, detail, fix).
     Json,
+}
+
+/// `capflow search`.
+#[derive(Debug, Clone, Args)]
+pub struct SearchArgs {
+    /// Part of a code (700, HK.00700, aapl) or of a name (tencent, 腾讯).
+    pub keyword: String,
+    /// Most results, 1 to 100 (OpenD's ceiling).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max: u32,
+    /// Output format: csv is the SDK's get_search_quote DataFrame, to_csv(index=False).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// OpenD connection.
+    #[command(flatten)]
+    pub opend: OpendArgs,
 }
 
 /// `capflow doctor`.

@@ -14,6 +14,7 @@ pub mod export;
 pub mod failure;
 pub mod fetch;
 pub mod record;
+pub mod search;
 pub mod sim;
 pub mod store;
 pub mod target;
@@ -35,6 +36,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Record(args)) => record::run(args, &load()?).await,
         Some(Command::Export(args)) => export::run(&args, &load()?),
         Some(Command::Store(args)) => store::run(&args, &load()?),
+        Some(Command::Search(args)) => search::run(args, &load()?).await,
         Some(Command::Doctor(args)) => doctor::run(args, cli.dashboard.config.as_deref()).await,
         Some(Command::Completions(args)) => {
             cli::generate::completions(args.shell).map_err(Failure::other)

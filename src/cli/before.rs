@@ -123,6 +123,7 @@ impl Command {
             Command::Export(_) => "export",
             Command::Store(_) => "store",
             Command::Doctor(_) => "doctor",
+            Command::Search(_) => "search",
             Command::Completions(_) => "completions",
             Command::Man => "man",
         }
@@ -141,6 +142,7 @@ impl Cli {
         let mut b = Before::take(&mut self.dashboard);
         match cmd {
             Command::Fetch(a) => b.opend_into(&mut a.opend, sub)?,
+            Command::Search(a) => b.opend_into(&mut a.opend, sub)?,
             Command::Record(a) => {
                 b.opend_into(&mut a.opend, sub)?;
                 merge("--store", sub, &mut b.store, &mut a.store)?;

@@ -25,6 +25,7 @@ fn help_texts() {
         ("store_info", vec!["store", "info", "--help"]),
         ("store_prune", vec!["store", "prune", "--help"]),
         ("doctor", vec!["doctor", "--help"]),
+        ("search", vec!["search", "--help"]),
         ("completions", vec!["completions", "--help"]),
         ("man", vec!["man", "--help"]),
     ] {
@@ -47,6 +48,7 @@ fn usage_errors_are_one_line_exit_2() {
         vec!["export", "--period", "hourly"],
         vec!["store", "prune"],
         vec!["doctor", "--format", "xml"],
+        vec!["search", "--max", "0", "x"],
         vec!["completions", "tcsh"],
     ] {
         let out = run(&args);

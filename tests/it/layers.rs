@@ -53,6 +53,7 @@ const LAYERS: &[&[&str]] = &[
         "commands::export",
         "commands::store",
         "commands::doctor",
+        "commands::search",
     ],
 ];
 
@@ -80,6 +81,7 @@ const NOT: &[(&str, &[&str])] = &[
     ("commands::export", DASHBOARD),
     ("commands::store", DASHBOARD),
     ("commands::doctor", DASHBOARD),
+    ("commands::search", DASHBOARD),
 ];
 
 /// External crates and the modules that may use them.

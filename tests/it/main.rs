@@ -36,6 +36,7 @@ mod record_fake;
 mod record_sim;
 mod record_store;
 mod rooms;
+mod search_cli;
 mod signals;
 mod sim_cli;
 mod sim_encrypted;
