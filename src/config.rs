@@ -5,11 +5,12 @@
 //! every value `Spanned` so errors carry line:column, `deny_unknown_fields`); [`validate`] turns
 //! it into a [`Config`] with bounds checked, collecting every problem it finds. Discovery
 //! (`--config` > `$CAPFLOW_CONFIG` > the platform config dir > built-in defaults) is in
-//! [`discover`]. Writing files is not this layer's business: `capflow config path|init|check` is
-//! the `commands::config` module, the name cache lives in `store`, and OpenD watchlist groups are
-//! resolved by `poller::groups`.
+//! [`discover`]. The one file this layer writes is its own, and only to edit watchlists:
+//! [`edit`] (toml_edit, read-modify-write, validated by this layer before the atomic rename).
+//! Everything else is elsewhere: `capflow config init` is the `commands::config` module, the
+//! name cache lives in `store`, and OpenD watchlist groups are resolved by `poller::groups`.
 //!
-//! This module never talks to OpenD, never writes a file, never panics on bad input and never
+//! This module never talks to OpenD, writes no file but its own (in [`edit`]), never panics on bad input and never
 //! silently replaces a bad value with a default. Its errors are typed ([`ConfigError`],
 //! [`NoDataDir`]); the commands decide their exit codes. It imports only `flow` and `key`.
 
@@ -17,6 +18,7 @@ pub mod alert;
 pub mod aside;
 mod decompose;
 pub mod discover;
+pub mod edit;
 pub mod file;
 pub mod keys;
 mod paths;
