@@ -15,9 +15,12 @@ use super::{Cli, Command, DashboardArgs, OpendArgs};
 
 /// Which commands take each of the dashboard's options (for the refusal).
 const HOMES: [(&str, &str); 6] = [
-    ("--opend", "the dashboard, fetch, record and doctor"),
-    ("--demo", "the dashboard, fetch and record"),
-    ("--rsa-key", "the dashboard, fetch, record, doctor and sim"),
+    ("--opend", "the dashboard, fetch, record, doctor and search"),
+    ("--demo", "the dashboard, fetch, record and search"),
+    (
+        "--rsa-key",
+        "the dashboard, fetch, record, doctor, search and sim",
+    ),
     ("--log-file", "the dashboard only"),
     ("--store", "the dashboard, record, export and store"),
     ("--no-store", "the dashboard and record"),
@@ -124,6 +127,7 @@ impl Command {
             Command::Store(_) => "store",
             Command::Doctor(_) => "doctor",
             Command::Search(_) => "search",
+            Command::Watchlist(_) => "watchlist",
             Command::Completions(_) => "completions",
             Command::Man => "man",
         }
@@ -158,7 +162,8 @@ impl Cli {
             }
             Command::Export(a) => merge("--store", sub, &mut b.store, &mut a.store)?,
             Command::Store(a) => merge("--store", sub, &mut b.store, &mut a.store)?,
-            Command::Config(_) | Command::Completions(_) | Command::Man => {}
+            Command::Config(_) | Command::Watchlist(_) | Command::Completions(_) | Command::Man => {
+            }
         }
         b.refuse_rest(sub)?;
         Ok(self)

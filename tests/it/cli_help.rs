@@ -26,6 +26,8 @@ fn help_texts() {
         ("store_prune", vec!["store", "prune", "--help"]),
         ("doctor", vec!["doctor", "--help"]),
         ("search", vec!["search", "--help"]),
+        ("watchlist", vec!["watchlist", "--help"]),
+        ("watchlist_add", vec!["watchlist", "add", "--help"]),
         ("completions", vec!["completions", "--help"]),
         ("man", vec!["man", "--help"]),
     ] {
@@ -49,6 +51,7 @@ fn usage_errors_are_one_line_exit_2() {
         vec!["store", "prune"],
         vec!["doctor", "--format", "xml"],
         vec!["search", "--max", "0", "x"],
+        vec!["watchlist", "add", "HK.00700"],
         vec!["completions", "tcsh"],
     ] {
         let out = run(&args);

@@ -54,6 +54,7 @@ const LAYERS: &[&[&str]] = &[
         "commands::store",
         "commands::doctor",
         "commands::search",
+        "commands::watchlist",
     ],
 ];
 
@@ -82,6 +83,7 @@ const NOT: &[(&str, &[&str])] = &[
     ("commands::store", DASHBOARD),
     ("commands::doctor", DASHBOARD),
     ("commands::search", DASHBOARD),
+    ("commands::watchlist", DASHBOARD),
 ];
 
 /// External crates and the modules that may use them.

@@ -46,3 +46,4 @@ mod sim_server;
 mod store;
 mod test_binaries;
 mod tui_pty;
+mod watchlist_cli;

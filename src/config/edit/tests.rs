@@ -350,7 +350,10 @@ mod file {
         let w = edit_file(&path, &add("HK", &["HK.00011"], None)).unwrap();
         assert!(w.created);
         let text = std::fs::read_to_string(&path).unwrap();
-        for line in crate::config::EXAMPLE.lines().filter(|l| l.starts_with('#')) {
+        for line in crate::config::EXAMPLE
+            .lines()
+            .filter(|l| l.starts_with('#'))
+        {
             assert!(text.contains(line), "comment lost: {line}");
         }
         assert!(text.contains("\"HK.00941\", \"HK.00011\"]"), "{text}");
