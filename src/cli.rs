@@ -65,7 +65,7 @@ pub enum Command {
     /// Edits the config file in place (the one `capflow config path` prints; created from the
     /// example when missing): comments, blank lines and key order are kept, the result is
     /// validated before it is written, and the write is atomic. A refused edit (an unknown list
-    /// or code, an OpenD-group list, a read-only file) exits 2 with the file unchanged.
+    /// or code, an OpenD-group or plate list, a read-only file) exits 2 with the file unchanged.
     Watchlist(WatchlistArgs),
     /// Print a shell completion script to stdout.
     ///

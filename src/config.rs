@@ -215,6 +215,9 @@ pub enum WatchlistSource {
     Codes(Vec<SecurityCode>),
     /// A watchlist group of the user's Futu/moomoo app, fetched from OpenD by name.
     OpendGroup(String),
+    /// A plate's members (an industry, a concept, an index's constituents), fetched from OpenD
+    /// (Qot_GetPlateSecurity) by the plate's code.
+    Plate(SecurityCode),
 }
 
 /// Default OpenD host.
@@ -301,7 +304,7 @@ impl Config {
             .iter()
             .map(|w| match &w.source {
                 WatchlistSource::Codes(c) => c.len(),
-                WatchlistSource::OpendGroup(_) => 0,
+                WatchlistSource::OpendGroup(_) | WatchlistSource::Plate(_) => 0,
             })
             .sum()
     }
@@ -314,7 +317,7 @@ impl Config {
             .iter()
             .filter_map(|w| match &w.source {
                 WatchlistSource::Codes(c) => Some(c),
-                WatchlistSource::OpendGroup(_) => None,
+                WatchlistSource::OpendGroup(_) | WatchlistSource::Plate(_) => None,
             })
             .flatten()
             .filter(|c| seen.insert(*c))

@@ -184,6 +184,9 @@ fn list(config: &Config, format: Format) -> Result<(), Failure> {
                     WatchlistSource::OpendGroup(g) => {
                         let _ = writeln!(s, "{} (OpenD group {g:?}, read-only here)", w.name);
                     }
+                    WatchlistSource::Plate(p) => {
+                        let _ = writeln!(s, "{} (plate {p}, read-only here)", w.name);
+                    }
                 }
             }
             s
@@ -205,6 +208,9 @@ fn list(config: &Config, format: Format) -> Result<(), Failure> {
                     WatchlistSource::OpendGroup(g) => {
                         row(&mut wr, [&w.name, "opend_group", g]).map_err(Failure::other)?;
                     }
+                    WatchlistSource::Plate(p) => {
+                        row(&mut wr, [&w.name, "plate", &p.to_string()]).map_err(Failure::other)?;
+                    }
                 }
             }
             let bytes = wr.into_inner().map_err(|e| Failure::other_msg(e.error()))?;
@@ -221,6 +227,9 @@ fn list(config: &Config, format: Format) -> Result<(), Failure> {
                     }),
                     WatchlistSource::OpendGroup(g) => {
                         serde_json::json!({ "name": w.name, "opend_group": g })
+                    }
+                    WatchlistSource::Plate(p) => {
+                        serde_json::json!({ "name": w.name, "plate": p.to_string() })
                     }
                 })
                 .collect();

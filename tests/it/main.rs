@@ -29,6 +29,7 @@ mod fuzz_sim;
 mod fuzz_wire;
 mod layers;
 mod options_before;
+mod plate_lists;
 mod record_cli;
 mod record_clock;
 mod record_errors;
