@@ -18,7 +18,7 @@ use crate::commands::failure::Failure;
 use crate::commands::target::Target;
 use crate::config::discover::{load_from, resolve_path};
 use crate::config::edit::{Edit, Written, check_code, edit_file};
-use crate::config::{Config, WatchlistSource};
+use crate::config::{Config, ConfigError, WatchlistSource};
 use crate::flow::SecurityCode;
 use crate::opend::Client;
 use crate::poller::search::{ResolveError, resolve_code};
@@ -133,7 +133,11 @@ async fn check_with_opend(
             "the codes were not checked with OpenD (--no-check)".into(),
         ]);
     }
-    let config = crate::config::load(cli_path)?;
+    // The file may not exist yet: the edit creates it; OpenD's address is then the default's.
+    let config = match crate::config::load(cli_path) {
+        Err(ConfigError::NotFound { .. }) => Config::default(),
+        other => other?,
+    };
     let args = OpendArgs {
         opend: check.opend.clone(),
         demo: false,

@@ -199,10 +199,15 @@ fn a_read_only_file_is_refused_and_a_missing_one_created() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), FILE);
     // No file yet: created from the example, every comment line there.
     let fresh = dir.path().join("new").join("config.toml");
-    let said = ok(&watchlist(
-        &fresh,
-        &["add", "US.META", "--to", "US", "--no-check"],
-    ));
+    // Checked with OpenD when it answers: here nothing listens, so the note says so.
+    let port = closed_port();
+    let out = watchlist(&fresh, &["add", "US.META", "--to", "US", "--opend", &port]);
+    let said = ok(&out);
+    assert!(
+        text(&out.stderr).contains("not checked"),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(said.ends_with("(created it)\n"), "{said}");
     let written = std::fs::read_to_string(&fresh).unwrap();
     for line in capflow::config::EXAMPLE
