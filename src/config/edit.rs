@@ -313,10 +313,12 @@ pub fn apply(text: &str, edit: &Edit, file: &str) -> Result<Applied, EditError> 
             }
         }
     }
-    Ok(Applied {
-        text: doc.to_string(),
-        skipped,
-    })
+    let mut out = doc.to_string();
+    // A file written with CRLF line ends keeps them on the lines the edit adds.
+    if text.contains("\r\n") && !text.replace("\r\n", "").contains('\n') {
+        out = out.replace("\r\n", "\n").replace('\n', "\r\n");
+    }
+    Ok(Applied { text: out, skipped })
 }
 
 /// The codes of an array as parsed (`None` for a string that is no code).

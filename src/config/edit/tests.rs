@@ -100,6 +100,30 @@ fn a_multiline_array_keeps_its_comments_and_layout() {
 }
 
 #[test]
+fn crlf_files_keep_crlf_on_the_lines_added() {
+    let crlf = COMMENTED.replace('\n', "\r\n");
+    let out = run(&crlf, &add("HK tech", &["HK.00005"], Some("HK.00700")));
+    let out = run(
+        &out,
+        &Edit::New {
+            name: "B".into(),
+            codes: vec![code("HK.00011")],
+        },
+    );
+    assert!(!out.replace("\r\n", "").contains('\n'), "{out:?}");
+    assert_eq!(
+        out.replace("\r\n", "\n"),
+        run(
+            &run(COMMENTED, &add("HK tech", &["HK.00005"], Some("HK.00700"))),
+            &Edit::New {
+                name: "B".into(),
+                codes: vec![code("HK.00011")]
+            }
+        )
+    );
+}
+
+#[test]
 fn a_one_line_array_stays_on_one_line() {
     let out = run(COMMENTED, &add("US", &["US.NVDA"], None));
     assert!(
