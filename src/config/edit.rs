@@ -231,43 +231,9 @@ pub fn apply(text: &str, edit: &Edit, file: &str) -> Result<Applied, EditError> 
     let mut skipped = Vec::new();
     match edit {
         Edit::Add { list, codes, after } => {
-            let a = codes_of(&mut doc, list, file)?;
-            let have = present(a);
-            let mut at = after
-                .as_ref()
-                .and_then(|c| have.iter().position(|h| h.as_ref() == Some(c)))
-                .map_or(a.len(), |i| i + 1);
-            let mut seen = Vec::new();
-            for c in codes {
-                if have.contains(&Some(c.clone())) || seen.contains(c) {
-                    skipped.push(c.clone());
-                    continue;
-                }
-                seen.push(c.clone());
-                array::insert(a, at, Value::from(c.to_string()));
-                at += 1;
-            }
+            skipped = add_codes(&mut doc, list, codes, after.as_ref(), file)?;
         }
-        Edit::Remove { list, codes } => {
-            let a = codes_of(&mut doc, list, file)?;
-            for c in codes {
-                let have = present(a);
-                let Some(i) = have.iter().position(|h| h.as_ref() == Some(c)) else {
-                    return Err(EditError::NotIn {
-                        code: c.clone(),
-                        list: list.clone(),
-                    });
-                };
-                if a.len() == 1 {
-                    let removed = codes.iter().map(ToString::to_string).collect::<Vec<_>>();
-                    return Err(EditError::WouldEmpty {
-                        list: list.clone(),
-                        removed: removed.join(", "),
-                    });
-                }
-                array::remove(a, i);
-            }
-        }
+        Edit::Remove { list, codes } => remove_codes(&mut doc, list, codes, file)?,
         Edit::Move { list, code, by } => {
             let a = codes_of(&mut doc, list, file)?;
             let Some(i) = present(a).iter().position(|h| h.as_ref() == Some(code)) else {
@@ -319,6 +285,60 @@ pub fn apply(text: &str, edit: &Edit, file: &str) -> Result<Applied, EditError> 
         out = out.replace("\r\n", "\n").replace('\n', "\r\n");
     }
     Ok(Applied { text: out, skipped })
+}
+
+/// Inserts `codes` after `after` (else at the end); returns those already there.
+fn add_codes(
+    doc: &mut DocumentMut,
+    list: &str,
+    codes: &[SecurityCode],
+    after: Option<&SecurityCode>,
+    file: &str,
+) -> Result<Vec<SecurityCode>, EditError> {
+    let a = codes_of(doc, list, file)?;
+    let have = present(a);
+    let mut at = after
+        .and_then(|c| have.iter().position(|h| h.as_ref() == Some(c)))
+        .map_or(a.len(), |i| i + 1);
+    let mut seen = Vec::new();
+    let mut skipped = Vec::new();
+    for c in codes {
+        if have.contains(&Some(c.clone())) || seen.contains(c) {
+            skipped.push(c.clone());
+            continue;
+        }
+        seen.push(c.clone());
+        array::insert(a, at, Value::from(c.to_string()));
+        at += 1;
+    }
+    Ok(skipped)
+}
+
+/// Removes `codes` (each must be there; the list keeps one).
+fn remove_codes(
+    doc: &mut DocumentMut,
+    list: &str,
+    codes: &[SecurityCode],
+    file: &str,
+) -> Result<(), EditError> {
+    let a = codes_of(doc, list, file)?;
+    for c in codes {
+        let Some(i) = present(a).iter().position(|h| h.as_ref() == Some(c)) else {
+            return Err(EditError::NotIn {
+                code: c.clone(),
+                list: list.to_owned(),
+            });
+        };
+        if a.len() == 1 {
+            let removed: Vec<String> = codes.iter().map(ToString::to_string).collect();
+            return Err(EditError::WouldEmpty {
+                list: list.to_owned(),
+                removed: removed.join(", "),
+            });
+        }
+        array::remove(a, i);
+    }
+    Ok(())
 }
 
 /// The codes of an array as parsed (`None` for a string that is no code).
