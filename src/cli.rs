@@ -9,6 +9,9 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 pub mod before;
 pub mod generate;
+mod watchlist;
+
+pub use watchlist::{CodeCheckArgs, SearchArgs, WatchlistAction, WatchlistArgs};
 
 /// Capital flow of your watchlist, live in the terminal, through Futu/moomoo OpenD.
 #[derive(Debug, Parser)]
@@ -63,6 +66,19 @@ pub enum Command {
     /// flow and one distribution request per market of the watchlists, the watchlists' codes and
     /// OpenD groups. Exit 0 when all pass, 1 when any fails, 2 for bad flags.
     Doctor(DoctorArgs),
+    /// Search securities and plates by code or name, as the SDK's get_search_quote.
+    ///
+    /// Asks OpenD's own search (Qot_GetSearchQuote); where it fails (an older OpenD, OpenD
+    /// unreachable) the local index answers instead, with a note on stderr. Codes in any form
+    /// (700, 00700, HK.00700, aapl), names in any language OpenD uses (tencent, 腾讯).
+    Search(SearchArgs),
+    /// List and edit the config's watchlists: add, remove, move codes; new, rename, delete lists.
+    ///
+    /// Edits the config file in place (the one `capflow config path` prints; created from the
+    /// example when missing): comments, blank lines and key order are kept, the result is
+    /// validated before it is written, and the write is atomic. A refused edit (an unknown list
+    /// or code, an OpenD-group or plate list, a read-only file) exits 2 with the file unchanged.
+    Watchlist(WatchlistArgs),
     /// Print a shell completion script to stdout.
     ///
     /// Bash: `source <(capflow completions bash)` in ~/.bashrc. Zsh: `capflow completions zsh >

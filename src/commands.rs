@@ -14,10 +14,12 @@ pub mod export;
 pub mod failure;
 pub mod fetch;
 pub mod record;
+pub mod search;
 pub mod serve;
 pub mod sim;
 pub mod store;
 pub mod target;
+pub mod watchlist;
 
 use crate::cli::{self, Cli, Command};
 use failure::Failure;
@@ -37,6 +39,10 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Serve(args)) => serve::run(args, &load()?).await,
         Some(Command::Export(args)) => export::run(&args, &load()?),
         Some(Command::Store(args)) => store::run(&args, &load()?),
+        Some(Command::Search(args)) => search::run(args, &load()?).await,
+        Some(Command::Watchlist(args)) => {
+            watchlist::run(args, cli.dashboard.config.as_deref()).await
+        }
         Some(Command::Doctor(args)) => doctor::run(args, cli.dashboard.config.as_deref()).await,
         Some(Command::Completions(args)) => {
             cli::generate::completions(args.shell).map_err(Failure::other)

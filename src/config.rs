@@ -5,11 +5,12 @@
 //! every value `Spanned` so errors carry line:column, `deny_unknown_fields`); [`validate`] turns
 //! it into a [`Config`] with bounds checked, collecting every problem it finds. Discovery
 //! (`--config` > `$CAPFLOW_CONFIG` > the platform config dir > built-in defaults) is in
-//! [`discover`]. Writing files is not this layer's business: `capflow config path|init|check` is
-//! the `commands::config` module, the name cache lives in `store`, and OpenD watchlist groups are
-//! resolved by `poller::groups`.
+//! [`discover`]. The one file this layer writes is its own, and only to edit watchlists:
+//! [`edit`] (toml_edit, read-modify-write, validated by this layer before the atomic rename).
+//! Everything else is elsewhere: `capflow config init` is the `commands::config` module, the
+//! name cache lives in `store`, and OpenD watchlist groups are resolved by `poller::groups`.
 //!
-//! This module never talks to OpenD, never writes a file, never panics on bad input and never
+//! This module never talks to OpenD, writes no file but its own (in [`edit`]), never panics on bad input and never
 //! silently replaces a bad value with a default. Its errors are typed ([`ConfigError`],
 //! [`NoDataDir`]); the commands decide their exit codes. It imports only `flow` and `key`.
 
@@ -17,6 +18,7 @@ pub mod alert;
 pub mod aside;
 mod decompose;
 pub mod discover;
+pub mod edit;
 pub mod file;
 pub mod keys;
 mod paths;
@@ -245,6 +247,9 @@ pub enum WatchlistSource {
     Codes(Vec<SecurityCode>),
     /// A watchlist group of the user's Futu/moomoo app, fetched from OpenD by name.
     OpendGroup(String),
+    /// A plate's members (an industry, a concept, an index's constituents), fetched from OpenD
+    /// (Qot_GetPlateSecurity) by the plate's code.
+    Plate(SecurityCode),
 }
 
 /// Default OpenD host.
@@ -332,7 +337,7 @@ impl Config {
             .iter()
             .map(|w| match &w.source {
                 WatchlistSource::Codes(c) => c.len(),
-                WatchlistSource::OpendGroup(_) => 0,
+                WatchlistSource::OpendGroup(_) | WatchlistSource::Plate(_) => 0,
             })
             .sum()
     }
@@ -345,7 +350,7 @@ impl Config {
             .iter()
             .filter_map(|w| match &w.source {
                 WatchlistSource::Codes(c) => Some(c),
-                WatchlistSource::OpendGroup(_) => None,
+                WatchlistSource::OpendGroup(_) | WatchlistSource::Plate(_) => None,
             })
             .flatten()
             .filter(|c| seen.insert(*c))

@@ -12,6 +12,7 @@ pub mod fetched;
 pub mod period;
 pub mod problem;
 pub mod quote;
+pub mod search;
 pub mod security;
 pub mod series;
 pub mod session;

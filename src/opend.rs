@@ -7,6 +7,8 @@
 //! - [`Gateway`]: typed calls (capital flow, static info, snapshots, user groups, global state)
 //!   implemented by the client and by fakes in tests. [`Connector`] makes new gateways, so the
 //!   poller can reconnect without knowing about sockets.
+//! - [`search`]: the requests and replies of search (3262), plates (3204, 3205) and a whole
+//!   market's listing (3202 by market and type).
 //! - [`user_info`]: GetUserInfo (1005), the account's quote rights and quotas (a client call).
 //! - [`convert`]: wire messages ↔ `flow` types; [`flow_reply`]: the 3211 reply decoded in one
 //!   pass into `flow` rows (the hot path).
@@ -25,6 +27,7 @@ pub mod error;
 pub mod flow_reply;
 pub mod gateway;
 pub mod problem;
+pub mod search;
 pub mod user_info;
 
 pub use client::{Client, ConnInfo, ConnectOptions};
@@ -33,7 +36,8 @@ pub use error::{
     RefusedHint, Result,
 };
 pub use gateway::{
-    Connector, FlowRequest, Gateway, GlobalState, MarketState, OpenDConnector, SERVE_MARK,
-    SecurityInfo, SecurityKind, Snapshot, Transport, UserGroup,
+    Connector, FlowRequest, Gateway, GlobalState, MarketState, OpenDConnector, PlateInfo,
+    PlateSetType, SERVE_MARK, SearchQuote, SecurityInfo, SecurityKind, Snapshot, Transport,
+    UserGroup,
 };
 pub use user_info::{QotRight, UserInfo, names_not_logged_in};

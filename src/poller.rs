@@ -20,6 +20,8 @@
 //! - [`groups`]: resolves OpenD watchlist groups to stocks through a `Gateway`, within OpenD's
 //!   10-per-30-s limits (the dashboard's side task and `capflow record` use it; the config layer
 //!   only names the groups, it never talks to OpenD).
+//! - [`search`]: search for the CLI and the dashboard: OpenD's search (3262) in its own budget,
+//!   the local index (3202 by market, cached a day), the lookup of a full code.
 //! - `fake`: a fake OpenD behind `Gateway`/`Connector` for tests and the `poller_budget`
 //!   example, compiled only for tests and with the `test-util` feature (never in a release build).
 
@@ -268,6 +270,7 @@ pub mod fake;
 pub mod groups;
 pub mod run;
 pub mod schedule;
+pub mod search;
 
 pub use run::run;
 pub use schedule::Caps;

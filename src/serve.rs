@@ -38,7 +38,7 @@ use tokio_util::task::TaskTracker;
 use crate::clock::{ServerClock, SharedClock};
 use crate::flow::SecurityCode;
 use crate::opend::ConnectOptions;
-use crate::poller::groups::GroupResolver;
+use crate::poller::groups::{GroupResolver, Remote};
 use crate::poller::{Caps, ConnState, PollEvent, PollerConfig};
 use crate::server::{ConnectionLimits, ServerConfig, ServerHandle};
 use crate::wire::crypto::{AesMode, RsaKey};
@@ -70,8 +70,9 @@ pub struct ServeConfig {
     pub caps: Caps,
     /// The stocks to poll (the config's watchlists of codes).
     pub codes: Vec<SecurityCode>,
-    /// OpenD watchlist groups to poll too, read once OpenD first answers.
-    pub groups: Vec<String>,
+    /// OpenD watchlist groups and plates whose members are polled too, read once OpenD first
+    /// answers.
+    pub groups: Vec<Remote>,
     /// Adopt a stock asked about this many times in 10 minutes ([`adopt`]).
     pub adopt_after: usize,
     /// Adopt at most this many stocks (0: never).
@@ -212,7 +213,7 @@ pub async fn start(cfg: ServeConfig) -> std::io::Result<ServeHandle> {
 async fn follow(
     up: Arc<Upstream>,
     mut events: mpsc::Receiver<PollEvent>,
-    (codes, groups): (Vec<SecurityCode>, Vec<String>),
+    (codes, groups): (Vec<SecurityCode>, Vec<Remote>),
     tasks: TaskTracker,
     token: CancellationToken,
 ) {
@@ -245,17 +246,16 @@ async fn follow(
     }
 }
 
-/// Adds the stocks of the config's OpenD groups to the polled set (a group that cannot be read
-/// is logged and skipped).
+/// Adds the stocks of the config's OpenD groups and plate lists to the polled set (one that
+/// cannot be read is logged and skipped).
 async fn resolve_groups(
     up: Arc<Upstream>,
     tap: Tap,
     mut codes: Vec<SecurityCode>,
-    groups: Vec<String>,
+    groups: Vec<Remote>,
 ) {
-    let names: Vec<&str> = groups.iter().map(String::as_str).collect();
-    let resolved = GroupResolver::new().resolve_all(&tap, &names).await;
-    for (group, r) in groups.iter().zip(resolved) {
+    let resolved = GroupResolver::new().resolve_remote(&tap, &groups).await;
+    for (list, r) in groups.iter().zip(resolved) {
         match r {
             Ok(infos) => {
                 for info in infos {
@@ -264,7 +264,7 @@ async fn resolve_groups(
                     }
                 }
             }
-            Err(e) => tracing::warn!("OpenD group {group:?}: {e}"),
+            Err(e) => tracing::warn!("{list:?}: {e}"),
         }
     }
     up.set_base(codes);

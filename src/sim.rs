@@ -18,6 +18,8 @@
 //! remembering past days in `day_cache`), [`encode`] (flow results and listings → the prost payloads, written from the
 //! protocol notes and independent of the client's `opend` mapping), [`limits`] (sliding windows),
 //! `user_info` (GetUserInfo's rights, the logged-out refusal, data only),
+//! [`cn_names`] (Chinese names of HK and A-share listings) and [`plates`] (industries and index
+//! constituents, queried both ways; data only), [`search`] (3262, 3204, 3205 over those),
 //! [`handler`] (one request → one reply, one function per protocol, no IO), [`tally`] (what
 //! reached it, per protocol), `service` (the handler behind [`crate::server`]), and
 //! [`demo`] (the demo clock rule and `capflow sim`), which uses only this file's [`SimConfig`].
@@ -27,6 +29,7 @@
 //! real OpenD and never reads the system clock except through [`SimConfig::start`] and the
 //! [`crate::clock`] it builds.
 
+pub mod cn_names;
 mod day_cache;
 pub mod demo;
 pub mod encode;
@@ -34,6 +37,8 @@ pub mod handler;
 mod hash;
 pub mod limits;
 pub mod model;
+pub mod plates;
+pub mod search;
 mod service;
 pub mod tally;
 pub mod universe;

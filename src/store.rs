@@ -8,7 +8,7 @@
 //! write through a [`writer::Writer`] (its own thread, fed by a channel) and run reads through
 //! `tokio::task::spawn_blocking`.
 //!
-//! Submodules: `names` (the name cache), `error` ([`StoreError`]), `batch` (what one write
+//! Submodules: `names` (the name cache), `index` (the cached local search index), `error` ([`StoreError`]), `batch` (what one write
 //! holds: the batch of a fetch or of alerts, [`Batch::of`] and [`Batch::of_alerts`]), `db`
 //! (open, schema, migrations, writes), `query` (reads, info), `prune` (old days, by each
 //! market's trade date), `alerts` (the alert log's table), `writer` (the writer thread). No two
@@ -18,6 +18,7 @@ pub mod alerts;
 pub mod batch;
 pub mod db;
 mod error;
+pub mod index;
 pub mod names;
 pub mod prune;
 pub mod query;

@@ -40,6 +40,7 @@ use crate::clock::{ServerClock, SharedClock};
 use crate::config::Colors;
 use crate::flow::Units;
 use crate::opend::OpenDConnector;
+use crate::poller::groups::Remote;
 use crate::poller::{self, PollCommand, PollEvent, PollerConfig};
 use crate::store::NameCache;
 pub use error::Error;
@@ -222,11 +223,16 @@ fn spawn_tasks(opts: &DashboardOptions, token: &CancellationToken) -> (JoinSet<(
     let (ev_tx, ev_rx) = mpsc::channel::<PollEvent>(256);
     let (side_tx, side_rx) = mpsc::channel::<Action>(16);
     let mut tasks = JoinSet::new();
-    let groups: Vec<(usize, String)> = opts
+    let groups: Vec<(usize, Remote)> = opts
         .watchlists
         .iter()
         .enumerate()
-        .filter_map(|(i, w)| w.opend_group.clone().map(|g| (i, g)))
+        .filter_map(|(i, w)| {
+            let group = w.opend_group.clone().map(Remote::Group);
+            group
+                .or_else(|| w.plate.clone().map(Remote::Plate))
+                .map(|r| (i, r))
+        })
         .collect();
     tasks.spawn(run_side(
         opts.connector.clone(),

@@ -240,6 +240,11 @@ fn python_sdk_matches_capflow_fetch() {
     drop(sim);
     assert!(modules.contains(&"futu") && modules.contains(&"moomoo"));
 
+    // Search (3262), plates (3204, 3205) and a market's listing (3202) through the SDK.
+    let (sim, addr) = start_sim(&[]);
+    sdk_search_equals_model(&py, &modules, &addr);
+    drop(sim);
+
     // The other direction: the SDK's own message classes decode what capflow sends.
     let decode = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/sdk_decodes_capflow.py");
     for module in &modules {
@@ -533,4 +538,160 @@ fn five_sdk_clients_share_one_opend_budget() {
         flow.worst_window
     );
     rt.block_on(sim.shutdown());
+}
+
+/// The keywords the search comparison asks: a code in three forms, English and Chinese names,
+/// a plate's name.
+const KEYWORDS: [&str; 6] = [
+    "tencent",
+    "腾讯",
+    "700",
+    "HK.00700",
+    "阿里",
+    "hang seng index",
+];
+
+/// A field as pandas' `to_csv` writes it: quoted only with `,`, `"` or a newline in it.
+fn py_csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// get_search_quote's CSV for `keyword`, from the simulator's own search.
+fn model_search_csv(keyword: &str) -> String {
+    use capflow::flow::{Market, SecurityKind};
+    let c2s = capflow::wire::pb::qot_get_search_quote::C2s {
+        keyword: keyword.into(),
+        max_count: Some(10),
+        header: None,
+    };
+    let mut csv = String::from("market,code,name,sec_type,is_watched\n");
+    for q in capflow::sim::search::search_quote(&c2s)
+        .unwrap()
+        .search_quote_list
+    {
+        let sec_type = match q.sec_type.unwrap() {
+            7 => "PLATE",
+            n => match SecurityKind::from_number(n) {
+                SecurityKind::Stock => "STOCK",
+                SecurityKind::Etf => "ETF",
+                SecurityKind::Warrant => "WARRANT",
+                SecurityKind::Index => "IDX",
+                SecurityKind::Other(_) => "N/A",
+            },
+        };
+        let watched = if q.is_watched.unwrap() {
+            "True"
+        } else {
+            "False"
+        };
+        writeln!(
+            csv,
+            "{},{},{},{sec_type},{watched}",
+            Market::from_number(q.market.unwrap()).prefix(),
+            q.code.unwrap(),
+            py_csv_field(&q.name.unwrap())
+        )
+        .unwrap();
+    }
+    csv
+}
+
+/// get_plate_list("HK", "INDUSTRY"), get_plate_stock("HK.BK1910") and
+/// get_stock_basicinfo("HK", "STOCK") as CSV, from the simulator's plates and universe.
+fn model_plate_csvs() -> (String, String, String) {
+    use capflow::flow::{Market, SecurityKind};
+    use capflow::sim::encode::LIST_DATE;
+    use capflow::sim::plates;
+    let mut list = String::from("code,plate_name,plate_id\n");
+    for p in plates::plates_of_market(Market::Hk).filter(|p| p.set_type == plates::INDUSTRY) {
+        let c = p.security_code();
+        writeln!(list, "{},{},{}", p.code, py_csv_field(p.name), c.code).unwrap();
+    }
+    let mut stock = String::from(
+        "code,lot_size,stock_name,stock_owner,stock_child_type,stock_type,list_time,stock_id,main_contract,last_trade_time\n",
+    );
+    let hsi = plates::plate(&"HK.BK1910".parse().unwrap()).unwrap();
+    for l in plates::members(hsi) {
+        let name = py_csv_field(l.name);
+        writeln!(
+            stock,
+            "{},{},{name},,,STOCK,{LIST_DATE},{},False,",
+            l.code,
+            l.lot,
+            l.id()
+        )
+        .unwrap();
+    }
+    let mut basic = String::from(
+        "code,name,lot_size,stock_type,stock_child_type,stock_owner,option_type,strike_time,strike_price,suspension,listing_date,stock_id,delisting,index_option_type,main_contract,last_trade_time,exchange_type\n",
+    );
+    let hk_stocks = capflow::sim::universe()
+        .iter()
+        .filter(|l| l.market() == Market::Hk && l.kind == SecurityKind::Stock);
+    for l in hk_stocks {
+        let name = py_csv_field(l.name);
+        writeln!(
+            basic,
+            "{},{name},{},STOCK,N/A,,N/A,,N/A,N/A,{LIST_DATE},{},False,N/A,False,,HK_MAINBOARD",
+            l.code,
+            l.lot,
+            l.id()
+        )
+        .unwrap();
+    }
+    (list, stock, basic)
+}
+
+/// Runs the SDK's search and plate calls for every module against `addr`; each CSV must equal
+/// the simulator's model byte for byte, and the search CSV also `capflow search --format csv`.
+fn sdk_search_equals_model(py: &Path, modules: &[&str], addr: &str) {
+    let (host, port) = addr.rsplit_once(':').unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/sdk_search.py");
+    let (list, stock, basic) = model_plate_csvs();
+    for module in modules {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        let out_dir = tmp.path().join("out");
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::create_dir_all(&out_dir).unwrap();
+        let mut cmd = Command::new(py);
+        cmd.arg(&script)
+            .args([module, host, port])
+            .arg(&out_dir)
+            .args(KEYWORDS)
+            .env("HOME", &home);
+        let out = run(&mut cmd, Duration::from_secs(180), "sdk_search.py");
+        assert!(
+            out.status.success(),
+            "{module} sdk_search.py failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let read = |name: &str| std::fs::read_to_string(out_dir.join(name)).unwrap();
+        for (i, k) in KEYWORDS.iter().enumerate() {
+            let sdk = read(&format!("SEARCH_{i}.csv"));
+            assert_eq!(
+                sdk,
+                model_search_csv(k),
+                "{module} search {k:?}: SDK vs sim"
+            );
+            assert!(sdk.lines().count() > 1, "{module} search {k:?}: no rows");
+            let mut ours = Command::new(env!("CARGO_BIN_EXE_capflow"));
+            isolate(&mut ours).args(["search", k, "--opend", addr, "--format", "csv"]);
+            let ours = run(&mut ours, Duration::from_secs(60), "capflow search");
+            assert!(ours.status.success(), "capflow search {k:?} failed");
+            assert_eq!(
+                String::from_utf8(ours.stdout).unwrap(),
+                sdk,
+                "{module} search {k:?}: SDK vs capflow search --format csv"
+            );
+        }
+        assert_eq!(read("PLATE_LIST.csv"), list, "{module} get_plate_list");
+        assert_eq!(read("PLATE_STOCK.csv"), stock, "{module} get_plate_stock");
+        assert_eq!(read("BASICINFO.csv"), basic, "{module} get_stock_basicinfo");
+    }
 }

@@ -102,7 +102,7 @@ impl Evaluator {
             .iter()
             .filter_map(|w| match &w.source {
                 WatchlistSource::Codes(c) => Some((w.name.clone(), c.iter().cloned().collect())),
-                WatchlistSource::OpendGroup(_) => None,
+                WatchlistSource::OpendGroup(_) | WatchlistSource::Plate(_) => None,
             })
             .collect();
         Evaluator {

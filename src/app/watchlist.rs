@@ -13,6 +13,8 @@ pub struct Watchlist {
     pub codes: Vec<SecurityCode>,
     /// For a list read from an OpenD watchlist group: the group's name.
     pub opend_group: Option<String>,
+    /// For a plate list: the plate's code (its members are read from OpenD like a group's).
+    pub plate: Option<SecurityCode>,
     /// Why the list could not be read (shown in place of the rows), if it could not.
     pub error: Option<String>,
 }

@@ -15,11 +15,11 @@ use super::{Cli, Command, DashboardArgs, OpendArgs};
 
 /// Which commands take each of the dashboard's options (for the refusal).
 const HOMES: [(&str, &str); 6] = [
-    ("--opend", "the dashboard, fetch, record and doctor"),
-    ("--demo", "the dashboard, fetch and record"),
+    ("--opend", "the dashboard, fetch, record, doctor and search"),
+    ("--demo", "the dashboard, fetch, record and search"),
     (
         "--rsa-key",
-        "the dashboard, fetch, record, doctor, sim and serve",
+        "the dashboard, fetch, record, doctor, search, sim and serve",
     ),
     ("--log-file", "the dashboard only"),
     ("--store", "the dashboard, record, export and store"),
@@ -127,6 +127,8 @@ impl Command {
             Command::Export(_) => "export",
             Command::Store(_) => "store",
             Command::Doctor(_) => "doctor",
+            Command::Search(_) => "search",
+            Command::Watchlist(_) => "watchlist",
             Command::Completions(_) => "completions",
             Command::Man => "man",
         }
@@ -145,6 +147,7 @@ impl Cli {
         let mut b = Before::take(&mut self.dashboard);
         match cmd {
             Command::Fetch(a) => b.opend_into(&mut a.opend, sub)?,
+            Command::Search(a) => b.opend_into(&mut a.opend, sub)?,
             Command::Record(a) => {
                 b.opend_into(&mut a.opend, sub)?;
                 merge("--store", sub, &mut b.store, &mut a.store)?;
@@ -162,7 +165,8 @@ impl Cli {
             }
             Command::Export(a) => merge("--store", sub, &mut b.store, &mut a.store)?,
             Command::Store(a) => merge("--store", sub, &mut b.store, &mut a.store)?,
-            Command::Config(_) | Command::Completions(_) | Command::Man => {}
+            Command::Config(_) | Command::Watchlist(_) | Command::Completions(_) | Command::Man => {
+            }
         }
         b.refuse_rest(sub)?;
         Ok(self)

@@ -267,6 +267,11 @@ fn dashboard_watchlists(cfg: &config::Config) -> Vec<app::Watchlist> {
                 opend_group: Some(group.clone()),
                 ..app::Watchlist::default()
             },
+            config::WatchlistSource::Plate(plate) => app::Watchlist {
+                name: w.name.clone(),
+                plate: Some(plate.clone()),
+                ..app::Watchlist::default()
+            },
         })
         .collect()
 }

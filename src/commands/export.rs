@@ -58,6 +58,11 @@ pub fn plan(args: &ExportArgs, config: &Config) -> Result<ExportPlan, Failure> {
                     "watchlist {name:?} is the OpenD group {g:?}, which export cannot resolve without OpenD: name its codes instead"
                 )));
             }
+            WatchlistSource::Plate(p) => {
+                return Err(Failure::input(format!(
+                    "watchlist {name:?} is the plate {p}, which export cannot resolve without OpenD: name its codes instead"
+                )));
+            }
         }
     }
     codes.sort_by_key(ToString::to_string);

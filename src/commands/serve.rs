@@ -23,6 +23,7 @@ use crate::commands::target::{check_addr, load_rsa_key};
 use crate::config::{Config, WatchlistSource};
 use crate::opend::ConnectOptions;
 use crate::poller::Caps;
+use crate::poller::groups::Remote;
 use crate::serve::{ServeConfig, start};
 use crate::server::ConnectionLimits;
 
@@ -79,7 +80,8 @@ pub fn config_from_args(args: &ServeArgs, config: &Config) -> Result<ServeConfig
         .watchlists
         .iter()
         .filter_map(|w| match &w.source {
-            WatchlistSource::OpendGroup(g) => Some(g.clone()),
+            WatchlistSource::OpendGroup(g) => Some(Remote::Group(g.clone())),
+            WatchlistSource::Plate(p) => Some(Remote::Plate(p.clone())),
             WatchlistSource::Codes(_) => None,
         })
         .collect();

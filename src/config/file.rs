@@ -106,4 +106,6 @@ pub struct WatchlistFile {
     pub codes: Option<Spanned<Vec<Spanned<String>>>>,
     /// Name of a watchlist group in the Futu/moomoo app.
     pub opend_group: Option<Spanned<String>>,
+    /// A plate's code ("HK.BK1910"): its members, from OpenD.
+    pub plate: Option<Spanned<String>>,
 }

@@ -123,7 +123,7 @@ mod tests {
                 "c.toml:5:10: colors: wrong type: found integer `1`, expected a string",
                 "c.toml:7:20: requests_per_30s = 99 is out of range: expected 1 to 30 (OpenD allows 30 capital-flow requests per 30 s; lower it if other programs share your OpenD)",
                 // The watchlist's name has the wrong type, and it has no codes either.
-                "c.toml:8:1: watchlist #1 has neither codes nor opend_group: add codes = [\"HK.00700\", ...] or opend_group = \"<group in your app>\"",
+                "c.toml:8:1: watchlist #1 has neither codes, opend_group nor plate: add codes = [\"HK.00700\", ...], opend_group = \"<group in your app>\" or plate = \"HK.BK1910\"",
                 "c.toml:9:8: name: wrong type: found integer `1`, expected a string",
                 "c.toml:12:10: invalid security code \"HK\": expected MARKET.CODE such as HK.00700, US.AAPL or SH.600519",
                 "c.toml:13:2: unknown field `nope`, expected one of `opend`, `budget`, `ui`, `store`, `serve`, `watchlist`, `alert`, `keys` (see config.example.toml for every option)",
@@ -200,6 +200,39 @@ mod tests {
                 home.home_dir().join("x.pem")
             );
         }
+    }
+
+    #[test]
+    fn a_plate_watchlist_parses_and_takes_no_other_source() {
+        let c = parse(
+            "[[watchlist]]\nname = \"HSI\"\nplate = \"HK.BK1910\"\n",
+            Some(Path::new("c.toml")),
+        )
+        .unwrap();
+        assert_eq!(
+            c.watchlists[0].source,
+            WatchlistSource::Plate("HK.BK1910".parse().unwrap())
+        );
+        let e = parse(
+            "[[watchlist]]\nname = \"HSI\"\nplate = \"HK.BK1910\"\nopend_group = \"Tech\"\n",
+            Some(Path::new("c.toml")),
+        )
+        .unwrap_err();
+        assert!(
+            e[0].to_string()
+                .contains("more than one of codes, opend_group and plate"),
+            "{e:?}"
+        );
+        let e = parse(
+            "[[watchlist]]\nname = \"HSI\"\nplate = \"BK1910\"\n",
+            Some(Path::new("c.toml")),
+        )
+        .unwrap_err();
+        assert!(
+            e[0].to_string()
+                .contains("c.toml:3:9: watchlist \"HSI\": plate \"BK1910\" is no plate code"),
+            "{e:?}"
+        );
     }
 
     #[test]

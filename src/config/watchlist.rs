@@ -24,7 +24,10 @@ pub(super) fn watchlists(
         let table = w.span();
         let w = w.into_inner();
         let aside = |key: &str| set_aside(&r.aside, &table, key);
-        let (name_aside, source_aside) = (aside("name"), aside("codes") || aside("opend_group"));
+        let (name_aside, source_aside) = (
+            aside("name"),
+            aside("codes") || aside("opend_group") || aside("plate"),
+        );
         let name = match w.name {
             Some(n) if n.get_ref().trim().is_empty() => {
                 r.at(
@@ -63,40 +66,82 @@ pub(super) fn watchlists(
         let label = name
             .as_ref()
             .map_or_else(|| format!("#{}", i + 1), |n| format!("{n:?}"));
-        let source = match (w.codes, w.opend_group) {
-            (Some(_), Some(g)) => {
-                r.at(
-                    Some(g.span()),
-                    format!("watchlist {label} has both codes and opend_group: keep one (codes = a fixed list, opend_group = a watchlist group of your Futu/moomoo app)"),
-                );
-                None
-            }
-            (None, None) if source_aside => None,
-            (None, None) => {
-                r.at(
-                    Some(table),
-                    format!("watchlist {label} has neither codes nor opend_group: add codes = [\"HK.00700\", ...] or opend_group = \"<group in your app>\""),
-                );
-                None
-            }
-            (Some(codes), None) => code_list(codes, &label, r).map(WatchlistSource::Codes),
-            (None, Some(g)) => {
-                if g.get_ref().trim().is_empty() {
-                    r.at(
-                        Some(g.span()),
-                        format!("watchlist {label} has an empty opend_group: expected the name of a watchlist group in your Futu/moomoo app"),
-                    );
-                    None
-                } else {
-                    Some(WatchlistSource::OpendGroup(g.into_inner()))
-                }
-            }
-        };
+        let source = source(
+            (w.codes, w.opend_group, w.plate),
+            table,
+            &label,
+            source_aside,
+            r,
+        );
         if let (Some(name), Some(source)) = (name, source) {
             out.push(WatchlistConfig { name, source });
         }
     }
     out
+}
+
+/// A watchlist's source: exactly one of `codes`, `opend_group` and `plate`.
+type Sources = (
+    Option<Spanned<Vec<Spanned<String>>>>,
+    Option<Spanned<String>>,
+    Option<Spanned<String>>,
+);
+
+fn source(
+    (codes, opend_group, plate): Sources,
+    table: Range<usize>,
+    label: &str,
+    source_aside: bool,
+    r: &mut Report<'_>,
+) -> Option<WatchlistSource> {
+    let given = usize::from(codes.is_some())
+        + usize::from(opend_group.is_some())
+        + usize::from(plate.is_some());
+    // A second source is reported where it is written (the later key).
+    let second = plate
+        .as_ref()
+        .filter(|_| given > 1)
+        .map(Spanned::span)
+        .or_else(|| opend_group.as_ref().map(Spanned::span));
+    match (codes, opend_group, plate) {
+        _ if given > 1 => {
+            r.at(
+                second.or(Some(table)),
+                format!("watchlist {label} has more than one of codes, opend_group and plate: keep one (codes = a fixed list, opend_group = a watchlist group of your Futu/moomoo app, plate = a plate's members)"),
+            );
+            None
+        }
+        (None, None, None) if source_aside => None,
+        (None, None, None) => {
+            r.at(
+                Some(table),
+                format!("watchlist {label} has neither codes, opend_group nor plate: add codes = [\"HK.00700\", ...], opend_group = \"<group in your app>\" or plate = \"HK.BK1910\""),
+            );
+            None
+        }
+        (Some(codes), _, _) => code_list(codes, label, r).map(WatchlistSource::Codes),
+        (None, None, Some(p)) => match p.get_ref().trim().parse::<SecurityCode>() {
+            Ok(code) => Some(WatchlistSource::Plate(code)),
+            Err(e) => {
+                r.at(
+                    Some(p.span()),
+                    format!("watchlist {label}: plate {:?} is no plate code ({e}): expected one such as \"HK.BK1910\" (`capflow search` finds plates)", p.get_ref()),
+                );
+                None
+            }
+        },
+        (None, Some(g), _) => {
+            if g.get_ref().trim().is_empty() {
+                r.at(
+                    Some(g.span()),
+                    format!("watchlist {label} has an empty opend_group: expected the name of a watchlist group in your Futu/moomoo app"),
+                );
+                None
+            } else {
+                Some(WatchlistSource::OpendGroup(g.into_inner()))
+            }
+        }
+    }
 }
 
 fn code_list(

@@ -49,6 +49,19 @@ impl SecurityKind {
     }
 }
 
+/// The Python SDK's name of a SecurityType number ("STOCK", "PLATE"), "N/A" for others.
+pub fn sec_type_name(n: i32) -> &'static str {
+    const NAMES: [&str; 13] = [
+        "N/A", "BOND", "BWRT", "STOCK", "ETF", "WARRANT", "IDX", "PLATE", "DRVT", "PLATESET",
+        "FUTURE", "FOREX", "CRYPTO",
+    ];
+    usize::try_from(n)
+        .ok()
+        .and_then(|i| NAMES.get(i))
+        .copied()
+        .unwrap_or("N/A")
+}
+
 /// A market state (QotMarketState), with the Python SDK's names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MarketState(pub i32);

@@ -355,6 +355,9 @@ envelope!(
     qot_get_security_snapshot,
     qot_get_user_security_group,
     qot_get_user_security,
+    qot_get_search_quote,
+    qot_get_plate_set,
+    qot_get_plate_security,
 );
 
 #[cfg(test)]

@@ -11,9 +11,10 @@ use super::Result;
 use super::client::{Client, Envelope};
 use super::flow_reply::{FlowReply, FlowS2c};
 use super::gateway::{
-    FlowRequest, Gateway, GlobalState, MarketState, SecurityInfo, SecurityKind, Snapshot,
-    Transport, UserGroup,
+    FlowRequest, Gateway, GlobalState, MarketState, PlateInfo, PlateSetType, SearchQuote,
+    SecurityInfo, SecurityKind, Snapshot, Transport, UserGroup,
 };
+use super::search;
 use crate::flow::text::{clean, clean_owned};
 use crate::flow::{CapitalFlow, Distribution, Market, Period, Quote, SecurityCode, SizeSplit};
 use crate::wire::pb::{self, qot_common};
@@ -243,6 +244,66 @@ impl<T: Transport> Gateway for T {
         let s2c = call::<_, _, pb::qot_get_static_info::Response>(
             self,
             proto_id::QOT_GET_STATIC_INFO,
+            &req,
+        )
+        .await?;
+        Ok(s2c
+            .static_info_list
+            .iter()
+            .map(static_info_from_pb)
+            .collect())
+    }
+
+    async fn market_listing(
+        &self,
+        market: Market,
+        kind: SecurityKind,
+    ) -> Result<Vec<SecurityInfo>> {
+        let req = search::listing_request(market, kind);
+        let s2c = call::<_, _, pb::qot_get_static_info::Response>(
+            self,
+            proto_id::QOT_GET_STATIC_INFO,
+            &req,
+        )
+        .await?;
+        Ok(s2c
+            .static_info_list
+            .iter()
+            .map(static_info_from_pb)
+            .collect())
+    }
+
+    async fn search_quote(&self, keyword: &str, max_count: u32) -> Result<Vec<SearchQuote>> {
+        let req = search::search_request(keyword, max_count);
+        let n = usize::try_from(req.c2s.max_count.unwrap_or(10)).unwrap_or(10);
+        let s2c = call::<_, _, pb::qot_get_search_quote::Response>(
+            self,
+            proto_id::QOT_GET_SEARCH_QUOTE,
+            &req,
+        )
+        .await?;
+        // An answer longer than asked for is cut: OpenD's counts are not trusted.
+        let list = s2c.search_quote_list.into_iter().take(n);
+        Ok(list.map(search::search_quote_from_pb).collect())
+    }
+
+    async fn plate_set(&self, market: Market, set: PlateSetType) -> Result<Vec<PlateInfo>> {
+        let req = search::plate_set_request(market, set);
+        let s2c =
+            call::<_, _, pb::qot_get_plate_set::Response>(self, proto_id::QOT_GET_PLATE_SET, &req)
+                .await?;
+        Ok(s2c
+            .plate_info_list
+            .into_iter()
+            .map(search::plate_from_pb)
+            .collect())
+    }
+
+    async fn plate_securities(&self, plate: &SecurityCode) -> Result<Vec<SecurityInfo>> {
+        let req = search::plate_security_request(plate);
+        let s2c = call::<_, _, pb::qot_get_plate_security::Response>(
+            self,
+            proto_id::QOT_GET_PLATE_SECURITY,
             &req,
         )
         .await?;

@@ -64,6 +64,66 @@ pub struct UserGroup {
 /// through the gateway ([`GlobalState::via_serve`]).
 pub const SERVE_MARK: &str = "via capflow serve";
 
+/// One answer of OpenD's search (3262), as sent: every field is optional on the wire, and the
+/// SDK prints an absent one as `N/A` (the CSV of `capflow search` must too).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchQuote {
+    /// The market; absent or unknown numbers are [`Market::Unknown`] (printed `N/A`).
+    pub market: Market,
+    /// The code without the market prefix ("00700"), control characters removed.
+    pub code: Option<String>,
+    /// The name, control characters removed.
+    pub name: Option<String>,
+    /// The SecurityType number (7 for a plate).
+    pub sec_type: Option<i32>,
+    /// Whether the security is in one of the account's own watchlists.
+    pub is_watched: Option<bool>,
+}
+
+impl SearchQuote {
+    /// The full code ("HK.00700"), when the answer has a code and a known market.
+    pub fn security_code(&self) -> Option<SecurityCode> {
+        let code = self.code.as_deref().filter(|c| !c.is_empty())?;
+        (self.market != Market::Unknown).then(|| SecurityCode::new(self.market, code))
+    }
+}
+
+/// A plate set type (Qot_Common `PlateSetType`) as a request value of 3204.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PlateSetType {
+    /// 0: every plate of the market.
+    All,
+    /// 1: industries.
+    Industry,
+    /// 2: regions (empty for HK and US).
+    Region,
+    /// 3: concepts (the sim's index-constituent plates are concepts).
+    Concept,
+}
+
+impl PlateSetType {
+    /// The wire number.
+    pub fn number(self) -> i32 {
+        match self {
+            PlateSetType::All => 0,
+            PlateSetType::Industry => 1,
+            PlateSetType::Region => 2,
+            PlateSetType::Concept => 3,
+        }
+    }
+}
+
+/// A plate (3204): its code ("HK.BK1910") and name. `plate_type` is only sent in 3207 replies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlateInfo {
+    /// The plate's code.
+    pub code: SecurityCode,
+    /// Its name, control characters removed.
+    pub name: String,
+    /// PlateSetType number, when OpenD sent one.
+    pub plate_type: Option<i32>,
+}
+
 /// GetGlobalState (1002), the parts capflow uses.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GlobalState {
@@ -108,6 +168,31 @@ pub trait Gateway: Send + Sync + 'static {
     fn static_info(
         &self,
         codes: &[SecurityCode],
+    ) -> impl Future<Output = Result<Vec<SecurityInfo>>> + Send;
+    /// Qot_GetStaticInfo (3202) for a whole market and security type: every listed security of
+    /// that kind (the local search index is built from these).
+    fn market_listing(
+        &self,
+        market: Market,
+        kind: SecurityKind,
+    ) -> impl Future<Output = Result<Vec<SecurityInfo>>> + Send;
+    /// Qot_GetSearchQuote (3262): securities and plates matching `keyword` (code or name), at
+    /// most `max_count` (OpenD allows 1 to 100). Older OpenDs refuse the protocol.
+    fn search_quote(
+        &self,
+        keyword: &str,
+        max_count: u32,
+    ) -> impl Future<Output = Result<Vec<SearchQuote>>> + Send;
+    /// Qot_GetPlateSet (3204): the plates of a market of one set type.
+    fn plate_set(
+        &self,
+        market: Market,
+        set: PlateSetType,
+    ) -> impl Future<Output = Result<Vec<PlateInfo>>> + Send;
+    /// Qot_GetPlateSecurity (3205): the members of a plate, sorted by code.
+    fn plate_securities(
+        &self,
+        plate: &SecurityCode,
     ) -> impl Future<Output = Result<Vec<SecurityInfo>>> + Send;
     /// Qot_GetSecuritySnapshot (3203) for a list of codes (at most 400 per request): name, price,
     /// turnover, volume and update time of each code OpenD answered for.

@@ -21,9 +21,11 @@ use tokio::time::Instant;
 
 use crate::flow::{CapitalFlow, Distribution, FlowItem, Market, Quote, SecurityCode, SizeSplit};
 use crate::opend::{
-    Connector, Error, FlowRequest, Gateway, GlobalState, MarketState, Result, SecurityInfo,
-    SecurityKind, Snapshot, UserGroup,
+    Connector, Error, FlowRequest, Gateway, GlobalState, MarketState, PlateInfo, PlateSetType,
+    Result, SearchQuote, SecurityInfo, SecurityKind, Snapshot, UserGroup,
 };
+
+mod search;
 use crate::poller::Budget;
 use crate::wire::proto_id;
 
@@ -62,6 +64,12 @@ pub struct FakeConfig {
     pub connect_failures: u32,
     /// Markets GetGlobalState reports as closed (a holiday); `None` = GetGlobalState fails.
     pub closed_markets: Option<Vec<Market>>,
+    /// What 3202 by market lists and 3262 searches (by code or name).
+    pub listing: Vec<SecurityInfo>,
+    /// Plates (3204, searched by 3262) with their members (3205, looked up in `listing`).
+    pub plates: Vec<(PlateInfo, Vec<SecurityCode>)>,
+    /// 3262 refused as an older OpenD does.
+    pub search_refused: bool,
     /// RNG seed.
     pub seed: u64,
 }
@@ -84,6 +92,9 @@ impl Default for FakeConfig {
             index_codes: HashSet::new(),
             connect_failures: 0,
             closed_markets: None,
+            listing: Vec::new(),
+            plates: Vec::new(),
+            search_refused: false,
             seed: 1,
         }
     }
@@ -279,6 +290,16 @@ impl FakeGateway {
     fn alive(&self) -> bool {
         let s = lock(&self.state);
         s.alive && s.conn == self.conn
+    }
+
+    /// `f` of the config while this connection is alive, else the disconnect.
+    fn live<T>(&self, f: impl FnOnce(&FakeConfig) -> Result<T>) -> Result<T> {
+        let s = lock(&self.state);
+        if s.alive && s.conn == self.conn {
+            f(&s.cfg)
+        } else {
+            Err(Self::gone())
+        }
     }
 
     fn gone() -> Error {
@@ -565,6 +586,37 @@ impl Gateway for FakeGateway {
                 })
                 .collect())
         }
+    }
+
+    fn market_listing(
+        &self,
+        market: Market,
+        kind: SecurityKind,
+    ) -> impl Future<Output = Result<Vec<SecurityInfo>>> + Send {
+        std::future::ready(self.live(|cfg| Ok(search::listing(cfg, market, kind))))
+    }
+
+    fn search_quote(
+        &self,
+        keyword: &str,
+        max_count: u32,
+    ) -> impl Future<Output = Result<Vec<SearchQuote>>> + Send {
+        std::future::ready(self.live(|cfg| search::search(cfg, keyword, max_count)))
+    }
+
+    fn plate_set(
+        &self,
+        market: Market,
+        set: PlateSetType,
+    ) -> impl Future<Output = Result<Vec<PlateInfo>>> + Send {
+        std::future::ready(self.live(|cfg| Ok(search::plate_set(cfg, market, set))))
+    }
+
+    fn plate_securities(
+        &self,
+        plate: &SecurityCode,
+    ) -> impl Future<Output = Result<Vec<SecurityInfo>>> + Send {
+        std::future::ready(self.live(|cfg| search::members(cfg, plate)))
     }
 
     fn user_groups(&self) -> impl Future<Output = Result<Vec<UserGroup>>> + Send {

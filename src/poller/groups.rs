@@ -12,7 +12,21 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::flow::SecurityCode;
 use crate::opend::{self, Gateway, SecurityInfo};
+
+/// How long a plate's members are used before OpenD is asked again.
+pub const PLATE_REFRESH: Duration = Duration::from_secs(24 * 3600);
+
+/// What a list read from OpenD reads: a watchlist group of the user's app (3222 then 3213), or
+/// a plate's members (3205).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Remote {
+    /// A watchlist group, by name.
+    Group(String),
+    /// A plate, by code.
+    Plate(SecurityCode),
+}
 
 /// Resolutions allowed per window (OpenD: 10 per 30 s for 3222 and for 3213).
 pub const MAX_PER_WINDOW: usize = 10;
@@ -49,6 +63,18 @@ pub enum GroupError {
         /// The group asked for.
         group: String,
     },
+    /// OpenD did not return a plate's members (Qot_GetPlateSecurity failed).
+    #[error("cannot read the members of plate {plate} from OpenD: {source}")]
+    Plate {
+        /// The plate.
+        plate: SecurityCode,
+        /// What OpenD or the connection said.
+        #[source]
+        source: opend::Error,
+    },
+    /// The plate has no members.
+    #[error("plate {0} has no members in OpenD: check its code with `capflow search`")]
+    EmptyPlate(SecurityCode),
     /// [`GroupResolver::resolve`] got no result back (cannot happen for one group asked).
     #[error("no group asked for")]
     NoneAsked,
@@ -145,6 +171,8 @@ impl WindowLog {
 pub struct GroupResolver {
     groups_log: WindowLog,
     securities_log: WindowLog,
+    plates_log: WindowLog,
+    plates: std::collections::HashMap<SecurityCode, (Instant, Vec<SecurityInfo>)>,
 }
 
 impl GroupResolver {
@@ -193,6 +221,64 @@ impl GroupResolver {
     }
 }
 
+impl GroupResolver {
+    /// A plate's members (3205, within its own 10 per [`WINDOW`]), read again after
+    /// [`PLATE_REFRESH`]; a failed read keeps nothing.
+    pub async fn resolve_plate<G: Gateway>(
+        &mut self,
+        gw: &G,
+        plate: &SecurityCode,
+    ) -> Result<Vec<SecurityInfo>, GroupError> {
+        if let Some((at, list)) = self.plates.get(plate)
+            && at.elapsed() < PLATE_REFRESH
+        {
+            return Ok(list.clone());
+        }
+        self.plates_log.acquire().await;
+        let list = gw
+            .plate_securities(plate)
+            .await
+            .map_err(|source| GroupError::Plate {
+                plate: plate.clone(),
+                source,
+            })?;
+        if list.is_empty() {
+            return Err(GroupError::EmptyPlate(plate.clone()));
+        }
+        self.plates
+            .insert(plate.clone(), (Instant::now(), list.clone()));
+        Ok(list)
+    }
+
+    /// Every list of `lists`, in order: the groups as [`GroupResolver::resolve_all`] reads
+    /// them, the plates as [`GroupResolver::resolve_plate`].
+    pub async fn resolve_remote<G: Gateway>(
+        &mut self,
+        gw: &G,
+        lists: &[Remote],
+    ) -> Vec<Result<Vec<SecurityInfo>, GroupError>> {
+        let groups: Vec<&str> = lists
+            .iter()
+            .filter_map(|l| match l {
+                Remote::Group(g) => Some(g.as_str()),
+                Remote::Plate(_) => None,
+            })
+            .collect();
+        let mut groups = self.resolve_all(gw, &groups).await.into_iter();
+        let mut out = Vec::with_capacity(lists.len());
+        for l in lists {
+            out.push(match l {
+                Remote::Group(_) => groups.next().unwrap_or(Err(GroupError::NoneAsked)),
+                Remote::Plate(p) => self.resolve_plate(gw, p).await,
+            });
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod plate_tests;
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -236,6 +322,26 @@ mod tests {
             no()
         }
         async fn market_snapshots(&self, _: &[SecurityCode]) -> Result<Vec<Snapshot>> {
+            no()
+        }
+        async fn market_listing(
+            &self,
+            _: crate::flow::Market,
+            _: SecurityKind,
+        ) -> Result<Vec<SecurityInfo>> {
+            no()
+        }
+        async fn search_quote(&self, _: &str, _: u32) -> Result<Vec<crate::opend::SearchQuote>> {
+            no()
+        }
+        async fn plate_set(
+            &self,
+            _: crate::flow::Market,
+            _: crate::opend::PlateSetType,
+        ) -> Result<Vec<crate::opend::PlateInfo>> {
+            no()
+        }
+        async fn plate_securities(&self, _: &SecurityCode) -> Result<Vec<SecurityInfo>> {
             no()
         }
         async fn user_groups(&self) -> Result<Vec<UserGroup>> {

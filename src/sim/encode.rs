@@ -16,7 +16,7 @@ use crate::flow::{CapitalFlow, Distribution, Market, Schedule, SecurityCode};
 use crate::wire::pb::{self, qot_common};
 
 /// The listing date every simulated security reports (Tencent's, 2004-06-16).
-const LIST_DATE: &str = "2004-06-16";
+pub const LIST_DATE: &str = "2004-06-16";
 /// [`LIST_DATE`] at 00:00 UTC+8, in Unix seconds.
 const LIST_TIMESTAMP: f64 = 1_087_315_200.0;
 

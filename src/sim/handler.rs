@@ -3,7 +3,8 @@
 //! bodies, unknown codes, indices and bad dates get retType -1 with an OpenD-like message.
 //!
 //! [`handle`] checks the format, InitConnect and the rate limits, then `dispatch` routes to one
-//! function per protocol (1001, 1002, 1004, 1005, 3202, 3203, 3211, 3212, 3213, 3222). Those decide
+//! function per protocol (1001, 1002, 1004, 1005, 3202, 3203, 3211, 3212, 3213, 3222; 3204, 3205
+//! and 3262 in [`search`](super::search)). Those decide
 //! *what* to answer from the [`model`](super::model) and [`universe`](mod@super::universe); the
 //! payloads of flows, listings and quotes are laid out by [`encode`]. It must not do IO, read a
 //! clock (market time `now` and tokio time `at` come in), or borrow the client's `opend` mapping.
@@ -15,6 +16,7 @@ use tokio::time::Instant;
 use super::encode;
 use super::limits::Limits;
 use super::model::{HISTORY_DAYS, Model, unix_millis_secs, unix_secs};
+use super::search;
 use super::universe::{Listing, lookup, universe, user_groups};
 use super::user_info;
 use crate::flow::{Market, MarketState, Period, Phase, Schedule, SecurityCode};
@@ -33,7 +35,7 @@ pub const LOGIN_USER_ID: u64 = 10_000_001;
 /// The default keepAliveInterval sent in InitConnect, in seconds (the SDK pings every 0.8 × this).
 pub const KEEP_ALIVE_INTERVAL: u16 = crate::server::DEFAULT_KEEP_ALIVE_SECS;
 /// The protocols the simulator answers (every other ID gets a "not supported" error reply).
-pub const PROTOCOLS: [u32; 10] = [
+pub const PROTOCOLS: [u32; 13] = [
     proto_id::INIT_CONNECT,
     proto_id::GET_GLOBAL_STATE,
     proto_id::KEEP_ALIVE,
@@ -44,6 +46,9 @@ pub const PROTOCOLS: [u32; 10] = [
     proto_id::QOT_GET_CAPITAL_DISTRIBUTION,
     proto_id::QOT_GET_USER_SECURITY,
     proto_id::QOT_GET_USER_SECURITY_GROUP,
+    proto_id::QOT_GET_SEARCH_QUOTE,
+    proto_id::QOT_GET_PLATE_SET,
+    proto_id::QOT_GET_PLATE_SECURITY,
 ];
 /// Most codes in one 3202/3203 request.
 pub const MAX_CODES: usize = 400;
@@ -147,6 +152,18 @@ fn dispatch(model: Model, conn: &mut Conn, p: &Packet, now: DateTime<Utc>) -> Re
         proto_id::QOT_GET_SECURITY_SNAPSHOT => security_snapshot(model, p, now),
         proto_id::QOT_GET_USER_SECURITY_GROUP => user_security_group(p),
         proto_id::QOT_GET_USER_SECURITY => user_security(p),
+        proto_id::QOT_GET_SEARCH_QUOTE => {
+            let c = decode::<pb::qot_get_search_quote::Request>(p)?.c2s;
+            ok!(qot_get_search_quote, search::search_quote(&c)?)
+        }
+        proto_id::QOT_GET_PLATE_SET => {
+            let c = decode::<pb::qot_get_plate_set::Request>(p)?.c2s;
+            ok!(qot_get_plate_set, search::plate_set(&c)?)
+        }
+        proto_id::QOT_GET_PLATE_SECURITY => {
+            let c = decode::<pb::qot_get_plate_security::Request>(p)?.c2s;
+            ok!(qot_get_plate_security, search::plate_security(&c)?)
+        }
         other => Err(format!(
             "protocol {other} ({}) is not supported by capflow sim",
             proto_id::name(other)

@@ -10,7 +10,7 @@ use tokio::time::Instant;
 use crate::wire::proto_id;
 
 /// The documented limits: (proto ID, max requests, per window).
-pub const LIMITS: [(u32, usize, Duration); 5] = [
+pub const LIMITS: [(u32, usize, Duration); 8] = [
     (proto_id::QOT_GET_CAPITAL_FLOW, 30, Duration::from_secs(30)),
     (
         proto_id::QOT_GET_CAPITAL_DISTRIBUTION,
@@ -26,6 +26,13 @@ pub const LIMITS: [(u32, usize, Duration); 5] = [
     (
         proto_id::QOT_GET_SECURITY_SNAPSHOT,
         60,
+        Duration::from_secs(30),
+    ),
+    (proto_id::QOT_GET_SEARCH_QUOTE, 10, Duration::from_secs(30)),
+    (proto_id::QOT_GET_PLATE_SET, 10, Duration::from_secs(30)),
+    (
+        proto_id::QOT_GET_PLATE_SECURITY,
+        10,
         Duration::from_secs(30),
     ),
 ];

@@ -1,4 +1,5 @@
-//! The side task: reads the OpenD watchlist groups (at start, then every [`GROUP_REFRESH`],
+//! The side task: reads the OpenD watchlist groups and plate lists' members (at start, then
+//! every [`GROUP_REFRESH`]; a plate's members are kept a day,
 //! within OpenD's 10-per-30-s limit) and learns OpenD's clock, on a short connection of its own,
 //! apart from the poller's; what it reads comes back to the app as actions.
 
@@ -12,7 +13,7 @@ use crate::app::Action;
 use crate::clock::ServerClock;
 use crate::flow::SecurityCode;
 use crate::opend::{Connector, Gateway, OpenDConnector};
-use crate::poller::groups::GroupResolver;
+use crate::poller::groups::{GroupResolver, Remote};
 
 /// How often OpenD watchlist groups are read again.
 const GROUP_REFRESH: Duration = Duration::from_secs(300);
@@ -25,7 +26,7 @@ const SIDE_RETRY: Duration = Duration::from_secs(15);
 /// back to the app as actions. Stops when it has nothing left to do or on cancellation.
 pub(super) async fn run_side(
     connector: OpenDConnector,
-    groups: Vec<(usize, String)>,
+    groups: Vec<(usize, Remote)>,
     server_clock: Option<Arc<ServerClock>>,
     actions: mpsc::Sender<Action>,
     token: CancellationToken,
@@ -44,8 +45,8 @@ pub(super) async fn run_side(
                         }
                         clock_known = true;
                     }
-                    let names: Vec<&str> = groups.iter().map(|(_, g)| g.as_str()).collect();
-                    let read = resolver.resolve_all(&client, &names).await;
+                    let lists: Vec<Remote> = groups.iter().map(|(_, g)| g.clone()).collect();
+                    let read = resolver.resolve_remote(&client, &lists).await;
                     client.close();
                     let codes = read
                         .into_iter()
@@ -66,7 +67,7 @@ pub(super) async fn run_side(
                 Err(e) => (
                     groups
                         .iter()
-                        .map(|(_, g)| Err(format!("cannot read OpenD group {g:?} yet: {e}")))
+                        .map(|(_, g)| Err(format!("cannot read {} yet: {e}", remote_name(g))))
                         .collect(),
                     SIDE_RETRY,
                 ),
@@ -84,5 +85,13 @@ pub(super) async fn run_side(
             () = token.cancelled() => return,
             () = tokio::time::sleep(wait) => {}
         }
+    }
+}
+
+/// "OpenD group \"Tech\"", "plate HK.BK1910".
+fn remote_name(r: &Remote) -> String {
+    match r {
+        Remote::Group(g) => format!("OpenD group {g:?}"),
+        Remote::Plate(p) => format!("plate {p}"),
     }
 }

@@ -265,6 +265,38 @@ fn opend_group_list_shows_its_error_in_place() {
 }
 
 #[test]
+fn a_plate_list_says_it_is_being_read_then_shows_its_members() {
+    let mut a = App::new(
+        vec![crate::app::Watchlist {
+            name: "HSI".into(),
+            plate: Some("HK.BK1910".parse().unwrap()),
+            ..Default::default()
+        }],
+        fixed_now(),
+    );
+    a.update(Action::Resize {
+        size: (80, 24),
+        page_rows: super::page_rows((80, 24)),
+        help: super::help::fit(&a, (80, 24)),
+    });
+    let screen = format!("{:?}", draw(&a).backend());
+    assert!(
+        screen.contains("reading the members of plate HK.BK1910"),
+        "{screen}"
+    );
+    a.update(Action::GroupRead {
+        index: 0,
+        result: Ok(vec!["HK.00700".parse().unwrap()]),
+    });
+    let screen = format!("{:?}", draw(&a).backend());
+    assert!(
+        screen.contains("HK.00700") || screen.contains("00700"),
+        "{screen}"
+    );
+    assert!(!screen.contains("reading the members"), "{screen}");
+}
+
+#[test]
 fn text_wraps_at_spaces_within_the_width() {
     use crate::ui::text::textwrap_cells;
     assert_eq!(textwrap_cells("aa bb cc", 5), ["aa bb", "cc"]);

@@ -253,13 +253,14 @@ fn title(app: &App, t: Theme) -> Line<'static> {
 }
 
 /// What an empty list says in place of its rows: why it could not be read, that its OpenD group
-/// is being read, or that it is empty.
+/// or plate is being read, or that it is empty.
 fn empty_message(app: &App, t: Theme) -> (String, Style) {
     let wl = &app.watchlists[app.active];
-    match (&wl.error, &wl.opend_group) {
-        (Some(e), _) => (e.clone(), t.error()),
-        (None, Some(g)) => (format!("reading OpenD watchlist group {g:?}…"), t.dim()),
-        (None, None) => ("this watchlist is empty".to_owned(), t.dim()),
+    match (&wl.error, &wl.opend_group, &wl.plate) {
+        (Some(e), _, _) => (e.clone(), t.error()),
+        (None, Some(g), _) => (format!("reading OpenD watchlist group {g:?}…"), t.dim()),
+        (None, None, Some(p)) => (format!("reading the members of plate {p}…"), t.dim()),
+        (None, None, None) => ("this watchlist is empty".to_owned(), t.dim()),
     }
 }
 

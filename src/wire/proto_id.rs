@@ -18,6 +18,10 @@ pub const GET_USER_INFO: u32 = 1005;
 pub const QOT_GET_STATIC_INFO: u32 = 3202;
 /// Qot_GetSecuritySnapshot: price and name.
 pub const QOT_GET_SECURITY_SNAPSHOT: u32 = 3203;
+/// Qot_GetPlateSet: a market's plates of one set type (industries, concepts).
+pub const QOT_GET_PLATE_SET: u32 = 3204;
+/// Qot_GetPlateSecurity: the members of a plate.
+pub const QOT_GET_PLATE_SECURITY: u32 = 3205;
 /// Qot_GetCapitalFlow.
 pub const QOT_GET_CAPITAL_FLOW: u32 = 3211;
 /// Qot_GetCapitalDistribution.
@@ -28,6 +32,8 @@ pub const QOT_GET_USER_SECURITY: u32 = 3213;
 pub const QOT_GET_USER_SECURITY_GROUP: u32 = 3222;
 /// Qot_GetMarketState.
 pub const QOT_GET_MARKET_STATE: u32 = 3223;
+/// Qot_GetSearchQuote: securities and plates by code or name.
+pub const QOT_GET_SEARCH_QUOTE: u32 = 3262;
 
 /// Whether capflow may send a request with this protocol ID.
 ///
@@ -64,6 +70,9 @@ pub fn name(proto_id: u32) -> &'static str {
         QOT_GET_USER_SECURITY => "Qot_GetUserSecurity",
         QOT_GET_USER_SECURITY_GROUP => "Qot_GetUserSecurityGroup",
         QOT_GET_MARKET_STATE => "Qot_GetMarketState",
+        QOT_GET_PLATE_SET => "Qot_GetPlateSet",
+        QOT_GET_PLATE_SECURITY => "Qot_GetPlateSecurity",
+        QOT_GET_SEARCH_QUOTE => "Qot_GetSearchQuote",
         2000..=2999 => "trading protocol",
         _ => "unknown protocol",
     }
@@ -83,7 +92,7 @@ mod tests {
     #[test]
     fn quote_and_system_requests_are_sendable() {
         for id in [
-            1001, 1002, 1004, 1005, 3202, 3203, 3211, 3212, 3213, 3222, 3223,
+            1001, 1002, 1004, 1005, 3202, 3203, 3204, 3205, 3211, 3212, 3213, 3222, 3223, 3262,
         ] {
             assert!(is_sendable(id), "{id}");
         }

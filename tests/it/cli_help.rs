@@ -26,6 +26,9 @@ fn help_texts() {
         ("store_info", vec!["store", "info", "--help"]),
         ("store_prune", vec!["store", "prune", "--help"]),
         ("doctor", vec!["doctor", "--help"]),
+        ("search", vec!["search", "--help"]),
+        ("watchlist", vec!["watchlist", "--help"]),
+        ("watchlist_add", vec!["watchlist", "add", "--help"]),
         ("completions", vec!["completions", "--help"]),
         ("man", vec!["man", "--help"]),
     ] {
@@ -49,6 +52,8 @@ fn usage_errors_are_one_line_exit_2() {
         vec!["export", "--period", "hourly"],
         vec!["store", "prune"],
         vec!["doctor", "--format", "xml"],
+        vec!["search", "--max", "0", "x"],
+        vec!["watchlist", "add", "HK.00700"],
         vec!["completions", "tcsh"],
     ] {
         let out = run(&args);

@@ -158,7 +158,7 @@ fn every_option_is_read() {
             let s: Vec<String> = codes.iter().map(ToString::to_string).collect();
             assert_eq!(s, ["US..DJI", "HK.800000", "US.SPY"]);
         }
-        other @ WatchlistSource::OpendGroup(_) => panic!("{other:?}"),
+        other => panic!("{other:?}"),
     }
 }
 

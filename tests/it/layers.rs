@@ -56,6 +56,8 @@ const LAYERS: &[&[&str]] = &[
         "commands::export",
         "commands::store",
         "commands::doctor",
+        "commands::search",
+        "commands::watchlist",
     ],
 ];
 
@@ -87,6 +89,8 @@ const NOT: &[(&str, &[&str])] = &[
     ("commands::export", DASHBOARD),
     ("commands::store", DASHBOARD),
     ("commands::doctor", DASHBOARD),
+    ("commands::search", DASHBOARD),
+    ("commands::watchlist", DASHBOARD),
 ];
 
 /// External crates and the modules that may use them.

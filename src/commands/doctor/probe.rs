@@ -411,7 +411,7 @@ async fn watchlists(client: &Client, config: &Config, found: &Found) -> Check {
         .iter()
         .filter_map(|w| match &w.source {
             WatchlistSource::OpendGroup(g) => Some(g.as_str()),
-            WatchlistSource::Codes(_) => None,
+            WatchlistSource::Codes(_) | WatchlistSource::Plate(_) => None,
         })
         .collect();
     for w in &config.watchlists {

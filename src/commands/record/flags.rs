@@ -10,6 +10,7 @@ use crate::commands::failure::Failure;
 use crate::config::{Config, WatchlistConfig, WatchlistSource};
 use crate::flow::SecurityCode;
 use crate::opend::Gateway;
+use crate::poller::groups::Remote;
 
 /// Checks `--budget` (1..=30); without it, the config's budget.
 pub fn check_budget(b: Option<usize>, default: usize) -> Result<usize, Failure> {
@@ -90,21 +91,22 @@ pub(super) async fn watchlist_codes<G: Gateway>(
     let lists = select_watchlists(config, &args.watchlist)?;
     let mut groups_out = Vec::new();
     let mut out: Vec<SecurityCode> = Vec::new();
-    let groups: Vec<(&str, &str)> = lists
+    let remote: Vec<Remote> = lists
         .iter()
         .filter_map(|w| match &w.source {
-            WatchlistSource::OpendGroup(g) => Some((w.name.as_str(), g.as_str())),
+            WatchlistSource::OpendGroup(g) => Some(Remote::Group(g.clone())),
+            WatchlistSource::Plate(p) => Some(Remote::Plate(p.clone())),
             WatchlistSource::Codes(_) => None,
         })
         .collect();
     let mut resolved = crate::poller::groups::GroupResolver::new()
-        .resolve_all(gateway, &groups.iter().map(|(_, g)| *g).collect::<Vec<_>>())
+        .resolve_remote(gateway, &remote)
         .await
         .into_iter();
     for w in &lists {
         let codes: Vec<SecurityCode> = match &w.source {
             WatchlistSource::Codes(c) => c.clone(),
-            WatchlistSource::OpendGroup(_) => match resolved.next() {
+            WatchlistSource::OpendGroup(_) | WatchlistSource::Plate(_) => match resolved.next() {
                 Some(Ok(infos)) => {
                     let codes: Vec<SecurityCode> = infos.into_iter().map(|i| i.code).collect();
                     groups_out.push((w.name.clone(), codes.clone()));
