@@ -4,7 +4,7 @@
 //!
 //! [`handle`] checks the format, InitConnect and the rate limits, then `dispatch` routes to one
 //! function per protocol (1001, 1002, 1004, 1005, 3202, 3203, 3211, 3212, 3213, 3222; 3204, 3205
-//! and 3262 in [`search`](super::search)). Those decide
+//! and 3262 in [`search`]). Those decide
 //! *what* to answer from the [`model`](super::model) and [`universe`](mod@super::universe); the
 //! payloads of flows, listings and quotes are laid out by [`encode`]. It must not do IO, read a
 //! clock (market time `now` and tokio time `at` come in), or borrow the client's `opend` mapping.
