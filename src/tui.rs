@@ -87,6 +87,8 @@ pub struct DashboardOptions {
     pub sparkline: crate::config::Sparkline,
     /// When a row gets the divergence mark.
     pub divergence: crate::config::Divergence,
+    /// What a flow map tile's area follows.
+    pub map_size: crate::config::MapSize,
     /// Log file (default: capflow.log in the data directory).
     pub log_file: Option<PathBuf>,
     /// The local store every fetch and alert is recorded into (the demo's own throw-away one in
@@ -209,6 +211,7 @@ fn new_app(opts: &DashboardOptions) -> App {
     app.units = opts.units;
     app.sparkline = opts.sparkline;
     app.divergence = opts.divergence;
+    app.map_size = opts.map_size;
     app.set_alert_rules(opts.alerts.clone());
     app.keymap = Keymap::from_config(&opts.keys);
     app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
@@ -342,6 +345,7 @@ mod tests {
                 size: (120, 40),
                 page_rows: crate::ui::watchlist_rows((120, 40), 100),
                 help: crate::ui::help::fit(&a, (120, 40)),
+                map: crate::ui::flowmap::map_cells((120, 40)),
             })
         );
         let mut key = KeyEvent::new(C::Char('j'), KeyModifiers::NONE);
@@ -376,7 +380,8 @@ mod tests {
         assert_eq!(press(C::Char('c'), KeyModifiers::NONE), None);
         assert_eq!(press(C::Char('j'), KeyModifiers::ALT), None);
         assert_eq!(press(C::Char('j'), KeyModifiers::SUPER), None);
-        assert_eq!(press(C::Enter, KeyModifiers::NONE), None);
+        assert_eq!(press(C::Enter, KeyModifiers::NONE), Some(Action::Open));
+        assert_eq!(press(C::Insert, KeyModifiers::NONE), None);
         assert_eq!(
             press(C::PageDown, KeyModifiers::NONE),
             Some(Action::PageDown)

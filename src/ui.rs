@@ -27,6 +27,7 @@
 pub mod alerts;
 pub mod detail;
 pub mod figures;
+pub mod flowmap;
 pub mod guide;
 pub mod header;
 pub mod help;
@@ -77,6 +78,12 @@ pub struct Areas {
     pub overview: Option<Rect>,
     /// Status bar.
     pub status: Rect,
+}
+
+/// The body of the screen in `area`: between the header and the status bar.
+pub fn body(area: Rect) -> Rect {
+    let [_, body, _] = Layout::vertical(MAIN_LAYOUT).areas(area);
+    body
 }
 
 /// Splits `area` for a watchlist of `n` rows.
@@ -157,6 +164,7 @@ pub fn resize(app: &App, size: (u16, u16)) -> crate::app::Action {
         size,
         page_rows: page_rows(size),
         help: help::fit(app, size),
+        map: flowmap::map_cells(size),
     }
 }
 
@@ -267,6 +275,23 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     // As many rows as codes (sorting them only to count them would cost a sort per frame).
     let a = areas(area, app.watchlists[app.active].codes.len());
     header::render(frame, a.header, app);
+    if app.map_shown() {
+        flowmap::render(frame, body(area), app);
+    } else {
+        render_list(frame, &a, app);
+    }
+    status::render(frame, a.status, app);
+    // The overlays, bottom first: the one on top takes the keys.
+    for o in &app.overlays {
+        match o {
+            Overlay::Alerts => alerts::render(frame, area, app),
+            Overlay::Help { .. } => help::render(frame, area, app),
+        }
+    }
+}
+
+/// The list's screen: the watchlist, the detail (or the guide) and the overview.
+fn render_list(frame: &mut Frame<'_>, a: &Areas, app: &App) {
     watchlist::render(frame, a.list, app);
     if let Some(d) = a.detail {
         // Until OpenD answers (or while it is not logged in), the detail pane says how to fix it.
@@ -280,14 +305,6 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     }
     if let Some(o) = a.overview {
         overview::render(frame, o, app);
-    }
-    status::render(frame, a.status, app);
-    // The overlays, bottom first: the one on top takes the keys.
-    for o in &app.overlays {
-        match o {
-            Overlay::Alerts => alerts::render(frame, area, app),
-            Overlay::Help { .. } => help::render(frame, area, app),
-        }
     }
 }
 
