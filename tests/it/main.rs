@@ -50,3 +50,4 @@ mod sim_server;
 mod store;
 mod test_binaries;
 mod tui_pty;
+mod tui_pty_map;
