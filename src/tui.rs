@@ -630,6 +630,15 @@ mod tests {
             last.last().map(ToString::to_string).as_deref(),
             Some("SH.601318")
         );
+        // The flow map shows every stock: the poller hears them all as visible.
+        a.update(Action::ToggleMap);
+        assert_eq!(visible_codes(&a).len(), 12);
+        // Those a tiny terminal has no cell for are not.
+        let size = (6, 6);
+        let resize = crate::ui::resize(&a, size);
+        a.update(resize);
+        let shown = visible_codes(&a);
+        assert!(!shown.is_empty() && shown.len() < 12, "{shown:?}");
     }
 
     #[tokio::test]
