@@ -116,17 +116,36 @@ pub fn tile_lines(
     } else {
         code.code.clone()
     };
-    let pct = percent_or_unknown(pct);
+    let full = percent_or_unknown(pct);
     let lines = match h {
         0 => vec![],
         1 => {
-            let both = format!("{code} {pct}");
+            let both = format!("{code} {full}");
             vec![if width(&both) <= w { both } else { code }]
         }
-        2 => vec![code, pct],
-        _ => vec![code, name.to_owned(), pct],
+        2 => vec![code, short_percent(pct, w)],
+        _ => vec![code, name.to_owned(), short_percent(pct, w)],
     };
     lines.into_iter().map(|l| ellipsis(&l, w)).collect()
+}
+
+/// A Net % in `w` cells: with two decimals ("+0.41%"), else rounded to one ("+0.4%") or none
+/// ("+0%") when that fits, else the two decimals (cut with `…` by the caller).
+fn short_percent(pct: Option<f64>, w: usize) -> String {
+    let full = percent_or_unknown(pct);
+    let Some(p) = pct.filter(|p| p.is_finite() && p.abs() < 999.5) else {
+        return full;
+    };
+    let sign = if p < 0.0 { "-" } else { "+" };
+    let a = p.abs();
+    [
+        full.clone(),
+        format!("{sign}{a:.1}%"),
+        format!("{sign}{a:.0}%"),
+    ]
+    .into_iter()
+    .find(|s| width(s) <= w)
+    .unwrap_or(full)
 }
 
 /// Draws one tile at `t` (screen cells): its colour, a cell of gap at its right and bottom
@@ -137,7 +156,7 @@ fn draw_tile(buf: &mut Buffer, t: Tile, app: &App, code: &SecurityCode, selected
     }
     let theme = Theme::of(app);
     let pct = app.data(code).and_then(StockData::net_pct);
-    let w = if t.w >= 4 { t.w - 1 } else { t.w };
+    let w = if t.w >= 3 { t.w - 1 } else { t.w };
     let h = if t.h >= 3 { t.h - 1 } else { t.h };
     let mut style = match shade(pct, app.colors, app.no_color) {
         Some(bg) => Style::default().bg(bg).fg(Color::White),

@@ -160,6 +160,10 @@ fn tile_text_is_cut_to_the_tile() {
     assert_eq!(lines(false, 20, 3), ["00700", "Tencent Holdings", "+3.21%"]);
     assert_eq!(lines(false, 8, 3), ["00700", "Tencent…", "+3.21%"]);
     assert_eq!(lines(false, 20, 2), ["00700", "+3.21%"]);
+    // A narrow tile rounds the percentage before it cuts it.
+    assert_eq!(lines(false, 5, 3), ["00700", "Tenc…", "+3.2%"]);
+    assert_eq!(lines(false, 3, 2), ["00…", "+3%"]);
+    assert_eq!(lines(false, 2, 2), ["0…", "+…"]);
     assert_eq!(lines(false, 20, 1), ["00700 +3.21%"]);
     assert_eq!(lines(false, 4, 1), ["007…"]);
     assert_eq!(lines(true, 4, 1), ["+00…"]);
@@ -180,4 +184,22 @@ fn five_hundred_stocks_and_every_size_from_80x24_to_300x100_draw() {
         a.update(Action::Down);
         let _ = draw(&a);
     }
+}
+
+/// 60 stocks at 80×24: small tiles keep their colour and as much of the code as fits; a
+/// rounded percentage where the two decimals do not fit.
+#[test]
+fn small_tiles_snapshot() {
+    let mut a = fixture::app(60, fixed_now(), (80, 24));
+    let resize = crate::ui::resize(&a, (80, 24));
+    a.update(resize);
+    a.update(Action::ToggleMap);
+    let t = draw(&a);
+    let buf = t.backend().buffer();
+    // Every stock has a tile with a colour at its top left.
+    for (i, _) in a.rows().iter().enumerate() {
+        let (x, y) = tile_cell(&a, i);
+        assert_ne!(buf[(x, y)].bg, Color::Reset, "row {i}");
+    }
+    insta::assert_snapshot!("flow_map_60_stocks_80x24", t.backend());
 }
