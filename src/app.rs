@@ -10,8 +10,8 @@
 //! (`action.rs`), what is known of one stock (`stock.rs`: [`StockData`]), the watchlists and
 //! their order (`watchlist.rs`), `update` and its handler per family of actions (`update.rs`),
 //! poller events folded into the state (`poll.rs`), the alerts, keys and store views
-//! ([`alerts`], [`keymap`], [`recorded`]), the markets' states ([`market`]) and a key's answer
-//! on the status bar ([`note`]).
+//! ([`alerts`], [`keymap`], [`recorded`]), the markets' states ([`market`]), a key's answer
+//! on the status bar ([`note`]) and the flow map screen and its moves ([`flowmap`]).
 //!
 //! [`PollEvent`]: crate::poller::PollEvent
 

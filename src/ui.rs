@@ -18,6 +18,7 @@
 //! place of its split panel (folded to a table of figures when the detail is short).
 //! Below 6 rows for the detail it is hidden: list and status stay. Until OpenD answers (or while
 //! it is not logged in) the detail pane shows [`guide`]: what OpenD is and how to fix the setup.
+//! While the flow map is up ([`flowmap`]), it takes the whole body between header and status bar.
 //!
 //! One file per panel; what several panels share sits here (counts as cells, overlay boxes, times
 //! placeable in a market's zone and its label) or in a file of its own ([`text`]: cell widths,
