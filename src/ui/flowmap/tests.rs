@@ -169,6 +169,10 @@ fn tile_text_is_cut_to_the_tile() {
     assert_eq!(lines(true, 4, 1), ["+00…"]);
     assert_eq!(lines(true, 20, 1), ["+00700 +3.21%"]);
     assert!(lines(false, 0, 0).is_empty());
+    // A name from OpenD with escapes and controls draws only what the buffer draws, cut to fit.
+    let evil = tile_lines(&code, "\u{1b}[2J\u{7}腾讯控股", Some(1.0), false, 6, 3);
+    assert_eq!(evil[1], "[2J腾…");
+    assert!(evil.iter().all(|l| crate::ui::text::width(l) <= 6));
     let none = tile_lines(&code, "…", None, true, 10, 3);
     assert_eq!(none, ["–00700", "…", "–"]);
 }
