@@ -8,7 +8,7 @@
 #   - the dashboard watching 60 HK stocks while trading, as the demo and against an external sim
 #     (scripts/measure-dashboard.sh);
 #   - `capflow record --demo` of 60 HK stocks at the same fixed clock: its final line, CPU, RSS;
-#   - the benches: decode, render, store, the simulator's history (criterion; their median);
+#   - the benches: decode, render, the flow map, store, the simulator's history (criterion; their median);
 #   - the simulator's request rate (examples/sim_throughput.rs).
 # Usage: scripts/perf.sh [--quick]
 # --quick (what CI runs, a few minutes with the build): short windows (dashboard 20 s, record
@@ -156,6 +156,9 @@ row "Render the whole dashboard, 60 stocks at 200×60" "\`cargo bench --bench re
 bench store 'store/(insert_300_stocks_one_day|read_one_stock_day)$'
 row "Store: insert a 300-stock HK day / read a stock-day" "\`cargo bench --bench store\`" \
   "**$(median "$work/store.out" store/insert_300_stocks_one_day) / $(median "$work/store.out" store/read_one_stock_day)**"
+bench flowmap '^(treemap_layout_300_tiles_200x56|flow_map_redraw_200x60/(60|300)_stocks)$'
+row "Flow map: lay out 300 tiles / redraw the map at 200×60, 60 stocks (300 stocks)" "\`cargo bench --bench flowmap\`" \
+  "**$(median "$work/flowmap.out" treemap_layout_300_tiles_200x56) / $(median "$work/flowmap.out" flow_map_redraw_200x60/60_stocks)** ($(median "$work/flowmap.out" flow_map_redraw_200x60/300_stocks))"
 bench sim_history 'sim_capital_flow_2026_11_25/(day|week|month)$'
 row "The simulator answering a year of DAY / WEEK / MONTH rows (HK.00700, 2026-11-25 10:15:30 HKT)" "\`cargo bench --bench sim_history\`" \
   "**$(median "$work/sim_history.out" sim_capital_flow_2026_11_25/day) / $(median "$work/sim_history.out" sim_capital_flow_2026_11_25/week) / $(median "$work/sim_history.out" sim_capital_flow_2026_11_25/month)**"

@@ -10,8 +10,8 @@
 //! (`action.rs`), what is known of one stock (`stock.rs`: [`StockData`]), the watchlists and
 //! their order (`watchlist.rs`), `update` and its handler per family of actions (`update.rs`),
 //! poller events folded into the state (`poll.rs`), the alerts, keys and store views
-//! ([`alerts`], [`keymap`], [`recorded`]), the markets' states ([`market`]) and a key's answer
-//! on the status bar ([`note`]).
+//! ([`alerts`], [`keymap`], [`recorded`]), the markets' states ([`market`]), a key's answer
+//! on the status bar ([`note`]) and the flow map screen and its moves ([`flowmap`]).
 //!
 //! [`PollEvent`]: crate::poller::PollEvent
 
@@ -19,6 +19,7 @@ mod action;
 pub mod alerts;
 #[cfg(any(test, feature = "test-util"))]
 pub mod fixture;
+pub mod flowmap;
 pub mod keymap;
 pub mod market;
 pub mod note;
@@ -30,6 +31,7 @@ mod update;
 mod watchlist;
 
 pub use action::Action;
+pub use flowmap::Screen;
 pub use overlay::{HelpFit, Overlay};
 pub use stock::{Source, StockData, StockError, Totals};
 pub use watchlist::{SortMode, Watchlist};
@@ -38,7 +40,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{Colors, Divergence, Sparkline};
+use crate::config::{Colors, Divergence, MapSize, Sparkline};
 use crate::flow::{Period, SecurityCode, Units};
 use crate::poller::{PollCommand, PollStatus};
 use recorded::{Recorded, StoreRequest, StoreState};
@@ -89,6 +91,12 @@ pub struct App {
     pub sparkline: Sparkline,
     /// When a row gets the divergence mark (`[ui] divergence_*`).
     pub divergence: Divergence,
+    /// What a flow map tile's area follows (`[ui] map_size`).
+    pub map_size: MapSize,
+    /// The list, the flow map, or the list opened on a tile of the map ([`flowmap`]).
+    pub screen: Screen,
+    /// Columns and rows of the flow map's tiles, from the last [`Action::Resize`].
+    map_cells: (u16, u16),
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     /// Set by [`Action::Quit`].
@@ -158,6 +166,9 @@ impl App {
             units: Units::Western,
             sparkline: Sparkline::default(),
             divergence: Divergence::default(),
+            map_size: MapSize::default(),
+            screen: Screen::List,
+            map_cells: (80, 20),
             size: (80, 24),
             quit: false,
             store: StoreState::Unknown,

@@ -111,6 +111,18 @@ pub struct UiConfig {
     pub sparkline: Sparkline,
     /// When a row gets the divergence mark.
     pub divergence: Divergence,
+    /// What a flow map tile's area follows.
+    pub map_size: MapSize,
+}
+
+/// `[ui] map_size`: what a tile's area follows in the flow map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MapSize {
+    /// Today's turnover (a stock without a quote yet gets a small grey tile).
+    #[default]
+    Turnover,
+    /// Every stock the same.
+    Equal,
 }
 
 /// `[ui] sparkline`: what the watchlist's per-minute sparkline shows.

@@ -17,6 +17,7 @@ pub mod security;
 pub mod series;
 pub mod session;
 pub mod text;
+pub mod treemap;
 pub mod units;
 
 pub use alert::{Alert, AlertKind};

@@ -35,6 +35,8 @@ pub enum KeyCode {
     BackTab,
     /// Escape.
     Esc,
+    /// Enter (Return).
+    Enter,
 }
 
 /// A key press with the modifiers that tell bindings apart. Shift is not one of them: characters
@@ -50,7 +52,7 @@ pub struct Key {
 }
 
 /// The keys a config names by a word, with those words ("PgUp", "Shift-Tab", "Space").
-pub const NAMED: [(&str, KeyCode); 12] = [
+pub const NAMED: [(&str, KeyCode); 13] = [
     ("Up", KeyCode::Up),
     ("Down", KeyCode::Down),
     ("Left", KeyCode::Left),
@@ -62,6 +64,7 @@ pub const NAMED: [(&str, KeyCode); 12] = [
     ("Tab", KeyCode::Tab),
     ("Shift-Tab", KeyCode::BackTab),
     ("Esc", KeyCode::Esc),
+    ("Enter", KeyCode::Enter),
     ("Space", KeyCode::Char(' ')),
 ];
 
@@ -155,6 +158,7 @@ mod tests {
             ("Alt-x", "Alt-x"),
             ("Space", "Space"),
             ("Esc", "Esc"),
+            ("Enter", "Enter"),
         ] {
             let k = Key::parse(text).unwrap_or_else(|| panic!("{text}"));
             assert_eq!(k.to_string(), shown, "{text}");

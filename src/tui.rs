@@ -88,6 +88,8 @@ pub struct DashboardOptions {
     pub sparkline: crate::config::Sparkline,
     /// When a row gets the divergence mark.
     pub divergence: crate::config::Divergence,
+    /// What a flow map tile's area follows.
+    pub map_size: crate::config::MapSize,
     /// Log file (default: capflow.log in the data directory).
     pub log_file: Option<PathBuf>,
     /// The local store every fetch and alert is recorded into (the demo's own throw-away one in
@@ -210,6 +212,7 @@ fn new_app(opts: &DashboardOptions) -> App {
     app.units = opts.units;
     app.sparkline = opts.sparkline;
     app.divergence = opts.divergence;
+    app.map_size = opts.map_size;
     app.set_alert_rules(opts.alerts.clone());
     app.keymap = Keymap::from_config(&opts.keys);
     app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
@@ -348,6 +351,7 @@ mod tests {
                 size: (120, 40),
                 page_rows: crate::ui::watchlist_rows((120, 40), 100),
                 help: crate::ui::help::fit(&a, (120, 40)),
+                map: crate::ui::flowmap::map_cells((120, 40)),
             })
         );
         let mut key = KeyEvent::new(C::Char('j'), KeyModifiers::NONE);
@@ -382,7 +386,8 @@ mod tests {
         assert_eq!(press(C::Char('c'), KeyModifiers::NONE), None);
         assert_eq!(press(C::Char('j'), KeyModifiers::ALT), None);
         assert_eq!(press(C::Char('j'), KeyModifiers::SUPER), None);
-        assert_eq!(press(C::Enter, KeyModifiers::NONE), None);
+        assert_eq!(press(C::Enter, KeyModifiers::NONE), Some(Action::Open));
+        assert_eq!(press(C::Insert, KeyModifiers::NONE), None);
         assert_eq!(
             press(C::PageDown, KeyModifiers::NONE),
             Some(Action::PageDown)
@@ -631,6 +636,15 @@ mod tests {
             last.last().map(ToString::to_string).as_deref(),
             Some("SH.601318")
         );
+        // The flow map shows every stock: the poller hears them all as visible.
+        a.update(Action::ToggleMap);
+        assert_eq!(visible_codes(&a).len(), 12);
+        // Those a tiny terminal has no cell for are not.
+        let size = (6, 6);
+        let resize = crate::ui::resize(&a, size);
+        a.update(resize);
+        let shown = visible_codes(&a);
+        assert!(!shown.is_empty() && shown.len() < 12, "{shown:?}");
     }
 
     #[tokio::test]

@@ -18,6 +18,7 @@
 //! place of its split panel (folded to a table of figures when the detail is short).
 //! Below 6 rows for the detail it is hidden: list and status stay. Until OpenD answers (or while
 //! it is not logged in) the detail pane shows [`guide`]: what OpenD is and how to fix the setup.
+//! While the flow map is up ([`flowmap`]), it takes the whole body between header and status bar.
 //!
 //! One file per panel; what several panels share sits here (counts as cells, overlay boxes, times
 //! placeable in a market's zone and its label) or in a file of its own ([`text`]: cell widths,
@@ -27,6 +28,7 @@
 pub mod alerts;
 pub mod detail;
 pub mod figures;
+pub mod flowmap;
 pub mod guide;
 pub mod header;
 pub mod help;
@@ -77,6 +79,12 @@ pub struct Areas {
     pub overview: Option<Rect>,
     /// Status bar.
     pub status: Rect,
+}
+
+/// The body of the screen in `area`: between the header and the status bar.
+pub fn body(area: Rect) -> Rect {
+    let [_, body, _] = Layout::vertical(MAIN_LAYOUT).areas(area);
+    body
 }
 
 /// Splits `area` for a watchlist of `n` rows.
@@ -157,6 +165,7 @@ pub fn resize(app: &App, size: (u16, u16)) -> crate::app::Action {
         size,
         page_rows: page_rows(size),
         help: help::fit(app, size),
+        map: flowmap::map_cells(size),
     }
 }
 
@@ -267,6 +276,23 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     // As many rows as codes (sorting them only to count them would cost a sort per frame).
     let a = areas(area, app.watchlists[app.active].codes.len());
     header::render(frame, a.header, app);
+    if app.map_shown() {
+        flowmap::render(frame, body(area), app);
+    } else {
+        render_list(frame, &a, app);
+    }
+    status::render(frame, a.status, app);
+    // The overlays, bottom first: the one on top takes the keys.
+    for o in &app.overlays {
+        match o {
+            Overlay::Alerts => alerts::render(frame, area, app),
+            Overlay::Help { .. } => help::render(frame, area, app),
+        }
+    }
+}
+
+/// The list's screen: the watchlist, the detail (or the guide) and the overview.
+fn render_list(frame: &mut Frame<'_>, a: &Areas, app: &App) {
     watchlist::render(frame, a.list, app);
     if let Some(d) = a.detail {
         // Until OpenD answers (or while it is not logged in), the detail pane says how to fix it.
@@ -280,14 +306,6 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     }
     if let Some(o) = a.overview {
         overview::render(frame, o, app);
-    }
-    status::render(frame, a.status, app);
-    // The overlays, bottom first: the one on top takes the keys.
-    for o in &app.overlays {
-        match o {
-            Overlay::Alerts => alerts::render(frame, area, app),
-            Overlay::Help { .. } => help::render(frame, area, app),
-        }
     }
 }
 

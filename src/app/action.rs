@@ -21,6 +21,8 @@ pub enum Action {
         page_rows: u16,
         /// How the help fits at this size (how far it scrolls).
         help: super::overlay::HelpFit,
+        /// Columns and rows of the flow map's tiles at this size (where its arrows move).
+        map: (u16, u16),
     },
     /// Select the previous stock.
     Up,
@@ -52,6 +54,11 @@ pub enum Action {
     ReverseSort,
     /// Refresh the focused stock now.
     Refresh,
+    /// Show the current list as a flow map, or go back to the list (`f`, `5`).
+    ToggleMap,
+    /// Enter: open the intraday detail (in the flow map, of the selected tile; Esc then goes
+    /// back to the map).
+    Open,
     /// Show or hide the help overlay.
     ToggleHelp,
     /// Open or close the day's alert log.
@@ -59,7 +66,8 @@ pub enum Action {
     /// Leave the dashboard (q, Ctrl-C, a signal), whatever overlay is open.
     Quit,
     /// Esc: close the topmost overlay; without one, leave a recorded day for today's live
-    /// view; otherwise nothing. Never quits.
+    /// view, else leave the flow map (or go back to it from a tile's detail opened there);
+    /// otherwise nothing. Never quits.
     Back,
     /// Something the poller reported.
     Poll(PollEvent),

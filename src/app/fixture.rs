@@ -362,6 +362,8 @@ pub fn app(n: usize, now: DateTime<Utc>, size: (u16, u16)) -> App {
         size,
         page_rows: page_rows(size),
         help: super::HelpFit::default(),
+        // The ui's: the screen less header, status bar, the map's title and legend.
+        map: (size.0, size.1.saturating_sub(4)),
     });
     app.update(Action::Tick(now));
     let infos = list

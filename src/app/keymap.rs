@@ -67,6 +67,9 @@ impl Default for Keymap {
             b(c('3'), Action::View(Period::Week), "3", "weekly history"),
             b(c('m'), Action::View(Period::Month), "m", "monthly history"),
             b(c('4'), Action::View(Period::Month), "4", "monthly history"),
+            b(c('f'), Action::ToggleMap, "f", FLOW_MAP),
+            b(c('5'), Action::ToggleMap, "5", FLOW_MAP),
+            b(KeyCode::Enter, Action::Open, "Enter", OPEN),
             b(Left, Action::ScrollLeft, "←", "history: older"),
             b(c('h'), Action::ScrollLeft, "h", "history: older"),
             b(Right, Action::ScrollRight, "→", "history: newer"),
@@ -91,9 +94,14 @@ impl Default for Keymap {
     }
 }
 
-/// How help describes Esc (`back`): it closes the overlay on top, else leaves a recorded day;
-/// it never quits.
-const BACK: &str = "close overlay / recorded day";
+/// How help describes Esc (`back`): it closes the overlay on top, else leaves a recorded day,
+/// else goes back to (or leaves) the flow map; it never quits.
+const BACK: &str = "close overlay / day / map";
+
+/// How help describes `f` (`flow_map`).
+const FLOW_MAP: &str = "flow map / back to list";
+/// How help describes Enter (`open`).
+const OPEN: &str = "open intraday detail";
 
 /// What a `[keys]` action name does, and how help describes it.
 fn action_of(name: &str) -> Option<(Action, &'static str)> {
@@ -110,6 +118,8 @@ fn action_of(name: &str) -> Option<(Action, &'static str)> {
         "day" => (Action::View(Period::Day), "daily history"),
         "week" => (Action::View(Period::Week), "weekly history"),
         "month" => (Action::View(Period::Month), "monthly history"),
+        "flow_map" => (Action::ToggleMap, FLOW_MAP),
+        "open" => (Action::Open, OPEN),
         "older" => (Action::ScrollLeft, "history: older"),
         "newer" => (Action::ScrollRight, "history: newer"),
         "previous_day" => (Action::PrevDay, "previous recorded day"),

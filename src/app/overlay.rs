@@ -68,6 +68,8 @@ impl Action {
                 | Action::Refresh
                 | Action::ToggleHelp
                 | Action::ToggleAlerts
+                | Action::ToggleMap
+                | Action::Open
                 | Action::Quit
                 | Action::Back
                 | Action::PrevDay
@@ -151,8 +153,12 @@ impl App {
         }
     }
 
-    /// Esc without an overlay: a recorded day goes back to today's live view; otherwise nothing.
+    /// Esc without an overlay: a recorded day goes back to today's live view; else a tile's
+    /// detail opened from the flow map goes back to the map; otherwise nothing.
     pub(super) fn back(&mut self) {
+        if self.recorded.is_none() && self.from_map() {
+            self.screen = super::Screen::Map;
+        }
         self.recorded = None;
         self.steps = None;
     }
@@ -190,6 +196,7 @@ mod tests {
                 lines,
                 shown: size.1 - 2,
             },
+            map: (size.0, size.1 - 4),
         });
         a
     }
@@ -269,6 +276,7 @@ mod tests {
                 lines: 30,
                 shown: 30,
             },
+            map: (160, 44),
         });
         assert_eq!(a.help_scroll(), 0);
         // Closed and opened again: from the top.

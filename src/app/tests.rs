@@ -297,6 +297,7 @@ fn tick_resize_and_poll_events() {
         size: (120, 40),
         page_rows: 30,
         help: crate::app::HelpFit::default(),
+        map: (120, 36),
     });
     assert_eq!(a.size, (120, 40));
     assert_eq!(a.page(), 30);

@@ -18,7 +18,26 @@ impl App {
         let before = self.focused().cloned();
         // Whether the action may have moved the focus, which the app then follows. The other
         // families keep the focused stock themselves (or leave it to the next action).
-        let follow = match action {
+        let follow = if self.map_takes(&action) {
+            true
+        } else {
+            self.on_family(action, before.as_ref())
+        };
+        if follow && self.focused() != before.as_ref() {
+            self.history_back = 0;
+            self.recorded = None;
+            self.steps = None;
+            self.outbox
+                .push(PollCommand::Focus(self.focused().cloned()));
+            self.ask_history();
+        }
+        None
+    }
+
+    /// Hands the action to the handler of its family; returns whether the app should follow
+    /// the focus after it.
+    fn on_family(&mut self, action: Action, before: Option<&SecurityCode>) -> bool {
+        match action {
             Action::Tick(_)
             | Action::Resize { .. }
             | Action::ToggleHelp
@@ -38,8 +57,13 @@ impl App {
                 self.on_move(&action);
                 true
             }
-            Action::View(_) | Action::ScrollLeft | Action::ScrollRight | Action::Refresh => {
-                self.on_view(&action, before.as_ref());
+            Action::View(_)
+            | Action::ScrollLeft
+            | Action::ScrollRight
+            | Action::Refresh
+            | Action::ToggleMap
+            | Action::Open => {
+                self.on_view(&action, before);
                 true
             }
             Action::NextWatchlist
@@ -47,7 +71,7 @@ impl App {
             | Action::CycleSort
             | Action::ReverseSort
             | Action::GroupRead { .. } => {
-                self.on_lists(action, before.as_ref());
+                self.on_lists(action, before);
                 false
             }
             Action::PrevDay
@@ -60,19 +84,10 @@ impl App {
                 false
             }
             Action::Poll(event) => {
-                self.on_poll(event, before.as_ref());
+                self.on_poll(event, before);
                 false
             }
-        };
-        if follow && self.focused() != before.as_ref() {
-            self.history_back = 0;
-            self.recorded = None;
-            self.steps = None;
-            self.outbox
-                .push(PollCommand::Focus(self.focused().cloned()));
-            self.ask_history();
         }
-        None
     }
 
     /// The tick, the terminal's size, the overlays and leaving.
@@ -86,8 +101,10 @@ impl App {
                 size,
                 page_rows,
                 help,
+                map,
             } => {
                 self.size = size;
+                self.map_cells = map;
                 self.page_rows = page_rows;
                 self.help_fit = help;
                 // A narrower terminal wraps the help into more lines, a wider one into fewer.
@@ -127,6 +144,12 @@ impl App {
 
     /// The detail view: its period, the history cursor, a refresh of what it shows.
     fn on_view(&mut self, action: &Action, before: Option<&SecurityCode>) {
+        // Enter on the list: the focused stock's intraday detail.
+        let action = if *action == Action::Open {
+            &Action::View(Period::Intraday)
+        } else {
+            action
+        };
         match *action {
             Action::View(p) => {
                 self.view = p;

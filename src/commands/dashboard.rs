@@ -82,6 +82,7 @@ pub async fn run(args: DashboardArgs) -> Result<(), Failure> {
         units: cfg.ui.units,
         sparkline: cfg.ui.sparkline,
         divergence: cfg.ui.divergence,
+        map_size: cfg.ui.map_size,
         log_file: args.log_file,
         store,
         // The demo shows alerts within a minute: its own rules unless the config has some.

@@ -68,6 +68,8 @@ pub struct UiFile {
     pub units: Option<Spanned<String>>,
     /// "recent" or "session".
     pub sparkline: Option<Spanned<String>>,
+    /// "turnover" or "equal".
+    pub map_size: Option<Spanned<String>>,
     /// A percentage (integer or float), checked by `validate`.
     pub divergence_change_pct: Option<Spanned<toml::Value>>,
     /// A percentage (integer or float), checked by `validate`.

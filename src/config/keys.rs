@@ -29,6 +29,8 @@ pub const DEFAULTS: &[(&str, &[&str])] = &[
     ("day", &["d", "2"]),
     ("week", &["w", "3"]),
     ("month", &["m", "4"]),
+    ("flow_map", &["f", "5"]),
+    ("open", &["Enter"]),
     ("older", &["Left", "h"]),
     ("newer", &["Right", "l"]),
     ("previous_day", &["["]),

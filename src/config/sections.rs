@@ -12,7 +12,7 @@ use super::paths::{check_key_file, check_store_path};
 use super::report::Report;
 use super::{
     Brand, Colors, Config, MAX_BUDGET, MAX_DISTRIBUTION_BUDGET, MAX_DIVERGENCE_PCT, MAX_KEEP_DAYS,
-    MAX_SNAPSHOT_BUDGET, Sparkline,
+    MAX_SNAPSHOT_BUDGET, MapSize, Sparkline,
 };
 use crate::flow::Units;
 
@@ -140,6 +140,18 @@ pub(super) fn ui_section(ui: UiFile, c: &mut Config, r: &mut Report<'_>) {
                 Some(spark.span()),
                 format!(
                     "sparkline = {other:?} is not known: expected \"recent\" (the latest minutes, one column each) or \"session\" (the whole session)"
+                ),
+            ),
+        }
+    }
+    if let Some(size) = ui.map_size {
+        match size.get_ref().as_str() {
+            "turnover" => c.ui.map_size = MapSize::Turnover,
+            "equal" => c.ui.map_size = MapSize::Equal,
+            other => r.at(
+                Some(size.span()),
+                format!(
+                    "map_size = {other:?} is not known: expected \"turnover\" (a tile's area follows today's turnover) or \"equal\" (every tile the same)"
                 ),
             ),
         }

@@ -245,9 +245,19 @@ pub(super) fn alert_effects(app: &mut App, store: Option<&StoreIo>) {
     }
 }
 
-/// The stocks in the visible part of the watchlist.
+/// The stocks on screen: the visible part of the watchlist, or on the flow map every stock with
+/// a tile of at least one cell.
 pub(super) fn visible_codes(app: &App) -> Vec<SecurityCode> {
     let rows = app.rows();
+    if app.map_shown() {
+        let tiles = app.map_tiles();
+        return rows
+            .into_iter()
+            .zip(tiles)
+            .filter(|(_, t)| !t.is_empty())
+            .map(|(c, _)| c.clone())
+            .collect();
+    }
     let n = usize::from(crate::ui::watchlist_rows(app.size, rows.len()));
     let first = crate::ui::watchlist::offset(app.selected, n);
     rows.into_iter().skip(first).take(n).cloned().collect()

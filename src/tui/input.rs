@@ -38,6 +38,7 @@ pub(super) fn key(k: &KeyEvent) -> Option<Key> {
         C::Tab => KeyCode::Tab,
         C::BackTab => KeyCode::BackTab,
         C::Esc => KeyCode::Esc,
+        C::Enter => KeyCode::Enter,
         _ => return None,
     };
     Some(Key {
@@ -53,6 +54,9 @@ pub fn to_action(keymap: &Keymap, app: &App, ev: &Event) -> Option<Action> {
         Event::Key(k) => key(k).and_then(|k| keymap.lookup(k)),
         Event::Resize(w, h) => Some(resize(app, *w, *h)),
         Event::Mouse(m) => match m.kind {
+            MouseEventKind::Down(MouseButton::Left) if app.map_shown() => {
+                crate::ui::flowmap::tile_at(app, m.column, m.row).map(Action::Select)
+            }
             MouseEventKind::Down(MouseButton::Left) => {
                 crate::ui::watchlist::row_at(app, m.column, m.row).map(Action::Select)
             }

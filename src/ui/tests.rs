@@ -278,6 +278,7 @@ fn a_plate_list_says_it_is_being_read_then_shows_its_members() {
         size: (80, 24),
         page_rows: super::page_rows((80, 24)),
         help: super::help::fit(&a, (80, 24)),
+        map: super::flowmap::map_cells((80, 24)),
     });
     let screen = format!("{:?}", draw(&a).backend());
     assert!(

@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use capflow::config::{Brand, Colors, Config, WatchlistSource, load};
+use capflow::config::{Brand, Colors, Config, MapSize, WatchlistSource, load};
 use capflow::flow::Units;
 
 fn fixtures(kind: &str) -> Vec<PathBuf> {
@@ -135,6 +135,7 @@ fn every_option_is_read() {
     assert_eq!(c.budget, 10);
     assert_eq!(c.ui.colors, Colors::RedUp);
     assert_eq!(c.ui.units, Units::Cjk);
+    assert_eq!(c.ui.map_size, MapSize::Equal);
     assert_eq!(
         c.store.path.as_deref(),
         Some(

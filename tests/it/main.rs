@@ -52,4 +52,5 @@ mod sim_server;
 mod store;
 mod test_binaries;
 mod tui_pty;
+mod tui_pty_map;
 mod watchlist_cli;

@@ -114,6 +114,7 @@ fn first_run(size: (u16, u16)) -> App {
         size,
         page_rows: crate::ui::page_rows(size),
         help: crate::ui::help::fit(&a, size),
+        map: crate::ui::flowmap::map_cells(size),
     });
     a.update(Action::Store(StoreState::On { error: None }));
     let yesterday = utc("2026-11-24T08:10:00Z");
