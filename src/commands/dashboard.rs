@@ -142,10 +142,17 @@ async fn demo_store(
 ) -> (Result<tui::DashboardStore, String>, Option<DemoFile>) {
     let file = DemoFile::new();
     let path = file.path().to_path_buf();
-    let sessions = demo_sessions(sim.model(), watchlists, sim.clock().now(), DEMO_DAYS);
+    let (model, now, lists) = (sim.model(), sim.clock().now(), watchlists.to_vec());
     let opened = tokio::task::spawn_blocking(move || {
         Store::open(&path).and_then(|mut s| {
-            s.write(&sessions)?;
+            // A stock-day at a time: the whole pre-fill at once was a peak of several MB the
+            // allocator kept for the rest of the run.
+            for day in demo_days(model, &lists, now, DEMO_DAYS) {
+                s.write(&Batch {
+                    fetched_at: now.timestamp(),
+                    records: day.to_vec(),
+                })?;
+            }
             drop(s);
             open_pair(&path)
         })
@@ -167,32 +174,45 @@ pub fn demo_sessions(
     now: chrono::DateTime<chrono::Utc>,
     days: u64,
 ) -> Batch {
-    let mut records = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for code in watchlists.iter().flat_map(|w| &w.codes) {
-        if !seen.insert(code) {
-            continue;
-        }
-        let (Some(listing), Some(sched)) =
-            (sim::universe::lookup(code), flow::Schedule::of(code.market))
-        else {
-            continue;
-        };
-        let mut d = sched.latest_session_date(now);
-        let mut left = days;
-        while left > 0 {
-            let Some(prev) = d.pred_opt() else { break };
-            d = prev;
-            if flow::Schedule::is_trading_day(d) {
-                records.extend(day_records(model, listing, code, &sched, d));
-                left -= 1;
-            }
-        }
-    }
     Batch {
         fetched_at: now.timestamp(),
-        records,
+        records: demo_days(model, watchlists, now, days)
+            .flat_map(IntoIterator::into_iter)
+            .collect(),
     }
+}
+
+/// [`demo_sessions`] one stock-day at a time, computed as it is asked for.
+fn demo_days(
+    model: sim::Model,
+    watchlists: &[app::Watchlist],
+    now: chrono::DateTime<chrono::Utc>,
+    days: u64,
+) -> impl Iterator<Item = [Record; 3]> {
+    let mut seen = std::collections::HashSet::new();
+    let codes: Vec<flow::SecurityCode> = watchlists
+        .iter()
+        .flat_map(|w| &w.codes)
+        .filter(|c| seen.insert(*c))
+        .cloned()
+        .collect();
+    codes.into_iter().flat_map(move |code| {
+        let found = sim::universe::lookup(&code).zip(flow::Schedule::of(code.market));
+        let mut d = found.map(|(_, sched)| sched.latest_session_date(now));
+        let mut left = if found.is_some() { days } else { 0 };
+        std::iter::from_fn(move || {
+            let (listing, sched) = found?;
+            while left > 0 {
+                let day = d?.pred_opt()?;
+                d = Some(day);
+                if flow::Schedule::is_trading_day(day) {
+                    left -= 1;
+                    return Some(day_records(model, listing, &code, &sched, day));
+                }
+            }
+            None
+        })
+    })
 }
 
 /// What the demo's store holds of `code` on day `d`: its intraday flow, and its distribution
