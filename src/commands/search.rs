@@ -146,19 +146,38 @@ fn watched(h: &Hit) -> &'static str {
 /// (the csv crate's `Necessary`; names are free of control characters, so it quotes exactly
 /// where pandas does), `\n` line ends, absent fields `N/A`.
 pub fn to_csv(hits: &[Hit]) -> Result<String, csv::Error> {
+    frame_csv(
+        CSV_HEADER,
+        hits.iter().map(|h| {
+            [
+                h.market.prefix(),
+                na(h.code.as_deref()),
+                na(h.name.as_deref()),
+                h.sec_type.map_or("N/A", sec_type_name),
+                watched(h),
+            ]
+        }),
+    )
+}
+
+/// A frame of strings as pandas' `to_csv(index=False)` writes it: the header (comma-separated
+/// names), then the rows, minimal quoting (the csv crate's `Necessary`: fields free of control
+/// characters are quoted exactly where pandas quotes), `\n` line ends. `fetch --plates` shares it.
+pub fn frame_csv<R, F>(
+    header: &str,
+    rows: impl IntoIterator<Item = R>,
+) -> Result<String, csv::Error>
+where
+    R: IntoIterator<Item = F>,
+    F: AsRef<[u8]>,
+{
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .quote_style(csv::QuoteStyle::Necessary)
         .from_writer(Vec::new());
-    w.write_record(CSV_HEADER.split(','))?;
-    for h in hits {
-        w.write_record([
-            h.market.prefix(),
-            na(h.code.as_deref()),
-            na(h.name.as_deref()),
-            h.sec_type.map_or("N/A", sec_type_name),
-            watched(h),
-        ])?;
+    w.write_record(header.split(','))?;
+    for r in rows {
+        w.write_record(r)?;
     }
     let bytes = w
         .into_inner()
