@@ -146,7 +146,7 @@ fn watched(h: &Hit) -> &'static str {
 /// (the csv crate's `Necessary`; names are free of control characters, so it quotes exactly
 /// where pandas does), `\n` line ends, absent fields `N/A`.
 pub fn to_csv(hits: &[Hit]) -> Result<String, csv::Error> {
-    frame_csv(
+    crate::flow::csv::frame_csv(
         CSV_HEADER,
         hits.iter().map(|h| {
             [
@@ -158,31 +158,6 @@ pub fn to_csv(hits: &[Hit]) -> Result<String, csv::Error> {
             ]
         }),
     )
-}
-
-/// A frame of strings as pandas' `to_csv(index=False)` writes it: the header (comma-separated
-/// names), then the rows, minimal quoting (the csv crate's `Necessary`: fields free of control
-/// characters are quoted exactly where pandas quotes), `\n` line ends. `fetch --plates` shares it.
-pub fn frame_csv<R, F>(
-    header: &str,
-    rows: impl IntoIterator<Item = R>,
-) -> Result<String, csv::Error>
-where
-    R: IntoIterator<Item = F>,
-    F: AsRef<[u8]>,
-{
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .quote_style(csv::QuoteStyle::Necessary)
-        .from_writer(Vec::new());
-    w.write_record(header.split(','))?;
-    for r in rows {
-        w.write_record(r)?;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// One JSON array of objects with the CSV's fields (absent ones `null`) and `source`.

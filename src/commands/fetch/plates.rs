@@ -9,9 +9,9 @@ use std::io::Write as _;
 
 use crate::cli::{FetchArgs, Format};
 use crate::commands::failure::Failure;
-use crate::commands::search::frame_csv;
 use crate::commands::target::Target;
 use crate::flow::SecurityCode;
+use crate::flow::csv::frame_csv;
 use crate::opend::{Client, Gateway, MAX_OWNER_PLATE_CODES, OwnerPlate};
 
 /// The CSV header: the SDK's `get_owner_plate` columns.
