@@ -38,7 +38,8 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Print one security's capital flow (what the SDK's get_capital_flow returns).
+    /// Print one security's capital flow (what the SDK's get_capital_flow returns), or with
+    /// --plates the plates of each code (get_owner_plate).
     Fetch(FetchArgs),
     /// Run the simulated OpenD (for demos, tests and the official SDKs).
     Sim(SimArgs),
@@ -189,8 +190,9 @@ pub enum Format {
 /// `capflow fetch`.
 #[derive(Debug, Clone, Args)]
 pub struct FetchArgs {
-    /// Security code, e.g. HK.00700, US.AAPL, SH.600519.
-    pub code: String,
+    /// Security code, e.g. HK.00700, US.AAPL, SH.600519 (several only with --plates).
+    #[arg(required = true, value_name = "CODE")]
+    pub code: Vec<String>,
     /// Period.
     #[arg(
         long,
@@ -208,6 +210,10 @@ pub struct FetchArgs {
     /// get_capital_distribution returns); takes no --period, --start or --end.
     #[arg(long)]
     pub distribution: bool,
+    /// The plates (industries, concepts) each code belongs to instead: what the SDK's
+    /// get_owner_plate returns, 200 codes per request; takes no --period, --start or --end.
+    #[arg(long, conflicts_with = "distribution")]
+    pub plates: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

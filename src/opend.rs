@@ -36,8 +36,8 @@ pub use error::{
     RefusedHint, Result,
 };
 pub use gateway::{
-    Connector, FlowRequest, Gateway, GlobalState, MarketState, OpenDConnector, PlateInfo,
-    PlateSetType, SERVE_MARK, SearchQuote, SecurityInfo, SecurityKind, Snapshot, Transport,
-    UserGroup,
+    Connector, FlowRequest, Gateway, GlobalState, MAX_OWNER_PLATE_CODES, MarketState,
+    OpenDConnector, OwnerPlate, PlateInfo, PlateSetType, SERVE_MARK, SearchQuote, SecurityInfo,
+    SecurityKind, Snapshot, Transport, UserGroup,
 };
 pub use user_info::{QotRight, UserInfo, names_not_logged_in};

@@ -19,7 +19,7 @@
 //! protocol notes and independent of the client's `opend` mapping), [`limits`] (sliding windows),
 //! `user_info` (GetUserInfo's rights, the logged-out refusal, data only),
 //! [`cn_names`] (Chinese names of HK and A-share listings) and [`plates`] (industries and index
-//! constituents, queried both ways; data only), [`search`] (3262, 3204, 3205 over those),
+//! constituents, queried both ways; data only), [`search`] (3262, 3204, 3205, 3207 over those),
 //! [`handler`] (one request → one reply, one function per protocol, no IO), [`tally`] (what
 //! reached it, per protocol), `service` (the handler behind [`crate::server`]), and
 //! [`demo`] (the demo clock rule and `capflow sim`), which uses only this file's [`SimConfig`].

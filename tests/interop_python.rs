@@ -5,7 +5,8 @@
 //! prices, volume and turnover must equal the simulator's model (`Model::quote`), first in
 //! plaintext, then with protocol encryption on (a fresh 1024-bit RSA key; `capflow sim --rsa-key`
 //! with `--aes cbc` and `--aes ecb`, the SDK with `enable_proto_encrypt` + `set_init_rsa_file`,
-//! and `capflow fetch --rsa-key`). The venv is created once (a lock), never raced.
+//! and `capflow fetch --rsa-key`). get_owner_plate's DataFrame for 200 codes must equal `capflow
+//! fetch --plates --format csv`. The venv is created once (a lock), never raced.
 //!
 //! `capflow serve` in front of the simulator: the SDK's DataFrames through the gateway are the
 //! ones it gets from the simulator directly, byte for byte, plaintext and with the gateway's own
@@ -243,6 +244,8 @@ fn python_sdk_matches_capflow_fetch() {
     // Search (3262), plates (3204, 3205) and a market's listing (3202) through the SDK.
     let (sim, addr) = start_sim(&[]);
     sdk_search_equals_model(&py, &modules, &addr);
+    // A stock's plates (3207): the SDK's frame is `capflow fetch --plates --format csv`.
+    sdk_owner_plate_equals_fetch(&py, &modules, &addr);
     drop(sim);
 
     // The other direction: the SDK's own message classes decode what capflow sends.
@@ -693,5 +696,47 @@ fn sdk_search_equals_model(py: &Path, modules: &[&str], addr: &str) {
         assert_eq!(read("PLATE_LIST.csv"), list, "{module} get_plate_list");
         assert_eq!(read("PLATE_STOCK.csv"), stock, "{module} get_plate_stock");
         assert_eq!(read("BASICINFO.csv"), basic, "{module} get_stock_basicinfo");
+    }
+}
+
+/// get_owner_plate for the simulator's first 200 securities (one request: stocks with an
+/// industry and concepts, ETFs, warrants and indices without plates) through each SDK module;
+/// its CSV must equal `capflow fetch CODE... --plates --format csv`, byte for byte.
+fn sdk_owner_plate_equals_fetch(py: &Path, modules: &[&str], addr: &str) {
+    let (host, port) = addr.rsplit_once(':').unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/sdk_owner_plate.py");
+    let codes: Vec<&str> = universe().iter().take(200).map(|l| l.code).collect();
+    let mut ours = Command::new(env!("CARGO_BIN_EXE_capflow"));
+    isolate(&mut ours)
+        .arg("fetch")
+        .args(&codes)
+        .args(["--plates", "--opend", addr, "--format", "csv"]);
+    let ours = run(&mut ours, Duration::from_secs(60), "capflow fetch --plates");
+    assert!(ours.status.success(), "capflow fetch --plates failed");
+    let ours = String::from_utf8(ours.stdout).unwrap();
+    assert!(ours.lines().count() > 200, "too few plate rows:\n{ours}");
+    for module in modules {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        std::fs::create_dir_all(&home).unwrap();
+        let out_file = tmp.path().join("owner_plate.csv");
+        let mut cmd = Command::new(py);
+        cmd.arg(&script)
+            .args([module, host, port])
+            .arg(&out_file)
+            .args(&codes)
+            .env("HOME", &home);
+        let out = run(&mut cmd, Duration::from_secs(180), "sdk_owner_plate.py");
+        assert!(
+            out.status.success(),
+            "{module} sdk_owner_plate.py failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let sdk = std::fs::read_to_string(&out_file).unwrap();
+        assert_eq!(
+            sdk, ours,
+            "{module} get_owner_plate vs capflow fetch --plates"
+        );
     }
 }

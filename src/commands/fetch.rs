@@ -1,8 +1,10 @@
 //! `capflow fetch`: one security's capital flow, like the SDKs' `get_capital_flow`, printed as a
 //! table, CSV (the Python SDK's DataFrame columns, exact values) or JSON; with `--distribution`,
-//! its capital distribution instead ([`distribution`]).
+//! its capital distribution instead ([`distribution`]); with `--plates`, the plates of one or
+//! more securities ([`plates`]).
 
 pub mod distribution;
+pub mod plates;
 
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
@@ -31,8 +33,13 @@ pub struct FetchPlan {
 
 /// Validates the arguments against today's date (the client's local date, like the SDK).
 pub fn plan(args: &FetchArgs, today: chrono::NaiveDate) -> Result<FetchPlan, Failure> {
-    let code: SecurityCode = args
-        .code
+    let [code] = args.code.as_slice() else {
+        return Err(Failure::input(format!(
+            "fetch takes one code, got {}: several codes only with --plates",
+            args.code.len()
+        )));
+    };
+    let code: SecurityCode = code
         .parse()
         .map_err(|e: crate::flow::CodeError| Failure::input(e.to_string()))?;
     let period: Period = args
@@ -82,6 +89,9 @@ fn refused(code: &SecurityCode, e: crate::opend::Error) -> Failure {
 
 /// Runs `capflow fetch`.
 pub async fn run(args: FetchArgs, config: &crate::config::Config) -> Result<(), Failure> {
+    if args.plates {
+        return plates::run(args, config).await;
+    }
     let plan = plan(&args, Local::now().date_naive())?;
     let target = Target::resolve(&args.opend, config).await?;
     let client = Client::connect(target.options.clone()).await?;
@@ -263,12 +273,13 @@ mod tests {
 
     fn args(code: &str, period: &str, start: Option<&str>, end: Option<&str>) -> FetchArgs {
         FetchArgs {
-            code: code.into(),
+            code: vec![code.into()],
             period: period.into(),
             start: start.map(str::to_owned),
             end: end.map(str::to_owned),
             format: Format::Csv,
             distribution: false,
+            plates: false,
             opend: crate::cli::OpendArgs::default(),
         }
     }
@@ -311,6 +322,13 @@ mod tests {
                     ..args("HK.00700", "day", None, None)
                 },
                 "--distribution is today's totals",
+            ),
+            (
+                FetchArgs {
+                    code: vec!["HK.00700".into(), "HK.00005".into()],
+                    ..args("HK.00700", "intraday", None, None)
+                },
+                "several codes only with --plates",
             ),
         ] {
             let e = plan(&a, today()).unwrap_err();

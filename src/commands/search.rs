@@ -146,24 +146,18 @@ fn watched(h: &Hit) -> &'static str {
 /// (the csv crate's `Necessary`; names are free of control characters, so it quotes exactly
 /// where pandas does), `\n` line ends, absent fields `N/A`.
 pub fn to_csv(hits: &[Hit]) -> Result<String, csv::Error> {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .quote_style(csv::QuoteStyle::Necessary)
-        .from_writer(Vec::new());
-    w.write_record(CSV_HEADER.split(','))?;
-    for h in hits {
-        w.write_record([
-            h.market.prefix(),
-            na(h.code.as_deref()),
-            na(h.name.as_deref()),
-            h.sec_type.map_or("N/A", sec_type_name),
-            watched(h),
-        ])?;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    crate::flow::csv::frame_csv(
+        CSV_HEADER,
+        hits.iter().map(|h| {
+            [
+                h.market.prefix(),
+                na(h.code.as_deref()),
+                na(h.name.as_deref()),
+                h.sec_type.map_or("N/A", sec_type_name),
+                watched(h),
+            ]
+        }),
+    )
 }
 
 /// One JSON array of objects with the CSV's fields (absent ones `null`) and `source`.

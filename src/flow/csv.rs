@@ -1,7 +1,8 @@
 //! CSV rows as the Python SDK's DataFrames print them (`to_csv(index=False)`), shared by every
-//! command that writes them (`capflow fetch` and `capflow export`), which must not import each
-//! other. Values use Python float formatting ([`py_float`]); absent values are `N/A`. The JSON
-//! of a flow item ([`flow_item_json`]) carries the same field names.
+//! command that writes them (`capflow fetch`, `capflow export`, `capflow search`), which must not
+//! import each other; [`frame_csv`] writes a frame of strings. Values use Python float formatting
+//! ([`py_float`]); absent values are `N/A`. The JSON of a flow item ([`flow_item_json`]) carries
+//! the same field names.
 
 use std::fmt::Write as _;
 
@@ -66,6 +67,32 @@ pub fn distribution_row(d: &Distribution) -> String {
     }
     s.push_str(d.update_time.as_deref().unwrap_or(""));
     s
+}
+
+/// A frame of strings as pandas' `to_csv(index=False)` writes it: the header (comma-separated
+/// names), then the rows, minimal quoting (the csv crate's `Necessary`: fields free of control
+/// characters are quoted exactly where pandas quotes), `\n` line ends. `capflow search` and
+/// `capflow fetch --plates` share it.
+pub fn frame_csv<R, F>(
+    header: &str,
+    rows: impl IntoIterator<Item = R>,
+) -> Result<String, csv::Error>
+where
+    R: IntoIterator<Item = F>,
+    F: AsRef<[u8]>,
+{
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_writer(Vec::new());
+    w.write_record(header.split(','))?;
+    for r in rows {
+        w.write_record(r)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 #[cfg(test)]

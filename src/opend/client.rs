@@ -358,6 +358,7 @@ envelope!(
     qot_get_search_quote,
     qot_get_plate_set,
     qot_get_plate_security,
+    qot_get_owner_plate,
 );
 
 #[cfg(test)]

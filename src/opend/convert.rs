@@ -11,8 +11,8 @@ use super::Result;
 use super::client::{Client, Envelope};
 use super::flow_reply::{FlowReply, FlowS2c};
 use super::gateway::{
-    FlowRequest, Gateway, GlobalState, MarketState, PlateInfo, PlateSetType, SearchQuote,
-    SecurityInfo, SecurityKind, Snapshot, Transport, UserGroup,
+    FlowRequest, Gateway, GlobalState, MAX_OWNER_PLATE_CODES, MarketState, OwnerPlate, PlateInfo,
+    PlateSetType, SearchQuote, SecurityInfo, SecurityKind, Snapshot, Transport, UserGroup,
 };
 use super::search;
 use crate::flow::text::{clean, clean_owned};
@@ -312,6 +312,21 @@ impl<T: Transport> Gateway for T {
             .iter()
             .map(static_info_from_pb)
             .collect())
+    }
+
+    async fn owner_plates(&self, codes: &[SecurityCode]) -> Result<Vec<OwnerPlate>> {
+        let mut all = Vec::with_capacity(codes.len());
+        for chunk in codes.chunks(MAX_OWNER_PLATE_CODES) {
+            let req = search::owner_plate_request(chunk);
+            let s2c = call::<_, _, pb::qot_get_owner_plate::Response>(
+                self,
+                proto_id::QOT_GET_OWNER_PLATE,
+                &req,
+            )
+            .await?;
+            all.extend(search::owner_plates_from_pb(s2c, chunk.len()));
+        }
+        Ok(all)
     }
 
     async fn market_snapshots(&self, codes: &[SecurityCode]) -> Result<Vec<Snapshot>> {

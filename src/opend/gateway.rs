@@ -124,6 +124,21 @@ pub struct PlateInfo {
     pub plate_type: Option<i32>,
 }
 
+/// Most securities in one Qot_GetOwnerPlate (3207) request (OpenD's documented limit).
+pub const MAX_OWNER_PLATE_CODES: usize = 200;
+
+/// One security's plates (3207): its code and name as OpenD sent them, and its plates (each with
+/// its `plate_type`: 1 industry, 3 concept, 4 other).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerPlate {
+    /// The security.
+    pub code: SecurityCode,
+    /// Its name, control characters removed, when OpenD sent one.
+    pub name: Option<String>,
+    /// Its plates, in OpenD's order.
+    pub plates: Vec<PlateInfo>,
+}
+
 /// GetGlobalState (1002), the parts capflow uses.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GlobalState {
@@ -194,6 +209,12 @@ pub trait Gateway: Send + Sync + 'static {
         &self,
         plate: &SecurityCode,
     ) -> impl Future<Output = Result<Vec<SecurityInfo>>> + Send;
+    /// Qot_GetOwnerPlate (3207): the plates of each code, one request per
+    /// [`MAX_OWNER_PLATE_CODES`] codes, in the order sent.
+    fn owner_plates(
+        &self,
+        codes: &[SecurityCode],
+    ) -> impl Future<Output = Result<Vec<OwnerPlate>>> + Send;
     /// Qot_GetSecuritySnapshot (3203) for a list of codes (at most 400 per request): name, price,
     /// turnover, volume and update time of each code OpenD answered for.
     fn market_snapshots(

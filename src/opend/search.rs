@@ -1,4 +1,4 @@
-//! Search (3262), plates (3204, 3205) and a whole market's listing (3202 by market and type):
+//! Search (3262), plates (3204, 3205, 3207) and a whole market's listing (3202 by market and type):
 //! the requests exactly as the SDK builds them (`get_search_quote`, `get_plate_list`,
 //! `get_plate_stock`, `get_stock_basicinfo(market, type)`), and their replies as `opend` types.
 //!
@@ -6,7 +6,7 @@
 //! Everything in a reply is untrusted: strings lose their control characters, a search reply
 //! is cut to the count asked for, unknown numbers stay numbers (printed `N/A` by the callers).
 
-use super::gateway::{PlateInfo, PlateSetType, SearchQuote, SecurityKind};
+use super::gateway::{OwnerPlate, PlateInfo, PlateSetType, SearchQuote, SecurityKind};
 use crate::flow::text::clean_owned;
 use crate::flow::{Market, SecurityCode};
 use crate::wire::pb::{self, qot_common};
@@ -83,6 +83,40 @@ pub fn plate_security_request(plate: &SecurityCode) -> pb::qot_get_plate_securit
     }
 }
 
+/// The most plates kept of one security in a 3207 answer (OpenD's counts are not trusted; a
+/// stock has a few dozen at most).
+pub const MAX_PLATES_PER_SECURITY: usize = 1000;
+
+/// The 3207 request for these codes, in their order (the caller sends at most
+/// [`MAX_OWNER_PLATE_CODES`](super::gateway::MAX_OWNER_PLATE_CODES)).
+pub fn owner_plate_request(codes: &[SecurityCode]) -> pb::qot_get_owner_plate::Request {
+    pb::qot_get_owner_plate::Request {
+        c2s: pb::qot_get_owner_plate::C2s {
+            security_list: codes.iter().map(security).collect(),
+            header: Some(qot_header()),
+        },
+    }
+}
+
+/// A 3207 answer to `asked` codes: at most `asked` securities of at most
+/// [`MAX_PLATES_PER_SECURITY`] plates each, strings cleaned, absent names kept absent.
+pub fn owner_plates_from_pb(s2c: pb::qot_get_owner_plate::S2c, asked: usize) -> Vec<OwnerPlate> {
+    s2c.owner_plate_list
+        .into_iter()
+        .take(asked)
+        .map(|o| OwnerPlate {
+            code: SecurityCode::from_wire(o.security.market, &clean_owned(o.security.code)),
+            name: o.name.map(clean_owned),
+            plates: o
+                .plate_info_list
+                .into_iter()
+                .take(MAX_PLATES_PER_SECURITY)
+                .map(plate_from_pb)
+                .collect(),
+        })
+        .collect()
+}
+
 /// The 3202 request for a whole market and security type.
 pub fn listing_request(market: Market, kind: SecurityKind) -> pb::qot_get_static_info::Request {
     pb::qot_get_static_info::Request {
@@ -128,6 +162,48 @@ mod tests {
             hex(&listing_request(Market::Hk, SecurityKind::Stock).encode_to_vec()),
             "0a0908011003a206020800"
         );
+    }
+
+    /// The SDK's bytes for `get_owner_plate(['HK.00700', 'US.AAPL'])` (sdk-parity §4.3).
+    #[test]
+    fn owner_plate_request_is_the_sdks_bytes() {
+        let codes = [
+            SecurityCode::new(Market::Hk, "00700"),
+            SecurityCode::new(Market::Us, "AAPL"),
+        ];
+        assert_eq!(
+            hex(&owner_plate_request(&codes).encode_to_vec()),
+            "0a1a0a090801120530303730300a08080b12044141504ca206020800"
+        );
+    }
+
+    #[test]
+    fn owner_plates_are_cut_to_what_was_asked_and_cleaned() {
+        let sec = |m, c: &str| pb::qot_common::Security {
+            market: m,
+            code: c.into(),
+        };
+        let plate = |i: usize| pb::qot_common::PlateInfo {
+            plate: sec(1, &format!("BK{i}")),
+            name: "In\u{1b}[31mdustry".into(),
+            plate_type: Some(1),
+        };
+        let one = |name: Option<&str>| pb::qot_get_owner_plate::SecurityOwnerPlate {
+            security: sec(1, "00\u{7}700"),
+            name: name.map(Into::into),
+            plate_info_list: (0..MAX_PLATES_PER_SECURITY + 5).map(plate).collect(),
+        };
+        let s2c = pb::qot_get_owner_plate::S2c {
+            owner_plate_list: vec![one(Some("Ten\ncent")), one(None), one(None)],
+        };
+        let got = owner_plates_from_pb(s2c, 2);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].code.to_string(), "HK.00700");
+        assert_eq!(got[0].name.as_deref(), Some("Tencent"));
+        assert_eq!(got[1].name, None);
+        assert_eq!(got[0].plates.len(), MAX_PLATES_PER_SECURITY);
+        assert_eq!(got[0].plates[0].name, "In[31mdustry");
+        assert_eq!(got[0].plates[0].plate_type, Some(1));
     }
 
     #[test]

@@ -21,8 +21,8 @@ use tokio::time::Instant;
 
 use crate::flow::{CapitalFlow, Distribution, FlowItem, Market, Quote, SecurityCode, SizeSplit};
 use crate::opend::{
-    Connector, Error, FlowRequest, Gateway, GlobalState, MarketState, PlateInfo, PlateSetType,
-    Result, SearchQuote, SecurityInfo, SecurityKind, Snapshot, UserGroup,
+    Connector, Error, FlowRequest, Gateway, GlobalState, MarketState, OwnerPlate, PlateInfo,
+    PlateSetType, Result, SearchQuote, SecurityInfo, SecurityKind, Snapshot, UserGroup,
 };
 
 mod search;
@@ -617,6 +617,13 @@ impl Gateway for FakeGateway {
         plate: &SecurityCode,
     ) -> impl Future<Output = Result<Vec<SecurityInfo>>> + Send {
         std::future::ready(self.live(|cfg| search::members(cfg, plate)))
+    }
+
+    fn owner_plates(
+        &self,
+        codes: &[SecurityCode],
+    ) -> impl Future<Output = Result<Vec<OwnerPlate>>> + Send {
+        std::future::ready(self.live(|cfg| search::owner_plates(cfg, codes)))
     }
 
     fn user_groups(&self) -> impl Future<Output = Result<Vec<UserGroup>>> + Send {

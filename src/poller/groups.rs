@@ -344,6 +344,9 @@ mod tests {
         async fn plate_securities(&self, _: &SecurityCode) -> Result<Vec<SecurityInfo>> {
             no()
         }
+        async fn owner_plates(&self, _: &[SecurityCode]) -> Result<Vec<crate::opend::OwnerPlate>> {
+            no()
+        }
         async fn user_groups(&self) -> Result<Vec<UserGroup>> {
             self.group_calls.fetch_add(1, Ordering::SeqCst);
             if self.fail {

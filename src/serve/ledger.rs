@@ -303,7 +303,7 @@ mod tests {
         assert_eq!(cap_of(3212, &c), 30);
         assert_eq!(cap_of(3203, &c), 60);
         assert_eq!(cap_of(3103, &c), 60);
-        for p in [1002, 1005, 3202, 3213, 3222, 3223, 3262, 3999] {
+        for p in [1002, 1005, 3202, 3207, 3213, 3222, 3223, 3262, 3999] {
             assert_eq!(cap_of(p, &c), DEFAULT_CAP, "{p}");
         }
     }

@@ -167,7 +167,7 @@ mod tests {
 
     #[test]
     fn read_only_quote_requests_are_forwarded_and_sendable() {
-        for p in [1005, 3103, 3104, 3205, 3213, 3222, 3223, 3262, 3999] {
+        for p in [1005, 3103, 3104, 3205, 3207, 3213, 3222, 3223, 3262, 3999] {
             assert_eq!(route(p), Route::Forward, "{p}");
             assert!(proto_id::is_sendable(p), "{p}");
         }

@@ -3,7 +3,7 @@
 //! bodies, unknown codes, indices and bad dates get retType -1 with an OpenD-like message.
 //!
 //! [`handle`] checks the format, InitConnect and the rate limits, then `dispatch` routes to one
-//! function per protocol (1001, 1002, 1004, 1005, 3202, 3203, 3211, 3212, 3213, 3222; 3204, 3205
+//! function per protocol (1001, 1002, 1004, 1005, 3202, 3203, 3211, 3212, 3213, 3222; 3204, 3205, 3207
 //! and 3262 in [`search`]). Those decide
 //! *what* to answer from the [`model`](super::model) and [`universe`](mod@super::universe); the
 //! payloads of flows, listings and quotes are laid out by [`encode`]. It must not do IO, read a
@@ -35,7 +35,7 @@ pub const LOGIN_USER_ID: u64 = 10_000_001;
 /// The default keepAliveInterval sent in InitConnect, in seconds (the SDK pings every 0.8 × this).
 pub const KEEP_ALIVE_INTERVAL: u16 = crate::server::DEFAULT_KEEP_ALIVE_SECS;
 /// The protocols the simulator answers (every other ID gets a "not supported" error reply).
-pub const PROTOCOLS: [u32; 13] = [
+pub const PROTOCOLS: [u32; 14] = [
     proto_id::INIT_CONNECT,
     proto_id::GET_GLOBAL_STATE,
     proto_id::KEEP_ALIVE,
@@ -49,6 +49,7 @@ pub const PROTOCOLS: [u32; 13] = [
     proto_id::QOT_GET_SEARCH_QUOTE,
     proto_id::QOT_GET_PLATE_SET,
     proto_id::QOT_GET_PLATE_SECURITY,
+    proto_id::QOT_GET_OWNER_PLATE,
 ];
 /// Most codes in one 3202/3203 request.
 pub const MAX_CODES: usize = 400;
@@ -163,6 +164,10 @@ fn dispatch(model: Model, conn: &mut Conn, p: &Packet, now: DateTime<Utc>) -> Re
         proto_id::QOT_GET_PLATE_SECURITY => {
             let c = decode::<pb::qot_get_plate_security::Request>(p)?.c2s;
             ok!(qot_get_plate_security, search::plate_security(&c)?)
+        }
+        proto_id::QOT_GET_OWNER_PLATE => {
+            let c = decode::<pb::qot_get_owner_plate::Request>(p)?.c2s;
+            ok!(qot_get_owner_plate, search::owner_plate(&c)?)
         }
         other => Err(format!(
             "protocol {other} ({}) is not supported by capflow sim",

@@ -10,7 +10,7 @@ use tokio::time::Instant;
 use crate::wire::proto_id;
 
 /// The documented limits: (proto ID, max requests, per window).
-pub const LIMITS: [(u32, usize, Duration); 8] = [
+pub const LIMITS: [(u32, usize, Duration); 9] = [
     (proto_id::QOT_GET_CAPITAL_FLOW, 30, Duration::from_secs(30)),
     (
         proto_id::QOT_GET_CAPITAL_DISTRIBUTION,
@@ -35,6 +35,7 @@ pub const LIMITS: [(u32, usize, Duration); 8] = [
         10,
         Duration::from_secs(30),
     ),
+    (proto_id::QOT_GET_OWNER_PLATE, 10, Duration::from_secs(30)),
 ];
 
 /// A sliding log: at most `cap` admissions in any `window`.
@@ -187,6 +188,7 @@ mod tests {
             (proto_id::QOT_GET_CAPITAL_FLOW, 30),
             (proto_id::QOT_GET_CAPITAL_DISTRIBUTION, 30),
             (proto_id::QOT_GET_SECURITY_SNAPSHOT, 60),
+            (proto_id::QOT_GET_OWNER_PLATE, 10),
         ];
         // Each one filled to its cap: none of them takes from another.
         for (proto, cap) in budgets {

@@ -1,6 +1,6 @@
 //! The simulator's plates: one industry per stock of the universe, and the constituents of an
-//! index per market, queried both ways — a plate's members (3205) and a stock's plates (for
-//! 3207, later) — from this one table. Data only, like [`universe`](mod@super::universe).
+//! index per market, queried both ways — a plate's members (3205) and a stock's plates
+//! (3207) — from this one table. Data only, like [`universe`](mod@super::universe).
 //!
 //! Codes: `BK1xxx` in HK, `BK2xxx` in the US, `BK0xxx` for A-shares (one set for SH and SZ,
 //! under the SH prefix, as OpenD answers both markets with the combined A-share plates);

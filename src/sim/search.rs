@@ -1,4 +1,4 @@
-//! Search (3262) and plates (3204, 3205) over the universe, its Chinese names and its plates:
+//! Search (3262) and plates (3204, 3205, 3207) over the universe, its Chinese names and its plates:
 //! one function per protocol from a decoded request to the S2C payload, or the retMsg of a
 //! refusal. No IO, no clock. The handler decodes and wraps them.
 //!
@@ -11,7 +11,7 @@
 use super::cn_names::chinese_name;
 use super::encode;
 use super::plates::{self, CONCEPT, INDUSTRY, Plate};
-use super::universe::{Listing, universe, user_groups};
+use super::universe::{Listing, lookup, universe, user_groups};
 use crate::flow::{Market, SecurityCode};
 use crate::wire::pb::{self, qot_common};
 
@@ -19,6 +19,8 @@ use crate::wire::pb::{self, qot_common};
 pub const MAX_COUNT: i32 = 100;
 /// The default `max_count`.
 pub const DEFAULT_COUNT: i32 = 10;
+/// Most securities in one 3207 request (OpenD's documented limit).
+pub const MAX_OWNER_CODES: usize = 200;
 /// SecurityType of a plate.
 const PLATE: i32 = 7;
 
@@ -177,6 +179,45 @@ pub fn plate_security(
     })
 }
 
+/// 3207: each security's plates (its industry first, then its index-constituent concepts), with
+/// their PlateSetType, in the order asked; the same table 3204 and 3205 answer from. At most
+/// [`MAX_OWNER_CODES`] codes; an unknown code refuses the request as 3202 does.
+pub fn owner_plate(
+    c: &pb::qot_get_owner_plate::C2s,
+) -> Result<pb::qot_get_owner_plate::S2c, String> {
+    let list = &c.security_list;
+    if list.is_empty() {
+        return Err("Qot_GetOwnerPlate: the security list is empty".into());
+    }
+    if list.len() > MAX_OWNER_CODES {
+        return Err(format!(
+            "too many securities: {} (at most {MAX_OWNER_CODES} per request)",
+            list.len()
+        ));
+    }
+    let owners = list
+        .iter()
+        .map(|s| {
+            let code = SecurityCode::from_wire(s.market, &s.code);
+            let l = lookup(&code).ok_or_else(|| format!("unknown stock {code}"))?;
+            Ok(pb::qot_get_owner_plate::SecurityOwnerPlate {
+                security: encode::security(&code),
+                name: Some(l.name.to_owned()),
+                plate_info_list: plates::owner_plates(l.code)
+                    .iter()
+                    .map(|p| qot_common::PlateInfo {
+                        plate_type: Some(p.set_type),
+                        ..plate_info(p)
+                    })
+                    .collect(),
+            })
+        })
+        .collect::<Result<_, String>>()?;
+    Ok(pb::qot_get_owner_plate::S2c {
+        owner_plate_list: owners,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,6 +323,83 @@ mod tests {
         assert_eq!(
             members("00700", None).unwrap_err(),
             "unknown plate HK.00700"
+        );
+    }
+
+    fn owners(codes: &[&str]) -> Result<pb::qot_get_owner_plate::S2c, String> {
+        owner_plate(&pb::qot_get_owner_plate::C2s {
+            security_list: codes
+                .iter()
+                .map(|c| encode::security(&c.parse().unwrap()))
+                .collect(),
+            header: None,
+        })
+    }
+
+    /// 3207 agrees with 3205: every plate a stock names lists the stock among its members.
+    #[test]
+    fn owner_plates_agree_with_plate_members() {
+        let stocks: Vec<&str> = universe()
+            .iter()
+            .filter(|l| l.kind == crate::flow::SecurityKind::Stock)
+            .map(|l| l.code)
+            .collect();
+        for chunk in stocks.chunks(MAX_OWNER_CODES) {
+            let s2c = owners(chunk).unwrap();
+            assert_eq!(s2c.owner_plate_list.len(), chunk.len());
+            for (o, code) in s2c.owner_plate_list.iter().zip(chunk) {
+                let types: Vec<i32> = o
+                    .plate_info_list
+                    .iter()
+                    .filter_map(|p| p.plate_type)
+                    .collect();
+                assert_eq!(
+                    types.iter().filter(|t| **t == INDUSTRY).count(),
+                    1,
+                    "{code}"
+                );
+                assert_eq!(types.first(), Some(&INDUSTRY), "{code}");
+                for p in &o.plate_info_list {
+                    let plate =
+                        plates::plate(&SecurityCode::from_wire(p.plate.market, &p.plate.code))
+                            .unwrap();
+                    assert!(
+                        plates::members(plate).iter().any(|l| l.code == *code),
+                        "{code} {}",
+                        plate.code
+                    );
+                }
+            }
+        }
+        let t = owners(&["HK.00700", "HK.02800"]).unwrap().owner_plate_list;
+        assert_eq!(t[0].name.as_deref(), Some("TENCENT"));
+        assert_eq!(t[0].plate_info_list[0].name, "Internet");
+        assert!(
+            t[0].plate_info_list
+                .iter()
+                .any(|p| p.plate.code == "BK1911" && p.plate_type == Some(CONCEPT))
+        );
+        assert!(t[1].plate_info_list.is_empty(), "an ETF has no plates");
+    }
+
+    #[test]
+    fn owner_plate_refusals() {
+        assert_eq!(
+            owners(&["HK.00700", "HK.99999"]).unwrap_err(),
+            "unknown stock HK.99999"
+        );
+        assert!(owners(&[]).unwrap_err().contains("empty"));
+        let many = vec!["HK.00700"; MAX_OWNER_CODES + 1];
+        assert_eq!(
+            owners(&many).unwrap_err(),
+            "too many securities: 201 (at most 200 per request)"
+        );
+        assert_eq!(
+            owners(&many[..MAX_OWNER_CODES])
+                .unwrap()
+                .owner_plate_list
+                .len(),
+            200
         );
     }
 }

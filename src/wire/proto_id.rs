@@ -22,6 +22,8 @@ pub const QOT_GET_SECURITY_SNAPSHOT: u32 = 3203;
 pub const QOT_GET_PLATE_SET: u32 = 3204;
 /// Qot_GetPlateSecurity: the members of a plate.
 pub const QOT_GET_PLATE_SECURITY: u32 = 3205;
+/// Qot_GetOwnerPlate: the plates (industries, concepts) securities belong to.
+pub const QOT_GET_OWNER_PLATE: u32 = 3207;
 /// Qot_GetCapitalFlow.
 pub const QOT_GET_CAPITAL_FLOW: u32 = 3211;
 /// Qot_GetCapitalDistribution.
@@ -72,6 +74,7 @@ pub fn name(proto_id: u32) -> &'static str {
         QOT_GET_MARKET_STATE => "Qot_GetMarketState",
         QOT_GET_PLATE_SET => "Qot_GetPlateSet",
         QOT_GET_PLATE_SECURITY => "Qot_GetPlateSecurity",
+        QOT_GET_OWNER_PLATE => "Qot_GetOwnerPlate",
         QOT_GET_SEARCH_QUOTE => "Qot_GetSearchQuote",
         2000..=2999 => "trading protocol",
         _ => "unknown protocol",
@@ -92,7 +95,8 @@ mod tests {
     #[test]
     fn quote_and_system_requests_are_sendable() {
         for id in [
-            1001, 1002, 1004, 1005, 3202, 3203, 3204, 3205, 3211, 3212, 3213, 3222, 3223, 3262,
+            1001, 1002, 1004, 1005, 3202, 3203, 3204, 3205, 3207, 3211, 3212, 3213, 3222, 3223,
+            3262,
         ] {
             assert!(is_sendable(id), "{id}");
         }

@@ -1,4 +1,4 @@
-//! The fake gateway's search (3262), plates (3204, 3205) and market listing (3202 by market):
+//! The fake gateway's search (3262), plates (3204, 3205, 3207) and market listing (3202 by market):
 //! answers from [`FakeConfig::listing`] and [`FakeConfig::plates`], or OpenD's refusal of an
 //! older version ([`FakeConfig::search_refused`]). No limits, no latency: the callers' own
 //! budgets are tested elsewhere.
@@ -6,7 +6,7 @@
 use super::FakeConfig;
 use crate::flow::{Market, SecurityCode};
 use crate::opend::{
-    Error, PlateInfo, PlateSetType, Result, SearchQuote, SecurityInfo, SecurityKind,
+    Error, OwnerPlate, PlateInfo, PlateSetType, Result, SearchQuote, SecurityInfo, SecurityKind,
 };
 use crate::wire::proto_id;
 
@@ -94,4 +94,34 @@ pub(super) fn members(cfg: &FakeConfig, plate: &SecurityCode) -> Result<Vec<Secu
                 })
         })
         .collect())
+}
+
+/// 3207: each code's plates (those of [`FakeConfig::plates`] listing it), its name from
+/// `listing`; OpenD's refusal when one code is not listed.
+pub(super) fn owner_plates(cfg: &FakeConfig, codes: &[SecurityCode]) -> Result<Vec<OwnerPlate>> {
+    codes
+        .iter()
+        .map(|c| {
+            let info = cfg
+                .listing
+                .iter()
+                .find(|i| i.code == *c)
+                .ok_or_else(|| Error::Server {
+                    proto_id: proto_id::QOT_GET_OWNER_PLATE,
+                    ret_type: -1,
+                    msg: format!("unknown stock {c}"),
+                    err_code: None,
+                })?;
+            Ok(OwnerPlate {
+                code: c.clone(),
+                name: Some(info.name.clone()),
+                plates: cfg
+                    .plates
+                    .iter()
+                    .filter(|(_, members)| members.contains(c))
+                    .map(|(p, _)| p.clone())
+                    .collect(),
+            })
+        })
+        .collect()
 }
