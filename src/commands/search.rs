@@ -5,13 +5,12 @@
 //! which OpenD alone knows. CSV is the DataFrame's `to_csv(index=False)`, byte for byte.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 
 use chrono::Utc;
 
 use crate::cli::{Format, SearchArgs};
 use crate::commands::failure::Failure;
-use crate::commands::target::Target;
+use crate::commands::target::{Target, write_stdout};
 use crate::flow::Market;
 use crate::flow::search::Keyword;
 use crate::flow::security::sec_type_name;
@@ -85,14 +84,7 @@ pub async fn run(args: SearchArgs, config: &crate::config::Config) -> Result<(),
             note.unwrap_or_default() + &to_table(&found.hits)
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(out.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(Failure::other(e)),
-        _ => {}
-    }
+    write_stdout(&out)?;
     if let Some(sim) = target.sim {
         sim.shutdown().await;
     }

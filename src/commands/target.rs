@@ -146,6 +146,20 @@ fn demo_now() -> Result<(chrono::DateTime<chrono::Utc>, bool), Failure> {
     }
 }
 
+/// Prints a command's whole output on stdout; a reader that went away (`| head`) is not an
+/// error.
+pub fn write_stdout(out: &str) -> Result<(), Failure> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::other(e)),
+        _ => Ok(()),
+    }
+}
+
 /// Checks a HOST:PORT string.
 pub fn check_addr(addr: &str) -> Result<(), Failure> {
     let bad = || {

@@ -10,12 +10,11 @@
 //! they were not checked.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{CodeCheckArgs, Format, OpendArgs, WatchlistAction, WatchlistArgs};
 use crate::commands::failure::Failure;
-use crate::commands::target::Target;
+use crate::commands::target::{Target, write_stdout};
 use crate::config::discover::{load_from, resolve_path};
 use crate::config::edit::{Edit, Written, check_code, edit_file};
 use crate::config::{Config, ConfigError, WatchlistSource};
@@ -240,12 +239,5 @@ fn list(config: &Config, format: Format) -> Result<(), Failure> {
             serde_json::Value::Array(rows).to_string() + "\n"
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(out.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::other(e)),
-        _ => Ok(()),
-    }
+    write_stdout(&out)
 }

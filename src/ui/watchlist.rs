@@ -31,9 +31,6 @@ use crate::flow::{Market, Period, Schedule, SecurityCode, human};
 /// The mark of a row whose price and main flow disagree (see [`crate::config::Divergence`]).
 pub const DIVERGENCE_MARK: &str = "◆";
 
-/// Seconds after which intraday data of a trading market counts as stale.
-pub use crate::flow::age::STALE_AFTER_S;
-
 /// First visible row so that `selected` is on screen (scrolls as little as possible).
 pub fn offset(selected: usize, visible: usize) -> usize {
     if visible == 0 {

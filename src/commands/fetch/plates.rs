@@ -5,11 +5,10 @@
 //! byte for byte.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 
 use crate::cli::{FetchArgs, Format};
 use crate::commands::failure::Failure;
-use crate::commands::target::Target;
+use crate::commands::target::{Target, write_stdout};
 use crate::flow::SecurityCode;
 use crate::flow::csv::frame_csv;
 use crate::opend::{Client, Gateway, MAX_OWNER_PLATE_CODES, OwnerPlate};
@@ -69,14 +68,7 @@ pub async fn run(args: FetchArgs, config: &crate::config::Config) -> Result<(), 
         }
         (None, _) => out,
     };
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(out.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(Failure::other(e)),
-        _ => {}
-    }
+    write_stdout(&out)?;
     if let Some(sim) = target.sim {
         sim.shutdown().await;
     }
