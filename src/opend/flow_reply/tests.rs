@@ -196,6 +196,52 @@ fn other_shapes_go_to_prost_with_prost_s_answer() {
     assert_eq!(decoded(&max).unwrap().ret_type, -1);
 }
 
+#[test]
+fn a_time_cut_inside_a_character_is_refused_though_the_next_time_completes_it() {
+    // The times are checked end to end in one pass: "…中" cut after two of its three bytes,
+    // then a time starting with its last byte, make valid UTF-8 together but not apart.
+    let item = |time: &[u8]| -> Vec<u8> {
+        let mut b = vec![0x09];
+        b.extend(1.0f64.to_le_bytes());
+        b.push(0x12);
+        b.push(u8::try_from(time.len()).unwrap());
+        b.extend(time);
+        b
+    };
+    let mut s2c = Vec::new();
+    for time in [&b"09:30\xe4\xb8"[..], &b"\xad09:31"[..]] {
+        let it = item(time);
+        s2c.push(0x0a);
+        s2c.push(u8::try_from(it.len()).unwrap());
+        s2c.extend(it);
+    }
+    let mut body = vec![0x08, 0x00, 0x22, u8::try_from(s2c.len()).unwrap()];
+    body.extend(s2c);
+    assert!(!fast::accepts(&body));
+    assert!(by_prost(&body).is_err());
+    assert_eq!(decoded(&body), by_prost(&body));
+    // Whole characters, control characters in one time only: each time cleaned on its own.
+    let mut it = item("09:30 中".as_bytes());
+    let mut s2c = vec![0x0a, u8::try_from(it.len()).unwrap()];
+    s2c.append(&mut it);
+    let mut it = item(b"09:31\x1b[2J");
+    s2c.extend([0x0a, u8::try_from(it.len()).unwrap()]);
+    s2c.append(&mut it);
+    let mut body = vec![0x08, 0x00, 0x22, u8::try_from(s2c.len()).unwrap()];
+    body.extend(s2c);
+    let got = decoded(&body).unwrap();
+    assert_eq!(Ok(&got), by_prost(&body).as_ref());
+    let times: Vec<&str> = got
+        .s2c
+        .as_ref()
+        .unwrap()
+        .items
+        .iter()
+        .map(|i| i.time.as_str())
+        .collect();
+    assert_eq!(times, ["09:30 中", "09:31[2J"]);
+}
+
 /// A valid reply with `n` items, then damaged: a byte set, a cut, or bytes inserted.
 fn damaged() -> impl Strategy<Value = Vec<u8>> {
     (
