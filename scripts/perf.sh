@@ -149,7 +149,7 @@ bench() {
 }
 bench decode 'decode/(hk_full_day_intraday_332|part_sha1_of_the_body)$'
 row "Decode a full-day HK intraday reply (332 items): frame, SHA-1, rows, freed" "\`cargo bench --bench decode\`" \
-  "**$(median "$work/decode.out" decode/hk_full_day_intraday_332)** (SHA-1 alone $(median "$work/decode.out" decode/part_sha1_of_the_body); load $(load))"
+  "**$(median "$work/decode.out" decode/hk_full_day_intraday_332)** of the thread's CPU time (SHA-1 alone $(median "$work/decode.out" decode/part_sha1_of_the_body); load $(load))"
 bench render 'render_200x60_60_stocks/'
 row "Render the whole dashboard, 60 stocks at 200×60" "\`cargo bench --bench render\`" \
   "**$(median "$work/render.out" render_200x60_60_stocks/intraday)** (intraday), $(median "$work/render.out" render_200x60_60_stocks/day) (day history)"
