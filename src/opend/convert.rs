@@ -16,7 +16,10 @@ use super::gateway::{
 };
 use super::search;
 use crate::flow::text::{clean, clean_owned};
-use crate::flow::{CapitalFlow, Distribution, Market, Period, Quote, SecurityCode, SizeSplit};
+use crate::flow::{
+    CapitalFlow, Distribution, KLineQuota, KLineRequest, KLines, Market, Period, Quote,
+    SecurityCode, SizeSplit,
+};
 use crate::wire::pb::{self, qot_common};
 use crate::wire::proto_id;
 
@@ -312,6 +315,14 @@ impl<T: Transport> Gateway for T {
             .iter()
             .map(static_info_from_pb)
             .collect())
+    }
+
+    async fn history_kline(&self, req: &KLineRequest) -> Result<KLines> {
+        super::kline::history_kline(self, req).await
+    }
+
+    async fn kline_quota(&self) -> Result<KLineQuota> {
+        super::kline::quota(self).await
     }
 
     async fn owner_plates(&self, codes: &[SecurityCode]) -> Result<Vec<OwnerPlate>> {
