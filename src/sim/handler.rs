@@ -4,7 +4,7 @@
 //!
 //! [`handle`] checks the format, InitConnect and the rate limits, then `dispatch` routes to one
 //! function per protocol (1001, 1002, 1004, 1005, 3202, 3203, 3211, 3212, 3213, 3222; 3204, 3205, 3207
-//! and 3262 in [`search`]). Those decide
+//! and 3262 in [`search`]; 3103 and 3104 in [`kline`]). Those decide
 //! *what* to answer from the [`model`](super::model) and [`universe`](mod@super::universe); the
 //! payloads of flows, listings and quotes are laid out by [`encode`]. It must not do IO, read a
 //! clock (market time `now` and tokio time `at` come in), or borrow the client's `opend` mapping.
@@ -14,7 +14,8 @@ use prost::Message;
 use tokio::time::Instant;
 
 use super::encode;
-use super::limits::Limits;
+use super::kline::{self, KlQuota, SharedQuota};
+use super::limits::{Limits, Window};
 use super::model::{HISTORY_DAYS, Model, unix_millis_secs, unix_secs};
 use super::search;
 use super::universe::{Listing, lookup, universe, user_groups};
@@ -35,7 +36,7 @@ pub const LOGIN_USER_ID: u64 = 10_000_001;
 /// The default keepAliveInterval sent in InitConnect, in seconds (the SDK pings every 0.8 × this).
 pub const KEEP_ALIVE_INTERVAL: u16 = crate::server::DEFAULT_KEEP_ALIVE_SECS;
 /// The protocols the simulator answers (every other ID gets a "not supported" error reply).
-pub const PROTOCOLS: [u32; 14] = [
+pub const PROTOCOLS: [u32; 16] = [
     proto_id::INIT_CONNECT,
     proto_id::GET_GLOBAL_STATE,
     proto_id::KEEP_ALIVE,
@@ -50,7 +51,13 @@ pub const PROTOCOLS: [u32; 14] = [
     proto_id::QOT_GET_PLATE_SET,
     proto_id::QOT_GET_PLATE_SECURITY,
     proto_id::QOT_GET_OWNER_PLATE,
+    proto_id::QOT_REQUEST_HISTORY_KL,
+    proto_id::QOT_REQUEST_HISTORY_KL_QUOTA,
 ];
+/// 3103's limit: first pages per [`KL_WINDOW`].
+pub const KL_LIMIT: usize = 60;
+/// 3103's window.
+pub const KL_WINDOW: std::time::Duration = std::time::Duration::from_secs(30);
 /// Most codes in one 3202/3203 request.
 pub const MAX_CODES: usize = 400;
 
@@ -72,6 +79,10 @@ pub struct Conn {
     /// Answer as an OpenD that is not logged in: GetGlobalState says `qotLogined = false` and
     /// quote requests and GetUserInfo are refused with [`user_info::NOT_LOGGED_IN`].
     pub logged_out: bool,
+    /// The history K-line quota (3103, 3104), shared by the simulator's connections.
+    pub kl_quota: SharedQuota,
+    /// 3103's limit, which counts only a query's first page (`None`: limits off).
+    pub kl_first_pages: Option<Window>,
 }
 
 impl Conn {
@@ -85,6 +96,8 @@ impl Conn {
             aes_iv: None,
             keep_alive_interval: KEEP_ALIVE_INTERVAL,
             logged_out: false,
+            kl_quota: KlQuota::shared(kline::DEFAULT_QUOTA),
+            kl_first_pages: rate_limit.then(|| Window::new(KL_LIMIT, KL_WINDOW)),
         }
     }
 }
@@ -131,10 +144,35 @@ pub fn handle(
     } else {
         conn.limits
             .check(p.proto_id, at)
+            .and_then(|()| kl_first_page(conn, p, at))
             .and_then(|()| dispatch(*model, conn, p, now))
     };
     let body = reply.unwrap_or_else(|msg| error_body(&msg));
     Packet::new(p.proto_id, p.serial, body)
+}
+
+/// 3103's limit: [`KL_LIMIT`] first pages (no `nextReqKey`) per [`KL_WINDOW`]; later pages and
+/// other protocols pass.
+fn kl_first_page(conn: &mut Conn, p: &Packet, at: Instant) -> Result<(), String> {
+    if p.proto_id != proto_id::QOT_REQUEST_HISTORY_KL {
+        return Ok(());
+    }
+    let Some(w) = conn.kl_first_pages.as_mut() else {
+        return Ok(());
+    };
+    let first = decode::<pb::qot_request_history_kl::Request>(p)?
+        .c2s
+        .next_req_key
+        .is_none();
+    if !first || w.admit(at) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}: request too frequent, at most {KL_LIMIT} per {} seconds",
+            proto_id::name(p.proto_id),
+            KL_WINDOW.as_secs()
+        ))
+    }
 }
 
 /// Routes a packet to the answer of its protocol (after the InitConnect and rate-limit checks).
@@ -168,6 +206,20 @@ fn dispatch(model: Model, conn: &mut Conn, p: &Packet, now: DateTime<Utc>) -> Re
         proto_id::QOT_GET_OWNER_PLATE => {
             let c = decode::<pb::qot_get_owner_plate::Request>(p)?.c2s;
             ok!(qot_get_owner_plate, search::owner_plate(&c)?)
+        }
+        proto_id::QOT_REQUEST_HISTORY_KL => {
+            let c = decode::<pb::qot_request_history_kl::Request>(p)?.c2s;
+            ok!(
+                qot_request_history_kl,
+                kline::history_kl(model, &conn.kl_quota, &c, now)?
+            )
+        }
+        proto_id::QOT_REQUEST_HISTORY_KL_QUOTA => {
+            let c = decode::<pb::qot_request_history_kl_quota::Request>(p)?.c2s;
+            ok!(
+                qot_request_history_kl_quota,
+                kline::quota_reply(&conn.kl_quota, &c, now)
+            )
         }
         other => Err(format!(
             "protocol {other} ({}) is not supported by capflow sim",
