@@ -54,10 +54,6 @@ pub const PROTOCOLS: [u32; 16] = [
     proto_id::QOT_REQUEST_HISTORY_KL,
     proto_id::QOT_REQUEST_HISTORY_KL_QUOTA,
 ];
-/// 3103's limit: first pages per [`KL_WINDOW`].
-pub const KL_LIMIT: usize = 60;
-/// 3103's window.
-pub const KL_WINDOW: std::time::Duration = std::time::Duration::from_secs(30);
 /// Most codes in one 3202/3203 request.
 pub const MAX_CODES: usize = 400;
 
@@ -97,7 +93,7 @@ impl Conn {
             keep_alive_interval: KEEP_ALIVE_INTERVAL,
             logged_out: false,
             kl_quota: KlQuota::shared(kline::DEFAULT_QUOTA),
-            kl_first_pages: rate_limit.then(|| Window::new(KL_LIMIT, KL_WINDOW)),
+            kl_first_pages: rate_limit.then(|| Window::new(kline::KL_LIMIT, kline::KL_WINDOW)),
         }
     }
 }
@@ -144,35 +140,11 @@ pub fn handle(
     } else {
         conn.limits
             .check(p.proto_id, at)
-            .and_then(|()| kl_first_page(conn, p, at))
+            .and_then(|()| kline::first_page(conn.kl_first_pages.as_mut(), p, at))
             .and_then(|()| dispatch(*model, conn, p, now))
     };
     let body = reply.unwrap_or_else(|msg| error_body(&msg));
     Packet::new(p.proto_id, p.serial, body)
-}
-
-/// 3103's limit: [`KL_LIMIT`] first pages (no `nextReqKey`) per [`KL_WINDOW`]; later pages and
-/// other protocols pass.
-fn kl_first_page(conn: &mut Conn, p: &Packet, at: Instant) -> Result<(), String> {
-    if p.proto_id != proto_id::QOT_REQUEST_HISTORY_KL {
-        return Ok(());
-    }
-    let Some(w) = conn.kl_first_pages.as_mut() else {
-        return Ok(());
-    };
-    let first = decode::<pb::qot_request_history_kl::Request>(p)?
-        .c2s
-        .next_req_key
-        .is_none();
-    if !first || w.admit(at) {
-        Ok(())
-    } else {
-        Err(format!(
-            "{}: request too frequent, at most {KL_LIMIT} per {} seconds",
-            proto_id::name(p.proto_id),
-            KL_WINDOW.as_secs()
-        ))
-    }
 }
 
 /// Routes a packet to the answer of its protocol (after the InitConnect and rate-limit checks).

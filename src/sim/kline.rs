@@ -1,7 +1,8 @@
 //! History K-lines (3103) and the history K-line quota (3104) of the simulator: bars of 1 minute,
 //! a day, a week or a month from the model's price walk ([`price`](super::model::price)), so a
 //! day's close is that day's last snapshot price and a minute's close the snapshot at the
-//! minute's end; pages of at most 1000 bars chained by `nextReqKey` (the time of the next bar);
+//! minute's end; pages of at most 1000 bars chained by `nextReqKey` (the time of the next bar),
+//! 60 first pages per 30 s per connection ([`first_page`]: later pages are free);
 //! and a quota of one unit per distinct security per 30 days, refused when used up. No IO; the
 //! clock is the market time the handler passes in.
 //!
@@ -16,12 +17,17 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, Utc};
 
+use prost::Message;
+use tokio::time::Instant;
+
 use super::encode;
+use super::limits::Window;
 use super::model::price::{Bar, day_prices};
 use super::model::{HISTORY_DAYS, Model, unix_secs};
 use super::universe::{Listing, lookup};
 use crate::flow::{Schedule, SecurityCode};
 use crate::wire::pb::{self, qot_request_history_kl as kl};
+use crate::wire::{Packet, proto_id};
 
 /// Most bars in one page (OpenD's `maxAckKLNum` limit).
 pub const PAGE_MAX: usize = 1000;
@@ -29,6 +35,36 @@ pub const PAGE_MAX: usize = 1000;
 pub const DEFAULT_QUOTA: u32 = 100;
 /// How long a security keeps its unit of quota.
 pub const QUOTA_DAYS: u64 = 30;
+
+/// 3103's limit: first pages (no `nextReqKey`) per [`KL_WINDOW`], per connection.
+pub const KL_LIMIT: usize = 60;
+/// 3103's window.
+pub const KL_WINDOW: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// 3103's limit at tokio time `at`: a query's first page takes a slot of `window` (`None`:
+/// limits off); later pages and other protocols pass.
+pub fn first_page(window: Option<&mut Window>, p: &Packet, at: Instant) -> Result<(), String> {
+    if p.proto_id != proto_id::QOT_REQUEST_HISTORY_KL {
+        return Ok(());
+    }
+    let Some(w) = window else {
+        return Ok(());
+    };
+    let first = kl::Request::decode(p.body.clone())
+        .map_err(|e| format!("{}: invalid request body ({e})", proto_id::name(p.proto_id)))?
+        .c2s
+        .next_req_key
+        .is_none();
+    if !first || w.admit(at) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}: request too frequent, at most {KL_LIMIT} per {} seconds",
+            proto_id::name(p.proto_id),
+            KL_WINDOW.as_secs()
+        ))
+    }
+}
 
 /// The history K-line quota: which securities were asked for, and when first in the window.
 #[derive(Debug, Clone)]
