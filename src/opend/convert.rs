@@ -14,6 +14,7 @@ use super::gateway::{
     FlowRequest, Gateway, GlobalState, MAX_OWNER_PLATE_CODES, MarketState, OwnerPlate, PlateInfo,
     PlateSetType, SearchQuote, SecurityInfo, SecurityKind, Snapshot, Transport, UserGroup,
 };
+use super::kline;
 use super::search;
 use crate::flow::text::{clean, clean_owned};
 use crate::flow::{
@@ -318,11 +319,28 @@ impl<T: Transport> Gateway for T {
     }
 
     async fn history_kline(&self, req: &KLineRequest) -> Result<KLines> {
-        super::kline::history_kline(self, req).await
+        let mut pager = kline::Pager::new(req);
+        loop {
+            let s2c = call::<_, _, pb::qot_request_history_kl::Response>(
+                self,
+                proto_id::QOT_REQUEST_HISTORY_KL,
+                &pager.request(),
+            )
+            .await?;
+            if let Some(done) = pager.page(s2c)? {
+                return Ok(done);
+            }
+        }
     }
 
     async fn kline_quota(&self) -> Result<KLineQuota> {
-        super::kline::quota(self).await
+        let s2c = call::<_, _, pb::qot_request_history_kl_quota::Response>(
+            self,
+            proto_id::QOT_REQUEST_HISTORY_KL_QUOTA,
+            &kline::quota_request(),
+        )
+        .await?;
+        Ok(kline::quota_from_pb(&s2c))
     }
 
     async fn owner_plates(&self, codes: &[SecurityCode]) -> Result<Vec<OwnerPlate>> {

@@ -2,20 +2,33 @@
 //! builds them (`request_history_kline` with its defaults, `get_history_kl_quota`), the paging
 //! through `nextReqKey`, and the replies as `flow` types.
 //!
-//! Paging is transparent: [`history_kline`] repeats the query with each page's key until none
+//! Paging is transparent: [`Pager`] repeats the query with each page's key until none
 //! comes back, at most [`MAX_PAGES`] pages; a key that never ends (or comes back unchanged) is an
 //! error, not a loop. Everything in a reply is untrusted: a page longer than asked for is cut,
 //! strings lose their control characters, and [`KLines::from_raw`] validates the bars.
 
 use super::Result;
-use super::convert::{call, qot_header, security};
 use super::error::{BadReply, Error};
-use super::gateway::Transport;
 use crate::flow::kline::{ALL_FIELDS, REHAB_FORWARD};
 use crate::flow::text::clean_owned;
 use crate::flow::{KLineQuota, KLineRequest, KLines, RawKLine, SecurityCode};
-use crate::wire::pb;
+use crate::wire::pb::{self, qot_common};
 use crate::wire::proto_id;
+
+/// The `QotHeader` the SDK always sends (securityFirm 0).
+fn qot_header() -> qot_common::QotHeader {
+    qot_common::QotHeader {
+        security_firm: Some(0),
+    }
+}
+
+/// `Security` for a code.
+fn security(code: &SecurityCode) -> qot_common::Security {
+    qot_common::Security {
+        market: code.market.number(),
+        code: code.code.clone(),
+    }
+}
 
 /// Bars asked for per page (`maxAckKLNum`, the SDK's and OpenD's most).
 pub const PAGE_SIZE: i32 = 1000;
@@ -38,7 +51,7 @@ pub fn request(req: &KLineRequest, key: Option<Vec<u8>>) -> pb::qot_request_hist
             next_req_key: key,
             extended_time: None,
             session: Some(0),
-            header: qot_header(),
+            header: Some(qot_header()),
         },
     }
 }
@@ -72,38 +85,69 @@ fn bad(reason: BadReply) -> Error {
     }
 }
 
-/// 3103: every page of the query, validated. Only the first page counts against OpenD's 60 per
-/// 30 s (the caller's budget); the later ones are sent at once.
-pub async fn history_kline<T: Transport + ?Sized>(t: &T, req: &KLineRequest) -> Result<KLines> {
-    let mut bars = Vec::new();
-    let mut name = None;
-    let mut code: Option<SecurityCode> = None;
-    let mut key: Option<Vec<u8>> = None;
-    for _ in 0..MAX_PAGES {
-        let s2c = call::<_, _, pb::qot_request_history_kl::Response>(
-            t,
-            proto_id::QOT_REQUEST_HISTORY_KL,
-            &request(req, key.clone()),
-        )
-        .await?;
-        if code.is_none() {
-            code = Some(SecurityCode::from_wire(
+/// The paging of one 3103 query, IO-free: [`Pager::request`] is the next page's request,
+/// [`Pager::page`] takes its reply and says whether the query is complete. The
+/// [`Gateway`](super::Gateway) implementation of every transport drives it.
+#[derive(Debug)]
+pub struct Pager {
+    req: KLineRequest,
+    key: Option<Vec<u8>>,
+    pages: usize,
+    bars: Vec<RawKLine>,
+    code: Option<SecurityCode>,
+    name: Option<String>,
+}
+
+impl Pager {
+    /// The query's first page comes next.
+    pub fn new(req: &KLineRequest) -> Self {
+        Pager {
+            req: req.clone(),
+            key: None,
+            pages: 0,
+            bars: Vec::new(),
+            code: None,
+            name: None,
+        }
+    }
+
+    /// The next page's request (with the last page's key).
+    pub fn request(&self) -> pb::qot_request_history_kl::Request {
+        request(&self.req, self.key.clone())
+    }
+
+    /// Takes a page: `Some` with every page validated when no key came back, `None` when the
+    /// next page is due, an error when the key came back unchanged or after [`MAX_PAGES`].
+    pub fn page(&mut self, s2c: pb::qot_request_history_kl::S2c) -> Result<Option<KLines>> {
+        self.pages += 1;
+        if self.code.is_none() {
+            self.code = Some(SecurityCode::from_wire(
                 s2c.security.market,
                 &clean_owned(s2c.security.code),
             ));
         }
-        if name.is_none() {
-            name = s2c.name.map(clean_owned);
+        if self.name.is_none() {
+            self.name = s2c.name.map(clean_owned);
         }
-        bars.extend(raw_bars(s2c.kl_list));
+        self.bars.extend(raw_bars(s2c.kl_list));
         match s2c.next_req_key {
-            None => return Ok(KLines::from_raw(code, name, bars)),
-            Some(k) if k.is_empty() => return Ok(KLines::from_raw(code, name, bars)),
-            Some(k) if key.as_ref() == Some(&k) => return Err(bad(BadReply::RepeatedPageKey)),
-            Some(k) => key = Some(k),
+            Some(k) if !k.is_empty() => {
+                if self.key.as_ref() == Some(&k) {
+                    return Err(bad(BadReply::RepeatedPageKey));
+                }
+                if self.pages >= MAX_PAGES {
+                    return Err(bad(BadReply::EndlessPaging { pages: self.pages }));
+                }
+                self.key = Some(k);
+                Ok(None)
+            }
+            _ => Ok(Some(KLines::from_raw(
+                self.code.take(),
+                self.name.take(),
+                std::mem::take(&mut self.bars),
+            ))),
         }
     }
-    Err(bad(BadReply::EndlessPaging { pages: MAX_PAGES }))
 }
 
 /// The 3104 request as `get_history_kl_quota(get_detail=False)` sends it.
@@ -111,23 +155,17 @@ pub fn quota_request() -> pb::qot_request_history_kl_quota::Request {
     pb::qot_request_history_kl_quota::Request {
         c2s: pb::qot_request_history_kl_quota::C2s {
             b_get_detail: Some(false),
-            header: qot_header(),
+            header: Some(qot_header()),
         },
     }
 }
 
-/// 3104: the quota used and remaining (a negative count reads as 0).
-pub async fn quota<T: Transport + ?Sized>(t: &T) -> Result<KLineQuota> {
-    let s2c = call::<_, _, pb::qot_request_history_kl_quota::Response>(
-        t,
-        proto_id::QOT_REQUEST_HISTORY_KL_QUOTA,
-        &quota_request(),
-    )
-    .await?;
-    Ok(KLineQuota {
+/// A 3104 reply as the quota (a negative count reads as 0).
+pub fn quota_from_pb(s2c: &pb::qot_request_history_kl_quota::S2c) -> KLineQuota {
+    KLineQuota {
         used: u32::try_from(s2c.used_quota).unwrap_or(0),
         remaining: u32::try_from(s2c.remain_quota).unwrap_or(0),
-    })
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@ use prost::Message;
 
 use super::*;
 use crate::flow::{KlType, Market};
+use crate::opend::Gateway;
+use crate::opend::gateway::Transport;
 use crate::wire::pb::qot_common;
 
 fn hex(b: &[u8]) -> String {
@@ -109,7 +111,7 @@ async fn pages_are_followed_until_no_key_comes_back() {
         page(vec![bar("2026-01-02 00:00:00", 1.0)], Some(b"k2")),
         page(vec![bar("2026-01-06 00:00:00", 3.0)], None),
     ]);
-    let k = history_kline(&t, &jan()).await.unwrap();
+    let k = t.history_kline(&jan()).await.unwrap();
     let closes: Vec<f64> = k.closes().map(|(_, c)| c.unwrap()).collect();
     assert_eq!(closes, [1.0, 2.0, 3.0], "sorted across pages");
     assert_eq!(k.name.as_deref(), Some("Tencent"));
@@ -125,7 +127,7 @@ async fn a_paging_key_that_never_ends_is_an_error_after_the_cap() {
         endless: true,
         ..Pages::default()
     };
-    let e = history_kline(&t, &jan()).await.unwrap_err();
+    let e = t.history_kline(&jan()).await.unwrap_err();
     assert_eq!(t.sent.lock().unwrap().len(), MAX_PAGES);
     assert!(e.to_string().contains("1000 pages"), "{e}");
 }
@@ -137,7 +139,7 @@ async fn a_key_that_comes_back_unchanged_stops_at_once() {
         page(vec![bar("2026-01-05 00:00:00", 2.0)], Some(b"same")),
         page(vec![bar("2026-01-06 00:00:00", 2.0)], Some(b"same")),
     ]);
-    let e = history_kline(&t, &jan()).await.unwrap_err();
+    let e = t.history_kline(&jan()).await.unwrap_err();
     assert_eq!(t.sent.lock().unwrap().len(), 2);
     assert!(e.to_string().contains("same paging key"), "{e}");
 }
@@ -154,6 +156,6 @@ async fn refusals_carry_opends_words() {
             err_code: None,
             s2c: None,
         });
-    let e = history_kline(&t, &jan()).await.unwrap_err();
+    let e = t.history_kline(&jan()).await.unwrap_err();
     assert!(e.is_rate_limited(), "{e}");
 }
