@@ -39,7 +39,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print one security's capital flow (what the SDK's get_capital_flow returns), or with
-    /// --plates the plates of each code (get_owner_plate).
+    /// --plates the plates of each code (get_owner_plate), or with --kline its history K-lines
+    /// (request_history_kline).
     Fetch(FetchArgs),
     /// Run the simulated OpenD (for demos, tests and the official SDKs).
     Sim(SimArgs),
@@ -214,6 +215,11 @@ pub struct FetchArgs {
     /// get_owner_plate returns, 200 codes per request; takes no --period, --start or --end.
     #[arg(long, conflicts_with = "distribution")]
     pub plates: bool,
+    /// History K-lines (prices) of the code instead: what the SDK's request_history_kline
+    /// returns (forward-adjusted, every page); --start/--end as for day. Spends a unit of the
+    /// history K-line quota the first time in 30 days a code is asked for.
+    #[arg(long, value_name = "1m|day|week|month", conflicts_with_all = ["distribution", "plates"])]
+    pub kline: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -278,6 +284,10 @@ pub struct SimArgs {
     /// and every quote request is refused (to try `capflow doctor` and the dashboard's guidance).
     #[arg(long)]
     pub logged_out: bool,
+    /// History K-line quota: distinct securities Qot_RequestHistoryKL (3103) serves per 30 days
+    /// before it refuses, as OpenD does when an account's quota is used up.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub kline_quota: u32,
 }
 
 impl From<AesArg> for crate::wire::crypto::AesMode {

@@ -21,6 +21,7 @@ pub mod discover;
 pub mod edit;
 pub mod file;
 pub mod keys;
+mod kline;
 mod paths;
 mod report;
 mod sections;
@@ -55,6 +56,8 @@ pub struct Config {
     pub store: StoreConfig,
     /// `capflow serve`'s settings.
     pub serve: ServeSettings,
+    /// `[kline]`: the history K-line quota capflow may spend.
+    pub kline: KlineSettings,
     /// The named watchlists, in file order (never empty).
     pub watchlists: Vec<WatchlistConfig>,
     /// The `[[alert]]` rules, in file order (none by default).
@@ -227,6 +230,30 @@ impl Default for ServeSettings {
     }
 }
 
+/// `[kline]`: how much of the history K-line quota (one unit per distinct stock per 30 days,
+/// shared with the user's own scripts) capflow may spend on prices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KlineSettings {
+    /// Distinct stocks that may spend quota; `None`: as many as are watched.
+    pub max_stocks: Option<u32>,
+    /// Units always left for the user's scripts.
+    pub reserve: u32,
+}
+
+/// Default `[kline] reserve`.
+pub const DEFAULT_KLINE_RESERVE: u32 = 10;
+/// The largest `[kline] max_stocks` and `reserve`: the largest account tier's quota.
+pub const MAX_KLINE_STOCKS: u32 = 2000;
+
+impl Default for KlineSettings {
+    fn default() -> Self {
+        KlineSettings {
+            max_stocks: None,
+            reserve: DEFAULT_KLINE_RESERVE,
+        }
+    }
+}
+
 /// The store's file name in the data dir.
 pub const STORE_FILE_NAME: &str = "capflow.db";
 
@@ -297,6 +324,7 @@ impl Default for Config {
             ui: UiConfig::default(),
             store: StoreConfig::default(),
             serve: ServeSettings::default(),
+            kline: KlineSettings::default(),
             watchlists: vec![
                 WatchlistConfig {
                     name: "HK".to_owned(),

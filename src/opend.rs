@@ -9,6 +9,8 @@
 //!   poller can reconnect without knowing about sockets.
 //! - [`search`]: the requests and replies of search (3262), plates (3204, 3205) and a whole
 //!   market's listing (3202 by market and type).
+//! - [`kline`]: history K-lines (3103, paged through `nextReqKey` with a cap) and the history
+//!   K-line quota (3104).
 //! - [`user_info`]: GetUserInfo (1005), the account's quote rights and quotas (a client call).
 //! - [`convert`]: wire messages ↔ `flow` types; [`flow_reply`]: the 3211 reply decoded in one
 //!   pass into `flow` rows (the hot path).
@@ -26,6 +28,7 @@ pub mod convert;
 pub mod error;
 pub mod flow_reply;
 pub mod gateway;
+pub mod kline;
 pub mod problem;
 pub mod search;
 pub mod user_info;

@@ -268,6 +268,7 @@ pub mod budget;
 #[cfg(any(test, feature = "test-util"))]
 pub mod fake;
 pub mod groups;
+pub mod kline;
 pub mod run;
 pub mod schedule;
 pub mod search;

@@ -35,6 +35,7 @@ pub mod demo;
 pub mod encode;
 pub mod handler;
 mod hash;
+pub mod kline;
 pub mod limits;
 pub mod model;
 pub mod plates;
@@ -83,6 +84,9 @@ pub struct SimConfig {
     /// Answer like an OpenD that is not logged in (`capflow sim --logged-out`): GetGlobalState
     /// says `qotLogined = false`, quote requests and GetUserInfo are refused.
     pub logged_out: bool,
+    /// The history K-line quota (`capflow sim --kline-quota`): distinct securities 3103 serves
+    /// per 30 days, shared by every connection.
+    pub kline_quota: u32,
 }
 
 impl SimConfig {
@@ -99,6 +103,7 @@ impl SimConfig {
             aes: AesMode::Cbc,
             conn_limits: ConnectionLimits::default(),
             logged_out: false,
+            kline_quota: kline::DEFAULT_QUOTA,
         }
     }
 }
@@ -179,6 +184,7 @@ pub async fn start(cfg: SimConfig) -> std::io::Result<SimHandle> {
         clock: Arc::new(ScaledClock::new(cfg.start, cfg.speed)),
         rate_limit: cfg.rate_limit,
         logged_out: cfg.logged_out,
+        kl_quota: kline::KlQuota::shared(cfg.kline_quota),
         tally: tally::Tally::default(),
     };
     let server_cfg = ServerConfig {

@@ -248,6 +248,10 @@ fn python_sdk_matches_capflow_fetch() {
     sdk_owner_plate_equals_fetch(&py, &modules, &addr);
     drop(sim);
 
+    // History K-lines (3103, paged) and the quota (3104): the SDK's frames are `capflow fetch
+    // --kline day|1m --format csv`, byte for byte.
+    sdk_history_kline_equals_fetch(&py, &modules);
+
     // The other direction: the SDK's own message classes decode what capflow sends.
     let decode = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/sdk_decodes_capflow.py");
     for module in &modules {
@@ -738,5 +742,67 @@ fn sdk_owner_plate_equals_fetch(py: &Path, modules: &[&str], addr: &str) {
             sdk, ours,
             "{module} get_owner_plate vs capflow fetch --plates"
         );
+    }
+}
+
+/// `capflow fetch HK.00700 --kline KIND --start S --end E --format csv` against `addr`.
+fn fetch_kline_csv(addr: &str, kind: &str, start: &str, end: &str) -> String {
+    let mut ours = Command::new(env!("CARGO_BIN_EXE_capflow"));
+    isolate(&mut ours).args([
+        "fetch", "HK.00700", "--kline", kind, "--start", start, "--end", end, "--opend", addr,
+        "--format", "csv",
+    ]);
+    let out = run(&mut ours, Duration::from_secs(60), "capflow fetch --kline");
+    assert!(
+        out.status.success(),
+        "capflow fetch --kline {kind} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// request_history_kline for a year of days and a week of minutes (3 pages of 1000, followed by
+/// the SDK with `max_count=None`) through each SDK module must equal `capflow fetch --kline`,
+/// byte for byte; get_history_kl_quota then says one unit used of the sim's 100 (one security,
+/// however many requests and periods).
+fn sdk_history_kline_equals_fetch(py: &Path, modules: &[&str]) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/sdk_history_kline.py");
+    let (m0, m1) = ("2026-11-17", "2026-11-25");
+    for module in modules {
+        // A fresh sim per module: the quota starts unused.
+        let (_sim, addr) = start_sim(&[]);
+        let (host, port) = addr.rsplit_once(':').unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        std::fs::create_dir_all(&home).unwrap();
+        let mut cmd = Command::new(py);
+        cmd.arg(&script)
+            .args([module, host, port])
+            .arg(tmp.path())
+            .args(["HK.00700", START, END, m0, m1])
+            .env("HOME", &home);
+        let out = run(&mut cmd, Duration::from_secs(180), "sdk_history_kline.py");
+        assert!(
+            out.status.success(),
+            "{module} sdk_history_kline.py failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let read = |f: &str| std::fs::read_to_string(tmp.path().join(f)).unwrap();
+        let day = fetch_kline_csv(&addr, "day", START, END);
+        assert!(day.lines().count() > 200, "too few day bars:\n{day}");
+        assert_eq!(
+            read("kline_day.csv"),
+            day,
+            "{module} K_DAY vs capflow fetch --kline day"
+        );
+        let min = fetch_kline_csv(&addr, "1m", m0, m1);
+        assert!(min.lines().count() > 2000, "too few minute bars");
+        assert_eq!(
+            read("kline_1m.csv"),
+            min,
+            "{module} K_1M vs capflow fetch --kline 1m"
+        );
+        assert_eq!(read("quota.txt"), "1,99", "{module} get_history_kl_quota");
     }
 }

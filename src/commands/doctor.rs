@@ -9,12 +9,14 @@
 //!  handshake    InitConnect: OpenD's version; encryption required, refused, or a key mismatch
 //!  login        GetGlobalState: logged in to quotes, market states, OpenD's clock vs ours
 //!  rights       GetUserInfo (1005): quote rights per market by name, the quotas
+//!  kline quota  Qot_RequestHistoryKLQuota (3104): the history K-line quota used / remaining
 //!  flow MARKET  one capital flow (3211) and one distribution (3212) request per market
 //!  watchlists   unknown codes, indices, OpenD groups that do not exist
 //! ```
 //!
 //! A check that needs an earlier one (no TCP, no handshake, not logged in) is listed as skipped.
-//! Budget: two requests per market (3211 + 3212), plus one static-info request (3202) for the
+//! Budget: two requests per market (3211 + 3212), one quota request (3104, which spends no
+//! quota), plus one static-info request (3202) for the
 //! watchlists' codes and one group list (3222) when a watchlist names an OpenD group.
 //!
 //! Exit 0 when every check passes, 1 when any fails, 2 for bad flags. The connection work is in
@@ -22,6 +24,7 @@
 
 mod fix;
 mod probe;
+mod quota;
 
 use std::io::Write;
 

@@ -1,9 +1,10 @@
 //! `capflow fetch`: one security's capital flow, like the SDKs' `get_capital_flow`, printed as a
 //! table, CSV (the Python SDK's DataFrame columns, exact values) or JSON; with `--distribution`,
 //! its capital distribution instead ([`distribution`]); with `--plates`, the plates of one or
-//! more securities ([`plates`]).
+//! more securities ([`plates`]); with `--kline`, its history K-lines ([`kline`]).
 
 pub mod distribution;
+pub mod kline;
 pub mod plates;
 
 use std::fmt::Write as _;
@@ -91,6 +92,9 @@ fn refused(code: &SecurityCode, e: crate::opend::Error) -> Failure {
 pub async fn run(args: FetchArgs, config: &crate::config::Config) -> Result<(), Failure> {
     if args.plates {
         return plates::run(args, config).await;
+    }
+    if let Some(k) = args.kline.clone() {
+        return kline::run(args, &k, config).await;
     }
     let plan = plan(&args, Local::now().date_naive())?;
     let target = Target::resolve(&args.opend, config).await?;
@@ -280,6 +284,7 @@ mod tests {
             format: Format::Csv,
             distribution: false,
             plates: false,
+            kline: None,
             opend: crate::cli::OpendArgs::default(),
         }
     }

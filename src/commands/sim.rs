@@ -69,6 +69,7 @@ pub fn config_from_args(args: &SimArgs, real_now: DateTime<Utc>) -> Result<SimCo
             ..ConnectionLimits::default()
         },
         logged_out: args.logged_out,
+        kline_quota: args.kline_quota,
     })
 }
 
@@ -141,6 +142,7 @@ mod tests {
             no_rate_limit: false,
             max_connections: 128,
             logged_out: false,
+            kline_quota: 100,
         };
         let now = utc("2026-11-25T02:00:00Z");
         let ok =

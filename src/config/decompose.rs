@@ -35,12 +35,13 @@ pub(super) fn decompose(text: &str, r: &mut Report<'_>) -> Option<ConfigFile> {
             "ui" => file.ui = section(value, text, r),
             "store" => file.store = section(value, text, r),
             "serve" => file.serve = section(value, text, r),
+            "kline" => file.kline = section(value, text, r),
             "watchlist" => file.watchlist = watchlist_tables(value, text, r),
             "alert" => file.alert = alert_tables(&value, text, r),
             "keys" => file.keys = keys_table(&value, r),
             other => r.at(
                 Some(key.span()),
-                format!("unknown field `{other}`, expected one of `opend`, `budget`, `ui`, `store`, `serve`, `watchlist`, `alert`, `keys` (see config.example.toml for every option)"),
+                format!("unknown field `{other}`, expected one of `opend`, `budget`, `ui`, `store`, `serve`, `kline`, `watchlist`, `alert`, `keys` (see config.example.toml for every option)"),
             ),
         }
     }

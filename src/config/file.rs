@@ -23,6 +23,8 @@ pub struct ConfigFile {
     pub store: Option<Spanned<StoreFile>>,
     /// `[serve]`.
     pub serve: Option<Spanned<ServeFile>>,
+    /// `[kline]`.
+    pub kline: Option<Spanned<KlineFile>>,
     /// `[[watchlist]]` tables.
     pub watchlist: Option<Spanned<Vec<Spanned<WatchlistFile>>>>,
     /// `[[alert]]` tables.
@@ -44,6 +46,16 @@ pub struct OpendFile {
     pub rsa_private_key: Option<Spanned<String>>,
     /// "futu" or "moomoo".
     pub brand: Option<Spanned<String>>,
+}
+
+/// `[kline]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KlineFile {
+    /// Distinct stocks that may spend history K-line quota, 1..=2000.
+    pub max_stocks: Option<Spanned<i64>>,
+    /// Units always left for the user's own scripts, 0..=2000.
+    pub reserve: Option<Spanned<i64>>,
 }
 
 /// `[budget]`.

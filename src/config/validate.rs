@@ -66,6 +66,9 @@ fn build(file: ConfigFile, base: Option<&Path>, r: &mut Report<'_>) -> Config {
     if let Some(serve) = file.serve.map(Spanned::into_inner) {
         super::serve::section(serve, &mut c, r);
     }
+    if let Some(kline) = file.kline.map(Spanned::into_inner) {
+        super::kline::section(kline, &mut c, r);
+    }
     if let Some(lists) = file.watchlist {
         c.watchlists = super::watchlist::watchlists(lists.into_inner(), r);
     }
@@ -126,7 +129,7 @@ mod tests {
                 "c.toml:8:1: watchlist #1 has neither codes, opend_group nor plate: add codes = [\"HK.00700\", ...], opend_group = \"<group in your app>\" or plate = \"HK.BK1910\"",
                 "c.toml:9:8: name: wrong type: found integer `1`, expected a string",
                 "c.toml:12:10: invalid security code \"HK\": expected MARKET.CODE such as HK.00700, US.AAPL or SH.600519",
-                "c.toml:13:2: unknown field `nope`, expected one of `opend`, `budget`, `ui`, `store`, `serve`, `watchlist`, `alert`, `keys` (see config.example.toml for every option)",
+                "c.toml:13:2: unknown field `nope`, expected one of `opend`, `budget`, `ui`, `store`, `serve`, `kline`, `watchlist`, `alert`, `keys` (see config.example.toml for every option)",
             ]
         );
     }

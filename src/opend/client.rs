@@ -359,6 +359,8 @@ envelope!(
     qot_get_plate_set,
     qot_get_plate_security,
     qot_get_owner_plate,
+    qot_request_history_kl,
+    qot_request_history_kl_quota,
 );
 
 #[cfg(test)]

@@ -14,9 +14,13 @@ use super::gateway::{
     FlowRequest, Gateway, GlobalState, MAX_OWNER_PLATE_CODES, MarketState, OwnerPlate, PlateInfo,
     PlateSetType, SearchQuote, SecurityInfo, SecurityKind, Snapshot, Transport, UserGroup,
 };
+use super::kline;
 use super::search;
 use crate::flow::text::{clean, clean_owned};
-use crate::flow::{CapitalFlow, Distribution, Market, Period, Quote, SecurityCode, SizeSplit};
+use crate::flow::{
+    CapitalFlow, Distribution, KLineQuota, KLineRequest, KLines, Market, Period, Quote,
+    SecurityCode, SizeSplit,
+};
 use crate::wire::pb::{self, qot_common};
 use crate::wire::proto_id;
 
@@ -312,6 +316,31 @@ impl<T: Transport> Gateway for T {
             .iter()
             .map(static_info_from_pb)
             .collect())
+    }
+
+    async fn history_kline(&self, req: &KLineRequest) -> Result<KLines> {
+        let mut pager = kline::Pager::new(req);
+        loop {
+            let s2c = call::<_, _, pb::qot_request_history_kl::Response>(
+                self,
+                proto_id::QOT_REQUEST_HISTORY_KL,
+                &pager.request(),
+            )
+            .await?;
+            if let Some(done) = pager.page(s2c)? {
+                return Ok(done);
+            }
+        }
+    }
+
+    async fn kline_quota(&self) -> Result<KLineQuota> {
+        let s2c = call::<_, _, pb::qot_request_history_kl_quota::Response>(
+            self,
+            proto_id::QOT_REQUEST_HISTORY_KL_QUOTA,
+            &kline::quota_request(),
+        )
+        .await?;
+        Ok(kline::quota_from_pb(&s2c))
     }
 
     async fn owner_plates(&self, codes: &[SecurityCode]) -> Result<Vec<OwnerPlate>> {

@@ -397,6 +397,15 @@ pub enum BadReply {
     /// retType 0 but no `s2c`.
     #[error("successful reply without s2c")]
     NoS2c,
+    /// A paged reply (3103) still sent a `nextReqKey` after this many pages.
+    #[error("the paging key did not end after {pages} pages")]
+    EndlessPaging {
+        /// Pages followed.
+        pages: usize,
+    },
+    /// A paged reply (3103) sent back the same paging key it was asked with.
+    #[error("the same paging key came back: paging would never end")]
+    RepeatedPageKey,
 }
 
 #[cfg(test)]

@@ -9,7 +9,10 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use super::Result;
-use crate::flow::{CapitalFlow, DateRange, Distribution, Market, Period, Quote, SecurityCode};
+use crate::flow::{
+    CapitalFlow, DateRange, Distribution, KLineQuota, KLineRequest, KLines, Market, Period, Quote,
+    SecurityCode,
+};
 pub use crate::flow::{MarketState, SecurityKind};
 
 /// A capital-flow request: what `get_capital_flow(code, period, start, end)` sends.
@@ -215,6 +218,13 @@ pub trait Gateway: Send + Sync + 'static {
         &self,
         codes: &[SecurityCode],
     ) -> impl Future<Output = Result<Vec<OwnerPlate>>> + Send;
+    /// Qot_RequestHistoryKL (3103): the bars of one query, every page followed (at most
+    /// [`MAX_PAGES`](super::kline::MAX_PAGES)), validated. Spends a unit of the history K-line
+    /// quota the first time in 30 days a security is asked for; only the first page counts against
+    /// OpenD's 60 per 30 s.
+    fn history_kline(&self, req: &KLineRequest) -> impl Future<Output = Result<KLines>> + Send;
+    /// Qot_RequestHistoryKLQuota (3104): the history K-line quota used and remaining.
+    fn kline_quota(&self) -> impl Future<Output = Result<KLineQuota>> + Send;
     /// Qot_GetSecuritySnapshot (3203) for a list of codes (at most 400 per request): name, price,
     /// turnover, volume and update time of each code OpenD answered for.
     fn market_snapshots(

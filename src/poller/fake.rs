@@ -19,12 +19,16 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::flow::{CapitalFlow, Distribution, FlowItem, Market, Quote, SecurityCode, SizeSplit};
+use crate::flow::{
+    CapitalFlow, Distribution, FlowItem, KLineQuota, KLineRequest, KLines, KlType, Market, Quote,
+    SecurityCode, SizeSplit,
+};
 use crate::opend::{
     Connector, Error, FlowRequest, Gateway, GlobalState, MarketState, OwnerPlate, PlateInfo,
     PlateSetType, Result, SearchQuote, SecurityInfo, SecurityKind, Snapshot, UserGroup,
 };
 
+mod kline;
 mod search;
 use crate::poller::Budget;
 use crate::wire::proto_id;
@@ -70,6 +74,10 @@ pub struct FakeConfig {
     pub plates: Vec<(PlateInfo, Vec<SecurityCode>)>,
     /// 3262 refused as an older OpenD does.
     pub search_refused: bool,
+    /// History K-lines (3103) per code and period.
+    pub klines: HashMap<(SecurityCode, KlType), KLines>,
+    /// The history K-line quota 3104 reports (`None`: 3104 is refused).
+    pub kline_quota: Option<KLineQuota>,
     /// RNG seed.
     pub seed: u64,
 }
@@ -95,6 +103,11 @@ impl Default for FakeConfig {
             listing: Vec::new(),
             plates: Vec::new(),
             search_refused: false,
+            klines: HashMap::new(),
+            kline_quota: Some(KLineQuota {
+                used: 0,
+                remaining: 100,
+            }),
             seed: 1,
         }
     }
@@ -624,6 +637,14 @@ impl Gateway for FakeGateway {
         codes: &[SecurityCode],
     ) -> impl Future<Output = Result<Vec<OwnerPlate>>> + Send {
         std::future::ready(self.live(|cfg| search::owner_plates(cfg, codes)))
+    }
+
+    fn history_kline(&self, req: &KLineRequest) -> impl Future<Output = Result<KLines>> + Send {
+        std::future::ready(self.live(|cfg| kline::history_kline(cfg, req)))
+    }
+
+    fn kline_quota(&self) -> impl Future<Output = Result<KLineQuota>> + Send {
+        std::future::ready(self.live(kline::quota))
     }
 
     fn user_groups(&self) -> impl Future<Output = Result<Vec<UserGroup>>> + Send {

@@ -347,6 +347,15 @@ mod tests {
         async fn owner_plates(&self, _: &[SecurityCode]) -> Result<Vec<crate::opend::OwnerPlate>> {
             no()
         }
+        async fn history_kline(
+            &self,
+            _: &crate::flow::KLineRequest,
+        ) -> Result<crate::flow::KLines> {
+            no()
+        }
+        async fn kline_quota(&self) -> Result<crate::flow::KLineQuota> {
+            no()
+        }
         async fn user_groups(&self) -> Result<Vec<UserGroup>> {
             self.group_calls.fetch_add(1, Ordering::SeqCst);
             if self.fail {

@@ -4,7 +4,7 @@
 //!
 //! [`handle`] checks the format, InitConnect and the rate limits, then `dispatch` routes to one
 //! function per protocol (1001, 1002, 1004, 1005, 3202, 3203, 3211, 3212, 3213, 3222; 3204, 3205, 3207
-//! and 3262 in [`search`]). Those decide
+//! and 3262 in [`search`]; 3103 and 3104 in [`kline`]). Those decide
 //! *what* to answer from the [`model`](super::model) and [`universe`](mod@super::universe); the
 //! payloads of flows, listings and quotes are laid out by [`encode`]. It must not do IO, read a
 //! clock (market time `now` and tokio time `at` come in), or borrow the client's `opend` mapping.
@@ -14,7 +14,8 @@ use prost::Message;
 use tokio::time::Instant;
 
 use super::encode;
-use super::limits::Limits;
+use super::kline::{self, KlQuota, SharedQuota};
+use super::limits::{Limits, Window};
 use super::model::{HISTORY_DAYS, Model, unix_millis_secs, unix_secs};
 use super::search;
 use super::universe::{Listing, lookup, universe, user_groups};
@@ -35,7 +36,7 @@ pub const LOGIN_USER_ID: u64 = 10_000_001;
 /// The default keepAliveInterval sent in InitConnect, in seconds (the SDK pings every 0.8 × this).
 pub const KEEP_ALIVE_INTERVAL: u16 = crate::server::DEFAULT_KEEP_ALIVE_SECS;
 /// The protocols the simulator answers (every other ID gets a "not supported" error reply).
-pub const PROTOCOLS: [u32; 14] = [
+pub const PROTOCOLS: [u32; 16] = [
     proto_id::INIT_CONNECT,
     proto_id::GET_GLOBAL_STATE,
     proto_id::KEEP_ALIVE,
@@ -50,6 +51,8 @@ pub const PROTOCOLS: [u32; 14] = [
     proto_id::QOT_GET_PLATE_SET,
     proto_id::QOT_GET_PLATE_SECURITY,
     proto_id::QOT_GET_OWNER_PLATE,
+    proto_id::QOT_REQUEST_HISTORY_KL,
+    proto_id::QOT_REQUEST_HISTORY_KL_QUOTA,
 ];
 /// Most codes in one 3202/3203 request.
 pub const MAX_CODES: usize = 400;
@@ -72,6 +75,10 @@ pub struct Conn {
     /// Answer as an OpenD that is not logged in: GetGlobalState says `qotLogined = false` and
     /// quote requests and GetUserInfo are refused with [`user_info::NOT_LOGGED_IN`].
     pub logged_out: bool,
+    /// The history K-line quota (3103, 3104), shared by the simulator's connections.
+    pub kl_quota: SharedQuota,
+    /// 3103's limit, which counts only a query's first page (`None`: limits off).
+    pub kl_first_pages: Option<Window>,
 }
 
 impl Conn {
@@ -85,6 +92,8 @@ impl Conn {
             aes_iv: None,
             keep_alive_interval: KEEP_ALIVE_INTERVAL,
             logged_out: false,
+            kl_quota: KlQuota::shared(kline::DEFAULT_QUOTA),
+            kl_first_pages: rate_limit.then(|| Window::new(kline::KL_LIMIT, kline::KL_WINDOW)),
         }
     }
 }
@@ -131,6 +140,7 @@ pub fn handle(
     } else {
         conn.limits
             .check(p.proto_id, at)
+            .and_then(|()| kline::first_page(conn.kl_first_pages.as_mut(), p, at))
             .and_then(|()| dispatch(*model, conn, p, now))
     };
     let body = reply.unwrap_or_else(|msg| error_body(&msg));
@@ -168,6 +178,20 @@ fn dispatch(model: Model, conn: &mut Conn, p: &Packet, now: DateTime<Utc>) -> Re
         proto_id::QOT_GET_OWNER_PLATE => {
             let c = decode::<pb::qot_get_owner_plate::Request>(p)?.c2s;
             ok!(qot_get_owner_plate, search::owner_plate(&c)?)
+        }
+        proto_id::QOT_REQUEST_HISTORY_KL => {
+            let c = decode::<pb::qot_request_history_kl::Request>(p)?.c2s;
+            ok!(
+                qot_request_history_kl,
+                kline::history_kl(model, &conn.kl_quota, &c, now)?
+            )
+        }
+        proto_id::QOT_REQUEST_HISTORY_KL_QUOTA => {
+            let c = decode::<pb::qot_request_history_kl_quota::Request>(p)?.c2s;
+            ok!(
+                qot_request_history_kl_quota,
+                kline::quota_reply(&conn.kl_quota, &c, now)
+            )
         }
         other => Err(format!(
             "protocol {other} ({}) is not supported by capflow sim",

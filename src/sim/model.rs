@@ -15,6 +15,7 @@
 //! `hash` (the seeds) and `day_cache`; none of them imports it.
 
 mod format;
+pub mod price;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, Utc};
 
@@ -508,52 +509,16 @@ impl Model {
             };
         };
         let date = sched.latest_session_date(now);
-        let path = day_path(self.seed, listing, &sched, date);
-        let st = day_state(&path, &sched, now);
-        let ds = ymd(date);
-        let mut rng = fastrand::Rng::with_seed(fnv1a(
-            self.seed,
-            &[listing.code.as_bytes(), ds.as_bytes(), b"px"],
-        ));
-        let last_close = round_to_tick(listing, listing.price * (0.9 + 0.2 * rng.f64()));
-        let vol = day_vol(listing);
-        let (floor, cap) = listing.price_limit().map_or((0.0, f64::INFINITY), |l| {
-            (last_close * (1.0 - l), last_close * (1.0 + l))
-        });
-        let open = (last_close * (GAP * vol * normal(&mut rng)).exp()).clamp(floor, cap);
-        let sigma = vol / count_f64(path.minutes.len()).sqrt();
-        let day_turnover: f64 = path.gross.iter().sum();
-        let impact = if day_turnover > 0.0 {
-            IMPACT / day_turnover
-        } else {
-            0.0
-        };
-        let (mut walk, mut cur, mut high, mut low, mut shares) = (0.0, open, open, open, 0.0);
-        let last = st.cumulative.len().saturating_sub(1);
-        for (i, c) in st.cumulative.iter().enumerate() {
-            let frac = if i == last { st.frac } else { 1.0 };
-            walk += sigma * normal(&mut rng) * frac;
-            cur = (open * (impact * c.main() + walk).exp()).clamp(floor, cap);
-            high = high.max(cur);
-            low = low.min(cur);
-            shares += part(path.gross[i], frac) / cur;
-        }
-        let lot = f64::from(listing.lot.max(1));
-        #[expect(
-            clippy::cast_possible_truncation,
-            reason = "intended: whole shares; the float-to-int cast saturates, and a day's shares \
-                      (turnover under 1e12 at prices over 0.001) are far below 2^63"
-        )]
-        let volume = ((shares / lot).floor() * lot) as i64;
-        let (open, cur) = (round_to_tick(listing, open), round_to_tick(listing, cur));
+        let day = price::day_prices(self.seed, listing, &sched, date, now);
+        let bar = day.day_bar(listing);
         Quote {
-            last_close,
-            open,
-            cur,
-            high: round_to_tick(listing, high).max(open).max(cur),
-            low: round_to_tick(listing, low).min(open).min(cur),
-            turnover: st.turnover,
-            volume,
+            last_close: day.last_close,
+            open: bar.open,
+            cur: bar.close,
+            high: bar.high,
+            low: bar.low,
+            turnover: bar.turnover,
+            volume: bar.volume,
         }
     }
 }

@@ -6,6 +6,7 @@
 use tokio::time::Instant;
 
 use super::handler::{Conn, handle};
+use super::kline::SharedQuota;
 use super::model::Model;
 use super::tally::Tally;
 use crate::clock::SharedClock;
@@ -23,6 +24,8 @@ pub struct SimService {
     pub rate_limit: bool,
     /// Answer as an OpenD that is not logged in.
     pub logged_out: bool,
+    /// The history K-line quota every connection spends from.
+    pub kl_quota: SharedQuota,
     /// What reached it, per protocol.
     pub tally: Tally,
 }
@@ -34,6 +37,7 @@ impl Handler for SimService {
         let mut conn = Conn::new(accepted.conn_id, self.rate_limit);
         conn.keep_alive_interval = accepted.keep_alive_secs;
         conn.logged_out = self.logged_out;
+        conn.kl_quota = std::sync::Arc::clone(&self.kl_quota);
         if let Some(keys) = &accepted.keys {
             conn.aes_key.clone_from(&keys.key);
             conn.aes_iv.clone_from(&keys.iv);

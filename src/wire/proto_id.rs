@@ -14,6 +14,10 @@ pub const NOTIFY: u32 = 1003;
 pub const KEEP_ALIVE: u32 = 1004;
 /// GetUserInfo: the account's quote rights and quotas (read-only).
 pub const GET_USER_INFO: u32 = 1005;
+/// Qot_RequestHistoryKL: history K-lines (prices), paged; spends the history K-line quota.
+pub const QOT_REQUEST_HISTORY_KL: u32 = 3103;
+/// Qot_RequestHistoryKLQuota: the history K-line quota used and remaining.
+pub const QOT_REQUEST_HISTORY_KL_QUOTA: u32 = 3104;
 /// Qot_GetStaticInfo: name, lot size, type.
 pub const QOT_GET_STATIC_INFO: u32 = 3202;
 /// Qot_GetSecuritySnapshot: price and name.
@@ -76,6 +80,8 @@ pub fn name(proto_id: u32) -> &'static str {
         QOT_GET_PLATE_SECURITY => "Qot_GetPlateSecurity",
         QOT_GET_OWNER_PLATE => "Qot_GetOwnerPlate",
         QOT_GET_SEARCH_QUOTE => "Qot_GetSearchQuote",
+        QOT_REQUEST_HISTORY_KL => "Qot_RequestHistoryKL",
+        QOT_REQUEST_HISTORY_KL_QUOTA => "Qot_RequestHistoryKLQuota",
         2000..=2999 => "trading protocol",
         _ => "unknown protocol",
     }
@@ -95,8 +101,8 @@ mod tests {
     #[test]
     fn quote_and_system_requests_are_sendable() {
         for id in [
-            1001, 1002, 1004, 1005, 3202, 3203, 3204, 3205, 3207, 3211, 3212, 3213, 3222, 3223,
-            3262,
+            1001, 1002, 1004, 1005, 3103, 3104, 3202, 3203, 3204, 3205, 3207, 3211, 3212, 3213,
+            3222, 3223, 3262,
         ] {
             assert!(is_sendable(id), "{id}");
         }

@@ -58,6 +58,7 @@ fn passes_against_the_simulator_and_names_the_rights() {
         "handshake",
         "login",
         "clock",
+        "kline quota",
         "flow HK",
         "flow US",
         "flow SH",
@@ -70,6 +71,11 @@ fn passes_against_the_simulator_and_names_the_rights() {
         );
     }
     assert!(stdout.ends_with("all checks passed\n"), "{stdout}");
+    let (quota, _) = check_line(&stdout, "kline quota");
+    assert!(
+        quota.contains("history K-line quota 0/100 used, 100 remaining"),
+        "{quota}"
+    );
 }
 
 #[test]
@@ -413,6 +419,9 @@ async fn the_doctor_spends_at_most_two_flow_requests_per_market() {
     assert_eq!(n(proto_id::QOT_GET_STATIC_INFO), 1, "{counts:?}");
     assert_eq!(n(proto_id::GET_USER_INFO), 1, "{counts:?}");
     assert_eq!(n(proto_id::GET_GLOBAL_STATE), 1, "{counts:?}");
+    // One quota question (3104), and no K-line request: the doctor spends no quota.
+    assert_eq!(n(proto_id::QOT_REQUEST_HISTORY_KL_QUOTA), 1, "{counts:?}");
+    assert_eq!(n(proto_id::QOT_REQUEST_HISTORY_KL), 0, "{counts:?}");
     // Nothing else but KeepAlive (InitConnect is answered by the script before counting).
     let others: usize = counts
         .iter()
@@ -423,6 +432,7 @@ async fn the_doctor_spends_at_most_two_flow_requests_per_market() {
                 proto_id::QOT_GET_STATIC_INFO,
                 proto_id::GET_USER_INFO,
                 proto_id::GET_GLOBAL_STATE,
+                proto_id::QOT_REQUEST_HISTORY_KL_QUOTA,
                 proto_id::KEEP_ALIVE,
             ]
             .contains(p)

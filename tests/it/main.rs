@@ -26,6 +26,7 @@ mod doctor;
 mod faults;
 mod fetch_cli;
 mod fetch_encrypted;
+mod fetch_kline;
 mod fetch_plates;
 mod fuzz_render;
 mod fuzz_sim;

@@ -256,7 +256,7 @@ async fn error_replies() {
         assert_eq!(r.s2c.unwrap().flow_item_list.len(), 5);
     }
     // Unsupported protocols get an error reply, not silence.
-    for p in [proto_id::QOT_GET_MARKET_STATE, 3001, 3103] {
+    for p in [proto_id::QOT_GET_MARKET_STATE, 3001, 3217] {
         let (rt, msg) = ret(&c.request(p, vec![0x0a, 0x00]).await.unwrap());
         assert_eq!(rt, -1);
         assert!(msg.unwrap().contains("not supported"));

@@ -1,5 +1,6 @@
 //! The checks that talk to OpenD, in order: TCP, InitConnect, GetGlobalState (login, market
-//! states, clock), GetUserInfo (rights), one 3211 + one 3212 per market, the watchlists.
+//! states, clock), GetUserInfo (rights), the history K-line quota (3104), one 3211 + one 3212
+//! per market, the watchlists.
 //!
 //! A check that cannot run because an earlier one failed is returned as skipped, so every run
 //! lists the same checks. The watchlists' codes are looked up (3202) before the flow requests so
@@ -30,7 +31,14 @@ const RIGHTS_MARKETS: [Market; 4] = [Market::Hk, Market::Us, Market::Sh, Market:
 const MAX_STATIC_TRIES: usize = 3;
 
 /// Names of the checks after `tcp`, for the skipped lines.
-const AFTER_TCP: [&str; 5] = ["handshake", "login", "clock", "rights", "watchlists"];
+const AFTER_TCP: [&str; 6] = [
+    "handshake",
+    "login",
+    "clock",
+    "rights",
+    "kline quota",
+    "watchlists",
+];
 
 /// Runs the checks that need OpenD.
 pub async fn run(options: &ConnectOptions, config: &Config) -> Vec<Check> {
@@ -75,6 +83,7 @@ pub async fn run(options: &ConnectOptions, config: &Config) -> Vec<Check> {
         return checks;
     }
     checks.push(rights(&client, &markets).await);
+    checks.push(super::quota::kline_quota(&client, &config.kline).await);
     let found = look_up(&client, config).await;
     checks.extend(flows(&client, config, &found).await);
     checks.push(watchlists(&client, config, &found).await);

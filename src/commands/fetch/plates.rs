@@ -229,6 +229,7 @@ mod tests {
             end: None,
             distribution: false,
             plates: true,
+            kline: None,
             format: Format::Csv,
             opend: crate::cli::OpendArgs::default(),
         }
