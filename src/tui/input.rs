@@ -21,14 +21,18 @@ pub(super) fn key(k: &KeyEvent) -> Option<Key> {
     if k.kind != KeyEventKind::Press {
         return None;
     }
+    let shift = k.modifiers.contains(KeyModifiers::SHIFT);
     let mods = k.modifiers - KeyModifiers::SHIFT;
     if !(KeyModifiers::CONTROL | KeyModifiers::ALT).contains(mods) {
         return None;
     }
     let code = match k.code {
         C::Char(c) => KeyCode::Char(c),
+        C::Up if shift => KeyCode::ShiftUp,
+        C::Down if shift => KeyCode::ShiftDown,
         C::Up => KeyCode::Up,
         C::Down => KeyCode::Down,
+        C::Delete => KeyCode::Delete,
         C::Left => KeyCode::Left,
         C::Right => KeyCode::Right,
         C::PageUp => KeyCode::PageUp,
@@ -51,6 +55,7 @@ pub(super) fn key(k: &KeyEvent) -> Option<Key> {
 /// A terminal event as an action: key presses through the keymap, clicks and the wheel, resizes.
 pub fn to_action(keymap: &Keymap, app: &App, ev: &Event) -> Option<Action> {
     match ev {
+        Event::Key(k) if app.editing.takes_text() => text_key(k),
         Event::Key(k) => key(k).and_then(|k| keymap.lookup(k)),
         Event::Resize(w, h) => Some(resize(app, *w, *h)),
         Event::Mouse(m) => match m.kind {
@@ -66,4 +71,36 @@ pub fn to_action(keymap: &Keymap, app: &App, ev: &Event) -> Option<Action> {
         },
         _ => None,
     }
+}
+
+/// A key press typed into the search box or a prompt: characters as text, the line's editing
+/// keys, ↑/↓ through the results, Enter and Esc; Ctrl-C still quits.
+fn text_key(k: &KeyEvent) -> Option<Action> {
+    use crate::app::edit::TextKey as T;
+    use crossterm::event::KeyCode as C;
+    if k.kind != KeyEventKind::Press {
+        return None;
+    }
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    let t = match k.code {
+        C::Char('c') if ctrl => return Some(Action::Quit),
+        C::Char('w') if ctrl => T::DeleteWord,
+        C::Char('u') if ctrl => T::Clear,
+        C::Char('a') if ctrl => T::Home,
+        C::Char('e') if ctrl => T::End,
+        C::Char(_) if ctrl || k.modifiers.contains(KeyModifiers::ALT) => return None,
+        C::Char(c) => T::Char(c),
+        C::Backspace => T::Backspace,
+        C::Delete => T::Delete,
+        C::Left => T::Left,
+        C::Right => T::Right,
+        C::Home => T::Home,
+        C::End => T::End,
+        C::Up => T::Up,
+        C::Down => T::Down,
+        C::Enter => T::Enter,
+        C::Esc => T::Esc,
+        _ => return None,
+    };
+    Some(Action::Text(t))
 }
