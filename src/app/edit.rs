@@ -420,11 +420,16 @@ impl App {
         }
         self.learn_names();
         let place = match (&to.path, to.created) {
-            (None, _) => " (demo: kept in memory, your config is not touched)".to_owned(),
+            (None, _) => " (in memory: demo)".to_owned(),
             (Some(p), true) => format!(" (created the config file {})", p.display()),
             (Some(_), false) => String::new(),
         };
-        self.say(format!("{}{place}", done(edit)), false);
+        let undo = if matches!(edit, Edit::Remove { .. }) {
+            ": u undoes"
+        } else {
+            ""
+        };
+        self.say(format!("{}{place}{undo}", done(edit)), false);
     }
 
     /// Names of stocks added from a search, given to the rows until the poller's arrive.
@@ -505,9 +510,7 @@ fn done(edit: &Edit) -> String {
     };
     match edit {
         Edit::Add { list, codes: c, .. } => format!("added {} to {list:?}", codes(c)),
-        Edit::Remove { list, codes: c } => {
-            format!("removed {} from {list:?}: u puts it back", codes(c))
-        }
+        Edit::Remove { list, codes: c } => format!("removed {} from {list:?}", codes(c)),
         Edit::Move { code, .. } => format!("moved {code}"),
         Edit::New { name, .. } => format!("new list {name:?}"),
         Edit::Rename { list, to } => format!("renamed {list:?} to {to:?}"),

@@ -293,3 +293,90 @@ impl Editor {
         self.send(Action::Reloaded(result)).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::opend::ConnectOptions;
+
+    const FILE: &str =
+        "# kept\n[[watchlist]]\nname = \"Mine\" # kept too\ncodes = [\"HK.00700\", \"HK.09988\"]\n";
+
+    fn start(
+        path: &Path,
+    ) -> (
+        mpsc::UnboundedSender<EditRequest>,
+        mpsc::Receiver<Action>,
+        CancellationToken,
+    ) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (atx, arx) = mpsc::channel(16);
+        let token = CancellationToken::new();
+        let target = EditTarget {
+            config: Some(path.to_path_buf()),
+            index_cache: None,
+        };
+        // Nothing listens there: the saves and reloads never connect.
+        let connector = OpenDConnector {
+            options: ConnectOptions::new("127.0.0.1:9"),
+        };
+        tokio::spawn(run_editor(connector, target, rx, atx, token.clone()));
+        (tx, arx, token)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn own_saves_are_no_reload_and_an_outside_save_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, FILE).unwrap();
+        let (tx, mut rx, token) = start(&path);
+        let code: SecurityCode = "HK.09988".parse().unwrap();
+        tx.send(EditRequest::Save(Edit::Remove {
+            list: "Mine".into(),
+            codes: vec![code],
+        }))
+        .unwrap();
+        match rx.recv().await {
+            Some(Action::Saved { result: Ok(to), .. }) => {
+                let lists = to.lists.unwrap();
+                assert_eq!(lists[0].codes.len(), 1);
+            }
+            other => panic!("{other:?}"),
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("# kept\n") && text.contains("# kept too"),
+            "{text}"
+        );
+        // Several checks of the file later: our own write is no save from outside.
+        tokio::time::sleep(RELOAD_EVERY * 3).await;
+        assert!(rx.try_recv().is_err(), "a spurious reload");
+        // Saved from an editor: reloaded within 2 s.
+        std::fs::write(&path, FILE.replace("Mine", "Theirs")).unwrap();
+        let got = tokio::time::timeout(RELOAD_EVERY * 2, rx.recv()).await;
+        match got {
+            Ok(Some(Action::Reloaded(Ok(lists)))) => assert_eq!(lists[0].name, "Theirs"),
+            other => panic!("{other:?}"),
+        }
+        // With an error: the error, with the file and line.
+        std::fs::write(&path, "[ui]\nunits = \"nope\"\n").unwrap();
+        match tokio::time::timeout(RELOAD_EVERY * 2, rx.recv()).await {
+            Ok(Some(Action::Reloaded(Err(e)))) => {
+                assert!(e.contains("config.toml:2"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // A save refused (the list is gone) answers the reason, the file unchanged.
+        let before = std::fs::read_to_string(&path).unwrap();
+        tx.send(EditRequest::Save(Edit::Delete {
+            list: "Mine".into(),
+        }))
+        .unwrap();
+        match rx.recv().await {
+            Some(Action::Saved { result: Err(e), .. }) => assert!(!e.is_empty()),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+        token.cancel();
+    }
+}

@@ -101,7 +101,7 @@ fn remove_waits_for_the_save_then_undo_puts_it_back_in_place() {
     without.remove(1);
     assert_eq!(codes_of(&a), without);
     assert_eq!(a.selected, 1, "the selection stays on the row");
-    assert!(a.note().unwrap().text.contains("u puts it back"));
+    assert!(a.note().unwrap().text.contains("u undoes"));
     // The poller follows the list.
     assert!(
         a.drain_commands()
@@ -265,7 +265,7 @@ fn search_adds_after_the_selected_row_and_selects_it() {
     assert_eq!(codes_of(&a)[2], "HK.01698");
     assert_eq!(a.focused(), Some(&code("HK.01698")));
     assert_eq!(a.display_name(&code("HK.01698")), "Tencent Music");
-    assert!(a.note().unwrap().text.contains("kept in memory"));
+    assert!(a.note().unwrap().text.contains("in memory: demo"));
 }
 
 #[test]
