@@ -155,4 +155,12 @@ pub enum Action {
     /// The config file was changed from outside: its lists, or why it cannot be used (the old
     /// lists stay).
     Reloaded(Result<Vec<super::Watchlist>, String>),
+    /// The members of the plate list of `plate` added in the dashboard (read by the editing
+    /// side), or why they could not be read.
+    PlateRead {
+        /// The plate.
+        plate: SecurityCode,
+        /// Its members, or why not.
+        result: Result<Vec<SecurityCode>, String>,
+    },
 }

@@ -220,6 +220,7 @@ impl App {
                 self.say("watchlists reloaded: the config file was saved", false);
             }
             Action::Reloaded(Err(why)) => self.editing.problem = Some(why),
+            Action::PlateRead { plate, result } => self.plate_read(&plate, result),
             _ => {}
         }
     }
@@ -432,6 +433,19 @@ impl App {
         self.say(format!("{}{place}{undo}", done(edit)), false);
     }
 
+    /// The members of a plate list added here (read once by the editing side; the lists read at
+    /// start are refreshed by the side task).
+    fn plate_read(&mut self, plate: &SecurityCode, result: Result<Vec<SecurityCode>, String>) {
+        let Some(i) = self
+            .watchlists
+            .iter()
+            .position(|w| w.plate.as_ref() == Some(plate))
+        else {
+            return;
+        };
+        self.update(Action::GroupRead { index: i, result });
+    }
+
     /// Names of stocks added from a search, given to the rows until the poller's arrive.
     fn learn_names(&mut self) {
         for (code, name) in std::mem::take(&mut self.editing.names) {
@@ -495,6 +509,7 @@ fn shown_after(edit: &Edit) -> (Option<String>, Option<SecurityCode>) {
         Edit::Add { list, codes, .. } => (Some(list.clone()), codes.first().cloned()),
         Edit::Move { list, code, .. } => (Some(list.clone()), Some(code.clone())),
         Edit::New { name, codes } => (Some(name.clone()), codes.first().cloned()),
+        Edit::NewPlate { name, .. } => (Some(name.clone()), None),
         Edit::Rename { to, .. } => (Some(to.trim().to_owned()), None),
         Edit::Remove { .. } | Edit::Delete { .. } => (None, None),
     }
@@ -513,6 +528,7 @@ fn done(edit: &Edit) -> String {
         Edit::Remove { list, codes: c } => format!("removed {} from {list:?}", codes(c)),
         Edit::Move { code, .. } => format!("moved {code}"),
         Edit::New { name, .. } => format!("new list {name:?}"),
+        Edit::NewPlate { name, plate } => format!("new plate list {name:?} ({plate})"),
         Edit::Rename { list, to } => format!("renamed {list:?} to {to:?}"),
         Edit::Delete { list } => format!("deleted the list {list:?}"),
     }
@@ -555,6 +571,11 @@ pub(super) fn apply_in_memory(lists: &mut Vec<Watchlist>, edit: &Edit) {
         Edit::New { name, codes } => lists.push(Watchlist {
             name: name.clone(),
             codes: codes.clone(),
+            ..Watchlist::default()
+        }),
+        Edit::NewPlate { name, plate } => lists.push(Watchlist {
+            name: name.clone(),
+            plate: Some(plate.clone()),
             ..Watchlist::default()
         }),
         Edit::Rename { list, to } => {

@@ -8,7 +8,7 @@ use tui_input::Input;
 
 use super::edit::{EditRequest, TextKey, read_only};
 use super::{App, Overlay};
-use crate::config::edit::{Edit, check_code};
+use crate::config::edit::{Edit, MAX_NAME_CHARS, check_code};
 use crate::flow::SecurityCode;
 use crate::flow::search::{Keyword, MAX_KEYWORD_CHARS};
 use crate::poller::search::Hit;
@@ -120,13 +120,7 @@ impl App {
             return;
         };
         if hit.is_plate() {
-            let code = hit
-                .security_code()
-                .map_or_else(String::new, |c| c.to_string());
-            b.message = Some(format!(
-                "{code} is a plate: a plate list is added in the config file: [[watchlist]] plate = \"{code}\""
-            ));
-            return;
+            return self.add_plate(&hit);
         }
         let Some(code) = hit.security_code() else {
             b.message = Some("OpenD sent this result without a code or market".into());
@@ -160,6 +154,33 @@ impl App {
             codes: vec![code],
             after,
         }));
+        self.close_search();
+    }
+
+    /// A plate chosen: a new plate list named after it (its code when the name is taken).
+    fn add_plate(&mut self, hit: &Hit) {
+        let Some(plate) = hit.security_code() else {
+            return;
+        };
+        let taken = |n: &str| self.watchlists.iter().any(|w| w.name == n);
+        let name: String = hit
+            .name
+            .as_deref()
+            .map(|n| n.trim().chars().take(MAX_NAME_CHARS).collect::<String>())
+            .filter(|n| !n.is_empty() && !taken(n))
+            .unwrap_or_else(|| plate.to_string());
+        if self
+            .watchlists
+            .iter()
+            .any(|w| w.plate.as_ref() == Some(&plate))
+        {
+            if let Some(b) = self.editing.search.as_mut() {
+                b.message = Some(format!("{plate} is a list already"));
+            }
+            return;
+        }
+        self.editing
+            .ask(EditRequest::Save(Edit::NewPlate { name, plate }));
         self.close_search();
     }
 

@@ -105,6 +105,7 @@ impl App {
             | Action::RenameList
             | Action::DeleteList
             | Action::Saved { .. }
+            | Action::PlateRead { .. }
             | Action::Reloaded(_) => {
                 self.on_edit(action);
                 true

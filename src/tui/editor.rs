@@ -21,6 +21,7 @@ use crate::config::edit::{Edit, edit_file};
 use crate::flow::search::{Keyword, LocalIndex};
 use crate::flow::{Market, SecurityCode};
 use crate::opend::{Client, Connector, OpenDConnector};
+use crate::poller::groups::{GroupResolver, Remote};
 use crate::poller::search::{IndexOrigin, SearchSession, index_for, resolve_code};
 use crate::store::index::CachedIndex;
 
@@ -132,7 +133,17 @@ impl Editor {
         match r {
             EditRequest::Save(edit) => {
                 let result = self.save(&edit).await;
-                self.send(Action::Saved { edit, result }).await
+                let plate = match (&edit, &result) {
+                    (Edit::NewPlate { plate, .. }, Ok(_)) => Some(plate.clone()),
+                    _ => None,
+                };
+                if !self.send(Action::Saved { edit, result }).await {
+                    return false;
+                }
+                match plate {
+                    Some(p) => self.read_plate(p).await,
+                    None => true,
+                }
             }
             EditRequest::Search { query, in_list } => self.search(query, in_list).await,
             EditRequest::Resolve(code) => {
@@ -150,6 +161,25 @@ impl Editor {
                 true
             }
         }
+    }
+
+    /// Reads the members of a plate list just added (3205, within the group reader's budget).
+    async fn read_plate(&mut self, plate: SecurityCode) -> bool {
+        let result = match self.gateway().await {
+            Ok(c) => {
+                let mut resolver = GroupResolver::new();
+                let read = resolver
+                    .resolve_remote(c, &[Remote::Plate(plate.clone())])
+                    .await;
+                match read.into_iter().next() {
+                    Some(Ok(infos)) => Ok(infos.into_iter().map(|i| i.code).collect()),
+                    Some(Err(e)) => Err(e.to_string()),
+                    None => Err(format!("no answer for plate {plate}")),
+                }
+            }
+            Err(e) => Err(format!("cannot read plate {plate} yet: {e}")),
+        };
+        self.send(Action::PlateRead { plate, result }).await
     }
 
     /// Writes `edit` to the config file (or keeps it in memory).

@@ -440,3 +440,48 @@ fn edit_keys_wait_behind_the_help() {
     assert!(saves(&mut a).is_empty());
     assert!(a.editing.search.is_none());
 }
+
+#[test]
+fn a_plate_result_adds_a_plate_list_whose_members_come_from_opend() {
+    let mut a = demo();
+    a.update(Action::OpenSearch);
+    type_text(&mut a, "tencent");
+    let mut plate = hit("HK.BK1910", "Tencent concept");
+    plate.sec_type = Some(7);
+    a.update(Action::SearchFound {
+        query: "tencent".into(),
+        hits: vec![plate],
+    });
+    a.update(Action::Text(TextKey::Enter));
+    let asked = saves(&mut a);
+    assert_eq!(
+        asked,
+        [Edit::NewPlate {
+            name: "Tencent concept".into(),
+            plate: code("HK.BK1910"),
+        }]
+    );
+    for edit in asked {
+        a.update(Action::Saved {
+            edit,
+            result: Ok(SavedTo {
+                path: None,
+                created: false,
+                lists: None,
+            }),
+        });
+    }
+    let w = &a.watchlists[a.active];
+    assert_eq!(w.name, "Tencent concept");
+    assert_eq!(w.plate, Some(code("HK.BK1910")));
+    assert!(w.codes.is_empty());
+    a.update(Action::PlateRead {
+        plate: code("HK.BK1910"),
+        result: Ok(vec![code("HK.00700"), code("HK.01698")]),
+    });
+    assert_eq!(codes_of(&a), ["HK.00700", "HK.01698"]);
+    // Read-only like any plate list.
+    a.update(Action::RemoveStock);
+    assert!(saves(&mut a).is_empty());
+    assert!(a.note().unwrap().text.contains("come from OpenD"));
+}
