@@ -188,6 +188,7 @@ impl App {
             outbox: Vec::new(),
             store_outbox: Vec::new(),
         };
+        app.editing.remember_remotes(&app.watchlists);
         app.announce_watchlist();
         app
     }

@@ -166,6 +166,8 @@ pub struct Editing {
     undo: Option<Removed>,
     /// Names of stocks added from a search, until the poller names them.
     pub(super) names: Vec<(SecurityCode, String)>,
+    /// The OpenD group or plate of each list at start (the side task reads them by that index).
+    remotes: Vec<(Option<String>, Option<SecurityCode>)>,
     outbox: Vec<EditRequest>,
 }
 
@@ -173,6 +175,25 @@ impl Editing {
     /// Whether a box (search or prompt) takes the keys as text.
     pub fn takes_text(&self) -> bool {
         self.search.is_some() || self.prompt.is_some()
+    }
+
+    pub(super) fn remember_remotes(&mut self, lists: &[Watchlist]) {
+        self.remotes = lists
+            .iter()
+            .map(|w| (w.opend_group.clone(), w.plate.clone()))
+            .collect();
+    }
+
+    /// Where the list that was at `index` at start is now: the same OpenD group or plate (a list
+    /// deleted or added before it moved it; `None` once it is gone); a list that was no remote
+    /// one keeps its index.
+    pub(super) fn list_now(&self, index: usize, lists: &[Watchlist]) -> Option<usize> {
+        match self.remotes.get(index) {
+            Some((g, p)) if g.is_some() || p.is_some() => lists.iter().position(|w| {
+                (g.is_some() && w.opend_group == *g) || (p.is_some() && w.plate == *p)
+            }),
+            _ => Some(index),
+        }
     }
 
     pub(super) fn ask(&mut self, r: EditRequest) {

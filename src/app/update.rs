@@ -233,6 +233,10 @@ impl App {
                 }
             }
             Action::GroupRead { index, result } => {
+                // The side task counts the lists as they were at start; edits move them.
+                let Some(index) = self.editing.list_now(index, &self.watchlists) else {
+                    return;
+                };
                 let Some(wl) = self.watchlists.get_mut(index) else {
                     return;
                 };

@@ -485,3 +485,56 @@ fn a_plate_result_adds_a_plate_list_whose_members_come_from_opend() {
     assert!(saves(&mut a).is_empty());
     assert!(a.note().unwrap().text.contains("come from OpenD"));
 }
+
+#[test]
+fn a_groups_read_lands_on_its_list_after_a_list_before_it_went() {
+    let lists = vec![
+        Watchlist {
+            name: "Mine".into(),
+            codes: vec![code("HK.00700"), code("HK.09988")],
+            ..Watchlist::default()
+        },
+        Watchlist {
+            name: "App".into(),
+            opend_group: Some("Tech".into()),
+            ..Watchlist::default()
+        },
+    ];
+    let mut a = App::new(lists, fixed_now());
+    a.update(Action::DeleteList);
+    a.update(Action::Text(TextKey::Char('y')));
+    answer(&mut a, None);
+    assert_eq!(a.watchlists.len(), 1);
+    // The side task still says index 1: the group is at 0 now.
+    a.update(Action::GroupRead {
+        index: 1,
+        result: Ok(vec![code("US.AAPL")]),
+    });
+    assert_eq!(a.watchlists[0].codes, [code("US.AAPL")]);
+    // A read for a group no longer listed changes nothing.
+    let mut b = App::new(
+        vec![
+            Watchlist {
+                name: "App".into(),
+                opend_group: Some("Tech".into()),
+                ..Watchlist::default()
+            },
+            Watchlist {
+                name: "Mine".into(),
+                codes: vec![code("HK.00700")],
+                ..Watchlist::default()
+            },
+        ],
+        fixed_now(),
+    );
+    b.update(Action::Reloaded(Ok(vec![Watchlist {
+        name: "Mine".into(),
+        codes: vec![code("HK.00700")],
+        ..Watchlist::default()
+    }])));
+    b.update(Action::GroupRead {
+        index: 0,
+        result: Ok(vec![code("US.AAPL")]),
+    });
+    assert_eq!(b.watchlists[0].codes, [code("HK.00700")]);
+}
