@@ -18,6 +18,7 @@
 mod action;
 pub mod alerts;
 pub mod edit;
+mod editing;
 #[cfg(any(test, feature = "test-util"))]
 pub mod fixture;
 pub mod flowmap;

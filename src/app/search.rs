@@ -6,7 +6,7 @@
 
 use tui_input::Input;
 
-use super::edit::{EditRequest, TextKey, read_only};
+use super::editing::{EditRequest, TextKey, read_only};
 use super::{App, Overlay};
 use crate::config::edit::{Edit, MAX_NAME_CHARS, check_code};
 use crate::flow::SecurityCode;

@@ -1,9 +1,11 @@
 use super::*;
+use crate::app::editing::apply_in_memory;
 use crate::app::fixture::{app, fixed_now};
 use crate::flow::Market;
 use crate::flow::search::Tier;
 use crate::poller::PollCommand;
 use crate::poller::search::{Hit, Source};
+use std::path::PathBuf;
 
 fn code(s: &str) -> SecurityCode {
     s.parse().unwrap()
@@ -537,4 +539,27 @@ fn a_groups_read_lands_on_its_list_after_a_list_before_it_went() {
         result: Ok(vec![code("US.AAPL")]),
     });
     assert_eq!(b.watchlists[0].codes, [code("HK.00700")]);
+}
+
+#[test]
+fn names_taken_and_the_last_list_are_refused_before_any_save() {
+    let mut a = demo();
+    a.update(Action::NewList);
+    type_text(&mut a, "HK");
+    a.update(Action::Text(TextKey::Enter));
+    assert!(saves(&mut a).is_empty());
+    assert!(
+        a.editing.prompt.is_some(),
+        "the prompt stays for another name"
+    );
+    assert!(a.note().unwrap().text.contains("already exists"));
+    a.update(Action::Text(TextKey::Esc));
+    // Renamed to its own name: no refusal.
+    a.update(Action::RenameList);
+    a.update(Action::Text(TextKey::Enter));
+    assert_eq!(saves(&mut a).len(), 1);
+    a.watchlists.truncate(1);
+    a.update(Action::DeleteList);
+    assert!(a.editing.prompt.is_none());
+    assert!(a.note().unwrap().text.contains("last list"));
 }
