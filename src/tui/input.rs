@@ -104,3 +104,53 @@ fn text_key(k: &KeyEvent) -> Option<Action> {
     };
     Some(Action::Text(t))
 }
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode as C, KeyEvent, KeyModifiers as M};
+
+    use super::*;
+    use crate::app::edit::TextKey;
+
+    fn press(app: &App, code: C, mods: M) -> Option<Action> {
+        to_action(
+            &Keymap::default(),
+            app,
+            &Event::Key(KeyEvent::new(code, mods)),
+        )
+    }
+
+    #[test]
+    fn edit_keys_and_text_in_the_search_box() {
+        let mut app = App::default();
+        assert_eq!(press(&app, C::Delete, M::NONE), Some(Action::RemoveStock));
+        assert_eq!(press(&app, C::Down, M::SHIFT), Some(Action::MoveStock(1)));
+        assert_eq!(press(&app, C::Up, M::SHIFT), Some(Action::MoveStock(-1)));
+        assert_eq!(press(&app, C::Down, M::NONE), Some(Action::Down));
+        assert_eq!(press(&app, C::Char('/'), M::NONE), Some(Action::OpenSearch));
+        app.update(Action::OpenSearch);
+        // Open: keys are text, ↑↓ choose, Ctrl-C still quits.
+        assert_eq!(
+            press(&app, C::Char('q'), M::NONE),
+            Some(Action::Text(TextKey::Char('q')))
+        );
+        assert_eq!(
+            press(&app, C::Char('K'), M::SHIFT),
+            Some(Action::Text(TextKey::Char('K')))
+        );
+        assert_eq!(
+            press(&app, C::Down, M::NONE),
+            Some(Action::Text(TextKey::Down))
+        );
+        assert_eq!(
+            press(&app, C::Backspace, M::NONE),
+            Some(Action::Text(TextKey::Backspace))
+        );
+        assert_eq!(
+            press(&app, C::Char('w'), M::CONTROL),
+            Some(Action::Text(TextKey::DeleteWord))
+        );
+        assert_eq!(press(&app, C::Char('c'), M::CONTROL), Some(Action::Quit));
+        assert_eq!(press(&app, C::Char('x'), M::ALT), None);
+    }
+}
