@@ -145,3 +145,33 @@ fn first_code(screen: &str) -> Option<String> {
         .find(|c| c.len() > 3 && c.as_bytes()[2] == b'.' && c.is_ascii())
         .map(str::to_owned)
 }
+
+#[test]
+fn a_plate_found_by_search_becomes_a_plate_list_with_its_members() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, CONFIG).unwrap();
+    let p = path.to_str().unwrap();
+    let mut s = Session::start(&["--demo", "--config", p], 120, 36);
+    s.wait_for("the list", |t| row(t, "HK.09988"));
+    s.keys("/BK1910");
+    s.wait_for("the plate found", |t| {
+        t.lines()
+            .any(|l| l.contains("BK1910") && l.contains("PLATE"))
+    });
+    s.keys("\r");
+    // A new tab, its members read from OpenD, with their flow.
+    s.wait_for("the plate list and its members", |t| {
+        t.contains("Hang Seng Index Constituents") && row(t, "HK.00005")
+    });
+    let text = wait_file(&path, "the plate list in the file", |t| {
+        t.contains("plate = \"HK.BK1910\"")
+    });
+    comments_kept(&text);
+    // Read-only here.
+    s.keys("x");
+    s.wait_for("a plate list's members are OpenD's", |t| {
+        t.contains("is a plate list")
+    });
+    s.quit_cleanly();
+}
