@@ -409,4 +409,88 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
         token.cancel();
     }
+
+    /// Real time: the simulator is reached over loopback TCP, whose timeouts paused time would
+    /// fire at once.
+    #[tokio::test]
+    async fn the_index_answers_each_keystroke_and_opend_once_the_typing_pauses() {
+        let start = chrono::DateTime::parse_from_rfc3339("2026-11-25T02:15:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let sim = crate::sim::start(crate::sim::SimConfig::at(start))
+            .await
+            .unwrap();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (atx, mut arx) = mpsc::channel(64);
+        let token = CancellationToken::new();
+        let connector = OpenDConnector {
+            options: ConnectOptions::new(sim.addr().to_string()),
+        };
+        let target = EditTarget {
+            config: None,
+            index_cache: None,
+        };
+        tokio::spawn(run_editor(connector, target, rx, atx, token.clone()));
+        let in_list = vec!["HK.00700".parse::<SecurityCode>().unwrap()];
+        let mut answered = Vec::new();
+        // Typed 50 ms apart (well within the pause OpenD waits for), each keystroke answered by
+        // the index first.
+        for q in ["t", "te", "ten", "tenc"] {
+            tx.send(EditRequest::Search {
+                query: q.into(),
+                in_list: in_list.clone(),
+            })
+            .unwrap();
+            let a = tokio::time::timeout(Duration::from_secs(10), arx.recv()).await;
+            match a {
+                Ok(Some(Action::SearchFound { query, hits })) => {
+                    assert!(
+                        hits.iter()
+                            .all(|h| h.source == crate::poller::search::Source::Index)
+                    );
+                    answered.push(query);
+                }
+                other => panic!("{other:?} after {answered:?}"),
+            }
+            if q != "tenc" {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        let mut budgets = Vec::new();
+        let mut opend_hits = None;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while opend_hits.is_none() {
+            let a = tokio::time::timeout_at(deadline, arx.recv()).await;
+            match a {
+                Ok(Some(Action::SearchFound { query, hits })) => {
+                    if hits
+                        .iter()
+                        .any(|h| h.source == crate::poller::search::Source::OpenD)
+                    {
+                        opend_hits = Some((query, hits));
+                    } else {
+                        answered.push(query);
+                    }
+                }
+                Ok(Some(Action::SearchBudget(b))) => budgets.push(b),
+                other => panic!("{other:?} (answered {answered:?})"),
+            }
+        }
+        // The index at each keystroke, OpenD once, on the last text, within its budget.
+        assert_eq!(answered, ["t", "te", "ten", "tenc"]);
+        assert_eq!(budgets, [Some((1, 10))]);
+        let (query, hits) = opend_hits.unwrap();
+        assert_eq!(query, "tenc");
+        let first = &hits[0];
+        assert_eq!(
+            first.security_code().map(|c| c.to_string()).as_deref(),
+            Some("HK.00700")
+        );
+        assert!(first.in_list, "marked as in the list");
+        // Nothing more: no second ask of OpenD.
+        let more = tokio::time::timeout(DEBOUNCE * 3, arx.recv()).await;
+        assert!(more.is_err(), "{more:?}");
+        token.cancel();
+        sim.shutdown().await;
+    }
 }
