@@ -17,6 +17,8 @@
 
 mod action;
 pub mod alerts;
+pub mod edit;
+mod editing;
 #[cfg(any(test, feature = "test-util"))]
 pub mod fixture;
 pub mod flowmap;
@@ -26,6 +28,7 @@ pub mod note;
 pub mod overlay;
 mod poll;
 pub mod recorded;
+pub mod search;
 mod stock;
 mod update;
 mod watchlist;
@@ -120,6 +123,8 @@ pub struct App {
     pub keymap: keymap::Keymap,
     /// Watchlist rows on one page, from the last [`Action::Resize`].
     page_rows: u16,
+    /// The search box, prompts and edits of the lists ([`edit`]).
+    pub editing: edit::Editing,
     outbox: Vec<PollCommand>,
     store_outbox: Vec<StoreRequest>,
 }
@@ -180,9 +185,11 @@ impl App {
             alerts: alerts::Alerts::default(),
             keymap: keymap::Keymap::default(),
             page_rows: 1,
+            editing: edit::Editing::default(),
             outbox: Vec::new(),
             store_outbox: Vec::new(),
         };
+        app.editing.remember_remotes(&app.watchlists);
         app.announce_watchlist();
         app
     }

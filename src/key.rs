@@ -37,6 +37,12 @@ pub enum KeyCode {
     Esc,
     /// Enter (Return).
     Enter,
+    /// Delete (Del).
+    Delete,
+    /// Shift-↑ (the only Shift the keys tell apart besides Shift-Tab).
+    ShiftUp,
+    /// Shift-↓.
+    ShiftDown,
 }
 
 /// A key press with the modifiers that tell bindings apart. Shift is not one of them: characters
@@ -52,7 +58,7 @@ pub struct Key {
 }
 
 /// The keys a config names by a word, with those words ("PgUp", "Shift-Tab", "Space").
-pub const NAMED: [(&str, KeyCode); 13] = [
+pub const NAMED: [(&str, KeyCode); 16] = [
     ("Up", KeyCode::Up),
     ("Down", KeyCode::Down),
     ("Left", KeyCode::Left),
@@ -66,6 +72,9 @@ pub const NAMED: [(&str, KeyCode); 13] = [
     ("Esc", KeyCode::Esc),
     ("Enter", KeyCode::Enter),
     ("Space", KeyCode::Char(' ')),
+    ("Delete", KeyCode::Delete),
+    ("Shift-Up", KeyCode::ShiftUp),
+    ("Shift-Down", KeyCode::ShiftDown),
 ];
 
 impl Key {
@@ -124,6 +133,8 @@ impl fmt::Display for Key {
         match self.code {
             KeyCode::Up => f.write_str("↑"),
             KeyCode::Down => f.write_str("↓"),
+            KeyCode::ShiftUp => f.write_str("Shift-↑"),
+            KeyCode::ShiftDown => f.write_str("Shift-↓"),
             KeyCode::Left => f.write_str("←"),
             KeyCode::Right => f.write_str("→"),
             KeyCode::Char(' ') => f.write_str("Space"),

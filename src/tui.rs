@@ -43,6 +43,7 @@ use crate::opend::OpenDConnector;
 use crate::poller::groups::Remote;
 use crate::poller::{self, PollCommand, PollEvent, PollerConfig};
 use crate::store::NameCache;
+pub use editor::EditTarget;
 pub use error::Error;
 use event_loop::{Channels, event_loop};
 pub use input::to_action;
@@ -51,6 +52,7 @@ use side::run_side;
 pub use store_io::DashboardStore;
 use store_io::StoreIo;
 
+mod editor;
 mod error;
 mod event_loop;
 mod frames;
@@ -99,6 +101,8 @@ pub struct DashboardOptions {
     pub alerts: Vec<crate::alert::AlertRule>,
     /// The keys (the config's `[keys]`).
     pub keys: crate::config::keys::KeysConfig,
+    /// Where the watchlists' edits go and which file is watched for saves from outside.
+    pub edits: EditTarget,
 }
 
 /// How long shutdown waits for the poller.
@@ -241,7 +245,7 @@ fn spawn_tasks(opts: &DashboardOptions, token: &CancellationToken) -> (JoinSet<(
         opts.connector.clone(),
         groups,
         opts.server_clock.clone(),
-        side_tx,
+        side_tx.clone(),
         token.child_token(),
     ));
     tasks.spawn(poller::run(
@@ -256,10 +260,19 @@ fn spawn_tasks(opts: &DashboardOptions, token: &CancellationToken) -> (JoinSet<(
         ev_tx,
         token.child_token(),
     ));
+    let (edit_tx, edit_rx) = mpsc::unbounded_channel();
+    tasks.spawn(editor::run_editor(
+        opts.connector.clone(),
+        opts.edits.clone(),
+        edit_rx,
+        side_tx,
+        token.child_token(),
+    ));
     let channels = Channels {
         commands: cmd_tx,
         events: ev_rx,
         side: side_rx,
+        edits: edit_tx,
     };
     (tasks, channels)
 }
@@ -505,6 +518,7 @@ mod tests {
             commands: cmd_tx,
             events: ev_rx,
             side: side_rx,
+            edits: mpsc::unbounded_channel().0,
         };
         let (keys, input) = keyboard();
         // Moves, views and help: each queues commands the poller will not take.
@@ -526,6 +540,7 @@ mod tests {
             commands: cmd_tx,
             events: ev_rx,
             side: side_rx,
+            edits: mpsc::unbounded_channel().0,
         };
         let (keys, input) = keyboard();
         type_keys(&keys, "jjjjd");
@@ -608,6 +623,7 @@ mod tests {
             commands: cmd_tx,
             events: ev_rx,
             side: side_rx,
+            edits: mpsc::unbounded_channel().0,
         };
         let (keys, input) = keyboard();
         type_keys(&keys, "1hhl2hhl3hhl4hhl?");

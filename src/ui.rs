@@ -35,6 +35,7 @@ pub mod help;
 pub mod history;
 pub mod overview;
 pub mod recorded;
+pub mod search;
 pub mod sparkline;
 pub mod stacked;
 pub mod status;
@@ -289,6 +290,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             Overlay::Help { .. } => help::render(frame, area, app),
         }
     }
+    // The search box or an edit prompt, over everything: it takes the keys as text.
+    search::render(frame, area, app);
 }
 
 /// The list's screen: the watchlist, the detail (or the guide) and the overview.

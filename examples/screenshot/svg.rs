@@ -30,6 +30,53 @@ pub fn dashboard() -> String {
     buffer_to_svg(terminal.backend().buffer())
 }
 
+/// Terminal size of the search picture.
+pub const SEARCH_SIZE: (u16, u16) = (120, 30);
+
+/// The SVG of the README's search picture: the fixture dashboard at [`SEARCH_SIZE`] with the
+/// search box open on `tenc`, OpenD's answer shown, the second result chosen.
+pub fn search() -> String {
+    use capflow::app::Action;
+    use capflow::app::edit::TextKey;
+    use capflow::flow::search::Tier;
+    use capflow::poller::search::{Hit, Source};
+    let mut app = fixture::app(12, fixed_now(), SEARCH_SIZE);
+    app.simulated = Some("SIMULATED market".into());
+    app.colors = Colors::GreenUp;
+    let hit = |code: &str, name: &str, sec_type: i32, in_list: bool| {
+        let c: capflow::flow::SecurityCode = code.parse().ok()?;
+        Some(Hit {
+            market: c.market,
+            code: Some(c.code),
+            name: Some(name.into()),
+            sec_type: Some(sec_type),
+            is_watched: Some(false),
+            in_list,
+            tier: Tier::Name,
+            source: Source::OpenD,
+        })
+    };
+    app.update(Action::OpenSearch);
+    for c in "tenc".chars() {
+        app.update(Action::Text(TextKey::Char(c)));
+    }
+    app.update(Action::SearchBudget(Some((3, 10))));
+    let hits = [
+        hit("HK.00700", "TENCENT", 3, true),
+        hit("HK.01698", "TENCENT MUSIC-SW", 3, false),
+        hit("US.TME", "Tencent Music Entertainment Group", 3, false),
+        hit("HK.18001", "HS-TENCT@EC2612A", 5, false),
+    ];
+    app.update(Action::SearchFound {
+        query: "tenc".into(),
+        hits: hits.into_iter().flatten().collect(),
+    });
+    app.update(Action::Text(TextKey::Down));
+    let Ok(mut terminal) = Terminal::new(TestBackend::new(SEARCH_SIZE.0, SEARCH_SIZE.1));
+    let Ok(_) = terminal.draw(|f| capflow::ui::render(f, f.area(), &app));
+    buffer_to_svg(terminal.backend().buffer())
+}
+
 /// Cell size in pixels.
 const CW: f64 = 9.0;
 const CH: f64 = 18.0;

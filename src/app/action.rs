@@ -111,4 +111,56 @@ pub enum Action {
         /// The codes, or why the group could not be read.
         result: Result<Vec<SecurityCode>, String>,
     },
+    /// `/`: open the search box over the dashboard.
+    OpenSearch,
+    /// A key typed into the open search box or prompt (the tui sends keys so while one is open).
+    Text(super::edit::TextKey),
+    /// The search's answer for `query` (dropped when the box shows another query by then).
+    SearchFound {
+        /// The query it answers.
+        query: String,
+        /// The results, best first.
+        hits: Vec<crate::poller::search::Hit>,
+    },
+    /// How much of OpenD's search budget (3262) is used in the last 30 s: (used, cap); `None`
+    /// when OpenD's search is not used (the local index alone).
+    SearchBudget(Option<(usize, usize)>),
+    /// A full code typed that no search knew, looked up with OpenD (3202): its name, or OpenD's
+    /// words refusing it.
+    Resolved {
+        /// The code.
+        code: SecurityCode,
+        /// Its name, or why it cannot be added.
+        result: Result<String, String>,
+    },
+    /// Remove the selected stock from the current list (`x`, Delete).
+    RemoveStock,
+    /// Put the last removed stock back (`u`).
+    UndoRemove,
+    /// Move the selected stock down (positive) or up (negative) in its list (`J` / `K`).
+    MoveStock(isize),
+    /// A new list holding the selected stock (`n`: asks its name).
+    NewList,
+    /// Rename the current list (`R`: asks the new name).
+    RenameList,
+    /// Delete the current list (`D`: asks y/n first).
+    DeleteList,
+    /// The answer to a save of an edit ([`super::edit::EditRequest::Save`]).
+    Saved {
+        /// The edit.
+        edit: crate::config::edit::Edit,
+        /// Where it went, or why it was refused (then nothing changed).
+        result: Result<super::edit::SavedTo, String>,
+    },
+    /// The config file was changed from outside: its lists, or why it cannot be used (the old
+    /// lists stay).
+    Reloaded(Result<Vec<super::Watchlist>, String>),
+    /// The members of the plate list of `plate` added in the dashboard (read by the editing
+    /// side), or why they could not be read.
+    PlateRead {
+        /// The plate.
+        plate: SecurityCode,
+        /// Its members, or why not.
+        result: Result<Vec<SecurityCode>, String>,
+    },
 }

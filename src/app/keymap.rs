@@ -80,6 +80,22 @@ impl Default for Keymap {
             b(c('S'), Action::ReverseSort, "S", "reverse sort ▼▲"),
             b(c('r'), Action::Refresh, "r", "refresh focused stock"),
             b(c('a'), Action::ToggleAlerts, "a", "alert log"),
+            b(c('/'), Action::OpenSearch, "/", SEARCH),
+            b(c('x'), Action::RemoveStock, "x", REMOVE),
+            b(KeyCode::Delete, Action::RemoveStock, "Delete", REMOVE),
+            b(c('u'), Action::UndoRemove, "u", UNDO),
+            b(c('J'), Action::MoveStock(1), "J", MOVE_DOWN),
+            b(
+                KeyCode::ShiftDown,
+                Action::MoveStock(1),
+                "Shift-↓",
+                MOVE_DOWN,
+            ),
+            b(c('K'), Action::MoveStock(-1), "K", MOVE_UP),
+            b(KeyCode::ShiftUp, Action::MoveStock(-1), "Shift-↑", MOVE_UP),
+            b(c('n'), Action::NewList, "n", NEW_LIST),
+            b(c('R'), Action::RenameList, "R", RENAME_LIST),
+            b(c('D'), Action::DeleteList, "D", DELETE_LIST),
             b(c('?'), Action::ToggleHelp, "?", "help"),
             b(c('q'), Action::Quit, "q", "quit"),
             b(Esc, Action::Back, "Esc", BACK),
@@ -102,6 +118,16 @@ const BACK: &str = "close overlay / day / map";
 const FLOW_MAP: &str = "flow map / back to list";
 /// How help describes Enter (`open`).
 const OPEN: &str = "open intraday detail";
+
+/// How help describes the watchlist's edit keys.
+const SEARCH: &str = "search, add a stock";
+const REMOVE: &str = "remove stock from list";
+const UNDO: &str = "undo last removal";
+const MOVE_DOWN: &str = "move stock down";
+const MOVE_UP: &str = "move stock up";
+const NEW_LIST: &str = "new list with the stock";
+const RENAME_LIST: &str = "rename list";
+const DELETE_LIST: &str = "delete list (y/n)";
 
 /// What a `[keys]` action name does, and how help describes it.
 fn action_of(name: &str) -> Option<(Action, &'static str)> {
@@ -128,6 +154,14 @@ fn action_of(name: &str) -> Option<(Action, &'static str)> {
         "reverse_sort" => (Action::ReverseSort, "reverse sort ▼▲"),
         "refresh" => (Action::Refresh, "refresh focused stock"),
         "alert_log" => (Action::ToggleAlerts, "alert log"),
+        "search" => (Action::OpenSearch, SEARCH),
+        "remove" => (Action::RemoveStock, REMOVE),
+        "undo" => (Action::UndoRemove, UNDO),
+        "move_down" => (Action::MoveStock(1), MOVE_DOWN),
+        "move_up" => (Action::MoveStock(-1), MOVE_UP),
+        "new_list" => (Action::NewList, NEW_LIST),
+        "rename_list" => (Action::RenameList, RENAME_LIST),
+        "delete_list" => (Action::DeleteList, DELETE_LIST),
         "help" => (Action::ToggleHelp, "help"),
         "quit" => (Action::Quit, "quit"),
         "back" => (Action::Back, BACK),

@@ -74,6 +74,14 @@ impl Action {
                 | Action::Back
                 | Action::PrevDay
                 | Action::NextDay
+                | Action::OpenSearch
+                | Action::Text(_)
+                | Action::RemoveStock
+                | Action::UndoRemove
+                | Action::MoveStock(_)
+                | Action::NewList
+                | Action::RenameList
+                | Action::DeleteList
         )
     }
 }

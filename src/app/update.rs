@@ -12,6 +12,12 @@ use crate::poller::{PollCommand, PollEvent};
 impl App {
     /// Applies an action; returns a follow-up action, if any (run `update` again with it).
     pub fn update(&mut self, action: Action) -> Option<Action> {
+        // An open search box or prompt takes the keys as text; the other keys (and clicks) do
+        // nothing behind it, except quitting.
+        if self.editing.takes_text() && action.is_input() && !matches!(action, Action::Text(_)) {
+            self.quit |= action == Action::Quit;
+            return None;
+        }
         if self.overlay_takes(&action) {
             return None;
         }
@@ -86,6 +92,23 @@ impl App {
             Action::Poll(event) => {
                 self.on_poll(event, before);
                 false
+            }
+            Action::OpenSearch
+            | Action::Text(_)
+            | Action::SearchFound { .. }
+            | Action::SearchBudget(_)
+            | Action::Resolved { .. }
+            | Action::RemoveStock
+            | Action::UndoRemove
+            | Action::MoveStock(_)
+            | Action::NewList
+            | Action::RenameList
+            | Action::DeleteList
+            | Action::Saved { .. }
+            | Action::PlateRead { .. }
+            | Action::Reloaded(_) => {
+                self.on_edit(action);
+                true
             }
         }
     }
@@ -210,6 +233,10 @@ impl App {
                 }
             }
             Action::GroupRead { index, result } => {
+                // The side task counts the lists as they were at start; edits move them.
+                let Some(index) = self.editing.list_now(index, &self.watchlists) else {
+                    return;
+                };
                 let Some(wl) = self.watchlists.get_mut(index) else {
                     return;
                 };

@@ -92,11 +92,35 @@ pub async fn run(args: DashboardArgs) -> Result<(), Failure> {
             cfg.alerts.clone()
         },
         keys: cfg.keys.clone(),
+        edits: edit_target(&cfg, args.config.as_deref(), target_is_demo),
     };
     let result = tui::run(opts).await;
     sim_stop(target.sim).await;
     drop(demo_file);
     result.map_err(failure)
+}
+
+/// Where the dashboard's edits of the watchlists go: the config file the lists came from (or,
+/// without one, the platform's path: the first edit creates it); in the demo without a config
+/// file, nowhere (in memory: simulated lists never enter the user's config). The search's index
+/// is cached in the data dir, except the demo's (the simulator's securities).
+fn edit_target(cfg: &config::Config, cli_path: Option<&Path>, demo: bool) -> tui::EditTarget {
+    let file = cfg
+        .path
+        .clone()
+        .or_else(|| config::discover::resolve_path(cli_path).path);
+    tui::EditTarget {
+        config: if demo && cfg.path.is_none() {
+            None
+        } else {
+            file
+        },
+        index_cache: if demo {
+            None
+        } else {
+            config::data_dir().map(|d| d.join(crate::store::index::FILE_NAME))
+        },
+    }
 }
 
 /// The dashboard's error as the command's failure: a log file it cannot use is bad input

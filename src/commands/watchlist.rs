@@ -107,6 +107,7 @@ fn done(edit: &Edit, w: &Written) -> String {
         Edit::Remove { list, codes } => format!("removed {} from {list:?}", joined(codes)),
         Edit::Move { list, code, by } => format!("moved {code} by {by} in {list:?}"),
         Edit::New { name, codes } => format!("created {name:?} with {}", joined(codes)),
+        Edit::NewPlate { name, plate } => format!("created {name:?}, the members of {plate}"),
         Edit::Rename { list, to } => format!("renamed {list:?} to {:?}", to.trim()),
         Edit::Delete { list } => format!("deleted {list:?}"),
     };

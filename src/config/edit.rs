@@ -68,6 +68,13 @@ pub enum Edit {
         /// Its codes.
         codes: Vec<SecurityCode>,
     },
+    /// A new plate list (`plate = "HK.BK1910"`): its members are read from OpenD.
+    NewPlate {
+        /// Its name, unique.
+        name: String,
+        /// The plate's code.
+        plate: SecurityCode,
+    },
     /// Renames a list.
     Rename {
         /// The list's name.
@@ -251,6 +258,7 @@ pub fn apply(text: &str, edit: &Edit, file: &str) -> Result<Applied, EditError> 
             }
         }
         Edit::New { name, codes } => new_list(&mut doc, name, codes)?,
+        Edit::NewPlate { name, plate } => new_plate_list(&mut doc, name, plate)?,
         Edit::Rename { list, to } => {
             let to = check_name(to)?;
             if *list != to && names(&doc).contains(&to) {
@@ -456,6 +464,41 @@ fn new_list(doc: &mut DocumentMut, name: &str, codes: &[SecurityCode]) -> Result
             let mut t = InlineTable::new();
             t.insert("name", Value::from(name));
             t.insert("codes", Value::Array(arr));
+            let n = lists.len();
+            array::insert(lists, n, Value::InlineTable(t));
+        }
+        _ => {
+            return Err(EditError::Bad(
+                "`watchlist` in the file is neither [[watchlist]] tables nor an array of them"
+                    .into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Appends a plate list (`name`, `plate`).
+fn new_plate_list(
+    doc: &mut DocumentMut,
+    name: &str,
+    plate: &SecurityCode,
+) -> Result<(), EditError> {
+    let name = check_name(name)?;
+    if names(doc).contains(&name) {
+        return Err(EditError::Duplicate(name));
+    }
+    match doc.get_mut("watchlist") {
+        Some(Item::ArrayOfTables(aot)) => {
+            let mut t = Table::new();
+            t.decor_mut().set_prefix("\n");
+            t.insert("name", toml_edit::value(name));
+            t.insert("plate", toml_edit::value(plate.to_string()));
+            aot.push(t);
+        }
+        Some(Item::Value(Value::Array(lists))) => {
+            let mut t = InlineTable::new();
+            t.insert("name", Value::from(name));
+            t.insert("plate", Value::from(plate.to_string()));
             let n = lists.len();
             array::insert(lists, n, Value::InlineTable(t));
         }

@@ -33,8 +33,10 @@ pub(super) struct Channels {
     pub(super) commands: mpsc::Sender<PollCommand>,
     /// Events from the poller.
     pub(super) events: mpsc::Receiver<PollEvent>,
-    /// Actions from side tasks (OpenD watchlist groups).
+    /// Actions from side tasks (OpenD watchlist groups, the editing side).
     pub(super) side: mpsc::Receiver<Action>,
+    /// Requests to the editing side (saves, searches, lookups): never waited on.
+    pub(super) edits: mpsc::UnboundedSender<crate::app::edit::EditRequest>,
 }
 
 /// The event loop; generic over the backend and the terminal's event stream so a whole-app test
@@ -62,6 +64,7 @@ where
         commands,
         mut events,
         mut side,
+        edits,
     } = channels;
     let keymap = app.keymap.clone();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -78,6 +81,10 @@ where
     loop {
         for c in app.drain_commands() {
             pending.push(c);
+        }
+        for r in app.drain_edit_requests() {
+            // The editing side gone (shutdown, a test without it): nothing to ask any more.
+            let _ = edits.send(r);
         }
         if ask_store(app, store.as_ref()) {
             frames.now();

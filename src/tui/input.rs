@@ -21,14 +21,18 @@ pub(super) fn key(k: &KeyEvent) -> Option<Key> {
     if k.kind != KeyEventKind::Press {
         return None;
     }
+    let shift = k.modifiers.contains(KeyModifiers::SHIFT);
     let mods = k.modifiers - KeyModifiers::SHIFT;
     if !(KeyModifiers::CONTROL | KeyModifiers::ALT).contains(mods) {
         return None;
     }
     let code = match k.code {
         C::Char(c) => KeyCode::Char(c),
+        C::Up if shift => KeyCode::ShiftUp,
+        C::Down if shift => KeyCode::ShiftDown,
         C::Up => KeyCode::Up,
         C::Down => KeyCode::Down,
+        C::Delete => KeyCode::Delete,
         C::Left => KeyCode::Left,
         C::Right => KeyCode::Right,
         C::PageUp => KeyCode::PageUp,
@@ -51,6 +55,7 @@ pub(super) fn key(k: &KeyEvent) -> Option<Key> {
 /// A terminal event as an action: key presses through the keymap, clicks and the wheel, resizes.
 pub fn to_action(keymap: &Keymap, app: &App, ev: &Event) -> Option<Action> {
     match ev {
+        Event::Key(k) if app.editing.takes_text() => text_key(k),
         Event::Key(k) => key(k).and_then(|k| keymap.lookup(k)),
         Event::Resize(w, h) => Some(resize(app, *w, *h)),
         Event::Mouse(m) => match m.kind {
@@ -65,5 +70,87 @@ pub fn to_action(keymap: &Keymap, app: &App, ev: &Event) -> Option<Action> {
             _ => None,
         },
         _ => None,
+    }
+}
+
+/// A key press typed into the search box or a prompt: characters as text, the line's editing
+/// keys, ↑/↓ through the results, Enter and Esc; Ctrl-C still quits.
+fn text_key(k: &KeyEvent) -> Option<Action> {
+    use crate::app::edit::TextKey as T;
+    use crossterm::event::KeyCode as C;
+    if k.kind != KeyEventKind::Press {
+        return None;
+    }
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    let t = match k.code {
+        C::Char('c') if ctrl => return Some(Action::Quit),
+        C::Char('w') if ctrl => T::DeleteWord,
+        C::Char('u') if ctrl => T::Clear,
+        C::Char('a') if ctrl => T::Home,
+        C::Char('e') if ctrl => T::End,
+        C::Char(_) if ctrl || k.modifiers.contains(KeyModifiers::ALT) => return None,
+        C::Char(c) => T::Char(c),
+        C::Backspace => T::Backspace,
+        C::Delete => T::Delete,
+        C::Left => T::Left,
+        C::Right => T::Right,
+        C::Home => T::Home,
+        C::End => T::End,
+        C::Up => T::Up,
+        C::Down => T::Down,
+        C::Enter => T::Enter,
+        C::Esc => T::Esc,
+        _ => return None,
+    };
+    Some(Action::Text(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode as C, KeyEvent, KeyModifiers as M};
+
+    use super::*;
+    use crate::app::edit::TextKey;
+
+    fn press(app: &App, code: C, mods: M) -> Option<Action> {
+        to_action(
+            &Keymap::default(),
+            app,
+            &Event::Key(KeyEvent::new(code, mods)),
+        )
+    }
+
+    #[test]
+    fn edit_keys_and_text_in_the_search_box() {
+        let mut app = App::default();
+        assert_eq!(press(&app, C::Delete, M::NONE), Some(Action::RemoveStock));
+        assert_eq!(press(&app, C::Down, M::SHIFT), Some(Action::MoveStock(1)));
+        assert_eq!(press(&app, C::Up, M::SHIFT), Some(Action::MoveStock(-1)));
+        assert_eq!(press(&app, C::Down, M::NONE), Some(Action::Down));
+        assert_eq!(press(&app, C::Char('/'), M::NONE), Some(Action::OpenSearch));
+        app.update(Action::OpenSearch);
+        // Open: keys are text, ↑↓ choose, Ctrl-C still quits.
+        assert_eq!(
+            press(&app, C::Char('q'), M::NONE),
+            Some(Action::Text(TextKey::Char('q')))
+        );
+        assert_eq!(
+            press(&app, C::Char('K'), M::SHIFT),
+            Some(Action::Text(TextKey::Char('K')))
+        );
+        assert_eq!(
+            press(&app, C::Down, M::NONE),
+            Some(Action::Text(TextKey::Down))
+        );
+        assert_eq!(
+            press(&app, C::Backspace, M::NONE),
+            Some(Action::Text(TextKey::Backspace))
+        );
+        assert_eq!(
+            press(&app, C::Char('w'), M::CONTROL),
+            Some(Action::Text(TextKey::DeleteWord))
+        );
+        assert_eq!(press(&app, C::Char('c'), M::CONTROL), Some(Action::Quit));
+        assert_eq!(press(&app, C::Char('x'), M::ALT), None);
     }
 }

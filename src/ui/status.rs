@@ -105,6 +105,11 @@ fn budgets(app: &App, t: Theme) -> Vec<Span<'static>> {
             style,
         ));
     }
+    // OpenD's search budget (3262), while the search box uses it.
+    if let Some((used, cap)) = app.editing.budget {
+        let style = if used >= cap { t.warn() } else { t.dim() };
+        spans.push(Span::styled(format!(" search {used}/{cap}"), style));
+    }
     let rejected = s.rejected();
     if rejected > 0 {
         spans.push(Span::styled(format!(" ({rejected} rejected)"), t.warn()));
@@ -265,13 +270,19 @@ impl Bar {
     fn of(app: &App, t: Theme) -> (Bar, Option<String>) {
         let (conn, address, detail) = connection(app, t);
         let one = |s: Option<Span<'static>>| s.map(|s| vec![vec![s]]).unwrap_or_default();
-        let note: Forms = app.note().map_or_else(Vec::new, |n| {
+        let mut note: Forms = app.note().map_or_else(Vec::new, |n| {
             let style = if n.warn { t.warn() } else { t.title() };
             std::iter::once(&n.text)
                 .chain(n.short.as_ref())
                 .map(|text| vec![Span::styled(text.clone(), style)])
                 .collect()
         });
+        // A config file saved with errors: said until a good save, when no key's answer shows.
+        if note.is_empty()
+            && let Some(p) = &app.editing.problem
+        {
+            note.push(vec![Span::styled(p.clone(), t.warn())]);
+        }
         let next = app
             .status
             .as_ref()

@@ -18,3 +18,17 @@ fn screenshot_svg_matches_assets() {
         "assets/dashboard.svg is out of date: rerun with CAPFLOW_UPDATE_ASSETS=1"
     );
 }
+
+#[test]
+fn search_svg_matches_assets() {
+    let svg = svg::search();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/search.svg");
+    if std::env::var_os("CAPFLOW_UPDATE_ASSETS").is_some() {
+        std::fs::write(path, &svg).unwrap();
+    }
+    let stored = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        stored == svg,
+        "assets/search.svg is out of date: rerun with CAPFLOW_UPDATE_ASSETS=1"
+    );
+}

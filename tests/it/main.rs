@@ -53,6 +53,7 @@ mod sim_pinned;
 mod sim_server;
 mod store;
 mod test_binaries;
+mod tui_edit;
 mod tui_pty;
 mod tui_pty_map;
 mod watchlist_cli;

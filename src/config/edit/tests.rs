@@ -462,3 +462,39 @@ mod file {
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     }
 }
+
+#[test]
+fn a_plate_list_is_added_after_the_others_and_validates() {
+    let plate = Edit::NewPlate {
+        name: "Tencent concept".into(),
+        plate: code("HK.BK1910"),
+    };
+    let out = run(COMMENTED, &plate);
+    assert_eq!(
+        out,
+        COMMENTED.replace(
+            "opend_group = \"Tech\"\n",
+            "opend_group = \"Tech\"\n\n[[watchlist]]\nname = \"Tencent concept\"\nplate = \"HK.BK1910\"\n"
+        )
+    );
+    let cfg = Config::from_toml(&out, None).unwrap();
+    let last = cfg.watchlists.last().unwrap();
+    assert_eq!(
+        last.source,
+        WatchlistSource::Plate(code("HK.BK1910")),
+        "{out}"
+    );
+    // Inline tables get an inline one.
+    let inline = "watchlist = [{ name = \"A\", codes = [\"HK.00700\"] }]\n";
+    let out = run(inline, &plate);
+    assert!(
+        out.contains("{ name = \"Tencent concept\", plate = \"HK.BK1910\" }"),
+        "{out}"
+    );
+    // A name taken is refused.
+    let taken = Edit::NewPlate {
+        name: "A".into(),
+        plate: code("HK.BK1910"),
+    };
+    assert!(err(inline, &taken).contains("already exists"));
+}
