@@ -5,6 +5,7 @@
 
 use chrono::DateTime;
 
+use crate::flow::days::DayFlow;
 use crate::flow::{Alert, AlertKind, CapitalFlow, Distribution, Fetched, Quote, SecurityCode};
 
 /// One fetch's results, written in one transaction.
@@ -32,6 +33,13 @@ pub enum Record {
     Snapshot(SnapshotSample),
     /// An alert that fired.
     Alert(StoredAlert),
+    /// A stock's day history (3211 DAY rows, one per trade date).
+    Days {
+        /// The security.
+        code: SecurityCode,
+        /// The rows.
+        rows: Vec<DayFlow>,
+    },
 }
 
 /// A price snapshot as sampled at one moment.
