@@ -94,6 +94,7 @@ pub async fn record_into<C: Connector>(
         budget: caps.flow,
         distribution_budget: caps.distribution,
         snapshot_budget: caps.snapshot,
+        day_history: true,
         clock: clock.clone(),
     };
     let task = tokio::spawn(crate::poller::run(

@@ -119,3 +119,55 @@ fn a_store_of_the_schema_before_migrates_and_keeps_its_data() {
     assert_eq!(s.days(&tencent, None, None).unwrap().0.rows().len(), 1);
     assert_eq!(s.codes().unwrap(), [tencent]);
 }
+
+#[test]
+fn a_fetch_of_day_rows_is_kept_as_history_and_as_day_history() {
+    use crate::flow::{CapitalFlow, Fetched, FlowItem, Period};
+    let item = |t: &str, main: f64| FlowItem {
+        time: t.into(),
+        in_flow: main,
+        main_in_flow: Some(main),
+        split: SizeSplit::from_array([main, 0.0, 0.0, 0.0]),
+        ..FlowItem::default()
+    };
+    let c = code("HK.00700");
+    let flow = CapitalFlow {
+        code: Some(c.clone()),
+        period: Period::Day,
+        items: vec![
+            item("2026-11-25 00:00:00", 1.0),
+            item("2026-11-26 00:00:00", 2.0),
+            item("2026-11-26 00:00:00", 3.0),
+        ],
+        ..CapitalFlow::default()
+    };
+    let at = chrono::DateTime::from_timestamp(1_764_200_000, 0).unwrap();
+    let b = Batch::of(Fetched::Flow {
+        code: &c,
+        flow: &flow,
+        at,
+    })
+    .unwrap();
+    let mut s = Store::open_in_memory().unwrap();
+    s.write(&b).unwrap();
+    let (h, fetched) = s.days(&c, None, None).unwrap();
+    let mains: Vec<f64> = h.rows().iter().map(|r| r.main).collect();
+    assert_eq!(mains, [1.0, 3.0], "the last received of a repeated date");
+    assert_eq!(fetched, Some(1_764_200_000));
+    assert_eq!(
+        s.history(&c, Period::Day, None, None).unwrap().items.len(),
+        2
+    );
+    // Intraday flow is no day history.
+    let intraday = CapitalFlow {
+        period: Period::Intraday,
+        ..flow
+    };
+    let b = Batch::of(Fetched::Flow {
+        code: &c,
+        flow: &intraday,
+        at,
+    })
+    .unwrap();
+    assert_eq!(b.records.len(), 1);
+}
