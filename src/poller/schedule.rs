@@ -395,6 +395,8 @@ pub struct Scheduler {
     quotes_failures: u32,
     /// The last day-history send (`days`).
     days_last_sent: Option<Instant>,
+    /// Day history the store holds of codes not polled yet (`days`).
+    days_stored: HashMap<SecurityCode, chrono::NaiveDate>,
 }
 
 impl Scheduler {
@@ -420,6 +422,7 @@ impl Scheduler {
             quotes_next: Instant::now(),
             quotes_failures: 0,
             days_last_sent: None,
+            days_stored: HashMap::new(),
         }
     }
 
@@ -464,7 +467,9 @@ impl Scheduler {
                 self.stocks.push(s);
             } else {
                 added.push(code.clone());
-                self.stocks.push(Stock::new(code));
+                let mut s = Stock::new(code);
+                s.days = self.days_of_new(&s.code);
+                self.stocks.push(s);
             }
         }
         if let Some(f) = self.focus.clone()

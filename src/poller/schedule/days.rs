@@ -62,10 +62,22 @@ pub fn last_completed_day(schedule: Option<&Schedule>, at: DateTime<Utc>) -> Nai
 impl Scheduler {
     /// The store holds `code`'s day history up to `last` (a trade date): no fetch until a
     /// later day completes.
+    /// A code not polled yet keeps it for when it is.
     pub fn days_held(&mut self, code: &SecurityCode, last: NaiveDate) {
         if let Some(i) = self.index(code) {
             let d = &mut self.stocks[i].days;
             d.held = d.held.max(Some(last));
+        } else {
+            let held = self.days_stored.entry(code.clone()).or_insert(last);
+            *held = (*held).max(last);
+        }
+    }
+
+    /// What the store holds of a stock that is polled from now on.
+    pub(super) fn days_of_new(&mut self, code: &SecurityCode) -> DaysTrack {
+        DaysTrack {
+            held: self.days_stored.remove(code),
+            ..DaysTrack::default()
         }
     }
 

@@ -75,10 +75,11 @@ async fn the_store_s_last_completed_day_spares_the_fetch_until_the_next_close() 
         true,
     );
     let codes = hk(3);
-    h.send(PollCommand::SetWatchlist(codes.clone())).await;
     let tuesday = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+    // Before the watchlist (the store answers at start, maybe before the list is set).
     h.send(PollCommand::DaysHeld(vec![(codes[0].clone(), tuesday)]))
         .await;
+    h.send(PollCommand::SetWatchlist(codes.clone())).await;
     sleep_s(1500.0).await;
     let (calls, _) = h.stop().await;
     let final_at = h_start_plus(&calls, 15.0 * 60.0);
