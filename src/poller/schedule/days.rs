@@ -11,8 +11,9 @@
 //! the same reserve and pacing checks as background stocks; while background stocks are due (a
 //! live market), at most one every [`Tuning::days_every_busy`](super::Tuning::days_every_busy),
 //! so the rows' totals age at most a few percent more (README: the day-history table). Errors
-//! retry with backoff; a permanent one stops that stock's day history until the watchlist
-//! changes.
+//! retry with backoff; a permanent one stops that stock's day history while it stays watched.
+//! The focused stock's own day-history wish (`history`) waits while this request is in flight:
+//! the two are the same request, and their replies could not be told apart.
 //!
 //! Pure: no IO; it reads and updates the [`Scheduler`]'s per-stock day state.
 
@@ -160,6 +161,14 @@ impl Scheduler {
             }),
             priority: false,
         }
+    }
+
+    /// Whether `key` is a stock's day history whose request (`days`) is in flight.
+    pub(super) fn days_in_flight(&self, key: &(SecurityCode, Period)) -> bool {
+        key.1 == Period::Day
+            && self
+                .index(&key.0)
+                .is_some_and(|i| self.stocks[i].days.in_flight)
     }
 
     /// The stock whose day-history request `req` is, if it is one (not the focused stock's

@@ -125,3 +125,46 @@ async fn off_no_day_history_is_fetched() {
     let (calls, _) = h.stop().await;
     assert!(day_sends(&calls).is_empty());
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_focused_stock_s_day_history_never_overlaps_its_background_one() {
+    use crate::poller::schedule::{Job, Pick, Scheduler, Tuning};
+    let market = utc("2026-11-25T12:00:00Z"); // HK closed
+    let mut s = Scheduler::new(Caps::full(), Tuning::default());
+    let c = code("HK.00700");
+    s.set_watchlist(vec![c.clone()]);
+    let now = Instant::now();
+    let mut days_req = None;
+    for _ in 0..6 {
+        if let Pick::Send {
+            job: Job::Flow(r), ..
+        } = s.pick(now, market)
+            && r.period == Period::Day
+        {
+            days_req = Some(r);
+        }
+    }
+    let days_req = days_req.expect("the day history goes once the rest is in flight");
+    // The user opens the stock's day history while that request is in flight.
+    s.set_focus(Some(c.clone()));
+    assert!(s.want_history(&c, Period::Day, market).is_none());
+    let later = now + Duration::from_secs(2);
+    for _ in 0..4 {
+        if let Pick::Send {
+            job: Job::Flow(r), ..
+        } = s.pick(later, market)
+        {
+            assert_ne!(r.period, Period::Day, "a second day request in flight");
+        }
+    }
+    let flow = CapitalFlow {
+        code: Some(c.clone()),
+        period: Period::Day,
+        ..CapitalFlow::default()
+    };
+    s.on_result(&days_req, now, market, later, Ok(flow));
+    let sent_day = (0..4).any(|_| {
+        matches!(s.pick(later, market), Pick::Send { job: Job::Flow(r), .. } if r.period == Period::Day)
+    });
+    assert!(sent_day, "the wish goes once the day history landed");
+}
