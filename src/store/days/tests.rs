@@ -171,3 +171,18 @@ fn a_fetch_of_day_rows_is_kept_as_history_and_as_day_history() {
     .unwrap();
     assert_eq!(b.records.len(), 1);
 }
+
+#[test]
+fn prune_drops_day_history_before_the_day_and_counts_it_with_history_rows() {
+    let mut s = Store::open_in_memory().unwrap();
+    s.write(&days(
+        "HK.00700",
+        vec![row("2026-11-24", 1.0), row("2026-11-25", 2.0)],
+        1,
+    ))
+    .unwrap();
+    let p = s.prune_before(date("2026-11-25")).unwrap();
+    assert_eq!(p.history_rows, 1);
+    let (h, _) = s.days(&code("HK.00700"), None, None).unwrap();
+    assert_eq!(h.rows(), [row("2026-11-25", 2.0)]);
+}
