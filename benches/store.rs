@@ -1,7 +1,7 @@
 //! The store's budget (issue 13): insert a full Hong Kong day (~330 minutes) of 300 stocks,
-//! read one stock-day back, and export a year of 60 stocks (reads plus the CSV rows, into a
-//! sink). Run: `cargo bench --bench store` (add `-- --quick` for a short run). Bytes on disk per
-//! stock-day: `cargo run --release --example store_size`.
+//! read one stock-day back, export a year of 60 stocks (reads plus the CSV rows, into a sink),
+//! and read one stock's year of day rows (issue 26). Run: `cargo bench --bench store` (add
+//! `-- --quick` for a short run). Bytes on disk per stock-day: `cargo run --release --example store_size`.
 
 #![allow(
     clippy::unwrap_used,
@@ -13,7 +13,8 @@ use std::io::Write;
 use std::time::Duration;
 
 use capflow::flow::csv::flow_row;
-use capflow::flow::{CapitalFlow, Market, SecurityCode};
+use capflow::flow::days::DayFlow;
+use capflow::flow::{CapitalFlow, Market, SecurityCode, SizeSplit};
 use capflow::sim::{Model, universe};
 use capflow::store::{Batch, Record, Store};
 use chrono::{Days, NaiveDate, TimeZone, Utc};
@@ -129,5 +130,43 @@ fn store(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, store);
+/// A year (250 trading days) of day rows of 60 stocks in one file; one stock's year read back
+/// (issue 26: ≤ 2 ms).
+fn days(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(dir.path().join("days.db")).unwrap();
+    let first = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    for i in 0..60 {
+        let mut rng = fastrand::Rng::with_seed(i as u64 + 1);
+        let rows = (0..250)
+            .map(|k| {
+                let split = SizeSplit::from_array([0.0; 4].map(|_| rng.f64() * 2e7 - 1e7));
+                DayFlow {
+                    date: first + Days::new(k),
+                    in_flow: split.total(),
+                    main: split.main(),
+                    split,
+                }
+            })
+            .collect();
+        s.write(&Batch {
+            fetched_at: 0,
+            records: vec![Record::Days {
+                code: code(i),
+                rows,
+            }],
+        })
+        .unwrap();
+    }
+    let mut g = c.benchmark_group("store");
+    g.bench_function("read_one_stock_year_of_days", |b| {
+        b.iter(|| {
+            let (h, _) = s.days(&code(17), None, None).unwrap();
+            black_box(h.rows().len())
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, store, days);
 criterion_main!(benches);

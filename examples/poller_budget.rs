@@ -17,6 +17,10 @@
 //!   the scheduler would send without a budget: focused stock's turns, every other stock every
 //!   10 s through 3211 and 3212, a snapshot round every 3 s).
 //!
+//! Then 60 stocks again, with and without every stock's day history (3211 DAY rows, a year each,
+//! the lowest priority of the capital-flow budget): how much older the rows' totals get while
+//! the 60 histories are fetched (target: at most 1.25x the max without).
+//!
 //! Ages are sampled every 100 ms after the first 8 minutes (start-up fills the list first, and
 //! 200 stocks take a few rounds to settle: those are the "first paint", not the steady state).
 
@@ -24,7 +28,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use capflow::clock::ScaledClock;
-use capflow::flow::SecurityCode;
+use capflow::flow::{Period, SecurityCode};
 use capflow::poller::budget::{SERVER_WINDOW, WINDOW};
 use capflow::poller::fake::{CallOutcome, FakeConfig, FakeConnector};
 use capflow::poller::schedule::Tuning;
@@ -54,6 +58,9 @@ struct Row {
     focus_max: f64,
     series_max: f64,
     budgets: [PerBudget; 3],
+    /// Day histories sent (3211 DAY), and when the last one went, seconds after the start.
+    days: usize,
+    days_last: f64,
 }
 
 #[expect(
@@ -89,7 +96,9 @@ fn windows_over(times: &mut [Instant], cap: usize) -> (usize, usize) {
     (over, worst)
 }
 
-async fn simulate(stocks: usize) -> Row {
+/// One run: `stocks` watched, every stock's day history fetched too when `day_history`; ages
+/// sampled from `warmup` to `minutes` after the start.
+async fn simulate(stocks: usize, day_history: bool, warmup: Duration, minutes: u64) -> Row {
     let fake = FakeConnector::new(FakeConfig {
         latency: (Duration::from_millis(50), Duration::from_millis(400)),
         seed: stocks as u64,
@@ -103,6 +112,7 @@ async fn simulate(stocks: usize) -> Row {
         budget: Budget::Flow.opend_limit(),
         distribution_budget: Budget::Distribution.opend_limit(),
         snapshot_budget: Budget::Snapshot.opend_limit(),
+        day_history,
         clock: Arc::new(ScaledClock::new(start_market, 1.0)),
     };
     let task = tokio::spawn(capflow::poller::run(
@@ -126,12 +136,12 @@ async fn simulate(stocks: usize) -> Row {
     let mut totals_ages = Vec::new();
     let (mut focus_max, mut series_max) = (0.0f64, 0.0f64);
     let step = Duration::from_millis(100);
-    let end = start + Duration::from_secs(MINUTES * 60);
+    let end = start + Duration::from_secs(minutes * 60);
     while Instant::now() < end {
         tokio::time::sleep(step).await;
         while let Ok(ev) = ev_rx.try_recv() {
             match ev {
-                PollEvent::Flow { code, flow, .. } => {
+                PollEvent::Flow { code, flow, .. } if flow.period == Period::Intraday => {
                     if let Some(i) = codes.iter().position(|c| *c == code)
                         && let Some(at) = fake.served_at(&flow)
                     {
@@ -149,7 +159,7 @@ async fn simulate(stocks: usize) -> Row {
             }
         }
         let now = Instant::now();
-        if now < start + WARMUP {
+        if now < start + warmup {
             continue;
         }
         for i in 0..codes.len() {
@@ -194,7 +204,18 @@ async fn simulate(stocks: usize) -> Row {
         };
     }
     let totals_max = totals_ages.iter().copied().fold(0.0, f64::max);
+    let day_sends: Vec<Instant> = flow_calls
+        .iter()
+        .filter(|c| c.request.period == Period::Day)
+        .map(|c| c.sent)
+        .collect();
+    let days_last = day_sends
+        .iter()
+        .max()
+        .map_or(0.0, |t| t.duration_since(start).as_secs_f64());
     Row {
+        days: day_sends.len(),
+        days_last,
         stocks,
         totals_max,
         totals_p95: percentile(&mut totals_ages, 0.95),
@@ -261,7 +282,7 @@ fn main() {
     println!("|---:|---:|---:|---:|---|---:|---|---|---|");
     let minutes = MINUTES as f64;
     for stocks in SIZES {
-        let row = rt.block_on(simulate(stocks));
+        let row = rt.block_on(simulate(stocks, false, WARMUP, MINUTES));
         let b = &row.budgets;
         let util = |k: usize, kind: Budget| {
             100.0 * b[k].sent as f64 / (kind.opend_limit() as f64 * minutes * 2.0)
@@ -288,7 +309,47 @@ fn main() {
             demand(Budget::Snapshot, stocks),
         );
     }
+    days_table(&rt);
     arithmetic();
+}
+
+/// 60 stocks with and without every stock's day history (3211 DAY, a year each: the lowest
+/// priority), ages sampled from 2 to 12 minutes, while the 60 histories go out.
+fn days_table(rt: &tokio::runtime::Runtime) {
+    const WARM: Duration = Duration::from_secs(120);
+    println!(
+        "\nDay history (60 stocks, ages from minute 2 to 12 of HK trading, while the 60 histories are fetched):\n"
+    );
+    println!(
+        "| day history | totals max / p95 | focused max | series max | day histories sent (last at) | windows over (flow) | rejected |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    let mut base = 0.0;
+    for on in [false, true] {
+        let row = rt.block_on(simulate(60, on, WARM, 12));
+        if !on {
+            base = row.totals_max;
+        }
+        let b = &row.budgets;
+        println!(
+            "| {} | {:.1} s / {:.1} s | {:.1} s | {:.1} s | {} ({:.0} s) | {} | {} |",
+            if on { "on" } else { "off" },
+            row.totals_max,
+            row.totals_p95,
+            row.focus_max,
+            row.series_max,
+            row.days,
+            row.days_last,
+            b[0].over,
+            b[0].rejected + b[1].rejected + b[2].rejected,
+        );
+        if on {
+            println!(
+                "\nTotals max with the day histories: {:.2}x the max without (target: at most 1.25x).",
+                row.totals_max / base
+            );
+        }
+    }
 }
 
 /// The targets for 60 stocks, worked out: what any schedule can reach within OpenD's limits.

@@ -8,6 +8,7 @@ pub mod age;
 pub mod alert;
 pub mod code;
 pub mod csv;
+pub mod days;
 pub mod fetched;
 pub mod kline;
 pub mod period;

@@ -46,6 +46,9 @@ pub enum PollCommand {
     Refresh(SecurityCode),
     /// The focused stock's history for a period is wanted (fetched if missing or stale).
     History(SecurityCode, Period),
+    /// The store already holds these stocks' day history up to these trade dates: their day
+    /// history is fetched only once a later trading day completes.
+    DaysHeld(Vec<(SecurityCode, chrono::NaiveDate)>),
 }
 
 /// Connection state as the status bar shows it.
@@ -288,6 +291,9 @@ pub struct PollerConfig {
     pub distribution_budget: usize,
     /// Snapshot requests (3203) allowed per 30 s (1..=60).
     pub snapshot_budget: usize,
+    /// Also fetch every watched stock's day history (3211 DAY rows, a year), once per
+    /// completed trading day at the lowest priority (the N-day columns).
+    pub day_history: bool,
     /// The market clock (the simulator's in the demo).
     pub clock: crate::clock::SharedClock,
 }
@@ -298,6 +304,7 @@ impl std::fmt::Debug for PollerConfig {
             .field("budget", &self.budget)
             .field("distribution_budget", &self.distribution_budget)
             .field("snapshot_budget", &self.snapshot_budget)
+            .field("day_history", &self.day_history)
             .field("now", &self.clock.now())
             .finish()
     }

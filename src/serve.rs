@@ -179,6 +179,7 @@ pub async fn start(cfg: ServeConfig) -> std::io::Result<ServeHandle> {
         budget: cfg.caps.flow,
         distribution_budget: cfg.caps.distribution,
         snapshot_budget: cfg.caps.snapshot,
+        day_history: false,
         clock: shared_clock,
     };
     let connector = TapConnector {

@@ -11,11 +11,13 @@
 //! Submodules: `names` (the name cache), `index` (the cached local search index), `error` ([`StoreError`]), `batch` (what one write
 //! holds: the batch of a fetch or of alerts, [`Batch::of`] and [`Batch::of_alerts`]), `db`
 //! (open, schema, migrations, writes), `query` (reads, info), `prune` (old days, by each
-//! market's trade date), `alerts` (the alert log's table), `writer` (the writer thread). No two
-//! of them import each other: `batch` and `error` import no sibling, `alerts` only `batch`.
+//! market's trade date), `alerts` (the alert log's table), `days` (the day history's table),
+//! `writer` (the writer thread). No two of them import each other: `batch` and `error` import no sibling, `alerts`
+//! and `days` only `batch`.
 
 pub mod alerts;
 pub mod batch;
+pub mod days;
 pub mod db;
 mod error;
 pub mod index;

@@ -254,6 +254,7 @@ fn spawn_tasks(opts: &DashboardOptions, token: &CancellationToken) -> (JoinSet<(
             budget: opts.budget,
             distribution_budget: opts.distribution_budget,
             snapshot_budget: opts.snapshot_budget,
+            day_history: true,
             clock: opts.clock.clone(),
         },
         cmd_rx,

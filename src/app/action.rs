@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::recorded::{DayLoaded, StoreState};
+use crate::flow::days::DayHistory;
 use crate::flow::{CapitalFlow, Period, SecurityCode};
 use crate::poller::PollEvent;
 
@@ -103,6 +104,17 @@ pub enum Action {
         flow: CapitalFlow,
         /// When it was fetched (its age shows on the row).
         fetched_at: DateTime<Utc>,
+    },
+    /// `code`'s day history as the store holds it (at start): the N-day columns have their
+    /// days before OpenD answers, and the poller fetches it again only once a trading day after
+    /// `held` completes.
+    RestoredDays {
+        /// The stock.
+        code: SecurityCode,
+        /// The stored rows.
+        days: DayHistory,
+        /// The last completed trading day they cover.
+        held: chrono::NaiveDate,
     },
     /// The stocks of watchlist `index` were read from its OpenD group (or could not be).
     GroupRead {

@@ -3,7 +3,8 @@
 
 use super::recorded::{self, StoreRequest};
 use super::{App, StockError};
-use crate::flow::{CapitalFlow, SecurityCode};
+use crate::flow::days::DayHistory;
+use crate::flow::{CapitalFlow, Period, SecurityCode};
 use crate::poller::PollEvent;
 
 impl App {
@@ -47,6 +48,9 @@ impl App {
                 if flow.period.is_history() {
                     let flow = self.with_older_history(&code, flow);
                     let s = self.stocks.entry(code).or_default();
+                    if flow.period == Period::Day {
+                        s.days = DayHistory::from_items(&flow.items).0;
+                    }
                     s.history_at.insert(flow.period, fetched_at);
                     s.history.insert(flow.period, flow);
                 } else {

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::Divergence;
+use crate::flow::days::DayHistory;
 use crate::flow::{CapitalFlow, Distribution, Period, Quote, SizeSplit};
 
 /// A failed request, as shown on the row.
@@ -78,6 +79,9 @@ pub struct StockData {
     pub quote_at: Option<DateTime<Utc>>,
     /// When each history period was fetched (market clock).
     pub history_at: HashMap<Period, DateTime<Utc>>,
+    /// Its day history (3211 DAY rows: the N-day columns and the streak), from the poller's
+    /// day fetches or, at start, the store.
+    pub days: DayHistory,
     /// The trade date of an intraday series restored from the store at start, until OpenD
     /// sends the stock's flow or distribution: the row is then marked as stored, not live.
     pub stored: Option<NaiveDate>,

@@ -819,3 +819,55 @@ fn reverse_sort_turns_the_order_round_and_keeps_unknown_rows_last() {
         "Z to A: {names:?}"
     );
 }
+
+#[test]
+fn day_history_comes_from_the_store_then_from_opend_and_the_store_s_spares_a_fetch() {
+    use crate::flow::days::{DayFlow, DayHistory};
+    let mut a = app();
+    let c = code("HK.09999"); // not in the fixture
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let (stored, _) = DayHistory::new(vec![DayFlow {
+        date: d("2026-11-24"),
+        in_flow: 1.0,
+        main: 1.0,
+        split: crate::flow::SizeSplit::default(),
+    }]);
+    a.update(Action::RestoredDays {
+        code: c.clone(),
+        days: stored.clone(),
+        held: d("2026-11-24"),
+    });
+    assert_eq!(a.stocks[&c].days, stored);
+    assert_eq!(
+        a.drain_commands(),
+        [PollCommand::DaysHeld(vec![(c.clone(), d("2026-11-24"))])]
+    );
+    let item = |t: &str, main: f64| FlowItem {
+        time: t.into(),
+        in_flow: main,
+        main_in_flow: Some(main),
+        ..FlowItem::default()
+    };
+    a.update(Action::Poll(PollEvent::Flow {
+        code: c.clone(),
+        flow: CapitalFlow {
+            code: Some(c.clone()),
+            period: Period::Day,
+            items: vec![
+                item("2026-11-24 00:00:00", 2.0),
+                item("2026-11-25 00:00:00", 3.0),
+            ],
+            ..CapitalFlow::default()
+        },
+        fetched_at: fixed_now(),
+    }));
+    let mains: Vec<f64> = a.stocks[&c].days.rows().iter().map(|r| r.main).collect();
+    assert_eq!(mains, [2.0, 3.0]);
+    // The store's copy no longer replaces what OpenD sent.
+    a.update(Action::RestoredDays {
+        code: c.clone(),
+        days: stored,
+        held: d("2026-11-24"),
+    });
+    assert_eq!(a.stocks[&c].days.rows().len(), 2);
+}

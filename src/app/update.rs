@@ -85,7 +85,8 @@ impl App {
             | Action::RecordedDay { .. }
             | Action::Store(_)
             | Action::OlderHistory { .. }
-            | Action::Restored { .. } => {
+            | Action::Restored { .. }
+            | Action::RestoredDays { .. } => {
                 self.on_store(action);
                 false
             }
@@ -291,6 +292,14 @@ impl App {
                     s.fetched_at = Some(fetched_at);
                     s.stored = Some(day);
                 }
+            }
+            Action::RestoredDays { code, days, held } => {
+                let s = self.stocks.entry(code.clone()).or_default();
+                // A fetch that came first is newer than the store.
+                if s.days.rows().is_empty() {
+                    s.days = days;
+                }
+                self.outbox.push(PollCommand::DaysHeld(vec![(code, held)]));
             }
             // Another family's: not handed here.
             _ => {}

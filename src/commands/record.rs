@@ -94,6 +94,8 @@ pub async fn record_into<C: Connector>(
         budget: caps.flow,
         distribution_budget: caps.distribution,
         snapshot_budget: caps.snapshot,
+        // Day history feeds the dashboard's N-day columns; record keeps what it polls.
+        day_history: false,
         clock: clock.clone(),
     };
     let task = tokio::spawn(crate::poller::run(

@@ -142,7 +142,13 @@ impl Poller {
                 .clamp(1, Budget::Snapshot.opend_limit()),
         };
         Poller {
-            sched: Scheduler::new(caps, Tuning::default()),
+            sched: Scheduler::new(
+                caps,
+                Tuning {
+                    day_history: config.day_history,
+                    ..Tuning::default()
+                },
+            ),
             clock: config.clock,
             events,
             token,
@@ -257,6 +263,11 @@ impl Poller {
             PollCommand::Refresh(code) => {
                 self.sched.refresh(&code);
                 new.push(code);
+            }
+            PollCommand::DaysHeld(held) => {
+                for (code, last) in held {
+                    self.sched.days_held(&code, last);
+                }
             }
             PollCommand::History(code, period) => {
                 let now = self.clock.now();

@@ -30,6 +30,8 @@
 //! Markets without a known schedule are polled every [`Tuning::unscheduled_every`].
 //! History (day/week/month) is cached per (stock, period) and re-fetched only when its epoch
 //! (latest session date, and whether that session has closed) changes.
+//! Every watched stock's day history (for the N-day columns) is the lowest-priority 3211 work:
+//! once per completed trading day, after everything else (`days`).
 //!
 //! The decisions, one file each:
 //! - `due`: when each stock is next due and how it ranks (sessions, focus pace, retries, ages);
@@ -39,10 +41,12 @@
 //! - `outcome`: what a reply means ([`Scheduler::on_result`], [`Scheduler::on_distribution`],
 //!   [`Scheduler::on_snapshots`]): cache, backoff, pause (of that budget only).
 //! - `quotes`: the snapshot rounds.
+//! - `days`: every watched stock's day history, at the lowest priority.
 //!
 //! This file holds the types and the commands that change what is polled (watchlist, focus,
 //! visible stocks, refreshes). Nothing here does IO, sleeps or touches a channel.
 
+mod days;
 mod due;
 mod history;
 mod outcome;
@@ -60,6 +64,7 @@ use super::budget::{SlidingLog, WINDOW};
 use crate::flow::{CapitalFlow, Distribution, Market, Quote, Schedule, SecurityCode};
 use crate::opend::FlowRequest;
 
+pub use days::last_completed_day;
 pub use due::last_session_end;
 use history::{Cached, HistKey, Wanted};
 
@@ -112,6 +117,11 @@ pub struct Tuning {
     pub reject_max: Duration,
     /// Cached history entries kept (oldest dropped).
     pub history_cache: usize,
+    /// Fetch every watched stock's day history (`days`).
+    pub day_history: bool,
+    /// While background stocks are due, a watched stock's day history (the lowest priority)
+    /// takes a capital-flow slot at most this often.
+    pub days_every_busy: Duration,
 }
 
 impl Default for Tuning {
@@ -135,6 +145,8 @@ impl Default for Tuning {
             reject_first: Duration::from_secs(5),
             reject_max: Duration::from_secs(60),
             history_cache: 64,
+            day_history: true,
+            days_every_busy: Duration::from_secs(10),
         }
     }
 }
@@ -177,6 +189,8 @@ struct Stock {
     refresh: bool,
     /// Market time of the last snapshot round that asked for this stock and succeeded.
     quoted_market: Option<DateTime<Utc>>,
+    /// Its day history (3211 DAY rows, `days`).
+    days: days::DaysTrack,
 }
 
 impl Stock {
@@ -189,6 +203,7 @@ impl Stock {
             permanent: None,
             refresh: false,
             quoted_market: None,
+            days: days::DaysTrack::default(),
         }
     }
 
@@ -378,6 +393,10 @@ pub struct Scheduler {
     /// When the next snapshot round starts.
     quotes_next: Instant,
     quotes_failures: u32,
+    /// The last day-history send (`days`).
+    days_last_sent: Option<Instant>,
+    /// Day history the store holds of codes not polled yet (`days`).
+    days_stored: HashMap<SecurityCode, chrono::NaiveDate>,
 }
 
 impl Scheduler {
@@ -402,6 +421,8 @@ impl Scheduler {
             quotes_pending: Vec::new(),
             quotes_next: Instant::now(),
             quotes_failures: 0,
+            days_last_sent: None,
+            days_stored: HashMap::new(),
         }
     }
 
@@ -446,7 +467,9 @@ impl Scheduler {
                 self.stocks.push(s);
             } else {
                 added.push(code.clone());
-                self.stocks.push(Stock::new(code));
+                let mut s = Stock::new(code);
+                s.days = self.days_of_new(&s.code);
+                self.stocks.push(s);
             }
         }
         if let Some(f) = self.focus.clone()
@@ -511,6 +534,7 @@ impl Scheduler {
         for s in &mut self.stocks {
             s.flow.in_flight = false;
             s.dist.in_flight = false;
+            s.days.landed();
         }
         self.history_in_flight.clear();
         for lane in &mut self.lanes {

@@ -17,6 +17,8 @@ use crate::flow::{Market, Quote};
 use crate::opend::Error;
 use crate::poller::schedule::Caps;
 
+mod days;
+
 fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
@@ -53,6 +55,17 @@ impl Harness {
     }
 
     fn start_caps(cfg: FakeConfig, caps: Caps, market: &str, speed: f64) -> Self {
+        Self::start_with(cfg, caps, market, speed, false)
+    }
+
+    /// [`Harness::start_caps`], with every watched stock's day history fetched (`days`).
+    fn start_with(
+        cfg: FakeConfig,
+        caps: Caps,
+        market: &str,
+        speed: f64,
+        day_history: bool,
+    ) -> Self {
         let fake = FakeConnector::new(cfg);
         let (cmd, cmd_rx) = mpsc::channel(64);
         let (ev_tx, mut ev_rx) = mpsc::channel(256);
@@ -61,6 +74,7 @@ impl Harness {
             budget: caps.flow,
             distribution_budget: caps.distribution,
             snapshot_budget: caps.snapshot,
+            day_history,
             clock: Arc::new(ScaledClock::new(utc(market), speed)),
         };
         let task = tokio::spawn(run(fake.clone(), config, cmd_rx, ev_tx, token.clone()));
@@ -645,6 +659,7 @@ async fn a_full_event_channel_does_not_block_cancellation() {
         budget: 30,
         distribution_budget: 30,
         snapshot_budget: 60,
+        day_history: false,
         clock: Arc::new(ScaledClock::new(utc(OPEN), 1.0)),
     };
     let task = tokio::spawn(run(fake, config, cmd_rx, ev_tx, token.clone()));

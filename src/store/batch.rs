@@ -5,6 +5,8 @@
 
 use chrono::DateTime;
 
+use crate::flow::Period;
+use crate::flow::days::{DayFlow, DayHistory};
 use crate::flow::{Alert, AlertKind, CapitalFlow, Distribution, Fetched, Quote, SecurityCode};
 
 /// One fetch's results, written in one transaction.
@@ -32,6 +34,13 @@ pub enum Record {
     Snapshot(SnapshotSample),
     /// An alert that fired.
     Alert(StoredAlert),
+    /// A stock's day history (3211 DAY rows, one per trade date).
+    Days {
+        /// The security.
+        code: SecurityCode,
+        /// The rows.
+        rows: Vec<DayFlow>,
+    },
 }
 
 /// A price snapshot as sampled at one moment.
@@ -86,12 +95,27 @@ pub struct StoredAlert {
 }
 
 impl Batch {
-    /// The batch of one fetch, stamped with its market-clock time: the flow, the distribution
+    /// The batch of one fetch, stamped with its market-clock time: the flow (day rows also as
+    /// the stock's day history, [`Record::Days`]), the distribution
     /// (its omitted super figures kept as N/A) or one snapshot per quote; `None` for a snapshot
     /// reply with no quote.
     pub fn of(fetched: Fetched<'_>) -> Option<Batch> {
         let at = fetched.at().timestamp();
         let records = match fetched {
+            Fetched::Flow { code, flow, .. } if flow.period == Period::Day => {
+                // Day rows also go to the day history (the N-day columns read it).
+                let (days, _, _) = DayHistory::from_items(&flow.items);
+                vec![
+                    Record::Flow {
+                        code: code.clone(),
+                        flow: flow.clone(),
+                    },
+                    Record::Days {
+                        code: code.clone(),
+                        rows: days.rows().to_vec(),
+                    },
+                ]
+            }
             Fetched::Flow { code, flow, .. } => vec![Record::Flow {
                 code: code.clone(),
                 flow: flow.clone(),

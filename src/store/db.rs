@@ -2,7 +2,7 @@
 //! timeout, the schema and its forward migrations) and [`Store::write`] (one transaction per
 //! [`Batch`]). The reads are in [`super::query`].
 //!
-//! # Schema (version 2)
+//! # Schema (version 4)
 //!
 //! ```text
 //! stock(id, code)                                    codes once, rows refer to them by id
@@ -15,6 +15,9 @@
 //!     PRIMARY KEY (stock, time), INDEX (stock, day)  in_super/out_super NULL: N/A (version 2)
 //! snapshot(stock, time, day, price, last_close, turnover, volume, update_time)
 //!     PRIMARY KEY (stock, time), INDEX (stock, day)  3203 quotes (version 2)
+//! alert(...)                                         the alert log (version 3, `alerts`)
+//! day_flow(stock, day, in_flow, super .. sml, main, fetched_at)
+//!     PRIMARY KEY (stock, day)                       day history (version 4, `days`)
 //! ```
 //!
 //! Version 1 had no `snapshot` table and NOT NULL super figures; migration 2 rebuilds
@@ -37,6 +40,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, params};
 use super::StoreError;
 use super::alerts;
 use super::batch::{Batch, DistributionSample, Record, SnapshotSample, Written};
+use super::days;
 use crate::flow::{CapitalFlow, Period, SecurityCode};
 
 /// The schema version this binary writes (`PRAGMA user_version`).
@@ -154,6 +158,8 @@ CREATE INDEX snapshot_day ON snapshot (stock, day);
 ",
     // 3: the alert log (issue 14), in src/store/alerts.rs.
     alerts::MIGRATION,
+    // 4: day history for the N-day columns (issue 26), in src/store/days.rs.
+    days::MIGRATION,
 ];
 
 /// An open store file.
@@ -329,7 +335,7 @@ impl Store {
         let mut done = Written::default();
         for record in &batch.records {
             let code = match record {
-                Record::Flow { code, .. } => code,
+                Record::Flow { code, .. } | Record::Days { code, .. } => code,
                 Record::Distribution(s) => &s.code,
                 Record::Snapshot(s) => &s.quote.code,
                 Record::Alert(a) => &a.code,
@@ -344,6 +350,7 @@ impl Store {
                 Record::Distribution(s) => write_distribution(&tx, stock, s),
                 Record::Snapshot(s) => write_snapshot(&tx, stock, s),
                 Record::Alert(a) => alerts::write_alert(&tx, a),
+                Record::Days { rows, .. } => days::write_days(&tx, stock, rows, batch.fetched_at),
             }
             .map_err(|e| StoreError::from_sqlite(&self.path, e, false))?;
             done.rows += w.rows;

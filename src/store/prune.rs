@@ -25,7 +25,7 @@ use crate::flow::{Market, Schedule, SecurityCode};
 pub struct Pruned {
     /// Intraday minutes.
     pub intraday_rows: usize,
-    /// Day/week/month rows.
+    /// Day/week/month rows (the day history's included).
     pub history_rows: usize,
     /// Capital-distribution samples.
     pub distribution_rows: usize,
@@ -127,6 +127,8 @@ impl Store {
             };
             p.intraday_rows += delete("intraday")?;
             p.history_rows += delete("history")?;
+            // The day history (`day_flow`) counts with the other day rows.
+            p.history_rows += delete("day_flow")?;
             p.distribution_rows += delete("distribution")?;
             p.snapshot_rows += delete("snapshot")?;
         }

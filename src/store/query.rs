@@ -10,7 +10,9 @@ use rusqlite::{OptionalExtension, params};
 use super::StoreError;
 use super::alerts::read_since;
 use super::batch::{DistributionSample, SnapshotSample, StoredAlert};
+use super::days::read_days;
 use super::db::{SCHEMA_VERSION, Store, day_from_number, day_number, join_time};
+use crate::flow::days::DayHistory;
 use crate::flow::{CapitalFlow, Distribution, FlowItem, Period, Quote, SecurityCode, SizeSplit};
 
 /// What a store file holds (`capflow store info`).
@@ -467,5 +469,21 @@ impl Store {
     /// parses are skipped.
     pub fn alerts_since(&self, since: i64) -> Result<Vec<StoredAlert>, StoreError> {
         read_since(&self.conn, since).map_err(|e| self.error(e))
+    }
+
+    /// `code`'s stored day history between `from` and `to` (inclusive, either open), and when
+    /// its latest row was fetched (Unix seconds; `None`: no row stored).
+    pub fn days(
+        &self,
+        code: &SecurityCode,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<(DayHistory, Option<i64>), StoreError> {
+        let Some(stock) = self.stock(code)? else {
+            return Ok((DayHistory::default(), None));
+        };
+        let (rows, at) = read_days(&self.conn, stock, bound(from, 0), bound(to, i64::MAX))
+            .map_err(|e| self.error(e))?;
+        Ok((DayHistory::new(rows).0, at))
     }
 }

@@ -13,6 +13,7 @@ use crate::app::Action;
 use crate::app::recorded::{self, DayLoaded, StoreRequest, StoreState};
 use crate::flow::SecurityCode;
 use crate::poller::PollEvent;
+use crate::poller::schedule::last_completed_day;
 use crate::store::{Batch, Store, StoreError, StoredAlert, Writer};
 
 /// How far back the alert log is restored at start: the day's alerts.
@@ -88,7 +89,9 @@ impl StoreIo {
         let reader = Arc::clone(&self.reader);
         tokio::task::spawn_blocking(move || {
             let store = reader.lock().unwrap_or_else(PoisonError::into_inner);
-            restored(&store, &codes, now)
+            let mut actions = restored(&store, &codes, now);
+            actions.extend(restored_days(&store, &codes, now));
+            actions
         })
         .await
         .unwrap_or_default()
@@ -213,6 +216,34 @@ pub fn restored(store: &Store, codes: &[SecurityCode], now: DateTime<Utc>) -> Ve
         .collect()
 }
 
+/// How far back the stored day history is read at start: a year of trading days and more.
+const DAYS_BACK: u64 = 400;
+
+/// [`Action::RestoredDays`] for each of `codes` with stored day history: its rows of the last
+/// [`DAYS_BACK`] days, held up to the last trading day that had completed when they were
+/// fetched (a row of a day still trading then is partial, fetched again after its close).
+pub fn restored_days(store: &Store, codes: &[SecurityCode], now: DateTime<Utc>) -> Vec<Action> {
+    let mut seen = std::collections::HashSet::new();
+    codes
+        .iter()
+        .filter(|c| seen.insert(*c))
+        .filter_map(|code| {
+            let from = now
+                .date_naive()
+                .checked_sub_days(chrono::Days::new(DAYS_BACK));
+            let (days, at) = store.days(code, from, None).ok()?;
+            let at = DateTime::from_timestamp(at?, 0)?;
+            let schedule = crate::flow::Schedule::of(code.market);
+            let held = last_completed_day(schedule.as_ref(), at).min(days.last_date()?);
+            Some(Action::RestoredDays {
+                code: code.clone(),
+                days,
+                held,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDate;
@@ -229,6 +260,64 @@ mod tests {
     /// The fixture's whole session of `d` for `code`.
     fn session(code: &SecurityCode, d: &str) -> CapitalFlow {
         intraday(code, Schedule::of(code.market).unwrap().close_of(day(d)))
+    }
+
+    #[test]
+    fn stored_day_history_comes_back_held_to_the_last_day_completed_when_fetched() {
+        use crate::flow::days::{DayFlow, Today};
+        use crate::store::Record;
+        let code: SecurityCode = "HK.00700".parse().unwrap();
+        let row = |d: &str, main: f64| DayFlow {
+            date: day(d),
+            in_flow: main,
+            main,
+            split: crate::flow::SizeSplit::default(),
+        };
+        let write = |store: &mut Store, at: &str, rows: Vec<DayFlow>| {
+            let at = DateTime::parse_from_rfc3339(at).unwrap().timestamp();
+            store
+                .write(&Batch {
+                    fetched_at: at,
+                    records: vec![Record::Days {
+                        code: code.clone(),
+                        rows,
+                    }],
+                })
+                .unwrap();
+        };
+        let mut store = Store::open_in_memory().unwrap();
+        // Fetched Wednesday 10:00 HKT: Wednesday's row is partial, Tuesday the last complete.
+        write(
+            &mut store,
+            "2026-11-25T02:00:00Z",
+            vec![row("2026-11-24", 2.0), row("2026-11-25", 5.0)],
+        );
+        let now = DateTime::parse_from_rfc3339("2026-11-26T01:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let held = |store: &Store| match restored_days(store, std::slice::from_ref(&code), now)
+            .as_slice()
+        {
+            [Action::RestoredDays { days, held, .. }] => {
+                let t = Today {
+                    date: day("2026-11-26"),
+                    main: None,
+                };
+                (*held, days.main_over(t, 2))
+            }
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(held(&store), (day("2026-11-24"), Some(7.0)));
+        // Fetched again after Wednesday's closing auction: Wednesday is held.
+        write(
+            &mut store,
+            "2026-11-25T08:11:00Z",
+            vec![row("2026-11-25", 6.0)],
+        );
+        assert_eq!(held(&store), (day("2026-11-25"), Some(8.0)));
+        // Nothing stored: nothing restored.
+        let other: SecurityCode = "HK.00005".parse().unwrap();
+        assert!(restored_days(&store, &[other], now).is_empty());
     }
 
     #[test]

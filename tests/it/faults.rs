@@ -125,6 +125,7 @@ async fn harness() -> (Harness, capflow::sim::SimHandle, CancellationToken) {
             budget: 30,
             distribution_budget: 30,
             snapshot_budget: 60,
+            day_history: false,
             clock: sim.clock(),
         },
         cmd_rx,

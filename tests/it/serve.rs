@@ -468,6 +468,7 @@ async fn a_dashboard_poller_through_the_gateway_learns_it_is_via_capflow_serve()
         budget: 30,
         distribution_budget: 30,
         snapshot_budget: 60,
+        day_history: false,
         clock: Arc::new(ScaledClock::new(utc(HK_MORNING), 0.0)),
     };
     let connector = OpenDConnector {

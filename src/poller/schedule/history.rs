@@ -103,7 +103,9 @@ impl Scheduler {
     pub(super) fn due_history(&self, now: Instant) -> HistoryDue {
         let mut next: Option<Instant> = None;
         for (k, w) in self.wanted.iter().enumerate() {
-            if self.history_in_flight.contains(&w.key) {
+            // Not while the same request is in flight as the stock's day history (`days`): the
+            // two replies could not be told apart.
+            if self.history_in_flight.contains(&w.key) || self.days_in_flight(&w.key) {
                 continue;
             }
             match w.retry_at {

@@ -45,6 +45,9 @@ impl Scheduler {
         now: Instant,
         result: Result<CapitalFlow, Error>,
     ) -> Outcome {
+        if let Some(i) = self.days_request(req) {
+            return self.on_days(i, req, sent_market, now, result);
+        }
         self.land(req);
         match result {
             Ok(flow) => {
@@ -158,6 +161,46 @@ impl Scheduler {
         self.quotes_next = self.quotes_next.max(retry);
         self.quotes_pending.clear();
         Outcome::Skipped(e.to_string())
+    }
+
+    /// The result of stock `i`'s day-history request (`days`): its errors are the stock's, in
+    /// the day period, as the history view's are.
+    fn on_days(
+        &mut self,
+        i: usize,
+        req: &FlowRequest,
+        sent_market: DateTime<Utc>,
+        now: Instant,
+        result: Result<CapitalFlow, Error>,
+    ) -> Outcome {
+        self.lane(Budget::Flow).land();
+        let e = match result {
+            Ok(flow) => {
+                self.lane(Budget::Flow).reject_streak = 0;
+                self.days_done(i, sent_market);
+                return Outcome::Flow(flow);
+            }
+            Err(e) => e,
+        };
+        let permanent = match e.class() {
+            _ if e.is_connection() => {
+                self.stocks[i].days.landed();
+                return Outcome::Reconnect(e);
+            }
+            ErrorClass::RateLimited => {
+                self.stocks[i].days.landed();
+                self.pause_after_rejection(Budget::Flow, now);
+                return Outcome::Rejected(Budget::Flow);
+            }
+            ErrorClass::Permanent => true,
+            ErrorClass::Transient => false,
+        };
+        self.days_failed(i, permanent, now);
+        Outcome::Error {
+            message: refusal(&req.code, &e, permanent),
+            permanent,
+            problem: e.problem(),
+        }
     }
 
     /// The request is no longer in flight.

@@ -39,7 +39,11 @@ fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
 }
 
 /// Wait for `code` until `until`, or until something else may become sendable (`soonest`).
-fn wait_for(until: Option<Instant>, soonest: Option<Instant>, code: SecurityCode) -> Pick {
+pub(super) fn wait_for(
+    until: Option<Instant>,
+    soonest: Option<Instant>,
+    code: SecurityCode,
+) -> Pick {
     Pick::Wait {
         until: earliest(until, soonest),
         code: Some(code),
@@ -120,14 +124,24 @@ impl Scheduler {
         } else {
             super::history::HistoryDue::default()
         };
+        // Every watched stock's day history, the lowest priority (3211 only).
+        let (days, days_next) = if kind == Budget::Flow {
+            self.due_days(now, market_now)
+        } else {
+            (None, None)
+        };
         // Something not due yet may become sendable before a budget slot frees.
-        let soonest = earliest(stocks.next.map(|n| n.0), history.next);
+        let soonest = earliest(earliest(stocks.next.map(|n| n.0), history.next), days_next);
         let priority_ok = self.priority_allowed(kind, now, stocks.background.is_some());
         if let Some((_, i)) = stocks.priority.filter(|_| priority_ok) {
             return self.send_priority_stock(kind, i, now, soonest);
         }
         if let Some(k) = history.ready.filter(|_| priority_ok) {
             return self.send_history(k, now, market_now, soonest);
+        }
+        let background = stocks.background.is_some();
+        if let Some(i) = days.filter(|_| self.days_allowed(now, background)) {
+            return self.send_days(i, now, market_now, soonest);
         }
         if let Some((_, i)) = stocks.background {
             return self.send_background(kind, i, now, market_now, soonest);
@@ -215,7 +229,7 @@ impl Scheduler {
     /// what it spends per window
     /// ([`Tuning::focus_reserve`](super::Tuning::focus_reserve)) less the priority sends
     /// already in the window.
-    fn focus_reserve_left(
+    pub(super) fn focus_reserve_left(
         &mut self,
         kind: Budget,
         now: Instant,
