@@ -26,6 +26,7 @@ pub mod note;
 pub mod overlay;
 mod poll;
 pub mod recorded;
+pub mod sectors;
 mod stock;
 mod update;
 mod watchlist;
@@ -60,7 +61,7 @@ pub struct App {
     pub selected: usize,
     /// Row order.
     pub sort: SortMode,
-    /// The sort runs the other way (`S`): smallest first, names Z to A (the config's order has no
+    /// The sort runs the other way (`o`): smallest first, names Z to A (the config's order has no
     /// direction). Rows without the figure stay last either way.
     pub reversed: bool,
     /// Detail view.
@@ -120,6 +121,10 @@ pub struct App {
     pub keymap: keymap::Keymap,
     /// Watchlist rows on one page, from the last [`Action::Resize`].
     page_rows: u16,
+    /// Each watched stock's industry as OpenD last listed it (`None`: it lists none), and when.
+    pub industries: HashMap<SecurityCode, crate::store::industries::Entry>,
+    /// Grouping (`g`), the sector table's selection (`S`) and OpenD's last refusal of 3207.
+    sectors: sectors::SectorState,
     outbox: Vec<PollCommand>,
     store_outbox: Vec<StoreRequest>,
 }
@@ -180,6 +185,8 @@ impl App {
             alerts: alerts::Alerts::default(),
             keymap: keymap::Keymap::default(),
             page_rows: 1,
+            industries: HashMap::new(),
+            sectors: sectors::SectorState::default(),
             outbox: Vec::new(),
             store_outbox: Vec::new(),
         };

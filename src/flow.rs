@@ -9,6 +9,7 @@ pub mod alert;
 pub mod code;
 pub mod csv;
 pub mod fetched;
+pub mod industry;
 pub mod period;
 pub mod problem;
 pub mod quote;

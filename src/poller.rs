@@ -46,6 +46,9 @@ pub enum PollCommand {
     Refresh(SecurityCode),
     /// The focused stock's history for a period is wanted (fetched if missing or stale).
     History(SecurityCode, Period),
+    /// These stocks' industries are known (from the cache on disk) since these times: 3207 is
+    /// not asked for them until they are a day old.
+    KnownPlates(Vec<(SecurityCode, DateTime<Utc>)>),
 }
 
 /// Connection state as the status bar shows it.
@@ -80,6 +83,9 @@ pub enum Budget {
     Distribution,
     /// Qot_GetSecuritySnapshot (3203): 60 per 30 s.
     Snapshot,
+    /// Qot_GetOwnerPlate (3207): 10 per 30 s, the watched stocks' industries ([`plates`]). Not
+    /// in [`Budget::ALL`]: the status shows it once a request was sent.
+    Plates,
 }
 
 impl Budget {
@@ -92,6 +98,7 @@ impl Budget {
             Budget::Flow => "flow",
             Budget::Distribution => "dist",
             Budget::Snapshot => "snap",
+            Budget::Plates => "plates",
         }
     }
 
@@ -101,6 +108,7 @@ impl Budget {
             Budget::Flow => "capital flow, 3211",
             Budget::Distribution => "capital distribution, 3212",
             Budget::Snapshot => "snapshots, 3203",
+            Budget::Plates => "owner plates, 3207",
         }
     }
 
@@ -109,6 +117,7 @@ impl Budget {
         match self {
             Budget::Flow | Budget::Distribution => 30,
             Budget::Snapshot => 60,
+            Budget::Plates => plates::PLATES_PER_WINDOW,
         }
     }
 }
@@ -135,7 +144,8 @@ pub struct PollStatus {
     pub opend: String,
     /// Connection state.
     pub connection: ConnState,
-    /// Each budget's use, in [`Budget::ALL`] order (only the budgets the poller spends).
+    /// Each budget's use, in [`Budget::ALL`] order (only the budgets the poller spends), then
+    /// [`Budget::Plates`] once a 3207 request was sent.
     pub budgets: Vec<BudgetUse>,
     /// The next scheduled fetch, if any.
     pub next_fetch: Option<(SecurityCode, DateTime<Utc>)>,
@@ -225,6 +235,16 @@ pub enum PollEvent {
     },
     /// Names and kinds of stocks (from static info or snapshots).
     Names(Vec<SecurityInfo>),
+    /// The industries of some watched stocks (3207): the first industry plate of each, `None`
+    /// when OpenD lists none (the stock goes to "Other").
+    Industries {
+        /// Each stock with its industry.
+        industries: Vec<(SecurityCode, Option<crate::flow::industry::Industry>)>,
+        /// Market-clock time they were fetched.
+        fetched_at: DateTime<Utc>,
+    },
+    /// OpenD refused 3207 (why, in one line): the list and the map stay ungrouped for now.
+    IndustriesRefused(String),
     /// Status for the status bar (sent whenever it changes, at most about once a second).
     Status(PollStatus),
 }
@@ -259,6 +279,8 @@ impl PollEvent {
             PollEvent::StockError { .. }
             | PollEvent::DistributionError { .. }
             | PollEvent::Names(_)
+            | PollEvent::Industries { .. }
+            | PollEvent::IndustriesRefused(_)
             | PollEvent::Status(_) => return None,
         })
     }
@@ -268,6 +290,7 @@ pub mod budget;
 #[cfg(any(test, feature = "test-util"))]
 pub mod fake;
 pub mod groups;
+pub mod plates;
 pub mod run;
 pub mod schedule;
 pub mod search;

@@ -19,6 +19,7 @@ pub mod batch;
 pub mod db;
 mod error;
 pub mod index;
+pub mod industries;
 pub mod names;
 pub mod prune;
 pub mod query;

@@ -46,7 +46,9 @@ use crate::store::NameCache;
 pub use error::Error;
 use event_loop::{Channels, event_loop};
 pub use input::to_action;
-use names::{cached_names, load_names, save_names};
+use names::{
+    cached_names, industries_path, load_industries, load_names, save_industries, save_names,
+};
 use side::run_side;
 pub use store_io::DashboardStore;
 use store_io::StoreIo;
@@ -149,7 +151,15 @@ pub async fn run(mut opts: DashboardOptions) -> Result<(), Error> {
             None
         }
     };
+    let industries = industries_path(opts.simulated.is_some());
+    let cached = load_industries(industries.clone(), opts.clock.now()).await;
     let (mut tasks, channels) = spawn_tasks(&opts, &token);
+    if !cached.is_empty() {
+        // The poller asks 3207 only for what the cache does not hold fresh (its first command).
+        let known = cached.iter().map(|(c, e)| (c.clone(), e.at)).collect();
+        let _ = channels.commands.try_send(PollCommand::KnownPlates(known));
+        app.industries.extend(cached);
+    }
     let mut terminal = match init_terminal() {
         Ok(t) => t,
         Err(e) => {
@@ -177,6 +187,7 @@ pub async fn run(mut opts: DashboardOptions) -> Result<(), Error> {
     if let Some(cache) = names.filter(NameCache::is_dirty) {
         save_names(cache).await;
     }
+    save_industries(industries, &app, opts.clock.now()).await;
     stop_tasks(&mut tasks, &token).await;
     restore_terminal();
     close_terminal(terminal);

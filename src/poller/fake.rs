@@ -70,6 +70,8 @@ pub struct FakeConfig {
     pub plates: Vec<(PlateInfo, Vec<SecurityCode>)>,
     /// 3262 refused as an older OpenD does.
     pub search_refused: bool,
+    /// What OpenD answers to every 3207 request instead of the plates, if anything.
+    pub owner_plates_refused: Option<Error>,
     /// RNG seed.
     pub seed: u64,
 }
@@ -95,6 +97,7 @@ impl Default for FakeConfig {
             listing: Vec::new(),
             plates: Vec::new(),
             search_refused: false,
+            owner_plates_refused: None,
             seed: 1,
         }
     }
@@ -163,6 +166,8 @@ struct State {
     calls: Vec<FakeCall>,
     budget_calls: Vec<BudgetCall>,
     name_calls: usize,
+    /// Codes asked by each 3207 call, in call order.
+    owner_plate_calls: Vec<usize>,
 }
 
 /// Makes [`FakeGateway`]s; clones share the same fake server.
@@ -199,6 +204,7 @@ impl FakeConnector {
                 calls: Vec::new(),
                 budget_calls: Vec::new(),
                 name_calls: 0,
+                owner_plate_calls: Vec::new(),
             })),
         }
     }
@@ -228,6 +234,11 @@ impl FakeConnector {
     /// Successful connects so far.
     pub fn connects(&self) -> u32 {
         lock(&self.state).connects
+    }
+
+    /// How many codes each 3207 call so far asked, in call order.
+    pub fn owner_plate_calls(&self) -> Vec<usize> {
+        lock(&self.state).owner_plate_calls.clone()
     }
 
     /// Static-info calls so far.
@@ -623,7 +634,13 @@ impl Gateway for FakeGateway {
         &self,
         codes: &[SecurityCode],
     ) -> impl Future<Output = Result<Vec<OwnerPlate>>> + Send {
-        std::future::ready(self.live(|cfg| search::owner_plates(cfg, codes)))
+        if self.alive() {
+            lock(&self.state).owner_plate_calls.push(codes.len());
+        }
+        std::future::ready(self.live(|cfg| match &cfg.owner_plates_refused {
+            Some(e) => Err(e.clone()),
+            None => search::owner_plates(cfg, codes),
+        }))
     }
 
     fn user_groups(&self) -> impl Future<Output = Result<Vec<UserGroup>>> + Send {
