@@ -46,8 +46,9 @@ pub enum PollCommand {
     Refresh(SecurityCode),
     /// The focused stock's history for a period is wanted (fetched if missing or stale).
     History(SecurityCode, Period),
-    /// These stocks' industries are known (from the cache on disk) since these times: 3207 is
-    /// not asked for them until they are a day old.
+    /// Keep the watched stocks' industries (3207) from now on; these are known (from the cache
+    /// on disk) since these times, so 3207 is not asked for them until they are a day old.
+    /// Without this command the poller never sends 3207 (`capflow record` does not).
     KnownPlates(Vec<(SecurityCode, DateTime<Utc>)>),
 }
 

@@ -154,12 +154,11 @@ pub async fn run(mut opts: DashboardOptions) -> Result<(), Error> {
     let industries = industries_path(opts.simulated.is_some());
     let cached = load_industries(industries.clone(), opts.clock.now()).await;
     let (mut tasks, channels) = spawn_tasks(&opts, &token);
-    if !cached.is_empty() {
-        // The poller asks 3207 only for what the cache does not hold fresh (its first command).
-        let known = cached.iter().map(|(c, e)| (c.clone(), e.at)).collect();
-        let _ = channels.commands.try_send(PollCommand::KnownPlates(known));
-        app.industries.extend(cached);
-    }
+    // The industries: the poller asks 3207 only for what the cache does not hold fresh (its
+    // first command, on an empty channel).
+    let known = cached.iter().map(|(c, e)| (c.clone(), e.at)).collect();
+    let _ = channels.commands.try_send(PollCommand::KnownPlates(known));
+    app.industries.extend(cached);
     let mut terminal = match init_terminal() {
         Ok(t) => t,
         Err(e) => {

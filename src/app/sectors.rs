@@ -3,8 +3,8 @@
 //! Each stock's industry is the first industry plate OpenD lists for it (3207, through the
 //! poller's [`PollEvent::Industries`](crate::poller::PollEvent::Industries)); a stock without
 //! one, or whose industry is not known yet, is in "Other". A group's figures are its members'
-//! sums ([`Sums`]): net, main, turnover, Net % (summed net over summed turnover) and how many
-//! members take money in or send it out.
+//! sums ([`Sums`]): net, main, turnover, Net % (summed net over summed turnover, both over the
+//! members that have a quote) and how many members take money in or send it out.
 //!
 //! Grouped, [`App::rows`] lists the members group by group, so the selection, Enter, the detail
 //! and the poller's focus all stay on stocks: header rows are drawn by the ui and skipped by the
@@ -44,6 +44,9 @@ pub struct Sums {
     pub main: Option<f64>,
     /// Summed turnover of the members that have a quote.
     pub turnover: Option<f64>,
+    /// Summed net inflow of the members that have both a net inflow and a turnover (what
+    /// [`Sums::net_pct`] divides, so a member without a quote does not skew it).
+    pub priced_net: Option<f64>,
     /// Members with a positive net inflow.
     pub inflow: usize,
     /// Members with a negative net inflow.
@@ -65,10 +68,12 @@ impl Sums {
         let net = data.and_then(StockData::net);
         add(&mut self.net, net);
         add(&mut self.main, data.and_then(StockData::main));
-        add(
-            &mut self.turnover,
-            data.and_then(|d| d.quote.as_ref()).map(|q| q.turnover),
-        );
+        let turnover = data
+            .and_then(|d| d.quote.as_ref())
+            .map(|q| q.turnover)
+            .filter(|t| t.is_finite());
+        add(&mut self.turnover, turnover);
+        add(&mut self.priced_net, net.filter(|_| turnover.is_some()));
         match net {
             Some(n) if n > 0.0 => self.inflow += 1,
             Some(n) if n < 0.0 => self.outflow += 1,
@@ -79,9 +84,10 @@ impl Sums {
         }
     }
 
-    /// Summed net over summed turnover, in percent (`None` without both, or no turnover).
+    /// Net % of turnover: the summed net of the members with a turnover over their summed
+    /// turnover, in percent (`None` without both, or no turnover).
     pub fn net_pct(&self) -> Option<f64> {
-        let (net, turnover) = (self.net?, self.turnover?);
+        let (net, turnover) = (self.priced_net?, self.turnover?);
         (turnover > 0.0).then(|| net / turnover * 100.0)
     }
 }

@@ -63,6 +63,9 @@ struct Poller {
     via_serve: bool,
     /// The watched stocks' industries (3207) still to ask, and their budget.
     plates: PlateQueue,
+    /// Whether industries are wanted at all (the dashboard says so with
+    /// [`PollCommand::KnownPlates`]; `capflow record` never asks for them).
+    industries: bool,
 }
 
 /// The delay before reconnect attempt `attempt` (1-based): 1 s, 2 s, 4 s ... capped at 30 s,
@@ -159,6 +162,7 @@ impl Poller {
             unnamed: Vec::new(),
             via_serve: false,
             plates: PlateQueue::default(),
+            industries: false,
         }
     }
 
@@ -260,11 +264,16 @@ impl Poller {
         let mut new = Vec::new();
         match c {
             PollCommand::SetWatchlist(codes) => {
-                self.plates.want(&codes, self.clock.now());
+                if self.industries {
+                    self.plates.want(&codes, self.clock.now());
+                }
                 new = self.sched.set_watchlist(codes);
             }
             PollCommand::KnownPlates(known) => {
-                self.plates.known(known, self.clock.now());
+                let now = self.clock.now();
+                self.industries = true;
+                self.plates.known(known, now);
+                self.plates.want(&self.sched.codes(), now);
             }
             PollCommand::Focus(code) => new.extend(self.sched.set_focus(code)),
             PollCommand::Visible(codes) => self.sched.set_visible(codes),

@@ -883,10 +883,7 @@ async fn a_distribution_rate_limit_pauses_only_distribution() {
         .unwrap();
     assert!(st.budget(Budget::Distribution).unwrap().rejected >= 1);
     assert_eq!(st.budget(Budget::Flow).unwrap().rejected, 0);
-    // The three scheduled budgets, then 3207's (the fake lists none of these codes: refused).
-    let kinds: Vec<Budget> = st.budgets.iter().map(|b| b.kind).collect();
-    assert_eq!(&kinds[..3], &Budget::ALL);
-    assert!(kinds[3..].iter().all(|k| *k == Budget::Plates));
+    assert_eq!(st.budgets.len(), 3);
 }
 
 #[tokio::test(start_paused = true)]

@@ -11,8 +11,8 @@
 //! ```
 //!
 //! The sector table lists every industry of the current list (the same groups, in the same
-//! order), one line each: members, net, main, Net %, turnover, in/out, and how many members
-//! OpenD also lists in another industry.
+//! order), one line each: members, net, main, Net %, turnover, in/out, and which member OpenD
+//! also lists in other industries (and in which).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -24,7 +24,7 @@ use super::figures::{UNKNOWN, percent_or_unknown};
 use super::text::{cut, ellipsis, fit};
 use super::theme::Theme;
 use super::watchlist::{Columns, cell, offset};
-use crate::app::sectors::Sums;
+use crate::app::sectors::{Group, Sums};
 use crate::app::{App, SortMode};
 use crate::flow::human;
 
@@ -164,8 +164,27 @@ fn table_header(app: &App, name_w: usize) -> String {
     )
 }
 
+/// "HK.00700 also in Media" for the first member OpenD lists in several industries, with
+/// how many more there are.
+fn several(app: &App, g: &Group<'_>) -> Option<String> {
+    let mut with = g.members.iter().filter_map(|c| {
+        app.industry(c)
+            .filter(|i| !i.others.is_empty())
+            .map(|i| (c, i))
+    });
+    let (code, industry) = with.next()?;
+    let more = with.count();
+    let text = format!("{code} also in {}", industry.others.join(", "));
+    Some(if more > 0 {
+        format!("{text} (+{more} more)")
+    } else {
+        text
+    })
+}
+
 /// One industry's line of the table.
-fn table_line(app: &App, name: &str, s: &Sums, name_w: usize, t: Theme) -> Line<'static> {
+fn table_line(app: &App, g: &Group<'_>, name_w: usize, t: Theme) -> Line<'static> {
+    let (name, s) = (g.name, &g.sums);
     let signed = |v: Option<f64>| t.signed(v.unwrap_or(0.0));
     let mut spans = vec![
         Span::raw(format!("{} ", cut(name, name_w))),
@@ -179,11 +198,8 @@ fn table_line(app: &App, name: &str, s: &Sums, name_w: usize, t: Theme) -> Line<
         Span::raw(cell(&turnover(app, s.turnover), 8)),
         Span::raw(fit(&format!("{}▲ {}▼", s.inflow, s.outflow), 8)),
     ];
-    if s.several > 0 {
-        spans.push(Span::styled(
-            format!("  {} also in another industry", s.several),
-            t.dim(),
-        ));
+    if let Some(text) = several(app, g) {
+        spans.push(Span::styled(format!("  {text}"), t.dim()));
     }
     Line::from(spans)
 }
@@ -214,7 +230,7 @@ pub fn render_table(frame: &mut Frame<'_>, body: Rect, app: &App) {
     let first = offset(app.sector_row(), visible);
     let ys = inner.y + 1..inner.bottom() - 1;
     for (y, (i, g)) in ys.zip(groups.iter().enumerate().skip(first).take(visible)) {
-        let line = table_line(app, g.name, &g.sums, name_w, t);
+        let line = table_line(app, g, name_w, t);
         buf.set_line(inner.x, y, &line, inner.width);
         if i == app.sector_row() {
             buf.set_style(Rect::new(inner.x, y, inner.width, 1), t.selected());
@@ -236,3 +252,6 @@ pub fn render_table(frame: &mut Frame<'_>, body: Rect, app: &App) {
         t.dim(),
     );
 }
+
+#[cfg(test)]
+mod tests;

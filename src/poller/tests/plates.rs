@@ -49,6 +49,7 @@ async fn five_hundred_stocks_take_three_plate_requests_and_show_their_budget() {
     let h = Harness::start(cfg, 30, OPEN, 1.0);
     let fake = h.fake.clone();
     h.send(PollCommand::SetWatchlist(codes.clone())).await;
+    h.send(PollCommand::KnownPlates(Vec::new())).await;
     sleep_s(20.0).await;
     let later = code("HK.09999");
     let mut more = codes.clone();
@@ -78,6 +79,24 @@ async fn five_hundred_stocks_take_three_plate_requests_and_show_their_budget() {
     let plates = status.budget(Budget::Plates).unwrap();
     assert_eq!((plates.sent, plates.cap), (4, 10));
     assert_eq!(Budget::Plates.label(), "plates");
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_known_plates_the_poller_never_asks_3207() {
+    let codes = hk(3);
+    let cfg = FakeConfig {
+        listing: listing(&codes),
+        ..FakeConfig::default()
+    };
+    let h = Harness::start(cfg, 30, OPEN, 1.0);
+    let fake = h.fake.clone();
+    h.send(PollCommand::SetWatchlist(codes)).await;
+    sleep_s(40.0).await;
+    let _ = h.stop().await;
+    assert!(
+        fake.owner_plate_calls().is_empty(),
+        "capflow record's poller"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -132,6 +151,7 @@ async fn a_refusal_is_one_event_and_flow_goes_on() {
     };
     let h = Harness::start(cfg, 30, OPEN, 1.0);
     let fake = h.fake.clone();
+    h.send(PollCommand::KnownPlates(Vec::new())).await;
     h.send(PollCommand::SetWatchlist(codes.clone())).await;
     sleep_s(60.0).await;
     let (calls, events) = h.stop().await;
