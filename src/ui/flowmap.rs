@@ -304,6 +304,9 @@ pub fn render(frame: &mut Frame<'_>, body: Rect, app: &App) {
 /// the block; a block one row tall has no room for one.
 fn labels(buf: &mut Buffer, app: &App, area: Tile, t: Theme) {
     let blocks = app.map_blocks_in(area);
+    if blocks.is_empty() {
+        return;
+    }
     for ((block, name), g) in blocks.iter().zip(app.groups()) {
         if block.h < 2 || block.w == 0 {
             continue;

@@ -54,4 +54,5 @@ mod store;
 mod test_binaries;
 mod tui_pty;
 mod tui_pty_map;
+mod tui_pty_sectors;
 mod watchlist_cli;
