@@ -29,6 +29,7 @@ pub mod alerts;
 pub mod detail;
 pub mod figures;
 pub mod flowmap;
+pub mod groups;
 pub mod guide;
 pub mod header;
 pub mod help;
@@ -275,7 +276,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     // Only the part of `area` on screen: every position below is inside the buffer.
     let area = area.intersection(frame.area());
     // As many rows as codes (sorting them only to count them would cost a sort per frame).
-    let a = areas(area, sectors::list_len(app));
+    let a = areas(area, groups::list_len(app));
     header::render(frame, a.header, app);
     if app.map_shown() {
         flowmap::render(frame, body(area), app);

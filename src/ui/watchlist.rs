@@ -46,7 +46,7 @@ pub fn offset(selected: usize, visible: usize) -> usize {
     reason = "x, y, w, h, t are the usual geometry and theme names"
 )]
 pub fn row_at(app: &App, x: u16, y: u16) -> Option<usize> {
-    let lines = super::sectors::list_lines(app);
+    let lines = super::groups::list_lines(app);
     let n = lines.len();
     let a = super::areas(Rect::new(0, 0, app.size.0, app.size.1), n);
     let list = a.list;
@@ -59,13 +59,13 @@ pub fn row_at(app: &App, x: u16, y: u16) -> Option<usize> {
     {
         return None;
     }
-    let selected = super::sectors::line_of(&lines, app.selected);
+    let selected = super::groups::line_of(&lines, app.selected);
     let i = offset(selected, usize::from(visible)) + usize::from(y - first_y);
     // A group's header selects its first member.
     lines
         .get(i..)?
         .iter()
-        .find_map(super::sectors::ListLine::member)
+        .find_map(super::groups::ListLine::member)
 }
 
 /// Per-minute net inflow of a stock's intraday data, and the session's minute count.
@@ -139,15 +139,15 @@ pub fn name_width(width: usize) -> usize {
 
 /// Where the row columns go inside the panel (the inner area, borders excluded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Columns {
+struct Columns {
     /// Width of the inner area.
-    pub(super) width: usize,
+    width: usize,
     /// Width of the name column.
-    pub(super) name_w: usize,
+    name_w: usize,
     /// Width of the sparkline column (its last cell is a gap).
-    pub(super) spark_w: usize,
+    spark_w: usize,
     /// Screen column where the sparkline starts.
-    pub(super) spark_x: u16,
+    spark_x: u16,
 }
 
 impl Columns {
@@ -441,9 +441,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let area = area.intersection(frame.area());
     let t = Theme::of(app);
     let rows = app.rows();
-    let lines = super::sectors::list_lines(app);
+    let lines = super::groups::list_lines(app);
     let visible = usize::from(area.height.saturating_sub(4));
-    let first = offset(super::sectors::line_of(&lines, app.selected), visible);
+    let first = offset(super::groups::line_of(&lines, app.selected), visible);
     let on_screen: Vec<&SecurityCode> = lines
         .iter()
         .skip(first)
@@ -481,13 +481,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     for (y, line) in ys.zip(lines.iter().skip(first).take(visible)) {
         let row = Rect::new(inner.x, y, inner.width, 1);
         match line {
-            super::sectors::ListLine::Member(i) => {
+            super::groups::ListLine::Member(i) => {
                 if let Some(code) = rows.get(*i) {
                     render_row(frame, row, app, code, cols, *i == app.selected);
                 }
             }
-            super::sectors::ListLine::Header(h) => {
-                let l = super::sectors::header_line(app, h, cols, t);
+            super::groups::ListLine::Header(h) => {
+                let l = super::groups::header_line(app, h, cols.name_w, cols.spark_w + 5, t);
                 frame.buffer_mut().set_line(row.x, y, &l, row.width);
             }
         }

@@ -1,4 +1,4 @@
-//! The README picture `assets/dashboard.svg` is what `cargo run --example screenshot` draws
+//! The README pictures `assets/dashboard.svg` and `assets/sectors.svg` are what `cargo run --example screenshot` draws
 //! today (same code, included from the example). `CAPFLOW_UPDATE_ASSETS=1` rewrites it.
 
 #[path = "../../examples/screenshot/svg.rs"]
@@ -16,5 +16,20 @@ fn screenshot_svg_matches_assets() {
     assert!(
         stored == svg,
         "assets/dashboard.svg is out of date: rerun with CAPFLOW_UPDATE_ASSETS=1"
+    );
+}
+
+#[test]
+fn sectors_svg_matches_assets() {
+    let svg = svg::sectors_map();
+    assert!(svg.starts_with("<svg") && svg.ends_with("</svg>\n"));
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sectors.svg");
+    if std::env::var_os("CAPFLOW_UPDATE_ASSETS").is_some() {
+        std::fs::write(path, &svg).unwrap();
+    }
+    let stored = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        stored == svg,
+        "assets/sectors.svg is out of date: rerun with CAPFLOW_UPDATE_ASSETS=1"
     );
 }
