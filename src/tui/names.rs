@@ -56,8 +56,23 @@ pub(super) fn industries_path(simulated: bool) -> Option<std::path::PathBuf> {
     Some(crate::config::data_dir()?.join(crate::store::industries::FILE_NAME))
 }
 
+/// The industries cached on disk (none in the demo) into the app, and the poller told to keep
+/// the industries from now on, asking 3207 only for what the cache does not hold fresh (its
+/// first command, on an empty channel).
+pub(super) async fn restore_industries(
+    app: &mut crate::app::App,
+    path: Option<std::path::PathBuf>,
+    clock: &crate::clock::SharedClock,
+    commands: &tokio::sync::mpsc::Sender<crate::poller::PollCommand>,
+) {
+    let cached = load_industries(path, clock.now()).await;
+    let known = cached.iter().map(|(c, e)| (c.clone(), e.at)).collect();
+    let _ = commands.try_send(crate::poller::PollCommand::KnownPlates(known));
+    app.industries.extend(cached);
+}
+
 /// The industries cached on disk and still fresh at `now`, off the async threads.
-pub(super) async fn load_industries(
+async fn load_industries(
     path: Option<std::path::PathBuf>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> std::collections::BTreeMap<crate::flow::SecurityCode, crate::store::industries::Entry> {
