@@ -99,6 +99,22 @@ fn table_line(app: &App, g: &Group<'_>, name_w: usize, t: Theme) -> Line<'static
     Line::from(spans)
 }
 
+/// The industry under a screen position of a terminal the app's size (a click), if any.
+pub fn row_at(app: &App, x: u16, y: u16) -> Option<usize> {
+    let body = super::body(Rect::new(0, 0, app.size.0, app.size.1));
+    let inner = Block::bordered().inner(body);
+    let first_y = inner.y.saturating_add(1);
+    let visible = inner.height.saturating_sub(2);
+    if !inner.contains(ratatui::layout::Position::new(x, y))
+        || y < first_y
+        || y >= first_y.saturating_add(visible)
+    {
+        return None;
+    }
+    let i = offset(app.sector_row(), usize::from(visible)) + usize::from(y - first_y);
+    (i < app.groups().len()).then_some(i)
+}
+
 /// Draws the sector table in `body`: a bordered panel, the column header, a line per industry
 /// (the selected one reversed), and what the keys do.
 pub fn render_table(frame: &mut Frame<'_>, body: Rect, app: &App) {

@@ -132,3 +132,25 @@ fn the_detail_names_the_industry_and_the_others_where_it_fits() {
         "{lines:#?}"
     );
 }
+
+#[test]
+fn a_click_on_the_sector_table_selects_that_industry() {
+    let mut a = grouped((160, 48));
+    a.update(Action::ToggleSectors);
+    let t = draw(&a);
+    let lines = text(&t);
+    let name = a.groups()[2].name.to_owned();
+    let y = lines
+        .iter()
+        .position(|l| l.contains(&format!("│{name} ")))
+        .unwrap();
+    let row = crate::ui::sectors::row_at(&a, 3, u16::try_from(y).unwrap());
+    assert_eq!(row, Some(2));
+    a.update(Action::Select(2));
+    assert_eq!(a.sector_row(), 2);
+    assert_eq!(
+        crate::ui::sectors::row_at(&a, 3, 2),
+        None,
+        "the column header"
+    );
+}
