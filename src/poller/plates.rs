@@ -217,11 +217,15 @@ impl PlateQueue {
         }
     }
 
-    /// The budget's use for the status bar, once a request was sent (`plates 1/10`).
+    /// The budget's use for the status bar (`plates 1/10`) while it is spent: a request in the
+    /// last 30 s, or codes still to ask. Asked once a day, it leaves the bar 30 s after, to the
+    /// parts that say more.
     pub fn usage(&self, now: Instant) -> Option<BudgetUse> {
-        (self.sent > 0).then(|| BudgetUse {
+        let used = self.log.count_within(now, SERVER_WINDOW);
+        let spent = used > 0 || (self.sent > 0 && !self.pending.is_empty());
+        spent.then_some(BudgetUse {
             kind: Budget::Plates,
-            used: self.log.count_within(now, SERVER_WINDOW),
+            used,
             cap: PLATES_PER_WINDOW,
             sent: self.sent,
             rejected: self.rejected,

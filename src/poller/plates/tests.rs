@@ -53,6 +53,11 @@ fn five_hundred_stocks_are_three_requests_of_at_most_200() {
     assert_eq!(sizes, vec![200, 200, 100]);
     let used = q.usage(now).unwrap();
     assert_eq!((used.kind, used.used, used.cap), (Budget::Plates, 3, 10));
+    assert_eq!(
+        q.usage(now + SERVER_WINDOW + Duration::from_secs(1)),
+        None,
+        "off the status bar once nothing was asked for 30 s"
+    );
 }
 
 #[test]

@@ -57,7 +57,7 @@ async fn five_hundred_stocks_take_three_plate_requests_and_show_their_budget() {
     h.fake
         .configure(|c| c.listing.extend(listing(std::slice::from_ref(&later))));
     h.send(PollCommand::SetWatchlist(more)).await;
-    sleep_s(10.0).await;
+    sleep_s(40.0).await;
     let (_, events) = h.stop().await;
     assert_eq!(fake.owner_plate_calls(), vec![200, 200, 100, 1]);
     let got = industries(&events);
@@ -76,7 +76,18 @@ async fn five_hundred_stocks_take_three_plate_requests_and_show_their_budget() {
             _ => None,
         })
         .unwrap();
-    let plates = status.budget(Budget::Plates).unwrap();
+    assert!(
+        status.budget(Budget::Plates).is_none(),
+        "30 s after the last request it leaves the bar"
+    );
+    let plates = events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            PollEvent::Status(s) => s.budget(Budget::Plates).cloned(),
+            _ => None,
+        })
+        .next_back()
+        .unwrap();
     assert_eq!((plates.sent, plates.cap), (4, 10));
     assert_eq!(Budget::Plates.label(), "plates");
 }
