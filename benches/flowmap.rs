@@ -1,5 +1,6 @@
 //! The flow map: the squarified layout of 300 tiles (README: ≤ 1 ms), and a full redraw of the
-//! map at 200×60 into a `TestBackend` with 60 and 300 stocks (README: ≤ 5 ms).
+//! map at 200×60 into a `TestBackend` with 60 and 300 stocks, and 300 grouped by industry
+//! (README: ≤ 5 ms).
 
 use std::hint::black_box;
 
@@ -29,16 +30,25 @@ fn layout_300(c: &mut Criterion) {
 
 fn redraw(c: &mut Criterion) {
     let mut group = c.benchmark_group("flow_map_redraw_200x60");
-    for n in [60, 300] {
+    for (n, grouped) in [(60, false), (300, false), (300, true)] {
         let mut a: App = app(n, fixed_now(), (200, 60));
         let resize = capflow::ui::resize(&a, (200, 60));
         a.update(resize);
+        if grouped {
+            capflow::app::fixture::industries(&mut a);
+            a.update(Action::ToggleGroup);
+        }
         a.update(Action::ToggleMap);
         let mut terminal = match Terminal::new(TestBackend::new(200, 60)) {
             Ok(t) => t,
             Err(e) => panic!("terminal: {e}"),
         };
-        group.bench_function(format!("{n}_stocks"), |b| {
+        let name = if grouped {
+            format!("{n}_stocks_by_industry")
+        } else {
+            format!("{n}_stocks")
+        };
+        group.bench_function(name, |b| {
             b.iter(|| {
                 let _ = terminal.draw(|f| capflow::ui::render(f, f.area(), black_box(&a)));
             });

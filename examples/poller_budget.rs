@@ -259,6 +259,8 @@ fn demand(kind: Budget, stocks: usize) -> f64 {
         Budget::Snapshot => {
             (stocks.div_ceil(tuning.quotes_batch) as f64) * 30.0 / tuning.quotes_every.as_secs_f64()
         }
+        // Once a day per stock: nothing in steady state.
+        Budget::Plates => 0.0,
     }
 }
 

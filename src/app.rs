@@ -29,6 +29,7 @@ pub mod overlay;
 mod poll;
 pub mod recorded;
 pub mod search;
+pub mod sectors;
 mod stock;
 mod update;
 mod watchlist;
@@ -63,7 +64,7 @@ pub struct App {
     pub selected: usize,
     /// Row order.
     pub sort: SortMode,
-    /// The sort runs the other way (`S`): smallest first, names Z to A (the config's order has no
+    /// The sort runs the other way (`o`): smallest first, names Z to A (the config's order has no
     /// direction). Rows without the figure stay last either way.
     pub reversed: bool,
     /// Detail view.
@@ -125,6 +126,10 @@ pub struct App {
     page_rows: u16,
     /// The search box, prompts and edits of the lists ([`edit`]).
     pub editing: edit::Editing,
+    /// Each watched stock's industry as OpenD last listed it (`None`: it lists none), and when.
+    pub industries: HashMap<SecurityCode, crate::store::industries::Entry>,
+    /// Grouping (`g`), the sector table's selection (`S`) and OpenD's last refusal of 3207.
+    sectors: sectors::SectorState,
     outbox: Vec<PollCommand>,
     store_outbox: Vec<StoreRequest>,
 }
@@ -186,6 +191,8 @@ impl App {
             keymap: keymap::Keymap::default(),
             page_rows: 1,
             editing: edit::Editing::default(),
+            industries: HashMap::new(),
+            sectors: sectors::SectorState::default(),
             outbox: Vec::new(),
             store_outbox: Vec::new(),
         };

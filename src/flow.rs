@@ -10,6 +10,7 @@ pub mod code;
 pub mod csv;
 pub mod days;
 pub mod fetched;
+pub mod industry;
 pub mod kline;
 pub mod period;
 pub mod problem;

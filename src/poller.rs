@@ -49,6 +49,10 @@ pub enum PollCommand {
     /// The store already holds these stocks' day history up to these trade dates: their day
     /// history is fetched only once a later trading day completes.
     DaysHeld(Vec<(SecurityCode, chrono::NaiveDate)>),
+    /// Keep the watched stocks' industries (3207) from now on; these are known (from the cache
+    /// on disk) since these times, so 3207 is not asked for them until they are a day old.
+    /// Without this command the poller never sends 3207 (`capflow record` does not).
+    KnownPlates(Vec<(SecurityCode, DateTime<Utc>)>),
 }
 
 /// Connection state as the status bar shows it.
@@ -83,6 +87,9 @@ pub enum Budget {
     Distribution,
     /// Qot_GetSecuritySnapshot (3203): 60 per 30 s.
     Snapshot,
+    /// Qot_GetOwnerPlate (3207): 10 per 30 s, the watched stocks' industries ([`plates`]). Not
+    /// in [`Budget::ALL`]: the status shows it once a request was sent.
+    Plates,
 }
 
 impl Budget {
@@ -95,6 +102,7 @@ impl Budget {
             Budget::Flow => "flow",
             Budget::Distribution => "dist",
             Budget::Snapshot => "snap",
+            Budget::Plates => "plates",
         }
     }
 
@@ -104,6 +112,7 @@ impl Budget {
             Budget::Flow => "capital flow, 3211",
             Budget::Distribution => "capital distribution, 3212",
             Budget::Snapshot => "snapshots, 3203",
+            Budget::Plates => "owner plates, 3207",
         }
     }
 
@@ -112,6 +121,7 @@ impl Budget {
         match self {
             Budget::Flow | Budget::Distribution => 30,
             Budget::Snapshot => 60,
+            Budget::Plates => plates::PLATES_PER_WINDOW,
         }
     }
 }
@@ -138,7 +148,8 @@ pub struct PollStatus {
     pub opend: String,
     /// Connection state.
     pub connection: ConnState,
-    /// Each budget's use, in [`Budget::ALL`] order (only the budgets the poller spends).
+    /// Each budget's use, in [`Budget::ALL`] order (only the budgets the poller spends), then
+    /// [`Budget::Plates`] once a 3207 request was sent.
     pub budgets: Vec<BudgetUse>,
     /// The next scheduled fetch, if any.
     pub next_fetch: Option<(SecurityCode, DateTime<Utc>)>,
@@ -228,6 +239,16 @@ pub enum PollEvent {
     },
     /// Names and kinds of stocks (from static info or snapshots).
     Names(Vec<SecurityInfo>),
+    /// The industries of some watched stocks (3207): the first industry plate of each, `None`
+    /// when OpenD lists none (the stock goes to "Other").
+    Industries {
+        /// Each stock with its industry.
+        industries: Vec<(SecurityCode, Option<crate::flow::industry::Industry>)>,
+        /// Market-clock time they were fetched.
+        fetched_at: DateTime<Utc>,
+    },
+    /// OpenD refused 3207 (why, in one line): the list and the map stay ungrouped for now.
+    IndustriesRefused(String),
     /// Status for the status bar (sent whenever it changes, at most about once a second).
     Status(PollStatus),
 }
@@ -262,6 +283,8 @@ impl PollEvent {
             PollEvent::StockError { .. }
             | PollEvent::DistributionError { .. }
             | PollEvent::Names(_)
+            | PollEvent::Industries { .. }
+            | PollEvent::IndustriesRefused(_)
             | PollEvent::Status(_) => return None,
         })
     }
@@ -272,6 +295,7 @@ pub mod budget;
 pub mod fake;
 pub mod groups;
 pub mod kline;
+pub mod plates;
 pub mod run;
 pub mod schedule;
 pub mod search;

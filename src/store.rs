@@ -21,6 +21,7 @@ pub mod days;
 pub mod db;
 mod error;
 pub mod index;
+pub mod industries;
 pub mod names;
 pub mod prune;
 pub mod query;

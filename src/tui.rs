@@ -47,7 +47,9 @@ pub use editor::EditTarget;
 pub use error::Error;
 use event_loop::{Channels, event_loop};
 pub use input::to_action;
-use names::{cached_names, load_names, save_names};
+use names::{
+    cached_names, industries_path, load_names, restore_industries, save_industries, save_names,
+};
 use side::run_side;
 pub use store_io::DashboardStore;
 use store_io::StoreIo;
@@ -153,7 +155,9 @@ pub async fn run(mut opts: DashboardOptions) -> Result<(), Error> {
             None
         }
     };
+    let sectors = industries_path(opts.simulated.is_some());
     let (mut tasks, channels) = spawn_tasks(&opts, &token);
+    restore_industries(&mut app, sectors.clone(), &opts.clock, &channels.commands).await;
     let mut terminal = match init_terminal() {
         Ok(t) => t,
         Err(e) => {
@@ -181,6 +185,7 @@ pub async fn run(mut opts: DashboardOptions) -> Result<(), Error> {
     if let Some(cache) = names.filter(NameCache::is_dirty) {
         save_names(cache).await;
     }
+    save_industries(sectors, &app, opts.clock.now()).await;
     stop_tasks(&mut tasks, &token).await;
     restore_terminal();
     close_terminal(terminal);
@@ -662,6 +667,26 @@ mod tests {
         a.update(resize);
         let shown = visible_codes(&a);
         assert!(!shown.is_empty() && shown.len() < 12, "{shown:?}");
+    }
+
+    #[test]
+    fn grouped_visible_codes_are_the_rows_drawn() {
+        let mut a = app(12, fixed_now(), (80, 24));
+        crate::app::fixture::industries(&mut a);
+        a.update(Action::ToggleGroup);
+        let backend = ratatui::backend::TestBackend::new(80, 24);
+        let mut t = ratatui::Terminal::new(backend).unwrap();
+        t.draw(|f| crate::ui::render(f, f.area(), &a)).unwrap();
+        let buf = t.backend().buffer();
+        let drawn: Vec<SecurityCode> = (0..24)
+            .filter(|y| buf[(0, *y)].symbol() == "│")
+            .filter_map(|y| {
+                let cell: String = (1..11).map(|x| buf[(x, y)].symbol()).collect();
+                cell.trim().parse().ok()
+            })
+            .collect();
+        assert!(!drawn.is_empty());
+        assert_eq!(visible_codes(&a), drawn, "the headers take lines");
     }
 
     #[tokio::test]

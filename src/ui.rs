@@ -29,6 +29,7 @@ pub mod alerts;
 pub mod detail;
 pub mod figures;
 pub mod flowmap;
+pub mod groups;
 pub mod guide;
 pub mod header;
 pub mod help;
@@ -36,6 +37,7 @@ pub mod history;
 pub mod overview;
 pub mod recorded;
 pub mod search;
+pub mod sectors;
 pub mod sparkline;
 pub mod stacked;
 pub mod status;
@@ -275,10 +277,12 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     // Only the part of `area` on screen: every position below is inside the buffer.
     let area = area.intersection(frame.area());
     // As many rows as codes (sorting them only to count them would cost a sort per frame).
-    let a = areas(area, app.watchlists[app.active].codes.len());
+    let a = areas(area, groups::list_len(app));
     header::render(frame, a.header, app);
     if app.map_shown() {
         flowmap::render(frame, body(area), app);
+    } else if app.sectors_shown() {
+        sectors::render_table(frame, body(area), app);
     } else {
         render_list(frame, &a, app);
     }

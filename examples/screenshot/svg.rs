@@ -1,4 +1,5 @@
-//! The README picture as SVG: [`dashboard`] renders the fixture dashboard, and
+//! The README pictures as SVG: [`dashboard`] renders the fixture dashboard, [`sectors_map`]
+//! its flow map grouped by industry, and
 //! [`buffer_to_svg`] turns a rendered `Buffer` into an SVG picture (block glyphs become exact
 //! rectangles, other text runs become `<text>` in a monospace font, colours and reverse video are
 //! kept). Pure string building, no IO: `examples/screenshot.rs` writes the file and
@@ -73,6 +74,20 @@ pub fn search() -> String {
     });
     app.update(Action::Text(TextKey::Down));
     let Ok(mut terminal) = Terminal::new(TestBackend::new(SEARCH_SIZE.0, SEARCH_SIZE.1));
+    let Ok(_) = terminal.draw(|f| capflow::ui::render(f, f.area(), &app));
+    buffer_to_svg(terminal.backend().buffer())
+}
+
+/// The SVG of the README's sectors picture: the same fixture with industries, its flow map
+/// grouped by industry (`f`, `g`) at [`SIZE`].
+pub fn sectors_map() -> String {
+    let mut app = fixture::app(12, fixed_now(), SIZE);
+    app.simulated = Some("SIMULATED market".into());
+    app.colors = Colors::GreenUp;
+    fixture::industries(&mut app);
+    app.update(capflow::app::Action::ToggleGroup);
+    app.update(capflow::app::Action::ToggleMap);
+    let Ok(mut terminal) = Terminal::new(TestBackend::new(SIZE.0, SIZE.1));
     let Ok(_) = terminal.draw(|f| capflow::ui::render(f, f.area(), &app));
     buffer_to_svg(terminal.backend().buffer())
 }

@@ -53,6 +53,10 @@ pub enum Action {
     CycleSort,
     /// Reverse the sort's direction (largest first ↔ smallest first).
     ReverseSort,
+    /// Group the list (and the flow map) by industry, or ungroup it (`g`).
+    ToggleGroup,
+    /// Show the sector table of the current list, or go back (`S`).
+    ToggleSectors,
     /// Refresh the focused stock now.
     Refresh,
     /// Show the current list as a flow map, or go back to the list (`f`, `5`).

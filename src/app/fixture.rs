@@ -412,3 +412,36 @@ pub fn app(n: usize, now: DateTime<Utc>, size: (u16, u16)) -> App {
     app.drain_commands();
     app
 }
+
+/// The industries of the fixture's stocks, as OpenD's 3207 would list them: three industries
+/// and Other (every fourth stock has none), Tencent also listed in a second industry.
+pub fn industries(app: &mut App) {
+    let names = ["Internet", "Banks & Insurance", "Hardware"];
+    let mut codes: Vec<SecurityCode> = Vec::new();
+    for c in app.watchlists.iter().flat_map(|w| &w.codes) {
+        if !codes.contains(c) {
+            codes.push(c.clone());
+        }
+    }
+    let industries = codes
+        .into_iter()
+        .enumerate()
+        .map(|(i, code)| {
+            let industry = (i % 4 < 3).then(|| crate::flow::industry::Industry {
+                plate: format!("HK.BK{}", 1000 + i % 4),
+                name: names[i % 4].to_owned(),
+                others: if i == 0 {
+                    vec!["Media".to_owned()]
+                } else {
+                    Vec::new()
+                },
+            });
+            (code, industry)
+        })
+        .collect();
+    let fetched_at = app.now;
+    app.update(Action::Poll(PollEvent::Industries {
+        industries,
+        fetched_at,
+    }));
+}

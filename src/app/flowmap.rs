@@ -6,7 +6,8 @@
 //!
 //! The selection is the list's own ([`App::selected`]): moving on the map moves it in the list,
 //! and the poller follows the focus as ever. ←↑↓→ (and h j k l) move to the geometric neighbour
-//! tile; Enter opens the selected tile's intraday detail (the list's screen, focused there), from
+//! tile, PgUp and PgDn to the previous and next stock in the list's order (every stock, even
+//! one whose tile is too small to draw); Enter opens the selected tile's intraday detail (the list's screen, focused there), from
 //! which Esc comes back to the map; on the map, Esc, `f` or a view key (`i`, `d`, `w`, `m`) go
 //! back to the list.
 
@@ -25,6 +26,8 @@ pub enum Screen {
     /// The list's screen showing the intraday detail of a tile opened with Enter on the map:
     /// Esc goes back to the map.
     FromMap,
+    /// The sector table of the current list ([`super::sectors`]).
+    Sectors,
 }
 
 impl App {
@@ -57,13 +60,68 @@ impl App {
 
     /// The tiles of the current list, one per row of [`App::rows`] in its order, laid out in
     /// `area` (the ui's; the app moves in a tile area at the origin of the size it was told).
+    /// Grouped (`g`), they nest in industry blocks ([`App::map_blocks_in`]).
     pub fn map_tiles_in(&self, area: Tile) -> Vec<Tile> {
+        if self.grouped() {
+            return self.map_grouped_in(area).0;
+        }
         let weights: Vec<f64> = self
             .rows()
             .iter()
             .map(|c| self.map_weight(self.stocks.get(*c)))
             .collect();
         treemap::layout(&weights, area)
+    }
+
+    /// Grouped: each industry's block and its name, in [`App::groups`] order (empty when not
+    /// grouped). A block's top row is its label when the block has at least 2 rows.
+    pub fn map_blocks_in(&self, area: Tile) -> Vec<(Tile, String)> {
+        if self.grouped() {
+            self.map_grouped_in(area).1
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The grouped layout: the blocks laid out by their summed weights, then each block's
+    /// members inside it (below its label row) with the same [`treemap::layout`]. Weights
+    /// without data count as the [`treemap::floor`] of the whole list, so a block's area follows
+    /// what its members' tiles take.
+    fn map_grouped_in(&self, area: Tile) -> (Vec<Tile>, Vec<(Tile, String)>) {
+        let groups = self.groups();
+        let raw: Vec<f64> = groups
+            .iter()
+            .flat_map(|g| &g.members)
+            .map(|c| self.map_weight(self.stocks.get(*c)))
+            .collect();
+        let floor = treemap::floor(&raw);
+        let weights: Vec<f64> = raw
+            .iter()
+            .map(|w| if w.is_finite() && *w > 0.0 { *w } else { floor })
+            .collect();
+        let mut sums = Vec::with_capacity(groups.len());
+        let mut at = 0;
+        for g in &groups {
+            let n = g.members.len();
+            sums.push(weights[at..at + n].iter().sum::<f64>());
+            at += n;
+        }
+        let blocks = treemap::layout(&sums, area);
+        let mut tiles = Vec::with_capacity(weights.len());
+        let mut at = 0;
+        let mut labelled = Vec::with_capacity(groups.len());
+        for (g, block) in groups.iter().zip(&blocks) {
+            let n = g.members.len();
+            let inner = if block.h >= 2 {
+                Tile::new(block.x, block.y + 1, block.w, block.h - 1)
+            } else {
+                *block
+            };
+            tiles.extend(treemap::layout(&weights[at..at + n], inner));
+            labelled.push((*block, g.name.to_owned()));
+            at += n;
+        }
+        (tiles, labelled)
     }
 
     /// The tiles as the app moves on them: [`App::map_tiles_in`] the last reported tile area.
@@ -120,6 +178,16 @@ impl App {
             Action::View(_) if self.map_shown() => {
                 self.screen = Screen::List;
                 false
+            }
+            // PgUp / PgDn: the previous / next stock in the list's order, so every stock is
+            // reached even when its tile is too small to draw.
+            Action::PageUp if self.map_shown() => {
+                self.move_up(1);
+                true
+            }
+            Action::PageDown if self.map_shown() => {
+                self.move_down(1);
+                true
             }
             Action::Up | Action::Down | Action::ScrollLeft | Action::ScrollRight
                 if self.map_shown() =>

@@ -77,7 +77,9 @@ impl Default for Keymap {
             b(c('['), Action::PrevDay, "[", "previous recorded day"),
             b(c(']'), Action::NextDay, "]", "next recorded day, then live"),
             b(c('s'), Action::CycleSort, "s", "cycle sort"),
-            b(c('S'), Action::ReverseSort, "S", "reverse sort ▼▲"),
+            b(c('o'), Action::ReverseSort, "o", "reverse sort ▼▲"),
+            b(c('g'), Action::ToggleGroup, "g", GROUP),
+            b(c('S'), Action::ToggleSectors, "S", SECTORS),
             b(c('r'), Action::Refresh, "r", "refresh focused stock"),
             b(c('a'), Action::ToggleAlerts, "a", "alert log"),
             b(c('/'), Action::OpenSearch, "/", SEARCH),
@@ -116,6 +118,10 @@ const BACK: &str = "close overlay / day / map";
 
 /// How help describes `f` (`flow_map`).
 const FLOW_MAP: &str = "flow map / back to list";
+/// How help describes `g` (`group`).
+const GROUP: &str = "group by industry / ungroup";
+/// How help describes `S` (`sectors`).
+const SECTORS: &str = "sector table / back";
 /// How help describes Enter (`open`).
 const OPEN: &str = "open intraday detail";
 
@@ -152,6 +158,8 @@ fn action_of(name: &str) -> Option<(Action, &'static str)> {
         "next_day" => (Action::NextDay, "next recorded day, then live"),
         "sort" => (Action::CycleSort, "cycle sort"),
         "reverse_sort" => (Action::ReverseSort, "reverse sort ▼▲"),
+        "group" => (Action::ToggleGroup, GROUP),
+        "sectors" => (Action::ToggleSectors, SECTORS),
         "refresh" => (Action::Refresh, "refresh focused stock"),
         "alert_log" => (Action::ToggleAlerts, "alert log"),
         "search" => (Action::OpenSearch, SEARCH),

@@ -65,6 +65,8 @@ impl Action {
                 | Action::ScrollRight
                 | Action::CycleSort
                 | Action::ReverseSort
+                | Action::ToggleGroup
+                | Action::ToggleSectors
                 | Action::Refresh
                 | Action::ToggleHelp
                 | Action::ToggleAlerts

@@ -113,6 +113,17 @@ impl App {
                 }
             }
             PollEvent::Status(status) => self.status = Some(status),
+            PollEvent::Industries {
+                industries,
+                fetched_at,
+            } => {
+                self.industries
+                    .extend(industries.into_iter().map(|(c, industry)| {
+                        let at = fetched_at;
+                        (c, crate::store::industries::Entry { industry, at })
+                    }));
+            }
+            PollEvent::IndustriesRefused(why) => self.industries_refused(why),
         }
     }
 }

@@ -24,7 +24,7 @@ impl App {
         let before = self.focused().cloned();
         // Whether the action may have moved the focus, which the app then follows. The other
         // families keep the focused stock themselves (or leave it to the next action).
-        let follow = if self.map_takes(&action) {
+        let follow = if self.sectors_takes(&action) || self.map_takes(&action) {
             true
         } else {
             self.on_family(action, before.as_ref())
@@ -42,7 +42,7 @@ impl App {
 
     /// Hands the action to the handler of its family; returns whether the app should follow
     /// the focus after it.
-    fn on_family(&mut self, action: Action, before: Option<&SecurityCode>) -> bool {
+    pub(super) fn on_family(&mut self, action: Action, before: Option<&SecurityCode>) -> bool {
         match action {
             Action::Tick(_)
             | Action::Resize { .. }
@@ -72,6 +72,8 @@ impl App {
                 self.on_view(&action, before);
                 true
             }
+            // Taken by `sectors_takes` before: never here.
+            Action::ToggleGroup | Action::ToggleSectors => true,
             Action::NextWatchlist
             | Action::PrevWatchlist
             | Action::CycleSort

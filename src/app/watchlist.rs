@@ -80,12 +80,23 @@ impl SortMode {
 }
 
 impl App {
-    /// The rows of the active watchlist in display order (stable sort, config order on ties),
+    /// The rows of the active watchlist in display order: [`App::sorted_rows`], or grouped by
+    /// industry while [`App::grouped`] (the members of each group in turn, see
+    /// [`super::sectors`]).
+    pub fn rows(&self) -> Vec<&SecurityCode> {
+        if self.grouped() {
+            self.grouped_rows()
+        } else {
+            self.sorted_rows()
+        }
+    }
+
+    /// The rows of the active watchlist in the sort's order (stable sort, config order on ties),
     /// the other way round when [`App::reversed`] (rows without the figure still last).
     ///
     /// Each row's key is computed once (not once per comparison), so a list as long as an OpenD
     /// group can make it (70,000 stocks) sorts in milliseconds.
-    pub fn rows(&self) -> Vec<&SecurityCode> {
+    pub fn sorted_rows(&self) -> Vec<&SecurityCode> {
         let codes = &self.watchlists[self.active].codes;
         let reversed = self.reversed;
         let largest_first = |f: fn(&StockData) -> Option<f64>| {

@@ -78,6 +78,8 @@ pub struct FakeConfig {
     pub klines: HashMap<(SecurityCode, KlType), KLines>,
     /// The history K-line quota 3104 reports (`None`: 3104 is refused).
     pub kline_quota: Option<KLineQuota>,
+    /// What OpenD answers to every 3207 request instead of the plates, if anything.
+    pub owner_plates_refused: Option<Error>,
     /// RNG seed.
     pub seed: u64,
 }
@@ -108,6 +110,7 @@ impl Default for FakeConfig {
                 used: 0,
                 remaining: 100,
             }),
+            owner_plates_refused: None,
             seed: 1,
         }
     }
@@ -176,6 +179,8 @@ struct State {
     calls: Vec<FakeCall>,
     budget_calls: Vec<BudgetCall>,
     name_calls: usize,
+    /// Codes asked by each 3207 call, in call order.
+    owner_plate_calls: Vec<usize>,
 }
 
 /// Makes [`FakeGateway`]s; clones share the same fake server.
@@ -212,6 +217,7 @@ impl FakeConnector {
                 calls: Vec::new(),
                 budget_calls: Vec::new(),
                 name_calls: 0,
+                owner_plate_calls: Vec::new(),
             })),
         }
     }
@@ -241,6 +247,11 @@ impl FakeConnector {
     /// Successful connects so far.
     pub fn connects(&self) -> u32 {
         lock(&self.state).connects
+    }
+
+    /// How many codes each 3207 call so far asked, in call order.
+    pub fn owner_plate_calls(&self) -> Vec<usize> {
+        lock(&self.state).owner_plate_calls.clone()
     }
 
     /// Static-info calls so far.
@@ -636,7 +647,13 @@ impl Gateway for FakeGateway {
         &self,
         codes: &[SecurityCode],
     ) -> impl Future<Output = Result<Vec<OwnerPlate>>> + Send {
-        std::future::ready(self.live(|cfg| search::owner_plates(cfg, codes)))
+        if self.alive() {
+            lock(&self.state).owner_plate_calls.push(codes.len());
+        }
+        std::future::ready(self.live(|cfg| match &cfg.owner_plates_refused {
+            Some(e) => Err(e.clone()),
+            None => search::owner_plates(cfg, codes),
+        }))
     }
 
     fn history_kline(&self, req: &KLineRequest) -> impl Future<Output = Result<KLines>> + Send {

@@ -25,6 +25,7 @@ use tokio_util::sync::CancellationToken;
 
 use self::session::End;
 use super::budget::SERVER_WINDOW;
+use super::plates::{PLATES_PER_WINDOW, PlateQueue};
 use super::schedule::{Caps, Scheduler, Tuning};
 use super::{Budget, BudgetUse, ConnState, PollCommand, PollEvent, PollStatus, PollerConfig};
 use crate::clock::SharedClock;
@@ -60,6 +61,11 @@ struct Poller {
     named: HashSet<SecurityCode>,
     unnamed: Vec<SecurityCode>,
     via_serve: bool,
+    /// The watched stocks' industries (3207) still to ask, and their budget.
+    plates: PlateQueue,
+    /// Whether industries are wanted at all (the dashboard says so with
+    /// [`PollCommand::KnownPlates`]; `capflow record` never asks for them).
+    industries: bool,
 }
 
 /// The delay before reconnect attempt `attempt` (1-based): 1 s, 2 s, 4 s ... capped at 30 s,
@@ -161,6 +167,8 @@ impl Poller {
             named: HashSet::new(),
             unnamed: Vec::new(),
             via_serve: false,
+            plates: PlateQueue::default(),
+            industries: false,
         }
     }
 
@@ -176,6 +184,7 @@ impl Poller {
         tracing::warn!("OpenD connection: {error}");
         let problem = error.problem().unwrap_or(crate::flow::ConnProblem::Other);
         self.sched.clear_in_flight();
+        self.plates.clear_in_flight();
         let delay = reconnect_delay(attempt, rng);
         let retry_at = self.market_at(Instant::now() + delay);
         let state = ConnState::Reconnecting {
@@ -209,27 +218,30 @@ impl Poller {
 
     fn status(&mut self) -> PollStatus {
         let now = Instant::now();
+        let mut budgets: Vec<BudgetUse> = Budget::ALL
+            .into_iter()
+            .map(|kind| {
+                let cap = match kind {
+                    Budget::Flow => self.caps.flow,
+                    Budget::Distribution => self.caps.distribution,
+                    Budget::Snapshot => self.caps.snapshot,
+                    Budget::Plates => PLATES_PER_WINDOW,
+                };
+                let lane = self.sched.lane(kind);
+                BudgetUse {
+                    kind,
+                    used: lane.log.count_within(now, SERVER_WINDOW),
+                    cap,
+                    sent: lane.sent,
+                    rejected: lane.rejected,
+                }
+            })
+            .collect();
+        budgets.extend(self.plates.usage(now));
         PollStatus {
             opend: self.opend.clone(),
             connection: self.conn.clone(),
-            budgets: Budget::ALL
-                .into_iter()
-                .map(|kind| {
-                    let cap = match kind {
-                        Budget::Flow => self.caps.flow,
-                        Budget::Distribution => self.caps.distribution,
-                        Budget::Snapshot => self.caps.snapshot,
-                    };
-                    let lane = self.sched.lane(kind);
-                    BudgetUse {
-                        kind,
-                        used: lane.log.count_within(now, SERVER_WINDOW),
-                        cap,
-                        sent: lane.sent,
-                        rejected: lane.rejected,
-                    }
-                })
-                .collect(),
+            budgets,
             next_fetch: self.next_fetch.clone(),
             markets: self.markets.clone(),
             via_serve: self.via_serve,
@@ -257,7 +269,18 @@ impl Poller {
     async fn apply(&mut self, c: PollCommand) -> bool {
         let mut new = Vec::new();
         match c {
-            PollCommand::SetWatchlist(codes) => new = self.sched.set_watchlist(codes),
+            PollCommand::SetWatchlist(codes) => {
+                if self.industries {
+                    self.plates.want(&codes, self.clock.now());
+                }
+                new = self.sched.set_watchlist(codes);
+            }
+            PollCommand::KnownPlates(known) => {
+                let now = self.clock.now();
+                self.industries = true;
+                self.plates.known(known, now);
+                self.plates.want(&self.sched.codes(), now);
+            }
             PollCommand::Focus(code) => new.extend(self.sched.set_focus(code)),
             PollCommand::Visible(codes) => self.sched.set_visible(codes),
             PollCommand::Refresh(code) => {

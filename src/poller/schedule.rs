@@ -370,7 +370,8 @@ fn lane_index(kind: Budget) -> usize {
     match kind {
         Budget::Flow => 0,
         Budget::Distribution => 1,
-        Budget::Snapshot => 2,
+        // The scheduler never sends 3207 (`plates::PlateQueue` does): no lane of its own.
+        Budget::Snapshot | Budget::Plates => 2,
     }
 }
 

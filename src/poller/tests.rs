@@ -1098,3 +1098,5 @@ async fn a_short_hong_kong_code_opend_refuses_is_shown_with_the_padded_one() {
         _ => true,
     }));
 }
+
+mod plates;

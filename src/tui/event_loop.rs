@@ -265,6 +265,20 @@ pub(super) fn visible_codes(app: &App) -> Vec<SecurityCode> {
             .map(|(c, _)| c.clone())
             .collect();
     }
+    if app.grouped() {
+        // Headers take lines too: the stocks on the lines shown.
+        let lines = crate::ui::groups::list_lines(app);
+        let n = usize::from(crate::ui::watchlist_rows(app.size, lines.len()));
+        let first =
+            crate::ui::watchlist::offset(crate::ui::groups::line_of(&lines, app.selected), n);
+        return lines
+            .iter()
+            .skip(first)
+            .take(n)
+            .filter_map(|l| l.member().and_then(|i| rows.get(i)))
+            .map(|c| (*c).clone())
+            .collect();
+    }
     let n = usize::from(crate::ui::watchlist_rows(app.size, rows.len()));
     let first = crate::ui::watchlist::offset(app.selected, n);
     rows.into_iter().skip(first).take(n).cloned().collect()

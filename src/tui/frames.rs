@@ -130,7 +130,10 @@ fn touches_screen(app: &App, ev: &PollEvent) -> bool {
         // Quotes feed no total: only the rows' last price and change (and the focused stock's
         // overview) show them; the rows may re-sort by change.
         PollEvent::Quotes { quotes, .. } => quotes.iter().any(|q| shown(&q.code)),
-        PollEvent::Names(_) | PollEvent::Status(_) => true,
+        PollEvent::Names(_)
+        | PollEvent::Status(_)
+        | PollEvent::Industries { .. }
+        | PollEvent::IndustriesRefused(_) => true,
     }
 }
 

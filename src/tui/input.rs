@@ -62,6 +62,9 @@ pub fn to_action(keymap: &Keymap, app: &App, ev: &Event) -> Option<Action> {
             MouseEventKind::Down(MouseButton::Left) if app.map_shown() => {
                 crate::ui::flowmap::tile_at(app, m.column, m.row).map(Action::Select)
             }
+            MouseEventKind::Down(MouseButton::Left) if app.sectors_shown() => {
+                crate::ui::sectors::row_at(app, m.column, m.row).map(Action::Select)
+            }
             MouseEventKind::Down(MouseButton::Left) => {
                 crate::ui::watchlist::row_at(app, m.column, m.row).map(Action::Select)
             }

@@ -46,3 +46,67 @@ pub(super) async fn save_names(mut cache: NameCache) {
         Err(e) => tracing::warn!("cannot save the name cache: {e}"),
     }
 }
+
+/// Where the industry cache lives: the data dir's, never in the demo (its industries are
+/// simulated and stay in memory).
+pub(super) fn industries_path(simulated: bool) -> Option<std::path::PathBuf> {
+    if simulated {
+        return None;
+    }
+    Some(crate::config::data_dir()?.join(crate::store::industries::FILE_NAME))
+}
+
+/// The industries cached on disk (none in the demo) into the app, and the poller told to keep
+/// the industries from now on, asking 3207 only for what the cache does not hold fresh (its
+/// first command, on an empty channel).
+pub(super) async fn restore_industries(
+    app: &mut crate::app::App,
+    path: Option<std::path::PathBuf>,
+    clock: &crate::clock::SharedClock,
+    commands: &tokio::sync::mpsc::Sender<crate::poller::PollCommand>,
+) {
+    let cached = load_industries(path, clock.now()).await;
+    let known = cached.iter().map(|(c, e)| (c.clone(), e.at)).collect();
+    let _ = commands.try_send(crate::poller::PollCommand::KnownPlates(known));
+    app.industries.extend(cached);
+}
+
+/// The industries cached on disk and still fresh at `now`, off the async threads.
+async fn load_industries(
+    path: Option<std::path::PathBuf>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> std::collections::BTreeMap<crate::flow::SecurityCode, crate::store::industries::Entry> {
+    let Some(path) = path else {
+        return std::collections::BTreeMap::new();
+    };
+    tokio::task::spawn_blocking(move || crate::store::industries::load(&path, now))
+        .await
+        .unwrap_or_default()
+}
+
+/// Writes the industries the app knows (those still fresh at `now`), off the async threads;
+/// a failure is logged, never fatal.
+pub(super) async fn save_industries(
+    path: Option<std::path::PathBuf>,
+    app: &crate::app::App,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    let Some(path) = path else { return };
+    if app.industries.is_empty() {
+        return;
+    }
+    let entries: std::collections::BTreeMap<_, _> = app
+        .industries
+        .iter()
+        .filter(|(_, e)| now - e.at < crate::store::industries::KEEP)
+        .map(|(c, e)| (c.clone(), e.clone()))
+        .collect();
+    let shown = path.display().to_string();
+    let saved =
+        tokio::task::spawn_blocking(move || crate::store::industries::save(&path, &entries)).await;
+    match saved {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!("cannot save the industry cache {shown}: {e}"),
+        Err(e) => tracing::warn!("cannot save the industry cache: {e}"),
+    }
+}

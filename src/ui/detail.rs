@@ -106,7 +106,15 @@ pub fn render_parts(frame: &mut Frame<'_>, area: Rect, app: &App, overview: bool
         Some(r) => super::recorded::title(app, &code, r, usize::from(area.width.saturating_sub(2))),
         None => format!(" {} {} · intraday{asof} ", code, app.display_name(&code)),
     };
-    let block = Block::bordered().title(Line::styled(title, t.title()));
+    let mut block = Block::bordered().title(Line::styled(title.clone(), t.title()));
+    // Its industry at the right, with the others OpenD also lists it in, where it fits.
+    if let Some(industry) = app.industry(&code) {
+        let text = format!(" {} ", industry.describe());
+        let room = usize::from(area.width.saturating_sub(4));
+        if super::text::width(&title) + super::text::width(&text) <= room {
+            block = block.title(Line::styled(text, t.dim()).right_aligned());
+        }
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(flow) = flow.filter(|f| !f.items.is_empty()) else {

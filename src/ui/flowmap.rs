@@ -213,6 +213,9 @@ fn title(app: &App, t: Theme, w: usize) -> Line<'static> {
         MapSize::Equal => "area: equal",
     };
     let mut text = format!(" Flow map · {} · {size}", wl.name);
+    if app.grouped() {
+        text.push_str(" · by industry");
+    }
     if let Some(code) = app.focused() {
         let data = app.data(code);
         let pct = percent_or_unknown(data.and_then(StockData::net_pct));
@@ -293,7 +296,29 @@ pub fn render(frame: &mut Frame<'_>, body: Rect, app: &App) {
     for (i, (code, tile)) in rows.iter().zip(&tiles).enumerate() {
         draw_tile(buf, *tile, app, code, i == app.selected);
     }
+    labels(buf, app, area, t);
     buf.set_line(bottom.x, bottom.y, &legend(app, t, w), bottom.width);
+}
+
+/// Grouped: each industry block's label on its top row (its name and summed Net %), cut to
+/// the block; a block one row tall has no room for one.
+fn labels(buf: &mut Buffer, app: &App, area: Tile, t: Theme) {
+    let blocks = app.map_blocks_in(area);
+    if blocks.is_empty() {
+        return;
+    }
+    for ((block, name), g) in blocks.iter().zip(app.groups()) {
+        if block.h < 2 || block.w == 0 {
+            continue;
+        }
+        let pct = short_percent(g.sums.net_pct(), 8);
+        let text = format!("{name} {pct} ({})", g.sums.members);
+        // A cell of gap at the right, like the tiles', so two labels never run together.
+        let w = usize::from(block.w.saturating_sub(u16::from(block.w >= 3)));
+        let style = t.title().add_modifier(Modifier::BOLD);
+        buf.set_stringn(block.x, block.y, " ".repeat(w), w, style);
+        buf.set_stringn(block.x, block.y, ellipsis(&text, w), w, style);
+    }
 }
 
 /// The row whose tile holds the cell `(x, y)` of a terminal the app's size (a click).

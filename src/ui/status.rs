@@ -6,7 +6,8 @@
 //! simulator's note. A persistent SIMULATED badge leads in the demo.
 //!
 //! The bar is built for its width in that order: the badge (" SIM "), the connection's symbol
-//! (each state has its own) and the budgets always; then the market's state (with the data's
+//! (each state has its own) and the budgets always (the industries' 3207 budget only where
+//! there is room, after the badge in full); then the market's state (with the data's
 //! date when that is not today); the key's answer, whole or cut with "…" (a pressed key always
 //! gets an answer); the connection in words; "as of" in full ("as of 14:10:00 HKT", else
 //! "14:10:00"); the newest alert (shorter without its time, or its rule); the badge in full;
@@ -89,13 +90,17 @@ fn connection(app: &App, t: Theme) -> (Forms, Forms, Option<String>) {
 }
 
 /// The budgets' use: "flow 28/30 dist 29/30 snap 4/60", a budget at its cap in the warning
-/// colour, and rejections.
-fn budgets(app: &App, t: Theme) -> Vec<Span<'static>> {
+/// colour, and rejections; with the industries' 3207 ("plates 1/10") when `plates`.
+fn budgets(app: &App, t: Theme, plates: bool) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
     let Some(s) = &app.status else {
         return spans;
     };
-    for (i, b) in s.budgets.iter().enumerate() {
+    let shown = s
+        .budgets
+        .iter()
+        .filter(|b| plates || b.kind != crate::poller::Budget::Plates);
+    for (i, b) in shown.enumerate() {
         if i > 0 {
             spans.push(Span::raw(" "));
         }
@@ -234,9 +239,9 @@ const KEPT: [Slot; 3] = [Slot::Badge, Slot::Conn, Slot::Budgets];
 /// before it (or none): the market's state (in its shortest form: with the data's date when
 /// that is not today), the key's answer (whole, else cut with "…", so a pressed key always gets
 /// an answer), the connection in words, the market's "as of", OpenD's address while not
-/// connected (where it tries is part of the state), the newest alert, the badge in full, then
-/// the rest.
-const ORDER: [Slot; 11] = [
+/// connected (where it tries is part of the state), the newest alert, the badge in full, the
+/// industries' budget (`plates 1/10`, while spent), then the rest.
+const ORDER: [Slot; 12] = [
     Slot::Market,
     Slot::Note,
     Slot::Conn,
@@ -244,6 +249,7 @@ const ORDER: [Slot; 11] = [
     Slot::Address,
     Slot::Alert,
     Slot::Badge,
+    Slot::Budgets,
     Slot::Address,
     Slot::Store,
     Slot::Next,
@@ -294,7 +300,9 @@ impl Bar {
         let store =
             crate::app::recorded::status_text(&app.store).map(|n| Span::styled(n, t.warn()));
         let sim = app.simulated.as_ref();
-        let budget = budgets(app, t);
+        let budget = budgets(app, t, false);
+        // The industries' budget while it is spent: only where the bar has room for it.
+        let with_plates = budgets(app, t, true);
         let parts = SLOTS
             .iter()
             .map(|slot| {
@@ -308,6 +316,9 @@ impl Bar {
                     Slot::Conn => conn.clone(),
                     Slot::Address => address.clone(),
                     Slot::Budgets if budget.is_empty() => Vec::new(),
+                    Slot::Budgets if with_plates.len() > budget.len() => {
+                        vec![with_plates.clone(), budget.clone()]
+                    }
                     Slot::Budgets => vec![budget.clone()],
                     Slot::Market => market(app, t),
                     Slot::Note => note.clone(),

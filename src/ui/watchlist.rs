@@ -46,7 +46,8 @@ pub fn offset(selected: usize, visible: usize) -> usize {
     reason = "x, y, w, h, t are the usual geometry and theme names"
 )]
 pub fn row_at(app: &App, x: u16, y: u16) -> Option<usize> {
-    let n = app.rows().len();
+    let lines = super::groups::list_lines(app);
+    let n = lines.len();
     let a = super::areas(Rect::new(0, 0, app.size.0, app.size.1), n);
     let list = a.list;
     let visible = list.height.saturating_sub(4);
@@ -58,8 +59,13 @@ pub fn row_at(app: &App, x: u16, y: u16) -> Option<usize> {
     {
         return None;
     }
-    let i = offset(app.selected, usize::from(visible)) + usize::from(y - first_y);
-    (i < n).then_some(i)
+    let selected = super::groups::line_of(&lines, app.selected);
+    let i = offset(selected, usize::from(visible)) + usize::from(y - first_y);
+    // A group's header selects its first member.
+    lines
+        .get(i..)?
+        .iter()
+        .find_map(super::groups::ListLine::member)
 }
 
 /// Per-minute net inflow of a stock's intraday data, and the session's minute count.
@@ -263,7 +269,7 @@ fn empty_message(app: &App, t: Theme) -> (String, Style) {
 
 /// `text` right-aligned in `w` cells and cut to them (a figure from a hostile OpenD can be
 /// longer than its column: it must not push the columns after it), then a space.
-fn cell(text: &str, w: usize) -> String {
+pub(super) fn cell(text: &str, w: usize) -> String {
     format!("{} ", fit(text, w))
 }
 
@@ -435,9 +441,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let area = area.intersection(frame.area());
     let t = Theme::of(app);
     let rows = app.rows();
+    let lines = super::groups::list_lines(app);
     let visible = usize::from(area.height.saturating_sub(4));
-    let first = offset(app.selected, visible);
-    let on_screen: Vec<&SecurityCode> = rows.iter().skip(first).take(visible).copied().collect();
+    let first = offset(super::groups::line_of(&lines, app.selected), visible);
+    let on_screen: Vec<&SecurityCode> = lines
+        .iter()
+        .skip(first)
+        .take(visible)
+        .filter_map(|l| l.member().and_then(|i| rows.get(i).copied()))
+        .collect();
     let block = Block::bordered()
         .title(title(app, t))
         .title(market_states(app, &on_screen, t));
@@ -466,9 +478,19 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         return;
     }
     let ys = inner.y + 1..inner.bottom();
-    for (y, (i, code)) in ys.zip(rows.iter().enumerate().skip(first).take(visible)) {
+    for (y, line) in ys.zip(lines.iter().skip(first).take(visible)) {
         let row = Rect::new(inner.x, y, inner.width, 1);
-        render_row(frame, row, app, code, cols, i == app.selected);
+        match line {
+            super::groups::ListLine::Member(i) => {
+                if let Some(code) = rows.get(*i) {
+                    render_row(frame, row, app, code, cols, *i == app.selected);
+                }
+            }
+            super::groups::ListLine::Header(h) => {
+                let l = super::groups::header_line(app, h, cols.name_w, cols.spark_w + 5, t);
+                frame.buffer_mut().set_line(row.x, y, &l, row.width);
+            }
+        }
     }
     frame.buffer_mut().set_line(
         inner.x,

@@ -74,8 +74,11 @@ impl Harness {
                     }
                     self.seen.rejected = s.rejected();
                 }
-                PollEvent::Names(_) | PollEvent::Distribution { .. } | PollEvent::Quotes { .. } => {
-                }
+                PollEvent::Names(_)
+                | PollEvent::Distribution { .. }
+                | PollEvent::Quotes { .. }
+                | PollEvent::Industries { .. }
+                | PollEvent::IndustriesRefused(_) => {}
             }
             let mut next = Some(Action::Poll(ev));
             while let Some(a) = next {

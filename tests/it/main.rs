@@ -56,4 +56,5 @@ mod test_binaries;
 mod tui_edit;
 mod tui_pty;
 mod tui_pty_map;
+mod tui_pty_sectors;
 mod watchlist_cli;

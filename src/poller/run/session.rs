@@ -19,8 +19,11 @@ use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use super::{GLOBAL_STATE_EVERY, NAMES_BATCH, NAMES_WAIT, Poller, TICK};
 use crate::flow::{CapitalFlow, Distribution, Period, Schedule, SecurityCode};
-use crate::opend::{FlowRequest, Gateway, GlobalState, MarketState, SecurityInfo, Snapshot};
+use crate::opend::{
+    FlowRequest, Gateway, GlobalState, MarketState, OwnerPlate, SecurityInfo, Snapshot,
+};
 use crate::poller::Budget;
+use crate::poller::plates::PlatesOutcome;
 use crate::poller::schedule::{Job, Outcome, Pick};
 use crate::poller::{ConnState, PollCommand, PollEvent};
 
@@ -43,6 +46,7 @@ enum Done {
         result: crate::opend::Result<Vec<Snapshot>>,
     },
     Names(crate::opend::Result<Vec<SecurityInfo>>),
+    Plates(crate::opend::Result<Vec<OwnerPlate>>),
     Global(crate::opend::Result<GlobalState>),
 }
 
@@ -140,6 +144,11 @@ fn global_job<G: Gateway>(gw: Arc<G>) -> BoxFuture<'static, Done> {
     Box::pin(async move { Done::Global(gw.global_state().await) })
 }
 
+/// One 3207 request (at most [`PLATES_BATCH`](crate::poller::plates::PLATES_BATCH) codes).
+fn plates_job<G: Gateway>(gw: Arc<G>, codes: Vec<SecurityCode>) -> BoxFuture<'static, Done> {
+    Box::pin(async move { Done::Plates(gw.owner_plates(&codes).await) })
+}
+
 fn names_job<G: Gateway>(gw: Arc<G>, codes: Vec<SecurityCode>) -> BoxFuture<'static, Done> {
     Box::pin(async move {
         let mut out = Vec::new();
@@ -195,6 +204,7 @@ impl Poller {
             return ControlFlow::Break(End::Stop);
         }
         self.sched.clear_in_flight();
+        self.plates.clear_in_flight();
         self.unnamed.clear();
         let codes = self.sched.codes();
         if codes.is_empty() {
@@ -213,8 +223,12 @@ impl Poller {
         ControlFlow::Continue(())
     }
 
-    /// Starts the market-state read when it is due and a names read for stocks new since.
+    /// Starts the market-state read when it is due, a names read for stocks new since, and a
+    /// 3207 request for stocks whose industry is not known when its budget allows.
     fn start_side_jobs<G: Gateway>(&mut self, s: &mut Session<G>) {
+        if let Some(codes) = self.plates.next_batch(Instant::now()) {
+            s.inflight.push(plates_job(s.gw.clone(), codes));
+        }
         if Instant::now() >= s.next_global {
             s.next_global = Instant::now() + GLOBAL_STATE_EVERY;
             s.inflight.push(global_job(s.gw.clone()));
@@ -253,7 +267,11 @@ impl Poller {
         wake: Option<Instant>,
         commands: &mut mpsc::Receiver<PollCommand>,
     ) -> ControlFlow<End> {
-        let sleep = tokio::time::sleep_until(wake.map_or(s.next_global, |w| w.min(s.next_global)));
+        let mut until = wake.map_or(s.next_global, |w| w.min(s.next_global));
+        if let Some(p) = self.plates.wake(Instant::now()) {
+            until = until.min(p);
+        }
+        let sleep = tokio::time::sleep_until(until);
         tokio::select! {
             biased;
             () = self.token.cancelled() => ControlFlow::Break(End::Stop),
@@ -286,6 +304,26 @@ impl Poller {
             Done::Global(Err(e)) => {
                 tracing::debug!("GetGlobalState failed: {e}");
                 ControlFlow::Continue(())
+            }
+            Done::Plates(r) => {
+                let outcome = self.plates.on_reply(r, Instant::now(), self.clock.now());
+                let ev = match outcome {
+                    PlatesOutcome::Industries(industries) => PollEvent::Industries {
+                        industries,
+                        fetched_at: self.clock.now(),
+                    },
+                    PlatesOutcome::Refused(why) => {
+                        tracing::warn!("{why}");
+                        PollEvent::IndustriesRefused(why)
+                    }
+                    PlatesOutcome::Quiet => return ControlFlow::Continue(()),
+                };
+                self.publish_status();
+                if self.emit(ev).await {
+                    ControlFlow::Continue(())
+                } else {
+                    ControlFlow::Break(End::Stop)
+                }
             }
             Done::Names(r) => {
                 if self.on_names(r).await {
