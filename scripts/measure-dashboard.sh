@@ -13,7 +13,8 @@
 # Environment: MEASURE_CASES="demo external" (either or both), MEASURE_NOW (default
 # 2026-11-25T02:15:00Z: 10:15 in Hong Kong on a Wednesday), MEASURE_WARMUP (default 10),
 # MEASURE_STORE=0 (run with --no-store instead), MEASURE_BIN (a capflow binary to measure instead
-# of building this tree's release one), MEASURE_QUIET=1 (only the result lines).
+# of building this tree's release one), MEASURE_QUIET=1 (only the result lines), MEASURE_ENV
+# (variables for the dashboard's environment, e.g. "MALLOC_ARENA_MAX=1").
 # Each case prints one line:
 #   demo: cpu 0.41% of one core (second half 0.40%), peak rss 21.3 MB, anon 14012 -> 14020 -> 14025 kB (+5 kB over the second half), frames/s 1.01, load 1.02
 # (frames/s: frames drawn over the whole run, from the dashboard's log; "?" for a build that
@@ -55,7 +56,7 @@ measure() {
   local label=$1 env=$2
   shift 2
   mkdir -p "$work/home-$label"
-  local cmd="cd $work && HOME=$work/home-$label XDG_DATA_HOME=$work/home-$label XDG_CONFIG_HOME=$work/home-$label $env $bin --config $work/config.toml --log-file $work/$label.log $store_flag $*"
+  local cmd="cd $work && HOME=$work/home-$label XDG_DATA_HOME=$work/home-$label XDG_CONFIG_HOME=$work/home-$label ${MEASURE_ENV:-} $env $bin --config $work/config.toml --log-file $work/$label.log $store_flag $*"
   tmux new-session -d -s "$session" -x 200 -y 60 "$cmd"
   local pid=
   for _ in $(seq 100); do
