@@ -73,7 +73,27 @@ struct Editor {
     waiting: Option<(String, HashSet<SecurityCode>, Instant)>,
     /// The config file as last read or written here.
     known: Fingerprint,
+    /// The plate lists of the lists as last read or written: a plate new to a reload is read.
+    plates: HashSet<SecurityCode>,
     actions: mpsc::Sender<Action>,
+}
+
+/// The plates of `lists`' plate lists.
+fn plates_of(lists: &[crate::app::Watchlist]) -> HashSet<SecurityCode> {
+    lists.iter().filter_map(|w| w.plate.clone()).collect()
+}
+
+/// The plate lists of the config file at `path` (none when it cannot be read).
+async fn plates_in(path: Option<&Path>) -> HashSet<SecurityCode> {
+    let Some(path) = path.map(Path::to_path_buf) else {
+        return HashSet::new();
+    };
+    tokio::task::spawn_blocking(move || crate::config::load(Some(&path)))
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .map(|cfg| plates_of(&lists_of(&cfg)))
+        .unwrap_or_default()
 }
 
 /// Runs the editing side until cancelled or the app is gone.
@@ -85,6 +105,7 @@ pub(super) async fn run_editor(
     token: CancellationToken,
 ) {
     let known = fingerprint_of(target.config.as_deref()).await;
+    let plates = plates_in(target.config.as_deref()).await;
     let mut ed = Editor {
         connector,
         target,
@@ -92,6 +113,7 @@ pub(super) async fn run_editor(
         session: None,
         waiting: None,
         known,
+        plates,
         actions,
     };
     let mut reload = tokio::time::interval(RELOAD_EVERY);
@@ -141,7 +163,10 @@ impl Editor {
                     return false;
                 }
                 match plate {
-                    Some(p) => self.read_plate(p).await,
+                    Some(p) => {
+                        self.plates.insert(p.clone());
+                        self.read_plate(p).await
+                    }
                     None => true,
                 }
             }
@@ -320,7 +345,25 @@ impl Editor {
         if let Err(e) = &result {
             tracing::warn!("{e}");
         }
-        self.send(Action::Reloaded(result)).await
+        // A plate list the file did not have: its members are read now, not at the next start.
+        let new_plates: Vec<SecurityCode> = match &result {
+            Ok(lists) => {
+                let now = plates_of(lists);
+                let new = now.difference(&self.plates).cloned().collect();
+                self.plates = now;
+                new
+            }
+            Err(_) => Vec::new(),
+        };
+        if !self.send(Action::Reloaded(result)).await {
+            return false;
+        }
+        for plate in new_plates {
+            if !self.read_plate(plate).await {
+                return false;
+            }
+        }
+        true
     }
 }
 
@@ -407,6 +450,40 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+        token.cancel();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_plate_list_added_by_a_reload_is_read_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let with_plate = format!("{FILE}[[watchlist]]\nname = \"Plate\"\nplate = \"HK.BK1910\"\n");
+        std::fs::write(&path, &with_plate).unwrap();
+        let (_tx, mut rx, token) = start(&path);
+        tokio::time::sleep(RELOAD_EVERY / 2).await;
+        // A plate list the file had at start is the start's to read: a reload leaves it.
+        std::fs::write(&path, with_plate.replace("Mine", "Ours")).unwrap();
+        match tokio::time::timeout(RELOAD_EVERY * 2, rx.recv()).await {
+            Ok(Some(Action::Reloaded(Ok(lists)))) => assert_eq!(lists.len(), 2),
+            other => panic!("{other:?}"),
+        }
+        tokio::time::sleep(RELOAD_EVERY * 2).await;
+        assert!(rx.try_recv().is_err(), "a plate read again");
+        // A new plate list: reloaded, then its members asked for (nothing listens here: the
+        // answer is why not, for that plate).
+        let two = format!("{with_plate}[[watchlist]]\nname = \"Banks\"\nplate = \"HK.BK1001\"\n");
+        std::fs::write(&path, two).unwrap();
+        match tokio::time::timeout(RELOAD_EVERY * 2, rx.recv()).await {
+            Ok(Some(Action::Reloaded(Ok(lists)))) => assert_eq!(lists.len(), 3),
+            other => panic!("{other:?}"),
+        }
+        match tokio::time::timeout(RELOAD_EVERY * 10, rx.recv()).await {
+            Ok(Some(Action::PlateRead { plate, result })) => {
+                assert_eq!(plate.to_string(), "HK.BK1001");
+                assert!(result.is_err());
+            }
+            other => panic!("{other:?}"),
+        }
         token.cancel();
     }
 
