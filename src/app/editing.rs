@@ -73,17 +73,17 @@ pub const MAX_LINE_CHARS: usize = 64;
 /// What the app asks of the tui's editing side.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EditRequest {
-    /// Write the edit to the config file (or keep it in memory); answered by [`Action::Saved`].
+    /// Write the edit to the config file (or keep it in memory); answered by [`Action::Saved`](super::Action::Saved).
     Save(Edit),
     /// Search for `query` (the local index at once, OpenD's search after a pause); answered by
-    /// [`Action::SearchFound`].
+    /// [`Action::SearchFound`](super::Action::SearchFound).
     Search {
         /// The text typed.
         query: String,
         /// The codes of the current list (their results are marked).
         in_list: Vec<SecurityCode>,
     },
-    /// Look up a full code no search knew (3202); answered by [`Action::Resolved`].
+    /// Look up a full code no search knew (3202); answered by [`Action::Resolved`](super::Action::Resolved).
     Resolve(SecurityCode),
     /// The search box closed: no answer is wanted any more.
     SearchClosed,
