@@ -27,6 +27,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    demo_in_one_arena(&cli);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -45,4 +47,34 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// The demo runs the simulator's tasks in the dashboard's process, and glibc's malloc gives each
+/// thread that allocates its own arena: memory allocated on one worker thread and freed on
+/// another stays in fragmented arenas, and the demo's anonymous memory kept growing (+208 kB over
+/// minutes 5–10 with 60 stocks) where one arena holds it flat (+52 kB; issue 24, README's
+/// performance notes). glibc reads `MALLOC_ARENA_MAX` only when a process starts, so the demo
+/// starts itself again with it set (same process id, arguments and terminal), unless it is set
+/// already. Should that fail, the demo runs as it is. Other commands and allocators are left
+/// alone: against an external OpenD the dashboard's memory is flat with glibc's default.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn demo_in_one_arena(cli: &capflow::cli::Cli) {
+    use std::os::unix::process::CommandExt;
+    if cli.command.is_some()
+        || !cli.dashboard.opend.demo
+        || std::env::var_os("MALLOC_ARENA_MAX").is_some()
+    {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let mut args = std::env::args_os();
+    let name = args.next().unwrap_or_else(|| exe.clone().into_os_string());
+    // Returns only when the exec failed.
+    let _failed = std::process::Command::new(&exe)
+        .arg0(name)
+        .args(args)
+        .env("MALLOC_ARENA_MAX", "1")
+        .exec();
 }

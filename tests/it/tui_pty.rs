@@ -322,6 +322,17 @@ fn demo_runs_on_the_simulator() {
     });
     assert!(s.alternate_screen());
     assert!(s.mouse_captured());
+    // Issue 24: the demo (the simulator in the dashboard's process) runs in one malloc arena,
+    // started again with MALLOC_ARENA_MAX=1 under the same process id.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let pid = s.child.process_id().unwrap();
+        let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
+        assert!(
+            env.split(|b| *b == 0).any(|v| v == b"MALLOC_ARENA_MAX=1"),
+            "the demo's environment has no MALLOC_ARENA_MAX=1"
+        );
+    }
     let rows = row_codes(&s.screen());
     drive(&mut s, &rows[0], &rows[1], &rows[2]);
 }
