@@ -8,6 +8,23 @@ use crate::flow::{Units, human, py_float};
 
 use super::Row;
 
+/// Terminal cells of `s`: East Asian wide characters (CJK names) take two.
+fn text_width(s: &str) -> usize {
+    s.chars()
+        .map(|c| match u32::from(c) {
+            0x1100..=0x115F
+            | 0x2E80..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6
+            | 0x20000..=0x3FFFD => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
 /// The column names, one `main_{N}d` per window.
 pub fn header(windows: &[usize]) -> Vec<String> {
     let mut h: Vec<String> = ["code", "name", "last", "chg_pct", "net", "main", "net_pct"]
@@ -95,7 +112,10 @@ fn table(rows: &[Row], windows: &[usize], units: Units) -> String {
             let amount = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), |a| human(a, units));
             let mut c = vec![
                 r.code.to_string(),
-                r.name.clone().unwrap_or_else(|| "…".to_owned()),
+                r.name.as_deref().map_or_else(
+                    || "…".to_owned(),
+                    |n| crate::flow::text::clean(n).into_owned(),
+                ),
                 f[0].map_or_else(|| "–".to_owned(), |p| format!("{p:.2}")),
                 pct(f[1]),
                 amount(f[2]),
@@ -114,7 +134,7 @@ fn table(rows: &[Row], windows: &[usize], units: Units) -> String {
     let width = |i: usize| {
         cells
             .iter()
-            .map(|c| crate::ui::text::width(&c[i]))
+            .map(|c| text_width(&c[i]))
             .chain([head[i].len()])
             .max()
             .unwrap_or(0)
@@ -123,7 +143,7 @@ fn table(rows: &[Row], windows: &[usize], units: Units) -> String {
     let line = |c: &[String]| {
         let mut s = String::new();
         for (i, (text, w)) in c.iter().zip(&widths).enumerate() {
-            let pad = " ".repeat(w.saturating_sub(crate::ui::text::width(text)));
+            let pad = " ".repeat(w.saturating_sub(text_width(text)));
             if i > 0 {
                 s.push_str("  ");
             }
@@ -142,4 +162,16 @@ fn table(rows: &[Row], windows: &[usize], units: Units) -> String {
         out.push_str(&line(c));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_names_take_two_cells() {
+        assert_eq!(text_width("TENCENT"), 7);
+        assert_eq!(text_width("腾讯控股"), 8);
+        assert_eq!(text_width("–"), 1);
+    }
 }
