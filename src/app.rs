@@ -17,6 +17,7 @@
 
 mod action;
 pub mod alerts;
+mod days;
 pub mod edit;
 mod editing;
 #[cfg(any(test, feature = "test-util"))]
@@ -44,7 +45,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{Colors, Divergence, MapSize, Sparkline};
+use crate::config::{Colors, Divergence, MapSize, Sparkline, Windows};
 use crate::flow::{Period, SecurityCode, Units};
 use crate::poller::{PollCommand, PollStatus};
 use recorded::{Recorded, StoreRequest, StoreState};
@@ -97,6 +98,8 @@ pub struct App {
     pub divergence: Divergence,
     /// What a flow map tile's area follows (`[ui] map_size`).
     pub map_size: MapSize,
+    /// The N's of the watchlist's N-day main net columns (`[ui] windows`).
+    pub windows: Windows,
     /// The list, the flow map, or the list opened on a tile of the map ([`flowmap`]).
     pub screen: Screen,
     /// Columns and rows of the flow map's tiles, from the last [`Action::Resize`].
@@ -177,6 +180,7 @@ impl App {
             sparkline: Sparkline::default(),
             divergence: Divergence::default(),
             map_size: MapSize::default(),
+            windows: Windows::default(),
             screen: Screen::List,
             map_cells: (80, 20),
             size: (80, 24),

@@ -9,8 +9,10 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 pub mod before;
 pub mod generate;
+mod table;
 mod watchlist;
 
+pub use table::TableArgs;
 pub use watchlist::{CodeCheckArgs, SearchArgs, WatchlistAction, WatchlistArgs};
 
 /// Capital flow of your watchlist, live in the terminal, through Futu/moomoo OpenD.
@@ -74,6 +76,12 @@ pub enum Command {
     /// unreachable) the local index answers instead, with a note on stderr. Codes in any form
     /// (700, 00700, HK.00700, aapl), names in any language OpenD uses (tencent, 腾讯).
     Search(SearchArgs),
+    /// Print a watchlist once for scripts: prices, today's flow, N-day main net, streak.
+    ///
+    /// Fetches the list once within the budgets: each stock's day history and today's flow
+    /// (3211), and the prices (3203). Numbers are unscaled in CSV and JSON. An unknown --list
+    /// exits 2 naming the lists.
+    Table(TableArgs),
     /// List and edit the config's watchlists: add, remove, move codes; new, rename, delete lists.
     ///
     /// Edits the config file in place (the one `capflow config path` prints; created from the

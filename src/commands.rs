@@ -18,6 +18,7 @@ pub mod search;
 pub mod serve;
 pub mod sim;
 pub mod store;
+pub mod table;
 pub mod target;
 pub mod watchlist;
 
@@ -40,6 +41,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Export(args)) => export::run(&args, &load()?),
         Some(Command::Store(args)) => store::run(&args, &load()?),
         Some(Command::Search(args)) => search::run(args, &load()?).await,
+        Some(Command::Table(args)) => table::run(args, &load()?).await,
         Some(Command::Watchlist(args)) => {
             watchlist::run(args, cli.dashboard.config.as_deref()).await
         }

@@ -28,6 +28,7 @@ mod sections;
 mod serve;
 pub mod validate;
 mod watchlist;
+mod windows;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -35,6 +36,7 @@ use std::path::{Path, PathBuf};
 use crate::flow::{Market, SecurityCode, Units};
 
 pub use discover::{Location, Source, data_dir, load, platform_config_path, resolve_path};
+pub use windows::{MAX_WINDOWS, Windows};
 
 /// The text of `config.example.toml`, shipped inside the binary for `capflow config init`.
 pub const EXAMPLE: &str = include_str!("../config.example.toml");
@@ -116,6 +118,8 @@ pub struct UiConfig {
     pub divergence: Divergence,
     /// What a flow map tile's area follows.
     pub map_size: MapSize,
+    /// The N's of the watchlist's N-day main net columns.
+    pub windows: Windows,
 }
 
 /// `[ui] map_size`: what a tile's area follows in the flow map.

@@ -158,7 +158,11 @@ impl App {
             SortMode::NetInflow => Some(|s| s.net),
             SortMode::MainInflow => Some(|s| s.main),
             SortMode::NetPct => Some(Sums::net_pct),
-            SortMode::Config | SortMode::Change | SortMode::Name => None,
+            SortMode::Config
+            | SortMode::Change
+            | SortMode::Window(_)
+            | SortMode::Streak
+            | SortMode::Name => None,
         };
         if let Some(f) = figure {
             groups.sort_by(|a, b| match (f(&a.sums), f(&b.sums)) {

@@ -185,6 +185,12 @@ fn sort_cycles_and_keeps_the_selected_stock() {
     a.update(Action::CycleSort);
     assert_eq!(a.sort, SortMode::Change);
     assert_eq!(focused(&a), sel);
+    // Then the day columns: each window of `[ui] windows`, the streak.
+    for mode in [SortMode::Window(5), SortMode::Window(20), SortMode::Streak] {
+        a.update(Action::CycleSort);
+        assert_eq!(a.sort, mode);
+        assert_eq!(focused(&a), sel);
+    }
     a.update(Action::CycleSort);
     assert_eq!(a.sort, SortMode::Name);
     assert_eq!(a.display_name(a.rows()[0]), "AIA");
@@ -809,7 +815,9 @@ fn reverse_sort_turns_the_order_round_and_keeps_unknown_rows_last() {
     assert!(!a.reversed);
     assert!(largest_first_then_unknown(&keys(&a, StockData::change_pct)));
     a.update(Action::ReverseSort);
-    a.update(Action::CycleSort);
+    for _ in 0..4 {
+        a.update(Action::CycleSort);
+    }
     assert_eq!((a.sort, a.reversed), (SortMode::Name, false));
     a.update(Action::ReverseSort);
     let names: Vec<String> = a.rows().iter().map(|c| a.display_name(c)).collect();

@@ -225,7 +225,7 @@ impl App {
             Action::CycleSort | Action::ReverseSort => {
                 // Keep the same stock selected across the re-sort.
                 if action == Action::CycleSort {
-                    self.sort = self.sort.next();
+                    self.sort = self.sort.next(self.windows.as_slice());
                     self.reversed = false;
                 } else if self.sort != super::SortMode::Config {
                     // The config's order has no sorted column to turn round.

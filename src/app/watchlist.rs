@@ -34,20 +34,38 @@ pub enum SortMode {
     NetPct,
     /// Price change against the previous close, largest first (rows without a quote last).
     Change,
+    /// Main net over the last N trading days (an `[ui] windows` N), largest first (rows
+    /// without N days of history last).
+    Window(u16),
+    /// The streak of days of main inflow (longest inflow first, longest outflow last; rows
+    /// without day history last).
+    Streak,
     /// By name (code when the name is unknown).
     Name,
 }
 
 impl SortMode {
-    /// The next mode in the cycle.
+    /// The next mode in the cycle; the day columns come after the change, one per N of
+    /// `windows` in order, then the streak.
     #[must_use]
-    pub fn next(self) -> SortMode {
+    pub fn next(self, windows: &[usize]) -> SortMode {
+        let window = |i: usize| {
+            windows
+                .get(i)
+                .and_then(|&n| u16::try_from(n).ok())
+                .map_or(SortMode::Streak, SortMode::Window)
+        };
         match self {
             SortMode::Config => SortMode::NetInflow,
             SortMode::NetInflow => SortMode::MainInflow,
             SortMode::MainInflow => SortMode::NetPct,
             SortMode::NetPct => SortMode::Change,
-            SortMode::Change => SortMode::Name,
+            SortMode::Change => window(0),
+            SortMode::Window(n) => {
+                let at = windows.iter().position(|&w| w == usize::from(n));
+                at.map_or(SortMode::Streak, |i| window(i + 1))
+            }
+            SortMode::Streak => SortMode::Name,
             SortMode::Name => SortMode::Config,
         }
     }
@@ -55,26 +73,31 @@ impl SortMode {
     /// The column the mode sorts by, as the watchlist's header names it, and whether its own
     /// direction is descending (the figures: largest first) or ascending (names: A to Z).
     /// `None` for the config's order, which sorts by no column.
-    pub fn column(self) -> Option<(&'static str, bool)> {
+    pub fn column(self) -> Option<(String, bool)> {
+        let named = |name: &str, descending: bool| Some((name.to_owned(), descending));
         match self {
             SortMode::Config => None,
-            SortMode::NetInflow => Some(("Net", true)),
-            SortMode::MainInflow => Some(("Main", true)),
-            SortMode::NetPct => Some(("Net%", true)),
-            SortMode::Change => Some(("Chg%", true)),
-            SortMode::Name => Some(("Name", false)),
+            SortMode::NetInflow => named("Net", true),
+            SortMode::MainInflow => named("Main", true),
+            SortMode::NetPct => named("Net%", true),
+            SortMode::Change => named("Chg%", true),
+            SortMode::Window(n) => Some((format!("{n}D"), true)),
+            SortMode::Streak => named("Streak", true),
+            SortMode::Name => named("Name", false),
         }
     }
 
     /// Label for the header.
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            SortMode::Config => "config",
-            SortMode::NetInflow => "net inflow",
-            SortMode::MainInflow => "main inflow",
-            SortMode::NetPct => "net % of turnover",
-            SortMode::Change => "chg %",
-            SortMode::Name => "name",
+            SortMode::Config => "config".to_owned(),
+            SortMode::NetInflow => "net inflow".to_owned(),
+            SortMode::MainInflow => "main inflow".to_owned(),
+            SortMode::NetPct => "net % of turnover".to_owned(),
+            SortMode::Change => "chg %".to_owned(),
+            SortMode::Window(n) => format!("main net over {n} days"),
+            SortMode::Streak => "streak".to_owned(),
+            SortMode::Name => "name".to_owned(),
         }
     }
 }
@@ -99,10 +122,10 @@ impl App {
     pub fn sorted_rows(&self) -> Vec<&SecurityCode> {
         let codes = &self.watchlists[self.active].codes;
         let reversed = self.reversed;
-        let largest_first = |f: fn(&StockData) -> Option<f64>| {
+        let largest_first = |f: &dyn Fn(&SecurityCode, &StockData) -> Option<f64>| {
             let mut keyed: Vec<(Option<f64>, &SecurityCode)> = codes
                 .iter()
-                .map(|c| (self.stocks.get(c).and_then(f), c))
+                .map(|c| (self.stocks.get(c).and_then(|d| f(c, d)), c))
                 .collect();
             keyed.sort_by(|a, b| match (a.0, b.0) {
                 (Some(x), Some(y)) if reversed => x.total_cmp(&y),
@@ -113,10 +136,16 @@ impl App {
         };
         match self.sort {
             SortMode::Config => codes.iter().collect(),
-            SortMode::NetInflow => largest_first(StockData::net),
-            SortMode::MainInflow => largest_first(StockData::main),
-            SortMode::NetPct => largest_first(StockData::net_pct),
-            SortMode::Change => largest_first(StockData::change_pct),
+            SortMode::NetInflow => largest_first(&|_, d| d.net()),
+            SortMode::MainInflow => largest_first(&|_, d| d.main()),
+            SortMode::NetPct => largest_first(&|_, d| d.net_pct()),
+            SortMode::Change => largest_first(&|_, d| d.change_pct()),
+            SortMode::Window(n) => {
+                largest_first(&|c, d| d.days.main_over(d.today(c, self.now), usize::from(n)))
+            }
+            SortMode::Streak => {
+                largest_first(&|c, d| d.days.streak(d.today(c, self.now)).map(|s| f64::from(s.0)))
+            }
             SortMode::Name => {
                 let mut rows: Vec<&SecurityCode> = codes.iter().collect();
                 // The display name, lower-cased, without copying it first.

@@ -128,6 +128,7 @@ impl Command {
             Command::Store(_) => "store",
             Command::Doctor(_) => "doctor",
             Command::Search(_) => "search",
+            Command::Table(_) => "table",
             Command::Watchlist(_) => "watchlist",
             Command::Completions(_) => "completions",
             Command::Man => "man",
@@ -148,6 +149,7 @@ impl Cli {
         match cmd {
             Command::Fetch(a) => b.opend_into(&mut a.opend, sub)?,
             Command::Search(a) => b.opend_into(&mut a.opend, sub)?,
+            Command::Table(a) => b.opend_into(&mut a.opend, sub)?,
             Command::Record(a) => {
                 b.opend_into(&mut a.opend, sub)?;
                 merge("--store", sub, &mut b.store, &mut a.store)?;

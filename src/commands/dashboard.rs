@@ -83,6 +83,7 @@ pub async fn run(args: DashboardArgs) -> Result<(), Failure> {
         sparkline: cfg.ui.sparkline,
         divergence: cfg.ui.divergence,
         map_size: cfg.ui.map_size,
+        windows: cfg.ui.windows,
         log_file: args.log_file,
         store,
         // The demo shows alerts within a minute: its own rules unless the config has some.

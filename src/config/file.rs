@@ -86,6 +86,8 @@ pub struct UiFile {
     pub divergence_change_pct: Option<Spanned<toml::Value>>,
     /// A percentage (integer or float), checked by `validate`.
     pub divergence_main_pct: Option<Spanned<toml::Value>>,
+    /// The N's of the N-day columns, checked by `validate`.
+    pub windows: Option<Spanned<toml::Value>>,
 }
 
 /// `[store]`.

@@ -168,6 +168,12 @@ pub(super) fn ui_section(ui: UiFile, c: &mut Config, r: &mut Report<'_>) {
             Err(m) => r.at(Some(v.span()), m),
         }
     }
+    if let Some(v) = ui.windows {
+        match super::Windows::parse(v.get_ref()) {
+            Ok(w) => c.ui.windows = w,
+            Err(m) => r.at(Some(v.span()), m),
+        }
+    }
 }
 
 /// A divergence threshold: a number (integer or float) above 0 and at most

@@ -122,8 +122,10 @@ pub fn render_table(frame: &mut Frame<'_>, body: Rect, app: &App) {
     let t = Theme::of(app);
     let wl = &app.watchlists[app.active];
     let sort = match app.sort {
-        SortMode::Config | SortMode::Change => "list order".to_owned(),
-        other => other.label().to_owned(),
+        SortMode::Config | SortMode::Change | SortMode::Window(_) | SortMode::Streak => {
+            "list order".to_owned()
+        }
+        other => other.label(),
     };
     let title = format!(" Sectors · {} · by {sort} ", wl.name);
     let block = Block::bordered().title(Line::styled(title, t.title()));

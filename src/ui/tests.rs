@@ -144,7 +144,7 @@ fn net_cell(buf: &Buffer, code: &str) -> (Color, Color) {
         if let Some(pos) = line.find(code) {
             // Code, name, last and chg %, each with its space.
             let inner = usize::from(super::list_width(area.width)) - 2;
-            let name_w = super::watchlist::name_width(inner);
+            let name_w = super::watchlist::name_width(inner, 2);
             let start =
                 u16::try_from(line[..pos].chars().count() + 11 + name_w + 1 + 10 + 7).unwrap();
             for x in start..area.width {

@@ -28,6 +28,8 @@ use crate::app::{App, SortMode, StockData};
 use crate::config::Sparkline;
 use crate::flow::{Market, Period, Schedule, SecurityCode, human};
 
+mod days;
+
 /// The mark of a row whose price and main flow disagree (see [`crate::config::Divergence`]).
 pub const DIVERGENCE_MARK: &str = "◆";
 
@@ -131,10 +133,19 @@ pub fn freshness(app: &App, code: &SecurityCode, data: Option<&StockData>) -> (S
 /// the sparkline (the name and the sparkline take the rest; the sparkline's last cell is a gap).
 const FIXED: usize = 10 + 9 + 6 + 7 + 7 + 6 + 1 + 5 + 8;
 
-/// Width of the name column in a panel whose inner area is `width` cells wide: 6 to 16 cells,
-/// what the fixed columns and a 10-cell sparkline leave.
-pub fn name_width(width: usize) -> usize {
-    width.saturating_sub(FIXED + 10).clamp(6, 16)
+/// Cells of the day columns in a panel whose inner area is `width` cells wide, with `windows`
+/// N-day windows configured: how many windows are shown (the streak with them), or `None`.
+fn day_columns(width: usize, windows: usize) -> (Option<usize>, usize) {
+    let shown = days::shown(width.saturating_sub(FIXED), windows);
+    (shown, shown.map_or(0, |k| (k + 1) * days::COLUMN))
+}
+
+/// Width of the name column in a panel whose inner area is `width` cells wide, with `windows`
+/// N-day windows configured: 6 to 16 cells, what the fixed columns, the day columns that fit
+/// and a 10-cell sparkline leave.
+pub fn name_width(width: usize, windows: usize) -> usize {
+    let (_, days_w) = day_columns(width, windows);
+    width.saturating_sub(FIXED + days_w + 10).clamp(6, 16)
 }
 
 /// Where the row columns go inside the panel (the inner area, borders excluded).
@@ -144,6 +155,10 @@ struct Columns {
     width: usize,
     /// Width of the name column.
     name_w: usize,
+    /// How many N-day windows are shown beside the streak (`None`: no day columns).
+    days: Option<usize>,
+    /// Width of the day columns.
+    days_w: usize,
     /// Width of the sparkline column (its last cell is a gap).
     spark_w: usize,
     /// Screen column where the sparkline starts.
@@ -154,15 +169,19 @@ impl Columns {
     /// The columns of a panel whose inner area is `inner`: code, name, last, chg %, net, main,
     /// net % of turnover, the divergence mark, sparkline, age; the name takes 6 to 16 cells and
     /// the sparkline the rest.
-    fn of(inner: Rect) -> Columns {
+    /// The day columns (`windows` configured) go after the mark when they fit.
+    fn of(inner: Rect, windows: usize) -> Columns {
         let width = usize::from(inner.width);
-        let name_w = name_width(width);
-        let spark_w = width.saturating_sub(FIXED + name_w);
+        let (days, days_w) = day_columns(width, windows);
+        let name_w = name_width(width, windows);
+        let spark_w = width.saturating_sub(FIXED + days_w + name_w);
         // Everything left of the sparkline, each column with its space.
-        let spark_x = inner.x.saturating_add(cells(FIXED - 5 + name_w));
+        let spark_x = inner.x.saturating_add(cells(FIXED - 5 + days_w + name_w));
         Columns {
             width,
             name_w,
+            days,
+            days_w,
             spark_w,
             spark_x,
         }
@@ -170,16 +189,20 @@ impl Columns {
 
     /// The column header line; the sparkline's says how many minutes it shows ("last 9 min")
     /// or that it spans the session; the sorted column carries its direction (`Net▼`).
-    fn header(self, mode: Sparkline, sort: SortMode, reversed: bool) -> String {
+    fn header(self, mode: Sparkline, sort: SortMode, reversed: bool, windows: &[usize]) -> String {
         let minutes = self.spark_w.saturating_sub(1);
-        let head = |name: &'static str| -> String {
+        let head = |name: String| -> String {
             match sort.column() {
                 Some((col, descending)) if col == name => {
                     format!("{name}{}", if descending == reversed { "▲" } else { "▼" })
                 }
-                _ => name.to_owned(),
+                _ => name,
             }
         };
+        let days = self.days.map_or_else(String::new, |k| {
+            days::header(&windows[..k.min(windows.len())], &head)
+        });
+        let head = |name: &str| head(name.to_owned());
         let spark = match mode {
             Sparkline::Recent if width("net/min, last 999m") < self.spark_w => {
                 format!("net/min, last {minutes}m")
@@ -191,7 +214,7 @@ impl Columns {
             Sparkline::Session => "session".to_owned(),
         };
         format!(
-            "{:<10} {} {:>9} {:>6} {:>7} {:>7} {:>6}   {}{:>5}",
+            "{:<10} {} {:>9} {:>6} {:>7} {:>7} {:>6}   {days}{}{:>5}",
             "Code",
             cut(&head("Name"), self.name_w),
             "Last",
@@ -291,7 +314,7 @@ fn row_line(app: &App, code: &SecurityCode, cols: Columns, t: Theme) -> Line<'st
     };
     // A closed market's row, or one restored from the store, does not look live: dimmed.
     let looks_live = app.live(code.market) && data.is_none_or(|d| d.stored.is_none());
-    let row = Line::from(vec![
+    let mut row = Line::from(vec![
         Span::raw(format!("{} ", cut(&code.to_string(), 10))),
         Span::raw(format!("{} ", cut(&app.display_name(code), cols.name_w))),
         Span::styled(cell(&price_or_unknown(price), 9), signed(change)),
@@ -300,9 +323,13 @@ fn row_line(app: &App, code: &SecurityCode, cols: Columns, t: Theme) -> Line<'st
         Span::styled(cell(&fmt(main), 7), signed(main)),
         Span::styled(cell(&percent_or_unknown(pct), 6), signed(pct)),
         mark,
-        Span::raw(" ".repeat(cols.spark_w)),
-        Span::styled(format!("{fresh:>5}"), fresh_style),
     ]);
+    if let Some(k) = cols.days {
+        row.spans.extend(days::spans(app, code, k, t));
+    }
+    row.spans.push(Span::raw(" ".repeat(cols.spark_w)));
+    row.spans
+        .push(Span::styled(format!("{fresh:>5}"), fresh_style));
     if looks_live {
         row
     } else {
@@ -458,11 +485,12 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     if inner.height < 2 || inner.width < 30 {
         return;
     }
-    let cols = Columns::of(inner);
+    let windows = app.windows.as_slice();
+    let cols = Columns::of(inner, windows.len());
     frame.buffer_mut().set_stringn(
         inner.x,
         inner.y,
-        cols.header(app.sparkline, app.sort, app.reversed),
+        cols.header(app.sparkline, app.sort, app.reversed, windows),
         cols.width,
         t.dim(),
     );
@@ -487,7 +515,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 }
             }
             super::groups::ListLine::Header(h) => {
-                let l = super::groups::header_line(app, h, cols.name_w, cols.spark_w + 5, t);
+                let tail_w = cols.days_w + cols.spark_w + 5;
+                let l = super::groups::header_line(app, h, cols.name_w, tail_w, t);
                 frame.buffer_mut().set_line(row.x, y, &l, row.width);
             }
         }
@@ -521,12 +550,12 @@ mod tests {
 
     #[test]
     fn fixed_columns_leave_the_sparkline_the_rest() {
-        let at80 = Columns::of(Rect::new(1, 0, 78, 1));
+        let at80 = Columns::of(Rect::new(1, 0, 78, 1), 2);
         assert_eq!((at80.name_w, at80.spark_w), (9, 10));
         assert_eq!(usize::from(at80.spark_x - 1), FIXED - 5 + 9);
-        let wide = Columns::of(Rect::new(1, 0, 94, 1));
+        let wide = Columns::of(Rect::new(1, 0, 94, 1), 0);
         assert_eq!((wide.name_w, wide.spark_w), (16, 19));
-        let header = |sort, reversed| wide.header(Sparkline::Recent, sort, reversed);
+        let header = |sort, reversed| wide.header(Sparkline::Recent, sort, reversed, &[]);
         assert!(header(SortMode::Config, false).contains("last 18m"));
         assert_eq!(width(&header(SortMode::Config, false)), 94);
         // The sorted column shows its direction; the columns stay where they were.
@@ -550,5 +579,29 @@ mod tests {
             assert_eq!(natural.matches(['▲', '▼']).count(), 1);
         }
         assert!(!header(SortMode::Config, false).contains(['▲', '▼']));
+    }
+
+    #[test]
+    fn day_columns_come_in_when_there_is_room_and_never_at_80_columns() {
+        let at80 = Columns::of(Rect::new(1, 0, 78, 1), 2);
+        assert_eq!((at80.days, at80.days_w), (None, 0));
+        // The list beside the detail at 160 columns: the streak and 5D, a 9-cell name.
+        let at160 = Columns::of(Rect::new(1, 0, 94, 1), 2);
+        assert_eq!((at160.days, at160.name_w, at160.spark_w), (Some(1), 9, 10));
+        let at120 = Columns::of(Rect::new(1, 0, 118, 1), 2);
+        assert_eq!((at120.days, at120.name_w, at120.spark_w), (Some(2), 16, 19));
+        assert_eq!(usize::from(at120.spark_x - 1), FIXED - 5 + 24 + 16);
+        let windows = [5, 20];
+        for (sort, marked) in [
+            (SortMode::Window(5), "    5D▼ "),
+            (SortMode::Window(20), "   20D▼ "),
+            (SortMode::Streak, "Streak▼ "),
+        ] {
+            let h = at120.header(Sparkline::Recent, sort, false, &windows);
+            assert_eq!(width(&h), 118, "{h}");
+            assert!(h.contains(marked), "{h}");
+        }
+        let h = at120.header(Sparkline::Recent, SortMode::Config, false, &windows);
+        assert!(h.contains("Net%        5D     20D  Streak net/min"), "{h}");
     }
 }

@@ -478,7 +478,7 @@ proptest! {
         // The name column: after the border and "HK.00700   " (11 cells), 6 to 16 cells.
         let list_w = if width >= ui::WIDE_FROM { ui::list_width(width) } else { width };
         let inner = usize::from(list_w) - 2;
-        let name_w = ui::watchlist::name_width(inner);
+        let name_w = ui::watchlist::name_width(inner, capflow::config::Windows::default().as_slice().len());
         let after = 1 + 11 + name_w;
         prop_assert_eq!(&plain[after..], &hostile[after..], "name {:?}", name);
         prop_assert_eq!(&plain[..12], &hostile[..12], "name {:?}", name);

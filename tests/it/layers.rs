@@ -57,6 +57,7 @@ const LAYERS: &[&[&str]] = &[
         "commands::store",
         "commands::doctor",
         "commands::search",
+        "commands::table",
         "commands::watchlist",
     ],
 ];
@@ -90,6 +91,7 @@ const NOT: &[(&str, &[&str])] = &[
     ("commands::store", DASHBOARD),
     ("commands::doctor", DASHBOARD),
     ("commands::search", DASHBOARD),
+    ("commands::table", DASHBOARD),
     ("commands::watchlist", DASHBOARD),
 ];
 

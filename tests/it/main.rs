@@ -52,6 +52,7 @@ mod sim_limits;
 mod sim_pinned;
 mod sim_server;
 mod store;
+mod table_cli;
 mod test_binaries;
 mod tui_edit;
 mod tui_pty;
