@@ -26,6 +26,9 @@ pub struct SearchBox {
     pub answered: Option<String>,
     /// What the box says under the line (a bad keyword, a lookup under way, a refusal).
     pub message: Option<String>,
+    /// Enter came before the results of the text typed: it picks from them when they come, not
+    /// from an older text's results shown meanwhile ("tenc" typed fast, then Enter).
+    pub enter_waits: bool,
 }
 
 impl App {
@@ -70,6 +73,7 @@ impl App {
                 }
                 let query = b.input.value().to_owned();
                 b.message = None;
+                b.enter_waits = false;
                 if query.trim().is_empty() {
                     b.hits.clear();
                     b.answered = None;
@@ -99,6 +103,9 @@ impl App {
             .unwrap_or(0);
         b.hits = hits;
         b.answered = Some(query.to_owned());
+        if std::mem::take(&mut b.enter_waits) {
+            self.pick();
+        }
     }
 
     /// Enter: adds the chosen result (or the full code typed, once OpenD knows it).
@@ -106,6 +113,14 @@ impl App {
         let Some(b) = self.editing.search.as_mut() else {
             return;
         };
+        let asked = b.input.value();
+        if !asked.trim().is_empty()
+            && b.answered.as_deref() != Some(asked)
+            && Keyword::parse(asked).is_ok()
+        {
+            b.enter_waits = true;
+            return;
+        }
         let Some(hit) = b.hits.get(b.selected).cloned() else {
             // No result: a full code typed is looked up with OpenD.
             match check_code(b.input.value()) {

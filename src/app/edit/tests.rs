@@ -563,3 +563,45 @@ fn names_taken_and_the_last_list_are_refused_before_any_save() {
     assert!(a.editing.prompt.is_none());
     assert!(a.note().unwrap().text.contains("last list"));
 }
+
+#[test]
+fn enter_before_the_results_of_the_text_typed_picks_from_them_when_they_come() {
+    let mut a = demo();
+    a.update(Action::OpenSearch);
+    type_text(&mut a, "te");
+    a.update(Action::SearchFound {
+        query: "te".into(),
+        hits: vec![
+            hit("US.TEAM", "Atlassian"),
+            hit("HK.01698", "Tencent Music"),
+        ],
+    });
+    // "nc" typed and Enter pressed before the index answers "tenc": not Atlassian, shown still.
+    type_text(&mut a, "nc");
+    a.update(Action::Text(TextKey::Enter));
+    assert!(
+        a.editing.search.is_some(),
+        "Enter waits for the results of \"tenc\""
+    );
+    assert!(saves(&mut a).is_empty());
+    a.update(Action::SearchFound {
+        query: "tenc".into(),
+        hits: vec![hit("HK.01698", "Tencent Music")],
+    });
+    assert!(a.editing.search.is_none(), "the waiting Enter picked");
+    assert!(matches!(
+        saves(&mut a).as_slice(),
+        [Edit::Add { codes, .. }] if codes == &[code("HK.01698")]
+    ));
+    // Typing again after Enter cancels the wait: the next answer only shows.
+    a.update(Action::OpenSearch);
+    type_text(&mut a, "ali");
+    a.update(Action::Text(TextKey::Enter));
+    type_text(&mut a, "b");
+    a.update(Action::SearchFound {
+        query: "alib".into(),
+        hits: vec![hit("HK.09988", "Alibaba")],
+    });
+    assert!(a.editing.search.is_some());
+    assert!(saves(&mut a).is_empty());
+}
