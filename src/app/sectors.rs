@@ -34,7 +34,7 @@ pub struct SectorState {
 }
 
 /// The summed figures of a group of stocks.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Sums {
     /// Stocks in the group.
     pub members: usize,
@@ -53,7 +53,13 @@ pub struct Sums {
     pub outflow: usize,
     /// Members OpenD lists in several industries (grouped under their first).
     pub several: usize,
+    /// Main net over each `[ui] windows` N, summed over the members; `None` (shown `–`) once a
+    /// member has no figure for it: never a partial sum shown as the group's.
+    pub days: Vec<Option<f64>>,
 }
+
+/// A group's figure the sort orders by.
+type Figure<'a> = Box<dyn Fn(&Sums) -> Option<f64> + 'a>;
 
 fn add(sum: &mut Option<f64>, v: Option<f64>) {
     if let Some(v) = v.filter(|v| v.is_finite()) {
@@ -82,6 +88,25 @@ impl Sums {
         if industry.is_some_and(|i| !i.others.is_empty()) {
             self.several += 1;
         }
+    }
+
+    /// Adds one member's N-day figures (`windows` of them; `None`: nothing known of it yet).
+    pub fn add_days(&mut self, sums: Option<&[Option<f64>]>, windows: usize) {
+        if self.members == 1 {
+            self.days = vec![Some(0.0); windows];
+        }
+        for (i, total) in self.days.iter_mut().enumerate() {
+            match sums.and_then(|s| s.get(i).copied().flatten()) {
+                Some(v) if v.is_finite() => *total = total.map(|t| t + v),
+                _ => *total = None,
+            }
+        }
+    }
+
+    /// Main net over the window of `n` days among `windows`, if every member has it.
+    pub fn window(&self, windows: &[usize], n: usize) -> Option<f64> {
+        let i = windows.iter().position(|&w| w == n)?;
+        self.days.get(i).copied().flatten()
     }
 
     /// Net % of turnover: the summed net of the members with a turnover over their summed
@@ -145,6 +170,10 @@ impl App {
             });
             groups[i].members.push(code);
             groups[i].sums.add(self.stocks.get(code), industry);
+            let days = self.day_columns(code).map(|d| d.sums);
+            groups[i]
+                .sums
+                .add_days(days.as_deref(), self.windows.as_slice().len());
         }
         self.order_groups(&mut groups);
         groups
@@ -154,15 +183,15 @@ impl App {
     /// the order of their first member).
     fn order_groups(&self, groups: &mut [Group<'_>]) {
         let reversed = self.reversed;
-        let figure: Option<fn(&Sums) -> Option<f64>> = match self.sort {
-            SortMode::NetInflow => Some(|s| s.net),
-            SortMode::MainInflow => Some(|s| s.main),
-            SortMode::NetPct => Some(Sums::net_pct),
-            SortMode::Config
-            | SortMode::Change
-            | SortMode::Window(_)
-            | SortMode::Streak
-            | SortMode::Name => None,
+        let windows = self.windows.as_slice();
+        let figure: Option<Figure<'_>> = match self.sort {
+            SortMode::NetInflow => Some(Box::new(|s: &Sums| s.net)),
+            SortMode::MainInflow => Some(Box::new(|s: &Sums| s.main)),
+            SortMode::NetPct => Some(Box::new(Sums::net_pct)),
+            SortMode::Window(n) => {
+                Some(Box::new(move |s: &Sums| s.window(windows, usize::from(n))))
+            }
+            SortMode::Config | SortMode::Change | SortMode::Streak | SortMode::Name => None,
         };
         if let Some(f) = figure {
             groups.sort_by(|a, b| match (f(&a.sums), f(&b.sums)) {

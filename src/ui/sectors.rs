@@ -1,8 +1,11 @@
 //! The sector table (`S`); the grouped list's lines are [`super::groups`]. Pure: reads `&App`.
 //!
 //! The sector table lists every industry of the current list (the same groups, in the same
-//! order), one line each: members, net, main, Net %, turnover, in/out, and which member OpenD
+//! order), one line each: members, net, main, Net %, turnover, in/out, the N-day main net of `[ui] windows` (`–` once
+//! a member lacks it) where they fit, and which member OpenD
 //! also lists in other industries (and in which).
+
+use std::fmt::Write as _;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -29,9 +32,11 @@ fn turnover(app: &App, v: Option<f64>) -> String {
 
 /// Fixed columns of the table after the industry's name, each with its space.
 const TABLE_FIXED: usize = 7 + 8 + 8 + 7 + 9 + 9;
+/// Each N-day column with its space.
+const DAY_CELL: usize = 8;
 
 /// The table's column header, the sorted column with its direction.
-fn table_header(app: &App, name_w: usize) -> String {
+fn table_header(app: &App, name_w: usize, days: usize) -> String {
     let head = |name: &'static str, col: &'static str| -> String {
         match app.sort.column() {
             Some((c, descending)) if c == col => {
@@ -47,7 +52,7 @@ fn table_header(app: &App, name_w: usize) -> String {
             _ => name.to_owned(),
         }
     };
-    format!(
+    let mut text = format!(
         "{} {:>6} {:>7} {:>7} {:>6} {:>8} {:>8}",
         cut(&head("Industry", "Name"), name_w),
         "Stocks",
@@ -56,7 +61,28 @@ fn table_header(app: &App, name_w: usize) -> String {
         head("Net%", "Net%"),
         "Turnover",
         "In/Out"
-    )
+    );
+    if days > 0 {
+        text.push(' ');
+    }
+    for n in app.windows.as_slice().iter().take(days) {
+        let label = format!("{n}D");
+        let shown = match app.sort.column() {
+            Some((c, descending)) if c == label => {
+                format!(
+                    "{label}{}",
+                    if descending == app.reversed {
+                        "▲"
+                    } else {
+                        "▼"
+                    }
+                )
+            }
+            _ => label,
+        };
+        let _ = write!(text, "{shown:>7} ");
+    }
+    text
 }
 
 /// "HK.00700 also in Media" for the first member OpenD lists in several industries, with
@@ -78,7 +104,7 @@ fn several(app: &App, g: &Group<'_>) -> Option<String> {
 }
 
 /// One industry's line of the table.
-fn table_line(app: &App, g: &Group<'_>, name_w: usize, t: Theme) -> Line<'static> {
+fn table_line(app: &App, g: &Group<'_>, name_w: usize, days: usize, t: Theme) -> Line<'static> {
     let (name, s) = (g.name, &g.sums);
     let signed = |v: Option<f64>| t.signed(v.unwrap_or(0.0));
     let mut spans = vec![
@@ -93,6 +119,12 @@ fn table_line(app: &App, g: &Group<'_>, name_w: usize, t: Theme) -> Line<'static
         Span::raw(cell(&turnover(app, s.turnover), 8)),
         Span::raw(fit(&format!("{}▲ {}▼", s.inflow, s.outflow), 8)),
     ];
+    if days > 0 {
+        spans.push(Span::raw(" "));
+    }
+    for v in s.days.iter().take(days) {
+        spans.push(Span::styled(cell(&amount(app, *v), 7), signed(*v)));
+    }
     if let Some(text) = several(app, g) {
         spans.push(Span::styled(format!("  {text}"), t.dim()));
     }
@@ -135,15 +167,35 @@ pub fn render_table(frame: &mut Frame<'_>, body: Rect, app: &App) {
         return;
     }
     let width = usize::from(inner.width);
-    let name_w = width.saturating_sub(TABLE_FIXED + 1).clamp(8, 28);
-    let buf = frame.buffer_mut();
-    buf.set_stringn(inner.x, inner.y, table_header(app, name_w), width, t.dim());
+    // The N-day columns that fit beside the longest industry name (at most 28 cells): a
+    // name is not cut for them.
     let groups = app.groups();
+    let longest = groups
+        .iter()
+        .map(|g| g.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(8, 28);
+    let days = (0..=app.windows.as_slice().len())
+        .rev()
+        .find(|k| longest + TABLE_FIXED + DAY_CELL * k + usize::from(*k > 0) < width)
+        .unwrap_or(0);
+    let name_w = width
+        .saturating_sub(TABLE_FIXED + DAY_CELL * days + usize::from(days > 0) + 1)
+        .clamp(8, 28);
+    let buf = frame.buffer_mut();
+    buf.set_stringn(
+        inner.x,
+        inner.y,
+        table_header(app, name_w, days),
+        width,
+        t.dim(),
+    );
     let visible = usize::from(inner.height.saturating_sub(2));
     let first = offset(app.sector_row(), visible);
     let ys = inner.y + 1..inner.bottom() - 1;
     for (y, (i, g)) in ys.zip(groups.iter().enumerate().skip(first).take(visible)) {
-        let line = table_line(app, g, name_w, t);
+        let line = table_line(app, g, name_w, days, t);
         buf.set_line(inner.x, y, &line, inner.width);
         if i == app.sector_row() {
             buf.set_style(Rect::new(inner.x, y, inner.width, 1), t.selected());

@@ -223,3 +223,24 @@ fn page_keys_on_the_map_reach_every_stock_of_500_in_list_order() {
     assert_eq!(a.focused(), Some(&rows[498]));
     assert!(a.map_shown());
 }
+
+#[test]
+fn a_group_s_n_day_sums_are_whole_or_unknown() {
+    let mut s = Sums::default();
+    s.add(None, None);
+    s.add_days(Some(&[Some(1.5e6), Some(-2.0e6)]), 2);
+    s.add(None, None);
+    s.add_days(Some(&[Some(0.5e6), None]), 2);
+    let windows = [5, 20];
+    assert_eq!(s.window(&windows, 5), Some(2.0e6));
+    // A member without 20 days: the group has no 20-day sum, not the others' part of it.
+    assert_eq!(s.window(&windows, 20), None);
+    s.add(None, None);
+    s.add_days(None, 2);
+    assert_eq!(
+        s.window(&windows, 5),
+        None,
+        "a member with nothing known yet"
+    );
+    assert_eq!(s.window(&windows, 60), None, "not a configured window");
+}
