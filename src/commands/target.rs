@@ -146,6 +146,26 @@ fn demo_now() -> Result<(chrono::DateTime<chrono::Utc>, bool), Failure> {
     }
 }
 
+impl Target {
+    /// Prints a one-shot command's `out` and stops the embedded simulator, if any. The note that
+    /// the data is simulated heads a table; beside CSV or JSON it goes to stderr, so stdout stays
+    /// machine-readable.
+    pub async fn finish(self, out: &str, table: bool) -> Result<(), Failure> {
+        match (&self.note, table) {
+            (Some(note), true) => write_stdout(&format!("{note}\n{out}"))?,
+            (Some(note), false) => {
+                eprintln!("{note}");
+                write_stdout(out)?;
+            }
+            (None, _) => write_stdout(out)?,
+        }
+        if let Some(sim) = self.sim {
+            sim.shutdown().await;
+        }
+        Ok(())
+    }
+}
+
 /// Prints a command's whole output on stdout; a reader that went away (`| head`) is not an
 /// error.
 pub fn write_stdout(out: &str) -> Result<(), Failure> {

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use crate::cli::{FetchArgs, Format};
 use crate::commands::failure::Failure;
-use crate::commands::target::{Target, write_stdout};
+use crate::commands::target::Target;
 use crate::flow::csv::frame_csv;
 use crate::flow::kline::Volume;
 use crate::flow::{
@@ -70,20 +70,7 @@ pub async fn run(
         Format::Json => to_json(&req, &k),
         Format::Table => to_table(&req, &k),
     };
-    let out = match (&target.note, args.format) {
-        (Some(note), Format::Table) => format!("{note}\n{out}"),
-        (Some(note), _) => {
-            // Keep stdout machine-readable; still say the data is simulated.
-            eprintln!("{note}");
-            out
-        }
-        (None, _) => out,
-    };
-    write_stdout(&out)?;
-    if let Some(sim) = target.sim {
-        sim.shutdown().await;
-    }
-    Ok(())
+    target.finish(&out, args.format == Format::Table).await
 }
 
 fn opt(v: Option<f64>) -> String {

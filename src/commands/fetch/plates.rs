@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use crate::cli::{FetchArgs, Format};
 use crate::commands::failure::Failure;
-use crate::commands::target::{Target, write_stdout};
+use crate::commands::target::Target;
 use crate::flow::SecurityCode;
 use crate::flow::csv::frame_csv;
 use crate::opend::{Client, Gateway, MAX_OWNER_PLATE_CODES, OwnerPlate};
@@ -59,20 +59,7 @@ pub async fn run(args: FetchArgs, config: &crate::config::Config) -> Result<(), 
         Format::Json => to_json(&owners),
         Format::Table => to_table(&owners),
     };
-    let out = match (&target.note, args.format) {
-        (Some(note), Format::Table) => format!("{note}\n{out}"),
-        (Some(note), _) => {
-            // Keep stdout machine-readable; still say the data is simulated.
-            eprintln!("{note}");
-            out
-        }
-        (None, _) => out,
-    };
-    write_stdout(&out)?;
-    if let Some(sim) = target.sim {
-        sim.shutdown().await;
-    }
-    Ok(())
+    target.finish(&out, args.format == Format::Table).await
 }
 
 /// The SDK's name of a PlateSetType (`Plate.to_string2`), `N/A` for an unknown number.
