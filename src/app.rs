@@ -28,6 +28,7 @@ pub mod market;
 pub mod note;
 pub mod overlay;
 mod poll;
+pub mod price;
 pub mod recorded;
 pub mod search;
 pub mod sectors;
@@ -38,6 +39,7 @@ mod watchlist;
 pub use action::Action;
 pub use flowmap::Screen;
 pub use overlay::{HelpFit, Overlay};
+pub use price::{PricePoint, Prices};
 pub use stock::{Source, StockData, StockError, Totals};
 pub use watchlist::{SortMode, Watchlist};
 

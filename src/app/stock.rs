@@ -85,6 +85,8 @@ pub struct StockData {
     /// The trade date of an intraday series restored from the store at start, until OpenD
     /// sends the stock's flow or distribution: the row is then marked as stored, not live.
     pub stored: Option<NaiveDate>,
+    /// Its prices for the charts (closes per period, today's minutes) or why it has none.
+    pub prices: super::Prices,
 }
 
 impl StockData {
