@@ -3,7 +3,7 @@
 //! Computed when asked (a binary search and at most N additions per window): only the rows on
 //! screen ask each frame, a sort by a day column asks once per row.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use super::{App, StockData};
 use crate::flow::SecurityCode;
@@ -15,18 +15,29 @@ impl StockData {
     /// day, or totals stamped with another date, are not today's).
     pub fn today(&self, code: &SecurityCode, now: DateTime<Utc>) -> Today {
         let date = super::recorded::today(code, now);
-        let day = date.format("%Y-%m-%d").to_string();
         let main = self
             .totals_from()
             .filter(|_| self.stored.is_none_or(|d| d == date))
-            .filter(|t| {
-                t.stamp
-                    .as_deref()
-                    .is_none_or(|s| s.get(..10) == Some(day.as_str()))
-            })
+            .filter(|t| t.stamp.as_deref().is_none_or(|s| stamped_on(s, date)))
             .map(|t| t.split.main());
         Today { date, main }
     }
+}
+
+/// Whether OpenD's stamp ("YYYY-MM-DD HH:MM:SS") is of `date`, read from its digits: every row
+/// on screen asks each frame, so no date is formatted or parsed into a string for it.
+fn stamped_on(stamp: &str, date: NaiveDate) -> bool {
+    let b = stamp.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b.get(r)?.iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    b.get(4) == Some(&b'-')
+        && b.get(7) == Some(&b'-')
+        && num(0..4).and_then(|y| i32::try_from(y).ok()) == Some(date.year())
+        && num(5..7) == Some(date.month())
+        && num(8..10) == Some(date.day())
 }
 
 impl StockData {
@@ -39,13 +50,19 @@ impl StockData {
     /// The streak of `code`'s days of main inflow or outflow at `now`; `None` until its day
     /// history is held (today's figure alone would show `+1` for a stock on a long run).
     pub fn streak(&self, code: &SecurityCode, now: DateTime<Utc>) -> Option<Streak> {
+        self.streak_on(self.today(code, now))
+    }
+
+    /// [`StockData::streak`] for a `today` already worked out.
+    fn streak_on(&self, today: Today) -> Option<Streak> {
         if self.days.rows().is_empty() {
             return None;
         }
-        self.days.streak(self.today(code, now))
+        self.days.streak(today)
     }
 
-    /// The day columns of `code` at `now`: one sum per N of `windows`, then the streak.
+    /// The day columns of `code` at `now`: one sum per N of `windows`, then the streak (today
+    /// worked out once for all of them).
     pub fn day_columns(
         &self,
         code: &SecurityCode,
@@ -58,7 +75,7 @@ impl StockData {
                 .iter()
                 .map(|&n| self.days.main_over(today, n))
                 .collect(),
-            streak: self.streak(code, now),
+            streak: self.streak_on(today),
         }
     }
 }
@@ -105,6 +122,25 @@ mod tests {
             a.stocks.get_mut(c).unwrap().days = DayHistory::default();
         }
         a
+    }
+
+    #[test]
+    fn a_stamp_is_of_a_date_by_its_digits_only() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        assert!(stamped_on("2026-11-25 10:15:00", d));
+        assert!(stamped_on("2026-11-25", d));
+        for other in [
+            "2026-11-24 10:15:00",
+            "2025-11-25 10:15:00",
+            "2026-12-25 10:15:00",
+            "2026/11/25 10:15:00",
+            "2026-11-2",
+            "2026-1a-25",
+            "",
+            "２０２６-11-25",
+        ] {
+            assert!(!stamped_on(other, d), "{other:?}");
+        }
     }
 
     #[test]
