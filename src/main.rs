@@ -29,10 +29,7 @@ fn main() -> ExitCode {
     };
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     demo_in_one_arena(&cli);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime_for(&cli) {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("capflow: cannot start the async runtime: {e}");
@@ -46,6 +43,24 @@ fn main() -> ExitCode {
             let _ = writeln!(std::io::stderr(), "capflow: {e}");
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// The dashboard's runtime has one thread: it waits on OpenD, the terminal and a 1-s tick, and
+/// its work (a decode, a frame) takes a few milliseconds a second; on several threads its tasks
+/// hop between them, and every hop is a futex wake-up (issue 24: a tenth of the dashboard's CPU
+/// time went to waking and switching threads). The store still writes on its own blocking
+/// thread. Every other command keeps a thread per core (`capflow sim` and `serve` answer many
+/// clients).
+fn runtime_for(cli: &capflow::cli::Cli) -> std::io::Result<tokio::runtime::Runtime> {
+    if cli.command.is_none() {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
     }
 }
 
