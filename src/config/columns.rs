@@ -106,14 +106,25 @@ impl Columns {
         &self.list[..self.len]
     }
 
+    /// `list` as columns, when it has at most [`MAX_COLUMNS`] (not checked further: the
+    /// config's checks are those of `[ui] columns`).
+    pub fn new(list: &[Column]) -> Option<Columns> {
+        let mut c = Columns {
+            list: [Column::Code; MAX_COLUMNS],
+            len: list.len(),
+        };
+        c.list.get_mut(..list.len())?.copy_from_slice(list);
+        Some(c)
+    }
+
     /// Whether `c` is shown.
     pub fn contains(&self, c: Column) -> bool {
         self.as_slice().contains(&c)
     }
 
     /// Every column, as the watchlist shows them without `[ui] columns`: code, name, last,
-    /// chg %, net, main, net %, the divergence mark, one per N of `windows`, the streak, the
-    /// sparkline and the age.
+    /// chg %, net, main, net %, the divergence mark, one per N of `windows`, the streak (with
+    /// a window only), the sparkline and the age.
     pub fn all(windows: &[usize]) -> Columns {
         let mut c = Columns {
             list: [Column::Code; MAX_COLUMNS],
@@ -128,7 +139,9 @@ impl Columns {
             .copied()
             .chain(days)
             .chain(FIXED[8..].iter().copied())
-            .chain([Column::Age]);
+            .chain([Column::Age])
+            // No window, no streak: the day columns come as a whole.
+            .filter(|c| *c != Column::Streak || !windows.is_empty());
         for col in ordered {
             c.list[c.len] = col;
             c.len += 1;
