@@ -102,6 +102,8 @@ pub struct App {
     pub map_size: MapSize,
     /// The N's of the watchlist's N-day main net columns (`[ui] windows`).
     pub windows: Windows,
+    /// The watchlist's columns (`[ui] columns`; `None`: every column, see [`App::columns`]).
+    pub columns: Option<crate::config::Columns>,
     /// The list, the flow map, or the list opened on a tile of the map ([`flowmap`]).
     pub screen: Screen,
     /// Columns and rows of the flow map's tiles, from the last [`Action::Resize`].
@@ -183,6 +185,7 @@ impl App {
             divergence: Divergence::default(),
             map_size: MapSize::default(),
             windows: Windows::default(),
+            columns: None,
             screen: Screen::List,
             map_cells: (80, 20),
             size: (80, 24),

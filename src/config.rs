@@ -16,6 +16,7 @@
 
 pub mod alert;
 pub mod aside;
+mod columns;
 mod decompose;
 pub mod discover;
 pub mod edit;
@@ -35,6 +36,7 @@ use std::path::{Path, PathBuf};
 
 use crate::flow::{Market, SecurityCode, Units};
 
+pub use columns::{Column, Columns, MAX_COLUMNS};
 pub use discover::{Location, Source, data_dir, load, platform_config_path, resolve_path};
 pub use windows::{MAX_WINDOWS, Windows};
 
@@ -120,6 +122,8 @@ pub struct UiConfig {
     pub map_size: MapSize,
     /// The N's of the watchlist's N-day main net columns.
     pub windows: Windows,
+    /// The watchlist's columns in order (`None`: every column, [`Columns::all`]).
+    pub columns: Option<Columns>,
 }
 
 /// `[ui] map_size`: what a tile's area follows in the flow map.

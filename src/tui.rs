@@ -96,6 +96,8 @@ pub struct DashboardOptions {
     pub map_size: crate::config::MapSize,
     /// The N's of the watchlist's N-day main net columns.
     pub windows: crate::config::Windows,
+    /// The watchlist's columns (`None`: every column).
+    pub columns: Option<crate::config::Columns>,
     /// Log file (default: capflow.log in the data directory).
     pub log_file: Option<PathBuf>,
     /// The local store every fetch and alert is recorded into (the demo's own throw-away one in
@@ -225,6 +227,7 @@ fn new_app(opts: &DashboardOptions) -> App {
     app.divergence = opts.divergence;
     app.map_size = opts.map_size;
     app.windows = opts.windows;
+    app.columns = opts.columns;
     app.set_alert_rules(opts.alerts.clone());
     app.keymap = Keymap::from_config(&opts.keys);
     app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

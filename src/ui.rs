@@ -317,6 +317,8 @@ fn render_list(frame: &mut Frame<'_>, a: &Areas, app: &App) {
 }
 
 #[cfg(test)]
+mod columns_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod units_tests;

@@ -5,6 +5,7 @@ use chrono::Duration;
 use super::fixture::{self, fixed_now};
 use super::keymap::{Key, KeyCode, Keymap};
 use super::*;
+use crate::config::Column;
 use crate::flow::{CapitalFlow, FlowItem};
 use crate::poller::PollEvent;
 
@@ -155,6 +156,40 @@ fn history_scroll_is_bounded() {
     assert_eq!(a.history_back, n - 2);
     a.update(Action::View(Period::Day));
     assert_eq!(a.history_back, 0, "a new view starts at the newest period");
+}
+
+#[test]
+fn sort_cycles_over_the_columns_shown_only() {
+    let mut a = app();
+    a.columns = crate::config::Columns::new(&[
+        Column::Main,
+        Column::Code,
+        Column::Window(20),
+        Column::Name,
+        Column::Sparkline,
+    ]);
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        a.update(Action::CycleSort);
+        seen.push(a.sort);
+    }
+    // The cycle's own order, without net, net %, chg %, 5D and the streak: not shown.
+    assert_eq!(
+        seen,
+        [
+            SortMode::MainInflow,
+            SortMode::Window(20),
+            SortMode::Name,
+            SortMode::Config,
+            SortMode::MainInflow
+        ]
+    );
+    // Only the code: nothing to sort by but the config's order.
+    a.columns = crate::config::Columns::new(&[Column::Code]);
+    a.update(Action::CycleSort);
+    assert_eq!(a.sort, SortMode::Config);
+    a.update(Action::CycleSort);
+    assert_eq!(a.sort, SortMode::Config);
 }
 
 #[test]

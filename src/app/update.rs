@@ -225,7 +225,9 @@ impl App {
             Action::CycleSort | Action::ReverseSort => {
                 // Keep the same stock selected across the re-sort.
                 if action == Action::CycleSort {
-                    self.sort = self.sort.next(self.windows.as_slice());
+                    self.sort = self
+                        .sort
+                        .next_shown(self.windows.as_slice(), &self.columns());
                     self.reversed = false;
                 } else if self.sort != super::SortMode::Config {
                     // The config's order has no sorted column to turn round.

@@ -2,6 +2,7 @@
 //! [`App::rows`].
 
 use super::{App, StockData};
+use crate::config::{Column, Columns};
 use crate::flow::SecurityCode;
 
 /// A named list of stocks, in config order.
@@ -70,6 +71,36 @@ impl SortMode {
         }
     }
 
+    /// The next mode in the cycle whose column `columns` shows (the config's order always
+    /// comes round): a sort by a column left out of `[ui] columns` is skipped. A column shown
+    /// but dropped for the width stays in the cycle (the status names the sort).
+    #[must_use]
+    pub fn next_shown(self, windows: &[usize], columns: &Columns) -> SortMode {
+        let mut m = self;
+        // Config, the four figures, the windows, the streak and the name: the cycle's length.
+        for _ in 0..(windows.len() + 8) {
+            m = m.next(windows);
+            if m.sorts_by().is_none_or(|c| columns.contains(c)) {
+                return m;
+            }
+        }
+        SortMode::Config
+    }
+
+    /// The watchlist column the mode sorts by (`None`: the config's order).
+    pub fn sorts_by(self) -> Option<Column> {
+        match self {
+            SortMode::Config => None,
+            SortMode::NetInflow => Some(Column::Net),
+            SortMode::MainInflow => Some(Column::Main),
+            SortMode::NetPct => Some(Column::NetPct),
+            SortMode::Change => Some(Column::ChgPct),
+            SortMode::Window(n) => Some(Column::Window(n)),
+            SortMode::Streak => Some(Column::Streak),
+            SortMode::Name => Some(Column::Name),
+        }
+    }
+
     /// The column the mode sorts by, as the watchlist's header names it, and whether its own
     /// direction is descending (the figures: largest first) or ascending (names: A to Z).
     /// `None` for the config's order, which sorts by no column.
@@ -103,6 +134,12 @@ impl SortMode {
 }
 
 impl App {
+    /// The watchlist's columns in order: `[ui] columns`, or every column with the windows'.
+    pub fn columns(&self) -> crate::config::Columns {
+        self.columns
+            .unwrap_or_else(|| crate::config::Columns::all(self.windows.as_slice()))
+    }
+
     /// The rows of the active watchlist in display order: [`App::sorted_rows`], or grouped by
     /// industry while [`App::grouped`] (the members of each group in turn, see
     /// [`super::sectors`]).

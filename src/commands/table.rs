@@ -194,7 +194,13 @@ pub async fn run(args: TableArgs, config: &Config) -> Result<(), Failure> {
     {
         eprintln!("{note}");
     }
-    let out = output::render(&rows, windows.as_slice(), args.format, config.ui.units)?;
+    let out = output::render(
+        &rows,
+        windows.as_slice(),
+        args.format,
+        config.ui.units,
+        config.ui.columns.as_ref(),
+    )?;
     print!("{out}");
     if let Some(sim) = target.sim {
         sim.shutdown().await;

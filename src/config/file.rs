@@ -88,6 +88,8 @@ pub struct UiFile {
     pub divergence_main_pct: Option<Spanned<toml::Value>>,
     /// The N's of the N-day columns, checked by `validate`.
     pub windows: Option<Spanned<toml::Value>>,
+    /// The watchlist's columns by name, checked by `validate`.
+    pub columns: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// `[store]`.

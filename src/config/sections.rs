@@ -106,7 +106,8 @@ pub(super) fn budget_section(b: BudgetFile, c: &mut Config, r: &mut Report<'_>) 
     }
 }
 
-/// `[ui]`: colours and units.
+/// `[ui]`: colours, units, the sparkline, the flow map, the divergence mark, the day windows
+/// and the watchlist's columns.
 pub(super) fn ui_section(ui: UiFile, c: &mut Config, r: &mut Report<'_>) {
     if let Some(colors) = ui.colors {
         match colors.get_ref().as_str() {
@@ -168,11 +169,22 @@ pub(super) fn ui_section(ui: UiFile, c: &mut Config, r: &mut Report<'_>) {
             Err(m) => r.at(Some(v.span()), m),
         }
     }
+    let mut windows_ok = true;
     if let Some(v) = ui.windows {
         match super::Windows::parse(v.get_ref()) {
             Ok(w) => c.ui.windows = w,
-            Err(m) => r.at(Some(v.span()), m),
+            Err(m) => {
+                windows_ok = false;
+                r.at(Some(v.span()), m);
+            }
         }
+    }
+    if let Some(v) = ui.columns {
+        let windows = windows_ok.then(|| c.ui.windows.as_slice().to_vec());
+        let (columns, problems) =
+            super::columns::columns(&v, windows.as_deref(), |s| r.line_col(s));
+        c.ui.columns = columns;
+        r.all(problems);
     }
 }
 

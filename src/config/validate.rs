@@ -181,6 +181,43 @@ mod tests {
     }
 
     #[test]
+    fn columns_are_checked_against_the_windows_wherever_either_is_written() {
+        // Written before the windows they name.
+        let c = parse(
+            "[ui]\ncolumns = [\"code\", \"main_10d\"]\nwindows = [10]\n",
+            None,
+        )
+        .unwrap();
+        let names: Vec<String> =
+            c.ui.columns
+                .unwrap()
+                .as_slice()
+                .iter()
+                .map(|c| c.name())
+                .collect();
+        assert_eq!(names, ["code", "main_10d"]);
+        // Without the key: every column, as before.
+        assert_eq!(
+            parse("[ui]\nwindows = [10]\n", None).unwrap().ui.columns,
+            None
+        );
+        // Wrong windows: their own error only, not one more for each main_<N>d.
+        assert_eq!(
+            errs("[ui]\ncolumns = [\"code\", \"main_10d\"]\nwindows = [0]\n"),
+            [
+                "c.toml:3:11: windows = [0]: 0 is out of range: expected 1 to 4 distinct numbers of trading days from 1 to 250, like [5, 20]"
+            ]
+        );
+        // The default windows when the key is absent.
+        assert_eq!(
+            errs("[ui]\ncolumns = [\"code\", \"main_10d\"]\n"),
+            [
+                "c.toml:2:20: columns: \"main_10d\" is no window of [ui] windows = [5, 20]: add 10 to windows, or list one of main_5d, main_20d"
+            ]
+        );
+    }
+
+    #[test]
     fn hosts_with_a_port_are_refused() {
         let e = errs("[opend]\nhost = \"127.0.0.1:11111\"\n");
         assert!(e[0].contains("includes a port"), "{e:?}");

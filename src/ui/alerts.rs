@@ -235,6 +235,30 @@ mod tests {
     }
 
     #[test]
+    fn the_mark_follows_the_code_wherever_the_columns_put_it() {
+        use crate::config::{Column, Columns};
+        let mut a = app((160, 48));
+        a.update(Action::NextWatchlist);
+        a.columns = Columns::new(&[Column::Name, Column::Net, Column::Code, Column::Sparkline]);
+        let t = draw(&a);
+        let buf = t.backend().buffer();
+        let marks: Vec<String> = (0..5)
+            .map(|i| {
+                let cells: Vec<&str> = (0..buf.area.width)
+                    .map(|x| buf[(x, 3 + i)].symbol())
+                    .collect();
+                let code = cells
+                    .windows(3)
+                    .position(|w| w == ["H", "K", "."])
+                    .expect("a code on the row");
+                assert!(code > 10, "the code is not first");
+                cells[code + 10].to_owned()
+            })
+            .collect();
+        assert_eq!(marks, [" ", " ", "!", "!", "!"]);
+    }
+
+    #[test]
     fn an_empty_log_says_why() {
         let mut a = crate::app::fixture::app(3, crate::app::fixture::fixed_now(), (80, 24));
         a.update(Action::ToggleAlerts);

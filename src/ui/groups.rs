@@ -18,6 +18,7 @@ use super::text::{cut, ellipsis, fit};
 use super::theme::Theme;
 use crate::app::App;
 use crate::app::sectors::Sums;
+use crate::config::Column;
 use crate::flow::human;
 
 /// `text` right-aligned in `w` cells and cut to them, then a space (the list's cells).
@@ -102,35 +103,56 @@ pub fn list_len(app: &App) -> usize {
     }
 }
 
-/// A group's header line in the list's columns.
+/// A group's header line in the list's columns, `width` cells: the group's name and size in
+/// the cells left of the first of the members' figure columns (`figures`: net, main and net %
+/// where the list shows them, left to right), its sums in those columns, the turnover and the
+/// in/out count two cells after the last. Without room on the left, the name goes before the
+/// turnover.
 pub(super) fn header_line(
     app: &App,
     h: &Header,
-    name_w: usize,
-    tail_w: usize,
+    figures: &[(Column, usize)],
+    width: usize,
     t: Theme,
 ) -> Line<'static> {
     let s = &h.sums;
     let signed = |v: Option<f64>| t.signed(v.unwrap_or(0.0)).add_modifier(Modifier::BOLD);
     let bold = t.title().add_modifier(Modifier::BOLD);
-    // Code, name, last and chg % columns: the group's name and size.
-    let label_w = 10 + 1 + name_w + 1 + 9 + 1 + 6;
     let label = format!("▾ {} · {}", h.name, s.members);
-    let tail = format!(
+    let mut tail = format!(
         "turnover {}  {}▲ {}▼",
         turnover(app, s.turnover),
         s.inflow,
         s.outflow
     );
-    Line::from(vec![
-        Span::styled(format!("{} ", cut(&label, label_w)), bold),
-        Span::styled(cell(&amount(app, s.net), 7), signed(s.net)),
-        Span::styled(cell(&amount(app, s.main), 7), signed(s.main)),
-        Span::styled(
-            cell(&percent_or_unknown(s.net_pct()), 6),
-            signed(s.net_pct()),
-        ),
-        Span::raw("  "),
-        Span::styled(ellipsis(&tail, tail_w), t.dim()),
-    ])
+    let mut spans = Vec::new();
+    let mut at_x = 0;
+    match figures.first() {
+        Some(&(_, first)) if first >= 2 => {
+            spans.push(Span::styled(format!("{} ", cut(&label, first - 1)), bold));
+            at_x = first;
+        }
+        _ => tail = format!("{label}  {tail}"),
+    }
+    for &(col, at) in figures {
+        if at > at_x {
+            spans.push(Span::raw(" ".repeat(at - at_x)));
+        }
+        let (text, value, cells) = match col {
+            Column::Net => (amount(app, s.net), s.net, 7),
+            Column::Main => (amount(app, s.main), s.main, 7),
+            _ => (percent_or_unknown(s.net_pct()), s.net_pct(), 6),
+        };
+        spans.push(Span::styled(cell(&text, cells), signed(value)));
+        at_x = at + cells + 1;
+    }
+    if !figures.is_empty() {
+        spans.push(Span::raw("  "));
+        at_x += 2;
+    }
+    spans.push(Span::styled(
+        ellipsis(&tail, width.saturating_sub(at_x)),
+        t.dim(),
+    ));
+    Line::from(spans)
 }

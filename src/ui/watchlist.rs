@@ -2,6 +2,7 @@
 //! signed per-minute sparkline, freshness) and a summary line (totals, how many stocks have net
 //! inflow vs outflow). The title's right end names the state of each market on screen; the rows
 //! of a market that does not trade, or restored from the store (Age: their date), are dimmed.
+//! `[ui] columns` chooses the columns and their order (`layout` places them).
 //! Pure: reads `&App`, never the clock.
 //!
 //! ```text
@@ -25,10 +26,13 @@ use super::text::{cut, fit, textwrap_cells, width};
 use super::theme::Theme;
 use crate::app::market::MarketView;
 use crate::app::{App, SortMode, StockData};
-use crate::config::Sparkline;
+use crate::config::{Column, Columns, Sparkline};
 use crate::flow::{Market, Period, Schedule, SecurityCode, human};
 
 mod days;
+mod layout;
+
+use layout::Layout;
 
 /// The mark of a row whose price and main flow disagree (see [`crate::config::Divergence`]).
 pub const DIVERGENCE_MARK: &str = "◆";
@@ -128,104 +132,60 @@ pub fn freshness(app: &App, code: &SecurityCode, data: Option<&StockData>) -> (S
     )
 }
 
-/// Cells of the fixed columns and their separators: code 10, last 9, chg 6, net 7, main 7,
-/// net % 6, the divergence mark 1, age 5, and the single spaces after the eight columns left of
-/// the sparkline (the name and the sparkline take the rest; the sparkline's last cell is a gap).
-const FIXED: usize = 10 + 9 + 6 + 7 + 7 + 6 + 1 + 5 + 8;
-
-/// Cells of the day columns in a panel whose inner area is `width` cells wide, with `windows`
-/// N-day windows configured: how many windows are shown (the streak with them), or `None`.
-fn day_columns(width: usize, windows: usize) -> (Option<usize>, usize) {
-    let shown = days::shown(width.saturating_sub(FIXED), windows);
-    (shown, shown.map_or(0, |k| (k + 1) * days::COLUMN))
-}
-
-/// Width of the name column in a panel whose inner area is `width` cells wide, with `windows`
-/// N-day windows configured: 6 to 16 cells, what the fixed columns, the day columns that fit
-/// and a 10-cell sparkline leave.
+/// Width of the name column in a panel whose inner area is `width` cells wide, with every
+/// column and `windows` N-day windows configured: 6 to 16 cells, what the fixed columns, the
+/// day columns that fit and a 10-cell sparkline leave.
 pub fn name_width(width: usize, windows: usize) -> usize {
-    let (_, days_w) = day_columns(width, windows);
-    width.saturating_sub(FIXED + days_w + 10).clamp(6, 16)
+    let windows: Vec<usize> = (1..=windows).collect();
+    Layout::of(width, Columns::all(&windows).as_slice()).name_w()
 }
 
-/// Where the row columns go inside the panel (the inner area, borders excluded).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Columns {
-    /// Width of the inner area.
-    width: usize,
-    /// Width of the name column.
-    name_w: usize,
-    /// How many N-day windows are shown beside the streak (`None`: no day columns).
-    days: Option<usize>,
-    /// Width of the day columns.
-    days_w: usize,
-    /// Width of the sparkline column (its last cell is a gap).
-    spark_w: usize,
-    /// Screen column where the sparkline starts.
-    spark_x: u16,
+/// The sparkline's heading in `w` cells: how many minutes it shows ("last 9 min") or that it
+/// spans the session.
+fn spark_heading(mode: Sparkline, w: usize) -> String {
+    let minutes = w.saturating_sub(1);
+    match mode {
+        Sparkline::Recent if width("net/min, last 999m") < w => {
+            format!("net/min, last {minutes}m")
+        }
+        Sparkline::Recent => format!("last {minutes}m"),
+        Sparkline::Session if width("net/min, session") < w => "net/min, session".to_owned(),
+        Sparkline::Session => "session".to_owned(),
+    }
 }
 
-impl Columns {
-    /// The columns of a panel whose inner area is `inner`: code, name, last, chg %, net, main,
-    /// net % of turnover, the divergence mark, sparkline, age; the name takes 6 to 16 cells and
-    /// the sparkline the rest.
-    /// The day columns (`windows` configured) go after the mark when they fit.
-    fn of(inner: Rect, windows: usize) -> Columns {
-        let width = usize::from(inner.width);
-        let (days, days_w) = day_columns(width, windows);
-        let name_w = name_width(width, windows);
-        let spark_w = width.saturating_sub(FIXED + days_w + name_w);
-        // Everything left of the sparkline, each column with its space.
-        let spark_x = inner.x.saturating_add(cells(FIXED - 5 + days_w + name_w));
-        Columns {
-            width,
-            name_w,
-            days,
-            days_w,
-            spark_w,
-            spark_x,
+/// The column header line; the sorted column carries its direction (`Net▼`).
+fn header(l: &Layout, mode: Sparkline, sort: SortMode, reversed: bool) -> String {
+    let head = |name: String| -> String {
+        match sort.column() {
+            Some((col, descending)) if col == name => {
+                format!("{name}{}", if descending == reversed { "▲" } else { "▼" })
+            }
+            _ => name,
+        }
+    };
+    let mut line = String::new();
+    for p in &l.placed {
+        let text = match p.col {
+            Column::Code => format!("{:<10}", "Code"),
+            Column::Name => cut(&head("Name".to_owned()), p.w),
+            Column::Last => format!("{:>9}", "Last"),
+            Column::ChgPct => format!("{:>6}", head("Chg%".to_owned())),
+            Column::Net => format!("{:>7}", head("Net".to_owned())),
+            Column::Main => format!("{:>7}", head("Main".to_owned())),
+            Column::NetPct => format!("{:>6}", head("Net%".to_owned())),
+            Column::Divergence => " ".to_owned(),
+            Column::Window(n) => format!("{:>7}", head(format!("{n}D"))),
+            Column::Streak => format!("{:>7}", head("Streak".to_owned())),
+            Column::Sparkline => cut(&spark_heading(mode, p.w), p.w),
+            Column::Age => format!("{:>5}", "Age"),
+        };
+        line.push_str(&text);
+        if p.sep {
+            line.push(' ');
         }
     }
-
-    /// The column header line; the sparkline's says how many minutes it shows ("last 9 min")
-    /// or that it spans the session; the sorted column carries its direction (`Net▼`).
-    fn header(self, mode: Sparkline, sort: SortMode, reversed: bool, windows: &[usize]) -> String {
-        let minutes = self.spark_w.saturating_sub(1);
-        let head = |name: String| -> String {
-            match sort.column() {
-                Some((col, descending)) if col == name => {
-                    format!("{name}{}", if descending == reversed { "▲" } else { "▼" })
-                }
-                _ => name,
-            }
-        };
-        let days = self.days.map_or_else(String::new, |k| {
-            days::header(&windows[..k.min(windows.len())], &head)
-        });
-        let head = |name: &str| head(name.to_owned());
-        let spark = match mode {
-            Sparkline::Recent if width("net/min, last 999m") < self.spark_w => {
-                format!("net/min, last {minutes}m")
-            }
-            Sparkline::Recent => format!("last {minutes}m"),
-            Sparkline::Session if width("net/min, session") < self.spark_w => {
-                "net/min, session".to_owned()
-            }
-            Sparkline::Session => "session".to_owned(),
-        };
-        format!(
-            "{:<10} {} {:>9} {:>6} {:>7} {:>7} {:>6}   {days}{}{:>5}",
-            "Code",
-            cut(&head("Name"), self.name_w),
-            "Last",
-            head("Chg%"),
-            head("Net"),
-            head("Main"),
-            head("Net%"),
-            cut(&spark, self.spark_w),
-            "Age"
-        )
-    }
+    line
 }
 
 /// The state of each market of the rows on screen, as OpenD reports it (the timetable's until
@@ -296,8 +256,9 @@ pub(super) fn cell(text: &str, w: usize) -> String {
     format!("{} ", fit(text, w))
 }
 
-/// The text columns of a stock's row; the sparkline column is left blank for the sparkline.
-fn row_line(app: &App, code: &SecurityCode, cols: Columns, t: Theme) -> Line<'static> {
+/// The text columns of a stock's row, each followed by its space; the sparkline column is
+/// left blank for the sparkline.
+fn row_line(app: &App, code: &SecurityCode, l: &Layout, t: Theme) -> Line<'static> {
     let data = app.data(code);
     let net = data.and_then(StockData::net);
     let main = data.and_then(StockData::main);
@@ -306,30 +267,37 @@ fn row_line(app: &App, code: &SecurityCode, cols: Columns, t: Theme) -> Line<'st
     let price = data.and_then(|d| d.quote.as_ref()).map(|q| q.price);
     let fmt = |v: Option<f64>| v.map_or_else(|| UNKNOWN.to_string(), |v| human(v, app.units));
     let signed = |v: Option<f64>| t.signed(v.unwrap_or(0.0));
-    let (fresh, fresh_style) = freshness(app, code, data);
-    let mark = if data.is_some_and(|d| d.diverges(&app.divergence)) {
-        Span::styled(format!("{DIVERGENCE_MARK} "), t.warn())
-    } else {
-        Span::raw("  ")
-    };
+    let days = l
+        .placed
+        .iter()
+        .any(|p| matches!(p.col, Column::Window(_) | Column::Streak))
+        .then(|| app.day_columns(code).unwrap_or_default());
     // A closed market's row, or one restored from the store, does not look live: dimmed.
     let looks_live = app.live(code.market) && data.is_none_or(|d| d.stored.is_none());
-    let mut row = Line::from(vec![
-        Span::raw(format!("{} ", cut(&code.to_string(), 10))),
-        Span::raw(format!("{} ", cut(&app.display_name(code), cols.name_w))),
-        Span::styled(cell(&price_or_unknown(price), 9), signed(change)),
-        Span::styled(cell(&percent_or_unknown(change), 6), signed(change)),
-        Span::styled(cell(&fmt(net), 7), signed(net)),
-        Span::styled(cell(&fmt(main), 7), signed(main)),
-        Span::styled(cell(&percent_or_unknown(pct), 6), signed(pct)),
-        mark,
-    ]);
-    if let Some(k) = cols.days {
-        row.spans.extend(days::spans(app, code, k, t));
+    let mut row = Line::default();
+    for p in &l.placed {
+        let (text, style) = match p.col {
+            Column::Code => (cut(&code.to_string(), p.w), Style::default()),
+            Column::Name => (cut(&app.display_name(code), p.w), Style::default()),
+            Column::Last => (fit(&price_or_unknown(price), p.w), signed(change)),
+            Column::ChgPct => (fit(&percent_or_unknown(change), p.w), signed(change)),
+            Column::Net => (fit(&fmt(net), p.w), signed(net)),
+            Column::Main => (fit(&fmt(main), p.w), signed(main)),
+            Column::NetPct => (fit(&percent_or_unknown(pct), p.w), signed(pct)),
+            Column::Divergence if data.is_some_and(|d| d.diverges(&app.divergence)) => {
+                (DIVERGENCE_MARK.to_owned(), t.warn())
+            }
+            Column::Divergence => (" ".to_owned(), Style::default()),
+            Column::Window(_) | Column::Streak => days::figure(app, days.as_ref(), p.col, p.w, t),
+            Column::Sparkline => (" ".repeat(p.w), Style::default()),
+            Column::Age => {
+                let (fresh, style) = freshness(app, code, data);
+                (format!("{fresh:>w$}", w = p.w), style)
+            }
+        };
+        let text = if p.sep { format!("{text} ") } else { text };
+        row.spans.push(Span::styled(text, style));
     }
-    row.spans.push(Span::raw(" ".repeat(cols.spark_w)));
-    row.spans
-        .push(Span::styled(format!("{fresh:>5}"), fresh_style));
     if looks_live {
         row
     } else {
@@ -365,37 +333,41 @@ fn render_row(
     row: Rect,
     app: &App,
     code: &SecurityCode,
-    cols: Columns,
+    l: &Layout,
     selected: bool,
 ) {
     let t = Theme::of(app);
     let y = row.y;
     frame
         .buffer_mut()
-        .set_line(row.x, y, &row_line(app, code, cols, t), row.width);
-    if let Some(d) = app.data(code) {
+        .set_line(row.x, y, &row_line(app, code, l, t), row.width);
+    let (spark_x, spark_w) = l.spark();
+    let spark_x = row.x.saturating_add(cells(spark_x));
+    if spark_w > 1
+        && let Some(d) = app.data(code)
+    {
         let (values, slots) = minute_values(code, d);
-        let spark_cols = spark_columns(
-            &values,
-            slots,
-            cols.spark_w.saturating_sub(1),
-            app.sparkline,
-        );
+        let spark_cols = spark_columns(&values, slots, spark_w - 1, app.sparkline);
         let spark = SignedSparkline {
             values: &spark_cols,
             max: None,
             up: t.up_color(),
             down: t.down_color(),
         };
-        let r = Rect::new(cols.spark_x, y, cells(cols.spark_w.saturating_sub(1)), 1);
+        let r = Rect::new(spark_x, y, cells(spark_w - 1), 1);
         frame.render_widget(&spark, r);
     }
     // The alert mark takes the space after the code.
-    super::alerts::mark(frame, row.x.saturating_add(10), y, app, code);
+    if let Some(c) = l.get(Column::Code)
+        && c.sep
+    {
+        let x = row.x.saturating_add(cells(c.x + c.w));
+        super::alerts::mark(frame, x, y, app, code);
+    }
     if selected {
         let buf = frame.buffer_mut();
-        let spark_end = cols.spark_x.saturating_add(cells(cols.spark_w));
-        for x in (row.x..cols.spark_x).chain(spark_end..row.right()) {
+        let spark_end = spark_x.saturating_add(cells(spark_w));
+        for x in (row.x..spark_x).chain(spark_end..row.right()) {
             if let Some(c) = buf.cell_mut((x, y)) {
                 c.set_style(t.selected());
             }
@@ -485,39 +457,44 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     if inner.height < 2 || inner.width < 30 {
         return;
     }
-    let windows = app.windows.as_slice();
-    let cols = Columns::of(inner, windows.len());
+    let columns = app.columns();
+    let l = Layout::of(usize::from(inner.width), columns.as_slice());
     frame.buffer_mut().set_stringn(
         inner.x,
         inner.y,
-        cols.header(app.sparkline, app.sort, app.reversed, windows),
-        cols.width,
+        header(&l, app.sparkline, app.sort, app.reversed),
+        l.width,
         t.dim(),
     );
     if rows.is_empty() {
         let (text, style) = empty_message(app, t);
-        let lines = textwrap_cells(&text, cols.width);
+        let lines = textwrap_cells(&text, l.width);
         let room = usize::from(inner.height.saturating_sub(2));
-        for (y, l) in (inner.y + 1..inner.bottom()).zip(lines.iter().take(room)) {
+        for (y, line) in (inner.y + 1..inner.bottom()).zip(lines.iter().take(room)) {
             frame
                 .buffer_mut()
-                .set_stringn(inner.x, y, l, cols.width, style);
+                .set_stringn(inner.x, y, line, l.width, style);
         }
         return;
     }
+    let figures: Vec<(Column, usize)> = l
+        .placed
+        .iter()
+        .filter(|p| matches!(p.col, Column::Net | Column::Main | Column::NetPct))
+        .map(|p| (p.col, p.x))
+        .collect();
     let ys = inner.y + 1..inner.bottom();
     for (y, line) in ys.zip(lines.iter().skip(first).take(visible)) {
         let row = Rect::new(inner.x, y, inner.width, 1);
         match line {
             super::groups::ListLine::Member(i) => {
                 if let Some(code) = rows.get(*i) {
-                    render_row(frame, row, app, code, cols, *i == app.selected);
+                    render_row(frame, row, app, code, &l, *i == app.selected);
                 }
             }
             super::groups::ListLine::Header(h) => {
-                let tail_w = cols.days_w + cols.spark_w + 5;
-                let l = super::groups::header_line(app, h, cols.name_w, tail_w, t);
-                frame.buffer_mut().set_line(row.x, y, &l, row.width);
+                let line = super::groups::header_line(app, h, &figures, l.width, t);
+                frame.buffer_mut().set_line(row.x, y, &line, row.width);
             }
         }
     }
@@ -548,14 +525,19 @@ mod tests {
         assert_eq!(cols, [Some(15.0), Some(40.0), None, None]);
     }
 
+    fn all(width: usize, windows: &[usize]) -> Layout {
+        Layout::of(width, Columns::all(windows).as_slice())
+    }
+
     #[test]
     fn fixed_columns_leave_the_sparkline_the_rest() {
-        let at80 = Columns::of(Rect::new(1, 0, 78, 1), 2);
-        assert_eq!((at80.name_w, at80.spark_w), (9, 10));
-        assert_eq!(usize::from(at80.spark_x - 1), FIXED - 5 + 9);
-        let wide = Columns::of(Rect::new(1, 0, 94, 1), 0);
-        assert_eq!((wide.name_w, wide.spark_w), (16, 19));
-        let header = |sort, reversed| wide.header(Sparkline::Recent, sort, reversed, &[]);
+        let at80 = all(78, &[5, 20]);
+        assert_eq!((at80.name_w(), at80.spark().1), (9, 10));
+        // Code to the mark, their eight spaces, the name.
+        assert_eq!(at80.spark().0, 10 + 9 + 6 + 7 + 7 + 6 + 1 + 8 + 9);
+        let wide = all(94, &[]);
+        assert_eq!((wide.name_w(), wide.spark().1), (16, 19));
+        let header = |sort, reversed| super::header(&wide, Sparkline::Recent, sort, reversed);
         assert!(header(SortMode::Config, false).contains("last 18m"));
         assert_eq!(width(&header(SortMode::Config, false)), 94);
         // The sorted column shows its direction; the columns stay where they were.
@@ -583,25 +565,27 @@ mod tests {
 
     #[test]
     fn day_columns_come_in_when_there_is_room_and_never_at_80_columns() {
-        let at80 = Columns::of(Rect::new(1, 0, 78, 1), 2);
-        assert_eq!((at80.days, at80.days_w), (None, 0));
-        // The list beside the detail at 160 columns: the streak and 5D, a 9-cell name.
-        let at160 = Columns::of(Rect::new(1, 0, 94, 1), 2);
-        assert_eq!((at160.days, at160.name_w, at160.spark_w), (Some(1), 9, 10));
-        let at120 = Columns::of(Rect::new(1, 0, 118, 1), 2);
-        assert_eq!((at120.days, at120.name_w, at120.spark_w), (Some(2), 16, 19));
-        assert_eq!(usize::from(at120.spark_x - 1), FIXED - 5 + 24 + 16);
         let windows = [5, 20];
+        let at80 = all(78, &windows);
+        assert!(at80.get(Column::Streak).is_none());
+        // The list beside the detail at 160 columns: the streak and 5D, a 9-cell name.
+        let at160 = all(94, &windows);
+        assert!(at160.get(Column::Window(5)).is_some());
+        assert!(at160.get(Column::Window(20)).is_none());
+        assert_eq!((at160.name_w(), at160.spark().1), (9, 10));
+        let at120 = all(118, &windows);
+        assert_eq!((at120.name_w(), at120.spark().1), (16, 19));
+        assert_eq!(at120.spark().0, 10 + 9 + 6 + 7 + 7 + 6 + 1 + 8 + 16 + 24);
         for (sort, marked) in [
             (SortMode::Window(5), "    5D▼ "),
             (SortMode::Window(20), "   20D▼ "),
             (SortMode::Streak, "Streak▼ "),
         ] {
-            let h = at120.header(Sparkline::Recent, sort, false, &windows);
+            let h = header(&at120, Sparkline::Recent, sort, false);
             assert_eq!(width(&h), 118, "{h}");
             assert!(h.contains(marked), "{h}");
         }
-        let h = at120.header(Sparkline::Recent, SortMode::Config, false, &windows);
+        let h = header(&at120, Sparkline::Recent, SortMode::Config, false);
         assert!(h.contains("Net%        5D     20D  Streak net/min"), "{h}");
     }
 }

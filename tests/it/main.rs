@@ -56,6 +56,7 @@ mod table_cli;
 mod test_binaries;
 mod tui_edit;
 mod tui_pty;
+mod tui_pty_columns;
 mod tui_pty_map;
 mod tui_pty_sectors;
 mod watchlist_cli;

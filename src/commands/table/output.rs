@@ -1,9 +1,11 @@
 //! `capflow table`'s output: aligned with human units, CSV (through [`crate::flow::csv`]) or
-//! JSON, numbers unscaled in the last two. An unknown figure is `–` in the table, empty in CSV,
+//! JSON, numbers unscaled in the last two. The aligned table shows the columns of `[ui] columns`
+//! it has, in their order; CSV and JSON always carry every field. An unknown figure is `–` in the table, empty in CSV,
 //! `null` in JSON: never a zero.
 
 use crate::cli::Format;
 use crate::commands::failure::Failure;
+use crate::config::Columns;
 use crate::flow::{Units, human, py_float};
 
 use super::Row;
@@ -41,11 +43,27 @@ pub fn render(
     windows: &[usize],
     format: Format,
     units: Units,
+    columns: Option<&Columns>,
 ) -> Result<String, Failure> {
     match format {
         Format::Csv => csv(rows, windows),
         Format::Json => json(rows, windows),
-        Format::Table => Ok(table(rows, windows, units)),
+        Format::Table => Ok(table(rows, windows, units, columns)),
+    }
+}
+
+/// Keeps, of `head` and each row of `cells`, the columns `columns` names, in its order (its
+/// columns the table has not, the sparkline, the divergence mark and the age, are skipped).
+fn choose(head: &mut Vec<String>, cells: &mut [Vec<String>], columns: &Columns) {
+    let order: Vec<usize> = columns
+        .as_slice()
+        .iter()
+        .filter_map(|c| head.iter().position(|h| *h == c.name()))
+        .collect();
+    let pick = |v: &[String]| -> Vec<String> { order.iter().map(|&i| v[i].clone()).collect() };
+    *head = pick(head);
+    for c in cells.iter_mut() {
+        *c = pick(c);
     }
 }
 
@@ -102,9 +120,9 @@ fn json(rows: &[Row], windows: &[usize]) -> Result<String, Failure> {
     Ok(s)
 }
 
-fn table(rows: &[Row], windows: &[usize], units: Units) -> String {
-    let head = header(windows);
-    let cells: Vec<Vec<String>> = rows
+fn table(rows: &[Row], windows: &[usize], units: Units, columns: Option<&Columns>) -> String {
+    let mut head = header(windows);
+    let mut cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
             let f = figures(r);
@@ -131,6 +149,9 @@ fn table(rows: &[Row], windows: &[usize], units: Units) -> String {
             c
         })
         .collect();
+    if let Some(columns) = columns {
+        choose(&mut head, &mut cells, columns);
+    }
     let width = |i: usize| {
         cells
             .iter()
@@ -147,7 +168,8 @@ fn table(rows: &[Row], windows: &[usize], units: Units) -> String {
             if i > 0 {
                 s.push_str("  ");
             }
-            if i < 2 {
+            // The code and the name left-aligned, the figures right-aligned.
+            if matches!(head[i].as_str(), "code" | "name") {
                 s.push_str(text);
                 s.push_str(&pad);
             } else {
@@ -167,6 +189,50 @@ fn table(rows: &[Row], windows: &[usize], units: Units) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::config::Column;
+    use crate::flow::days::{DayColumns, Streak};
+
+    fn rows() -> Vec<Row> {
+        vec![Row {
+            code: "HK.00700".parse().unwrap(),
+            name: Some("Tencent".into()),
+            quote: None,
+            today: Some((1.5e8, -2e7)),
+            days: DayColumns {
+                sums: vec![Some(3e7), None],
+                streak: Some(Streak(-2)),
+            },
+        }]
+    }
+
+    #[test]
+    fn the_table_follows_ui_columns_and_csv_and_json_keep_every_field() {
+        let w = [5, 20];
+        let every = table(&rows(), &w, Units::Western, None);
+        assert_eq!(
+            every.lines().next().unwrap(),
+            "code      name     last  chg_pct    net    main  net_pct  main_5d  main_20d  streak"
+        );
+        let cols = Columns::new(&[
+            Column::Streak,
+            Column::Sparkline,
+            Column::Main,
+            Column::Code,
+            Column::Age,
+        ])
+        .unwrap();
+        let some = table(&rows(), &w, Units::Western, Some(&cols));
+        assert_eq!(
+            some, "streak    main  code\n    −2  -20.0M  HK.00700\n",
+            "{some}"
+        );
+        for format in [Format::Csv, Format::Json] {
+            let all = render(&rows(), &w, format, Units::Western, None).unwrap();
+            let chosen = render(&rows(), &w, format, Units::Western, Some(&cols)).unwrap();
+            assert_eq!(all, chosen, "{format:?}");
+        }
+    }
 
     #[test]
     fn wide_names_take_two_cells() {
