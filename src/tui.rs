@@ -96,6 +96,8 @@ pub struct DashboardOptions {
     pub map_size: crate::config::MapSize,
     /// The N's of the watchlist's N-day main net columns.
     pub windows: crate::config::Windows,
+    /// How much history K-line quota the prices may spend (`[kline]`).
+    pub kline: crate::config::KlineSettings,
     /// Log file (default: capflow.log in the data directory).
     pub log_file: Option<PathBuf>,
     /// The local store every fetch and alert is recorded into (the demo's own throw-away one in
@@ -235,6 +237,9 @@ fn new_app(opts: &DashboardOptions) -> App {
 /// event loop's ends of their channels.
 fn spawn_tasks(opts: &DashboardOptions, token: &CancellationToken) -> (JoinSet<()>, Channels) {
     let (cmd_tx, cmd_rx) = mpsc::channel::<PollCommand>(64);
+    // The dashboard draws prices beside the flow: the poller fetches them (the first command
+    // of an empty channel always fits).
+    let _ = cmd_tx.try_send(PollCommand::Prices(opts.kline));
     let (ev_tx, ev_rx) = mpsc::channel::<PollEvent>(256);
     let (side_tx, side_rx) = mpsc::channel::<Action>(16);
     let mut tasks = JoinSet::new();

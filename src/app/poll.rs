@@ -1,9 +1,11 @@
 //! What the poller reports, folded into the state: flow, history (with older stored rows in
-//! front), names, distribution, quotes, errors and status.
+//! front), names, distribution, quotes (each stock's price snapshots too), K-lines and price
+//! notes (`price.rs`), errors and status.
 
 use super::recorded::{self, StoreRequest};
 use super::{App, StockError};
 use crate::flow::days::DayHistory;
+use crate::flow::kline::parse_time;
 use crate::flow::{CapitalFlow, Period, SecurityCode};
 use crate::poller::PollEvent;
 
@@ -108,6 +110,10 @@ impl App {
                 }
                 for q in quotes {
                     let s = self.stocks.entry(q.code.clone()).or_default();
+                    if let Some(t) = q.update_time.as_deref().and_then(parse_time) {
+                        let today = recorded::today(&q.code, fetched_at);
+                        s.prices.add_snapshot(t, q.price, today);
+                    }
                     s.quote = Some(q);
                     s.quote_at = Some(fetched_at);
                 }
@@ -124,6 +130,21 @@ impl App {
                     }));
             }
             PollEvent::IndustriesRefused(why) => self.industries_refused(why),
+            PollEvent::KLines {
+                code,
+                kl_type,
+                klines,
+                fetched_at,
+                ..
+            } => {
+                let today = recorded::today(&code, fetched_at);
+                let s = self.stocks.entry(code).or_default();
+                s.prices.set_klines(kl_type, &klines, today);
+                s.prices.note = None;
+            }
+            PollEvent::PriceNote { code, note } => {
+                self.stocks.entry(code).or_default().prices.note = Some(note);
+            }
         }
     }
 }

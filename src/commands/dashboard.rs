@@ -84,6 +84,7 @@ pub async fn run(args: DashboardArgs) -> Result<(), Failure> {
         divergence: cfg.ui.divergence,
         map_size: cfg.ui.map_size,
         windows: cfg.ui.windows,
+        kline: cfg.kline,
         log_file: args.log_file,
         store,
         // The demo shows alerts within a minute: its own rules unless the config has some.
