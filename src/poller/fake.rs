@@ -181,12 +181,8 @@ struct State {
     name_calls: usize,
     /// Codes asked by each 3207 call, in call order.
     owner_plate_calls: Vec<usize>,
-    /// Every 3103 call (arrival, request), in call order.
-    kline_calls: Vec<(Instant, KLineRequest)>,
-    /// 3104 calls.
-    quota_calls: usize,
-    /// Stocks whose K-lines were served: each spent a unit of the quota.
-    kline_spent: HashSet<SecurityCode>,
+    /// 3103 and 3104 calls, and the quota spent (`kline`).
+    klines: kline::KlineState,
 }
 
 /// Makes [`FakeGateway`]s; clones share the same fake server.
@@ -224,9 +220,7 @@ impl FakeConnector {
                 budget_calls: Vec::new(),
                 name_calls: 0,
                 owner_plate_calls: Vec::new(),
-                kline_calls: Vec::new(),
-                quota_calls: 0,
-                kline_spent: HashSet::new(),
+                klines: kline::KlineState::default(),
             })),
         }
     }
@@ -234,16 +228,6 @@ impl FakeConnector {
     /// Every capital-flow call so far, in call order.
     pub fn calls(&self) -> Vec<FakeCall> {
         lock(&self.state).calls.clone()
-    }
-
-    /// Every 3103 call so far (arrival, request), in call order.
-    pub fn kline_calls(&self) -> Vec<(Instant, KLineRequest)> {
-        lock(&self.state).kline_calls.clone()
-    }
-
-    /// 3104 calls so far.
-    pub fn quota_calls(&self) -> usize {
-        lock(&self.state).quota_calls
     }
 
     /// Every 3212 or 3203 call of that kind so far, in call order.
@@ -340,16 +324,6 @@ impl FakeGateway {
         let s = lock(&self.state);
         if s.alive && s.conn == self.conn {
             f(&s.cfg)
-        } else {
-            Err(Self::gone())
-        }
-    }
-
-    /// [`FakeGateway::live`] with the whole server state, to change it.
-    fn live_mut<T>(&self, f: impl FnOnce(&mut State) -> Result<T>) -> Result<T> {
-        let mut s = lock(&self.state);
-        if s.alive && s.conn == self.conn {
-            f(&mut s)
         } else {
             Err(Self::gone())
         }
@@ -686,17 +660,11 @@ impl Gateway for FakeGateway {
     }
 
     fn history_kline(&self, req: &KLineRequest) -> impl Future<Output = Result<KLines>> + Send {
-        std::future::ready(self.live_mut(|s| {
-            s.kline_calls.push((Instant::now(), req.clone()));
-            kline::history_kline(s, req)
-        }))
+        std::future::ready(self.live_mut(|s| kline::history_kline(s, req)))
     }
 
     fn kline_quota(&self) -> impl Future<Output = Result<KLineQuota>> + Send {
-        std::future::ready(self.live_mut(|s| {
-            s.quota_calls += 1;
-            kline::quota(s)
-        }))
+        std::future::ready(self.live_mut(kline::quota))
     }
 
     fn user_groups(&self) -> impl Future<Output = Result<Vec<UserGroup>>> + Send {
