@@ -968,3 +968,51 @@ fn prices_fold_k_lines_snapshots_and_the_quota_note_into_the_stock() {
     }));
     assert_eq!(dash.stocks[&d].prices.note, Some(note));
 }
+
+/// What OpenD sends is untrusted: blank bars, prices of 0, repeated and unordered times, a time
+/// that does not parse — cleaned by `flow::kline` — reach the chart's prices as one close per
+/// time, in order, none of them 0.
+#[test]
+fn bad_k_lines_from_opend_reach_the_prices_cleaned() {
+    use crate::flow::{KLines, KlType, RawKLine};
+    let mut dash = app();
+    let stock = code("HK.09999");
+    let raw = |time: &str, close: f64, blank: bool| RawKLine {
+        time: time.into(),
+        blank,
+        close: Some(close),
+        ..RawKLine::default()
+    };
+    let klines = KLines::from_raw(
+        Some(stock.clone()),
+        None,
+        vec![
+            raw("2026-11-24 00:00:00", 11.0, false),
+            raw("2026-11-20 00:00:00", 10.0, false),
+            raw("2026-11-21 00:00:00", 10.5, true),
+            raw("2026-11-23 00:00:00", 0.0, false),
+            raw("not a time", 99.0, false),
+            raw("2026-11-24 00:00:00", 11.5, false),
+        ],
+    );
+    dash.update(Action::Poll(PollEvent::KLines {
+        code: stock.clone(),
+        kl_type: KlType::Day,
+        klines,
+        complete_through: chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+        fetched_at: fixed_now(),
+    }));
+    let closes: Vec<(String, f64)> = dash.stocks[&stock]
+        .prices
+        .closes(Period::Day)
+        .iter()
+        .map(|p| (p.time.date().to_string(), p.close))
+        .collect();
+    assert_eq!(
+        closes,
+        [
+            ("2026-11-20".to_owned(), 10.0),
+            ("2026-11-24".to_owned(), 11.5)
+        ]
+    );
+}

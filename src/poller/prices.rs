@@ -11,8 +11,8 @@
 //!   the store already holds that day: [`PriceQueue::held`]);
 //! - WEEK / MONTH closes once per day, only after the history view asked for them
 //!   ([`PriceQueue::want`]);
-//! - for the focused stock, today's 1-minute bars every [`MIN1_EVERY`] while its market trades
-//!   (and at once on a refresh), once after the close.
+//! - for the focused stock (once it has stayed [`FOCUS_SETTLE`]), today's 1-minute bars every
+//!   [`MIN1_EVERY`] while its market trades (and at once on a refresh), once after the close.
 //!
 //! A 3103 over-limit refusal pauses the queue with backoff ([`REJECT_FIRST`] doubling to
 //! [`REJECT_MAX`]); a quota refusal gives the stock the note; another error retries that stock
@@ -33,6 +33,9 @@ use crate::opend::ErrorClass;
 /// The focused stock's 1-minute bars are asked again this often while its market trades (the
 /// snapshots every 3 s fill the minutes after them).
 pub const MIN1_EVERY: Duration = Duration::from_secs(60);
+/// A new focus gets its minutes only after it has stayed this long (scrolling through a list
+/// must not spend a request per row passed; as the flow's `Tuning::focus_settle`).
+pub const FOCUS_SETTLE: Duration = Duration::from_millis(400);
 /// First pause after a 3103 over-limit refusal (doubles).
 pub const REJECT_FIRST: Duration = Duration::from_secs(5);
 /// Cap of that pause.
@@ -112,6 +115,7 @@ pub struct PriceQueue {
     care: QuotaCare,
     watched: Vec<SecurityCode>,
     focus: Option<SecurityCode>,
+    focus_since: Option<Instant>,
     visible: HashSet<SecurityCode>,
     stocks: HashMap<SecurityCode, Track>,
     wanted: HashSet<(SecurityCode, KlType)>,
@@ -133,6 +137,7 @@ impl Default for PriceQueue {
             care: QuotaCare::new(0, 0),
             watched: Vec::new(),
             focus: None,
+            focus_since: None,
             visible: HashSet::new(),
             stocks: HashMap::new(),
             wanted: HashSet::new(),
@@ -196,9 +201,12 @@ impl PriceQueue {
         self.watched = codes.to_vec();
     }
 
-    /// The focused stock; the history view's wishes of other stocks are dropped.
-    pub fn set_focus(&mut self, code: Option<SecurityCode>) {
+    /// The focused stock (from `now`); the history view's wishes of other stocks are dropped.
+    pub fn set_focus(&mut self, code: Option<SecurityCode>, now: Instant) {
         self.wanted.retain(|(c, _)| Some(c) == code.as_ref());
+        if self.focus != code {
+            self.focus_since = Some(now);
+        }
         self.focus = code;
     }
 
@@ -254,7 +262,8 @@ impl PriceQueue {
     fn due(&self, code: &SecurityCode, now: Instant, at: DateTime<Utc>) -> Option<KlType> {
         let t = self.stocks.get(code);
         let schedule = Schedule::of(code.market);
-        if self.focus.as_ref() == Some(code) && min1_due(t, schedule.as_ref(), now, at) {
+        let settled = self.focus_since.is_none_or(|f| now >= f + FOCUS_SETTLE);
+        if self.focus.as_ref() == Some(code) && settled && min1_due(t, schedule.as_ref(), now, at) {
             return Some(KlType::Min1);
         }
         let held = |k| t.and_then(|t| t.held.get(&k)).copied();

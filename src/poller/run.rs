@@ -290,7 +290,7 @@ impl Poller {
                 self.plates.want(&self.sched.codes(), now);
             }
             PollCommand::Focus(code) => {
-                self.prices.set_focus(code.clone());
+                self.prices.set_focus(code.clone(), Instant::now());
                 new.extend(self.sched.set_focus(code));
             }
             PollCommand::Visible(codes) => {

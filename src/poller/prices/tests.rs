@@ -128,3 +128,32 @@ fn the_quota_refusal_is_told_from_other_refusals() {
     assert!(!is_quota_refusal(&refusal("request too frequent")));
     assert!(!is_quota_refusal(&Error::Invalid("quota".into())));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_focus_passed_while_scrolling_gets_no_minutes() {
+    let mut q = PriceQueue::default();
+    let t0 = Instant::now();
+    let req = granted(&mut q, t0);
+    assert_eq!(
+        q.on_kline(&req, Ok(KLines::default()), t0),
+        outcome_of(&req)
+    );
+    // HK 10:00 on a Wednesday: trading.
+    let open = at("2026-11-25T02:00:00Z");
+    q.set_focus(Some(code("HK.00700")), t0);
+    assert_eq!(q.next(t0 + Duration::from_millis(300), open), None);
+    match q.next(t0 + FOCUS_SETTLE, open) {
+        Some(PriceStep::Send(PriceJob::Kline(r))) => assert_eq!(r.kl_type, KlType::Min1),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// What a day reply at [`EVENING`] means.
+fn outcome_of(req: &KLineRequest) -> PriceOutcome {
+    PriceOutcome::KLines {
+        code: req.code.clone(),
+        kl_type: req.kl_type,
+        klines: KLines::default(),
+        complete_through: NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+    }
+}

@@ -189,7 +189,7 @@ async fn store_held_days_are_not_fetched_again() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn the_focused_stock_s_minutes_come_first_and_refresh_while_it_trades() {
+async fn the_focused_stock_comes_first_and_its_minutes_refresh_while_it_trades() {
     let codes = hk(3);
     let h = Harness::start_caps(fake_with(&codes, 0, 100), Caps::full(), OPEN, 1.0);
     h.send(PollCommand::Prices(settings(0))).await;
@@ -199,28 +199,34 @@ async fn the_focused_stock_s_minutes_come_first_and_refresh_while_it_trades() {
     h.send(PollCommand::Refresh(codes[1].clone())).await;
     sleep_s(5.0).await;
     let fake = h.fake.clone();
+    let start = h.start;
     let (_, events) = h.stop().await;
     let calls = fake.kline_calls();
     assert_eq!(calls[0].1.code, codes[1], "the focused stock first");
-    assert_eq!(calls[0].1.kl_type, KlType::Min1);
-    assert_eq!(calls[0].1.begin, "2026-11-25 00:00:00", "today's minutes");
     let min1: Vec<_> = calls
         .iter()
         .filter(|(_, r)| r.kl_type == KlType::Min1)
         .collect();
+    assert_eq!(min1[0].1.begin, "2026-11-25 00:00:00", "today's minutes");
+    assert_eq!(min1[0].1.end, "2026-11-25 23:59:59");
+    let first = min1[0].0 - start;
+    assert!(
+        first >= crate::poller::prices::FOCUS_SETTLE && first < Duration::from_secs(2),
+        "once the focus settled: {first:?}"
+    );
     assert!(
         min1.iter().all(|(_, r)| r.code == codes[1]),
         "minutes only of the focused stock"
     );
     // At 0, 60 and 120 s, then at once on the refresh (150 s).
-    let at: Vec<Duration> = min1.iter().map(|c| c.0 - calls[0].0).collect();
+    let at: Vec<Duration> = min1.iter().map(|c| c.0 - min1[0].0).collect();
     assert_eq!(at.len(), 4, "{at:?}");
     assert!(
         at[1] >= Duration::from_secs(60) && at[2] >= Duration::from_secs(120),
         "{at:?}"
     );
     assert!(
-        at[3] > Duration::from_secs(149) && at[3] < Duration::from_secs(152),
+        at[3] > Duration::from_secs(148) && at[3] < Duration::from_secs(152),
         "{at:?}"
     );
     assert_eq!(priced(&events, KlType::Min1).len(), 4);
