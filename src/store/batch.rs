@@ -5,7 +5,6 @@
 
 use chrono::DateTime;
 
-use super::closes::Close;
 use crate::flow::Period;
 use crate::flow::days::{DayFlow, DayHistory};
 use crate::flow::{
@@ -53,6 +52,17 @@ pub enum Record {
         /// The closes.
         rows: Vec<Close>,
     },
+}
+
+/// One close of a stock's K-lines, as stored (`closes`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Close {
+    /// The bar's date (a week or month bar: its first trading day).
+    pub date: chrono::NaiveDate,
+    /// The close (forward-adjusted), a positive price.
+    pub close: f64,
+    /// The change against the bar before, in percent, when OpenD sent it.
+    pub change_rate: Option<f64>,
 }
 
 /// A price snapshot as sampled at one moment.

@@ -18,6 +18,7 @@
 use chrono::{Datelike, NaiveDate};
 use rusqlite::{Connection, Transaction, params};
 
+pub use super::batch::Close;
 use super::batch::Written;
 use crate::flow::KlType;
 
@@ -33,17 +34,6 @@ CREATE TABLE closes (
     PRIMARY KEY (stock, kl_type, day)
 ) WITHOUT ROWID;
 ";
-
-/// One stored close.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Close {
-    /// The bar's date (a week or month bar: its first trading day).
-    pub date: NaiveDate,
-    /// The close (forward-adjusted), a positive price.
-    pub close: f64,
-    /// The change against the bar before, in percent, when OpenD sent it.
-    pub change_rate: Option<f64>,
-}
 
 /// Writes a stock's closes of one period (a close already stored for a date is replaced);
 /// a close that is not a positive finite price is not written.
