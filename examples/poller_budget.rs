@@ -21,19 +21,26 @@
 //! the lowest priority of the capital-flow budget): how much older the rows' totals get while
 //! the 60 histories are fetched (target: at most 1.25x the max without).
 //!
+//! Then 60 stocks with their day histories, with and without the prices of the dashboard
+//! (history K-lines, 3103, in their own budget: a year of day closes per stock, the focused
+//! stock's minutes every minute): how much older the rows' totals get while the 60 stocks' closes
+//! are fetched (target: not noticeably).
+//!
 //! Ages are sampled every 100 ms after the first 8 minutes (start-up fills the list first, and
 //! 200 stocks take a few rounds to settle: those are the "first paint", not the steady state).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use capflow::clock::ScaledClock;
-use capflow::flow::{Period, SecurityCode};
+use capflow::config::KlineSettings;
+use capflow::flow::{KLine, KLineQuota, KLines, KlType, Period, SecurityCode};
 use capflow::poller::budget::{SERVER_WINDOW, WINDOW};
 use capflow::poller::fake::{CallOutcome, FakeConfig, FakeConnector};
 use capflow::poller::schedule::Tuning;
 use capflow::poller::{Budget, PollCommand, PollEvent, PollerConfig};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -61,6 +68,47 @@ struct Row {
     /// Day histories sent (3211 DAY), and when the last one went, seconds after the start.
     days: usize,
     days_last: f64,
+    /// History K-line requests sent (3103).
+    klines: usize,
+}
+
+/// A year of day bars and a morning of 1-minute bars for each of `codes` (the fake serves them
+/// at once: only the poller's side of the prices is measured).
+fn klines(codes: &[SecurityCode]) -> HashMap<(SecurityCode, KlType), KLines> {
+    let last = NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid date");
+    let bar = |time: NaiveDateTime| KLine {
+        time,
+        open: None,
+        close: Some(10.0),
+        high: None,
+        low: None,
+        last_close: None,
+        volume: None,
+        turnover: None,
+        turnover_rate: None,
+        pe: None,
+        change_rate: None,
+    };
+    let days: Vec<KLine> = (0..250u64)
+        .rev()
+        .filter_map(|i| last.checked_sub_days(Days::new(i)))
+        .map(|d| bar(d.and_time(NaiveTime::MIN)))
+        .collect();
+    let minutes: Vec<KLine> = (0..30u32)
+        .filter_map(|m| NaiveTime::from_hms_opt(9, 30 + m, 0))
+        .map(|t| bar(last.and_time(t)))
+        .collect();
+    let mut out = HashMap::new();
+    for c in codes {
+        for (k, bars) in [(KlType::Day, &days), (KlType::Min1, &minutes)] {
+            let lines = KLines {
+                bars: bars.clone(),
+                ..KLines::default()
+            };
+            out.insert((c.clone(), k), lines);
+        }
+    }
+    out
 }
 
 #[expect(
@@ -98,12 +146,29 @@ fn windows_over(times: &mut [Instant], cap: usize) -> (usize, usize) {
 
 /// One run: `stocks` watched, every stock's day history fetched too when `day_history`; ages
 /// sampled from `warmup` to `minutes` after the start.
-async fn simulate(stocks: usize, day_history: bool, warmup: Duration, minutes: u64) -> Row {
-    let fake = FakeConnector::new(FakeConfig {
+async fn simulate(
+    stocks: usize,
+    day_history: bool,
+    prices: bool,
+    warmup: Duration,
+    minutes: u64,
+) -> Row {
+    let codes: Vec<SecurityCode> = (1..=stocks)
+        .map(|i| format!("HK.{i:05}").parse().expect("valid code"))
+        .collect();
+    let mut cfg = FakeConfig {
         latency: (Duration::from_millis(50), Duration::from_millis(400)),
         seed: stocks as u64,
+        kline_quota: Some(KLineQuota {
+            used: 0,
+            remaining: 1000,
+        }),
         ..FakeConfig::default()
-    });
+    };
+    if prices {
+        cfg.klines = klines(&codes);
+    }
+    let fake = FakeConnector::new(cfg);
     let start_market: DateTime<Utc> = "2026-11-25T02:00:00Z".parse().expect("valid time");
     let (cmd, cmd_rx) = mpsc::channel(16);
     let (ev_tx, mut ev_rx) = mpsc::channel(8192);
@@ -122,11 +187,11 @@ async fn simulate(stocks: usize, day_history: bool, warmup: Duration, minutes: u
         ev_tx,
         token.clone(),
     ));
-    let codes: Vec<SecurityCode> = (1..=stocks)
-        .map(|i| format!("HK.{i:05}").parse().expect("valid code"))
-        .collect();
     let start = Instant::now();
     let command = |c| cmd.try_send(c).expect("command channel has room");
+    if prices {
+        command(PollCommand::Prices(KlineSettings::default()));
+    }
     command(PollCommand::SetWatchlist(codes.clone()));
     command(PollCommand::Focus(Some(codes[0].clone())));
     command(PollCommand::Visible(codes[..VISIBLE.min(stocks)].to_vec()));
@@ -214,6 +279,7 @@ async fn simulate(stocks: usize, day_history: bool, warmup: Duration, minutes: u
         .max()
         .map_or(0.0, |t| t.duration_since(start).as_secs_f64());
     Row {
+        klines: fake.kline_calls().len(),
         days: day_sends.len(),
         days_last,
         stocks,
@@ -259,8 +325,9 @@ fn demand(kind: Budget, stocks: usize) -> f64 {
         Budget::Snapshot => {
             (stocks.div_ceil(tuning.quotes_batch) as f64) * 30.0 / tuning.quotes_every.as_secs_f64()
         }
-        // Once a day per stock: nothing in steady state.
-        Budget::Plates => 0.0,
+        // Plates: once a day per stock, nothing in steady state; K-lines: a budget of their own
+        // (`prices_table`).
+        Budget::Plates | Budget::Kline => 0.0,
     }
 }
 
@@ -284,7 +351,7 @@ fn main() {
     println!("|---:|---:|---:|---:|---|---:|---|---|---|");
     let minutes = MINUTES as f64;
     for stocks in SIZES {
-        let row = rt.block_on(simulate(stocks, false, WARMUP, MINUTES));
+        let row = rt.block_on(simulate(stocks, false, false, WARMUP, MINUTES));
         let b = &row.budgets;
         let util = |k: usize, kind: Budget| {
             100.0 * b[k].sent as f64 / (kind.opend_limit() as f64 * minutes * 2.0)
@@ -312,6 +379,7 @@ fn main() {
         );
     }
     days_table(&rt);
+    prices_table(&rt);
     arithmetic();
 }
 
@@ -328,7 +396,7 @@ fn days_table(rt: &tokio::runtime::Runtime) {
     println!("|---|---:|---:|---:|---:|---:|---:|");
     let mut base = 0.0;
     for on in [false, true] {
-        let row = rt.block_on(simulate(60, on, WARM, 12));
+        let row = rt.block_on(simulate(60, on, false, WARM, 12));
         if !on {
             base = row.totals_max;
         }
@@ -348,6 +416,44 @@ fn days_table(rt: &tokio::runtime::Runtime) {
         if on {
             println!(
                 "\nTotals max with the day histories: {:.2}x the max without (target: at most 1.25x).",
+                row.totals_max / base
+            );
+        }
+    }
+}
+
+/// 60 stocks with their day histories, with and without the prices (3103 in its own budget),
+/// ages sampled from 2 to 12 minutes, while the 60 stocks' day closes go out.
+fn prices_table(rt: &tokio::runtime::Runtime) {
+    const WARM: Duration = Duration::from_secs(120);
+    println!(
+        "\nPrices (60 stocks with day history, ages from minute 2 to 12 of HK trading, while every stock's closes are fetched):\n"
+    );
+    println!(
+        "| prices | totals max / p95 | focused max | series max | K-line requests | windows over (flow) | rejected |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    let mut base = 0.0;
+    for on in [false, true] {
+        let row = rt.block_on(simulate(60, true, on, WARM, 12));
+        if !on {
+            base = row.totals_max;
+        }
+        let b = &row.budgets;
+        println!(
+            "| {} | {:.1} s / {:.1} s | {:.1} s | {:.1} s | {} | {} | {} |",
+            if on { "on" } else { "off" },
+            row.totals_max,
+            row.totals_p95,
+            row.focus_max,
+            row.series_max,
+            row.klines,
+            b[0].over,
+            b[0].rejected + b[1].rejected + b[2].rejected,
+        );
+        if on {
+            println!(
+                "\nTotals max with the prices: {:.2}x the max without.",
                 row.totals_max / base
             );
         }

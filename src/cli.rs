@@ -391,7 +391,7 @@ pub enum ExportPeriod {
     /// Per-minute flow of every recorded day.
     #[default]
     Intraday,
-    /// Daily rows.
+    /// Daily rows, then the day's close and change_rate (from the stored closes; empty if none).
     Day,
     /// Weekly rows.
     Week,

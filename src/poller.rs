@@ -53,6 +53,13 @@ pub enum PollCommand {
     /// on disk) since these times, so 3207 is not asked for them until they are a day old.
     /// Without this command the poller never sends 3207 (`capflow record` does not).
     KnownPlates(Vec<(SecurityCode, DateTime<Utc>)>),
+    /// Keep the prices of the watched stocks (history K-lines, 3103) from now on, spending the
+    /// history K-line quota as these settings allow ([`prices`]). Without this command the
+    /// poller never sends 3103 nor 3104 (`capflow record` and `capflow table` do not).
+    Prices(crate::config::KlineSettings),
+    /// The store already holds these stocks' day closes up to these trade dates: they are
+    /// fetched only once a later trading day completes.
+    ClosesHeld(Vec<(SecurityCode, chrono::NaiveDate)>),
 }
 
 /// Connection state as the status bar shows it.
@@ -90,6 +97,9 @@ pub enum Budget {
     /// Qot_GetOwnerPlate (3207): 10 per 30 s, the watched stocks' industries ([`plates`]). Not
     /// in [`Budget::ALL`]: the status shows it once a request was sent.
     Plates,
+    /// Qot_RequestHistoryKL (3103): 60 first pages per 30 s, the prices beside the flow
+    /// ([`prices`]). Not in [`Budget::ALL`]: the status shows it once a request was sent.
+    Kline,
 }
 
 impl Budget {
@@ -103,6 +113,7 @@ impl Budget {
             Budget::Distribution => "dist",
             Budget::Snapshot => "snap",
             Budget::Plates => "plates",
+            Budget::Kline => "kl",
         }
     }
 
@@ -113,6 +124,7 @@ impl Budget {
             Budget::Distribution => "capital distribution, 3212",
             Budget::Snapshot => "snapshots, 3203",
             Budget::Plates => "owner plates, 3207",
+            Budget::Kline => "history K-lines, 3103",
         }
     }
 
@@ -122,6 +134,7 @@ impl Budget {
             Budget::Flow | Budget::Distribution => 30,
             Budget::Snapshot => 60,
             Budget::Plates => plates::PLATES_PER_WINDOW,
+            Budget::Kline => kline::KL_PER_30S,
         }
     }
 }
@@ -249,13 +262,35 @@ pub enum PollEvent {
     },
     /// OpenD refused 3207 (why, in one line): the list and the map stay ungrouped for now.
     IndustriesRefused(String),
+    /// A stock's history K-lines (3103) of one period, validated (`flow::kline`).
+    KLines {
+        /// The stock.
+        code: SecurityCode,
+        /// The period of the bars.
+        kl_type: crate::flow::KlType,
+        /// The bars.
+        klines: crate::flow::KLines,
+        /// The last trading day whose bars were final when they were asked: a later day bar
+        /// is today's, still moving (the store keeps only final days).
+        complete_through: chrono::NaiveDate,
+        /// Market-clock time they were fetched.
+        fetched_at: DateTime<Utc>,
+    },
+    /// A stock gets no price, and why ("no price: history K-line quota 100/100 used"): no
+    /// K-line request is made for it while the poller runs.
+    PriceNote {
+        /// The stock.
+        code: SecurityCode,
+        /// The note a chart shows instead of a price.
+        note: String,
+    },
     /// Status for the status bar (sent whenever it changes, at most about once a second).
     Status(PollStatus),
 }
 
 impl PollEvent {
-    /// What this event fetched, at its market-clock time: flow, a distribution or snapshots
-    /// (what the store keeps); `None` for errors, names and status.
+    /// What this event fetched, at its market-clock time: flow, a distribution, snapshots or
+    /// K-lines (what the store keeps); `None` for errors, names and status.
     pub fn fetched(&self) -> Option<Fetched<'_>> {
         Some(match self {
             PollEvent::Flow {
@@ -280,11 +315,25 @@ impl PollEvent {
                 quotes,
                 at: *fetched_at,
             },
+            PollEvent::KLines {
+                code,
+                kl_type,
+                klines,
+                complete_through,
+                fetched_at,
+            } => Fetched::KLines {
+                code,
+                kl_type: *kl_type,
+                klines,
+                complete_through: *complete_through,
+                at: *fetched_at,
+            },
             PollEvent::StockError { .. }
             | PollEvent::DistributionError { .. }
             | PollEvent::Names(_)
             | PollEvent::Industries { .. }
             | PollEvent::IndustriesRefused(_)
+            | PollEvent::PriceNote { .. }
             | PollEvent::Status(_) => return None,
         })
     }
@@ -296,6 +345,7 @@ pub mod fake;
 pub mod groups;
 pub mod kline;
 pub mod plates;
+pub mod prices;
 pub mod run;
 pub mod schedule;
 pub mod search;

@@ -17,6 +17,7 @@
 
 pub mod alerts;
 pub mod batch;
+pub mod closes;
 pub mod days;
 pub mod db;
 mod error;

@@ -98,6 +98,8 @@ pub struct DashboardOptions {
     pub windows: crate::config::Windows,
     /// The watchlist's columns (`None`: every column).
     pub columns: Option<crate::config::Columns>,
+    /// How much history K-line quota the prices may spend (`[kline]`).
+    pub kline: crate::config::KlineSettings,
     /// Log file (default: capflow.log in the data directory).
     pub log_file: Option<PathBuf>,
     /// The local store every fetch and alert is recorded into (the demo's own throw-away one in
@@ -238,6 +240,9 @@ fn new_app(opts: &DashboardOptions) -> App {
 /// event loop's ends of their channels.
 fn spawn_tasks(opts: &DashboardOptions, token: &CancellationToken) -> (JoinSet<()>, Channels) {
     let (cmd_tx, cmd_rx) = mpsc::channel::<PollCommand>(64);
+    // The dashboard draws prices beside the flow: the poller fetches them (the first command
+    // of an empty channel always fits).
+    let _ = cmd_tx.try_send(PollCommand::Prices(opts.kline));
     let (ev_tx, ev_rx) = mpsc::channel::<PollEvent>(256);
     let (side_tx, side_rx) = mpsc::channel::<Action>(16);
     let mut tasks = JoinSet::new();

@@ -120,6 +120,15 @@ pub enum Action {
         /// The last completed trading day they cover.
         held: chrono::NaiveDate,
     },
+    /// `code`'s closes as the store holds them (at start), per period: the history view has
+    /// its price line before OpenD answers, and the poller fetches day closes again only once a
+    /// trading day after the last stored one completes (the store keeps only final days).
+    RestoredCloses {
+        /// The stock.
+        code: SecurityCode,
+        /// The stored closes of each period that has some, oldest first.
+        closes: Vec<(crate::flow::Period, Vec<super::PricePoint>)>,
+    },
     /// The stocks of watchlist `index` were read from its OpenD group (or could not be).
     GroupRead {
         /// Index into the watchlists.

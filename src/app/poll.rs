@@ -1,10 +1,14 @@
 //! What the poller reports, folded into the state: flow, history (with older stored rows in
-//! front), names, distribution, quotes, errors and status.
+//! front), names, distribution, quotes (each stock's price snapshots too), K-lines and price
+//! notes (`price.rs`), errors and status.
+
+use chrono::{DateTime, Utc};
 
 use super::recorded::{self, StoreRequest};
 use super::{App, StockError};
 use crate::flow::days::DayHistory;
-use crate::flow::{CapitalFlow, Period, SecurityCode};
+use crate::flow::kline::parse_time;
+use crate::flow::{CapitalFlow, Period, Quote, SecurityCode};
 use crate::poller::PollEvent;
 
 impl App {
@@ -102,16 +106,7 @@ impl App {
                 self.stocks.entry(code).or_default().distribution_error =
                     Some((message, permanent));
             }
-            PollEvent::Quotes { quotes, fetched_at } => {
-                if !quotes.is_empty() {
-                    self.refusal = None;
-                }
-                for q in quotes {
-                    let s = self.stocks.entry(q.code.clone()).or_default();
-                    s.quote = Some(q);
-                    s.quote_at = Some(fetched_at);
-                }
-            }
+            PollEvent::Quotes { quotes, fetched_at } => self.on_quotes(quotes, fetched_at),
             PollEvent::Status(status) => self.status = Some(status),
             PollEvent::Industries {
                 industries,
@@ -124,6 +119,38 @@ impl App {
                     }));
             }
             PollEvent::IndustriesRefused(why) => self.industries_refused(why),
+            PollEvent::KLines {
+                code,
+                kl_type,
+                klines,
+                fetched_at,
+                ..
+            } => {
+                let today = recorded::today(&code, fetched_at);
+                let prices = &mut self.stocks.entry(code).or_default().prices;
+                prices.set_klines(kl_type, &klines, today);
+                prices.note = None;
+            }
+            PollEvent::PriceNote { code, note } => {
+                self.stocks.entry(code).or_default().prices.note = Some(note);
+            }
+        }
+    }
+
+    /// Fresh prices: each row's last price, and its price snapshot of the minute (`update_time`,
+    /// market local; today only).
+    fn on_quotes(&mut self, quotes: Vec<Quote>, fetched_at: DateTime<Utc>) {
+        if !quotes.is_empty() {
+            self.refusal = None;
+        }
+        for q in quotes {
+            let s = self.stocks.entry(q.code.clone()).or_default();
+            if let Some(t) = q.update_time.as_deref().and_then(parse_time) {
+                let today = recorded::today(&q.code, fetched_at);
+                s.prices.add_snapshot(t, q.price, today);
+            }
+            s.quote = Some(q);
+            s.quote_at = Some(fetched_at);
         }
     }
 }

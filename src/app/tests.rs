@@ -914,3 +914,140 @@ fn day_history_comes_from_the_store_then_from_opend_and_the_store_s_spares_a_fet
     });
     assert_eq!(a.stocks[&c].days.rows().len(), 2);
 }
+
+#[test]
+fn prices_fold_k_lines_snapshots_and_the_quota_note_into_the_stock() {
+    use crate::flow::{KLine, KLines, KlType, Quote};
+    let mut dash = app();
+    let stock = code("HK.09999");
+    let now = fixed_now();
+    let today = recorded::today(&stock, now);
+    let hms = |h: u32, m: u32, s: u32| today.and_hms_opt(h, m, s).unwrap();
+    let quote = |time: Option<String>, price: f64| Quote {
+        code: stock.clone(),
+        price,
+        last_close: 10.0,
+        turnover: 1.0,
+        volume: 1,
+        update_time: time,
+    };
+    let at = |h, m, s| Some(hms(h, m, s).format("%Y-%m-%d %H:%M:%S").to_string());
+    for q in [
+        quote(at(10, 0, 3), 10.1),
+        quote(at(10, 0, 6), 10.2),
+        quote(None, 10.3),
+        quote(Some("garbage".into()), 10.4),
+        quote(at(10, 1, 0), 0.0),
+        quote(Some("2020-01-02 10:02:00".into()), 10.5),
+        quote(at(10, 1, 3), 10.6),
+    ] {
+        dash.update(Action::Poll(PollEvent::Quotes {
+            quotes: vec![q],
+            fetched_at: now,
+        }));
+    }
+    let prices = &dash.stocks[&stock].prices;
+    assert_eq!(
+        prices.snapshots,
+        vec![(hms(10, 0, 6), 10.2), (hms(10, 1, 3), 10.6)]
+    );
+    let bar = |time, close| KLine {
+        time,
+        open: None,
+        close: Some(close),
+        high: None,
+        low: None,
+        last_close: None,
+        volume: None,
+        turnover: None,
+        turnover_rate: None,
+        pe: None,
+        change_rate: None,
+    };
+    dash.update(Action::Poll(PollEvent::KLines {
+        code: stock.clone(),
+        kl_type: KlType::Min1,
+        klines: KLines {
+            bars: vec![bar(hms(9, 30, 0), 9.9), bar(hms(9, 59, 0), 10.0)],
+            ..KLines::default()
+        },
+        complete_through: today,
+        fetched_at: now,
+    }));
+    dash.update(Action::Poll(PollEvent::KLines {
+        code: stock.clone(),
+        kl_type: KlType::Day,
+        klines: KLines {
+            bars: vec![bar(hms(0, 0, 0), 10.6)],
+            ..KLines::default()
+        },
+        complete_through: today,
+        fetched_at: now,
+    }));
+    let prices = &dash.stocks[&stock].prices;
+    assert_eq!(prices.closes(Period::Day).len(), 1);
+    assert_eq!(
+        prices.minute_prices(),
+        vec![
+            (hms(9, 30, 0), 9.9),
+            (hms(9, 59, 0), 10.0),
+            (hms(10, 0, 0), 10.2),
+            (hms(10, 1, 0), 10.6)
+        ]
+    );
+    let d = code("HK.09998");
+    let note = "no price: history K-line quota 100/100 used".to_owned();
+    dash.update(Action::Poll(PollEvent::PriceNote {
+        code: d.clone(),
+        note: note.clone(),
+    }));
+    assert_eq!(dash.stocks[&d].prices.note, Some(note));
+}
+
+/// What OpenD sends is untrusted: blank bars, prices of 0, repeated and unordered times, a time
+/// that does not parse — cleaned by `flow::kline` — reach the chart's prices as one close per
+/// time, in order, none of them 0.
+#[test]
+fn bad_k_lines_from_opend_reach_the_prices_cleaned() {
+    use crate::flow::{KLines, KlType, RawKLine};
+    let mut dash = app();
+    let stock = code("HK.09999");
+    let raw = |time: &str, close: f64, blank: bool| RawKLine {
+        time: time.into(),
+        blank,
+        close: Some(close),
+        ..RawKLine::default()
+    };
+    let klines = KLines::from_raw(
+        Some(stock.clone()),
+        None,
+        vec![
+            raw("2026-11-24 00:00:00", 11.0, false),
+            raw("2026-11-20 00:00:00", 10.0, false),
+            raw("2026-11-21 00:00:00", 10.5, true),
+            raw("2026-11-23 00:00:00", 0.0, false),
+            raw("not a time", 99.0, false),
+            raw("2026-11-24 00:00:00", 11.5, false),
+        ],
+    );
+    dash.update(Action::Poll(PollEvent::KLines {
+        code: stock.clone(),
+        kl_type: KlType::Day,
+        klines,
+        complete_through: chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+        fetched_at: fixed_now(),
+    }));
+    let closes: Vec<(String, f64)> = dash.stocks[&stock]
+        .prices
+        .closes(Period::Day)
+        .iter()
+        .map(|p| (p.time.date().to_string(), p.close))
+        .collect();
+    assert_eq!(
+        closes,
+        [
+            ("2026-11-20".to_owned(), 10.0),
+            ("2026-11-24".to_owned(), 11.5)
+        ]
+    );
+}

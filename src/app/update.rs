@@ -88,7 +88,8 @@ impl App {
             | Action::Store(_)
             | Action::OlderHistory { .. }
             | Action::Restored { .. }
-            | Action::RestoredDays { .. } => {
+            | Action::RestoredDays { .. }
+            | Action::RestoredCloses { .. } => {
                 self.on_store(action);
                 false
             }
@@ -304,6 +305,22 @@ impl App {
                     s.days = days;
                 }
                 self.outbox.push(PollCommand::DaysHeld(vec![(code, held)]));
+            }
+            Action::RestoredCloses { code, closes } => {
+                let held = closes
+                    .iter()
+                    .find(|(p, _)| *p == Period::Day)
+                    .and_then(|(_, c)| c.last())
+                    .map(|c| c.time.date());
+                let s = self.stocks.entry(code.clone()).or_default();
+                for (period, points) in closes {
+                    // A fetch that came first is newer than the store.
+                    s.prices.closes.entry(period).or_insert(points);
+                }
+                if let Some(held) = held {
+                    self.outbox
+                        .push(PollCommand::ClosesHeld(vec![(code, held)]));
+                }
             }
             // Another family's: not handed here.
             _ => {}

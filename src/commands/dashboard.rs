@@ -85,6 +85,7 @@ pub async fn run(args: DashboardArgs) -> Result<(), Failure> {
         map_size: cfg.ui.map_size,
         windows: cfg.ui.windows,
         columns: cfg.ui.columns,
+        kline: cfg.kline,
         log_file: args.log_file,
         store,
         // The demo shows alerts within a minute: its own rules unless the config has some.

@@ -1,8 +1,10 @@
 //! `capflow export`: recorded capital flow from the local store, as CSV (`code` followed by
 //! exactly the SDK's DataFrame columns, the values formatted as `capflow fetch --format csv`
 //! prints them), a JSON array or JSON lines. It reads the store only: never OpenD, never the
-//! network. Rows are ordered by code, then time.
+//! network. Rows are ordered by code, then time. Day rows add the day's close and change in
+//! percent after the SDK's columns ([`CLOSE_COLUMNS`], from the stored K-line closes).
 
+use std::collections::HashMap;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
@@ -14,7 +16,7 @@ use crate::commands::failure::Failure;
 use crate::config::{Config, WatchlistSource};
 use crate::flow::csv::{DISTRIBUTION_HEADER, FLOW_HEADER, distribution_row, flow_row};
 use crate::flow::period::parse_date;
-use crate::flow::{CapitalFlow, FlowItem, Period, SecurityCode};
+use crate::flow::{CapitalFlow, FlowItem, KlType, Period, SecurityCode, py_float};
 use crate::store::{DistributionSample, Store};
 
 /// A validated export request.
@@ -169,10 +171,20 @@ fn write(store: &Store, plan: &ExportPlan, out: &mut impl Write) -> Result<usize
         match period(plan.period) {
             Some(Period::Intraday) => {
                 for day in store.intraday_range(code, plan.from, plan.to)? {
-                    rows.flow(code, &day)?;
+                    rows.flow(code, &day, None)?;
                 }
             }
-            Some(p) => rows.flow(code, &store.history(code, p, plan.from, plan.to)?)?,
+            Some(Period::Day) => {
+                // Day rows carry the close of their day, when the store has it.
+                let closes: Closes = store
+                    .closes(code, KlType::Day, plan.from, plan.to)?
+                    .into_iter()
+                    .map(|c| (c.date, (c.close, c.change_rate)))
+                    .collect();
+                let flow = store.history(code, Period::Day, plan.from, plan.to)?;
+                rows.flow(code, &flow, Some(&closes))?;
+            }
+            Some(p) => rows.flow(code, &store.history(code, p, plan.from, plan.to)?, None)?,
             None => {
                 for s in store.distributions(code, plan.from, plan.to)? {
                     rows.distribution(&s)?;
@@ -182,6 +194,13 @@ fn write(store: &Store, plan: &ExportPlan, out: &mut impl Write) -> Result<usize
     }
     rows.finish()
 }
+
+/// A stock's day closes by date: the close and its change in percent (when known).
+type Closes = HashMap<NaiveDate, (f64, Option<f64>)>;
+
+/// The columns `--period day` adds after the SDK's: the day's close and change in percent (from
+/// the stored K-line closes; empty when unknown).
+pub const CLOSE_COLUMNS: &str = "close,change_rate";
 
 /// The row writer of one format.
 struct Rows<'a, W: Write> {
@@ -193,14 +212,11 @@ struct Rows<'a, W: Write> {
 impl<'a, W: Write> Rows<'a, W> {
     fn new(format: ExportFormat, out: &'a mut W, p: ExportPeriod) -> std::io::Result<Self> {
         match format {
-            ExportFormat::Csv => {
-                let header = if p == ExportPeriod::Distribution {
-                    DISTRIBUTION_HEADER
-                } else {
-                    FLOW_HEADER
-                };
-                writeln!(out, "code,{header}")?;
-            }
+            ExportFormat::Csv => match p {
+                ExportPeriod::Distribution => writeln!(out, "code,{DISTRIBUTION_HEADER}")?,
+                ExportPeriod::Day => writeln!(out, "code,{FLOW_HEADER},{CLOSE_COLUMNS}")?,
+                _ => writeln!(out, "code,{FLOW_HEADER}")?,
+            },
             ExportFormat::Json => out.write_all(b"[")?,
             ExportFormat::Jsonl => {}
         }
@@ -219,13 +235,37 @@ impl<'a, W: Write> Rows<'a, W> {
         }
     }
 
-    fn flow(&mut self, code: &SecurityCode, flow: &CapitalFlow) -> std::io::Result<()> {
+    /// A flow's rows; with `closes` (day rows), each row's close and change after them.
+    fn flow(
+        &mut self,
+        code: &SecurityCode,
+        flow: &CapitalFlow,
+        closes: Option<&Closes>,
+    ) -> std::io::Result<()> {
         let lvt = flow.last_valid_time.as_deref();
         for it in &flow.items {
+            let close = closes.map(|c| {
+                crate::flow::kline::parse_time(&it.time)
+                    .and_then(|t| c.get(&t.date()))
+                    .copied()
+            });
             if self.format == ExportFormat::Csv {
-                writeln!(self.out, "{code},{}", flow_row(lvt, it))?;
+                let row = flow_row(lvt, it);
+                match close {
+                    None => writeln!(self.out, "{code},{row}")?,
+                    Some(c) => {
+                        let (close, rate) = c.map_or((None, None), |(p, r)| (Some(p), r));
+                        let num = |v: Option<f64>| v.map_or_else(String::new, py_float);
+                        writeln!(self.out, "{code},{row},{},{}", num(close), num(rate))?;
+                    }
+                }
             } else {
-                self.json(&flow_json(code, flow.period, lvt, it))?;
+                let mut row = flow_json(code, flow.period, lvt, it);
+                if let (Some(c), Some(obj)) = (close, row.as_object_mut()) {
+                    obj.insert("close".into(), c.map(|c| c.0).into());
+                    obj.insert("change_rate".into(), c.and_then(|c| c.1).into());
+                }
+                self.json(&row)?;
             }
             self.count += 1;
         }
@@ -466,5 +506,73 @@ mod tests {
             serde_json::from_str(String::from_utf8(out).unwrap().lines().last().unwrap()).unwrap();
         assert!(last["capital_in_super"].is_null() && last["capital_out_super"].is_null());
         assert_eq!(last["capital_in_big"], 2.0);
+    }
+
+    #[test]
+    fn day_rows_add_the_stored_close_and_change_empty_when_unknown() {
+        use crate::store::closes::Close;
+        let mut store = Store::open_in_memory().unwrap();
+        let code: SecurityCode = "HK.00700".parse().unwrap();
+        let item = |t: &str| FlowItem {
+            time: t.into(),
+            in_flow: 1.0,
+            split: SizeSplit::from_array([1.0, 0.0, 0.0, 0.0]),
+            main_in_flow: Some(1.0),
+            ..FlowItem::default()
+        };
+        let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        store
+            .write(&Batch {
+                fetched_at: 0,
+                records: vec![
+                    Record::Flow {
+                        code: code.clone(),
+                        flow: CapitalFlow {
+                            period: Period::Day,
+                            items: vec![item("2026-11-24 00:00:00"), item("2026-11-25 00:00:00")],
+                            ..CapitalFlow::default()
+                        },
+                    },
+                    Record::Closes {
+                        code: code.clone(),
+                        kl_type: KlType::Day,
+                        rows: vec![Close {
+                            date: date("2026-11-24"),
+                            close: 402.5,
+                            change_rate: Some(-1.25),
+                        }],
+                    },
+                ],
+            })
+            .unwrap();
+        let mut p = plan(&args(&[]), &Config::default()).unwrap();
+        p.period = ExportPeriod::Day;
+        let run = |p: &ExportPlan| {
+            let mut out = Vec::new();
+            write(&store, p, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(
+            run(&p),
+            format!(
+                "code,{FLOW_HEADER},close,change_rate\n\
+                 HK.00700,N/A,1.0,1.0,0.0,0.0,0.0,1.0,2026-11-24 00:00:00,402.5,-1.25\n\
+                 HK.00700,N/A,1.0,1.0,0.0,0.0,0.0,1.0,2026-11-25 00:00:00,,\n"
+            )
+        );
+        p.format = ExportFormat::Jsonl;
+        let rows: Vec<serde_json::Value> = run(&p)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(
+            (rows[0]["close"].as_f64(), rows[0]["change_rate"].as_f64()),
+            (Some(402.5), Some(-1.25))
+        );
+        assert!(rows[1]["close"].is_null() && rows[1]["change_rate"].is_null());
+        // Other periods keep exactly the SDK's columns.
+        p.period = ExportPeriod::Week;
+        p.format = ExportFormat::Csv;
+        assert_eq!(run(&p), format!("code,{FLOW_HEADER}\n"));
     }
 }

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{CapitalFlow, Distribution, Quote, SecurityCode};
+use super::{CapitalFlow, Distribution, KLines, KlType, Quote, SecurityCode};
 
 /// The data of one fetch: capital flow (3211), a capital distribution (3212) or price snapshots
 /// (3203), each with the market-clock time it was fetched at.
@@ -36,6 +36,19 @@ pub enum Fetched<'a> {
         /// Market-clock time they were fetched.
         at: DateTime<Utc>,
     },
+    /// A stock's history K-lines (3103) of one period.
+    KLines {
+        /// The stock.
+        code: &'a SecurityCode,
+        /// The period of the bars.
+        kl_type: KlType,
+        /// The bars.
+        klines: &'a KLines,
+        /// The last trading day whose bars were final at the fetch (later ones still move).
+        complete_through: chrono::NaiveDate,
+        /// Market-clock time they were fetched.
+        at: DateTime<Utc>,
+    },
 }
 
 impl Fetched<'_> {
@@ -44,7 +57,8 @@ impl Fetched<'_> {
         match self {
             Fetched::Flow { at, .. }
             | Fetched::Distribution { at, .. }
-            | Fetched::Quotes { at, .. } => *at,
+            | Fetched::Quotes { at, .. }
+            | Fetched::KLines { at, .. } => *at,
         }
     }
 }

@@ -181,6 +181,8 @@ struct State {
     name_calls: usize,
     /// Codes asked by each 3207 call, in call order.
     owner_plate_calls: Vec<usize>,
+    /// 3103 and 3104 calls, and the quota spent (`kline`).
+    klines: kline::KlineState,
 }
 
 /// Makes [`FakeGateway`]s; clones share the same fake server.
@@ -218,6 +220,7 @@ impl FakeConnector {
                 budget_calls: Vec::new(),
                 name_calls: 0,
                 owner_plate_calls: Vec::new(),
+                klines: kline::KlineState::default(),
             })),
         }
     }
@@ -657,11 +660,11 @@ impl Gateway for FakeGateway {
     }
 
     fn history_kline(&self, req: &KLineRequest) -> impl Future<Output = Result<KLines>> + Send {
-        std::future::ready(self.live(|cfg| kline::history_kline(cfg, req)))
+        std::future::ready(self.live_mut(|s| kline::history_kline(s, req)))
     }
 
     fn kline_quota(&self) -> impl Future<Output = Result<KLineQuota>> + Send {
-        std::future::ready(self.live(kline::quota))
+        std::future::ready(self.live_mut(kline::quota))
     }
 
     fn user_groups(&self) -> impl Future<Output = Result<Vec<UserGroup>>> + Send {

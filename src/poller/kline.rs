@@ -74,6 +74,11 @@ impl KlBudget {
         }
     }
 
+    /// First pages sent in the last 30 s (what OpenD counts).
+    pub fn used(&self, now: Instant) -> usize {
+        self.first_pages.count_within(now, Duration::from_secs(30))
+    }
+
     /// The status bar's `kl N/60` (queries in the last 30 s), once any query was sent.
     pub fn label(&self, now: Instant) -> Option<String> {
         self.used.then(|| {

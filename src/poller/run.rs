@@ -13,6 +13,7 @@
 //! (`send_due`) and waits for the next event (`next_event`), whose replies `on_done` hands back to
 //! the scheduler.
 
+mod prices;
 mod session;
 
 use std::collections::HashSet;
@@ -26,6 +27,7 @@ use tokio_util::sync::CancellationToken;
 use self::session::End;
 use super::budget::SERVER_WINDOW;
 use super::plates::{PLATES_PER_WINDOW, PlateQueue};
+use super::prices::PriceQueue;
 use super::schedule::{Caps, Scheduler, Tuning};
 use super::{Budget, BudgetUse, ConnState, PollCommand, PollEvent, PollStatus, PollerConfig};
 use crate::clock::SharedClock;
@@ -66,6 +68,8 @@ struct Poller {
     /// Whether industries are wanted at all (the dashboard says so with
     /// [`PollCommand::KnownPlates`]; `capflow record` never asks for them).
     industries: bool,
+    /// The prices (3103 under quota care, 3104), off until [`PollCommand::Prices`].
+    prices: PriceQueue,
 }
 
 /// The delay before reconnect attempt `attempt` (1-based): 1 s, 2 s, 4 s ... capped at 30 s,
@@ -169,6 +173,7 @@ impl Poller {
             via_serve: false,
             plates: PlateQueue::default(),
             industries: false,
+            prices: PriceQueue::default(),
         }
     }
 
@@ -185,6 +190,7 @@ impl Poller {
         let problem = error.problem().unwrap_or(crate::flow::ConnProblem::Other);
         self.sched.clear_in_flight();
         self.plates.clear_in_flight();
+        self.prices.clear_in_flight();
         let delay = reconnect_delay(attempt, rng);
         let retry_at = self.market_at(Instant::now() + delay);
         let state = ConnState::Reconnecting {
@@ -225,7 +231,7 @@ impl Poller {
                     Budget::Flow => self.caps.flow,
                     Budget::Distribution => self.caps.distribution,
                     Budget::Snapshot => self.caps.snapshot,
-                    Budget::Plates => PLATES_PER_WINDOW,
+                    Budget::Plates | Budget::Kline => PLATES_PER_WINDOW,
                 };
                 let lane = self.sched.lane(kind);
                 BudgetUse {
@@ -238,6 +244,7 @@ impl Poller {
             })
             .collect();
         budgets.extend(self.plates.usage(now));
+        budgets.extend(self.prices.usage(now));
         PollStatus {
             opend: self.opend.clone(),
             connection: self.conn.clone(),
@@ -273,6 +280,7 @@ impl Poller {
                 if self.industries {
                     self.plates.want(&codes, self.clock.now());
                 }
+                self.prices.set_watchlist(&codes);
                 new = self.sched.set_watchlist(codes);
             }
             PollCommand::KnownPlates(known) => {
@@ -281,9 +289,22 @@ impl Poller {
                 self.plates.known(known, now);
                 self.plates.want(&self.sched.codes(), now);
             }
-            PollCommand::Focus(code) => new.extend(self.sched.set_focus(code)),
-            PollCommand::Visible(codes) => self.sched.set_visible(codes),
+            PollCommand::Focus(code) => {
+                self.prices.set_focus(code.clone(), Instant::now());
+                new.extend(self.sched.set_focus(code));
+            }
+            PollCommand::Visible(codes) => {
+                self.prices.set_visible(&codes);
+                self.sched.set_visible(codes);
+            }
+            PollCommand::Prices(settings) => self.prices.enable(&settings),
+            PollCommand::ClosesHeld(held) => {
+                for (code, last) in held {
+                    self.prices.held(&code, Period::Day, last);
+                }
+            }
             PollCommand::Refresh(code) => {
+                self.prices.refresh(&code);
                 self.sched.refresh(&code);
                 new.push(code);
             }
@@ -293,6 +314,7 @@ impl Poller {
                 }
             }
             PollCommand::History(code, period) => {
+                self.prices.want(&code, period);
                 let now = self.clock.now();
                 if let Some(flow) = self.sched.want_history(&code, period, now) {
                     let ev = PollEvent::Flow {

@@ -370,8 +370,9 @@ fn lane_index(kind: Budget) -> usize {
     match kind {
         Budget::Flow => 0,
         Budget::Distribution => 1,
-        // The scheduler never sends 3207 (`plates::PlateQueue` does): no lane of its own.
-        Budget::Snapshot | Budget::Plates => 2,
+        // The scheduler never sends 3207 (`plates::PlateQueue` does) nor 3103 (`prices`): no lane
+        // of their own.
+        Budget::Snapshot | Budget::Plates | Budget::Kline => 2,
     }
 }
 

@@ -1100,3 +1100,4 @@ async fn a_short_hong_kong_code_opend_refuses_is_shown_with_the_padded_one() {
 }
 
 mod plates;
+mod prices;

@@ -7,7 +7,9 @@ use chrono::DateTime;
 
 use crate::flow::Period;
 use crate::flow::days::{DayFlow, DayHistory};
-use crate::flow::{Alert, AlertKind, CapitalFlow, Distribution, Fetched, Quote, SecurityCode};
+use crate::flow::{
+    Alert, AlertKind, CapitalFlow, Distribution, Fetched, KlType, Quote, SecurityCode,
+};
 
 /// One fetch's results, written in one transaction.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -41,6 +43,26 @@ pub enum Record {
         /// The rows.
         rows: Vec<DayFlow>,
     },
+    /// A stock's closes of one period (3103 DAY / WEEK / MONTH bars, one per date).
+    Closes {
+        /// The security.
+        code: SecurityCode,
+        /// The period.
+        kl_type: KlType,
+        /// The closes.
+        rows: Vec<Close>,
+    },
+}
+
+/// One close of a stock's K-lines, as stored (`closes`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Close {
+    /// The bar's date (a week or month bar: its first trading day).
+    pub date: chrono::NaiveDate,
+    /// The close (forward-adjusted), a positive price.
+    pub close: f64,
+    /// The change against the bar before, in percent, when OpenD sent it.
+    pub change_rate: Option<f64>,
 }
 
 /// A price snapshot as sampled at one moment.
@@ -97,8 +119,9 @@ pub struct StoredAlert {
 impl Batch {
     /// The batch of one fetch, stamped with its market-clock time: the flow (day rows also as
     /// the stock's day history, [`Record::Days`]), the distribution
-    /// (its omitted super figures kept as N/A) or one snapshot per quote; `None` for a snapshot
-    /// reply with no quote.
+    /// (its omitted super figures kept as N/A), one snapshot per quote, or the closes of day /
+    /// week / month K-lines (of days only the final ones); `None` for a snapshot reply with no
+    /// quote, 1-minute K-lines, or K-lines without a close.
     pub fn of(fetched: Fetched<'_>) -> Option<Batch> {
         let at = fetched.at().timestamp();
         let records = match fetched {
@@ -137,7 +160,41 @@ impl Batch {
                     })
                 })
                 .collect(),
-            Fetched::Quotes { .. } => return None,
+            // Today's K-line minutes are not kept (the snapshots are).
+            Fetched::Quotes { .. }
+            | Fetched::KLines {
+                kl_type: KlType::Min1,
+                ..
+            } => return None,
+            Fetched::KLines {
+                code,
+                kl_type,
+                klines,
+                complete_through,
+                ..
+            } => {
+                let rows: Vec<Close> = klines
+                    .bars
+                    .iter()
+                    // A day still trading is not final: fetched again after its close.
+                    .filter(|b| kl_type != KlType::Day || b.time.date() <= complete_through)
+                    .filter_map(|b| {
+                        Some(Close {
+                            date: b.time.date(),
+                            close: b.close?,
+                            change_rate: b.change_rate,
+                        })
+                    })
+                    .collect();
+                if rows.is_empty() {
+                    return None;
+                }
+                vec![Record::Closes {
+                    code: code.clone(),
+                    kl_type,
+                    rows,
+                }]
+            }
         };
         Some(Batch {
             fetched_at: at,

@@ -2,7 +2,7 @@
 //! timeout, the schema and its forward migrations) and [`Store::write`] (one transaction per
 //! [`Batch`]). The reads are in [`super::query`].
 //!
-//! # Schema (version 4)
+//! # Schema (version 5)
 //!
 //! ```text
 //! stock(id, code)                                    codes once, rows refer to them by id
@@ -18,6 +18,8 @@
 //! alert(...)                                         the alert log (version 3, `alerts`)
 //! day_flow(stock, day, in_flow, super .. sml, main, fetched_at)
 //!     PRIMARY KEY (stock, day)                       day history (version 4, `days`)
+//! closes(stock, kl_type, day, close, change_rate, fetched_at)
+//!     PRIMARY KEY (stock, kl_type, day)              K-line closes (version 5, `closes`)
 //! ```
 //!
 //! Version 1 had no `snapshot` table and NOT NULL super figures; migration 2 rebuilds
@@ -40,6 +42,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, params};
 use super::StoreError;
 use super::alerts;
 use super::batch::{Batch, DistributionSample, Record, SnapshotSample, Written};
+use super::closes;
 use super::days;
 use crate::flow::{CapitalFlow, Period, SecurityCode};
 
@@ -160,6 +163,8 @@ CREATE INDEX snapshot_day ON snapshot (stock, day);
     alerts::MIGRATION,
     // 4: day history for the N-day columns (issue 26), in src/store/days.rs.
     days::MIGRATION,
+    // 5: closes for the prices beside the flow (issue 26), in src/store/closes.rs.
+    closes::MIGRATION,
 ];
 
 /// An open store file.
@@ -335,7 +340,9 @@ impl Store {
         let mut done = Written::default();
         for record in &batch.records {
             let code = match record {
-                Record::Flow { code, .. } | Record::Days { code, .. } => code,
+                Record::Flow { code, .. }
+                | Record::Days { code, .. }
+                | Record::Closes { code, .. } => code,
                 Record::Distribution(s) => &s.code,
                 Record::Snapshot(s) => &s.quote.code,
                 Record::Alert(a) => &a.code,
@@ -351,6 +358,9 @@ impl Store {
                 Record::Snapshot(s) => write_snapshot(&tx, stock, s),
                 Record::Alert(a) => alerts::write_alert(&tx, a),
                 Record::Days { rows, .. } => days::write_days(&tx, stock, rows, batch.fetched_at),
+                Record::Closes { kl_type, rows, .. } => {
+                    closes::write_closes(&tx, stock, *kl_type, rows, batch.fetched_at)
+                }
             }
             .map_err(|e| StoreError::from_sqlite(&self.path, e, false))?;
             done.rows += w.rows;

@@ -129,6 +129,8 @@ impl Store {
             p.history_rows += delete("history")?;
             // The day history (`day_flow`) counts with the other day rows.
             p.history_rows += delete("day_flow")?;
+            // So do the closes (`closes`), of every period.
+            p.history_rows += delete("closes")?;
             p.distribution_rows += delete("distribution")?;
             p.snapshot_rows += delete("snapshot")?;
         }

@@ -10,6 +10,7 @@ use rusqlite::{OptionalExtension, params};
 use super::StoreError;
 use super::alerts::read_since;
 use super::batch::{DistributionSample, SnapshotSample, StoredAlert};
+use super::closes::{Close, read_closes};
 use super::days::read_days;
 use super::db::{SCHEMA_VERSION, Store, day_from_number, day_number, join_time};
 use crate::flow::days::DayHistory;
@@ -485,5 +486,27 @@ impl Store {
         let (rows, at) = read_days(&self.conn, stock, bound(from, 0), bound(to, i64::MAX))
             .map_err(|e| self.error(e))?;
         Ok((DayHistory::new(rows).0, at))
+    }
+
+    /// `code`'s stored closes of `kl_type` between `from` and `to` (inclusive, either open),
+    /// oldest first.
+    pub fn closes(
+        &self,
+        code: &SecurityCode,
+        kl_type: crate::flow::KlType,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Vec<Close>, StoreError> {
+        let Some(stock) = self.stock(code)? else {
+            return Ok(Vec::new());
+        };
+        read_closes(
+            &self.conn,
+            stock,
+            kl_type,
+            bound(from, 0),
+            bound(to, i64::MAX),
+        )
+        .map_err(|e| self.error(e))
     }
 }

@@ -130,10 +130,13 @@ fn touches_screen(app: &App, ev: &PollEvent) -> bool {
         // Quotes feed no total: only the rows' last price and change (and the focused stock's
         // overview) show them; the rows may re-sort by change.
         PollEvent::Quotes { quotes, .. } => quotes.iter().any(|q| shown(&q.code)),
+        // The charts' prices (K-lines, notes) are the focused stock's, which may be off the list.
         PollEvent::Names(_)
         | PollEvent::Status(_)
         | PollEvent::Industries { .. }
-        | PollEvent::IndustriesRefused(_) => true,
+        | PollEvent::IndustriesRefused(_)
+        | PollEvent::KLines { .. }
+        | PollEvent::PriceNote { .. } => true,
     }
 }
 

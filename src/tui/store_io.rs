@@ -91,6 +91,7 @@ impl StoreIo {
             let store = reader.lock().unwrap_or_else(PoisonError::into_inner);
             let mut actions = restored(&store, &codes, now);
             actions.extend(restored_days(&store, &codes, now));
+            actions.extend(restored_closes(&store, &codes, now));
             actions
         })
         .await
@@ -244,6 +245,45 @@ pub fn restored_days(store: &Store, codes: &[SecurityCode], now: DateTime<Utc>) 
         .collect()
 }
 
+/// [`Action::RestoredCloses`] for each of `codes` with stored closes: those of the last
+/// [`DAYS_BACK`] days of each period.
+pub fn restored_closes(store: &Store, codes: &[SecurityCode], now: DateTime<Utc>) -> Vec<Action> {
+    use crate::flow::{KlType, Period};
+    let mut seen = std::collections::HashSet::new();
+    let from = now
+        .date_naive()
+        .checked_sub_days(chrono::Days::new(DAYS_BACK));
+    codes
+        .iter()
+        .filter(|c| seen.insert(*c))
+        .filter_map(|code| {
+            let closes: Vec<_> = [
+                (Period::Day, KlType::Day),
+                (Period::Week, KlType::Week),
+                (Period::Month, KlType::Month),
+            ]
+            .into_iter()
+            .filter_map(|(period, k)| {
+                let rows = store.closes(code, k, from, None).ok()?;
+                let points: Vec<crate::app::PricePoint> = rows
+                    .into_iter()
+                    .map(|c| crate::app::PricePoint {
+                        time: c.date.and_time(chrono::NaiveTime::MIN),
+                        close: c.close,
+                        change_rate: c.change_rate,
+                    })
+                    .collect();
+                (!points.is_empty()).then_some((period, points))
+            })
+            .collect();
+            (!closes.is_empty()).then(|| Action::RestoredCloses {
+                code: code.clone(),
+                closes,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDate;
@@ -318,6 +358,56 @@ mod tests {
         // Nothing stored: nothing restored.
         let other: SecurityCode = "HK.00005".parse().unwrap();
         assert!(restored_days(&store, &[other], now).is_empty());
+    }
+
+    #[test]
+    fn stored_closes_come_back_per_period_and_tell_the_poller_the_day_held() {
+        use crate::flow::{KlType, Period};
+        use crate::store::closes::Close;
+        let code: SecurityCode = "HK.00700".parse().unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        let close = |d: &str, c: f64| Close {
+            date: day(d),
+            close: c,
+            change_rate: None,
+        };
+        for (k, rows) in [
+            (
+                KlType::Day,
+                vec![close("2026-11-24", 10.0), close("2026-11-25", 11.0)],
+            ),
+            (KlType::Month, vec![close("2026-11-03", 9.0)]),
+        ] {
+            store
+                .write(&Batch {
+                    fetched_at: 1,
+                    records: vec![Record::Closes {
+                        code: code.clone(),
+                        kl_type: k,
+                        rows,
+                    }],
+                })
+                .unwrap();
+        }
+        let now = fixed_now();
+        let actions = restored_closes(&store, &[code.clone(), code.clone()], now);
+        assert_eq!(actions.len(), 1);
+        let mut app = crate::app::App::new(vec![], now);
+        app.drain_commands();
+        app.update(actions[0].clone());
+        let p = &app.stocks[&code].prices;
+        assert_eq!(p.closes(Period::Day).len(), 2);
+        assert_eq!(p.closes(Period::Month)[0].close, 9.0);
+        assert!(p.closes(Period::Week).is_empty());
+        assert!(
+            app.drain_commands()
+                .contains(&crate::poller::PollCommand::ClosesHeld(vec![(
+                    code.clone(),
+                    day("2026-11-25")
+                )]))
+        );
+        let other: SecurityCode = "HK.00005".parse().unwrap();
+        assert!(restored_closes(&store, &[other], now).is_empty());
     }
 
     #[test]

@@ -90,16 +90,20 @@ fn connection(app: &App, t: Theme) -> (Forms, Forms, Option<String>) {
 }
 
 /// The budgets' use: "flow 28/30 dist 29/30 snap 4/60", a budget at its cap in the warning
-/// colour, and rejections; with the industries' 3207 ("plates 1/10") when `plates`.
+/// colour, and rejections; with the side budgets, the industries' 3207 ("plates 1/10") and the
+/// prices' 3103 ("kl 3/60"), when `plates`.
 fn budgets(app: &App, t: Theme, plates: bool) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
     let Some(s) = &app.status else {
         return spans;
     };
-    let shown = s
-        .budgets
-        .iter()
-        .filter(|b| plates || b.kind != crate::poller::Budget::Plates);
+    let shown = s.budgets.iter().filter(|b| {
+        plates
+            || !matches!(
+                b.kind,
+                crate::poller::Budget::Plates | crate::poller::Budget::Kline
+            )
+    });
     for (i, b) in shown.enumerate() {
         if i > 0 {
             spans.push(Span::raw(" "));
@@ -240,7 +244,7 @@ const KEPT: [Slot; 3] = [Slot::Badge, Slot::Conn, Slot::Budgets];
 /// that is not today), the key's answer (whole, else cut with "…", so a pressed key always gets
 /// an answer), the connection in words, the market's "as of", OpenD's address while not
 /// connected (where it tries is part of the state), the newest alert, the badge in full, the
-/// industries' budget (`plates 1/10`, while spent), then the rest.
+/// side budgets (`plates 1/10` while spent, `kl 3/60` once used), then the rest.
 const ORDER: [Slot; 12] = [
     Slot::Market,
     Slot::Note,
@@ -301,7 +305,8 @@ impl Bar {
             crate::app::recorded::status_text(&app.store).map(|n| Span::styled(n, t.warn()));
         let sim = app.simulated.as_ref();
         let budget = budgets(app, t, false);
-        // The industries' budget while it is spent: only where the bar has room for it.
+        // The side budgets (industries while spent, K-lines once used): only where the bar has
+        // room for them.
         let with_plates = budgets(app, t, true);
         let parts = SLOTS
             .iter()

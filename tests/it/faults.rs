@@ -78,7 +78,9 @@ impl Harness {
                 | PollEvent::Distribution { .. }
                 | PollEvent::Quotes { .. }
                 | PollEvent::Industries { .. }
-                | PollEvent::IndustriesRefused(_) => {}
+                | PollEvent::IndustriesRefused(_)
+                | PollEvent::KLines { .. }
+                | PollEvent::PriceNote { .. } => {}
             }
             let mut next = Some(Action::Poll(ev));
             while let Some(a) = next {

@@ -34,6 +34,7 @@ mod fuzz_wire;
 mod layers;
 mod options_before;
 mod plate_lists;
+mod prices_poll;
 mod record_cli;
 mod record_clock;
 mod record_counts;

@@ -458,7 +458,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 /// and q quits.
 #[test]
 fn demo_alerts_show_in_the_status_bar_and_the_log() {
-    let mut s = Session::start(&["--demo"], 120, 32);
+    let mut s = Session::start(&["--demo"], 140, 32);
     s.wait_for("a demo alert in the status bar", |t| t.contains("(a: log)"));
     assert!(
         // "│HK.00700  !TENCENT …": the mark takes the cell after the code.
@@ -491,7 +491,7 @@ fn status_bar(screen: &str) -> String {
 /// and `r` is answered there: "refreshing …", then when the data came.
 #[test]
 fn demo_status_bar_keeps_as_of_and_answers_r() {
-    let mut s = Session::start(&["--demo"], 120, 36);
+    let mut s = Session::start(&["--demo"], 140, 36);
     // Both at once: the alert does not push "as of" out (it shortens or goes instead).
     s.wait_for("a demo alert beside as of in the status bar", |t| {
         let bar = status_bar(t);

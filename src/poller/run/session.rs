@@ -27,7 +27,7 @@ use crate::poller::plates::PlatesOutcome;
 use crate::poller::schedule::{Job, Outcome, Pick};
 use crate::poller::{ConnState, PollCommand, PollEvent};
 
-enum Done {
+pub(super) enum Done {
     Flow {
         request: FlowRequest,
         sent: Instant,
@@ -48,6 +48,13 @@ enum Done {
     Names(crate::opend::Result<Vec<SecurityInfo>>),
     Plates(crate::opend::Result<Vec<OwnerPlate>>),
     Global(crate::opend::Result<GlobalState>),
+    /// A 3104 answer (`prices`).
+    Quota(crate::opend::Result<crate::flow::KLineQuota>),
+    /// A 3103 answer, all pages (`prices`).
+    KLines {
+        request: crate::flow::KLineRequest,
+        result: crate::opend::Result<crate::flow::KLines>,
+    },
 }
 
 /// How a session ended.
@@ -59,9 +66,9 @@ pub(super) enum End {
 }
 
 /// One connection's work: the gateway, the requests in flight and the session's timers.
-struct Session<G> {
-    gw: Arc<G>,
-    inflight: FuturesUnordered<BoxFuture<'static, Done>>,
+pub(super) struct Session<G> {
+    pub(super) gw: Arc<G>,
+    pub(super) inflight: FuturesUnordered<BoxFuture<'static, Done>>,
     tick: Interval,
     next_global: Instant,
 }
@@ -184,6 +191,9 @@ impl Poller {
             }
             self.start_side_jobs(&mut s);
             let wake = self.send_due(&mut s);
+            if let ControlFlow::Break(end) = self.start_prices(&mut s).await {
+                return end;
+            }
             if let ControlFlow::Break(end) = self.next_event(&mut s, wake, commands).await {
                 return end;
             }
@@ -205,6 +215,7 @@ impl Poller {
         }
         self.sched.clear_in_flight();
         self.plates.clear_in_flight();
+        self.prices.clear_in_flight();
         self.unnamed.clear();
         let codes = self.sched.codes();
         if codes.is_empty() {
@@ -325,6 +336,11 @@ impl Poller {
                     ControlFlow::Break(End::Stop)
                 }
             }
+            Done::Quota(r) => {
+                self.prices.on_quota(r, Instant::now());
+                ControlFlow::Continue(())
+            }
+            Done::KLines { request, result } => self.on_klines_done(&request, result).await,
             Done::Names(r) => {
                 if self.on_names(r).await {
                     ControlFlow::Continue(())

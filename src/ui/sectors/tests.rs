@@ -179,3 +179,28 @@ fn the_plates_budget_shows_only_where_the_bar_has_room() {
         );
     }
 }
+
+#[test]
+fn the_k_line_budget_shows_only_where_the_bar_has_room() {
+    for (size, shown) in [((160, 48), true), ((80, 24), false)] {
+        let mut a = fixture::app(12, fixed_now(), size);
+        let mut st = a.status.clone().unwrap();
+        st.budgets.push(crate::poller::BudgetUse {
+            kind: crate::poller::Budget::Kline,
+            used: 3,
+            cap: 60,
+            sent: 3,
+            rejected: 0,
+        });
+        a.update(Action::Poll(crate::poller::PollEvent::Status(st)));
+        let t = draw(&a);
+        let lines = text(&t);
+        let bar = lines.last().unwrap();
+        assert!(bar.contains("flow 28/30"), "{bar}");
+        assert_eq!(bar.contains("kl 3/60"), shown, "{bar}");
+        assert!(
+            bar.contains("14:10:00"),
+            "the market's time before it: {bar}"
+        );
+    }
+}
