@@ -185,3 +185,49 @@ fn c_toggles_the_cumulative_line_in_the_history_views() {
     a.update(Action::ToggleCumulative);
     assert!(!rows(draw(&a).backend().buffer()).concat().contains("Σmain"));
 }
+
+/// Prices no real market has (NaN, ±inf, 0, negative, 1e308, times repeated and out of
+/// order, a year 9999 minute) draw without a panic at every size, in every view.
+#[test]
+fn hostile_prices_never_panic() {
+    use crate::app::PricePoint;
+    let at = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+    let point = |t: &str, close: f64| PricePoint {
+        time: at(t),
+        close,
+        change_rate: Some(f64::NAN),
+    };
+    let closes: Vec<PricePoint> = [
+        ("2026-11-25 00:00:00", f64::MAX),
+        ("2026-11-24 00:00:00", -5.0),
+        ("2026-11-24 00:00:00", f64::NAN),
+        ("2026-11-20 00:00:00", 0.0),
+        ("2026-11-23 00:00:00", f64::INFINITY),
+        ("2026-11-19 00:00:00", 1e-300),
+        ("9999-12-31 00:00:00", 1.0),
+    ]
+    .into_iter()
+    .map(|(t, c)| point(t, c))
+    .collect();
+    for (w, h) in [(20, 8), (80, 24), (120, 36), (160, 48), (300, 100)] {
+        let mut a = app((w, h));
+        {
+            let p = focused_prices(&mut a);
+            for period in Period::ALL {
+                p.closes.insert(period, closes.clone());
+            }
+            p.minutes = vec![
+                point("2026-11-25 10:00:00", 1e308),
+                point("2026-11-25 09:30:00", -1.0),
+                point("2026-11-25 10:00:00", f64::NAN),
+                point("9999-12-31 23:59:00", 2.0),
+            ];
+            p.snapshots = vec![(at("2026-11-25 09:31:10"), f64::NEG_INFINITY)];
+        }
+        for view in Period::ALL {
+            a.update(Action::View(view));
+            a.update(Action::ToggleCumulative);
+            let _ = draw(&a);
+        }
+    }
+}
