@@ -118,7 +118,7 @@ impl Default for Keymap {
 const BACK: &str = "close overlay / day / map";
 
 /// How help describes `c` (`cumulative`).
-const CUMULATIVE: &str = "history: cumulative main line";
+const CUMULATIVE: &str = "history: cumulative main";
 /// How help describes `f` (`flow_map`).
 const FLOW_MAP: &str = "flow map / back to list";
 /// How help describes `g` (`group`).
