@@ -302,7 +302,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     }
     // The close on its own row, or at the end of the last (the live note keeps its room).
     if chart.price {
-        let close = history_lines::close_spans(closes, &item.time, t);
+        let close = history_lines::close_spans(closes, &item.time, app.view, t);
         match values.last_mut() {
             Some(line) if !chart.close_row => line.spans.extend(close),
             _ => values.push(Line::from(close)),
@@ -335,6 +335,7 @@ fn render_lines(
         .then(|| history_lines::draw_cumulative(buf, chart.bars, chart.step, shown, t))
         .flatten();
     if chart.price {
+        let closes = (closes, app.view);
         history_lines::draw_closes(buf, chart.bars, chart.step, shown, closes, t);
     }
     LegendLines {

@@ -14,7 +14,7 @@ use super::price_line::{SCALE_W, Scale, change_of, close_on, draw_line};
 use super::text::right;
 use super::theme::Theme;
 use crate::app::PricePoint;
-use crate::flow::{FlowItem, Units, human};
+use crate::flow::{FlowItem, Period, Units, human};
 
 /// The dot column of the middle of bar `k` when bars are `step` cells apart (bar and gap).
 fn bar_dot_x(k: usize, step: u16) -> i32 {
@@ -41,10 +41,10 @@ pub fn draw_closes(
     bars: Rect,
     step: u16,
     shown: &[FlowItem],
-    closes: &[PricePoint],
+    (closes, period): (&[PricePoint], Period),
     t: Theme,
 ) {
-    let close = |i: &FlowItem| close_on(closes, &i.time).map(|p| p.close);
+    let close = |i: &FlowItem| close_on(closes, &i.time, period).map(|p| p.close);
     let Some(scale) = Scale::of(shown.iter().filter_map(close)) else {
         return;
     };
@@ -89,8 +89,13 @@ pub fn draw_cumulative(
 
 /// The readout of the close of the bar at `time`: "  close 512.50 +1.23%" (the change % in the
 /// up / down colour), "  close –" for a bar without one.
-pub fn close_spans(closes: &[PricePoint], time: &str, t: Theme) -> Vec<Span<'static>> {
-    let Some(p) = close_on(closes, time) else {
+pub fn close_spans(
+    closes: &[PricePoint],
+    time: &str,
+    period: Period,
+    t: Theme,
+) -> Vec<Span<'static>> {
+    let Some(p) = close_on(closes, time, period) else {
         return vec![Span::raw(format!("close {}  ", figures::UNKNOWN))];
     };
     let mut spans = vec![
@@ -240,7 +245,7 @@ mod tests {
         let closes = [close(16, 10.0), close(18, 12.5), close(19, 11.0)];
         let bars = Rect::new(0, 0, 8, 2);
         let mut buf = Buffer::empty(Rect::new(0, 0, 8 + SCALE_W, 2));
-        draw_closes(&mut buf, bars, 2, &shown, &closes, theme());
+        draw_closes(&mut buf, bars, 2, &shown, (&closes, Period::Day), theme());
         // Bar 1 (columns 2–3) has no close: nothing drawn there; bars 0, 2, 3 have a dot.
         for y in 0..2 {
             assert_eq!(&buf[(2, y)].symbol(), &" ", "{}", text(&buf, y));
@@ -265,7 +270,7 @@ mod tests {
         ] {
             let bars = Rect::new(0, 0, 6, 3);
             let mut buf = Buffer::empty(Rect::new(0, 0, 6 + SCALE_W, 3));
-            draw_closes(&mut buf, bars, 2, &shown, &closes, theme());
+            draw_closes(&mut buf, bars, 2, &shown, (&closes, Period::Day), theme());
             assert_ne!(buf[(2, 1)].symbol(), " ", "{}", text(&buf, 1));
             assert!(text(&buf, 0).ends_with("5.00"));
             assert!(text(&buf, 2).ends_with("5.00"));
@@ -277,7 +282,7 @@ mod tests {
             Rect::new(0, 0, 6, 3),
             2,
             &shown,
-            &[close(1, 5.0)],
+            (&[close(1, 5.0)], Period::Day),
             theme(),
         );
         assert!((0..3).all(|y| text(&buf, y).trim().is_empty()));
@@ -305,12 +310,12 @@ mod tests {
     #[test]
     fn the_readout_spells_the_close_and_its_change() {
         let closes = [close(16, 10.0), close(17, 10.123)];
-        let s: String = close_spans(&closes, "2026-11-17 00:00:00", theme())
+        let s: String = close_spans(&closes, "2026-11-17 00:00:00", Period::Day, theme())
             .iter()
             .map(|s| s.content.to_string())
             .collect();
         assert_eq!(s, "close 10.123 +1.23%  ");
-        let s: String = close_spans(&closes, "2026-11-18 00:00:00", theme())
+        let s: String = close_spans(&closes, "2026-11-18 00:00:00", Period::Day, theme())
             .iter()
             .map(|s| s.content.to_string())
             .collect();

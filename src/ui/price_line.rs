@@ -3,14 +3,14 @@
 //! already holds, touching only the cells it passes (a bar under it keeps its colour as the
 //! cell's background). Pure: no clock, no allocation while drawing.
 
-use chrono::{Datelike, NaiveDateTime, Timelike};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier};
 
 use super::round_clamped;
 use crate::app::PricePoint;
-use crate::flow::FlowItem;
+use crate::flow::{FlowItem, Period};
 
 /// Cells at the right of a chart for the price scale: a space and a price of at most 9 cells
 /// (as the watchlist's `Last` writes it).
@@ -41,12 +41,28 @@ fn drawable(p: f64) -> bool {
     p.is_finite() && p > 0.0
 }
 
-/// The close of the bar at `time` (a day / week / month row's time, "2026-11-20 00:00:00"):
-/// the close of that date, if one came and is a price. `closes` oldest first, one per date.
-pub fn close_on<'a>(closes: &'a [PricePoint], time: &str) -> Option<&'a PricePoint> {
-    let day = time.as_bytes().get(..10)?;
+/// What names a bar of `period` in its date: the date of a day, the ISO week of a week, the
+/// month of a month; so a week's close dated by another of its days than the flow's row still
+/// meets that row.
+fn period_key(d: NaiveDate, period: Period) -> (i32, u32, u32) {
+    match period {
+        Period::Week => (d.iso_week().year(), d.iso_week().week(), 0),
+        Period::Month => (d.year(), d.month(), 0),
+        Period::Day | Period::Intraday => (d.year(), d.month(), d.day()),
+    }
+}
+
+/// The close of the bar of `period` at `time` (a row's time, "2026-11-20 00:00:00"): the close
+/// of that day, week or month, if one came and is a price. `closes` oldest first, one per bar.
+pub fn close_on<'a>(
+    closes: &'a [PricePoint],
+    time: &str,
+    period: Period,
+) -> Option<&'a PricePoint> {
+    let day = NaiveDate::parse_from_str(time.get(..10)?, "%Y-%m-%d").ok()?;
+    let key = period_key(day, period);
     let i = closes
-        .binary_search_by(|p| time_key(p.time)[..10].cmp(day))
+        .binary_search_by(|p| period_key(p.time.date(), period).cmp(&key))
         .ok()?;
     closes.get(i).filter(|p| drawable(p.close))
 }
@@ -247,14 +263,26 @@ mod tests {
             close("2026-11-20", f64::NAN),
             close("2026-11-23", 11.0),
         ];
-        let found = |t: &str| close_on(&closes, t).map(|p| p.close);
+        let found = |t: &str| close_on(&closes, t, Period::Day).map(|p| p.close);
         assert_eq!(found("2026-11-18 00:00:00"), Some(10.0));
         assert_eq!(found("2026-11-19 00:00:00"), None);
         assert_eq!(found("2026-11-20 00:00:00"), None);
         assert_eq!(found("2026-11-21 00:00:00"), None);
         assert_eq!(found("2026-11-23 00:00:00"), Some(11.0));
         assert_eq!(found("bad"), None);
-        assert_eq!(close_on(&[], "2026-11-18 00:00:00"), None);
+        assert_eq!(close_on(&[], "2026-11-18 00:00:00", Period::Day), None);
+        // A week's close dated by its Friday meets the week's row dated by its Monday; a
+        // month's by any of its days.
+        let week = [close("2026-11-13", 9.0), close("2026-11-20", 10.0)];
+        let on = |t: &str, p| close_on(&week, t, p).map(|c| c.close);
+        assert_eq!(on("2026-11-16 00:00:00", Period::Week), Some(10.0));
+        assert_eq!(on("2026-11-23 00:00:00", Period::Week), None);
+        assert_eq!(on("2026-11-16 00:00:00", Period::Day), None);
+        let month = [close("2026-10-30", 9.0), close("2026-11-20", 10.0)];
+        let on = |t: &str| close_on(&month, t, Period::Month).map(|c| c.close);
+        assert_eq!(on("2026-11-01 00:00:00"), Some(10.0));
+        assert_eq!(on("2026-10-01 00:00:00"), Some(9.0));
+        assert_eq!(on("2026-09-01 00:00:00"), None);
     }
 
     #[test]
