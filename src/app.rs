@@ -74,6 +74,8 @@ pub struct App {
     pub view: Period,
     /// Periods back from the newest under the history cursor (0 = newest).
     pub history_back: usize,
+    /// Whether the history view draws the window's cumulative main net over its bars (`c`).
+    pub cumulative: Cumulative,
     /// The open overlays, bottom first: the last one takes the user's actions
     /// ([`overlay`]).
     pub overlays: Vec<Overlay>,
@@ -141,6 +143,27 @@ pub struct App {
     store_outbox: Vec<StoreRequest>,
 }
 
+/// Whether the history view draws the cumulative main net of its window (`c` toggles it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Cumulative {
+    /// The bars (and the close) only.
+    #[default]
+    Off,
+    /// The running sum of main_in_flow from the window's first bar, as a line.
+    On,
+}
+
+impl Cumulative {
+    /// The other state.
+    #[must_use]
+    pub fn toggled(self) -> Cumulative {
+        match self {
+            Cumulative::Off => Cumulative::On,
+            Cumulative::On => Cumulative::Off,
+        }
+    }
+}
+
 impl Default for App {
     fn default() -> Self {
         App::new(
@@ -172,6 +195,7 @@ impl App {
             reversed: false,
             view: Period::Intraday,
             history_back: 0,
+            cumulative: Cumulative::Off,
             overlays: Vec::new(),
             help_fit: HelpFit::default(),
             status: None,

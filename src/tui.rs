@@ -413,7 +413,11 @@ mod tests {
             press(C::Char('c'), KeyModifiers::CONTROL | KeyModifiers::SHIFT),
             Some(Action::Quit)
         );
-        assert_eq!(press(C::Char('c'), KeyModifiers::NONE), None);
+        assert_eq!(
+            press(C::Char('c'), KeyModifiers::NONE),
+            Some(Action::ToggleCumulative)
+        );
+        assert_eq!(press(C::Char('z'), KeyModifiers::NONE), None);
         assert_eq!(press(C::Char('j'), KeyModifiers::ALT), None);
         assert_eq!(press(C::Char('j'), KeyModifiers::SUPER), None);
         assert_eq!(press(C::Enter, KeyModifiers::NONE), Some(Action::Open));

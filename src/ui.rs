@@ -34,7 +34,9 @@ pub mod guide;
 pub mod header;
 pub mod help;
 pub mod history;
+mod history_lines;
 pub mod overview;
+pub mod price_line;
 pub mod recorded;
 pub mod search;
 pub mod sectors;
@@ -43,6 +45,7 @@ pub mod stacked;
 pub mod status;
 pub mod text;
 pub mod theme;
+mod trend_price;
 pub mod watchlist;
 
 use chrono::{DateTime, TimeDelta, Utc};

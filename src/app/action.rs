@@ -49,6 +49,8 @@ pub enum Action {
     ScrollLeft,
     /// Move the history cursor to a newer period.
     ScrollRight,
+    /// Draw the window's cumulative main net over the history view's bars, or stop (`c`).
+    ToggleCumulative,
     /// Cycle the sort order.
     CycleSort,
     /// Reverse the sort's direction (largest first ↔ smallest first).

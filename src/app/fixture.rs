@@ -1,7 +1,7 @@
 //! Deterministic sample data: the built-in demo watchlist, and an [`App`] filled with realistic
 //! intraday and history flows at a fixed clock, capital distributions consistent with the flows
 //! (in − out per size = the flow's net) and price snapshots (none for US.TSLA and SZ.300750; HSBC
-//! up while main money leaves: the diverging row). Used by the render snapshots, the benchmark and
+//! up while main money leaves: the diverging row) and prices for the charts ([`prices`]). Used by the render snapshots, the benchmark and
 //! the README screenshot. Pure: no IO, no clock, no randomness beyond a seeded generator.
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
@@ -12,6 +12,9 @@ use crate::flow::{
 };
 use crate::opend::{SecurityInfo, SecurityKind};
 use crate::poller::{Budget, BudgetUse, ConnState, PollEvent, PollStatus};
+
+mod prices;
+pub use prices::QUOTA_NOTE;
 
 /// The built-in demo watchlist: (code, name).
 pub const DEMO: [(&str, &str); 12] = [
@@ -379,10 +382,13 @@ pub fn app(n: usize, now: DateTime<Utc>, size: (u16, u16)) -> App {
         .collect();
     app.update(Action::Poll(PollEvent::Names(infos)));
     let mut quotes = Vec::new();
+    let mut charts = Vec::new();
     for (i, (code, _)) in list.iter().enumerate() {
         let flow = intraday(code, now);
         let dist = distribution(code, &flow);
-        quotes.extend(quote(code, &dist));
+        let q = quote(code, &dist);
+        charts.extend(prices::prices(code, &flow, q.as_ref(), i == 0, now).map(|p| (code, p)));
+        quotes.extend(q);
         let fetched_at = now - chrono::Duration::seconds(2 + age_step(i));
         app.update(Action::Poll(PollEvent::Flow {
             code: code.clone(),
@@ -409,6 +415,11 @@ pub fn app(n: usize, now: DateTime<Utc>, size: (u16, u16)) -> App {
         }
     }
     app.update(Action::Poll(PollEvent::Status(status(now))));
+    for (code, p) in charts {
+        if let Some(d) = app.stocks.get_mut(code) {
+            d.prices = p;
+        }
+    }
     app.drain_commands();
     app
 }

@@ -74,6 +74,7 @@ impl Default for Keymap {
             b(c('h'), Action::ScrollLeft, "h", "history: older"),
             b(Right, Action::ScrollRight, "→", "history: newer"),
             b(c('l'), Action::ScrollRight, "l", "history: newer"),
+            b(c('c'), Action::ToggleCumulative, "c", CUMULATIVE),
             b(c('['), Action::PrevDay, "[", "previous recorded day"),
             b(c(']'), Action::NextDay, "]", "next recorded day, then live"),
             b(c('s'), Action::CycleSort, "s", "cycle sort"),
@@ -116,6 +117,8 @@ impl Default for Keymap {
 /// else goes back to (or leaves) the flow map; it never quits.
 const BACK: &str = "close overlay / day / map";
 
+/// How help describes `c` (`cumulative`).
+const CUMULATIVE: &str = "history: cumulative main";
 /// How help describes `f` (`flow_map`).
 const FLOW_MAP: &str = "flow map / back to list";
 /// How help describes `g` (`group`).
@@ -154,6 +157,7 @@ fn action_of(name: &str) -> Option<(Action, &'static str)> {
         "open" => (Action::Open, OPEN),
         "older" => (Action::ScrollLeft, "history: older"),
         "newer" => (Action::ScrollRight, "history: newer"),
+        "cumulative" => (Action::ToggleCumulative, CUMULATIVE),
         "previous_day" => (Action::PrevDay, "previous recorded day"),
         "next_day" => (Action::NextDay, "next recorded day, then live"),
         "sort" => (Action::CycleSort, "cycle sort"),
@@ -246,7 +250,11 @@ mod tests {
             Some(Action::Down)
         );
         assert_eq!(km.lookup(Key::ctrl(KeyCode::Char('c'))), Some(Action::Quit));
-        assert_eq!(km.lookup(Key::plain(KeyCode::Char('c'))), None);
+        assert_eq!(
+            km.lookup(Key::plain(KeyCode::Char('c'))),
+            Some(Action::ToggleCumulative)
+        );
+        assert_eq!(km.lookup(Key::plain(KeyCode::Char('z'))), None);
         assert_eq!(
             km.lookup(Key::plain(KeyCode::BackTab)),
             Some(Action::PrevWatchlist)

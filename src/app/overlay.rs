@@ -63,6 +63,7 @@ impl Action {
                 | Action::View(_)
                 | Action::ScrollLeft
                 | Action::ScrollRight
+                | Action::ToggleCumulative
                 | Action::CycleSort
                 | Action::ReverseSort
                 | Action::ToggleGroup

@@ -66,6 +66,7 @@ impl App {
             Action::View(_)
             | Action::ScrollLeft
             | Action::ScrollRight
+            | Action::ToggleCumulative
             | Action::Refresh
             | Action::ToggleMap
             | Action::Open => {
@@ -191,6 +192,13 @@ impl App {
                 self.history_back = self.history_back.saturating_add(1).min(n.saturating_sub(1));
             }
             Action::ScrollRight => self.history_back = self.history_back.saturating_sub(1),
+            Action::ToggleCumulative if !self.view.is_history() => {
+                self.say(
+                    "c draws the cumulative main line in the history views: d, w or m first",
+                    true,
+                );
+            }
+            Action::ToggleCumulative => self.cumulative = self.cumulative.toggled(),
             Action::Refresh => match before.cloned() {
                 Some(code) => {
                     if self.view.is_history() {

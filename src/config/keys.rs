@@ -33,6 +33,7 @@ pub const DEFAULTS: &[(&str, &[&str])] = &[
     ("open", &["Enter"]),
     ("older", &["Left", "h"]),
     ("newer", &["Right", "l"]),
+    ("cumulative", &["c"]),
     ("previous_day", &["["]),
     ("next_day", &["]"]),
     ("sort", &["s"]),

@@ -1,6 +1,8 @@
 //! The intraday detail of the selected stock: per-minute net inflow bars across the session
 //! (signed, time axis in the market's local time), the five-line cumulative capital trend
-//! (in_flow, super, big, mid, sml) and either the Trade Overview ([`super::overview`]: in and out
+//! (in_flow, super, big, mid, sml) with today's price per minute over it on its own scale
+//! ([`super::trend_price`]; why there is none, when the quota forbids it, in the bottom border)
+//! and either the Trade Overview ([`super::overview`]: in and out
 //! per order size) or, when the wide layout shows the overview under the watchlist, stacked
 //! diverging bars of the current split with values. Pure: reads `&App`, never the clock.
 //!
@@ -114,6 +116,9 @@ pub fn render_parts(frame: &mut Frame<'_>, area: Rect, app: &App, overview: bool
         if super::text::width(&title) + super::text::width(&text) <= room {
             block = block.title(Line::styled(text, t.dim()).right_aligned());
         }
+    }
+    if let Some(note) = shown.and_then(|d| d.prices.note.as_deref()) {
+        block = block.title_bottom(Line::styled(format!(" {note} "), t.warn()));
     }
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -267,9 +272,14 @@ const TREND_POINTS: usize = 1440;
 /// series (only a broken or hostile OpenD sends them) evenly spaced ones and always the last, so
 /// that a frame costs the same for 100,000 items as for a day's.
 fn trend_points(n: usize, width: usize) -> impl Iterator<Item = usize> + Clone {
-    let stride = n.div_ceil(TREND_POINTS.max(width.saturating_mul(4))).max(1);
+    let stride = trend_stride(n, width);
     let last = n.checked_sub(1).filter(|l| l % stride != 0);
     (0..n).step_by(stride).chain(last)
+}
+
+/// Every how many items [`trend_points`] takes one.
+fn trend_stride(n: usize, width: usize) -> usize {
+    n.div_ceil(TREND_POINTS.max(width.saturating_mul(4))).max(1)
 }
 
 fn render_trend(
@@ -286,13 +296,19 @@ fn render_trend(
     let mut series = trend_series(flow, usize::from(area.width));
     let (lo, hi, scale) = fit_scale(&mut series);
     let (y_lo, y_hi) = (lo / scale, hi / scale);
+    let stride = trend_stride(flow.items.len(), usize::from(area.width));
+    let last = flow.items.len().saturating_sub(1);
+    let price = app.shown_data(code).and_then(|d| {
+        let keep = |i: usize| i.is_multiple_of(stride) || i == last;
+        super::trend_price::series(&d.prices, flow, keep, (y_lo, y_hi))
+    });
     let pad = (y_hi - y_lo).max(1.0) * 0.05;
     let sched = Schedule::of(code.market);
     let slots = sched
         .map_or(flow.items.len(), |s| s.minutes().len())
         .max(flow.items.len());
     let names = ["in_flow", "super", "big", "mid", "sml"];
-    let datasets = series
+    let mut datasets = series
         .iter()
         .enumerate()
         .map(|(k, data)| {
@@ -304,13 +320,24 @@ fn render_trend(
                 .data(data)
         })
         .collect::<Vec<_>>();
+    // The price last: on top of the flow's lines.
+    if let Some((points, _)) = &price {
+        datasets.push(
+            Dataset::default()
+                .name("price")
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(t.price())
+                .data(points),
+        );
+    }
     let x_labels = session_labels(sched.as_ref());
     // The y labels as wide as the bars' gutter: the two charts' time axes start and end in the
     // same columns (minute m of the bars' column_of is minute m + ½ here).
     let gutter = usize::from(GUTTER - 1);
     let y_label = |v: f64| format!("{:<gutter$}", human(v, app.units));
     let chart = Chart::new(datasets)
-        .block(Block::default().title(trend_legend(t, usize::from(area.width))))
+        .block(Block::default().title(trend_legend(t, usize::from(area.width), price.is_some())))
         .x_axis(
             Axis::default()
                 .bounds([0.0, coord(slots.max(1))])
@@ -325,14 +352,19 @@ fn render_trend(
         )
         .legend_position(None);
     frame.render_widget(chart, area);
+    if let Some((_, scale)) = price {
+        super::trend_price::labels(frame.buffer_mut(), area, scale, t);
+    }
 }
 
-/// The trend chart's title: what each colour is, whole. The words before the keys give way
-/// first ("capital trend (cumulative): ", then "cumulative: "); the five keys fit from 41 cells
-/// (the detail pane has more from 100 columns of terminal in every layout).
-fn trend_legend(t: Theme, width: usize) -> Line<'static> {
-    let names = ["in_flow", "super", "big", "mid", "sml"];
-    let keys: Vec<String> = names.iter().map(|n| format!("━ {n}")).collect();
+/// The trend chart's title: what each colour is, whole, and the price line's key with
+/// `price`. The words before the keys give way first ("capital trend (cumulative): ", then
+/// "cumulative: "); the six keys fit from 56 cells (the detail pane has more from 100 columns
+/// of terminal in every layout).
+fn trend_legend(t: Theme, width: usize, price: bool) -> Line<'static> {
+    let names = ["in_flow", "super", "big", "mid", "sml", "price (right)"];
+    let shown = if price { 6 } else { 5 };
+    let keys: Vec<String> = names[..shown].iter().map(|n| format!("━ {n}")).collect();
     let keys_w: usize = keys
         .iter()
         .map(|k| super::text::width(k) + 2)
@@ -347,7 +379,8 @@ fn trend_legend(t: Theme, width: usize) -> Line<'static> {
         if k > 0 {
             spans.push(Span::raw("  "));
         }
-        spans.push(Span::styled(key, t.trend(k)));
+        let style = if k == 5 { t.price() } else { t.trend(k) };
+        spans.push(Span::styled(key, style));
     }
     Line::from(spans)
 }

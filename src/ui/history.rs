@@ -1,12 +1,15 @@
 //! The history view (day / week / month) of the selected stock: a bar per period of in_flow
 //! stacked by super/big/mid/sml (positives up, negatives down), main_in_flow marked with `◂`,
-//! dates on the axis, a cursor scrolled with ←/→ whose period's values are spelled out.
+//! dates on the axis, a cursor scrolled with ←/→ whose period's values are spelled out. When
+//! the stock's closes came, the close as a line over the bars on its own scale at the right
+//! (and the cursor's close in the values); `c` adds the window's cumulative main net
+//! ([`super::history_lines`]); a note of why there is no price in the bottom border.
 //! Pure: reads `&App`, never the clock.
 //!
 //! ```text
 //! ┌ HK.00700 Tencent · daily history · 250 periods ┐
-//! │ +1.2B  ▆ █◂ ▃                                   │  BARS
-//! │ -900M    ▇  █                                   │
+//! │ +1.2B  ▆ █◂ ▃ ⠤⠒⠉               │    521.50 │  BARS, PRICE SCALE
+//! │ -900M    ▇  █                    │    498.20 │
 //! │              ▲                                  │  CURSOR
 //! │        11-03    11-10    11-17                  │  DATES
 //! │ 2026-11-20  in_flow +…  main +…  super … sml …  │  VALUES
@@ -16,15 +19,16 @@
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use super::cells;
 use super::detail::split_line;
+use super::history_lines::{self, LegendLines};
+use super::price_line::SCALE_W;
 use super::stacked::StackedBars;
 use super::theme::Theme;
-use crate::app::{App, StockData, Totals};
+use crate::app::{App, Cumulative, PricePoint, StockData, Totals};
 use crate::flow::{FlowItem, Period, SecurityCode, SizeSplit, Units, human};
 
 /// Width of the value gutter.
@@ -95,24 +99,39 @@ struct Chart {
     cursor: usize,
     /// Index of the first shown period.
     start: usize,
-    /// Rows of the values under the cursor: one when wide, two otherwise.
+    /// Rows of the values under the cursor: one when wide, two otherwise, and the close's own
+    /// row when [`Chart::close_row`].
     value_rows: u16,
-    /// Whether a row under the values holds the legend (what each shade is).
-    legend: bool,
+    /// Whether the cursor's close has a row of its own (with the closes, where the bars keep 8
+    /// rows); otherwise it ends the last row of values.
+    close_row: bool,
+    /// Rows under the values for the legend (what each shade is, then the lines' keys on a
+    /// second row where the bars keep 8 rows beside it): 0 to 2.
+    legend: u16,
+    /// Whether the price scale has its cells right of the bars.
+    price: bool,
 }
 
 impl Chart {
     /// The layout of `n` (at least one) periods in `inner` with the cursor `back` periods from the
-    /// newest; `None` when the panel is too small for a chart.
-    fn of(inner: Rect, n: usize, back: usize) -> Option<Chart> {
+    /// newest, with the price scale's cells at the right when `price` and they fit; `None` when
+    /// the panel is too small for a chart.
+    fn of(inner: Rect, n: usize, back: usize, price: bool, lines: bool) -> Option<Chart> {
         if inner.height < 5 || inner.width <= GUTTER + 4 {
             return None;
         }
-        let value_rows = if inner.width < 100 { 2 } else { 1 };
+        let price = price && inner.width > GUTTER + SCALE_W + 4;
+        let rows = if inner.width < 100 { 2 } else { 1 };
+        let close_row = price && inner.height >= 2 + rows + 1 + 1 + 8;
+        let value_rows = rows + u16::from(close_row);
         // The legend when the bars keep 4 rows beside it.
-        let legend = inner.height >= 2 + value_rows + 1 + 4;
-        let bars_h = inner.height - 2 - value_rows - u16::from(legend);
-        let chart_w = inner.width - GUTTER;
+        let legend = if lines && inner.height >= 2 + value_rows + 2 + 8 {
+            2
+        } else {
+            u16::from(inner.height >= 2 + value_rows + 1 + 4)
+        };
+        let bars_h = inner.height - 2 - value_rows - legend;
+        let chart_w = inner.width - GUTTER - if price { SCALE_W } else { 0 };
         // Wider bars when few periods fit: 2 to 5 cells per period, one of them the gap. (Any
         // count, 65,536 rows included, is at least one cell's worth: never a division by 0.)
         let step = (chart_w / cells(n).max(1)).clamp(2, 5);
@@ -125,7 +144,9 @@ impl Chart {
             cursor,
             start: window_start(n, visible, cursor),
             value_rows,
+            close_row,
             legend,
+            price,
         })
     }
 
@@ -232,30 +253,6 @@ fn live_note(line: &mut Line<'static>, app: &App, code: &SecurityCode, totals: &
     line.spans.insert(at, Span::styled(note.clone(), t.dim()));
 }
 
-/// What the bars' shades and marks are: each size's swatch (its inflow shade, then its outflow
-/// shade), and `◂` for main_in_flow.
-///
-/// ```text
-/// ██ super  ██ big  ██ mid  ██ sml  ◂ main  (+ up, − down)
-/// ```
-fn legend(t: Theme) -> Line<'static> {
-    let mut spans = Vec::new();
-    for (k, name) in super::detail::SIZES.iter().enumerate() {
-        spans.push(Span::styled(
-            "█",
-            Style::default().fg(t.size_shade(k, true)),
-        ));
-        spans.push(Span::styled(
-            "█",
-            Style::default().fg(t.size_shade(k, false)),
-        ));
-        spans.push(Span::raw(format!(" {name}  ")));
-    }
-    spans.push(Span::raw("◂ main  "));
-    spans.push(Span::styled("(stacked: + up, − down)", t.dim()));
-    Line::from(spans)
-}
-
 /// Draws the panel: border and title, then the chart (bars, cursor and dates, the cursor's
 /// values), or why there is none yet.
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
@@ -272,35 +269,78 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let history = data.and_then(|d| d.history_shown(app.view, today));
     let flow = history.as_ref().map(|(f, _)| f.as_ref());
     let n = flow.map_or(0, |f| f.items.len());
-    let block = Block::bordered().title(Line::styled(title(app, &code, n), t.title()));
+    let mut block = Block::bordered().title(Line::styled(title(app, &code, n), t.title()));
+    let prices = data.map(|d| &d.prices);
+    if let Some(note) = prices.and_then(|p| p.note.as_deref()) {
+        block = block.title_bottom(Line::styled(format!(" {note} "), t.warn()));
+    }
+    let closes = prices.map_or(&[][..], |p| p.closes(app.view));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(flow) = flow.filter(|f| !f.items.is_empty()) else {
         frame.render_widget(Paragraph::new(waiting_line(app, data, t)), inner);
         return;
     };
-    let Some(chart) = Chart::of(inner, n, app.history_back) else {
+    let cumulative = app.cumulative == Cumulative::On;
+    let lines = !closes.is_empty() || cumulative;
+    let Some(chart) = Chart::of(inner, n, app.history_back, !closes.is_empty(), lines) else {
         return;
     };
     let shown = chart.shown(&flow.items);
     render_bars(frame, inner, chart, shown, app);
+    let lines = render_lines(frame.buffer_mut(), chart, shown, closes, app);
     render_axis(frame.buffer_mut(), inner, chart, shown, app);
     let y = chart.bars.bottom() + 2;
-    let mut lines = value_lines(&flow.items[chart.cursor], chart.value_rows, t, app.units);
+    let item = &flow.items[chart.cursor];
+    let rows = chart.value_rows - u16::from(chart.close_row);
+    let mut values = value_lines(item, rows, t, app.units);
     if let Some((_, Some(live))) = &history
         && chart.cursor + 1 == n
-        && let Some(first) = lines.first_mut()
+        && let Some(first) = values.first_mut()
     {
         live_note(first, app, &code, live, usize::from(inner.width));
     }
-    for (y, line) in (y..inner.bottom()).zip(&lines) {
+    // The close on its own row, or at the end of the last (the live note keeps its room).
+    if chart.price {
+        let close = history_lines::close_spans(closes, &item.time, app.view, t);
+        match values.last_mut() {
+            Some(line) if !chart.close_row => line.spans.extend(close),
+            _ => values.push(Line::from(close)),
+        }
+    }
+    for (y, line) in (y..inner.bottom()).zip(&values) {
         frame.buffer_mut().set_line(inner.x, y, line, inner.width);
     }
-    if chart.legend {
+    if chart.legend > 0 {
         let y = chart.bars.bottom() + 2 + chart.value_rows;
-        frame
-            .buffer_mut()
-            .set_line(inner.x, y, &legend(t), inner.width);
+        let w = usize::from(inner.width);
+        let legend = history_lines::legend(t, lines, w, chart.legend, app.units);
+        for (y, line) in (y..inner.bottom()).zip(&legend) {
+            frame.buffer_mut().set_line(inner.x, y, line, inner.width);
+        }
+    }
+}
+
+/// Draws the lines over the bars: the cumulative main net when `c` is on, then the close on
+/// top with its scale when the closes came; says what was drawn, for the legend.
+fn render_lines(
+    buf: &mut Buffer,
+    chart: Chart,
+    shown: &[FlowItem],
+    closes: &[PricePoint],
+    app: &App,
+) -> LegendLines {
+    let t = Theme::of(app);
+    let cumulative = (app.cumulative == Cumulative::On)
+        .then(|| history_lines::draw_cumulative(buf, chart.bars, chart.step, shown, t))
+        .flatten();
+    if chart.price {
+        let closes = (closes, app.view);
+        history_lines::draw_closes(buf, chart.bars, chart.step, shown, closes, t);
+    }
+    LegendLines {
+        close: chart.price,
+        cumulative,
     }
 }
 

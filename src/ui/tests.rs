@@ -1,6 +1,7 @@
 //! Render snapshots of every view at 80×24 and 160×48 from fixed fixtures, and colour checks;
 //! in `truth`, what the screen must tell at a glance, at 80×24, 120×36 and 160×48.
 
+mod prices;
 mod truth;
 
 use chrono::Duration;

@@ -110,6 +110,16 @@ impl Theme {
         self.color(TREND[line % 5])
     }
 
+    /// The price line of the charts and its scale (a colour no flow line has).
+    pub fn price(self) -> Style {
+        self.color(Color::White)
+    }
+
+    /// The history view's cumulative main-net line (`c`).
+    pub fn cumulative(self) -> Style {
+        self.color(Color::LightMagenta)
+    }
+
     /// Titles and headers.
     pub fn title(self) -> Style {
         Style::default().add_modifier(Modifier::BOLD)

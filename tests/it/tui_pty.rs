@@ -193,7 +193,8 @@ fn wide(t: &str) -> bool {
         .any(|l| l.contains("stocks ─") && l.contains("· intraday"))
 }
 
-/// Moves (j/k), switches views (d, w, m, i), opens and closes help, resizes, quits (q).
+/// Moves (j/k), switches views (d, w, m, i), toggles the daily view's cumulative main line (c),
+/// opens and closes help, resizes, quits (q).
 /// `first`, `second`, `third` are the codes of the first three rows.
 fn drive(s: &mut Session, first: &str, second: &str, third: &str) {
     let title = |code: &str| format!("{code} ");
@@ -233,6 +234,19 @@ fn drive(s: &mut Session, first: &str, second: &str, third: &str) {
         s.keys(key);
         s.wait_for(view, |t| t.contains(view));
     }
+    // c: the cumulative main line over the daily bars, its end value in the legend; again: off.
+    s.keys("d");
+    s.wait_for("the daily bars", |t| {
+        t.contains("daily history") && t.contains("◂ main")
+    });
+    s.keys("c");
+    s.wait_for("the cumulative main line's key", |t| t.contains("━ Σmain "));
+    s.keys("c");
+    s.wait_for("the cumulative line gone", |t| {
+        !t.contains("━ Σmain ") && t.contains("◂ main")
+    });
+    s.keys("i");
+    s.wait_for("the intraday view again", |t| t.contains("· intraday"));
     s.keys("?");
     s.wait_for("the help overlay", |t| {
         t.contains("? or Esc closes") && t.contains("refresh focused stock")
