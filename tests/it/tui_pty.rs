@@ -41,6 +41,11 @@ fn size(cols: u16, rows: u16) -> PtySize {
 
 impl Session {
     pub(crate) fn start(args: &[&str], cols: u16, rows: u16) -> Session {
+        Session::start_env(args, &[], cols, rows)
+    }
+
+    /// [`Session::start`] with these environment variables set too.
+    pub(crate) fn start_env(args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> Session {
         let home = tempfile::tempdir().unwrap();
         let pair = native_pty_system().openpty(size(cols, rows)).unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_capflow"));
@@ -58,6 +63,9 @@ impl Session {
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("NO_COLOR");
         cmd.env_remove("CAPFLOW_CONFIG");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).unwrap();
         drop(pair.slave);
         let parser = Arc::new(Mutex::new(vt100::Parser::new(nz(rows), nz(cols), 0)));
@@ -472,7 +480,9 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 /// and q quits.
 #[test]
 fn demo_alerts_show_in_the_status_bar_and_the_log() {
-    let mut s = Session::start(&["--demo"], 140, 32);
+    // At a fixed market clock (Hong Kong trading): which alert comes first, and so whether it
+    // fits beside "as of", must not depend on the hour the test runs.
+    let mut s = Session::start_env(&["--demo"], &[HK_TRADING], 140, 32);
     s.wait_for("a demo alert in the status bar", |t| t.contains("(a: log)"));
     assert!(
         // "│HK.00700  !TENCENT …": the mark takes the cell after the code.
@@ -491,6 +501,9 @@ fn demo_alerts_show_in_the_status_bar_and_the_log() {
     assert_eq!(s.wait_exit(), 0, "screen:\n{}", s.screen());
 }
 
+/// The demo's market clock fixed at 10:15 in Hong Kong on a Wednesday (trading).
+const HK_TRADING: (&str, &str) = ("CAPFLOW_DEMO_NOW", "2026-11-25T02:15:00Z");
+
 /// The status bar: the screen's last non-empty line.
 fn status_bar(screen: &str) -> String {
     screen
@@ -505,7 +518,7 @@ fn status_bar(screen: &str) -> String {
 /// and `r` is answered there: "refreshing …", then when the data came.
 #[test]
 fn demo_status_bar_keeps_as_of_and_answers_r() {
-    let mut s = Session::start(&["--demo"], 140, 36);
+    let mut s = Session::start_env(&["--demo"], &[HK_TRADING], 140, 36);
     // Both at once: the alert does not push "as of" out (it shortens or goes instead).
     s.wait_for("a demo alert beside as of in the status bar", |t| {
         let bar = status_bar(t);
