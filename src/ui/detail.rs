@@ -1,7 +1,7 @@
 //! The intraday detail of the selected stock: per-minute net inflow bars across the session
 //! (signed, time axis in the market's local time), the five-line cumulative capital trend
 //! (in_flow, super, big, mid, sml) with today's price per minute over it on its own scale
-//! ([`super::trend_price`]; why there is none, when the quota forbids it, in the bottom border)
+//! (`ui::trend_price`; why there is none, when the quota forbids it, in the bottom border)
 //! and either the Trade Overview ([`super::overview`]: in and out
 //! per order size) or, when the wide layout shows the overview under the watchlist, stacked
 //! diverging bars of the current split with values. Pure: reads `&App`, never the clock.

@@ -3,7 +3,7 @@
 //! dates on the axis, a cursor scrolled with ←/→ whose period's values are spelled out. When
 //! the stock's closes came, the close as a line over the bars on its own scale at the right
 //! (and the cursor's close in the values); `c` adds the window's cumulative main net
-//! ([`super::history_lines`]); a note of why there is no price in the bottom border.
+//! (`ui::history_lines`); a note of why there is no price in the bottom border.
 //! Pure: reads `&App`, never the clock.
 //!
 //! ```text
