@@ -14,8 +14,9 @@ use std::time::Duration;
 
 use capflow::flow::csv::flow_row;
 use capflow::flow::days::DayFlow;
-use capflow::flow::{CapitalFlow, Market, SecurityCode, SizeSplit};
+use capflow::flow::{CapitalFlow, KlType, Market, SecurityCode, SizeSplit};
 use capflow::sim::{Model, universe};
+use capflow::store::closes::Close;
 use capflow::store::{Batch, Record, Store};
 use chrono::{Days, NaiveDate, TimeZone, Utc};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
@@ -130,8 +131,8 @@ fn store(c: &mut Criterion) {
     g.finish();
 }
 
-/// A year (250 trading days) of day rows of 60 stocks in one file; one stock's year read back
-/// (issue 26: ≤ 2 ms).
+/// A year (250 trading days) of day rows and day closes of 60 stocks in one file; one stock's
+/// year read back, rows alone and with its closes (issue 26: ≤ 2 ms).
 fn days(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let mut s = Store::open(dir.path().join("days.db")).unwrap();
@@ -149,12 +150,26 @@ fn days(c: &mut Criterion) {
                 }
             })
             .collect();
+        let closes = (0..250)
+            .map(|k| Close {
+                date: first + Days::new(k),
+                close: 100.0 + rng.f64() * 10.0,
+                change_rate: Some(rng.f64() * 4.0 - 2.0),
+            })
+            .collect();
         s.write(&Batch {
             fetched_at: 0,
-            records: vec![Record::Days {
-                code: code(i),
-                rows,
-            }],
+            records: vec![
+                Record::Days {
+                    code: code(i),
+                    rows,
+                },
+                Record::Closes {
+                    code: code(i),
+                    kl_type: KlType::Day,
+                    rows: closes,
+                },
+            ],
         })
         .unwrap();
     }
@@ -163,6 +178,15 @@ fn days(c: &mut Criterion) {
         b.iter(|| {
             let (h, _) = s.days(&code(17), None, None).unwrap();
             black_box(h.rows().len())
+        });
+    });
+    // What the dashboard reads of a stock at start: its year of day rows and of day closes.
+    g.bench_function("read_one_stock_year_of_days_and_closes", |b| {
+        b.iter(|| {
+            let (h, _) = s.days(&code(17), None, None).unwrap();
+            let closes = s.closes(&code(17), KlType::Day, None, None).unwrap();
+            assert_eq!(closes.len(), 250);
+            black_box(h.rows().len() + closes.len())
         });
     });
     g.finish();
