@@ -166,7 +166,7 @@ impl QuotaCare {
                 format!("no price: history K-line quota {q}")
             } else {
                 format!(
-                    "no price: history K-line quota {q}, {} kept for your scripts ([kline] reserve)",
+                    "no price: quota {q}, {} kept by [kline] reserve",
                     q.remaining
                 )
             });
@@ -247,7 +247,7 @@ mod tests {
         assert_eq!(
             d,
             Decision::Deny(
-                "no price: history K-line quota 90/100 used, 10 kept for your scripts ([kline] reserve)"
+                "no price: quota 90/100 used, 10 kept by [kline] reserve"
                     .into()
             )
         );

@@ -118,6 +118,8 @@ pub fn render_parts(frame: &mut Frame<'_>, area: Rect, app: &App, overview: bool
         }
     }
     if let Some(note) = shown.and_then(|d| d.prices.note.as_deref()) {
+        // Whole where the border has room, else cut with "…" (never silently).
+        let note = super::text::ellipsis(note, usize::from(area.width.saturating_sub(4)));
         block = block.title_bottom(Line::styled(format!(" {note} "), t.warn()));
     }
     let inner = block.inner(area);

@@ -272,6 +272,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let mut block = Block::bordered().title(Line::styled(title(app, &code, n), t.title()));
     let prices = data.map(|d| &d.prices);
     if let Some(note) = prices.and_then(|p| p.note.as_deref()) {
+        // Whole where the border has room, else cut with "…" (never silently).
+        let note = super::text::ellipsis(note, usize::from(area.width.saturating_sub(4)));
         block = block.title_bottom(Line::styled(format!(" {note} "), t.warn()));
     }
     let closes = prices.map_or(&[][..], |p| p.closes(app.view));

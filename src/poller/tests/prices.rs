@@ -143,7 +143,7 @@ async fn the_reserve_is_left_to_the_user_s_scripts() {
     let n = notes(&events);
     assert_eq!(n.len(), 3);
     assert!(
-        n[0].1.contains("90/100 used, 10 kept for your scripts"),
+        n[0].1.contains("90/100 used, 10 kept by [kline] reserve"),
         "{}",
         n[0].1
     );

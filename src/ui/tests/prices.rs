@@ -231,3 +231,27 @@ fn hostile_prices_never_panic() {
         }
     }
 }
+
+/// A note longer than the panel's bottom border ends in "…" where the border ends: never cut
+/// without the mark, never over the corner.
+#[test]
+fn a_note_longer_than_the_border_ends_in_an_ellipsis() {
+    let long = "no price: quota 97/100 used, 3 kept by [kline] reserve".repeat(3);
+    for view in [Period::Intraday, Period::Day] {
+        let mut a = app((160, 48));
+        *focused_prices(&mut a) = Prices {
+            note: Some(long.clone()),
+            ..Prices::default()
+        };
+        a.update(Action::View(view));
+        let t = draw(&a);
+        let bottom = rows(t.backend().buffer())
+            .into_iter()
+            .rev()
+            .find(|r| r.contains("no price"))
+            .unwrap_or_else(|| panic!("{view:?}: no note on screen"));
+        let note = bottom.split("no price").nth(1).unwrap();
+        assert!(note.contains('…'), "{view:?}: {bottom}");
+        assert!(bottom.trim_end().ends_with('┘'), "{view:?}: {bottom}");
+    }
+}
