@@ -168,9 +168,11 @@ row "Decode a full-day HK intraday reply (332 items): frame, SHA-1, rows, freed"
 bench render 'render_200x60_60_stocks/'
 row "Render the whole dashboard, 60 stocks at 200×60" "\`cargo bench --bench render\`" \
   "**$(median "$work/render.out" render_200x60_60_stocks/intraday)** (intraday), $(median "$work/render.out" render_200x60_60_stocks/day) (day history)"
-bench store 'store/(insert_300_stocks_one_day|read_one_stock_day)$'
+bench store 'store/(insert_300_stocks_one_day|read_one_stock_day|read_one_stock_year_of_days_and_closes)$'
 row "Store: insert a 300-stock HK day / read a stock-day" "\`cargo bench --bench store\`" \
   "**$(median "$work/store.out" store/insert_300_stocks_one_day) / $(median "$work/store.out" store/read_one_stock_day)**"
+row "Store: read one stock's year of day rows and day closes (250 each)" "\`cargo bench --bench store\`" \
+  "**$(median "$work/store.out" store/read_one_stock_year_of_days_and_closes)** (target ≤ 2 ms)"
 bench flowmap '^(treemap_layout_300_tiles_200x56|flow_map_redraw_200x60/(60|300)_stocks)$'
 row "Flow map: lay out 300 tiles / redraw the map at 200×60, 60 stocks (300 stocks)" "\`cargo bench --bench flowmap\`" \
   "**$(median "$work/flowmap.out" treemap_layout_300_tiles_200x56) / $(median "$work/flowmap.out" flow_map_redraw_200x60/60_stocks)** ($(median "$work/flowmap.out" flow_map_redraw_200x60/300_stocks))"

@@ -246,10 +246,7 @@ mod tests {
         let (d, _) = run(&mut care, &mut server, &code(3));
         assert_eq!(
             d,
-            Decision::Deny(
-                "no price: quota 90/100 used, 10 kept by [kline] reserve"
-                    .into()
-            )
+            Decision::Deny("no price: quota 90/100 used, 10 kept by [kline] reserve".into())
         );
         assert_eq!(server.remaining, 10);
     }
