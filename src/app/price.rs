@@ -84,10 +84,9 @@ impl Prices {
         if self.minutes.first().is_some_and(|p| p.time.date() != today) {
             self.minutes.clear();
         }
-        let minute = |t: NaiveDateTime| t.with_second(0).and_then(|m| m.with_nanosecond(0));
         match self.snapshots.last_mut() {
             Some(last) if time < last.0 => {}
-            Some(last) if minute(last.0) == minute(time) => *last = (time, price),
+            Some(last) if minute_of(last.0) == minute_of(time) => *last = (time, price),
             _ => self.snapshots.push((time, price)),
         }
     }
@@ -100,7 +99,7 @@ impl Prices {
             self.minutes.iter().map(|p| (p.time, p.close)).collect();
         let after = out.last().map(|&(t, _)| t);
         for &(t, price) in &self.snapshots {
-            let Some(minute) = t.with_second(0).and_then(|m| m.with_nanosecond(0)) else {
+            let Some(minute) = minute_of(t) else {
                 continue;
             };
             if after.is_some_and(|a| minute <= a) {
@@ -113,6 +112,11 @@ impl Prices {
         }
         out
     }
+}
+
+/// The minute `t` falls in, as a minute bar is stamped: its start.
+fn minute_of(t: NaiveDateTime) -> Option<NaiveDateTime> {
+    t.with_second(0).and_then(|m| m.with_nanosecond(0))
 }
 
 #[cfg(test)]
